@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# deps.sh: installs every Debian package Estafeta needs to build, run and test, on a minimal
+# Debian 12 that has only apt. Idempotent: does nothing when all are present. Needs root (or
+# sudo). Benchmarks install their extra peers (Postfix, Dovecot, GMime) themselves.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build clang libclang-rt-14-dev pkg-config ccache
+  libssl-dev openssl libsqlite3-dev libcrypt-dev libasio-dev libtomlplusplus-dev libcli11-dev
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  python3 swaks ca-certificates procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps.sh: installing ${missing[*]} needs root" >&2; exit 1; }
+  as_root=(sudo)
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

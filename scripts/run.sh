@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# run.sh: the README's first command. Installs what is needed, builds the release binary and
+# starts `estafeta serve` on its embedded default (data dir, generated certificates, ports
+# 25/587/465). Extra arguments go to `estafeta serve`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+cmake --preset release >/dev/null
+cmake --build build/release --target estafeta
+if [ "$(id -u)" -eq 0 ] && ! id estafeta >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /var/lib/estafeta --shell /usr/sbin/nologin estafeta
+fi
+exec build/release/src/cli/estafeta serve "$@"

@@ -1,0 +1,49 @@
+// directory: what the protocol servers ask of the account database. Recipient resolution
+// (domains, users, aliases, catch-all @domain, user+detail), password checks and "may this
+// user send as that address". Implemented over SQLite by auth::SqliteDirectory.
+// Every call may block (SQLite, password hashing): call from a worker thread, never from a
+// network thread. Implementations are thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace estafeta::auth {
+
+// One mailbox a message must land in.
+struct MailboxTarget {
+  std::string user;                 // account name, e.g. "alice@example.org"
+  std::filesystem::path maildir;    // the user's Maildir root (INBOX)
+  std::string folder;               // "" for INBOX, else a Maildir++ folder name ("tag")
+  std::string address;              // the address as resolved, for Delivered-To
+};
+
+struct Resolution {
+  enum class Status {
+    local,             // targets holds one or more mailboxes
+    unknown_user,      // the domain is ours, the user is not: 550 5.1.1
+    not_local_domain,  // not one of our domains: relay, refused unless authenticated
+  };
+  Status status = Status::not_local_domain;
+  std::vector<MailboxTarget> targets;
+};
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  // Resolves an envelope address (already unquoted, no angle brackets) through aliases,
+  // catch-all and detail addressing. Case-insensitive on domain and local part.
+  virtual Resolution resolve(std::string_view address) = 0;
+  // Checks a login (account name, e.g. "alice@example.org") and password. Returns the
+  // canonical account name on success.
+  virtual std::optional<std::string> authenticate(std::string_view login,
+                                                  std::string_view password) = 0;
+  // True when `user` owns `address` (its own address, a +detail of it, or an alias that
+  // resolves to it). The null sender "" is never allowed for submission.
+  virtual bool may_send_as(std::string_view user, std::string_view address) = 0;
+};
+
+}  // namespace estafeta::auth

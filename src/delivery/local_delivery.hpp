@@ -1,0 +1,37 @@
+// local_delivery: the MDA. Writes one message into the Maildirs of its local recipients
+// (tmp -> new, unique names per the Maildir spec), writing the bytes once and hard-linking
+// them into every further mailbox, and fsyncs each file and directory before returning, so a
+// success here may be acknowledged with 250. Adds Return-Path and, when there is exactly one
+// recipient, Delivered-To (as Dovecot does: a shared, hard-linked file cannot carry a
+// per-recipient header). Blocking: run on a worker thread.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "auth/directory.hpp"
+
+namespace estafeta::delivery {
+
+struct DeliveryOptions {
+  bool fsync = true;  // config delivery.fsync
+};
+
+class LocalDelivery {
+ public:
+  explicit LocalDelivery(DeliveryOptions options) : options_(options) {}
+  // `return_path` is the MAIL FROM address ("" for the null sender); `message` is the message
+  // as received (Received header already prepended), CRLF line ends. Creates missing Maildir
+  // and folder directories. Returns an error if any target could not be written; targets
+  // written before the error stay written.
+  std::error_code deliver(std::string_view return_path,
+                          std::span<const auth::MailboxTarget> targets,
+                          std::string_view message);
+
+ private:
+  DeliveryOptions options_;
+};
+
+}  // namespace estafeta::delivery

@@ -1,0 +1,42 @@
+// smtp_limits: every resource bound of the SMTP server in one struct, each with its default
+// and its config key (section [smtp] of estafeta.toml). The session core and the server
+// driver read these; each limit has its own test. Defaults follow RFC 5321 §4.5.3 and the
+// choices Postfix makes where the RFC leaves one.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace estafeta::smtp {
+
+struct Limits {
+  // smtp.max_command_line: octets in a command line incl. CRLF. RFC 5321 §4.5.3.1.4 sets 512
+  // and lets extensions raise it; ESMTP parameters (DSN ORCPT/ENVID, SIZE...) need more.
+  std::size_t max_command_line = 2048;
+  // smtp.max_line_length: octets in one message text line incl. CRLF. RFC 5321 §4.5.3.1.6
+  // sets a floor of 1000 and asks implementations to impose no limit where they can.
+  std::size_t max_line_length = 65536;
+  // smtp.max_message_size: octets of message data (advertised as SIZE, RFC 1870).
+  std::size_t max_message_size = 50 * 1024 * 1024;
+  // smtp.max_recipients: RCPT TO per transaction; past it, 452 4.5.3 (RFC 5321 §4.5.3.1.8).
+  std::size_t max_recipients = 100;
+  // smtp.max_errors: failed commands per session before 421 4.7.0 and close.
+  std::size_t max_errors = 10;
+  // smtp.max_received_headers: Received fields before 554 5.4.6 (loop, RFC 5321 §6.3).
+  std::size_t max_received_headers = 100;
+  // smtp.max_connections / smtp.max_connections_per_ip: concurrent sessions.
+  std::size_t max_connections = 1000;
+  std::size_t max_connections_per_ip = 50;
+  // smtp.max_auth_failures: failed AUTH attempts before 421 and close.
+  std::size_t max_auth_failures = 3;
+  // smtp.command_timeout: waiting for a command (RFC 5321 §4.5.3.2.7: at least 5 minutes).
+  std::chrono::seconds command_timeout{300};
+  // smtp.data_timeout: waiting for the next chunk of DATA/BDAT (§4.5.3.2.6: 3 minutes).
+  std::chrono::seconds data_timeout{180};
+  // smtp.min_data_rate: octets/second a client must sustain during DATA/BDAT, measured after
+  // smtp.data_rate_grace seconds; a slower client gets 421 4.4.2 and is closed.
+  std::size_t min_data_rate = 1024;
+  std::chrono::seconds data_rate_grace{30};
+};
+
+}  // namespace estafeta::smtp
