@@ -1,0 +1,120 @@
+// smtp_server_session: the SMTP server state machine (RFC 5321 §4.1, RFC 3207 STARTTLS,
+// RFC 4954 AUTH, RFC 3030 CHUNKING, RFC 1870 SIZE, RFC 3461 DSN, RFC 6531 SMTPUTF8), sans-I/O.
+// The driver feeds client bytes with receive() and drains events with next_event(): replies to
+// send, and requests (check this recipient, authenticate, store this message, start TLS) that
+// it answers with the matching *_checked()/auth_result()/message_stored()/tls_started() call.
+// Trust: every byte given to receive() comes from an unauthenticated peer. Memory: the command
+// phase buffers at most Limits::max_command_line plus a small constant; the message being
+// received is bounded by Limits::max_message_size (past it data is drained, not kept), and
+// pipelined input waiting behind an outstanding request is bounded the same way (receive()
+// stops buffering past max_command_line + max_line_length and the excess is discarded, which
+// a conforming client never triggers because PIPELINING lets it wait for replies).
+// Never throws, never touches sockets or files.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "smtp/proto/smtp_limits.hpp"
+
+namespace estafeta::smtp {
+
+enum class ListenerMode { mx, submission, submissions };
+
+struct SessionInfo {                   // given by the driver at construction
+  std::string server_hostname;         // banner, EHLO, Received
+  std::string peer_ip;                 // "192.0.2.1" / "2001:db8::1"
+  bool peer_is_loopback = false;
+  ListenerMode mode = ListenerMode::mx;
+  bool tls_active = false;             // true from the start for submissions (implicit TLS)
+  bool starttls_available = true;      // a certificate is loaded
+  bool allow_plain_auth_on_loopback = false;
+  std::string tls_version, tls_cipher;  // when tls_active from the start
+};
+
+struct TlsInfo {
+  std::string version;
+  std::string cipher;
+};
+
+struct DsnRcpt {                       // RFC 3461 as given (validated), "" when absent
+  std::string notify;
+  std::string orcpt;
+};
+
+struct Recipient {
+  std::string address;
+  DsnRcpt dsn;
+};
+
+struct Envelope {
+  std::string mail_from;               // "" = null sender
+  std::string helo;
+  std::string ret, envid;              // RFC 3461 RET / ENVID as given (validated)
+  std::string body;                    // "7BIT" / "8BITMIME" / "BINARYMIME" or ""
+  bool smtputf8 = false;
+  std::string auth_user;               // authenticated account, "" if none
+  std::vector<Recipient> recipients;   // accepted ones, in order
+  std::string id;                      // unique message id used in Received and logs
+};
+
+// Events produced by the core.
+struct SendReply { std::string bytes; };  // complete CRLF-terminated reply line(s)
+struct StartTls {};                       // 220 was queued before it; handshake, then tls_started()
+struct CheckRecipient { std::string address; };  // answer with recipient_checked()
+struct CheckSender { std::string user; std::string address; };  // answer sender_checked()
+struct Authenticate { std::string login; std::string password; };  // answer auth_result()
+struct StoreMessage { Envelope envelope; std::string message; };  // Received prepended; answer message_stored()
+struct TraceLine { std::string line; };   // client line for --trace, secrets redacted
+struct Close {};                          // close after flushing replies
+
+using Event = std::variant<SendReply, StartTls, CheckRecipient, CheckSender, Authenticate,
+                           StoreMessage, TraceLine, Close>;
+
+enum class RecipientVerdict { local, unknown_user, not_local_domain, temporary_failure };
+enum class Phase { command, data };       // which timeout applies
+
+// Injectable sources of time and message ids, so tests and transcripts are deterministic.
+// Either may be left empty: the defaults are the system clock and a generator of ids that
+// are unique within the process and unlikely to repeat across processes.
+struct SessionHooks {
+  std::function<std::chrono::system_clock::time_point()> now;
+  std::function<std::string()> new_id;
+};
+
+class ServerSession {
+ public:
+  ServerSession(SessionInfo info, const Limits& limits);
+  ServerSession(SessionInfo info, const Limits& limits, SessionHooks hooks);
+  ~ServerSession();
+  ServerSession(ServerSession&&) noexcept;
+  ServerSession& operator=(ServerSession&&) noexcept;
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
+
+  void start();                           // queues the 220 greeting
+  void receive(std::string_view bytes);   // any split; buffering bounded by Limits
+  std::optional<Event> next_event();      // drain until nullopt after each receive/answer
+  void recipient_checked(RecipientVerdict verdict);
+  void sender_checked(bool allowed);
+  void auth_result(std::optional<std::string> account);
+  void message_stored(bool ok);           // false: 451 4.3.0, nothing acknowledged
+  void tls_started(TlsInfo info);         // after STARTTLS handshake succeeded
+  void timeout();                         // -> 421 4.4.2 + Close
+  void too_slow();                        // min data rate broken -> 421 4.4.2 + Close
+  void shutdown();                        // SIGTERM: 421 4.3.2 now if idle, else after the DATA in progress
+  Phase phase() const;
+  bool closed() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace estafeta::smtp
