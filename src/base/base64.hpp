@@ -2,7 +2,11 @@
 // decode() is tolerant, like mail clients: it skips line breaks, whitespace and characters
 // outside the alphabet, and accepts missing or extra padding. decode_strict() is for protocol
 // arguments (AUTH), where anything but the alphabet and correct padding is an error.
-// Memory: output only; no input size limit beyond what the caller bounds.
+// Input is untrusted (message bodies, SASL responses). Speed: decode runs a 4-chars-to-3-bytes
+// table path (AVX2 where the CPU has it, chosen at run time) over every clean run of the
+// alphabet and drops to a byte-at-a-time path only around line breaks, padding and junk.
+// Memory: output only (at most 3/4 of the input for decode, 4/3 + CRLFs for encode); no
+// input size limit beyond what the caller bounds.
 #pragma once
 
 #include <cstddef>
@@ -15,8 +19,23 @@ namespace estafeta::base64 {
 // every line_length output characters and no CRLF after the last line.
 std::string encode(std::string_view in, std::size_t line_length = 0);
 
+// Same as encode() but appends to `out`; returns the number of characters appended.
+std::size_t encode_append(std::string_view in, std::string& out, std::size_t line_length = 0);
+
+// Number of characters encode(in, line_length) produces for an input of `n` bytes.
+std::size_t encoded_size(std::size_t n, std::size_t line_length = 0);
+
 // Appends the decoded bytes of `in` to `out`; returns the number of bytes appended.
+// Characters outside the alphabet are skipped; '=' is skipped wherever it appears; trailing
+// bits that do not make a whole byte are dropped.
 std::size_t decode(std::string_view in, std::string& out);
+
+// Low-level form of decode(): writes to `out`, which must hold decoded_size_max(in.size())
+// bytes; returns the number of bytes written.
+std::size_t decode_to(std::string_view in, char* out);
+
+// Upper bound on the bytes decode() appends for `n` input characters.
+constexpr std::size_t decoded_size_max(std::size_t n) { return n / 4 * 3 + 3; }
 
 // Decodes `in` exactly (no whitespace, correct padding). Returns false on any error, leaving
 // `out` unspecified.
