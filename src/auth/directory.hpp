@@ -26,6 +26,7 @@ struct Resolution {
     local,             // targets holds one or more mailboxes
     unknown_user,      // the domain is ours, the user is not: 550 5.1.1
     not_local_domain,  // not one of our domains: relay, refused unless authenticated
+    temporary_failure, // the account database could not be read: 451 4.3.0, try later
   };
   Status status = Status::not_local_domain;
   std::vector<MailboxTarget> targets;

@@ -3,7 +3,11 @@
 // them into every further mailbox, and fsyncs each file and directory before returning, so a
 // success here may be acknowledged with 250. Adds Return-Path and, when there is exactly one
 // recipient, Delivered-To (as Dovecot does: a shared, hard-linked file cannot carry a
-// per-recipient header). Blocking: run on a worker thread.
+// per-recipient header). Blocking: run on a worker thread. Thread-safe: one instance may be
+// shared by every worker. Messages are stored byte for byte as received, with the CRLF line
+// ends the SMTP core keeps (Dovecot and most Maildir readers accept CRLF); only the two
+// headers above are prepended, also CRLF-terminated. Input is already accepted mail, bounded
+// by smtp.max_message_size; memory use is the message plus a few small strings.
 #pragma once
 
 #include <span>
@@ -16,12 +20,13 @@
 namespace estafeta::delivery {
 
 struct DeliveryOptions {
-  bool fsync = true;  // config delivery.fsync
+  bool fsync = true;     // config delivery.fsync
+  std::string hostname;  // for unique file names; "" = gethostname() at construction
 };
 
 class LocalDelivery {
  public:
-  explicit LocalDelivery(DeliveryOptions options) : options_(options) {}
+  explicit LocalDelivery(DeliveryOptions options);
   // `return_path` is the MAIL FROM address ("" for the null sender); `message` is the message
   // as received (Received header already prepended), CRLF line ends. Creates missing Maildir
   // and folder directories. Returns an error if any target could not be written; targets
@@ -32,6 +37,7 @@ class LocalDelivery {
 
  private:
   DeliveryOptions options_;
+  std::string escaped_host_;  // options_.hostname escaped for file names
 };
 
 }  // namespace estafeta::delivery

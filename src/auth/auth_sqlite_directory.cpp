@@ -1,0 +1,343 @@
+// auth_sqlite_directory: see auth_sqlite_directory.hpp for the resolution rules. Notes:
+//  - A cached SQLite statement is never held across a recursive call: rows are copied out
+//    first, so one connection serves a whole alias expansion.
+//  - An alias listing itself among its targets ("alice -> alice, bob") keeps a copy in the
+//    user alice (Postfix virtual semantics); any other revisit of an address on the current
+//    expansion path is a loop and that branch is dropped with a warning.
+//  - Alias targets outside our domains cannot be delivered locally (no forwarding yet): they
+//    are dropped with a warning; if nothing remains the address is unknown_user.
+#include "auth/auth_sqlite_directory.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "auth/auth_address.hpp"
+#include "auth/auth_password.hpp"
+#include "auth/auth_sqlite.hpp"
+#include "base/log.hpp"
+
+namespace estafeta::auth {
+
+namespace {
+
+constexpr std::size_t kMaxIdle = 8;
+constexpr int kMaxDepth = 10;
+constexpr std::size_t kMaxTargets = 1000;  // bound on one expansion's fan-out
+
+enum class Found { yes, no, error };
+
+struct Expansion {
+  Connection& db;
+  const DirectoryOptions& options;
+  bool allow_catch_all = true;
+  bool allow_postmaster_fallback = true;
+  std::vector<std::string> path;  // addresses and "@domain" being expanded (loop detection)
+  std::vector<MailboxTarget> targets;
+  bool failed = false;  // a database error happened somewhere
+
+  bool on_path(const std::string& a) const {
+    return std::find(path.begin(), path.end(), a) != path.end();
+  }
+
+  std::filesystem::path maildir_of(const std::string& local, const std::string& domain) const {
+    return options.data_dir / "mail" / domain / local;
+  }
+
+  void add_target(const std::string& user, const std::string& local, const std::string& domain,
+                  std::string folder, std::string address) {
+    if (targets.size() >= kMaxTargets) return;
+    MailboxTarget t{user, maildir_of(local, domain), std::move(folder), std::move(address)};
+    for (const auto& e : targets)
+      if (e.maildir == t.maildir && e.folder == t.folder) return;
+    targets.push_back(std::move(t));
+  }
+
+  Found domain_is_local(const std::string& domain) {
+    Statement s = db.prepare("SELECT 1 FROM domains WHERE name = ?1");
+    s.bind(1, domain);
+    bool row = s.step();
+    if (!s.ok()) return Found::error;
+    return row ? Found::yes : Found::no;
+  }
+
+  Found user_exists(const std::string& address) {
+    Statement s = db.prepare("SELECT 1 FROM users WHERE address = ?1");
+    s.bind(1, address);
+    bool row = s.step();
+    if (!s.ok()) return Found::error;
+    return row ? Found::yes : Found::no;
+  }
+
+  // Copies the alias targets of `source` out of the database.
+  Found alias_targets(const std::string& source, std::vector<std::string>& out) {
+    Statement s = db.prepare("SELECT target FROM aliases WHERE source = ?1 ORDER BY target");
+    s.bind(1, source);
+    while (out.size() < kMaxTargets && s.step()) out.push_back(s.text(0));
+    if (!s.ok()) return Found::error;
+    return out.empty() ? Found::no : Found::yes;
+  }
+
+  Found oldest_user(const std::string* domain, std::string& out) {
+    Statement s = domain ? db.prepare(
+                               "SELECT address FROM users WHERE domain = ?1 "
+                               "ORDER BY created, rowid LIMIT 1")
+                         : db.prepare("SELECT address FROM users ORDER BY created, rowid LIMIT 1");
+    if (domain) s.bind(1, *domain);
+    bool row = s.step();
+    if (!s.ok()) return Found::error;
+    if (!row) return Found::no;
+    out = s.text(0);
+    return Found::yes;
+  }
+
+  void user_target(const std::string& account, std::string folder, std::string address) {
+    auto at = account.rfind('@');
+    add_target(account, account.substr(0, at), account.substr(at + 1), std::move(folder),
+               std::move(address));
+  }
+
+  // Expands every target of an alias named `name` (already on the path).
+  void expand_targets(const std::string& name, const std::vector<std::string>& list,
+                      int depth) {
+    for (const auto& t : list) {
+      if (t == name) {
+        // Self-reference: keep a copy in the user of that name, if there is one.
+        Found u = user_exists(t);
+        if (u == Found::error) failed = true;
+        if (u == Found::yes) user_target(t, "", t);
+        continue;
+      }
+      if (on_path(t)) {
+        log::warn("auth", "alias loop at {} (via {}); branch dropped", t, name);
+        continue;
+      }
+      auto a = parse_address(t);
+      if (!a) {
+        log::warn("auth", "alias {} has an invalid target {}; skipped", name, t);
+        continue;
+      }
+      Found f = expand(*a, depth + 1);
+      if (f == Found::error) failed = true;
+      if (f == Found::no) log::warn("auth", "alias {} target {} is not deliverable here", name, t);
+    }
+  }
+
+  // The rules of auth_sqlite_directory.hpp for one address. `yes` when the address exists
+  // (even if expanding it yielded no mailbox), `no` when unknown or not local.
+  Found expand(const Address& a, int depth) {
+    if (depth > kMaxDepth) {
+      log::warn("auth", "alias expansion deeper than {} at {}; branch dropped", kMaxDepth,
+                a.full());
+      return Found::yes;
+    }
+    Found local = domain_is_local(a.domain);
+    if (local != Found::yes) return local;
+    const std::string full = a.full();
+
+    // 1. An account.
+    Found u = user_exists(full);
+    if (u != Found::no) {
+      if (u == Found::yes) user_target(full, "", full);
+      return u;
+    }
+    // 2. An alias.
+    std::vector<std::string> list;
+    Found al = alias_targets(full, list);
+    if (al == Found::error) return al;
+    if (al == Found::yes) {
+      path.push_back(full);
+      expand_targets(full, list, depth);
+      path.pop_back();
+      return Found::yes;
+    }
+    // 3. Detail addressing: base+tag, the base being an account or an alias.
+    auto sep = a.local.find(options.detail_separator);
+    if (sep != std::string::npos && sep > 0) {
+      std::string base = a.local.substr(0, sep) + "@" + a.domain;
+      Found bu = user_exists(base);
+      if (bu == Found::error) return bu;
+      if (bu == Found::yes) {
+        std::string tag = a.original_local.substr(sep + 1);
+        std::string folder;
+        if (options.detail_to_folder && valid_folder_name(tag)) {
+          std::filesystem::path dir = maildir_of(a.local.substr(0, sep), a.domain) / ("." + tag);
+          struct stat st {};
+          if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) folder = tag;
+        }
+        user_target(base, std::move(folder), full);
+        return Found::yes;
+      }
+      std::vector<std::string> base_list;
+      Found ba = alias_targets(base, base_list);
+      if (ba == Found::error) return ba;
+      if (ba == Found::yes && !on_path(base)) {
+        path.push_back(base);
+        expand_targets(base, base_list, depth);
+        path.pop_back();
+        return Found::yes;
+      }
+    }
+    // 4. The catch-all of the domain.
+    const std::string catch_all = "@" + a.domain;
+    if (allow_catch_all && !on_path(catch_all)) {
+      std::vector<std::string> ca;
+      Found c = alias_targets(catch_all, ca);
+      if (c == Found::error) return c;
+      if (c == Found::yes) {
+        path.push_back(catch_all);
+        expand_targets(catch_all, ca, depth);
+        path.pop_back();
+        return Found::yes;
+      }
+    }
+    // 5. postmaster must exist (RFC 5321 §4.5.1).
+    if (allow_postmaster_fallback && a.local == "postmaster") {
+      std::string who;
+      Found f = oldest_user(&a.domain, who);
+      if (f == Found::no) f = oldest_user(nullptr, who);
+      if (f == Found::yes) user_target(who, "", who);
+      return f == Found::error ? f : Found::yes;
+    }
+    return Found::no;
+  }
+};
+
+}  // namespace
+
+SqliteDirectory::SqliteDirectory(DirectoryOptions options) : options_(std::move(options)) {}
+
+SqliteDirectory::~SqliteDirectory() = default;
+
+std::string SqliteDirectory::open() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) return options_.data_dir.string() + ": " + ec.message();
+  std::string error;
+  auto c = Connection::open(options_.data_dir / "accounts.db", true, error);
+  if (!c) return error;
+  release(std::move(c));
+  return "";
+}
+
+std::unique_ptr<Connection> SqliteDirectory::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+  }
+  std::string error;
+  auto c = Connection::open(options_.data_dir / "accounts.db", true, error);
+  if (!c) log::error("auth", "cannot open account database: {}", error);
+  return c;
+}
+
+void SqliteDirectory::release(std::unique_ptr<Connection> c) {
+  if (!c) return;
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
+}
+
+Resolution SqliteDirectory::resolve(std::string_view address) {
+  Resolution r;
+  std::string given(address);
+  auto conn = acquire();
+  if (!conn) {
+    r.status = Resolution::Status::temporary_failure;
+    return r;
+  }
+  Expansion ex{*conn, options_};
+  if (address.find('@') == std::string_view::npos && ascii_lower(address) == "postmaster") {
+    // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain. Our hostname if it is one of our
+    // domains, else the first domain by name.
+    std::string domain;
+    if (auto h = normalize_domain(options_.hostname); h && ex.domain_is_local(*h) == Found::yes) {
+      domain = *h;
+    } else {
+      Statement s = conn->prepare("SELECT name FROM domains ORDER BY name LIMIT 1");
+      if (s.step()) domain = s.text(0);
+      if (!s.ok()) r.status = Resolution::Status::temporary_failure;
+    }
+    if (domain.empty()) {
+      release(std::move(conn));
+      if (r.status != Resolution::Status::temporary_failure)
+        r.status = Resolution::Status::not_local_domain;
+      return r;
+    }
+    given = "postmaster@" + domain;
+  }
+  auto a = parse_address(given);
+  Found f = a ? ex.expand(*a, 0) : Found::no;
+  if (f == Found::error || ex.failed) {
+    log::error("auth", "account database error resolving a recipient: {}", conn->error());
+    r.status = Resolution::Status::temporary_failure;
+  } else if (f == Found::no) {
+    // Distinguish "our domain, no such user" from "not our domain".
+    Found d = a ? ex.domain_is_local(a->domain) : Found::no;
+    r.status = d == Found::yes   ? Resolution::Status::unknown_user
+               : d == Found::error ? Resolution::Status::temporary_failure
+                                   : Resolution::Status::not_local_domain;
+  } else if (ex.targets.empty()) {
+    r.status = Resolution::Status::unknown_user;  // exists but leads nowhere (loops, remote)
+  } else {
+    r.status = Resolution::Status::local;
+    r.targets = std::move(ex.targets);
+  }
+  release(std::move(conn));
+  return r;
+}
+
+std::optional<std::string> SqliteDirectory::authenticate(std::string_view login,
+                                                         std::string_view password) {
+  // Unknown logins still pay for one hash, so timing does not reveal which accounts exist.
+  static const std::string dummy = hash_password("estafeta-no-such-user");
+  auto a = parse_address(login);
+  std::string hash;
+  std::string account;
+  if (a && login.size() <= 320) {
+    auto conn = acquire();
+    if (!conn) return std::nullopt;
+    account = a->full();
+    Statement s = conn->prepare("SELECT password_hash FROM users WHERE address = ?1");
+    s.bind(1, account);
+    if (s.step()) hash = s.text(0);
+    bool ok = s.ok();
+    s = Statement();
+    release(std::move(conn));
+    if (!ok) return std::nullopt;
+  }
+  if (hash.empty()) {
+    verify_password(password, dummy);
+    return std::nullopt;
+  }
+  if (!verify_password(password, hash)) return std::nullopt;
+  return account;
+}
+
+bool SqliteDirectory::may_send_as(std::string_view user, std::string_view address) {
+  auto u = parse_address(user);
+  auto a = parse_address(address);
+  if (!u || !a) return false;  // includes the null sender ""
+  const std::string account = u->full();
+  if (a->full() == account) return true;
+  auto sep = a->local.find(options_.detail_separator);
+  if (sep != std::string::npos && sep > 0 &&
+      a->local.substr(0, sep) + "@" + a->domain == account)
+    return true;
+  auto conn = acquire();
+  if (!conn) return false;
+  Expansion ex{*conn, options_};
+  ex.allow_catch_all = false;
+  ex.allow_postmaster_fallback = false;
+  Found f = ex.expand(*a, 0);
+  release(std::move(conn));
+  if (f != Found::yes || ex.failed) return false;
+  return std::any_of(ex.targets.begin(), ex.targets.end(),
+                     [&](const MailboxTarget& t) { return t.user == account; });
+}
+
+}  // namespace estafeta::auth

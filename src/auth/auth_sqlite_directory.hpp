@@ -1,0 +1,63 @@
+// auth_sqlite_directory: auth::Directory over the SQLite account database (data_dir/
+// accounts.db), used by the protocol servers. Resolution rules (Postfix virtual + Dovecot):
+// the domain must be in `domains` (else not_local_domain); then exact user > exact alias
+// (targets expanded recursively, depth <= 10, loops cut) > detail "user+tag" (base user or
+// alias) > catch-all alias "@domain" > postmaster fallback > unknown_user. Postmaster
+// (RFC 5321 §4.5.1) always resolves in a local domain: user or alias postmaster@domain if
+// defined, else the catch-all, else the oldest user of that domain, else the oldest user of
+// any domain. A bare "postmaster" (no domain, RFC 5321 §4.1.1.3) is postmaster@hostname when
+// hostname is a local domain, else postmaster@<first domain by name>.
+// Input is unauthenticated envelope data: addresses longer than 512 octets are refused
+// without a query. Thread-safe: a small pool of SQLite connections (WAL, busy_timeout 5 s),
+// one taken per call; every call blocks (SQLite, password hashing), so run it on a worker.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "auth/directory.hpp"
+
+namespace estafeta::auth {
+
+class Connection;  // auth_sqlite.hpp
+
+struct DirectoryOptions {
+  std::filesystem::path data_dir;  // accounts.db and mail/<domain>/<localpart>/ live here
+  std::string hostname;            // for the bare "postmaster" recipient
+  char detail_separator = '+';     // config delivery.detail_separator
+  bool detail_to_folder = false;   // config delivery.detail_to_folder
+};
+
+class SqliteDirectory final : public Directory {
+ public:
+  // Cheap: touches nothing until open() or the first call.
+  explicit SqliteDirectory(DirectoryOptions options);
+  ~SqliteDirectory() override;
+  SqliteDirectory(const SqliteDirectory&) = delete;
+  SqliteDirectory& operator=(const SqliteDirectory&) = delete;
+
+  // Opens data_dir/accounts.db (creating data_dir, the file and the schema when missing) and
+  // checks the schema version. Call once at startup. Returns "" on success, else a one-line
+  // message naming the file and the problem.
+  std::string open();
+
+  Resolution resolve(std::string_view address) override;
+  std::optional<std::string> authenticate(std::string_view login,
+                                          std::string_view password) override;
+  bool may_send_as(std::string_view user, std::string_view address) override;
+
+  const DirectoryOptions& options() const { return options_; }
+
+ private:
+  std::unique_ptr<Connection> acquire();
+  void release(std::unique_ptr<Connection> c);
+
+  DirectoryOptions options_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // at most kMaxIdle kept
+};
+
+}  // namespace estafeta::auth
