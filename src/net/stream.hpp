@@ -1,0 +1,49 @@
+// stream: one client connection, plain TCP or TLS, upgraded in place by STARTTLS (RFC 3207)
+// or wrapped from the first byte (implicit TLS, RFC 8314). The TLS layer is created only
+// when needed, over the same socket, so a plain session pays nothing for it.
+// Operations report errors by value (std::error_code), never by exception, and at most one
+// read and one write may be outstanding at a time (the Asio stream rules).
+// Input: bytes from the network (untrusted); buffers are the caller's. Memory: the socket,
+// plus one SSL object (~tens of KB while active) after the upgrade.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/buffer.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
+#include <memory>
+#include <string>
+#include <system_error>
+
+namespace estafeta::net {
+
+class Stream {
+ public:
+  explicit Stream(asio::ip::tcp::socket socket);
+  ~Stream();
+
+  // Reads at least one byte (0 with ec set at end of stream or error).
+  asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, std::error_code& ec);
+  // Writes all of `buffer`.
+  asio::awaitable<void> write(asio::const_buffer buffer, std::error_code& ec);
+  // Server-side TLS handshake over the current socket; afterwards reads and writes are
+  // encrypted. Plain bytes already read by the caller stay the caller's business (STARTTLS:
+  // the core discards them, RFC 3207 §5).
+  asio::awaitable<void> start_tls(asio::ssl::context& context, std::error_code& ec);
+  // Closes at once: TCP FIN (no TLS close_notify; the last reply has been written).
+  void close();
+  // Cancels the outstanding read/write; they complete with operation_aborted.
+  void cancel();
+
+  bool tls_active() const { return tls_ != nullptr; }
+  std::string tls_version() const;
+  std::string tls_cipher() const;
+  asio::ip::tcp::socket& socket() { return socket_; }
+
+ private:
+  asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+};
+
+}  // namespace estafeta::net

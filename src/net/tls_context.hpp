@@ -1,0 +1,28 @@
+// tls_context: the server-side TLS configuration shared by every listener (RFC 8314 §4,
+// RFC 7525 / BCP 195): TLS 1.2 or newer as configured, forward-secret AEAD cipher suites,
+// no compression (CRIME), no renegotiation, a server-side session cache and session tickets.
+// Input: the operator's certificate and key files (trusted). One context per process.
+#pragma once
+
+#include <asio/ssl/context.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace estafeta::net {
+
+struct TlsSettings {
+  std::filesystem::path certificate;  // PEM: the leaf first, then intermediates
+  std::filesystem::path private_key;  // PEM
+  std::string min_version = "TLSv1.2";  // "TLSv1.2" or "TLSv1.3"
+};
+
+// Builds the context; nullptr with `error` naming the file or setting at fault.
+std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& settings,
+                                                            std::string& error);
+
+// "TLSv1.3" and "TLS_AES_128_GCM_SHA256" for a connected SSL object (native handle).
+std::string tls_version_of(const void* ssl);
+std::string tls_cipher_of(const void* ssl);
+
+}  // namespace estafeta::net
