@@ -26,8 +26,9 @@ std::size_t encode_append(std::string_view in, std::string& out, std::size_t lin
 std::size_t encoded_size(std::size_t n, std::size_t line_length = 0);
 
 // Appends the decoded bytes of `in` to `out`; returns the number of bytes appended.
-// Characters outside the alphabet are skipped; '=' is skipped wherever it appears; trailing
-// bits that do not make a whole byte are dropped.
+// Characters outside the alphabet are skipped. '=' ends the current 4-character group (its
+// leftover bits are dropped), so concatenated padded chunks ("Zg==Zm8=") decode to the
+// concatenation ("ffo"); trailing bits that do not make a whole byte are dropped.
 std::size_t decode(std::string_view in, std::string& out);
 
 // Low-level form of decode(): writes to `out`, which must hold decoded_size_max(in.size())
