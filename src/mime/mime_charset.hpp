@@ -2,10 +2,11 @@
 // IANA charset registry) to UTF-8 through glibc iconv.
 // Names are matched case-insensitively, with the aliases real mail uses (latin1, cp1252,
 // x-sjis, ks_c_5601-1987, ...) and supersets where senders mislabel (GB2312 and GBK are
-// decoded as GB18030, ISO-8859-1 and US-ASCII as Windows-1252 for bytes 0x80-0x9F, EUC-KR as
-// CP949, Shift_JIS as CP932). Invalid sequences become U+FFFD; an unknown charset never fails:
-// the text is taken as UTF-8 if it is valid UTF-8, else as Windows-1252, and the outcome says
-// which. Input is untrusted message content. iconv descriptors are costly to open, so each
+// decoded as GB18030, ISO-8859-1 as Windows-1252, Big5 as Big5-HKSCS, EUC-KR as CP949,
+// Shift_JIS as CP932, ISO-2022-JP as ISO-2022-JP-2; 8-bit text labelled US-ASCII as UTF-8
+// when valid, else Windows-1252). Invalid sequences become U+FFFD; an unknown charset never
+// fails: the text is taken as UTF-8 if it is valid UTF-8, else as Windows-1252, and the
+// outcome says which. Input is untrusted message content. iconv descriptors are costly to open, so each
 // thread keeps a small cache of them (at most kIconvCacheSize per thread, closed at thread
 // exit). Memory: output at most 3 bytes per input byte plus the converter's state.
 #pragma once
@@ -45,7 +46,8 @@ bool is_valid_utf8(std::string_view s);
 // maximal ill-formed subpart, as Unicode §3.9 recommends). Returns true if nothing was replaced.
 bool append_utf8_sanitized(std::string_view in, std::string& out);
 
-// Appends the UTF-8 of the Windows-1252 bytes `in` (undefined bytes map to U+FFFD).
+// Appends the UTF-8 of the Windows-1252 bytes `in` (the five undefined bytes map to the C1
+// controls of the same value, as the WHATWG Encoding Standard does).
 void append_windows1252_as_utf8(std::string_view in, std::string& out);
 
 // Per-thread iconv descriptor cache size (least recently used is closed first).
