@@ -1,0 +1,454 @@
+# estafeta_harness: starts the real `estafeta` binary (ESTAFETA_BINARY) on 127.0.0.1 with a
+# temporary data dir, free ports and a generated TOML config, seeds accounts through the CLI,
+# and offers clients (smtplib with a TLS context trusting the generated CA, a raw line client
+# for pipelining/BDAT/bad input) and Maildir readers. Everything is bounded: socket timeouts
+# of 10 s, 20 s to come up, 20 s to drain on SIGTERM. Traffic stays on loopback.
+import base64
+import os
+import re
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+
+HOSTNAME = "mail.test.example"
+DOMAIN = "example.test"
+CATCHALL_DOMAIN = "catchall.test"
+PASSWORDS = {
+    "alice@example.test": "alice-Secret-1",
+    "bob@example.test": "bob-Secret-2",
+    "carol@example.test": "carol-Secret-3",
+}
+ALIASES = {
+    "info@example.test": ["alice@example.test", "bob@example.test"],
+    "@catchall.test": ["bob@example.test"],
+}
+TIMEOUT = 10.0
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 20.0
+CLIENT_NAME = "client.test"
+
+
+def binary():
+    path = os.environ.get("ESTAFETA_BINARY", "")
+    if not path or not os.access(path, os.X_OK):
+        raise unittest.SkipTest("ESTAFETA_BINARY not set or not executable")
+    return path
+
+
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Server:
+    """One estafeta process with its own data dir. `smtp` overrides keys of [smtp], `top`
+    top-level keys; `listeners` maps table name -> (kind, port or None = free port)."""
+
+    def __init__(self, smtp=None, top=None, listeners=None, serve_args=(), seed=True):
+        self.tmp = tempfile.mkdtemp(prefix="estafeta-it-")
+        self.data_dir = os.path.join(self.tmp, "data")
+        self.config_path = os.path.join(self.tmp, "estafeta.toml")
+        self.log_path = os.path.join(self.tmp, "server.log")
+        self.serve_args = list(serve_args)
+        self.proc = None
+        self.log_file = None
+        if listeners is None:
+            listeners = {"smtp": ("mx", None), "submission": ("submission", None),
+                         "submissions": ("submissions", None)}
+        self.listeners = {name: (kind, port or free_port()) for name, (kind, port) in listeners.items()}
+        self.write_config(smtp or {}, top or {})
+        if seed:
+            self.seed()
+
+    # -- ports by kind -------------------------------------------------------------------------
+    def port(self, kind):
+        for k, p in self.listeners.values():
+            if k == kind:
+                return p
+        raise KeyError(kind)
+
+    @property
+    def mx(self):
+        return self.port("mx")
+
+    @property
+    def submission(self):
+        return self.port("submission")
+
+    @property
+    def submissions(self):
+        return self.port("submissions")
+
+    # -- config and CLI ------------------------------------------------------------------------
+    def write_config(self, smtp, top):
+        lines = [f"data_dir = {toml_value(self.data_dir)}", f"hostname = {toml_value(HOSTNAME)}",
+                 'log_level = "debug"', "io_threads = 2", "worker_threads = 2"]
+        lines += [f"{k} = {toml_value(v)}" for k, v in top.items()]
+        lines.append("")
+        lines.append("[smtp]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in smtp.items()]
+        for name, (kind, port) in self.listeners.items():
+            lines += ["", f"[listener.{name}]", f"kind = {toml_value(kind)}",
+                      'address = "127.0.0.1"', f"port = {port}"]
+        with open(self.config_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def cli(self, *args, input=None, check=True):
+        """Runs `estafeta -c cfg ARGS`; returns CompletedProcess (text)."""
+        cmd = [binary(), "-c", self.config_path, *args]
+        r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} exited {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")
+        return r
+
+    def seed(self):
+        self.cli("domain", "add", DOMAIN)
+        self.cli("domain", "add", CATCHALL_DOMAIN)
+        for user, pw in PASSWORDS.items():
+            self.cli("user", "add", user, "--password-stdin", input=pw + "\n")
+        for src, targets in ALIASES.items():
+            self.cli("alias", "add", src, *targets)
+
+    # -- process -------------------------------------------------------------------------------
+    def start(self):
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([binary(), "-c", self.config_path, "serve", *self.serve_args],
+                                     stdin=subprocess.DEVNULL, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        pending = [p for _, p in self.listeners.values()]
+        while pending:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"estafeta serve exited {self.proc.returncode} at start\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"listeners {pending} not up after {START_TIMEOUT}s\n{self.log_tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", pending[0]), timeout=1):
+                    pending.pop(0)
+            except OSError:
+                time.sleep(0.1)
+        return self
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=STOP_TIMEOUT):
+        """Waits for the process to exit by itself; returns its exit code (kills on timeout)."""
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"estafeta still running after {timeout}s\n{self.log_tail()}")
+        self._close_log()
+        self.proc = None
+        return rc
+
+    def stop(self):
+        """SIGTERM, wait bounded; returns the exit code. Raises if it had to SIGKILL."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"estafeta did not exit {STOP_TIMEOUT}s after SIGTERM\n{self.log_tail()}")
+        finally:
+            self._close_log()
+        self.proc = None
+        return rc
+
+    def stop_ok(self, test):
+        rc = self.stop()
+        if rc is not None:
+            test.assertEqual(rc, 0, f"estafeta exit code after SIGTERM\n{self.log_tail()}")
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        self._close_log()
+
+    def _close_log(self):
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, n=60):
+        return "--- server log tail ---\n" + "\n".join(self.log_text().splitlines()[-n:])
+
+    def cleanup(self):
+        self.kill()
+        if os.environ.get("ESTAFETA_KEEP"):
+            print(f"kept {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- TLS -----------------------------------------------------------------------------------
+    def ca_path(self):
+        return os.path.join(self.data_dir, "tls", "ca.pem")
+
+    def tls_context(self, check_hostname=False, max_version=None):
+        """Verifies the chain against data_dir/tls/ca.pem. smtplib passes the IP as SNI/host,
+        so the name check is off here; test_tls_certificate_names_hostname checks it."""
+        ctx = ssl.create_default_context(cafile=self.ca_path())
+        ctx.check_hostname = check_hostname
+        if max_version:
+            ctx.maximum_version = max_version
+        return ctx
+
+    # -- clients -------------------------------------------------------------------------------
+    def smtp(self, kind="mx"):
+        s = smtplib.SMTP("127.0.0.1", self.port(kind), local_hostname=CLIENT_NAME, timeout=TIMEOUT)
+        return s
+
+    def smtp_ssl(self):
+        return smtplib.SMTP_SSL("127.0.0.1", self.submissions, local_hostname=CLIENT_NAME,
+                                timeout=TIMEOUT, context=self.tls_context())
+
+    def smtp_tls(self, kind="mx"):
+        s = self.smtp(kind)
+        s.ehlo()
+        s.starttls(context=self.tls_context())
+        s.ehlo()
+        return s
+
+    def raw(self, kind="mx", greet=True):
+        c = RawClient(self.port(kind))
+        if greet:
+            code, _ = c.reply()
+            assert code == 220, code
+        return c
+
+    # -- Maildir -------------------------------------------------------------------------------
+    def maildir(self, address, folder=""):
+        local, domain = address.rsplit("@", 1)
+        d = os.path.join(self.data_dir, "mail", domain.lower(), local.lower())
+        return os.path.join(d, "." + folder) if folder else d
+
+    def mail_files(self, address, folder=""):
+        root = self.maildir(address, folder)
+        out = []
+        for sub in ("new", "cur"):
+            try:
+                out += [os.path.join(root, sub, n) for n in sorted(os.listdir(os.path.join(root, sub)))
+                        if not n.startswith(".")]
+            except FileNotFoundError:
+                pass
+        return out
+
+    def messages(self, address, folder=""):
+        res = []
+        for p in self.mail_files(address, folder):
+            with open(p, "rb") as f:
+                res.append(f.read())
+        return res
+
+    def find(self, address, marker, folder=""):
+        """Paths of the messages in the mailbox containing bytes `marker`."""
+        m = marker.encode() if isinstance(marker, str) else marker
+        found = []
+        for p in self.mail_files(address, folder):
+            with open(p, "rb") as f:
+                if m in f.read():
+                    found.append(p)
+        return found
+
+    def read_one(self, test, address, marker, folder=""):
+        paths = self.find(address, marker, folder)
+        test.assertEqual(len(paths), 1, f"messages with {marker!r} in {address}: {paths}")
+        with open(paths[0], "rb") as f:
+            return f.read()
+
+
+class RawClient:
+    """A line client on a plain socket (optionally upgraded to TLS) for exact-byte tests."""
+
+    def __init__(self, port, host="127.0.0.1", family=socket.AF_INET):
+        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def _line(self):
+        deadline = time.monotonic() + TIMEOUT
+        while b"\r\n" not in self.buf:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no reply line; have {self.buf!r}")
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"connection closed; have {self.buf!r}")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def reply(self):
+        """One complete (possibly multi-line) reply: (code, [text lines])."""
+        lines = []
+        for _ in range(1000):
+            line = self._line()
+            if len(line) < 3 or not line[:3].isdigit() or (len(line) > 3 and line[3] not in " -"):
+                raise AssertionError(f"malformed reply line {line!r}")
+            lines.append(line[4:])
+            if len(line) == 3 or line[3] == " ":
+                return int(line[:3]), lines
+        raise AssertionError("reply with more than 1000 lines")
+
+    def replies(self, n):
+        return [self.reply() for _ in range(n)]
+
+    def ehlo(self, name=CLIENT_NAME):
+        code, lines = self.cmd("EHLO " + name)
+        assert code == 250, (code, lines)
+        return [l.upper() for l in lines[1:]]
+
+    def starttls(self, ctx, server_hostname=HOSTNAME):
+        code, lines = self.cmd("STARTTLS")
+        assert code == 220, (code, lines)
+        assert not self.buf, self.buf
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=server_hostname)
+
+    def closed_within(self, seconds=TIMEOUT):
+        """True if the server closes (EOF or reset) within `seconds`; discards data read."""
+        deadline = time.monotonic() + seconds
+        self.sock.settimeout(0.5)
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    chunk = self.sock.recv(65536)
+                except socket.timeout:
+                    continue
+                except (ConnectionError, ssl.SSLError, OSError):
+                    return True
+                if not chunk:
+                    return True
+                self.buf += chunk
+            return False
+        finally:
+            self.sock.settimeout(TIMEOUT)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def enhanced(lines):
+    """The RFC 3463 enhanced status code starting the first reply line, or None."""
+    m = re.match(r"^([245]\.\d{1,3}\.\d{1,3})\b", lines[0] if lines else "")
+    return m.group(1) if m else None
+
+
+def plain_auth(user, password):
+    return base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def simple_message(marker, sender="sender@remote.test", to="alice@example.test", body="Hello.\r\n",
+                   extra_headers=""):
+    """A small RFC 5322 message with CRLF line ends; `marker` goes into Message-ID and Subject."""
+    return (f"From: <{sender}>\r\nTo: <{to}>\r\nSubject: {marker}\r\n"
+            f"Message-ID: <{marker}@client.test>\r\nDate: Sat, 28 Nov 2026 03:00:00 +0000\r\n"
+            f"{extra_headers}\r\n{body}").encode()
+
+
+def header_block(message):
+    """Unfolded headers of a stored message: list of (name lower, value)."""
+    head = message.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    head = re.sub(r"\r\n[ \t]+", " ", head)
+    out = []
+    for line in head.split("\r\n"):
+        if ":" in line:
+            name, value = line.split(":", 1)
+            out.append((name.strip().lower(), value.strip()))
+    return out
+
+
+def unique(prefix="m"):
+    return f"{prefix}-{os.getpid()}-{time.monotonic_ns()}"
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server per class (override SMTP/TOP/SERVE_ARGS); dumps the log tail on failure."""
+    SMTP = {}
+    TOP = {}
+    SERVE_ARGS = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(smtp=cls.SMTP, top=cls.TOP, serve_args=cls.SERVE_ARGS)
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            rc = cls.server.stop()
+            if rc != 0:
+                raise AssertionError(f"estafeta exited {rc} after SIGTERM\n{cls.server.log_tail()}")
+        finally:
+            cls.server.cleanup()
+
+    def setUp(self):
+        if not self.server.running():
+            self.fail(f"server is not running\n{self.server.log_tail()}")
+
+    def tearDown(self):
+        if failed(self):
+            print("\n" + self.server.log_tail(40), flush=True)
+
+    def assertReply(self, reply, code, enh=None):
+        c, lines = reply
+        self.assertEqual(c, code, f"reply {reply}")
+        if enh is not None:
+            self.assertEqual(enhanced(lines), enh, f"reply {reply}")
+
+
+def failed(test):
+    """True if `test` has recorded a failure or error so far (Python 3.11 reports at once)."""
+    outcome = getattr(test, "_outcome", None)
+    result = getattr(outcome, "result", None)
+    if result is None:
+        return False
+    return any(t is test for t, _ in result.failures + result.errors)

@@ -1,0 +1,238 @@
+# test_smtp_bad_input: hostile or broken clients against the real binary, one case per limit
+# or malformation, each checking the exact reply class and RFC 3463 enhanced code, that nothing
+# is delivered, and (where the session survives) that the next transaction still succeeds.
+# Limits are lowered in the config (max_line_length, max_message_size, data_timeout,
+# max_errors) so each case runs in seconds.
+import time
+import unittest
+
+from estafeta_harness import ServerTestCase, enhanced, simple_message, unique
+
+ALICE = "alice@example.test"
+MAX_LINE = 1000
+MAX_SIZE = 20000
+MAX_ERRORS = 5
+
+
+class BadInput(ServerTestCase):
+    SMTP = {"max_line_length": MAX_LINE, "max_message_size": MAX_SIZE, "data_timeout": 2,
+            "max_errors": MAX_ERRORS}
+
+    def session(self):
+        c = self.server.raw()
+        c.ehlo()
+        return c
+
+    def transaction(self, c, message, rcpt=ALICE):
+        """MAIL/RCPT/DATA with `message` (already CRLF, no dot stuffing needed); the final reply."""
+        self.assertEqual(c.cmd("MAIL FROM:<bad@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{rcpt}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(message + b".\r\n")
+        return c.reply()
+
+    def still_works(self, c):
+        marker = unique("after")
+        self.assertReply(self.transaction(c, simple_message(marker)), 250)
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)
+
+    def sized(self, marker, size):
+        msg = simple_message(marker, body="")
+        line = b"x" * 70 + b"\r\n"
+        body = line * ((size - len(msg)) // len(line))
+        msg += body
+        msg += b"y" * (size - len(msg) - 2) + b"\r\n"
+        self.assertEqual(len(msg), size)
+        return msg
+
+    # -- command line ------------------------------------------------------------------------
+    def test_overlong_command(self):
+        c = self.session()
+        self.assertReply(c.cmd("MAIL FROM:<" + "a" * 3000 + "@remote.test>"), 500, "5.5.2")
+        self.assertReply(c.cmd("NOOP"), 250)
+        c.close()
+
+    def test_overlong_command_in_pieces(self):
+        c = self.session()
+        for _ in range(6):
+            c.send(b"NOOP " + b"z" * 1000)
+            time.sleep(0.05)
+        c.send(b"\r\n")
+        self.assertReply(c.reply(), 500, "5.5.2")
+        self.assertReply(c.cmd("NOOP"), 250)
+        c.close()
+
+    def test_command_at_limit_accepted(self):
+        c = self.session()
+        line = "NOOP " + "n" * (2048 - len("NOOP ") - 2)  # 2048 octets with CRLF
+        self.assertEqual(c.cmd(line)[0], 250)
+        c.close()
+
+    def test_bare_lf_command(self):
+        c = self.session()
+        c.send(b"NOOP\n")
+        self.assertReply(c.reply(), 500, "5.5.2")
+        self.assertReply(c.cmd("NOOP"), 250)
+        c.close()
+
+    def test_nul_byte_in_command(self):
+        c = self.session()
+        c.send(b"MAIL FROM:<nul\x00@remote.test>\r\n")
+        code, lines = c.reply()
+        self.assertIn(code, (500, 501), lines)
+        self.assertEqual(enhanced(lines), "5.5.2", lines)
+        self.assertReply(c.cmd("NOOP"), 250)
+        c.close()
+
+    # -- message text ------------------------------------------------------------------------
+    def test_overlong_text_line(self):
+        marker = unique("longline")
+        msg = simple_message(marker, body="a" * (MAX_LINE * 2) + "\r\nend\r\n")
+        c = self.session()
+        code, lines = self.transaction(c, msg)
+        self.assertEqual(code // 100, 5, lines)
+        self.assertIn(enhanced(lines), ("5.5.2", "5.3.4", "5.6.0"), lines)
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        self.still_works(c)
+        c.close()
+
+    def test_text_line_at_limit_accepted(self):
+        marker = unique("lineok")
+        msg = simple_message(marker, body="b" * (MAX_LINE - 2) + "\r\n")
+        c = self.session()
+        self.assertReply(self.transaction(c, msg), 250)
+        c.close()
+
+    def test_bare_lf_in_data(self):
+        marker = unique("barelf")
+        msg = simple_message(marker, body="first\nsecond\r\n")
+        c = self.session()
+        self.assertReply(self.transaction(c, msg), 550, "5.6.2")
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        self.still_works(c)
+        c.close()
+
+    def test_message_one_byte_over_size(self):
+        marker = unique("big")
+        c = self.session()
+        self.assertIn(f"SIZE {MAX_SIZE}", c.ehlo())
+        self.assertReply(self.transaction(c, self.sized(marker, MAX_SIZE + 1)), 552, "5.3.4")
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        self.still_works(c)
+        c.close()
+
+    def test_message_at_size_accepted(self):
+        marker = unique("fits")
+        c = self.session()
+        self.assertReply(self.transaction(c, self.sized(marker, MAX_SIZE)), 250)
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)
+        c.close()
+
+    def test_declared_size_too_big(self):
+        c = self.session()
+        self.assertReply(c.cmd(f"MAIL FROM:<s@remote.test> SIZE={MAX_SIZE + 1}"), 552, "5.3.4")
+        self.assertReply(c.cmd(f"MAIL FROM:<s@remote.test> SIZE={MAX_SIZE}"), 250)
+        c.close()
+
+    def test_bdat_over_size(self):
+        marker = unique("bigbdat")
+        msg = self.sized(marker, MAX_SIZE + 1)
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<s@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        c.send(f"BDAT {MAX_SIZE}\r\n".encode() + msg[:MAX_SIZE])
+        self.assertEqual(c.reply()[0], 250)  # exactly at the limit so far
+        c.send(b"BDAT 1 LAST\r\n" + msg[MAX_SIZE:])
+        first = c.reply()
+        self.assertReply(first, 552, "5.3.4")
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        self.still_works(c)
+        c.close()
+
+    # -- envelope ----------------------------------------------------------------------------
+    def test_101st_recipient(self):
+        c = self.session()
+        c.send("MAIL FROM:<many@remote.test>\r\n" +
+               "".join(f"RCPT TO:<alice+{i}@example.test>\r\n" for i in range(101)))
+        replies = c.replies(102)
+        self.assertEqual(replies[0][0], 250)
+        self.assertEqual([r[0] for r in replies[1:101]], [250] * 100)
+        self.assertReply(replies[101], 452, "4.5.3")
+        marker = unique("hundred")
+        c.send(b"DATA\r\n")
+        self.assertEqual(c.reply()[0], 354)
+        c.send(simple_message(marker) + b".\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)  # one mailbox, one copy
+        c.close()
+
+    def test_unknown_user(self):
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<u@remote.test>")[0], 250)
+        self.assertReply(c.cmd("RCPT TO:<no.such.user@example.test>"), 550, "5.1.1")
+        self.assertIn(c.cmd("DATA")[0], (503, 554))  # RFC 5321 §3.3: no valid recipients
+        c.close()
+
+    def test_relay_refused_on_mx(self):
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<u@remote.test>")[0], 250)
+        code, lines = c.cmd("RCPT TO:<victim@elsewhere.invalid>")
+        self.assertIn(code, (550, 554), lines)
+        self.assertEqual(enhanced(lines), "5.7.1", lines)
+        code, lines = c.cmd("RCPT TO:<alice%elsewhere.invalid@example.test>")
+        self.assertNotEqual(code, 250, "percent-hack relay accepted")
+        c.close()
+
+    def test_received_loop(self):
+        marker = unique("loop")
+        hops = "".join(f"Received: from h{i}.test by h{i + 1}.test; Sat, 28 Nov 2026 03:00:00 +0000\r\n"
+                       for i in range(101))
+        c = self.session()
+        self.assertReply(self.transaction(c, hops.encode() + simple_message(marker)), 554, "5.4.6")
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        self.still_works(c)
+        c.close()
+
+    def test_received_at_limit_accepted(self):
+        marker = unique("hops100")
+        hops = "".join(f"Received: from h{i}.test by h{i + 1}.test; Sat, 28 Nov 2026 03:00:00 +0000\r\n"
+                       for i in range(100))
+        c = self.session()
+        self.assertReply(self.transaction(c, hops.encode() + simple_message(marker)), 250)
+        c.close()
+
+    # -- session limits ----------------------------------------------------------------------
+    def test_too_many_errors(self):
+        c = self.session()
+        codes = []
+        for _ in range(MAX_ERRORS + 1):
+            code, lines = c.cmd("XYZZY")
+            codes.append((code, enhanced(lines)))
+            if code == 421:
+                break
+        self.assertEqual(codes[-1], (421, "4.7.0"), codes)
+        self.assertIn(len(codes), (MAX_ERRORS, MAX_ERRORS + 1), codes)
+        self.assertTrue(all(code // 100 == 5 for code, _ in codes[:-1]), codes)
+        self.assertTrue(c.closed_within(5), "connection left open after 421")
+
+    def test_silent_client_mid_data(self):
+        marker = unique("silent")
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<slow@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(simple_message(marker)[:60])
+        start = time.monotonic()
+        self.assertReply(c.reply(), 421, "4.4.2")
+        waited = time.monotonic() - start
+        self.assertGreater(waited, 1.0)
+        self.assertLess(waited, 8.0)
+        self.assertTrue(c.closed_within(5))
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        other = self.server.raw()
+        self.assertEqual(other.cmd("NOOP")[0], 250)
+        other.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
