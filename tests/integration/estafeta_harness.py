@@ -41,9 +41,9 @@ def binary():
     return path
 
 
-def free_port(family=socket.AF_INET, host="127.0.0.1"):
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
@@ -291,7 +291,7 @@ class Server:
 class RawClient:
     """A line client on a plain socket (optionally upgraded to TLS) for exact-byte tests."""
 
-    def __init__(self, port, host="127.0.0.1", family=socket.AF_INET):
+    def __init__(self, port, host="127.0.0.1"):
         self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
         self.buf = b""
 
@@ -446,9 +446,8 @@ class ServerTestCase(unittest.TestCase):
 
 
 def failed(test):
-    """True if `test` has recorded a failure or error so far (Python 3.11 reports at once)."""
-    outcome = getattr(test, "_outcome", None)
-    result = getattr(outcome, "result", None)
+    """True if `test` has recorded a failure or error so far (unittest reports them at once)."""
+    result = getattr(getattr(test, "_outcome", None), "result", None)
     if result is None:
         return False
-    return any(t is test for t, _ in result.failures + result.errors)
+    return any(t is test for t, _ in list(result.failures) + list(result.errors))

@@ -37,10 +37,10 @@ class BadInput(ServerTestCase):
         self.assertEqual(len(self.server.find(ALICE, marker)), 1)
 
     def sized(self, marker, size):
+        """A message of exactly `size` octets as RFC 1870 §5 counts them (CRLFs included)."""
         msg = simple_message(marker, body="")
         line = b"x" * 70 + b"\r\n"
-        body = line * ((size - len(msg)) // len(line))
-        msg += body
+        msg += line * ((size - len(msg) - 2) // len(line))
         msg += b"y" * (size - len(msg) - 2) + b"\r\n"
         self.assertEqual(len(msg), size)
         return msg

@@ -200,7 +200,7 @@ class LocalDelivery(ServerTestCase):
         for p in paths:
             self.assertEqual(len(p), 1, paths)
         stats = [os.stat(p[0]) for p in paths]
-        self.assertEqual({(s.st_dev, s.st_ino) for s in stats}.__len__(), 1, "not one shared file")
+        self.assertEqual(len({(s.st_dev, s.st_ino) for s in stats}), 1, "not one shared file")
         self.assertEqual(stats[0].st_nlink, 3)
         heads = [n for n, _ in header_block(open(paths[0][0], "rb").read())]
         self.assertNotIn("delivered-to", heads)  # a shared file carries no per-recipient header
