@@ -1,0 +1,282 @@
+// cmd_serve: `estafeta serve`. Prepares the data directory and TLS material, opens the
+// account directory and the MDA, binds every listener (all or nothing, each failure
+// explained), drops root privileges for run_as_user, then serves until SIGTERM/SIGINT.
+// Shutdown: stop accepting, 421 to idle sessions, let each DATA in progress finish and get
+// its 250 (bounded by kDrainTimeout; a second signal cuts it short), exit 0. A message is
+// acknowledged only after it is on stable storage, so stopping never loses one that got 250.
+// Input: the configuration (trusted). Runs as root only until the listeners are bound.
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "auth/auth_sqlite_directory.hpp"
+#include "base/log.hpp"
+#include "cli/commands.hpp"
+#include "delivery/local_delivery.hpp"
+#include "net/io_pool.hpp"
+#include "net/listener.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_local_ca.hpp"
+#include "smtp/smtp_server.hpp"
+
+namespace estafeta::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr auto kDrainTimeout = std::chrono::seconds(30);
+
+smtp::ListenerMode mode_of(config::ListenerKind kind) {
+  switch (kind) {
+    case config::ListenerKind::mx: return smtp::ListenerMode::mx;
+    case config::ListenerKind::submission: return smtp::ListenerMode::submission;
+    case config::ListenerKind::submissions: return smtp::ListenerMode::submissions;
+  }
+  return smtp::ListenerMode::mx;
+}
+
+const char* kind_name(config::ListenerKind kind) {
+  switch (kind) {
+    case config::ListenerKind::mx: return "mx";
+    case config::ListenerKind::submission: return "submission";
+    case config::ListenerKind::submissions: return "submissions";
+  }
+  return "?";
+}
+
+std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+bool make_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    log::error("serve", "cannot create data_dir {}: {}", dir.string(), ec.message());
+    return false;
+  }
+  if (::chmod(dir.c_str(), 0700) != 0) {
+    log::error("serve", "cannot set mode 0700 on data_dir {}: {}", dir.string(),
+               std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+std::shared_ptr<asio::ssl::context> make_tls(const config::Config& config) {
+  net::TlsSettings settings;
+  settings.min_version = config.tls.min_version;
+  if (config.tls.certificate.empty()) {
+    net::LocalTlsFiles files;
+    std::string error;
+    if (!net::ensure_local_tls(config.data_dir / "tls", config.hostname, files, error)) {
+      log::error("serve", "TLS: {}", error);
+      return nullptr;
+    }
+    if (files.created_ca) log::info("serve", "created a local CA in {}", files.ca_certificate.parent_path().string());
+    if (files.issued_certificate)
+      log::info("serve", "issued a server certificate for {}", config.hostname);
+    log::info("serve", "local CA certificate for clients to trust: {}",
+              files.ca_certificate.string());
+    settings.certificate = files.certificate;
+    settings.private_key = files.private_key;
+  } else {
+    settings.certificate = config.tls.certificate;
+    settings.private_key =
+        config.tls.private_key.empty() ? config.tls.certificate : config.tls.private_key;
+  }
+  std::string error;
+  auto ctx = net::make_server_tls_context(settings, error);
+  if (!ctx) log::error("serve", "TLS: {}", error);
+  return ctx;
+}
+
+// chown -R for the data directory (never following symlinks out of it).
+bool chown_tree(const fs::path& root, uid_t uid, gid_t gid) {
+  bool ok = true;
+  auto own = [&](const fs::path& p) {
+    if (::lchown(p.c_str(), uid, gid) != 0) {
+      log::error("serve", "cannot chown {}: {}", p.string(), std::strerror(errno));
+      ok = false;
+    }
+  };
+  own(root);
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
+       !ec && it != end; it.increment(ec))
+    own(it->path());
+  if (ec) {
+    log::error("serve", "cannot walk {}: {}", root.string(), ec.message());
+    ok = false;
+  }
+  return ok;
+}
+
+// Running as root: hand data_dir to run_as_user and become that user for good.
+bool drop_privileges(const config::Config& config) {
+  if (::geteuid() != 0) return true;
+  std::string user = config.run_as_user;
+  if (user == "root") {
+    log::warn("serve", "run_as_user is root: keeping root privileges (not recommended)");
+    return true;
+  }
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) {
+    log::warn("serve", "run_as_user \"{}\" does not exist; running as \"nobody\" instead "
+              "(create the user, e.g. useradd --system {}, and restart)", user, user);
+    user = "nobody";
+    pw = ::getpwnam(user.c_str());
+    if (!pw) {
+      log::error("serve", "neither run_as_user nor \"nobody\" exists; refusing to serve as root");
+      return false;
+    }
+  }
+  uid_t uid = pw->pw_uid;
+  gid_t gid = pw->pw_gid;
+  if (!chown_tree(config.data_dir, uid, gid)) return false;
+  if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
+    log::error("serve", "cannot switch to user {}: {}", user, std::strerror(errno));
+    return false;
+  }
+  // Verify: no way back to root, and every id is the target's.
+  if (::setuid(0) == 0 || ::getuid() != uid || ::geteuid() != uid || ::getgid() != gid ||
+      ::getegid() != gid) {
+    log::error("serve", "privilege drop to {} did not take; refusing to serve", user);
+    return false;
+  }
+  log::info("serve", "running as user {} (uid {}, gid {})", user, uid, gid);
+  return true;
+}
+
+// Many sessions each hold a socket; the default soft limit (1024) is below what
+// smtp.max_connections allows, so lift it to the hard limit.
+void raise_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
+int run_serve(const config::Config& config) {
+  log::set_level(config.log_level);
+  ::umask(077);
+  ::signal(SIGPIPE, SIG_IGN);
+  raise_file_limit();
+
+  if (config.listeners.empty()) {
+    log::error("serve", "no listeners configured; add a [listener.NAME] table to {}",
+               config.source.empty() ? "a config file" : config.source.string());
+    return 1;
+  }
+  if (!make_data_dir(config.data_dir)) return 1;
+  auto tls = make_tls(config);
+  if (!tls) return 1;
+
+  auth::SqliteDirectory directory(auth::DirectoryOptions{
+      config.data_dir, config.hostname, config.delivery.detail_separator,
+      config.delivery.detail_to_folder});
+  if (std::string error = directory.open(); !error.empty()) {
+    log::error("serve", "{}", error);
+    return 1;
+  }
+  delivery::LocalDelivery delivery(delivery::DeliveryOptions{config.delivery.fsync, config.hostname});
+  if (!config.delivery.fsync)
+    log::warn("serve", "delivery.fsync is off: a crash can lose mail that was acknowledged");
+
+  net::IoPool io(config.io_threads);
+  // Bind everything before serving anything: a half-started server is worse than none.
+  std::vector<asio::ip::tcp::acceptor> acceptors;
+  bool bound = true;
+  for (const config::Listener& l : config.listeners) {
+    std::string error;
+    auto acceptor = net::open_listener(io.context(0), l, config.source, error);
+    if (!acceptor) {
+      log::error("serve", "{}", error);
+      bound = false;
+      continue;
+    }
+    acceptors.push_back(std::move(*acceptor));
+  }
+  if (!bound) return 1;
+  if (!drop_privileges(config)) return 1;
+
+  std::size_t worker_count = config.worker_threads != 0 ? config.worker_threads : 2 * cores();
+  asio::thread_pool workers(worker_count);
+  smtp::ServerOptions options;
+  options.hostname = config.hostname;
+  options.limits = config.smtp;
+  options.trace = config.trace;
+  options.allow_plain_auth_on_loopback = config.allow_plain_auth_on_loopback;
+  smtp::Server server(io, workers, tls, options, directory, delivery);
+  for (std::size_t i = 0; i < acceptors.size(); ++i) {
+    const config::Listener& l = config.listeners[i];
+    log::info("serve", "listening: {} {} ({})", l.name,
+              net::describe_endpoint(acceptors[i].local_endpoint()), kind_name(l.kind));
+    server.serve(std::move(acceptors[i]), mode_of(l.kind));
+  }
+  log::info("serve", "estafeta serving as {} with {} io and {} worker threads, data in {}",
+            config.hostname, io.size(), worker_count, config.data_dir.string());
+
+  std::mutex mutex;
+  std::condition_variable signalled;
+  int signals = 0;
+  asio::signal_set signal_set(io.context(0), SIGINT, SIGTERM);
+  std::function<void(const asio::error_code&, int)> on_signal =
+      [&](const asio::error_code& ec, int number) {
+        if (ec) return;
+        {
+          std::lock_guard lock(mutex);
+          ++signals;
+        }
+        signalled.notify_all();
+        log::info("serve", "{} received", number == SIGTERM ? "SIGTERM" : "SIGINT");
+        signal_set.async_wait(on_signal);
+      };
+  signal_set.async_wait(on_signal);
+  io.start();
+
+  {
+    std::unique_lock lock(mutex);
+    signalled.wait(lock, [&] { return signals > 0; });
+  }
+  log::info("serve", "shutting down: {} session(s) open", server.active_sessions());
+  server.shutdown();
+  auto give_up = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (!server.wait_idle(std::chrono::milliseconds(100))) {
+    std::lock_guard lock(mutex);
+    if (signals > 1) {
+      log::warn("serve", "second signal: not waiting for {} session(s)", server.active_sessions());
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= give_up) {
+      log::warn("serve", "{} session(s) still open after {} s; closing them",
+                server.active_sessions(), kDrainTimeout.count());
+      break;
+    }
+  }
+  asio::error_code ignored;
+  signal_set.cancel(ignored);
+  // Let deliveries already running finish (their clients have no 250 yet, but the files
+  // should not be left half-written), then stop the network threads.
+  workers.join();
+  io.stop();
+  log::info("serve", "stopped");
+  return 0;
+}
+
+}  // namespace estafeta::cli

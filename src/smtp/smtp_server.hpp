@@ -1,0 +1,58 @@
+// smtp_server: the SMTP server driver. Accepts connections on the listeners it is given,
+// admits them through the connection limits, and runs one smtp_connection loop per client
+// on the io threads, with blocking requests on the worker pool. shutdown() implements
+// SIGTERM: stop accepting, 421 to idle sessions, let a DATA in progress finish and get its
+// 250. Input: network peers (untrusted), bounded by smtp::Limits.
+// Thread-safety: every public member may be called from any thread.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/thread_pool.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "auth/directory.hpp"
+#include "delivery/local_delivery.hpp"
+#include "net/io_pool.hpp"
+#include "smtp/proto/smtp_limits.hpp"
+#include "smtp/proto/smtp_server_session.hpp"
+
+namespace estafeta::smtp {
+
+struct ServerOptions {
+  std::string hostname;                       // banner, EHLO, Received
+  Limits limits;                              // [smtp]
+  bool trace = false;                         // log C:/S: lines (core redacts secrets)
+  bool allow_plain_auth_on_loopback = false;  // smtp.allow_plain_auth_on_loopback
+};
+
+class Server {
+ public:
+  // `tls` may be null (no STARTTLS, and submissions listeners refuse to start). The
+  // directory, delivery, io pool and worker pool must outlive every session: stop the pools
+  // before destroying them.
+  Server(net::IoPool& io, asio::thread_pool& workers, std::shared_ptr<asio::ssl::context> tls,
+         ServerOptions options, auth::Directory& directory, delivery::LocalDelivery& delivery);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Accepts on `acceptor` (already listening) speaking `mode`, until shutdown().
+  void serve(asio::ip::tcp::acceptor acceptor, ListenerMode mode);
+  // Stops accepting and asks every session to finish; returns at once.
+  void shutdown();
+  // Sessions currently open.
+  std::size_t active_sessions() const;
+  // Blocks until no session is open or `timeout` passed; true when all have ended.
+  bool wait_idle(std::chrono::milliseconds timeout) const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,88 @@
+// smtp_server_requests: see the header. The only catch blocks outside a session's
+// completion handler are here, because these run on worker threads where an escaping
+// exception would take the whole pool down; each one turns into a 4xx for one client.
+#include "smtp/smtp_server_requests.hpp"
+
+#include <exception>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "base/log.hpp"
+
+namespace estafeta::smtp {
+
+RecipientVerdict check_recipient(auth::Directory& directory, std::string_view address) {
+  try {
+    auth::Resolution r = directory.resolve(address);
+    switch (r.status) {
+      case auth::Resolution::Status::local:
+        return r.targets.empty() ? RecipientVerdict::temporary_failure : RecipientVerdict::local;
+      case auth::Resolution::Status::unknown_user:
+        return RecipientVerdict::unknown_user;
+      case auth::Resolution::Status::not_local_domain:
+        return RecipientVerdict::not_local_domain;
+      case auth::Resolution::Status::temporary_failure:
+        return RecipientVerdict::temporary_failure;
+    }
+  } catch (const std::exception& e) {
+    log::error("smtp", "recipient check for <{}> failed: {}", address, e.what());
+  }
+  return RecipientVerdict::temporary_failure;
+}
+
+bool check_sender(auth::Directory& directory, std::string_view user, std::string_view address) {
+  try {
+    return directory.may_send_as(user, address);
+  } catch (const std::exception& e) {
+    log::error("smtp", "sender check for {} as <{}> failed: {}", user, address, e.what());
+    return false;
+  }
+}
+
+std::optional<std::string> authenticate(auth::Directory& directory, std::string_view login,
+                                        std::string_view password) {
+  try {
+    return directory.authenticate(login, password);
+  } catch (const std::exception& e) {
+    log::error("smtp", "authentication of {} failed: {}", login, e.what());
+    return std::nullopt;
+  }
+}
+
+bool store_message(auth::Directory& directory, delivery::LocalDelivery& delivery,
+                   const Envelope& envelope, std::string_view message) {
+  try {
+    std::vector<auth::MailboxTarget> targets;
+    std::set<std::pair<std::string, std::string>> seen;  // (maildir, folder)
+    for (const Recipient& rcpt : envelope.recipients) {
+      auth::Resolution r = directory.resolve(rcpt.address);
+      if (r.status != auth::Resolution::Status::local || r.targets.empty()) {
+        log::warn("smtp", "{}: recipient <{}> no longer resolves to a local mailbox; "
+                  "message refused with a temporary error", envelope.id, rcpt.address);
+        return false;
+      }
+      for (auth::MailboxTarget& t : r.targets) {
+        if (seen.emplace(t.maildir.string(), t.folder).second) targets.push_back(std::move(t));
+      }
+    }
+    if (targets.empty()) {
+      log::error("smtp", "{}: no recipients to deliver to", envelope.id);
+      return false;
+    }
+    if (std::error_code ec = delivery.deliver(envelope.mail_from, targets, message)) {
+      log::error("smtp", "{}: delivery failed: {}", envelope.id, ec.message());
+      return false;
+    }
+    log::info("smtp", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}",
+              envelope.id, envelope.mail_from, envelope.recipients.size(), targets.size(),
+              message.size(),
+              envelope.auth_user.empty() ? std::string() : " user=" + envelope.auth_user);
+    return true;
+  } catch (const std::exception& e) {
+    log::error("smtp", "{}: delivery failed: {}", envelope.id, e.what());
+    return false;
+  }
+}
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,36 @@
+// smtp_server_requests: the blocking half of the SMTP server's requests, run on a worker
+// thread: recipient checks, sender checks, logins and message storage against
+// auth::Directory and delivery::LocalDelivery. No sockets; the connection loop
+// (smtp_connection.cpp) hops here once per request and back with the answer.
+// Input: envelope data the core has validated (still peer-chosen); messages bounded by
+// smtp.max_message_size, passed by reference and never copied here.
+// Thread-safety: as the Directory and LocalDelivery given (both are thread-safe). Never
+// throws: a failing dependency becomes a temporary failure (4xx), never a lost message.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/directory.hpp"
+#include "delivery/local_delivery.hpp"
+#include "smtp/proto/smtp_server_session.hpp"
+
+namespace estafeta::smtp {
+
+RecipientVerdict check_recipient(auth::Directory& directory, std::string_view address);
+
+bool check_sender(auth::Directory& directory, std::string_view user, std::string_view address);
+
+std::optional<std::string> authenticate(auth::Directory& directory, std::string_view login,
+                                        std::string_view password);
+
+// Re-resolves every accepted recipient (an account may have changed since RCPT), merges
+// identical mailboxes and delivers once. True only when every recipient's mailboxes are on
+// stable storage, so 250 may be sent (RFC 5321 §4.1.1.4, §6.1). A recipient that no longer
+// resolves locally fails the whole message with a temporary error: the client retries and
+// then gets the proper 5xx at RCPT time, which its bounce reports; nothing is dropped.
+bool store_message(auth::Directory& directory, delivery::LocalDelivery& delivery,
+                   const Envelope& envelope, std::string_view message);
+
+}  // namespace estafeta::smtp
