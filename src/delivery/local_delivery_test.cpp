@@ -1,0 +1,179 @@
+// local_delivery_test: files land in new/ with Return-Path/Delivered-To and the exact bytes,
+// hard links per target, dedupe, folders, missing directories, unique names under
+// concurrency, and the Maildir name format.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "delivery/delivery_maildir.hpp"
+#include "delivery/local_delivery.hpp"
+
+namespace estafeta::delivery {
+namespace {
+
+namespace fs = std::filesystem;
+using auth::MailboxTarget;
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/estafeta-delivery-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  MailboxTarget target(const std::string& user, std::string folder = "") {
+    auto at = user.find('@');
+    return MailboxTarget{user, dir_ / "mail" / user.substr(at + 1) / user.substr(0, at),
+                         std::move(folder), user};
+  }
+  static std::vector<fs::path> files(const fs::path& d) {
+    std::vector<fs::path> out;
+    if (!fs::exists(d)) return out;
+    for (const auto& e : fs::directory_iterator(d)) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+  fs::path dir_;
+  const std::string msg_ = "Received: from x\r\nSubject: hi\r\n\r\nbody line\r\n.dot\r\n";
+};
+
+TEST_F(DeliveryTest, SingleTargetGetsDeliveredTo) {
+  LocalDelivery d({true, "mx.example.org"});
+  MailboxTarget t = target("alice@example.org");
+  ASSERT_FALSE(d.deliver("sender@example.net", std::span(&t, 1), msg_));
+  auto fs_new = files(t.maildir / "new");
+  ASSERT_EQ(fs_new.size(), 1u);
+  EXPECT_EQ(read(fs_new[0]),
+            "Return-Path: <sender@example.net>\r\nDelivered-To: alice@example.org\r\n" + msg_);
+  EXPECT_TRUE(files(t.maildir / "tmp").empty());
+  EXPECT_TRUE(fs::is_directory(t.maildir / "cur"));
+  struct stat st {};
+  ASSERT_EQ(::stat(t.maildir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat(fs_new[0].c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // ",S=" carries the file size.
+  std::string name = fs_new[0].filename().string();
+  auto s = name.rfind(",S=");
+  ASSERT_NE(s, std::string::npos);
+  EXPECT_EQ(std::stoul(name.substr(s + 3)), static_cast<unsigned long>(st.st_size));
+  EXPECT_TRUE(std::regex_match(name, std::regex(R"(\d+\.M\d+P\d+Q\d+\.mx\.example\.org,S=\d+)")))
+      << name;
+}
+
+TEST_F(DeliveryTest, NullSenderAndEmptyMessage) {
+  LocalDelivery d({false, "h"});
+  MailboxTarget t = target("a@example.org");
+  ASSERT_FALSE(d.deliver("", std::span(&t, 1), ""));
+  auto f = files(t.maildir / "new");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(read(f[0]), "Return-Path: <>\r\nDelivered-To: a@example.org\r\n");
+}
+
+TEST_F(DeliveryTest, SeveralTargetsShareOneFile) {
+  LocalDelivery d({true, "h"});
+  std::vector<MailboxTarget> ts = {target("a@example.org"), target("b@example.org"),
+                                   target("c@example.net"), target("a@example.org")};
+  ASSERT_FALSE(d.deliver("s@x.example", ts, msg_));
+  std::string expected = "Return-Path: <s@x.example>\r\n" + msg_;  // no Delivered-To
+  std::set<std::string> names;
+  for (int i = 0; i < 3; ++i) {
+    auto f = files(ts[i].maildir / "new");
+    ASSERT_EQ(f.size(), 1u) << ts[i].maildir;  // the duplicate target was delivered once
+    EXPECT_EQ(read(f[0]), expected);
+    struct stat st {};
+    ASSERT_EQ(::stat(f[0].c_str(), &st), 0);
+    EXPECT_EQ(st.st_nlink, 3u);
+    names.insert(f[0].filename().string());
+  }
+  EXPECT_EQ(names.size(), 1u);
+}
+
+TEST_F(DeliveryTest, FolderDeliveryCreatesMaildirPlusPlus) {
+  LocalDelivery d({true, "h"});
+  MailboxTarget t = target("a@example.org", "lists");
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), msg_));
+  EXPECT_EQ(files(t.maildir / ".lists/new").size(), 1u);
+  EXPECT_TRUE(fs::exists(t.maildir / ".lists/maildirfolder"));
+  EXPECT_TRUE(fs::is_directory(t.maildir / "new"));  // the INBOX exists too
+  EXPECT_TRUE(files(t.maildir / "new").empty());
+  // INBOX and folder of the same user are two targets: one file, two links.
+  MailboxTarget both[] = {target("a@example.org"), target("a@example.org", "lists")};
+  ASSERT_FALSE(d.deliver("s@x", both, msg_));
+  EXPECT_EQ(files(t.maildir / "new").size(), 1u);
+  EXPECT_EQ(files(t.maildir / ".lists/new").size(), 2u);
+}
+
+TEST_F(DeliveryTest, ExistingMaildirIsUsed) {
+  MailboxTarget t = target("a@example.org");
+  fs::create_directories(t.maildir / "cur");
+  fs::create_directories(t.maildir / "new");
+  fs::create_directories(t.maildir / "tmp");
+  LocalDelivery d({true, "h"});
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), msg_));
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), msg_));
+  EXPECT_EQ(files(t.maildir / "new").size(), 2u);
+}
+
+TEST_F(DeliveryTest, UnwritableTargetReportsError) {
+  MailboxTarget t = target("a@example.org");
+  fs::create_directories(t.maildir.parent_path());
+  std::ofstream(t.maildir) << "not a directory";
+  LocalDelivery d({true, "h"});
+  EXPECT_TRUE(d.deliver("s@x", std::span(&t, 1), msg_));
+  EXPECT_FALSE(d.deliver("s@x", std::span<const MailboxTarget>(), msg_));  // nothing to do
+}
+
+TEST_F(DeliveryTest, UniqueNamesUnderConcurrency) {
+  LocalDelivery d({false, "h"});
+  MailboxTarget t = target("a@example.org");
+  constexpr int kThreads = 4, kEach = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&] {
+      for (int j = 0; j < kEach; ++j)
+        if (d.deliver("s@x", std::span(&t, 1), msg_)) ++failures;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(files(t.maildir / "new").size(), static_cast<std::size_t>(kThreads * kEach));
+}
+
+TEST_F(DeliveryTest, HostnameEscaping) {
+  EXPECT_EQ(maildir_escape_host("a/b:c.example"), "a\\057b\\072c.example");
+  LocalDelivery d({false, "we:ird/host"});
+  MailboxTarget t = target("a@example.org");
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), msg_));
+  auto f = files(t.maildir / "new");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].filename().string().find(".we\\072ird\\057host,S="), std::string::npos);
+}
+
+TEST_F(DeliveryTest, LargeMessageIsWrittenWhole) {
+  std::string big(3 * 1024 * 1024 + 17, 'x');
+  for (std::size_t i = 998; i < big.size(); i += 1000) big.replace(i, 2, "\r\n");
+  LocalDelivery d({true, "h"});
+  MailboxTarget t = target("a@example.org");
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), big));
+  auto f = files(t.maildir / "new");
+  ASSERT_EQ(f.size(), 1u);
+  std::string got = read(f[0]);
+  EXPECT_EQ(got.substr(got.size() - big.size()), big);
+}
+
+}  // namespace
+}  // namespace estafeta::delivery
