@@ -142,6 +142,14 @@ std::string AccountStore::add_user(std::string_view address, std::string_view pa
   return "";
 }
 
+bool AccountStore::has_user(std::string_view address) {
+  auto a = parse_address(address);
+  if (!a) return false;
+  Statement s = db_->prepare("SELECT 1 FROM users WHERE address = ?1");
+  s.bind(1, a->full());
+  return s.step();
+}
+
 std::string AccountStore::set_password(std::string_view address, std::string_view password_hash) {
   auto a = parse_address(address);
   if (!a) return "invalid account address: " + std::string(address);

@@ -47,6 +47,8 @@ class AccountStore {
   // when it is not there yet and then sets `domain_added`.
   std::string add_user(std::string_view address, std::string_view password_hash,
                        bool& domain_added);
+  // True when the account exists (false also on database errors).
+  bool has_user(std::string_view address);
   std::string set_password(std::string_view address, std::string_view password_hash);
   // Deletes the account; its Maildir stays on disk. Aliases pointing at it stay too.
   std::string del_user(std::string_view address);

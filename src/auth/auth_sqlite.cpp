@@ -7,7 +7,10 @@
 // equality on the primary keys.
 #include "auth/auth_sqlite.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <utility>
@@ -86,6 +89,19 @@ Connection::~Connection() {
 
 std::unique_ptr<Connection> Connection::open(const std::filesystem::path& file, bool create,
                                              std::string& error) {
+  if (create) {
+    // The file holds password hashes: create it 0600 before SQLite does (SQLite gives its
+    // -wal and -shm files the database's mode and, under root, its owner). When root creates
+    // it, it belongs to the owner of its directory, the account the server runs as.
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      std::filesystem::path dir = file.parent_path().empty() ? "." : file.parent_path();
+      struct stat st {};
+      if (::geteuid() == 0 && ::stat(dir.c_str(), &st) == 0)
+        (void)!::fchown(fd, st.st_uid, st.st_gid);
+      ::close(fd);
+    }
+  }
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);

@@ -1,7 +1,13 @@
 // commands: the subcommands of the `estafeta` binary, one function each, called by main.cpp
 // after CLI11 has parsed the arguments. Each returns the process exit code and prints its
-// own errors (naming the file, key or argument at fault).
+// own errors (naming the file, key or argument at fault): 0 on success, 1 with a one-line
+// "estafeta: ..." message on stderr otherwise.
 #pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 
@@ -10,5 +16,47 @@ namespace estafeta::cli {
 // `estafeta serve`: binds the listeners, drops privileges when root, serves until SIGTERM or
 // SIGINT, then drains (cmd_serve.cpp).
 int run_serve(const config::Config& config);
+
+// Where a new password comes from (user add / user passwd).
+struct PasswordInput {
+  enum class Source { prompt, stdin_line, hash };
+  Source source = Source::prompt;  // prompt: twice on /dev/tty, no echo
+  std::string hash;                // Source::hash: an existing crypt hash
+};
+
+// cmd_user.cpp
+int run_user_add(const config::Config& config, const std::string& address,
+                 const PasswordInput& password);
+int run_user_passwd(const config::Config& config, const std::string& address,
+                    const PasswordInput& password);
+int run_user_del(const config::Config& config, const std::string& address);
+int run_user_list(const config::Config& config);
+
+// cmd_domain.cpp
+int run_domain_add(const config::Config& config, const std::string& domain);
+int run_domain_del(const config::Config& config, const std::string& domain);
+int run_domain_list(const config::Config& config);
+
+// cmd_alias.cpp (source "@example.org" = catch-all; empty target = every target)
+int run_alias_add(const config::Config& config, const std::string& source,
+                  const std::vector<std::string>& targets);
+int run_alias_del(const config::Config& config, const std::string& source,
+                  const std::string& target);
+int run_alias_list(const config::Config& config);
+
+// cmd_config.cpp: `estafeta config check`. `file` is the configuration file chosen by main
+// (nullopt: none, built-in defaults). Loads it, checks that TLS files named in it are
+// readable, prints "OK: <file>" or the error.
+int run_config_check(const std::optional<std::filesystem::path>& file);
+
+// cli_config_file.cpp: which configuration file applies: -c/--config if given, else
+// $ESTAFETA_CONFIG if set, else /etc/estafeta/estafeta.toml if it exists, else none.
+std::optional<std::filesystem::path> choose_config_file(const std::string& option);
+
+// Loads the chosen file (or the defaults). On error prints it and returns nullopt.
+std::optional<config::Config> load_config(const std::optional<std::filesystem::path>& file);
+
+// Prints "estafeta: <message>" on stderr and returns 1.
+int fail(const std::string& message);
 
 }  // namespace estafeta::cli

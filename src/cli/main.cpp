@@ -1,2 +1,160 @@
-// main: entry point of the `estafeta` binary (placeholder until the CLI lands).
-int main() { return 0; }
+// main: entry point of the `estafeta` binary. Parses the command line with CLI11 (the only
+// file that includes it), chooses the configuration file (-c/--config, before or after the
+// subcommand; else $ESTAFETA_CONFIG; else /etc/estafeta/estafeta.toml if present; else the
+// built-in defaults) and calls the subcommand's run_* function (commands.hpp). Exit codes:
+// 0 success, 1 any error, reported as one "estafeta: ..." line.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/log.hpp"
+#include "cli/commands.hpp"
+
+namespace {
+
+using namespace estafeta;
+using cli::PasswordInput;
+
+constexpr const char* kVersion = "estafeta 0.1.0";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Estafeta: a complete mail system in one program", "estafeta"};
+  app.set_version_flag("--version", kVersion);
+  app.fallthrough();  // -c/--config is also accepted after the subcommand
+  app.require_subcommand(1);
+  std::string config_option;
+  app.add_option("-c,--config", config_option, "configuration file (TOML)");
+
+  // Set by the chosen subcommand; runs after parsing with the loaded configuration.
+  std::function<int(const config::Config&)> action;
+  bool is_config_check = false;
+
+  // serve
+  bool trace = false;
+  auto* serve = app.add_subcommand("serve", "run the mail server until SIGTERM/SIGINT");
+  serve->add_flag("--trace", trace, "log every SMTP conversation (AUTH redacted)");
+  serve->callback([&] {
+    action = [&](const config::Config& c) {
+      config::Config copy = c;
+      if (trace) copy.trace = true;
+      log::set_level(copy.log_level);
+      return cli::run_serve(copy);
+    };
+  });
+
+  // user
+  auto* user = app.add_subcommand("user", "manage accounts (full addresses)");
+  user->require_subcommand(1);
+  std::string address;
+  bool password_stdin = false;
+  std::string hash;
+  auto password_options = [&](CLI::App* sub) {
+    sub->add_option("ADDRESS", address, "account address, e.g. alice@example.org")->required();
+    auto* ps = sub->add_flag("--password-stdin", password_stdin,
+                             "read the password as one line from standard input");
+    auto* h = sub->add_option("--hash", hash, "store this crypt(3) hash ($y$, $2b$, $6$...)");
+    ps->excludes(h);
+  };
+  auto password_input = [&] {
+    PasswordInput in;
+    if (!hash.empty()) {
+      in.source = PasswordInput::Source::hash;
+      in.hash = hash;
+    } else if (password_stdin) {
+      in.source = PasswordInput::Source::stdin_line;
+    }
+    return in;
+  };
+  auto* user_add = user->add_subcommand("add", "add an account (and its domain if new)");
+  password_options(user_add);
+  user_add->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_user_add(c, address, password_input()); };
+  });
+  auto* user_passwd = user->add_subcommand("passwd", "set an account's password");
+  password_options(user_passwd);
+  user_passwd->callback([&] {
+    action = [&](const config::Config& c) {
+      return cli::run_user_passwd(c, address, password_input());
+    };
+  });
+  auto* user_del = user->add_subcommand("del", "delete an account (its mail stays on disk)");
+  user_del->add_option("ADDRESS", address, "account address")->required();
+  user_del->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_user_del(c, address); };
+  });
+  auto* user_list = user->add_subcommand("list", "list accounts");
+  user_list->callback([&] { action = [](const config::Config& c) { return cli::run_user_list(c); }; });
+
+  // domain
+  auto* domain = app.add_subcommand("domain", "manage local domains");
+  domain->require_subcommand(1);
+  std::string domain_name;
+  auto* domain_add = domain->add_subcommand("add", "add a local domain");
+  domain_add->add_option("DOMAIN", domain_name, "domain name")->required();
+  domain_add->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_domain_add(c, domain_name); };
+  });
+  auto* domain_del = domain->add_subcommand("del", "delete a domain with no users or aliases");
+  domain_del->add_option("DOMAIN", domain_name, "domain name")->required();
+  domain_del->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_domain_del(c, domain_name); };
+  });
+  auto* domain_list = domain->add_subcommand("list", "list local domains");
+  domain_list->callback(
+      [&] { action = [](const config::Config& c) { return cli::run_domain_list(c); }; });
+
+  // alias
+  auto* alias = app.add_subcommand("alias", "manage aliases and catch-alls");
+  alias->require_subcommand(1);
+  std::string source;
+  std::vector<std::string> targets;
+  std::string target;
+  auto* alias_add = alias->add_subcommand("add", "map SOURCE to one or more TARGETs");
+  alias_add->add_option("SOURCE", source, "address, or @domain for a catch-all")->required();
+  alias_add->add_option("TARGET", targets, "accounts or aliases")->required();
+  alias_add->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_alias_add(c, source, targets); };
+  });
+  auto* alias_del = alias->add_subcommand("del", "delete an alias, or one of its targets");
+  alias_del->add_option("SOURCE", source, "address, or @domain")->required();
+  alias_del->add_option("TARGET", target, "only this target");
+  alias_del->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_alias_del(c, source, target); };
+  });
+  auto* alias_list = alias->add_subcommand("list", "list aliases");
+  alias_list->callback(
+      [&] { action = [](const config::Config& c) { return cli::run_alias_list(c); }; });
+
+  // config
+  auto* cfg = app.add_subcommand("config", "inspect the configuration");
+  cfg->require_subcommand(1);
+  auto* cfg_check = cfg->add_subcommand("check", "load and check the configuration file");
+  cfg_check->callback([&] { is_config_check = true; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::fprintf(stderr, "estafeta: %s (see --help)\n", what.c_str());
+    return 1;
+  }
+
+  auto file = cli::choose_config_file(config_option);
+  if (is_config_check) return cli::run_config_check(file);
+  if (!action) return cli::fail("no subcommand given (see --help)");
+  auto config = cli::load_config(file);
+  if (!config) return 1;
+  log::set_level(config->log_level);
+  return action(*config);
+}
