@@ -334,5 +334,18 @@ TEST_F(ConfigLoad, ExampleDocumentsEveryKey) {
   }
 }
 
+TEST_F(ConfigLoad, ReferenceDocumentsEveryKey) {
+  std::ifstream in(fs::path(ESTAFETA_SOURCE_DIR) / "docs/CONFIG.md", std::ios::binary);
+  ASSERT_TRUE(in);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& k : keys()) {
+    auto dot = k.name.find('.');
+    std::string leaf(dot == std::string_view::npos ? k.name : k.name.substr(dot + 1));
+    EXPECT_NE(text.find("| `" + leaf + "` |"), std::string::npos) << k.name;
+  }
+  for (const auto& k : listener_keys())
+    EXPECT_NE(text.find("| `" + std::string(k.name) + "` |"), std::string::npos) << k.name;
+}
+
 }  // namespace
 }  // namespace estafeta::config
