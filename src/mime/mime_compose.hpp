@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "mime/mime_content_type.hpp"  // TransferEncoding, transfer_encoding_name()
+
 namespace estafeta::mime {
 
 // An address for composing: display name in UTF-8 (may be empty) and addr-spec.
@@ -74,15 +76,11 @@ std::string generate_boundary(const std::vector<std::string_view>& parts);
 // when unknown.
 std::string media_type_for_filename(std::string_view filename);
 
-enum class TransferEncoding { seven_bit, quoted_printable, base64 };
-
-// RFC 2045 §6 choice for a body: 7bit if ASCII without NUL/bare CR and lines <= 998;
+// RFC 2045 §6 choice for a body (one of seven_bit, quoted_printable, base64 of the shared
+// mime::TransferEncoding): 7bit if ASCII without NUL/bare CR and lines <= 998;
 // quoted-printable if text with few bytes to escape; base64 otherwise (and always for
 // non-text media types that are not 7bit clean).
 TransferEncoding choose_transfer_encoding(std::string_view body, bool is_text);
-
-// "7bit" / "quoted-printable" / "base64".
-std::string_view transfer_encoding_name(TransferEncoding e);
 
 // Body bytes in transfer encoding `e`, CRLF line ends, ending with CRLF unless empty. For 7bit
 // text, bare LF line ends become CRLF.
