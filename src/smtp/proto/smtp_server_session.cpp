@@ -145,6 +145,7 @@ struct ServerSession::Impl {
   std::size_t errors = 0;
   std::size_t auth_failures = 0;
   bool shutdown_requested = false;
+  bool pending_overflow = false;  // input behind a request went past its bound
 
   // Transaction state.
   bool in_transaction = false;
@@ -211,6 +212,15 @@ struct ServerSession::Impl {
     if (state == State::closed) return;
     // RFC 3207 §5: nothing sent in the clear after STARTTLS may be acted upon.
     if (state == State::await_tls) return;
+    if (is_waiting(state)) {
+      // Pipelined input behind an outstanding request: bounded (see the header).
+      std::size_t cap = limits.max_command_line + limits.max_line_length + 65536;
+      if (in.size() + bytes.size() > cap) {
+        in.append(bytes.substr(0, cap > in.size() ? cap - in.size() : 0));
+        pending_overflow = true;
+        return;
+      }
+    }
     in.append(bytes);
     pump();
   }
@@ -218,6 +228,10 @@ struct ServerSession::Impl {
   // Processes buffered input until it runs out, a request is outstanding, or the session closes.
   void pump() {
     while (!is_waiting(state)) {
+      if (pending_overflow) {
+        close_421("4.7.0", "Error: too much pipelined input");
+        break;
+      }
       if (shutdown_requested && idle()) {
         close_421("4.3.2", "Service shutting down, closing connection");
         break;

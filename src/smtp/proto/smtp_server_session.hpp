@@ -3,12 +3,13 @@
 // The driver feeds client bytes with receive() and drains events with next_event(): replies to
 // send, and requests (check this recipient, authenticate, store this message, start TLS) that
 // it answers with the matching *_checked()/auth_result()/message_stored()/tls_started() call.
-// Trust: every byte given to receive() comes from an unauthenticated peer. Memory: the command
-// phase buffers at most Limits::max_command_line plus a small constant; the message being
-// received is bounded by Limits::max_message_size (past it data is drained, not kept), and
-// pipelined input waiting behind an outstanding request is bounded the same way (receive()
-// stops buffering past max_command_line + max_line_length and the excess is discarded, which
-// a conforming client never triggers because PIPELINING lets it wait for replies).
+// Trust: every byte given to receive() comes from an unauthenticated peer. Memory: in the
+// command phase the session keeps at most Limits::max_command_line octets of a line (the rest
+// of an overlong line is counted and dropped); message content is bounded by
+// Limits::max_message_size (past it data is drained, not kept). Input that arrives while a
+// request is outstanding waits, up to max_command_line + max_line_length + 64 KiB; past that
+// the session answers the request, then 421 4.7.0 and Close (a driver that answers before it
+// reads again, the natural coroutine loop, never gets there).
 // Never throws, never touches sockets or files.
 #pragma once
 

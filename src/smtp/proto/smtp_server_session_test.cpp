@@ -613,6 +613,23 @@ TEST(Session, PipelinedInputWaitsForAnswers) {
   EXPECT_EQ(h.take(), "");
 }
 
+TEST(Session, PipelinedInputBehindARequestIsBounded) {
+  Limits limits;
+  limits.max_command_line = 512;
+  limits.max_line_length = 1000;
+  Harness h(mx_info(), limits);
+  h.answer_requests = false;
+  started(h);
+  h.feed("EHLO c.example\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.org>\r\n");
+  h.take();
+  ASSERT_EQ(h.pending.size(), 1u);
+  for (int i = 0; i < 100; ++i) h.feed(std::string(1000, 'n'));  // 100 KB > 512+1000+64 KiB
+  h.session.recipient_checked(RecipientVerdict::local);
+  h.drain();
+  EXPECT_EQ(h.take(), "250 2.1.5 Ok\r\n421 4.7.0 mx.example.org Error: too much pipelined input\r\n");
+  EXPECT_TRUE(h.session.closed());
+}
+
 TEST(Session, StarttlsDiscardsInjectedCommands) {
   Harness h;
   h.answer_requests = false;
