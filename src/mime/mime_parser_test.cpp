@@ -1,0 +1,272 @@
+// Tests of mime_parser: offsets, line counts, multipart trees, repairs and limits.
+#include "mime/mime_parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace estafeta::mime {
+namespace {
+
+std::string crlf(std::string_view lf) {
+  std::string out;
+  for (char c : lf) {
+    if (c == '\n') out += "\r\n";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+TEST(MimeParser, SimpleMessageOffsets) {
+  std::string msg = crlf("From: a@b\nSubject: hi\n\nbody\nline2\n");
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 1u);
+  const Part& p = m.root();
+  EXPECT_EQ(p.header.offset, 0u);
+  EXPECT_EQ(m.header_bytes(p), "From: a@b\r\nSubject: hi\r\n\r\n");
+  EXPECT_EQ(p.header.lines, 3u);
+  EXPECT_EQ(m.body_bytes(p), "body\r\nline2\r\n");
+  EXPECT_EQ(p.body.lines, 2u);
+  EXPECT_EQ(p.body.bare_lfs, 0u);
+  ASSERT_EQ(m.fields.size(), 2u);
+  EXPECT_EQ(m.fields[0].name, "From");
+  EXPECT_EQ(m.fields[0].value, "a@b");
+  EXPECT_EQ(m.fields[1].raw, "Subject: hi\r\n");
+  EXPECT_TRUE(p.has(kPartText));
+  EXPECT_FALSE(p.has(kPartHasContentType));
+}
+
+TEST(MimeParser, FoldedAndObsoleteFields) {
+  std::string msg = "Subject : one\r\n two\r\n\tthree\r\nX:\r\n y\r\nnot a header\r\n\r\nb";
+  Message m = parse(msg);
+  ASSERT_EQ(m.fields.size(), 2u);
+  EXPECT_EQ(m.fields[0].name, "Subject");
+  EXPECT_EQ(m.fields[0].value, "one\r\n two\r\n\tthree");
+  EXPECT_EQ(m.fields[0].raw, "Subject : one\r\n two\r\n\tthree\r\n");
+  EXPECT_EQ(m.fields[1].value, "\r\n y");
+  EXPECT_EQ(m.body_bytes(m.root()), "b");
+  EXPECT_EQ(m.root().body.lines, 0u);
+}
+
+TEST(MimeParser, BareLfCounted) {
+  std::string msg = "A: b\n\nx\ny\r\n";
+  Message m = parse(msg);
+  EXPECT_EQ(m.root().header.bare_lfs, 2u);
+  EXPECT_EQ(m.root().body.lines, 2u);
+  EXPECT_EQ(m.root().body.bare_lfs, 1u);
+  EXPECT_EQ(m.root().body.imap_size(), 6u);
+}
+
+TEST(MimeParser, HeaderOnlyNoBlankLine) {
+  Message m = parse("A: b\r\nC: d");
+  EXPECT_TRUE(m.root().has(kPartNoBlankLine));
+  EXPECT_EQ(m.root().header.size, 10u);
+  EXPECT_EQ(m.root().body.size, 0u);
+  EXPECT_EQ(m.fields.size(), 2u);
+}
+
+const char kMultipart[] =
+    "From: a@b\n"
+    "Content-Type: multipart/mixed; boundary=\"XX\"\n"
+    "\n"
+    "preamble\n"
+    "--XX\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "hello\n"
+    "\n"
+    "--XX\n"
+    "\n"
+    "second\n"
+    "--XX--\n"
+    "epilogue\n";
+
+TEST(MimeParser, Multipart) {
+  std::string msg = crlf(kMultipart);
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 3u);
+  const Part& root = m.root();
+  EXPECT_EQ(root.kind, PartKind::multipart);
+  EXPECT_EQ(root.child_count, 2u);
+  EXPECT_FALSE(root.has(kPartMissingCloseBoundary));
+  EXPECT_EQ(root.body.end(), msg.size());
+  const Part& a = m.parts[root.first_child];
+  EXPECT_EQ(m.header_bytes(a), "Content-Type: text/plain\r\n\r\n");
+  EXPECT_EQ(m.body_bytes(a), "hello\r\n");
+  EXPECT_EQ(a.body.lines, 1u);
+  const Part& b = m.parts[a.next_sibling];
+  EXPECT_EQ(m.header_bytes(b), "\r\n");
+  EXPECT_EQ(m.body_bytes(b), "second");
+  EXPECT_EQ(b.body.lines, 0u);
+  EXPECT_EQ(b.next_sibling, kNoPart);
+  EXPECT_EQ(m.child(0, 2), root.first_child + 1);
+}
+
+TEST(MimeParser, DovecotLineCountsWithLf) {
+  // Dovecot's test message: "7bit" 17 1 for the text part (LF counted as CRLF in size).
+  std::string msg =
+      "From: user@domain.org\n"
+      "Date: Sat, 24 Mar 2017 23:00:00 +0200\n"
+      "Mime-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"foo bar\"\n"
+      "\n"
+      "--foo bar\n"
+      "Content-Type: text/plain; charset=us-ascii\n"
+      "\n"
+      "See attached...\n"
+      "\n"
+      "--foo bar\n"
+      "Content-Type: message/rfc822\n"
+      "\n"
+      "From: user@domain.org\n"
+      "Date: Sat, 24 Mar 2017 23:00:00 +0200\n"
+      "Mime-Version: 1.0\n"
+      "Content-Type: text/plain; charset=us-ascii\n"
+      "\n"
+      "body\n"
+      "\n"
+      "--foo bar--\n"
+      "\n";
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 4u);
+  EXPECT_EQ(m.parts[1].body.imap_size(), 17u);
+  EXPECT_EQ(m.parts[1].body.lines, 1u);
+  EXPECT_EQ(m.parts[2].kind, PartKind::message);
+  EXPECT_EQ(m.parts[2].body.imap_size(), 133u);
+  EXPECT_EQ(m.parts[2].body.lines, 6u);
+  EXPECT_TRUE(m.parts[3].has(kPartEmbedded));
+  EXPECT_EQ(m.parts[3].body.imap_size(), 6u);
+  EXPECT_EQ(m.parts[3].body.lines, 1u);
+}
+
+TEST(MimeParser, MissingCloseBoundaryAndNested) {
+  std::string msg = crlf(
+      "Content-Type: multipart/mixed; boundary=outer\n\n"
+      "--outer\n"
+      "Content-Type: multipart/alternative; boundary=inner\n\n"
+      "--inner\n\nA\n"
+      "--inner\n\nB\n"
+      "--outer\n\nC\n");
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 5u);
+  const Part& inner = m.parts[1];
+  EXPECT_EQ(inner.kind, PartKind::multipart);
+  EXPECT_TRUE(inner.has(kPartMissingCloseBoundary));
+  EXPECT_EQ(inner.child_count, 2u);
+  EXPECT_EQ(m.body_bytes(m.parts[3]), "B");
+  EXPECT_EQ(m.body_bytes(m.parts[4]), "C\r\n");
+  EXPECT_TRUE(m.root().has(kPartMissingCloseBoundary));
+}
+
+TEST(MimeParser, BoundaryEndsHeader) {
+  std::string msg = crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\nX: y\n--b--\n");
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 2u);
+  EXPECT_EQ(m.header_bytes(m.parts[1]), "X: y");
+  EXPECT_TRUE(m.parts[1].has(kPartNoBlankLine));
+  EXPECT_EQ(m.parts[1].body.size, 0u);
+  EXPECT_EQ(m.parts[1].field_count, 1u);
+}
+
+TEST(MimeParser, PrefixBoundaryMatchesLikeDovecot) {
+  std::string msg = crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--bogus\n\ny\n--b--\n");
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 3u);
+  EXPECT_EQ(m.body_bytes(m.parts[1]), "x");
+}
+
+TEST(MimeParser, ExactBoundaryWinsOverPrefix) {
+  std::string msg = crlf(
+      "Content-Type: multipart/mixed; boundary=ab\n\n--ab\n"
+      "Content-Type: multipart/mixed; boundary=a\n\n--a\n\nin\n--ab--\n--a--\n");
+  Message m = parse(msg);
+  // "--ab--" closes the outer multipart although it also starts with the inner "--a".
+  ASSERT_EQ(m.parts.size(), 3u);
+  EXPECT_EQ(m.body_bytes(m.parts[2]), "in");
+  EXPECT_FALSE(m.root().has(kPartMissingCloseBoundary));
+}
+
+TEST(MimeParser, MultipartWithoutBoundary) {
+  Message m = parse("Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\nbody\r\n");
+  ASSERT_EQ(m.parts.size(), 1u);
+  EXPECT_EQ(m.root().kind, PartKind::multipart);
+  EXPECT_TRUE(m.root().has(kPartMissingBoundary));
+  EXPECT_EQ(m.root().child_count, 0u);
+}
+
+TEST(MimeParser, DigestDefaultsToMessage) {
+  std::string msg = crlf(
+      "Content-Type: multipart/digest; boundary=d\n\n--d\n\nFrom: x@y\nSubject: s\n\nbody\n--d--\n");
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 3u);
+  EXPECT_EQ(m.parts[1].kind, PartKind::message);
+  EXPECT_FALSE(m.parts[1].has(kPartText));
+  EXPECT_EQ(m.fields_of(m.parts[2]).size(), 2u);
+}
+
+TEST(MimeParser, DepthLimit) {
+  std::string msg;
+  for (int i = 0; i < 50; ++i) msg += "Content-Type: message/rfc822\r\n\r\n";
+  msg += "Subject: deep\r\n\r\nx";
+  Limits lim;
+  lim.max_depth = 10;
+  Message m = parse(msg, lim);
+  EXPECT_EQ(m.parts.size(), 10u);
+  EXPECT_TRUE(m.limits_hit);
+  EXPECT_TRUE(m.parts.back().has(kPartTruncated));
+  Message full = parse(msg);
+  EXPECT_EQ(full.parts.size(), 51u);
+  EXPECT_EQ(full.parts.back().kind, PartKind::leaf);
+}
+
+TEST(MimeParser, PartLimit) {
+  std::string msg = "Content-Type: multipart/mixed; boundary=b\r\n\r\n";
+  for (int i = 0; i < 100; ++i) msg += "--b\r\n\r\npart\r\n";
+  msg += "--b--\r\n";
+  Limits lim;
+  lim.max_parts = 20;
+  Message m = parse(msg, lim);
+  EXPECT_EQ(m.parts.size(), 20u);
+  EXPECT_TRUE(m.limits_hit);
+  EXPECT_FALSE(m.root().has(kPartMissingCloseBoundary));
+}
+
+TEST(MimeParser, HeaderFieldLimit) {
+  std::string msg;
+  for (int i = 0; i < 30; ++i) msg += "X-A: b\r\n";
+  msg += "\r\nbody";
+  Limits lim;
+  lim.max_header_fields = 5;
+  Message m = parse(msg, lim);
+  EXPECT_EQ(m.fields.size(), 5u);
+  EXPECT_TRUE(m.root().has(kPartHeaderTruncated));
+  EXPECT_EQ(m.body_bytes(m.root()), "body");
+}
+
+TEST(MimeParser, Base64MessageRfc822StillParsedAsMessage) {
+  Message m = parse("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQQ==\r\n");
+  EXPECT_EQ(m.parts.size(), 2u);
+  EXPECT_EQ(m.root().encoding, TransferEncoding::base64);
+}
+
+// Every structure must be the same whatever the line ends: CRLF vs LF shifts offsets only.
+TEST(MimeParser, SpansNestProperly) {
+  std::string msg = crlf(kMultipart);
+  for (std::size_t cut = 0; cut <= msg.size(); ++cut) {
+    std::string_view v(msg.data(), cut);
+    Message m = parse(v);
+    for (const Part& p : m.parts) {
+      ASSERT_LE(p.header.end(), p.body.offset == 0 ? p.header.end() : p.body.offset + 0);
+      ASSERT_LE(p.body.end(), cut);
+      ASSERT_EQ(p.header.end(), p.body.offset);
+      if (p.parent != kNoPart) {
+        const Part& par = m.parts[p.parent];
+        ASSERT_GE(p.header.offset, par.body.offset);
+        ASSERT_LE(p.body.end(), par.body.end());
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace estafeta::mime
