@@ -10,6 +10,8 @@
 // by smtp.max_message_size; memory use is the message plus a few small strings.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +20,8 @@
 #include "auth/directory.hpp"
 
 namespace estafeta::delivery {
+
+class GroupSync;
 
 struct DeliveryOptions {
   bool fsync = true;     // config delivery.fsync
@@ -34,10 +38,13 @@ class LocalDelivery {
   std::error_code deliver(std::string_view return_path,
                           std::span<const auth::MailboxTarget> targets,
                           std::string_view message);
+  // Directory fsyncs made so far by this instance (group commit shares them).
+  uint64_t directory_fsyncs() const;
 
  private:
   DeliveryOptions options_;
-  std::string escaped_host_;  // options_.hostname escaped for file names
+  std::string escaped_host_;          // options_.hostname escaped for file names
+  std::shared_ptr<GroupSync> sync_;   // shared directory fsyncs (delivery_group_sync.hpp)
 };
 
 }  // namespace estafeta::delivery

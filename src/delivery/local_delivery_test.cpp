@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "delivery/delivery_group_sync.hpp"
 #include "delivery/delivery_maildir.hpp"
 #include "delivery/local_delivery.hpp"
 
@@ -151,6 +152,34 @@ TEST_F(DeliveryTest, UniqueNamesUnderConcurrency) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(files(t.maildir / "new").size(), static_cast<std::size_t>(kThreads * kEach));
+}
+
+TEST_F(DeliveryTest, ConcurrentDeliveriesShareDirectoryFsyncs) {
+  LocalDelivery d({true, "h"});
+  MailboxTarget t = target("a@example.org");
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), msg_));  // creates the Maildir
+  EXPECT_EQ(d.directory_fsyncs(), 1u);
+  constexpr int kThreads = 4, kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&] {
+      for (int j = 0; j < kEach; ++j)
+        if (d.deliver("s@x", std::span(&t, 1), msg_)) ++failures;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(files(t.maildir / "new").size(), static_cast<std::size_t>(kThreads * kEach + 1));
+  // Never more than one per delivery; usually fewer (not asserted: timing-dependent).
+  EXPECT_LE(d.directory_fsyncs(), static_cast<uint64_t>(kThreads * kEach + 1));
+  EXPECT_GE(d.directory_fsyncs(), 2u);
+}
+
+TEST(GroupSync, FailureIsReported) {
+  GroupSync s;
+  EXPECT_TRUE(s.sync("/nonexistent/estafeta/dir"));
+  EXPECT_EQ(s.fsyncs(), 1u);
+  EXPECT_FALSE(s.sync("/tmp"));  // a fresh entry: earlier failures elsewhere do not leak
 }
 
 TEST_F(DeliveryTest, HostnameEscaping) {

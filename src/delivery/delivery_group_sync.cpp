@@ -1,0 +1,59 @@
+// delivery_group_sync: see delivery_group_sync.hpp.
+#include "delivery/delivery_group_sync.hpp"
+
+#include "delivery/delivery_maildir.hpp"
+
+namespace estafeta::delivery {
+
+std::error_code GroupSync::sync(const std::filesystem::path& dir) {
+  std::shared_ptr<Entry> e;
+  {
+    std::lock_guard lock(mutex_);
+    auto& slot = entries_[dir.string()];
+    if (!slot) slot = std::make_shared<Entry>();
+    e = slot;
+    ++e->users;
+  }
+  std::error_code result;
+  {
+    std::unique_lock lock(e->m);
+    const uint64_t ticket = ++e->requested;  // our rename happened before this point
+    // Each pass either finishes (covered) or runs one fsync; a waiter is covered by the
+    // second fsync after it queued at the latest, so this loop ends.
+    while (true) {
+      if (e->done >= ticket) {
+        result = e->error;
+        break;
+      }
+      if (!e->running) {
+        e->running = true;
+        const uint64_t batch = e->requested;  // every ticket so far is covered by this fsync
+        lock.unlock();
+        std::error_code ec = fsync_directory(dir);
+        {
+          std::lock_guard g(mutex_);
+          ++fsyncs_;
+        }
+        lock.lock();
+        if (ec) e->error = ec;
+        e->done = batch;
+        e->running = false;
+        e->cv.notify_all();
+        continue;
+      }
+      e->cv.wait(lock);
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (--e->users == 0) entries_.erase(dir.string());
+  }
+  return result;
+}
+
+uint64_t GroupSync::fsyncs() const {
+  std::lock_guard lock(mutex_);
+  return fsyncs_;
+}
+
+}  // namespace estafeta::delivery
