@@ -48,19 +48,18 @@ bool skip_cfws(Cursor& c, std::string* comment) {
     while (c.p < c.end && depth > 0) {
       char d = *c.p++;
       if (d == '\\' && c.p < c.end) {
-        if (comment != nullptr && depth == 1) comment->push_back(*c.p);
+        if (comment != nullptr) comment->push_back(*c.p);
         ++c.p;
         continue;
       }
-      if (d == '(' && depth < kMaxCommentDepth) {
-        ++depth;
+      if (d == '(') {
+        if (depth < kMaxCommentDepth) ++depth;
       } else if (d == ')') {
-        --depth;
-        continue;
-      } else if ((d == '\r' || d == '\n') && comment != nullptr) {
+        if (--depth == 0) break;
+      } else if (d == '\r' || d == '\n') {
         continue;  // folds inside comments: unfold
       }
-      if (comment != nullptr && depth == 1 && d != '(') comment->push_back(d);
+      if (comment != nullptr) comment->push_back(d);
     }
   }
   return c.p < c.end;

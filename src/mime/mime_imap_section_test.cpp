@@ -1,0 +1,106 @@
+// Tests of mime_imap_section: section parsing, part numbering, partial fetch, BINARY.
+#include "mime/mime_imap_section.hpp"
+
+#include <gtest/gtest.h>
+
+#include "mime/mime_parser.hpp"
+
+namespace estafeta::mime {
+namespace {
+
+const char kMsg[] =
+    "From: a@b\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n"
+    "--X\r\nContent-Type: text/plain\r\n\r\nfirst\r\n"
+    "--X\r\nContent-Type: message/rfc822\r\n\r\n"
+    "Subject: inner\r\nContent-Type: multipart/alternative; boundary=Y\r\n\r\n"
+    "--Y\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n"
+    "--Y\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nh=C3=A9\r\n--Y--\r\n"
+    "--X\r\nContent-Type: message/rfc822\r\n\r\nSubject: leaf\r\n\r\nleafbody\r\n"
+    "--X\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n"
+    "--X--\r\n";
+
+std::string get(const Message& m, std::string_view section) {
+  auto spec = parse_section(section);
+  if (!spec) return "<BAD>";
+  auto bytes = fetch_section(m, *spec);
+  if (!bytes) return "<NONE>";
+  return bytes->str();
+}
+
+TEST(ImapSection, Parse) {
+  auto s = parse_section("1.2.HEADER.FIELDS.NOT (From \"To\" x-y)");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->path, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(s->text, SectionSpec::Text::header_fields_not);
+  EXPECT_EQ(s->fields, (std::vector<std::string>{"From", "To", "x-y"}));
+  EXPECT_FALSE(parse_section("MIME"));
+  EXPECT_FALSE(parse_section("0"));
+  EXPECT_FALSE(parse_section("1."));
+  EXPECT_FALSE(parse_section("1..2"));
+  EXPECT_FALSE(parse_section("HEADER.FIELDS ()"));
+  EXPECT_FALSE(parse_section("HEADER.FIELDS"));
+  EXPECT_FALSE(parse_section("99999999999"));
+  EXPECT_FALSE(parse_section("FOO"));
+  EXPECT_TRUE(parse_section("text"));
+  EXPECT_TRUE(parse_section(""));
+}
+
+TEST(ImapSection, Sections) {
+  Message m = parse(kMsg);
+  EXPECT_EQ(get(m, ""), kMsg);
+  EXPECT_EQ(get(m, "HEADER"), "From: a@b\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n");
+  EXPECT_EQ(get(m, "HEADER.FIELDS (subject FROM)"), "From: a@b\r\nSubject: s\r\n\r\n");
+  EXPECT_EQ(get(m, "HEADER.FIELDS.NOT (subject content-type)"), "From: a@b\r\n\r\n");
+  EXPECT_EQ(get(m, "HEADER.FIELDS (X-None)"), "\r\n");
+  EXPECT_EQ(get(m, "1"), "first");
+  EXPECT_EQ(get(m, "1.MIME"), "Content-Type: text/plain\r\n\r\n");
+  EXPECT_EQ(get(m, "1.HEADER"), "<NONE>");
+  EXPECT_EQ(get(m, "2.HEADER"), "Subject: inner\r\nContent-Type: multipart/alternative; boundary=Y\r\n\r\n");
+  EXPECT_EQ(get(m, "2.HEADER.FIELDS (Subject)"), "Subject: inner\r\n\r\n");
+  EXPECT_EQ(get(m, "2.1"), "aGVsbG8=");
+  EXPECT_EQ(get(m, "2.1.MIME"), "Content-Transfer-Encoding: base64\r\n\r\n");
+  EXPECT_EQ(get(m, "2.2"), "h=C3=A9");
+  EXPECT_EQ(get(m, "2.3"), "<NONE>");
+  EXPECT_EQ(get(m, "3.TEXT"), "leafbody");
+  EXPECT_EQ(get(m, "3.1"), "leafbody");
+  EXPECT_EQ(get(m, "3.1.MIME"), "Subject: leaf\r\n\r\n");
+  EXPECT_EQ(get(m, "3.2"), "<NONE>");
+  EXPECT_EQ(get(m, "5"), "<NONE>");
+  EXPECT_EQ(get(m, "1.1"), "first");
+  EXPECT_EQ(get(m, "1.2"), "<NONE>");
+}
+
+TEST(ImapSection, NonMultipartPartOne) {
+  Message m = parse("Subject: x\r\n\r\nbody\r\n");
+  EXPECT_EQ(get(m, "1"), "body\r\n");
+  EXPECT_EQ(get(m, "1.MIME"), "Subject: x\r\n\r\n");
+  EXPECT_EQ(get(m, "TEXT"), "body\r\n");
+  EXPECT_EQ(get(m, "2"), "<NONE>");
+}
+
+TEST(ImapSection, Partial) {
+  Message m = parse(kMsg);
+  auto spec = parse_section("HEADER.FIELDS (From Subject)");
+  auto b = fetch_section(m, *spec);
+  ASSERT_TRUE(b);
+  std::string all = b->str();
+  for (std::size_t o = 0; o <= all.size() + 1; ++o)
+    for (std::size_t n = 0; n <= all.size() + 1; n += 3)
+      ASSERT_EQ(b->slice(o, n).str(), o >= all.size() ? "" : all.substr(o, n));
+}
+
+TEST(ImapSection, Binary) {
+  Message m = parse(kMsg);
+  EXPECT_EQ(fetch_binary(m, {2, 1}).data, "hello");
+  EXPECT_EQ(fetch_binary(m, {2, 2}).data, "h\xc3\xa9");
+  EXPECT_EQ(fetch_binary(m, {1}).data, "first");
+  EXPECT_EQ(fetch_binary(m, {4}).status, BinaryResult::Status::unknown_cte);
+  EXPECT_EQ(fetch_binary(m, {9}).status, BinaryResult::Status::no_such_part);
+  EXPECT_EQ(binary_size(m, {2, 1}), 5u);
+  EXPECT_EQ(binary_size(m, {2, 2}), 3u);
+  EXPECT_EQ(binary_size(m, {4}), std::nullopt);
+  EXPECT_EQ(binary_size(m, {}), sizeof(kMsg) - 1);
+}
+
+}  // namespace
+}  // namespace estafeta::mime
