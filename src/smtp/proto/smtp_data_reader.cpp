@@ -1,4 +1,5 @@
-// smtp_data_reader: one pass, octet by octet, over DATA / BDAT content (see the header).
+// smtp_data_reader: one pass over DATA / BDAT content (see the header): runs of ordinary
+// octets are copied in bulk, line ends, NUL and line-leading dots are handled one by one.
 // The scanner is a four-variable state machine (line length, pending CR, dot-only line,
 // completion), so any split of the input yields the same message and the same verdict.
 #include "smtp/proto/smtp_data_reader.hpp"
@@ -19,34 +20,49 @@ void DataReader::reset(Mode mode) {
   too_big_ = bare_newline_ = nul_ = long_line_ = false;
 }
 
-void DataReader::emit(char c) {
-  ++size_;
+// Past max_message_size the content is no longer kept, only counted (drained, RFC 1870 §6.3).
+void DataReader::emit(char c) { emit_run(std::string_view(&c, 1)); }
+
+void DataReader::emit_run(std::string_view run) {
+  size_ += run.size();
   if (too_big_) return;
   if (size_ > limits_.max_message_size) {
-    // RFC 1870 §6.3 / Stalwart-style drain: stop keeping, keep counting.
     too_big_ = true;
     message_.clear();
     message_.shrink_to_fit();
     return;
   }
-  message_ += c;
+  message_.append(run);
 }
 
 std::size_t DataReader::feed(std::string_view bytes) {
   const bool dot = mode_ == Mode::dot_stuffed;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
+  auto ordinary = [](char ch) { return ch != '\r' && ch != '\n' && ch != '\0'; };
+  std::size_t i = 0;
+  while (i < bytes.size()) {
     if (complete_) return i;
     char c = bytes[i];
+    // Fast path: a run of octets that are neither line ends, NUL, nor a line-leading dot.
+    if (!cr_ && ordinary(c) && !(dot && line_len_ == 0 && c == '.')) {
+      std::size_t j = i + 1;
+      while (j < bytes.size() && ordinary(bytes[j])) ++j;
+      line_len_ += j - i;
+      if (line_len_ > limits_.max_line_length) long_line_ = true;
+      dot_line_ = false;
+      emit_run(bytes.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    ++i;
     if (cr_) {
       cr_ = false;
       if (c == '\n') {
         if (++line_len_ > limits_.max_line_length) long_line_ = true;
         if (dot && dot_line_) {  // CRLF "." CRLF: end of data (RFC 5321 §4.1.1.4)
           complete_ = true;
-          return i + 1;
+          return i;
         }
-        emit('\r');
-        emit('\n');
+        emit_run("\r\n");
         line_len_ = 0;
         dot_line_ = false;
         continue;

@@ -55,6 +55,7 @@ class DataReader {
 
  private:
   void emit(char c);
+  void emit_run(std::string_view run);
 
   Limits limits_;
   Mode mode_ = Mode::dot_stuffed;
