@@ -22,7 +22,7 @@ Statement::Statement(Statement&& o) noexcept
 
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
-    this->~Statement();
+    release();
     db_ = o.db_;
     stmt_ = std::exchange(o.stmt_, nullptr);
     cached_ = o.cached_;
@@ -31,7 +31,9 @@ Statement& Statement::operator=(Statement&& o) noexcept {
   return *this;
 }
 
-Statement::~Statement() {
+Statement::~Statement() { release(); }
+
+void Statement::release() {
   if (!stmt_) return;
   if (cached_) {
     sqlite3_reset(stmt_);

@@ -43,6 +43,8 @@ class Statement {
 
  private:
   friend class Connection;
+  void release();  // resets a cached statement, finalizes an owned one
+
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   bool cached_ = false;
