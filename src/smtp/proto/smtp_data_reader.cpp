@@ -26,6 +26,13 @@ void DataReader::emit(char c) { emit_run(std::string_view(&c, 1)); }
 void DataReader::emit_run(std::string_view run) {
   size_ += run.size();
   if (too_big_) return;
+  if (bare_newline_ || nul_ || long_line_) {  // refused anyway: stop keeping it
+    if (!message_.empty()) {
+      message_.clear();
+      message_.shrink_to_fit();
+    }
+    return;
+  }
   if (size_ > limits_.max_message_size) {
     too_big_ = true;
     message_.clear();

@@ -305,26 +305,27 @@ struct ServerSession::Impl {
     State was = state;
     bool in_auth = state != State::command;
     if (in_auth) enter(State::command);
-    if (in_auth && (total > limits.max_command_line || bare_lf || nul)) login_user.clear();
-    if (total > limits.max_command_line) {
-      trace(fmt::format("<line too long: {} octets> {}", total, trace_escape(text, 64)));
-      fail({500, "5.5.2", fmt::format("Line too long (limit {} octets)", limits.max_command_line)});
-      return;
-    }
-    if (bare_lf) {
-      trace(trace_escape(text));
-      fail({500, "5.5.2", "Bare LF in command; lines must end with CRLF"});
-      return;
-    }
-    if (nul) {
-      trace(trace_escape(text));
-      fail({500, "5.5.2", "NUL octet in command"});
+    bool too_long = total > limits.max_command_line;
+    if (too_long || bare_lf || nul) {
+      if (in_auth) login_user.clear();
+      std::string shown = in_auth ? std::string("<redacted>") : trace_text(text);
+      if (too_long) {
+        trace(fmt::format("<line too long: {} octets> {}", total, shown.substr(0, 64)));
+        fail({500, "5.5.2", fmt::format("Line too long (limit {} octets)", limits.max_command_line)});
+      } else if (bare_lf) {
+        trace(std::move(shown));
+        fail({500, "5.5.2", "Bare LF in command; lines must end with CRLF"});
+      } else {
+        trace(std::move(shown));
+        fail({500, "5.5.2", "NUL octet in command"});
+      }
       return;
     }
     if (in_auth) {
       auth_continuation(was, std::move(text));
       return;
     }
+    trace(trace_text(text));
     dispatch(text);
   }
 
@@ -349,7 +350,6 @@ struct ServerSession::Impl {
         {Verb::auth, &Impl::check_auth, &Impl::do_auth},
     }};
     CommandLine cmd = split_command(text);
-    trace_command(cmd, text);
     for (const auto& c : kCommands) {
       if (c.verb != cmd.verb) continue;
       Status ok = (this->*c.check)(cmd);
@@ -363,16 +363,15 @@ struct ServerSession::Impl {
     fail({500, "5.5.2", "Error: command not recognized"});
   }
 
-  void trace_command(const CommandLine& cmd, std::string_view text) {
-    if (cmd.verb == Verb::auth && cmd.has_argument) {
-      // RFC 4954 §4: the initial response carries credentials; keep only the mechanism.
+  // The trace form of a command line: escaped, with an AUTH initial response (RFC 4954 §4,
+  // it carries credentials) replaced by "<redacted>".
+  static std::string trace_text(std::string_view text) {
+    CommandLine cmd = split_command(text);
+    if (cmd.verb == Verb::auth && cmd.argument.find(' ') != std::string_view::npos) {
       std::string_view mech = cmd.argument.substr(0, cmd.argument.find(' '));
-      bool has_ir = cmd.argument.find(' ') != std::string_view::npos;
-      trace(fmt::format("{} {}{}", trace_escape(cmd.verb_text), trace_escape(mech, 32),
-                        has_ir ? " <redacted>" : ""));
-      return;
+      return fmt::format("{} {} <redacted>", trace_escape(cmd.verb_text, 32), trace_escape(mech, 32));
     }
-    trace(trace_escape(text));
+    return trace_escape(text);
   }
 
   Status check_none(const CommandLine&) { return Ok{}; }

@@ -690,6 +690,24 @@ TEST(Session, AuthPlainInitialResponse) {
   EXPECT_NE(std::find(h.traces.begin(), h.traces.end(), "AUTH PLAIN <redacted>"), h.traces.end());
 }
 
+TEST(Session, SecretsNeverReachTraces) {
+  Limits limits;
+  limits.max_command_line = 64;
+  Harness h(tls_info(), limits);
+  started(h);
+  send(h, "EHLO c.example");
+  h.feed("AUTH PLAIN c2VjcmV0c2VjcmV0\n");  // bare LF
+  h.feed(std::string("AUTH LOGIN c2VjcmV0\0\r\n", 22));
+  h.feed("AUTH PLAIN c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\r\n");
+  send(h, "AUTH LOGIN");
+  h.feed("c2VjcmV0c2VjcmV0\n");
+  send(h, "AUTH PLAIN");
+  h.feed("c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\r\n");
+  ASSERT_GE(h.traces.size(), 7u);
+  for (const auto& t : h.traces) EXPECT_EQ(t.find("c2Vjcm"), std::string::npos) << t;
+  EXPECT_EQ(h.traces[1], "AUTH PLAIN <redacted>");
+}
+
 TEST(Session, AuthPlainContinuation) {
   Harness h(tls_info());
   started(h);
