@@ -251,12 +251,20 @@ Resolution SqliteDirectory::resolve(std::string_view address) {
     return r;
   }
   Expansion ex{*conn, options_};
-  if (address.find('@') == std::string_view::npos && ascii_lower(address) == "postmaster") {
-    // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain. Our hostname if it is one of our
-    // domains, else the first domain by name.
+  const auto host = normalize_domain(options_.hostname);
+  const Found host_local = host ? ex.domain_is_local(*host) : Found::no;
+  bool bare_postmaster =
+      address.find('@') == std::string_view::npos && ascii_lower(address) == "postmaster";
+  if (auto p = parse_address(address);
+      p && p->local == "postmaster" && host && p->domain == *host && host_local == Found::no) {
+    bare_postmaster = true;  // postmaster@<our host name> when that is not a mail domain
+  }
+  if (bare_postmaster) {
+    // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain (and postmaster@hostname, §4.5.1).
+    // Our hostname if it is one of our domains, else the first domain by name.
     std::string domain;
-    if (auto h = normalize_domain(options_.hostname); h && ex.domain_is_local(*h) == Found::yes) {
-      domain = *h;
+    if (host_local == Found::yes) {
+      domain = *host;
     } else {
       Statement s = conn->prepare("SELECT name FROM domains ORDER BY name LIMIT 1");
       if (s.step()) domain = s.text(0);

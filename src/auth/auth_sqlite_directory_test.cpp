@@ -238,6 +238,10 @@ TEST_F(DirectoryTest, PostmasterAlwaysResolves) {
             std::vector<std::string>{"zed@example.org"});
   // Bare "postmaster" (RFC 5321 §4.1.1.3): hostname is not local, so the first domain by name.
   EXPECT_EQ(users(d.resolve("Postmaster")), std::vector<std::string>{"zed@example.org"});
+  // postmaster@<hostname> (not a mail domain here) is the bare postmaster too.
+  EXPECT_EQ(users(d.resolve("postmaster@Mail.Example.org")),
+            std::vector<std::string>{"zed@example.org"});
+  EXPECT_EQ(d.resolve("someone@mail.example.org").status, Status::not_local_domain);
   // An alias wins over the fallback.
   alias("postmaster@example.org", {"amy@example.org"});
   EXPECT_EQ(users(d.resolve("postmaster@example.org")),
