@@ -42,6 +42,9 @@ TEST(QuotedPrintable, DecodesEscapesAndSoftBreaks) {
   EXPECT_EQ(decode("long line=\r\ncontinued\r\n"), "long linecontinued\r\n");
   EXPECT_EQ(decode("long line=\ncontinued\n"), "long linecontinued\r\n");  // bare LF
   EXPECT_EQ(decode("soft with space=  \r\nnext"), "soft with spacenext");
+  EXPECT_EQ(decode("space kept  =\r\nnext"), "space kept  next");  // §6.7 rule 3
+  EXPECT_EQ(decode("a=\r\n"), "a");
+  EXPECT_EQ(decode("a= \t"), "a");
   EXPECT_EQ(decode("a=3D=3db"), "a==b");
 }
 

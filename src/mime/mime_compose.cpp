@@ -28,6 +28,16 @@ struct Entity {
   std::string body;     // ends in CRLF unless empty
 };
 
+// "<" + s + ">", built by appending (gcc 12 warns falsely on the operator+ chain).
+std::string angle(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '<';
+  out += s;
+  out += '>';
+  return out;
+}
+
 std::string one_line(std::string_view s) {
   std::string out(s);
   for (auto& c : out)
@@ -198,7 +208,7 @@ Entity attachment_part(const DraftAttachment& a) {
   std::string disposition = a.content_id.empty() ? "attachment" : "inline";
   if (!filename.empty()) disposition += format_parameter("filename", filename);
   add_header(e.headers, "Content-Disposition", disposition);
-  if (!a.content_id.empty()) add_header(e.headers, "Content-ID", "<" + one_line(a.content_id) + ">");
+  if (!a.content_id.empty()) add_header(e.headers, "Content-ID", angle(one_line(a.content_id)));
   return e;
 }
 
@@ -452,7 +462,7 @@ std::string compose(const Draft& draft, const ComposeOptions& options) {
   add_header(h, "Subject", encode_header_text(one_line(draft.subject), EncodeContext::text));
   std::string id = draft.message_id.empty() ? generate_message_id(options.hostname)
                                             : one_line(draft.message_id);
-  add_header(h, "Message-ID", "<" + id + ">");
+  add_header(h, "Message-ID", angle(id));
   for (const auto& [name, value] : draft.headers) {
     if (!valid_field_name(name)) continue;
     std::string lname = lower(name);

@@ -14,6 +14,16 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
+// "<" + s + ">", built by appending (gcc 12 warns falsely on the operator+ chain).
+std::string angle(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '<';
+  out += s;
+  out += '>';
+  return out;
+}
+
 std::string one_line(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -239,17 +249,17 @@ std::string build_dsn(const DsnReport& r) {
   std::string h;
   auto date = is_zero(r.date) ? Clock::now() : r.date;
   h += fold_header("Date", format_date(date, r.utc_offset_minutes));
-  h += fold_header("From", "Mail Delivery System <" + one_line(r.postmaster) + ">");
-  h += fold_header("To", "<" + one_line(r.recipient) + ">");
+  h += fold_header("From", "Mail Delivery System " + angle(one_line(r.postmaster)));
+  h += fold_header("To", angle(one_line(r.recipient)));
   std::string_view subject = overall == DsnAction::failed    ? "Delivery Status Notification (Failure)"
                              : overall == DsnAction::delayed ? "Delivery Status Notification (Delay)"
                                                              : "Delivery Status Notification (Success)";
   h += fold_header("Subject", subject);
   std::string host = r.reporting_mta;
   std::string id = r.message_id.empty() ? generate_message_id(host) : one_line(r.message_id);
-  h += fold_header("Message-ID", "<" + id + ">");
+  h += fold_header("Message-ID", angle(id));
   if (std::string orig = one_line(r.original_message_id); !orig.empty()) {
-    if (orig.front() != '<') orig = "<" + orig + ">";
+    if (orig.front() != '<') orig = angle(orig);
     h += fold_header("In-Reply-To", orig);
     h += fold_header("References", orig);
   }
