@@ -5,6 +5,7 @@
 # of 10 s, 20 s to come up, 20 s to drain on SIGTERM. Traffic stays on loopback.
 import base64
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -57,7 +58,7 @@ def toml_value(v):
 
 class Server:
     """One estafeta process with its own data dir. `smtp` overrides keys of [smtp], `top`
-    top-level keys; `listeners` maps table name -> (kind, port or None = free port)."""
+    top-level keys; `listeners` maps table name -> (kind, port or None = free port[, address])."""
 
     def __init__(self, smtp=None, top=None, listeners=None, serve_args=(), seed=True):
         self.tmp = tempfile.mkdtemp(prefix="estafeta-it-")
@@ -70,7 +71,8 @@ class Server:
         if listeners is None:
             listeners = {"smtp": ("mx", None), "submission": ("submission", None),
                          "submissions": ("submissions", None)}
-        self.listeners = {name: (kind, port or free_port()) for name, (kind, port) in listeners.items()}
+        self.addresses = {name: (spec[2] if len(spec) > 2 else "127.0.0.1") for name, spec in listeners.items()}
+        self.listeners = {name: (spec[0], spec[1] or free_port()) for name, spec in listeners.items()}
         self.write_config(smtp or {}, top or {})
         if seed:
             self.seed()
@@ -97,14 +99,17 @@ class Server:
     # -- config and CLI ------------------------------------------------------------------------
     def write_config(self, smtp, top):
         lines = [f"data_dir = {toml_value(self.data_dir)}", f"hostname = {toml_value(HOSTNAME)}",
-                 'log_level = "debug"', "io_threads = 2", "worker_threads = 2"]
+                 'log_level = "debug"', "io_threads = 2", "worker_threads = 2",
+                 # Tests may run as root: stay this user rather than drop to an account that
+                 # cannot reach the temp dir.
+                 f"run_as_user = {toml_value(pwd.getpwuid(os.getuid()).pw_name)}"]
         lines += [f"{k} = {toml_value(v)}" for k, v in top.items()]
         lines.append("")
         lines.append("[smtp]")
         lines += [f"{k} = {toml_value(v)}" for k, v in smtp.items()]
         for name, (kind, port) in self.listeners.items():
             lines += ["", f"[listener.{name}]", f"kind = {toml_value(kind)}",
-                      'address = "127.0.0.1"', f"port = {port}"]
+                      f"address = {toml_value(self.addresses[name])}", f"port = {port}"]
         with open(self.config_path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -131,7 +136,7 @@ class Server:
                                      stdin=subprocess.DEVNULL, stdout=self.log_file,
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
-        pending = [p for _, p in self.listeners.values()]
+        pending = [(self.addresses[n], p) for n, (_, p) in self.listeners.items()]
         while pending:
             if self.proc.poll() is not None:
                 raise AssertionError(f"estafeta serve exited {self.proc.returncode} at start\n{self.log_tail()}")
@@ -139,7 +144,7 @@ class Server:
                 self.kill()
                 raise AssertionError(f"listeners {pending} not up after {START_TIMEOUT}s\n{self.log_tail()}")
             try:
-                with socket.create_connection(("127.0.0.1", pending[0]), timeout=1):
+                with socket.create_connection(pending[0], timeout=1):
                     pending.pop(0)
             except OSError:
                 time.sleep(0.1)

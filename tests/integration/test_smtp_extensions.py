@@ -202,7 +202,8 @@ class LocalDelivery(ServerTestCase):
         stats = [os.stat(p[0]) for p in paths]
         self.assertEqual(len({(s.st_dev, s.st_ino) for s in stats}), 1, "not one shared file")
         self.assertEqual(stats[0].st_nlink, 3)
-        heads = [n for n, _ in header_block(open(paths[0][0], "rb").read())]
+        with open(paths[0][0], "rb") as f:
+            heads = [n for n, _ in header_block(f.read())]
         self.assertNotIn("delivered-to", heads)  # a shared file carries no per-recipient header
 
     def test_same_mailbox_twice_delivers_once(self):
