@@ -12,7 +12,9 @@ namespace estafeta::auth {
 
 namespace {
 
-int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t now() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
 
 // An alias source: "local@domain" or "@domain". Returns the normalised form and its domain.
 bool parse_alias_source(std::string_view s, std::string& source, std::string& domain) {
@@ -107,7 +109,8 @@ std::string AccountStore::add_user(std::string_view address, std::string_view pa
   alias = Statement();
   if (!alias_ok || is_alias) {
     db_->rollback();
-    return is_alias ? full + " is an alias; delete the alias first" : db_error("cannot read aliases");
+    return is_alias ? full + " is an alias; delete the alias first"
+                    : db_error("cannot read aliases");
   }
   Statement d = db_->prepare("INSERT OR IGNORE INTO domains(name, created) VALUES (?1, ?2)");
   d.bind(1, a->domain).bind(2, now());

@@ -7,7 +7,9 @@ namespace estafeta::auth {
 
 namespace {
 
-bool is_ctl_or_space(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+bool is_ctl_or_space(unsigned char c) {
+  return c <= 0x20 || c == 0x7f;
+}
 
 // RFC 5322 §3.2.3 atext, minus '/', plus UTF-8 octets (RFC 6532).
 bool is_account_atext(unsigned char c) {
@@ -55,8 +57,8 @@ std::optional<std::string> normalize_domain(std::string_view domain) {
       label = 0;
       continue;
     }
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80 ||
-              (c == '-' && label > 0);
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80 || (c == '-' && label > 0);
     if (!ok || ++label > 63) return std::nullopt;
   }
   if (label == 0 || d.back() == '-') return std::nullopt;
@@ -70,8 +72,7 @@ std::optional<Address> parse_account(std::string_view address) {
   if (!d) return std::nullopt;
   a->domain = *d;
   const std::string& l = a->local;
-  if (l.front() == '.' || l.back() == '.' || l.find("..") != std::string::npos)
-    return std::nullopt;
+  if (l.front() == '.' || l.back() == '.' || l.find("..") != std::string::npos) return std::nullopt;
   for (unsigned char c : l)
     if (c != '.' && !is_account_atext(c)) return std::nullopt;
   return a;

@@ -24,15 +24,16 @@ std::string crypt_string(const std::string& phrase, const std::string& setting) 
   return result;
 }
 
-bool has_prefix(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool has_prefix(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 }  // namespace
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   volatile unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff = diff | static_cast<unsigned char>(a[i] ^ b[i]);
+  for (std::size_t i = 0; i < a.size(); ++i) diff = diff | static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
 
@@ -59,8 +60,7 @@ std::string check_imported_hash(std::string_view hash) {
   static constexpr std::string_view kPrefixes[] = {"$y$", "$gy$", "$2b$", "$2y$", "$2a$", "$6$"};
   bool known = false;
   for (auto p : kPrefixes) known = known || has_prefix(hash, p);
-  if (!known)
-    return "unsupported hash format (expected $y$, $gy$, $2b$, $2y$, $2a$ or $6$)";
+  if (!known) return "unsupported hash format (expected $y$, $gy$, $2b$, $2y$, $2a$ or $6$)";
   for (unsigned char c : hash)
     if (c <= 0x20 || c >= 0x7f) return "hash contains spaces or control characters";
   if (hash.size() >= CRYPT_OUTPUT_SIZE) return "hash too long";

@@ -50,7 +50,7 @@ TEST(Password, RejectedImports) {
   EXPECT_NE(check_imported_hash(""), "");
   EXPECT_NE(check_imported_hash("plaintext"), "");
   EXPECT_NE(check_imported_hash("$1$abcdefgh$0123456789abcdefghijkl"), "");  // md5-crypt
-  EXPECT_NE(check_imported_hash("$5$rounds=5000$salt$x"), "");              // sha256 not listed
+  EXPECT_NE(check_imported_hash("$5$rounds=5000$salt$x"), "");               // sha256 not listed
   std::string h = make_hash("$6$", 1000, "pw");
   EXPECT_NE(check_imported_hash(h.substr(0, h.size() - 5)), "");  // truncated
   EXPECT_NE(check_imported_hash(h + " "), "");

@@ -31,7 +31,9 @@ Statement& Statement::operator=(Statement&& o) noexcept {
   return *this;
 }
 
-Statement::~Statement() { release(); }
+Statement::~Statement() {
+  release();
+}
 
 void Statement::release() {
   if (!stmt_) return;
@@ -74,7 +76,9 @@ std::string Statement::text(int column) const {
            : std::string();
 }
 
-int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 void Statement::reset() {
   if (stmt_) {
@@ -127,8 +131,8 @@ std::unique_ptr<Connection> Connection::open(const std::filesystem::path& file, 
 }
 
 bool Connection::ensure_schema(std::string& error) {
-  Statement s = prepare(
-      "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'");
+  Statement s =
+      prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'");
   if (!s.step()) {
     error = this->error();
     return false;
@@ -141,8 +145,8 @@ bool Connection::ensure_schema(std::string& error) {
       return false;
     }
     // Re-check inside the write lock: another process may have created it meanwhile.
-    Statement again = prepare(
-        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'");
+    Statement again =
+        prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'");
     bool raced = again.step() && again.integer(0) != 0;
     again.reset();
     if (!raced) {
@@ -188,8 +192,7 @@ Statement Connection::prepare(const char* sql) {
   if (it != cache_.end()) {
     stmt = it->second;
   } else {
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
       Statement bad;
       bad.db_ = db_;
       bad.ok_ = false;
@@ -206,12 +209,20 @@ bool Connection::exec(const char* sql) {
   return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
-std::string Connection::error() const { return sqlite3_errmsg(db_); }
+std::string Connection::error() const {
+  return sqlite3_errmsg(db_);
+}
 
-int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+int64_t Connection::changes() const {
+  return sqlite3_changes64(db_);
+}
 
-bool Connection::begin() { return exec("BEGIN IMMEDIATE"); }
-bool Connection::commit() { return exec("COMMIT"); }
+bool Connection::begin() {
+  return exec("BEGIN IMMEDIATE");
+}
+bool Connection::commit() {
+  return exec("COMMIT");
+}
 void Connection::rollback() {
   if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");
 }

@@ -99,8 +99,7 @@ struct Expansion {
   }
 
   // Expands every target of an alias named `name` (already on the path).
-  void expand_targets(const std::string& name, const std::vector<std::string>& list,
-                      int depth) {
+  void expand_targets(const std::string& name, const std::vector<std::string>& list, int depth) {
     for (const auto& t : list) {
       if (t == name) {
         // Self-reference: keep a copy in the user of that name, if there is one.
@@ -286,7 +285,7 @@ Resolution SqliteDirectory::resolve(std::string_view address) {
   } else if (f == Found::no) {
     // Distinguish "our domain, no such user" from "not our domain".
     Found d = a ? ex.domain_is_local(a->domain) : Found::no;
-    r.status = d == Found::yes   ? Resolution::Status::unknown_user
+    r.status = d == Found::yes     ? Resolution::Status::unknown_user
                : d == Found::error ? Resolution::Status::temporary_failure
                                    : Resolution::Status::not_local_domain;
   } else if (ex.targets.empty()) {
@@ -333,8 +332,7 @@ bool SqliteDirectory::may_send_as(std::string_view user, std::string_view addres
   const std::string account = u->full();
   if (a->full() == account) return true;
   auto sep = a->local.find(options_.detail_separator);
-  if (sep != std::string::npos && sep > 0 &&
-      a->local.substr(0, sep) + "@" + a->domain == account)
+  if (sep != std::string::npos && sep > 0 && a->local.substr(0, sep) + "@" + a->domain == account)
     return true;
   auto conn = acquire();
   if (!conn) return false;

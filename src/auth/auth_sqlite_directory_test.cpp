@@ -170,8 +170,7 @@ TEST_F(DirectoryTest, CatchAll) {
   user("bob@example.org");
   alias("@example.org", {"bob@example.org"});
   auto& d = dir();
-  EXPECT_EQ(users(d.resolve("anything@example.org")),
-            std::vector<std::string>{"bob@example.org"});
+  EXPECT_EQ(users(d.resolve("anything@example.org")), std::vector<std::string>{"bob@example.org"});
   EXPECT_EQ(users(d.resolve("alice@example.org")),
             std::vector<std::string>{"alice@example.org"});  // exact user wins
   EXPECT_EQ(d.resolve("x@example.net").status, Status::not_local_domain);
@@ -193,8 +192,7 @@ TEST_F(DirectoryTest, DetailAddressing) {
   EXPECT_EQ(r.targets[0].user, "alice@example.org");
   EXPECT_EQ(r.targets[0].folder, "");  // detail_to_folder off
   EXPECT_EQ(r.targets[0].address, "alice+news@example.org");
-  EXPECT_EQ(users(d.resolve("sales+x@example.org")),
-            std::vector<std::string>{"alice@example.org"});
+  EXPECT_EQ(users(d.resolve("sales+x@example.org")), std::vector<std::string>{"alice@example.org"});
   EXPECT_EQ(d.resolve("bob+news@example.org").status, Status::unknown_user);
   EXPECT_EQ(d.resolve("+news@example.org").status, Status::unknown_user);
   EXPECT_EQ(dir(false, '-').resolve("alice+news@example.org").status, Status::unknown_user);
@@ -366,7 +364,7 @@ TEST_F(DirectoryTest, StoreUsers) {
 TEST_F(DirectoryTest, StoreAliases) {
   user("alice@example.org");
   EXPECT_NE(store_->add_alias("x@unknown.example", {"alice@example.org"}), "");  // not local
-  EXPECT_NE(store_->add_alias("alice@example.org", {"bob@example.org"}), "");   // is a user
+  EXPECT_NE(store_->add_alias("alice@example.org", {"bob@example.org"}), "");    // is a user
   EXPECT_NE(store_->add_alias("x@example.org", {}), "");
   EXPECT_NE(store_->add_alias("x@example.org", {"@example.org"}), "");
   EXPECT_NE(store_->add_alias("bad source", {"alice@example.org"}), "");

@@ -15,18 +15,18 @@ namespace estafeta::auth {
 
 // One mailbox a message must land in.
 struct MailboxTarget {
-  std::string user;                 // account name, e.g. "alice@example.org"
-  std::filesystem::path maildir;    // the user's Maildir root (INBOX)
-  std::string folder;               // "" for INBOX, else a Maildir++ folder name ("tag")
-  std::string address;              // the address as resolved, for Delivered-To
+  std::string user;               // account name, e.g. "alice@example.org"
+  std::filesystem::path maildir;  // the user's Maildir root (INBOX)
+  std::string folder;             // "" for INBOX, else a Maildir++ folder name ("tag")
+  std::string address;            // the address as resolved, for Delivered-To
 };
 
 struct Resolution {
   enum class Status {
-    local,             // targets holds one or more mailboxes
-    unknown_user,      // the domain is ours, the user is not: 550 5.1.1
-    not_local_domain,  // not one of our domains: relay, refused unless authenticated
-    temporary_failure, // the account database could not be read: 451 4.3.0, try later
+    local,              // targets holds one or more mailboxes
+    unknown_user,       // the domain is ours, the user is not: 550 5.1.1
+    not_local_domain,   // not one of our domains: relay, refused unless authenticated
+    temporary_failure,  // the account database could not be read: 451 4.3.0, try later
   };
   Status status = Status::not_local_domain;
   std::vector<MailboxTarget> targets;

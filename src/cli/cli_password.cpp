@@ -79,7 +79,8 @@ void scrub(std::string& secret) {
 std::string prompt_new_password(std::string& password) {
   int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return "no terminal to ask for a password: use --password-stdin or --hash";
-  struct sigaction sa {}, old_int {}, old_term {};
+  struct sigaction sa {
+  }, old_int{}, old_term{};
   sa.sa_handler = restore_and_reraise;
   ::sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, &old_int);

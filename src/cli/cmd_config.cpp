@@ -1,7 +1,7 @@
 // cmd_config: `estafeta config check`. Loads the configuration file as `serve` would, then
 // checks what loading alone does not: that TLS files named in it can be read, and, when run
-// as root, warns if run_as_user does not exist. Prints "OK: <file>" (exit 0) or the first problem as
-// "file:line: key: message" (exit 1).
+// as root, warns if run_as_user does not exist. Prints "OK: <file>" (exit 0) or the first problem
+// as "file:line: key: message" (exit 1).
 #include <fcntl.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -48,8 +48,10 @@ int run_config_check(const std::optional<std::filesystem::path>& file) {
   }
   if (::geteuid() == 0 && ::getpwnam(config.run_as_user.c_str()) == nullptr) {
     // Not fatal: `serve` falls back to "nobody" with the same warning.
-    std::fprintf(stderr, "estafeta: warning: run_as_user: no such user: %s (serve will run as "
-                 "nobody)\n", config.run_as_user.c_str());
+    std::fprintf(stderr,
+                 "estafeta: warning: run_as_user: no such user: %s (serve will run as "
+                 "nobody)\n",
+                 config.run_as_user.c_str());
   }
   std::printf("OK: %s\n", where.c_str());
   return 0;

@@ -22,7 +22,7 @@ std::string new_hash(const PasswordInput& input, std::string& error) {
   }
   std::string password;
   error = input.source == PasswordInput::Source::stdin_line ? read_password_stdin(password)
-                                                           : prompt_new_password(password);
+                                                            : prompt_new_password(password);
   if (!error.empty()) return "";
   std::string hash = auth::hash_password(password);
   scrub(password);

@@ -73,7 +73,9 @@ int main(int argc, char** argv) {
   auto* user_add = user->add_subcommand("add", "add an account (and its domain if new)");
   password_options(user_add);
   user_add->callback([&] {
-    action = [&](const config::Config& c) { return cli::run_user_add(c, address, password_input()); };
+    action = [&](const config::Config& c) {
+      return cli::run_user_add(c, address, password_input());
+    };
   });
   auto* user_passwd = user->add_subcommand("passwd", "set an account's password");
   password_options(user_passwd);
@@ -84,11 +86,11 @@ int main(int argc, char** argv) {
   });
   auto* user_del = user->add_subcommand("del", "delete an account (its mail stays on disk)");
   user_del->add_option("ADDRESS", address, "account address")->required();
-  user_del->callback([&] {
-    action = [&](const config::Config& c) { return cli::run_user_del(c, address); };
-  });
+  user_del->callback(
+      [&] { action = [&](const config::Config& c) { return cli::run_user_del(c, address); }; });
   auto* user_list = user->add_subcommand("list", "list accounts");
-  user_list->callback([&] { action = [](const config::Config& c) { return cli::run_user_list(c); }; });
+  user_list->callback(
+      [&] { action = [](const config::Config& c) { return cli::run_user_list(c); }; });
 
   // domain
   auto* domain = app.add_subcommand("domain", "manage local domains");

@@ -22,9 +22,9 @@ namespace estafeta::config {
 enum class ListenerKind { mx, submission, submissions };
 
 struct Listener {
-  std::string name;     // "smtp", "submission", "submissions": the TOML table name
+  std::string name;  // "smtp", "submission", "submissions": the TOML table name
   ListenerKind kind = ListenerKind::mx;
-  std::string address;  // "0.0.0.0", "::", "127.0.0.1" ...
+  std::string address;  // "" = all addresses; else numeric: "127.0.0.1", "::1" ...
   uint16_t port = 25;
 };
 
@@ -46,17 +46,19 @@ struct Delivery {
 };
 
 struct Config {
-  std::filesystem::path source;    // the file this came from; empty when all defaults
-  std::filesystem::path data_dir;  // data_dir: accounts DB, mail, tls; created if missing
-  std::string hostname;            // hostname: defaults to the machine's FQDN
-  std::string run_as_user = "estafeta";  // run_as_user: used after binding when root
+  std::filesystem::path source;             // the file this came from; empty when all defaults
+  std::filesystem::path data_dir;           // data_dir: accounts DB, mail, tls; created if missing
+  std::string hostname;                     // hostname: defaults to the machine's FQDN
+  std::string run_as_user = "estafeta";     // run_as_user: used after binding when root
   log::Level log_level = log::Level::info;  // log_level
-  bool trace = false;              // trace: log every SMTP conversation as C:/S: lines
-  std::size_t io_threads = 0;      // io_threads: 0 = number of cores
-  std::size_t worker_threads = 0;  // worker_threads: blocking work (fsync, SQLite, hashes); 0 = 2×cores
+  bool trace = false;                       // trace: log every SMTP conversation as C:/S: lines
+  std::size_t io_threads = 0;               // io_threads: 0 = number of cores
+  std::size_t worker_threads =
+      0;  // worker_threads: blocking work (fsync, SQLite, hashes); 0 = 2×cores
   // smtp.allow_plain_auth_on_loopback: allow AUTH without TLS from 127.0.0.0/8 and ::1.
   bool allow_plain_auth_on_loopback = false;
-  std::vector<Listener> listeners;  // [listener.NAME] tables; defaults: smtp, submission, submissions
+  std::vector<Listener>
+      listeners;  // [listener.NAME] tables; defaults: smtp, submission, submissions
   smtp::Limits smtp;
   Tls tls;
   Delivery delivery;

@@ -44,8 +44,7 @@ std::string default_hostname() {
   if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) == 0 && res) {
     if (res->ai_canonname && res->ai_canonname[0] != '\0') {
       std::string canon = res->ai_canonname;
-      if (canon.find('.') != std::string::npos || name.find('.') == std::string::npos)
-        name = canon;
+      if (canon.find('.') != std::string::npos || name.find('.') == std::string::npos) name = canon;
     }
     ::freeaddrinfo(res);
   }

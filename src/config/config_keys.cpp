@@ -74,9 +74,15 @@ bool valid_hostname(std::string_view h) {
   return prev != '-';
 }
 
-std::string quote_path(const fs::path& p) { return toml_quote(p.string()); }
-std::string num(std::size_t n) { return std::to_string(n); }
-std::string yes_no(bool b) { return b ? "true" : "false"; }
+std::string quote_path(const fs::path& p) {
+  return toml_quote(p.string());
+}
+std::string num(std::size_t n) {
+  return std::to_string(n);
+}
+std::string yes_no(bool b) {
+  return b ? "true" : "false";
+}
 
 constexpr int64_t kMiB = 1024 * 1024;
 
@@ -110,17 +116,18 @@ const std::array kKeys = {
               return "";
             },
             [](const Config& c) { return toml_quote(c.run_as_user); }},
-    KeySpec{"log_level", KeyType::string, "Least severe log level written: trace, debug, info, warn or error.",
-            [](Config& c, const Value& v, const fs::path&) -> std::string {
-              if (!log::parse_level(std::get<std::string>(v), c.log_level))
-                return "expected one of trace, debug, info, warn, error";
-              return "";
-            },
-            [](const Config& c) -> std::string {
-              static constexpr std::string_view names[] = {"trace", "debug", "info", "warn",
-                                                           "error"};
-              return toml_quote(names[static_cast<int>(c.log_level)]);
-            }},
+    KeySpec{
+        "log_level", KeyType::string,
+        "Least severe log level written: trace, debug, info, warn or error.",
+        [](Config& c, const Value& v, const fs::path&) -> std::string {
+          if (!log::parse_level(std::get<std::string>(v), c.log_level))
+            return "expected one of trace, debug, info, warn, error";
+          return "";
+        },
+        [](const Config& c) -> std::string {
+          static constexpr std::string_view names[] = {"trace", "debug", "info", "warn", "error"};
+          return toml_quote(names[static_cast<int>(c.log_level)]);
+        }},
     KeySpec{"trace", KeyType::boolean,
             "Log every SMTP conversation as C:/S: lines (AUTH secrets redacted); same as "
             "`serve --trace`.",
@@ -270,12 +277,11 @@ const std::array kKeys = {
               return set_bool(c.delivery.detail_to_folder, v);
             },
             [](const Config& c) { return yes_no(c.delivery.detail_to_folder); }},
-    KeySpec{"delivery.fsync", KeyType::boolean,
-            "fsync message files and directories before acknowledging (keep on in production).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_bool(c.delivery.fsync, v);
-            },
-            [](const Config& c) { return yes_no(c.delivery.fsync); }},
+    KeySpec{
+        "delivery.fsync", KeyType::boolean,
+        "fsync message files and directories before acknowledging (keep on in production).",
+        [](Config& c, const Value& v, const fs::path&) { return set_bool(c.delivery.fsync, v); },
+        [](const Config& c) { return yes_no(c.delivery.fsync); }},
 };
 
 const std::array kListenerKeys = {
@@ -314,7 +320,9 @@ void comment(std::string& out, std::string_view text) {
 
 }  // namespace
 
-std::span<const KeySpec> keys() { return kKeys; }
+std::span<const KeySpec> keys() {
+  return kKeys;
+}
 
 const KeySpec* find_key(std::string_view dotted) {
   for (const auto& k : kKeys)
@@ -322,13 +330,18 @@ const KeySpec* find_key(std::string_view dotted) {
   return nullptr;
 }
 
-std::span<const ListenerKeyDoc> listener_keys() { return kListenerKeys; }
+std::span<const ListenerKeyDoc> listener_keys() {
+  return kListenerKeys;
+}
 
 std::string_view to_string(ListenerKind kind) {
   switch (kind) {
-    case ListenerKind::mx: return "mx";
-    case ListenerKind::submission: return "submission";
-    case ListenerKind::submissions: return "submissions";
+    case ListenerKind::mx:
+      return "mx";
+    case ListenerKind::submission:
+      return "submission";
+    case ListenerKind::submissions:
+      return "submissions";
   }
   return "mx";
 }
@@ -345,9 +358,12 @@ bool parse_listener_kind(std::string_view text, ListenerKind& out) {
 
 uint16_t default_port(ListenerKind kind) {
   switch (kind) {
-    case ListenerKind::mx: return 25;
-    case ListenerKind::submission: return 587;
-    case ListenerKind::submissions: return 465;
+    case ListenerKind::mx:
+      return 25;
+    case ListenerKind::submission:
+      return 587;
+    case ListenerKind::submissions:
+      return 465;
   }
   return 25;
 }
@@ -365,11 +381,21 @@ std::string toml_quote(std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f)
           out += fmt::format("\\u{:04X}", static_cast<unsigned>(c));

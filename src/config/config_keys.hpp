@@ -26,7 +26,7 @@ using Value = std::variant<bool, int64_t, std::string>;
 struct KeySpec {
   std::string_view name;  // dotted: "data_dir", "smtp.max_recipients"
   KeyType type;
-  std::string_view doc;   // one line, shown in examples/estafeta.toml and docs/CONFIG.md
+  std::string_view doc;  // one line, shown in examples/estafeta.toml and docs/CONFIG.md
   // Applies `v` to `c`. Returns "" or what is wrong ("expected a port number 1-65535").
   // `base` is the config file's directory (relative paths are taken from there).
   std::string (*set)(Config& c, const Value& v, const std::filesystem::path& base);

@@ -26,8 +26,7 @@ constexpr std::size_t kMaxFileSize = 1024 * 1024;
 
 class Loader {
  public:
-  Loader(std::filesystem::path file, Config& config)
-      : file_(std::move(file)), config_(config) {
+  Loader(std::filesystem::path file, Config& config) : file_(std::move(file)), config_(config) {
     base_ = file_.parent_path();
     if (base_.empty()) base_ = ".";
     std::error_code ec;
@@ -86,9 +85,12 @@ class Loader {
 
   static const char* type_message(KeyType t) {
     switch (t) {
-      case KeyType::boolean: return "expected a boolean (true or false)";
-      case KeyType::integer: return "expected an integer";
-      case KeyType::string: return "expected a string";
+      case KeyType::boolean:
+        return "expected a boolean (true or false)";
+      case KeyType::integer:
+        return "expected an integer";
+      case KeyType::string:
+        return "expected a string";
     }
     return "wrong type";
   }

@@ -138,10 +138,10 @@ TEST_F(ConfigLoad, EveryKeyOfTheTableIsSettable) {
   for (const auto& k : keys()) {
     std::string name(k.name);
     auto dot = name.find('.');
-    std::string text = dot == std::string::npos
-                           ? name + " = " + k.get(d) + "\n"
-                           : "[" + name.substr(0, dot) + "]\n" + name.substr(dot + 1) + " = " +
-                                 k.get(d) + "\n";
+    std::string text =
+        dot == std::string::npos
+            ? name + " = " + k.get(d) + "\n"
+            : "[" + name.substr(0, dot) + "]\n" + name.substr(dot + 1) + " = " + k.get(d) + "\n";
     if (k.name == "tls.certificate" || k.name == "tls.private_key") continue;  // paired
     Config c = ok(text);
     EXPECT_EQ(k.get(c), k.get(d)) << name;
@@ -315,9 +315,8 @@ TEST_F(ConfigLoad, ExampleFileIsTheDefaults) {
   std::ifstream in(example, std::ios::binary);
   ASSERT_TRUE(in) << example;
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, rendered)
-      << "examples/estafeta.toml is out of date: rerun this test with "
-         "ESTAFETA_REGENERATE_EXAMPLE=1";
+  EXPECT_EQ(text, rendered) << "examples/estafeta.toml is out of date: rerun this test with "
+                               "ESTAFETA_REGENERATE_EXAMPLE=1";
   auto r = load(example);
   ASSERT_TRUE(std::holds_alternative<Config>(r)) << std::get<ConfigError>(r).to_string();
   EXPECT_TRUE(same_settings(std::get<Config>(r), defaults()));
@@ -326,9 +325,8 @@ TEST_F(ConfigLoad, ExampleFileIsTheDefaults) {
 TEST_F(ConfigLoad, ExampleDocumentsEveryKey) {
   std::string rendered = render_example();
   for (const auto& k : keys()) {
-    std::string leaf(k.name.substr(k.name.find('.') == std::string_view::npos
-                                       ? 0
-                                       : k.name.find('.') + 1));
+    std::string leaf(
+        k.name.substr(k.name.find('.') == std::string_view::npos ? 0 : k.name.find('.') + 1));
     std::string line = (k.machine_default.empty() ? "\n" : "\n#") + leaf + " = ";
     EXPECT_NE(rendered.find(line), std::string::npos) << k.name;
   }

@@ -36,8 +36,8 @@ class GroupSync {
     uint64_t requested = 0;  // tickets handed out
     uint64_t done = 0;       // every ticket <= done is covered by a finished fsync
     bool running = false;
-    std::error_code error;   // sticky while the entry lives
-    int users = 0;           // guarded by GroupSync::mutex_
+    std::error_code error;  // sticky while the entry lives
+    int users = 0;          // guarded by GroupSync::mutex_
   };
 
   mutable std::mutex mutex_;

@@ -16,7 +16,9 @@ namespace estafeta::delivery {
 
 namespace {
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
+std::error_code last_error() {
+  return {errno, std::generic_category()};
+}
 
 // mkdir that treats an existing directory as success. Sets `created` when it made it.
 std::error_code make_dir(const std::filesystem::path& p, bool& created) {
@@ -54,8 +56,8 @@ std::string maildir_unique_name(std::string_view escaped_host, std::size_t size)
   ::gettimeofday(&tv, nullptr);
   unsigned long q = counter.fetch_add(1, std::memory_order_relaxed) + 1;
   return fmt::format("{}.M{}P{}Q{}.{},S={}", static_cast<long long>(tv.tv_sec),
-                     static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), q,
-                     escaped_host, size);
+                     static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), q, escaped_host,
+                     size);
 }
 
 std::error_code fsync_directory(const std::filesystem::path& dir) {

@@ -27,7 +27,9 @@ namespace estafeta::delivery {
 
 namespace {
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
+std::error_code last_error() {
+  return {errno, std::generic_category()};
+}
 
 std::string system_hostname() {
   char buf[HOST_NAME_MAX + 1] = {};
@@ -115,8 +117,7 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
     header += "Delivered-To: " + dests[0].target->address + "\r\n";
   std::vector<iovec> parts;
   parts.push_back({header.data(), header.size()});
-  if (!message.empty())
-    parts.push_back({const_cast<char*>(message.data()), message.size()});
+  if (!message.empty()) parts.push_back({const_cast<char*>(message.data()), message.size()});
   const std::string name = maildir_unique_name(escaped_host_, header.size() + message.size());
   const bool durable = options_.fsync;
 
@@ -162,6 +163,8 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   return {};
 }
 
-uint64_t LocalDelivery::directory_fsyncs() const { return sync_->fsyncs(); }
+uint64_t LocalDelivery::directory_fsyncs() const {
+  return sync_->fsyncs();
+}
 
 }  // namespace estafeta::delivery

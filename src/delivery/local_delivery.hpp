@@ -36,15 +36,14 @@ class LocalDelivery {
   // and folder directories. Returns an error if any target could not be written; targets
   // written before the error stay written.
   std::error_code deliver(std::string_view return_path,
-                          std::span<const auth::MailboxTarget> targets,
-                          std::string_view message);
+                          std::span<const auth::MailboxTarget> targets, std::string_view message);
   // Directory fsyncs made so far by this instance (group commit shares them).
   uint64_t directory_fsyncs() const;
 
  private:
   DeliveryOptions options_;
-  std::string escaped_host_;          // options_.hostname escaped for file names
-  std::shared_ptr<GroupSync> sync_;   // shared directory fsyncs (delivery_group_sync.hpp)
+  std::string escaped_host_;         // options_.hostname escaped for file names
+  std::shared_ptr<GroupSync> sync_;  // shared directory fsyncs (delivery_group_sync.hpp)
 };
 
 }  // namespace estafeta::delivery
