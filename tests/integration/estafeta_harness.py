@@ -60,7 +60,7 @@ class Server:
     """One estafeta process with its own data dir. `smtp` overrides keys of [smtp], `top`
     top-level keys; `listeners` maps table name -> (kind, port or None = free port[, address])."""
 
-    def __init__(self, smtp=None, top=None, listeners=None, serve_args=(), seed=True):
+    def __init__(self, smtp=None, top=None, listeners=None, serve_args=(), seed=True, sections=None):
         self.tmp = tempfile.mkdtemp(prefix="estafeta-it-")
         self.data_dir = os.path.join(self.tmp, "data")
         self.config_path = os.path.join(self.tmp, "estafeta.toml")
@@ -73,7 +73,7 @@ class Server:
                          "submissions": ("submissions", None)}
         self.addresses = {name: (spec[2] if len(spec) > 2 else "127.0.0.1") for name, spec in listeners.items()}
         self.listeners = {name: (spec[0], spec[1] or free_port()) for name, spec in listeners.items()}
-        self.write_config(smtp or {}, top or {})
+        self.write_config(smtp or {}, top or {}, sections or {})
         if seed:
             self.seed()
 
@@ -97,7 +97,7 @@ class Server:
         return self.port("submissions")
 
     # -- config and CLI ------------------------------------------------------------------------
-    def write_config(self, smtp, top):
+    def write_config(self, smtp, top, sections):
         lines = [f"data_dir = {toml_value(self.data_dir)}", f"hostname = {toml_value(HOSTNAME)}",
                  'log_level = "debug"', "io_threads = 2", "worker_threads = 2",
                  # Tests may run as root: stay this user rather than drop to an account that
@@ -107,6 +107,8 @@ class Server:
         lines.append("")
         lines.append("[smtp]")
         lines += [f"{k} = {toml_value(v)}" for k, v in smtp.items()]
+        for section, keys in sections.items():  # e.g. {"delivery": {"detail_to_folder": True}}
+            lines += ["", f"[{section}]"] + [f"{k} = {toml_value(v)}" for k, v in keys.items()]
         for name, (kind, port) in self.listeners.items():
             lines += ["", f"[listener.{name}]", f"kind = {toml_value(kind)}",
                       f"address = {toml_value(self.addresses[name])}", f"port = {port}"]
@@ -415,11 +417,13 @@ class ServerTestCase(unittest.TestCase):
     """One server per class (override SMTP/TOP/SERVE_ARGS); dumps the log tail on failure."""
     SMTP = {}
     TOP = {}
+    SECTIONS = {}
     SERVE_ARGS = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(smtp=cls.SMTP, top=cls.TOP, serve_args=cls.SERVE_ARGS)
+        cls.server = Server(smtp=cls.SMTP, top=cls.TOP, sections=cls.SECTIONS,
+                            serve_args=cls.SERVE_ARGS)
         try:
             cls.server.start()
         except BaseException:

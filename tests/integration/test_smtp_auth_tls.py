@@ -95,6 +95,26 @@ class AuthPolicy(ServerTestCase):
         self.assertReply(c.cmd("AUTH CRAM-MD5"), 504, "5.5.4")
         c.close()
 
+    def test_plain_authzid_cannot_impersonate(self):
+        # RFC 4616 §2: authorize as bob with alice's credentials must not yield bob's rights.
+        import base64
+        token = base64.b64encode(f"{BOB}\0{ALICE}\0{PASSWORDS[ALICE]}".encode()).decode()
+        c = self.tls_session()
+        code, lines = c.cmd("AUTH PLAIN " + token)
+        if code == 235:
+            self.assertReply(c.cmd(f"MAIL FROM:<{BOB}>"), 553, "5.7.1")
+        else:
+            self.assertEqual(code // 100, 5, lines)
+        c.close()
+
+    def test_overlong_sasl_response(self):
+        c = self.tls_session()
+        self.assertEqual(c.cmd("AUTH LOGIN")[0], 334)
+        code, lines = c.cmd("QUFB" * 30000)  # 120 kB of base64, far past any line limit
+        self.assertEqual(code // 100, 5, lines)
+        c.close()
+        self.tls_session().close()  # server still serves
+
     def test_auth_twice(self):
         c = self.tls_session()
         self.assertEqual(c.cmd("AUTH PLAIN " + plain_auth(ALICE, PASSWORDS[ALICE]))[0], 235)
@@ -217,6 +237,40 @@ class ConnectionLimit(ServerTestCase):
         extra.close()
         for h in held:
             h.close()
+
+
+class GlobalConnectionLimit(ServerTestCase):
+    SMTP = {"max_connections": 2}
+
+    def test_flood_past_max_connections(self):
+        time.sleep(0.5)
+        held = [self.server.raw("mx"), self.server.raw("submission")]
+        extra = RawClient(self.server.mx)
+        code, lines = extra.reply()
+        self.assertEqual(code, 421, lines)
+        self.assertTrue(extra.closed_within(5))
+        extra.close()
+        self.assertEqual(held[1].cmd("NOOP")[0], 250)
+        for h in held:
+            h.close()
+
+
+class LoopbackPlainAuth(ServerTestCase):
+    SMTP = {"allow_plain_auth_on_loopback": True}
+
+    def test_auth_without_tls_from_loopback(self):
+        marker = unique("loopauth")
+        c = self.server.raw("submission")
+        kw = c.ehlo()
+        self.assertTrue(any(k.startswith("AUTH") for k in kw), kw)
+        self.assertReply(c.cmd("AUTH PLAIN " + plain_auth(ALICE, PASSWORDS[ALICE])), 235, "2.7.0")
+        self.assertEqual(c.cmd(f"MAIL FROM:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{BOB}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(simple_message(marker, sender=ALICE, to=BOB) + b".\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        c.close()
+        self.assertEqual(len(self.server.find(BOB, marker)), 1)
 
 
 class Trace(ServerTestCase):

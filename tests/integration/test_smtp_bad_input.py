@@ -201,6 +201,61 @@ class BadInput(ServerTestCase):
         self.assertReply(self.transaction(c, hops.encode() + simple_message(marker)), 250)
         c.close()
 
+    def test_client_disconnects_mid_data(self):
+        marker = unique("cut")
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<cut@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(simple_message(marker))  # no end-of-data: the message is incomplete
+        c.close()
+        time.sleep(0.5)
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        other = self.session()
+        self.still_works(other)
+        other.close()
+
+    # -- command sequence (RFC 5321 §4.1.4) --------------------------------------------------
+    def test_mail_before_ehlo(self):
+        c = self.server.raw()
+        self.assertReply(c.cmd("MAIL FROM:<x@remote.test>"), 503, "5.5.1")
+        c.close()
+
+    def test_rcpt_before_mail(self):
+        c = self.session()
+        self.assertReply(c.cmd(f"RCPT TO:<{ALICE}>"), 503, "5.5.1")
+        self.assertEqual(c.cmd("DATA")[0], 503)
+        c.close()
+
+    def test_nested_mail(self):
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<x@remote.test>")[0], 250)
+        self.assertReply(c.cmd("MAIL FROM:<y@remote.test>"), 503, "5.5.1")
+        c.close()
+
+    def test_ehlo_without_domain(self):
+        c = self.server.raw()
+        code, lines = c.cmd("EHLO")
+        self.assertEqual(code, 501, lines)
+        self.assertEqual(c.cmd("EHLO " + "fine.test")[0], 250)
+        c.close()
+
+    def test_ehlo_resets_transaction(self):
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<x@remote.test>")[0], 250)
+        c.ehlo()
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 503)
+        c.close()
+
+    def test_mail_syntax_errors(self):
+        c = self.session()
+        for line in ("MAIL FROM:x@remote.test", "MAIL FROM:<x@remote.test", "MAIL TO:<x@remote.test>",
+                     "MAIL FROM:<x@@remote.test>", "MAIL FROM:<x@remote.test> SIZE=abc"):
+            code, lines = c.cmd(line)
+            self.assertIn(code, (501, 553, 555), (line, lines))
+            self.assertEqual((enhanced(lines) or "")[:2], "5.", (line, lines))
+        c.close()
+
     # -- session limits ----------------------------------------------------------------------
     def test_too_many_errors(self):
         c = self.session()
@@ -232,6 +287,51 @@ class BadInput(ServerTestCase):
         other = self.server.raw()
         self.assertEqual(other.cmd("NOOP")[0], 250)
         other.close()
+
+
+
+class SlowClients(ServerTestCase):
+    """Idle and trickling clients: command_timeout and min_data_rate (after data_rate_grace)."""
+    SMTP = {"command_timeout": 2, "min_data_rate": 100000, "data_rate_grace": 1}
+
+    def test_idle_client_times_out(self):
+        c = self.server.raw()
+        c.ehlo()
+        start = time.monotonic()
+        self.assertReply(c.reply(), 421, "4.4.2")
+        self.assertLess(time.monotonic() - start, 8.0)
+        self.assertTrue(c.closed_within(5))
+
+    def test_trickling_data_refused(self):
+        marker = unique("trickle")
+        c = self.server.raw()
+        c.ehlo()
+        self.assertEqual(c.cmd("MAIL FROM:<slow@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        msg = simple_message(marker)
+        start = time.monotonic()
+        reply = None
+        for i in range(len(msg)):  # about 3 octets/second, far below 100000
+            try:
+                c.send(msg[i:i + 1])
+            except OSError:
+                break
+            c.sock.settimeout(0.3)
+            try:
+                chunk = c.sock.recv(4096)
+                c.buf += chunk
+                if b"\r\n" in c.buf or not chunk:
+                    break
+            except OSError:
+                pass
+            finally:
+                c.sock.settimeout(10)
+            if time.monotonic() - start > 15:
+                break
+        reply = c.reply()
+        self.assertReply(reply, 421, "4.4.2")
+        self.assertEqual(self.server.find(ALICE, marker), [])
 
 
 if __name__ == "__main__":

@@ -83,9 +83,12 @@ class BasicSmtp(ServerTestCase):
             s.ehlo()
             self.assertFalse(s.has_extn("starttls"), "STARTTLS offered inside implicit TLS")
             s.login(BOB, PASSWORDS[BOB])
+            version = s.sock.version()
             msg = simple_message(marker, sender=BOB, to=ALICE)
             self.assertEqual(s.sendmail(BOB, [ALICE], msg), {})
-        self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+        stored = self.server.read_one(self, ALICE, marker)
+        self.assertTrue(stored.endswith(msg))
+        self.assertIn(version, self.received(stored)[0])
 
     def test_tls_certificate_names_hostname(self):
         c = self.server.raw("mx")
@@ -230,6 +233,7 @@ class BasicSmtp(ServerTestCase):
         self.assertEqual((enhanced(lines) or "")[:2], "2.")
         self.assertReply(c.cmd("QUIT"), 221, "2.0.0")
         self.assertTrue(c.closed_within(5))
+        c.close()
 
     def test_commands_case_insensitive(self):
         c = self.server.raw()

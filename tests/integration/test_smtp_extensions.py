@@ -3,7 +3,9 @@
 # (RFC 3030) with several chunks and LAST, DSN parameters (RFC 3461 §4) valid and invalid,
 # and local delivery: several recipients -> one hard-linked file per mailbox, aliases,
 # catch-all and user+detail addressing.
+import base64
 import os
+import random
 import unittest
 
 from estafeta_harness import ServerTestCase, enhanced, header_block, simple_message, unique
@@ -233,6 +235,17 @@ class LocalDelivery(ServerTestCase):
         self.send(["alice+newsletters@example.test"], marker)
         self.assertEqual(len(self.server.find(ALICE, marker)), 1)
 
+    def test_large_message_byte_for_byte(self):
+        marker = unique("large")
+        rng = random.Random(marker)
+        lines = [base64.b64encode(rng.randbytes(57)) for _ in range(5 * 1024 * 1024 // 78)]
+        msg = simple_message(marker, body="") + b"\r\n".join(lines) + b"\r\n"
+        with self.server.smtp() as s:
+            s.timeout = 60
+            self.assertEqual(s.sendmail("big@remote.test", [ALICE], msg), {})
+        stored = self.server.read_one(self, ALICE, marker)
+        self.assertTrue(stored.endswith(msg), "large message altered")
+
     def test_maildir_file_name_and_layout(self):
         marker = unique("layout")
         self.send([CAROL], marker)
@@ -245,6 +258,28 @@ class LocalDelivery(ServerTestCase):
         name = os.path.basename(path)
         self.assertRegex(name, r"^\d+\.[^/:]+\.[^/:]+")  # time.unique.host (Maildir spec)
         self.assertEqual(len(self.server.find(ALICE, marker)), 0)
+
+
+
+class DetailToFolder(ServerTestCase):
+    SECTIONS = {"delivery": {"detail_to_folder": True}}
+
+    def test_detail_into_existing_folder(self):
+        folder = os.path.join(self.server.maildir(ALICE), ".news")
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(folder, sub), exist_ok=True)
+        marker = unique("folder")
+        with self.server.smtp() as s:
+            s.sendmail("f@remote.test", ["alice+news@example.test"], simple_message(marker))
+        self.assertEqual(len(self.server.find(ALICE, marker, folder="news")), 1)
+        self.assertEqual([p for p in self.server.find(ALICE, marker) if "/.news/" not in p], [])
+
+    def test_detail_without_folder_goes_to_inbox(self):
+        marker = unique("nofolder")
+        with self.server.smtp() as s:
+            s.sendmail("f@remote.test", ["alice+nosuchfolder@example.test"], simple_message(marker))
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)
+        self.assertFalse(os.path.exists(os.path.join(self.server.maildir(ALICE), ".nosuchfolder")))
 
 
 if __name__ == "__main__":
