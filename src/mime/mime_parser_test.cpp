@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace estafeta::mime {
@@ -265,6 +268,78 @@ TEST(MimeParser, SpansNestProperly) {
         ASSERT_LE(p.body.end(), par.body.end());
       }
     }
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> corpus() {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::filesystem::path dir = std::filesystem::path(ESTAFETA_SOURCE_DIR) / "tests/corpus/mime";
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    out.emplace_back(e.path().filename().string(),
+                     std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  }
+  return out;
+}
+
+void check_invariants(const Message& m, std::size_t size) {
+  ASSERT_FALSE(m.parts.empty());
+  ASSERT_EQ(m.root().body.end(), size);
+  for (std::uint32_t i = 0; i < m.parts.size(); ++i) {
+    const Part& p = m.parts[i];
+    ASSERT_EQ(p.header.end(), p.body.offset);
+    ASSERT_LE(p.body.end(), size);
+    ASSERT_LE(p.body.bare_lfs, p.body.lines);
+    if (p.parent != kNoPart) {
+      const Part& par = m.parts[p.parent];
+      ASSERT_LT(p.parent, i);
+      ASSERT_GE(p.header.offset, par.body.offset);
+      ASSERT_LE(p.body.end(), par.body.end());
+    }
+  }
+}
+
+// Grind: every prefix of every corpus message parses into a consistent structure.
+TEST(MimeParserCorpus, EveryPrefix) {
+  auto files = corpus();
+  ASSERT_GE(files.size(), 20u);
+  for (const auto& [name, data] : files) {
+    SCOPED_TRACE(name);
+    std::size_t step = data.size() > 20000 ? data.size() / 2000 : 1;
+    for (std::size_t cut = 0; cut <= data.size(); cut += step) {
+      Message m = parse(std::string_view(data).substr(0, cut));
+      check_invariants(m, cut);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+// Line ends do not change the structure: the LF-only form of a message has the same parts,
+// fields, line counts and IMAP sizes (bare LF counts as CRLF) as the CRLF form.
+TEST(MimeParserCorpus, LfAndCrlfAgree) {
+  for (const auto& [name, data] : corpus()) {
+    SCOPED_TRACE(name);
+    std::string lf;
+    for (std::size_t i = 0; i < data.size(); ++i)
+      if (!(data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n')) lf.push_back(data[i]);
+    std::string crlf_form;
+    for (char c : lf) {
+      if (c == '\n') crlf_form += "\r\n";
+      else crlf_form.push_back(c);
+    }
+    Message a = parse(lf);
+    Message b = parse(crlf_form);
+    ASSERT_EQ(a.parts.size(), b.parts.size());
+    ASSERT_EQ(a.fields.size(), b.fields.size());
+    for (std::size_t i = 0; i < a.parts.size(); ++i) {
+      EXPECT_EQ(a.parts[i].kind, b.parts[i].kind);
+      EXPECT_EQ(a.parts[i].flags, b.parts[i].flags);
+      EXPECT_EQ(a.parts[i].header.imap_size(), b.parts[i].header.size);
+      EXPECT_EQ(a.parts[i].body.imap_size(), b.parts[i].body.size);
+      EXPECT_EQ(a.parts[i].body.lines, b.parts[i].body.lines);
+      EXPECT_EQ(b.parts[i].body.bare_lfs, 0u);
+    }
+    for (std::size_t i = 0; i < a.fields.size(); ++i) EXPECT_EQ(a.fields[i].name, b.fields[i].name);
   }
 }
 
