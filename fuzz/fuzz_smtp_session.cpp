@@ -2,9 +2,9 @@
 // by the input: the first bytes choose the listener mode, TLS and small limits; the rest is a
 // stream of operations: an op byte b feeds the next b>>2 bytes to receive() (b%16 >= 3) or
 // calls timeout()/too_slow()/shutdown() (b%16 = 0/1/2). Bytes taken from the end of the input
-// answer every request (recipient verdict, sender check, AUTH result, store result, TLS). Checks: every reply is well-formed and CRLF-ended,
-// enhanced codes agree with the basic code, nothing is produced after Close, requests come one
-// at a time, stored messages respect max_message_size.
+// answer every request (recipient verdict, sender check, AUTH result, store result, TLS). Checks:
+// every reply is well-formed and CRLF-ended, enhanced codes agree with the basic code, nothing is
+// produced after Close, requests come one at a time, stored messages respect max_message_size.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

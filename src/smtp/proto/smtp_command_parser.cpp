@@ -12,19 +12,29 @@
 namespace estafeta::smtp {
 namespace {
 
-constexpr std::size_t kMaxLocalPart = 64;   // RFC 5321 §4.5.3.1.1
-constexpr std::size_t kMaxDomain = 255;     // RFC 5321 §4.5.3.1.2
-constexpr std::size_t kMaxPath = 256;       // RFC 5321 §4.5.3.1.3
-constexpr std::size_t kMaxLabel = 63;       // RFC 1035 §2.3.4
-constexpr std::size_t kMaxEnvid = 100;      // RFC 3461 §4.4
-constexpr std::size_t kMaxOrcpt = 500;      // RFC 3461 §4.2
+constexpr std::size_t kMaxLocalPart = 64;  // RFC 5321 §4.5.3.1.1
+constexpr std::size_t kMaxDomain = 255;    // RFC 5321 §4.5.3.1.2
+constexpr std::size_t kMaxPath = 256;      // RFC 5321 §4.5.3.1.3
+constexpr std::size_t kMaxLabel = 63;      // RFC 1035 §2.3.4
+constexpr std::size_t kMaxEnvid = 100;     // RFC 3461 §4.4
+constexpr std::size_t kMaxOrcpt = 500;     // RFC 3461 §4.2
 constexpr std::size_t kMaxHelo = 255;
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+  return is_alpha(c) || is_digit(c);
+}
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+char to_upper(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -278,11 +288,20 @@ std::optional<std::string_view> after_prefix(std::string_view argument, std::str
 
 CommandLine split_command(std::string_view line) {
   static constexpr std::array<std::pair<std::string_view, Verb>, 14> kVerbs{{
-      {"EHLO", Verb::ehlo}, {"HELO", Verb::helo}, {"MAIL", Verb::mail},
-      {"RCPT", Verb::rcpt}, {"DATA", Verb::data}, {"BDAT", Verb::bdat},
-      {"RSET", Verb::rset}, {"NOOP", Verb::noop}, {"HELP", Verb::help},
-      {"VRFY", Verb::vrfy}, {"EXPN", Verb::expn}, {"QUIT", Verb::quit},
-      {"STARTTLS", Verb::starttls}, {"AUTH", Verb::auth},
+      {"EHLO", Verb::ehlo},
+      {"HELO", Verb::helo},
+      {"MAIL", Verb::mail},
+      {"RCPT", Verb::rcpt},
+      {"DATA", Verb::data},
+      {"BDAT", Verb::bdat},
+      {"RSET", Verb::rset},
+      {"NOOP", Verb::noop},
+      {"HELP", Verb::help},
+      {"VRFY", Verb::vrfy},
+      {"EXPN", Verb::expn},
+      {"QUIT", Verb::quit},
+      {"STARTTLS", Verb::starttls},
+      {"AUTH", Verb::auth},
   }};
   CommandLine cmd;
   std::size_t sp = line.find(' ');
@@ -298,21 +317,36 @@ CommandLine split_command(std::string_view line) {
 
 std::string_view verb_name(Verb verb) {
   switch (verb) {
-    case Verb::ehlo: return "EHLO";
-    case Verb::helo: return "HELO";
-    case Verb::mail: return "MAIL";
-    case Verb::rcpt: return "RCPT";
-    case Verb::data: return "DATA";
-    case Verb::bdat: return "BDAT";
-    case Verb::rset: return "RSET";
-    case Verb::noop: return "NOOP";
-    case Verb::help: return "HELP";
-    case Verb::vrfy: return "VRFY";
-    case Verb::expn: return "EXPN";
-    case Verb::quit: return "QUIT";
-    case Verb::starttls: return "STARTTLS";
-    case Verb::auth: return "AUTH";
-    case Verb::unknown: return "";
+    case Verb::ehlo:
+      return "EHLO";
+    case Verb::helo:
+      return "HELO";
+    case Verb::mail:
+      return "MAIL";
+    case Verb::rcpt:
+      return "RCPT";
+    case Verb::data:
+      return "DATA";
+    case Verb::bdat:
+      return "BDAT";
+    case Verb::rset:
+      return "RSET";
+    case Verb::noop:
+      return "NOOP";
+    case Verb::help:
+      return "HELP";
+    case Verb::vrfy:
+      return "VRFY";
+    case Verb::expn:
+      return "EXPN";
+    case Verb::quit:
+      return "QUIT";
+    case Verb::starttls:
+      return "STARTTLS";
+    case Verb::auth:
+      return "AUTH";
+    case Verb::unknown:
+      return "";
   }
   return "";
 }
@@ -444,7 +478,9 @@ Result<MailFrom> parse_mail_from(std::string_view argument) {
   if (!rest.empty() && rest.front() != ' ') return syntax("5.1.7", "Bad address syntax");
   bool seen_body = false, seen_utf8 = false;
   auto err = for_each_param(rest, [&](const Param& p) -> std::optional<PeerError> {
-    auto dup = [&](std::string_view k) { return syntax("5.5.4", "Duplicate " + std::string(k) + " parameter"); };
+    auto dup = [&](std::string_view k) {
+      return syntax("5.5.4", "Duplicate " + std::string(k) + " parameter");
+    };
     if (iequals(p.keyword, "SIZE")) {  // RFC 1870 §6: size-value = 1*20DIGIT
       if (mf.params.size) return dup("SIZE");
       if (!p.value || p.value->size() > 20) return syntax("5.5.4", "Bad SIZE parameter");
@@ -516,7 +552,10 @@ Result<RcptTo> parse_rcpt_to(std::string_view argument, bool smtputf8, std::stri
         while (true) {
           std::size_t comma = list.find(',');
           std::string_view item = list.substr(0, comma);
-          unsigned bit = item == "SUCCESS" ? 1u : item == "FAILURE" ? 2u : item == "DELAY" ? 4u : 0u;
+          unsigned bit = item == "SUCCESS"   ? 1u
+                         : item == "FAILURE" ? 2u
+                         : item == "DELAY"   ? 4u
+                                             : 0u;
           if (bit == 0 || (seen & bit)) return syntax("5.5.4", "Bad NOTIFY parameter");
           seen |= bit;
           if (comma == std::string_view::npos) break;
@@ -546,7 +585,9 @@ Result<RcptTo> parse_rcpt_to(std::string_view argument, bool smtputf8, std::stri
 }
 
 Result<std::string> parse_helo(std::string_view argument, bool ehlo) {
-  auto bad = [&] { return syntax("5.5.4", ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname"); };
+  auto bad = [&] {
+    return syntax("5.5.4", ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
+  };
   if (argument.empty() || argument.size() > kMaxHelo) return bad();
   for (char ch : argument) {
     auto u = static_cast<unsigned char>(ch);

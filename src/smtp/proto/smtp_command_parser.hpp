@@ -18,7 +18,20 @@
 namespace estafeta::smtp {
 
 enum class Verb {
-  ehlo, helo, mail, rcpt, data, bdat, rset, noop, help, vrfy, expn, quit, starttls, auth,
+  ehlo,
+  helo,
+  mail,
+  rcpt,
+  data,
+  bdat,
+  rset,
+  noop,
+  help,
+  vrfy,
+  expn,
+  quit,
+  starttls,
+  auth,
   unknown
 };
 
@@ -28,17 +41,17 @@ struct CommandLine {
   Verb verb = Verb::unknown;
   std::string_view verb_text;  // as sent, for "unknown command" replies and traces
   std::string_view argument;
-  bool has_argument = false;   // a space followed the verb (even if nothing after it)
+  bool has_argument = false;  // a space followed the verb (even if nothing after it)
 };
 CommandLine split_command(std::string_view line);
 std::string_view verb_name(Verb verb);  // "EHLO", ..., "" for unknown
 
 // An envelope address as parsed from a path (RFC 5321 §4.1.2).
 struct Address {
-  std::string address;   // local@domain with the local part unquoted (quoted-pairs resolved);
-                         // "" for the null path <>. What the directory resolves.
-  std::string wire;      // the RFC 5321 form: local part quoted when it is not a dot-string
-  bool utf8 = false;     // contains non-ASCII (needs SMTPUTF8, RFC 6531 §3.3)
+  std::string address;  // local@domain with the local part unquoted (quoted-pairs resolved);
+                        // "" for the null path <>. What the directory resolves.
+  std::string wire;     // the RFC 5321 form: local part quoted when it is not a dot-string
+  bool utf8 = false;    // contains non-ASCII (needs SMTPUTF8, RFC 6531 §3.3)
 };
 
 // Parses a Path: "<" [A-d-l ":"] Mailbox ">" (source routes are accepted and dropped,
@@ -55,9 +68,9 @@ struct MailParams {
   std::optional<std::uint64_t> size;  // SIZE=
   std::string body;                   // "7BIT" / "8BITMIME" (upper-cased), "" if absent
   bool smtputf8 = false;
-  std::string ret;                    // "FULL" / "HDRS" (upper-cased), "" if absent
-  std::string envid;                  // xtext as given
-  std::optional<std::string> auth;    // AUTH= value as given (xtext or "<>")
+  std::string ret;                  // "FULL" / "HDRS" (upper-cased), "" if absent
+  std::string envid;                // xtext as given
+  std::optional<std::string> auth;  // AUTH= value as given (xtext or "<>")
 };
 struct MailFrom {
   Address from;
@@ -82,8 +95,7 @@ struct RcptTo {
 // Parses the argument of RCPT: "TO:<path> [SP params]". `smtputf8` says whether the MAIL
 // command of the transaction carried SMTPUTF8. Errors: 501 5.5.2, 501 5.1.3, 555 5.5.4,
 // 501 5.5.4, 553 5.6.7 as for MAIL.
-Result<RcptTo> parse_rcpt_to(std::string_view argument, bool smtputf8,
-                             std::string_view hostname);
+Result<RcptTo> parse_rcpt_to(std::string_view argument, bool smtputf8, std::string_view hostname);
 
 // The EHLO/HELO argument: one domain or address literal, no spaces (§4.1.1.1). Lenient like
 // Postfix about what the domain looks like (clients send "localhost", "my_pc"); refuses

@@ -9,7 +9,9 @@
 namespace estafeta::smtp {
 namespace {
 
-std::string code_of(const PeerError& e) { return std::to_string(e.code) + " " + e.enhanced; }
+std::string code_of(const PeerError& e) {
+  return std::to_string(e.code) + " " + e.enhanced;
+}
 
 template <class T>
 std::string err(const Result<T>& r) {

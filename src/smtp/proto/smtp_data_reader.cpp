@@ -21,7 +21,9 @@ void DataReader::reset(Mode mode) {
 }
 
 // Past max_message_size the content is no longer kept, only counted (drained, RFC 1870 §6.3).
-void DataReader::emit(char c) { emit_run(std::string_view(&c, 1)); }
+void DataReader::emit(char c) {
+  emit_run(std::string_view(&c, 1));
+}
 
 void DataReader::emit_run(std::string_view run) {
   size_ += run.size();
@@ -112,18 +114,18 @@ void DataReader::finish() {
 
 std::optional<PeerError> DataReader::error() const {
   if (too_big_)
-    return PeerError{552, "5.3.4",
-                     fmt::format("Message size exceeds fixed limit of {} octets",
-                                 limits_.max_message_size)};
+    return PeerError{
+        552, "5.3.4",
+        fmt::format("Message size exceeds fixed limit of {} octets", limits_.max_message_size)};
   if (bare_newline_)
     return PeerError{550, "5.6.2", "Bare CR or LF in message text; lines must end with CRLF"};
   if (nul_) return PeerError{554, "5.6.0", "NUL octet in message text"};
   if (long_line_)
-    return PeerError{500, "5.5.2",
-                     fmt::format("Line too long in message text (limit {} octets)",
-                                 limits_.max_line_length)};
-  if (complete_ && count_received_fields(message_, limits_.max_received_headers) >
-                       limits_.max_received_headers)
+    return PeerError{
+        500, "5.5.2",
+        fmt::format("Line too long in message text (limit {} octets)", limits_.max_line_length)};
+  if (complete_ &&
+      count_received_fields(message_, limits_.max_received_headers) > limits_.max_received_headers)
     return PeerError{554, "5.4.6",
                      fmt::format("Too many Received header fields (more than {}): mail loop",
                                  limits_.max_received_headers)};
@@ -149,8 +151,7 @@ std::size_t count_received_fields(std::string_view message, std::size_t stop_aft
     constexpr std::string_view kName = "received";
     if (line.size() > kName.size()) {
       bool match = true;
-      for (std::size_t k = 0; k < kName.size() && match; ++k)
-        match = (line[k] | 0x20) == kName[k];
+      for (std::size_t k = 0; k < kName.size() && match; ++k) match = (line[k] | 0x20) == kName[k];
       if (match) {
         std::size_t k = kName.size();
         while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;

@@ -93,7 +93,9 @@ TEST(DataReader, ChunkedKeepsDotsAndJoinsCrLfAcrossChunks) {
 }
 
 TEST(CountReceived, HeaderSectionOnly) {
-  EXPECT_EQ(count_received_fields("Received: a\r\nreceived:b\r\nReceived : c\r\n\r\nReceived: d\r\n", 10), 3u);
+  EXPECT_EQ(
+      count_received_fields("Received: a\r\nreceived:b\r\nReceived : c\r\n\r\nReceived: d\r\n", 10),
+      3u);
   EXPECT_EQ(count_received_fields("X-Received: a\r\nReceivedx: b\r\n", 10), 0u);
   EXPECT_EQ(count_received_fields("Received: a\nReceived: b\n", 10), 2u);
   EXPECT_EQ(count_received_fields("Received: a\r\nReceived: b\r\nReceived: c\r\n", 1), 2u);

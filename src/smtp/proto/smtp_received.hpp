@@ -12,13 +12,13 @@
 namespace estafeta::smtp {
 
 struct ReceivedFields {
-  std::string helo;             // as the client gave it ("" if none)
-  std::string peer_ip;          // "192.0.2.1" / "2001:db8::1"
+  std::string helo;     // as the client gave it ("" if none)
+  std::string peer_ip;  // "192.0.2.1" / "2001:db8::1"
   std::string server_hostname;
-  bool esmtp = false;           // EHLO (true) or HELO (false)
+  bool esmtp = false;  // EHLO (true) or HELO (false)
   bool tls = false;
   std::string tls_version, tls_cipher;
-  std::string auth_user;        // "" if none
+  std::string auth_user;  // "" if none
   bool smtputf8 = false;
   std::string id;
   std::string single_recipient;  // "for <...>" when the message has exactly one recipient

@@ -28,13 +28,13 @@ namespace estafeta::smtp {
 
 enum class ListenerMode { mx, submission, submissions };
 
-struct SessionInfo {                   // given by the driver at construction
-  std::string server_hostname;         // banner, EHLO, Received
-  std::string peer_ip;                 // "192.0.2.1" / "2001:db8::1"
+struct SessionInfo {            // given by the driver at construction
+  std::string server_hostname;  // banner, EHLO, Received
+  std::string peer_ip;          // "192.0.2.1" / "2001:db8::1"
   bool peer_is_loopback = false;
   ListenerMode mode = ListenerMode::mx;
-  bool tls_active = false;             // true from the start for submissions (implicit TLS)
-  bool starttls_available = true;      // a certificate is loaded
+  bool tls_active = false;         // true from the start for submissions (implicit TLS)
+  bool starttls_available = true;  // a certificate is loaded
   bool allow_plain_auth_on_loopback = false;
   std::string tls_version, tls_cipher;  // when tls_active from the start
 };
@@ -44,7 +44,7 @@ struct TlsInfo {
   std::string cipher;
 };
 
-struct DsnRcpt {                       // RFC 3461 as given (validated), "" when absent
+struct DsnRcpt {  // RFC 3461 as given (validated), "" when absent
   std::string notify;
   std::string orcpt;
 };
@@ -55,31 +55,54 @@ struct Recipient {
 };
 
 struct Envelope {
-  std::string mail_from;               // "" = null sender
+  std::string mail_from;  // "" = null sender
   std::string helo;
-  std::string ret, envid;              // RFC 3461 RET / ENVID as given (validated)
-  std::string body;                    // "7BIT" / "8BITMIME" / "BINARYMIME" or ""
+  std::string ret, envid;  // RFC 3461 RET / ENVID as given (validated)
+  std::string body;        // "7BIT" / "8BITMIME" / "BINARYMIME" or ""
   bool smtputf8 = false;
-  std::string auth_user;               // authenticated account, "" if none
-  std::vector<Recipient> recipients;   // accepted ones, in order
-  std::string id;                      // unique message id used in Received and logs
+  std::string auth_user;              // authenticated account, "" if none
+  std::vector<Recipient> recipients;  // accepted ones, in order
+  std::string id;                     // unique message id used in Received and logs
 };
 
 // Events produced by the core.
-struct SendReply { std::string bytes; };  // complete CRLF-terminated reply line(s)
-struct StartTls {};                       // 220 was queued before it; handshake, then tls_started()
-struct CheckRecipient { std::string address; };  // answer with recipient_checked()
-struct CheckSender { std::string user; std::string address; };  // answer sender_checked()
-struct Authenticate { std::string login; std::string password; };  // answer auth_result()
-struct StoreMessage { Envelope envelope; std::string message; };  // Received prepended; answer message_stored()
-struct TraceLine { std::string line; };   // client line for --trace, secrets redacted
-struct Close {};                          // close after flushing replies
+// Complete CRLF-terminated reply line(s) to send.
+struct SendReply {
+  std::string bytes;
+};
+// The 220 was queued before it: do the TLS handshake, then call tls_started().
+struct StartTls {};
+// Answer with recipient_checked().
+struct CheckRecipient {
+  std::string address;
+};
+// Submission: may `user` send as `address`? Answer with sender_checked().
+struct CheckSender {
+  std::string user;
+  std::string address;
+};
+// Answer with auth_result().
+struct Authenticate {
+  std::string login;
+  std::string password;
+};
+// Received already prepended; answer with message_stored().
+struct StoreMessage {
+  Envelope envelope;
+  std::string message;
+};
+// A client line for --trace, secrets redacted.
+struct TraceLine {
+  std::string line;
+};
+// Close the connection after flushing the replies queued before it.
+struct Close {};
 
 using Event = std::variant<SendReply, StartTls, CheckRecipient, CheckSender, Authenticate,
                            StoreMessage, TraceLine, Close>;
 
 enum class RecipientVerdict { local, unknown_user, not_local_domain, temporary_failure };
-enum class Phase { command, data };       // which timeout applies
+enum class Phase { command, data };  // which timeout applies
 
 // Injectable sources of time and message ids, so tests and transcripts are deterministic.
 // Either may be left empty: the defaults are the system clock and a generator of ids that
@@ -99,17 +122,17 @@ class ServerSession {
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
 
-  void start();                           // queues the 220 greeting
-  void receive(std::string_view bytes);   // any split; buffering bounded by Limits
-  std::optional<Event> next_event();      // drain until nullopt after each receive/answer
+  void start();                          // queues the 220 greeting
+  void receive(std::string_view bytes);  // any split; buffering bounded by Limits
+  std::optional<Event> next_event();     // drain until nullopt after each receive/answer
   void recipient_checked(RecipientVerdict verdict);
   void sender_checked(bool allowed);
   void auth_result(std::optional<std::string> account);
-  void message_stored(bool ok);           // false: 451 4.3.0, nothing acknowledged
-  void tls_started(TlsInfo info);         // after STARTTLS handshake succeeded
-  void timeout();                         // -> 421 4.4.2 + Close
-  void too_slow();                        // min data rate broken -> 421 4.4.2 + Close
-  void shutdown();                        // SIGTERM: 421 4.3.2 now if idle, else after the DATA in progress
+  void message_stored(bool ok);    // false: 451 4.3.0, nothing acknowledged
+  void tls_started(TlsInfo info);  // after STARTTLS handshake succeeded
+  void timeout();                  // -> 421 4.4.2 + Close
+  void too_slow();                 // min data rate broken -> 421 4.4.2 + Close
+  void shutdown();  // SIGTERM: 421 4.3.2 now if idle, else after the DATA in progress
   Phase phase() const;
   bool closed() const;
 

@@ -95,7 +95,8 @@ TEST(Session, EhloLoopbackPlainAuth) {
   Harness h(info);
   started(h);
   EXPECT_NE(send(h, "EHLO localhost").find("250-AUTH PLAIN LOGIN\r\n"), std::string::npos);
-  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain), "235 2.7.0 Authentication successful\r\n");
+  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain),
+            "235 2.7.0 Authentication successful\r\n");
   // Loopback alone is not enough without the configuration switch.
   SessionInfo off = mx_info();
   off.peer_is_loopback = true;
@@ -135,7 +136,8 @@ TEST(Session, FullDeliveryWithReceived) {
             "\tfor <alice@example.org>;\r\n"
             "\tSat, 28 Nov 2026 03:17:28 +0000\r\n"
             "Subject: hi\r\n\r\nHello\r\n.dot\r\n");
-  EXPECT_EQ(h.log, (std::vector<std::string>{"CheckRecipient alice@example.org", "StoreMessage ID1"}));
+  EXPECT_EQ(h.log,
+            (std::vector<std::string>{"CheckRecipient alice@example.org", "StoreMessage ID1"}));
 }
 
 TEST(Session, EmptyMessageAndLoneDots) {
@@ -179,8 +181,9 @@ TEST(Session, EnvelopeParameters) {
   Harness h;
   started(h);
   send(h, "EHLO c.example");
-  EXPECT_EQ(send(h, "MAIL FROM:<a@remote.example> BODY=8BITMIME RET=HDRS ENVID=abc SIZE=100 "
-                    "AUTH=<>"),
+  EXPECT_EQ(send(h,
+                 "MAIL FROM:<a@remote.example> BODY=8BITMIME RET=HDRS ENVID=abc SIZE=100 "
+                 "AUTH=<>"),
             "250 2.1.0 Ok\r\n");
   send(h, "RCPT TO:<bob@example.org>");
   send(h, "DATA");
@@ -249,7 +252,8 @@ TEST(Session, MailSyntaxErrors) {
   EXPECT_EQ(send(h, "MAIL FROM:<a@b.example>"), "250 2.1.0 Ok\r\n");
   EXPECT_EQ(send(h, "RCPT TO:<>"), "501 5.1.3 Null address not allowed here\r\n");
   EXPECT_EQ(send(h, "RCPT TO:<b@example.org> FOO"), "555 5.5.4 Unsupported parameter FOO\r\n");
-  EXPECT_EQ(send(h, "RCPT TO:<b@example.org> NOTIFY=NEVER,DELAY"), "501 5.5.4 Bad NOTIFY parameter\r\n");
+  EXPECT_EQ(send(h, "RCPT TO:<b@example.org> NOTIFY=NEVER,DELAY"),
+            "501 5.5.4 Bad NOTIFY parameter\r\n");
 }
 
 TEST(Session, RecipientVerdicts) {
@@ -269,7 +273,8 @@ TEST(Session, AuthenticatedRemoteRecipient) {
   Harness h(tls_info(ListenerMode::submission));
   started(h);
   send(h, "EHLO c.example");
-  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain), "235 2.7.0 Authentication successful\r\n");
+  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain),
+            "235 2.7.0 Authentication successful\r\n");
   EXPECT_EQ(send(h, "MAIL FROM:<alice@example.org>"), "250 2.1.0 Ok\r\n");
   EXPECT_EQ(send(h, "RCPT TO:<x@elsewhere.example>"),
             "550 5.7.1 <x@elsewhere.example>: remote delivery not available: Estafeta has no "
@@ -285,7 +290,8 @@ TEST(Session, TooManyRecipients) {
   EXPECT_EQ(send(h, "RCPT TO:<alice@example.org>"), "250 2.1.5 Ok\r\n");
   EXPECT_EQ(send(h, "RCPT TO:<bob@example.org>"), "250 2.1.5 Ok\r\n");
   for (int i = 0; i < 20; ++i)  // 4xx does not count toward max_errors
-    EXPECT_EQ(send(h, "RCPT TO:<postmaster@example.org>"), "452 4.5.3 Error: too many recipients\r\n");
+    EXPECT_EQ(send(h, "RCPT TO:<postmaster@example.org>"),
+              "452 4.5.3 Error: too many recipients\r\n");
   EXPECT_FALSE(h.session.closed());
   send(h, "DATA");
   h.feed("x\r\n.\r\n");
@@ -316,7 +322,8 @@ TEST(Session, CommandLineTooLong) {
   started(h);
   // 62 octets + CRLF = 64: accepted.
   EXPECT_EQ(send(h, "NOOP " + std::string(57, 'x')), "250 2.0.0 Ok\r\n");
-  EXPECT_EQ(send(h, "NOOP " + std::string(58, 'x')), "500 5.5.2 Line too long (limit 64 octets)\r\n");
+  EXPECT_EQ(send(h, "NOOP " + std::string(58, 'x')),
+            "500 5.5.2 Line too long (limit 64 octets)\r\n");
   // A very long line fed in pieces is answered once, after its end.
   for (int i = 0; i < 1000; ++i) h.feed(std::string(1000, 'y'));
   EXPECT_EQ(h.take(), "");
@@ -572,8 +579,9 @@ TEST(Session, BdatRsetClearsTransfer) {
 TEST(Session, PipeliningInOneRead) {
   Harness h;
   started(h);
-  h.feed("EHLO c.example\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.org>\r\n"
-         "RCPT TO:<nobody@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n");
+  h.feed(
+      "EHLO c.example\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.org>\r\n"
+      "RCPT TO:<nobody@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n");
   std::string r = h.take();
   EXPECT_NE(r.find("250 HELP\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 <nobody@example.org>"),
             std::string::npos);
@@ -587,8 +595,9 @@ TEST(Session, PipelinedInputWaitsForAnswers) {
   Harness h;
   h.answer_requests = false;
   started(h);
-  h.feed("EHLO c.example\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.org>\r\n"
-         "RCPT TO:<bob@example.org>\r\nNOOP\r\n");
+  h.feed(
+      "EHLO c.example\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.org>\r\n"
+      "RCPT TO:<bob@example.org>\r\nNOOP\r\n");
   h.take();
   ASSERT_EQ(h.pending.size(), 1u);
   EXPECT_EQ(std::get<CheckRecipient>(h.pending[0]).address, "alice@example.org");
@@ -626,7 +635,8 @@ TEST(Session, PipelinedInputBehindARequestIsBounded) {
   for (int i = 0; i < 100; ++i) h.feed(std::string(1000, 'n'));  // 100 KB > 512+1000+64 KiB
   h.session.recipient_checked(RecipientVerdict::local);
   h.drain();
-  EXPECT_EQ(h.take(), "250 2.1.5 Ok\r\n421 4.7.0 mx.example.org Error: too much pipelined input\r\n");
+  EXPECT_EQ(h.take(),
+            "250 2.1.5 Ok\r\n421 4.7.0 mx.example.org Error: too much pipelined input\r\n");
   EXPECT_TRUE(h.session.closed());
 }
 
@@ -644,7 +654,8 @@ TEST(Session, StarttlsDiscardsInjectedCommands) {
   h.drain();
   EXPECT_EQ(h.take(), "");
   // Everything was forgotten: EHLO again (RFC 3207 §4.2).
-  EXPECT_EQ(send(h, "MAIL FROM:<a@remote.example>"), "503 5.5.1 Error: send EHLO or HELO first\r\n");
+  EXPECT_EQ(send(h, "MAIL FROM:<a@remote.example>"),
+            "503 5.5.1 Error: send EHLO or HELO first\r\n");
   std::string ehlo = send(h, "EHLO c.example");
   EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
   EXPECT_NE(ehlo.find("AUTH PLAIN LOGIN"), std::string::npos);
@@ -680,9 +691,11 @@ TEST(Session, AuthPlainInitialResponse) {
   Harness h(tls_info());
   started(h);
   send(h, "EHLO c.example");
-  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain), "235 2.7.0 Authentication successful\r\n");
+  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain),
+            "235 2.7.0 Authentication successful\r\n");
   EXPECT_EQ(h.log.back(), "Authenticate alice@example.org secret");
-  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain), "503 5.5.1 Error: already authenticated\r\n");
+  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain),
+            "503 5.5.1 Error: already authenticated\r\n");
   for (const auto& t : h.traces) {
     EXPECT_EQ(t.find(kAlicePlain), std::string::npos) << t;
     EXPECT_EQ(t.find("secret"), std::string::npos) << t;
@@ -818,7 +831,8 @@ TEST(Session, SimpleCommands) {
   EXPECT_EQ(send(h, "NOOP"), "250 2.0.0 Ok\r\n");
   EXPECT_EQ(send(h, "noop anything"), "250 2.0.0 Ok\r\n");
   EXPECT_EQ(send(h, "HELP"),
-            "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS AUTH\r\n");
+            "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY STARTTLS "
+            "AUTH\r\n");
   EXPECT_EQ(send(h, "VRFY alice"),
             "252 2.5.2 Cannot VRFY user, but will accept message and attempt delivery\r\n");
   EXPECT_EQ(send(h, "VRFY"), "501 5.5.4 Syntax: VRFY address\r\n");
@@ -879,8 +893,9 @@ TEST(Session, ShutdownWhileWaitingForAnAnswer) {
   EXPECT_EQ(h.take(), "");
   h.session.recipient_checked(RecipientVerdict::local);
   h.drain();
-  EXPECT_EQ(h.take(),
-            "250 2.1.5 Ok\r\n421 4.3.2 mx.example.org Service shutting down, closing connection\r\n");
+  EXPECT_EQ(
+      h.take(),
+      "250 2.1.5 Ok\r\n421 4.3.2 mx.example.org Service shutting down, closing connection\r\n");
 }
 
 TEST(Session, TimeoutsClose) {
@@ -908,10 +923,10 @@ TEST(Session, TraceLines) {
   start_data(h);
   h.feed("hello\r\n.\r\n");
   h.feed(std::string("NO\x01OP\r\n"));
-  EXPECT_EQ(h.traces, (std::vector<std::string>{"EHLO client.example",
-                                                "MAIL FROM:<sender@remote.example>",
-                                                "RCPT TO:<alice@example.org>", "DATA",
-                                                "<message data: 7 octets>", "NO\\x01OP"}));
+  EXPECT_EQ(h.traces,
+            (std::vector<std::string>{"EHLO client.example", "MAIL FROM:<sender@remote.example>",
+                                      "RCPT TO:<alice@example.org>", "DATA",
+                                      "<message data: 7 octets>", "NO\\x01OP"}));
 }
 
 TEST(Session, ManySessionsHaveDistinctDefaultIds) {

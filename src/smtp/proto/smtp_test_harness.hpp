@@ -57,7 +57,9 @@ struct Harness {
     return std::nullopt;
   };
   std::function<bool(const std::string&, const std::string&)> may_send_as =
-      [](const std::string& user, const std::string& address) { return !address.empty() && user == address; };
+      [](const std::string& user, const std::string& address) {
+        return !address.empty() && user == address;
+      };
   bool store_ok = true;
   bool answer_requests = true;  // false: requests are collected in `pending` and not answered
   TlsInfo tls{"TLSv1.3", "TLS_AES_256_GCM_SHA384"};
@@ -126,7 +128,8 @@ struct Harness {
   static std::string describe(const Event& ev) {
     if (auto* c = std::get_if<CheckRecipient>(&ev)) return "CheckRecipient " + c->address;
     if (auto* s = std::get_if<CheckSender>(&ev)) return "CheckSender " + s->user + " " + s->address;
-    if (auto* a = std::get_if<Authenticate>(&ev)) return "Authenticate " + a->login + " " + a->password;
+    if (auto* a = std::get_if<Authenticate>(&ev))
+      return "Authenticate " + a->login + " " + a->password;
     if (auto* m = std::get_if<StoreMessage>(&ev)) return "StoreMessage " + m->envelope.id;
     if (std::holds_alternative<StartTls>(ev)) return "StartTls";
     return "?";

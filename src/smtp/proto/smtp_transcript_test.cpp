@@ -26,14 +26,22 @@ struct Transcript {
 };
 
 bool set_limit(Limits& l, const std::string& name, std::size_t v) {
-  if (name == "max_command_line") l.max_command_line = v;
-  else if (name == "max_line_length") l.max_line_length = v;
-  else if (name == "max_message_size") l.max_message_size = v;
-  else if (name == "max_recipients") l.max_recipients = v;
-  else if (name == "max_errors") l.max_errors = v;
-  else if (name == "max_received_headers") l.max_received_headers = v;
-  else if (name == "max_auth_failures") l.max_auth_failures = v;
-  else return false;
+  if (name == "max_command_line")
+    l.max_command_line = v;
+  else if (name == "max_line_length")
+    l.max_line_length = v;
+  else if (name == "max_message_size")
+    l.max_message_size = v;
+  else if (name == "max_recipients")
+    l.max_recipients = v;
+  else if (name == "max_errors")
+    l.max_errors = v;
+  else if (name == "max_received_headers")
+    l.max_received_headers = v;
+  else if (name == "max_auth_failures")
+    l.max_auth_failures = v;
+  else
+    return false;
   return true;
 }
 
@@ -92,7 +100,8 @@ std::vector<std::filesystem::path> transcripts() {
   std::vector<std::filesystem::path> out;
   std::filesystem::path dir = std::filesystem::path(ESTAFETA_SOURCE_DIR) / "tests/transcripts/smtp";
   for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".md" && e.path().filename() != "README.md") out.push_back(e.path());
+    if (e.path().extension() == ".md" && e.path().filename() != "README.md")
+      out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
 }
