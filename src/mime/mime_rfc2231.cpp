@@ -305,6 +305,9 @@ std::string format_parameter(std::string_view name, std::string_view utf8_value,
     if (u < 0x20 || u >= 0x7F) ascii = false;
     if (u <= 0x20 || u >= 0x7F || is_tspecial(c)) token = false;
   }
+  // A plain value that looks like an RFC 2047 word would be decoded as one by readers
+  // (old clients write them); RFC 2231 form keeps it literal.
+  if (utf8_value.find("=?") != std::string_view::npos) ascii = false;
   std::string out = "; ";
   if (ascii) {
     out.append(name);
@@ -322,8 +325,8 @@ std::string format_parameter(std::string_view name, std::string_view utf8_value,
     return out;
   }
   // RFC 2231 §3-4: name*0*=utf-8''%XX..., name*1*=%XX..., one character never split.
-  std::vector<std::string> pieces;
-  std::string cur = "utf-8''";
+  std::vector<std::string> chars;  // each character, percent-encoded
+  std::size_t total = 0;
   for (std::size_t i = 0; i < utf8_value.size();) {
     std::size_t len = utf8_char_length(utf8_value, i);
     std::string enc;
@@ -338,12 +341,20 @@ std::string format_parameter(std::string_view name, std::string_view utf8_value,
         enc += kHex[c & 15];
       }
     }
+    total += enc.size();
+    chars.push_back(std::move(enc));
+    i += len;
+  }
+  // Readers keep at most kMaxContinuations pieces: grow the pieces for very long values.
+  max_piece = std::max(max_piece, total / (kMaxContinuations / 2) + 12);
+  std::vector<std::string> pieces;
+  std::string cur = "utf-8''";
+  for (auto& enc : chars) {
     if (cur.size() + enc.size() > max_piece && !cur.empty() && cur != "utf-8''") {
       pieces.push_back(std::move(cur));
       cur.clear();
     }
     cur += enc;
-    i += len;
   }
   pieces.push_back(std::move(cur));
   if (pieces.size() == 1) {

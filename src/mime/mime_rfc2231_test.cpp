@@ -151,4 +151,21 @@ TEST(Rfc2231, FormatsNonAsciiAndRoundTrips) {
   EXPECT_EQ(params[0].charset, "utf-8");
 }
 
+TEST(Rfc2231, VeryLongValuesStayWithinTheContinuationLimit) {
+  std::string v;
+  for (int i = 0; i < 500; ++i) v += "\xEF\xBF\xBD";
+  for (std::size_t piece : {0u, 12u, 60u}) {
+    std::string f = format_parameter("filename", v, piece);
+    auto params = parse_parameters(f);
+    ASSERT_EQ(params.size(), 1u);
+    EXPECT_EQ(params[0].value, v) << piece;
+  }
+}
+
+TEST(Rfc2231, ValuesLookingLikeEncodedWordsStayLiteral) {
+  std::string f = format_parameter("filename", "=?utf-8?Q?a?=.txt");
+  EXPECT_EQ(f.find("filename=\""), std::string::npos);
+  EXPECT_EQ(parse_parameters(f)[0].value, "=?utf-8?Q?a?=.txt");
+}
+
 }  // namespace estafeta::mime
