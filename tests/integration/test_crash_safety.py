@@ -23,7 +23,9 @@ MAX_MESSAGES = 400
 
 def make_message(rng, marker, rcpts):
     lines = []
-    for _ in range(rng.randint(1, 400)):
+    # Mostly small, sometimes up to ~1 MB, so the kill can land inside a long write.
+    count = rng.randint(1, 400) if rng.random() < 0.9 else rng.randint(2000, 16000)
+    for _ in range(count):
         line = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz .,-0123456789") for _ in range(rng.randint(0, 120)))
         if rng.random() < 0.05:
             line = "." + line  # exercises dot-stuffing

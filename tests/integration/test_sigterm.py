@@ -4,6 +4,7 @@
 # contract), then exits 0. Every wait is bounded.
 import signal
 import socket
+import threading
 import time
 import unittest
 
@@ -76,6 +77,56 @@ class Shutdown(unittest.TestCase):
         self.assertEqual(busy.reply()[0], 250)
         busy.close()
         self.wait_exit()
+
+    def test_sigterm_under_load(self):
+        # Clients keep sending; after SIGTERM each transaction ends with 250 (and is stored) or
+        # the session gets 421 4.3.2; nothing else, and the process exits 0.
+        acked, other, lock = [], [], threading.Lock()
+        go = threading.Event()
+
+        def client(n):
+            c = None
+            try:
+                c = self.server.raw("mx")
+                c.ehlo(f"load{n}.test")
+                for i in range(10000):
+                    marker = unique(f"term{n}")
+                    c.send(f"MAIL FROM:<t@remote.test>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\n")
+                    for expect in (250, 250, 354):
+                        r = c.reply()
+                        if r[0] != expect:
+                            with lock:
+                                other.append(r)
+                            return
+                    c.send(simple_message(marker, body="x" * 2000 + "\r\n") + b".\r\n")
+                    code, lines = c.reply()
+                    with lock:
+                        (acked if code == 250 else other).append(marker if code == 250 else (code, lines))
+                    if i == 3:
+                        go.set()
+                    if code != 250:
+                        return
+            except (ConnectionError, OSError) as e:
+                with lock:
+                    other.append(("closed", str(e)))
+            finally:
+                if c is not None:
+                    c.close()
+
+        threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(6)]
+        for t in threads:
+            t.start()
+        self.assertTrue(go.wait(10), "load did not start")
+        time.sleep(0.3)
+        self.server.signal(signal.SIGTERM)
+        for t in threads:
+            t.join(timeout=30)
+            self.assertFalse(t.is_alive())
+        self.wait_exit()
+        unexpected = [o for o in other if not (o[0] == 421 and enhanced(o[1]) == "4.3.2")]
+        self.assertEqual(unexpected, [], "replies other than 250 / 421 4.3.2")
+        for marker in acked:
+            self.assertEqual(len(self.server.find(ALICE, marker)), 1, marker)
 
     def test_sigterm_idle_server_exits_quickly(self):
         start = time.monotonic()

@@ -1,0 +1,139 @@
+# test_smtp_stream: how the server reads the byte stream, independent of how TCP cuts it.
+# Commands and the end-of-data marker split across writes at every position, a flood of
+# pipelined commands larger than any input buffer (the server must apply backpressure and
+# answer every one, RFC 2920 §3.1), SIZE counted without dot-stuffing (RFC 1870 §5), and a
+# delivery that fails on disk answered 451 4.3.0 with nothing acknowledged.
+import os
+import threading
+import time
+import unittest
+
+from estafeta_harness import ServerTestCase, simple_message, unique
+
+ALICE = "alice@example.test"
+MAX_SIZE = 20000
+
+
+class Stream(ServerTestCase):
+    SMTP = {"max_message_size": MAX_SIZE}
+
+    def session(self):
+        c = self.server.raw()
+        c.ehlo()
+        return c
+
+    def test_command_split_every_octet(self):
+        c = self.session()
+        line = b"MAIL FROM:<split@remote.test>\r\n"
+        for i in range(len(line)):
+            c.send(line[i:i + 1])
+            time.sleep(0.005)
+        self.assertEqual(c.reply()[0], 250)
+        self.assertEqual(c.cmd("RSET")[0], 250)
+        c.close()
+
+    def test_end_of_data_split_at_every_position(self):
+        terminator = b"\r\n.\r\n"
+        for cut in range(1, len(terminator)):
+            marker = unique(f"eod{cut}")
+            c = self.session()
+            self.assertEqual(c.cmd("MAIL FROM:<s@remote.test>")[0], 250)
+            self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            msg = simple_message(marker, body="last line")  # no CRLF: the terminator adds it
+            c.send(msg + terminator[:cut])
+            time.sleep(0.2)
+            self.assertEqual(c.buf, b"", "replied before the end of data")
+            c.send(terminator[cut:])
+            self.assertEqual(c.reply()[0], 250, cut)
+            c.close()
+            self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg + b"\r\n"))
+
+    def test_dot_lines_not_end_of_data(self):
+        marker = unique("dots")
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<s@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        # Escaped dots and lookalikes of the end-of-data line (RFC 5321 §4.5.2).
+        c.send(simple_message(marker, body="a\r\n..\r\n...\r\n.a\r\n b\r\n") + b".\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        c.close()
+        stored = self.server.read_one(self, ALICE, marker)
+        self.assertTrue(stored.endswith(b"\r\na\r\n.\r\n..\r\na\r\n b\r\n"), stored[-40:])
+
+    def test_pipelined_noop_flood(self):
+        count = 20000  # 120 kB of commands in one write, answered while we are still sending
+        c = self.session()
+        errors = []
+
+        def writer():
+            try:
+                c.sock.sendall(b"NOOP\r\n" * count + b"QUIT\r\n")
+            except OSError as e:
+                errors.append(e)
+
+        t = threading.Thread(target=writer, daemon=True)
+        t.start()
+        codes = {}
+        for _ in range(count):
+            code = c.reply()[0]
+            codes[code] = codes.get(code, 0) + 1
+        self.assertEqual(codes, {250: count})
+        self.assertEqual(c.reply()[0], 221)
+        t.join(timeout=10)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(errors, [])
+        c.close()
+
+    def test_size_counts_unstuffed_octets(self):
+        # Exactly MAX_SIZE octets once unstuffed, but over MAX_SIZE on the wire.
+        marker = unique("stuffed")
+        msg = simple_message(marker, body="")
+        dotline = b"." + b"d" * 8 + b"\r\n"
+        msg += dotline * ((MAX_SIZE - len(msg) - 2) // len(dotline))
+        msg += b"e" * (MAX_SIZE - len(msg) - 2) + b"\r\n"
+        self.assertEqual(len(msg), MAX_SIZE)
+        wire = msg.replace(b"\r\n.", b"\r\n..")
+        self.assertGreater(len(wire), MAX_SIZE + 1000)
+        c = self.session()
+        self.assertEqual(c.cmd(f"MAIL FROM:<s@remote.test> SIZE={MAX_SIZE}")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(wire + b".\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        c.close()
+        self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+
+    def test_delivery_failure_is_451_and_not_acknowledged(self):
+        user = "dora@example.test"
+        self.server.cli("user", "add", user, "--password-stdin", input="dora-Pw-44\n")
+        root = self.server.maildir(user)
+        os.makedirs(os.path.dirname(root), exist_ok=True)
+        if os.path.isdir(root):
+            os.rename(root, root + ".moved")
+        with open(root, "w") as f:  # a file where the Maildir should be: delivery must fail
+            f.write("not a maildir\n")
+        marker = unique("fail")
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<s@remote.test>")[0], 250)
+        code, _ = c.cmd(f"RCPT TO:<{user}>")
+        self.assertEqual(code, 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(simple_message(marker, to=user) + b".\r\n")
+        self.assertReply(c.reply(), 451, "4.3.0")
+        self.assertEqual(c.cmd("NOOP")[0], 250)  # the session goes on
+        c.close()
+        os.remove(root)
+        other = self.session()  # the mailbox is fixed: the same mail now goes through
+        self.assertEqual(other.cmd("MAIL FROM:<s@remote.test>")[0], 250)
+        self.assertEqual(other.cmd(f"RCPT TO:<{user}>")[0], 250)
+        self.assertEqual(other.cmd("DATA")[0], 354)
+        other.send(simple_message(marker, to=user) + b".\r\n")
+        self.assertEqual(other.reply()[0], 250)
+        other.close()
+        self.assertEqual(len(self.server.find(user, marker)), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
