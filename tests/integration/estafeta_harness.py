@@ -72,8 +72,10 @@ class Server:
             listeners = {"smtp": ("mx", None), "submission": ("submission", None),
                          "submissions": ("submissions", None)}
         self.addresses = {name: (spec[2] if len(spec) > 2 else "127.0.0.1") for name, spec in listeners.items()}
+        self.auto_ports = {name for name, spec in listeners.items() if not spec[1]}
         self.listeners = {name: (spec[0], spec[1] or free_port()) for name, spec in listeners.items()}
-        self.write_config(smtp or {}, top or {}, sections or {})
+        self.settings = (smtp or {}, top or {}, sections or {})
+        self.write_config(*self.settings)
         if seed:
             self.seed()
 
@@ -132,7 +134,23 @@ class Server:
             self.cli("alias", "add", src, *targets)
 
     # -- process -------------------------------------------------------------------------------
-    def start(self):
+    def start(self, attempts=3):
+        """Starts `serve` and waits for every listener. A port picked by free_port() may be
+        taken by a parallel test before the server binds it: then pick again (bounded)."""
+        for attempt in range(attempts):
+            try:
+                return self._start_once()
+            except AssertionError:
+                lost_race = "cannot listen" in self.log_text() and self.auto_ports
+                if not lost_race or attempt == attempts - 1 or self.running():
+                    raise
+                for name in self.auto_ports:
+                    self.listeners[name] = (self.listeners[name][0], free_port())
+                self.write_config(*self.settings)
+                with open(self.log_path, "ab") as f:
+                    f.write(b"--- harness: port taken, retrying with new ports ---\n")
+
+    def _start_once(self):
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen([binary(), "-c", self.config_path, "serve", *self.serve_args],
                                      stdin=subprocess.DEVNULL, stdout=self.log_file,
@@ -141,6 +159,7 @@ class Server:
         pending = [(self.addresses[n], p) for n, (_, p) in self.listeners.items()]
         while pending:
             if self.proc.poll() is not None:
+                self._close_log()
                 raise AssertionError(f"estafeta serve exited {self.proc.returncode} at start\n{self.log_tail()}")
             if time.monotonic() > deadline:
                 self.kill()
