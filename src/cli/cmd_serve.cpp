@@ -14,9 +14,12 @@
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,10 +70,22 @@ bool make_data_dir(const fs::path& dir) {
     log::error("serve", "cannot create data_dir {}: {}", dir.string(), ec.message());
     return false;
   }
-  if (::chmod(dir.c_str(), 0700) != 0) {
-    log::error("serve", "cannot set mode 0700 on data_dir {}: {}", dir.string(),
-               std::strerror(errno));
+  // Mail and keys live here: nobody else may look in. A directory someone else owns is
+  // used as it is (the owner chose its mode), with a warning when others can read it.
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    log::error("serve", "cannot use data_dir {}: {}", dir.string(), std::strerror(errno));
     return false;
+  }
+  if (st.st_uid == ::geteuid()) {
+    if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+      log::error("serve", "cannot set mode 0700 on data_dir {}: {}", dir.string(),
+                 std::strerror(errno));
+      return false;
+    }
+  } else if ((st.st_mode & 077) != 0) {
+    log::warn("serve", "data_dir {} belongs to another user and is open to others (mode {:o})",
+              dir.string(), st.st_mode & 0777);
   }
   return true;
 }
@@ -154,6 +169,14 @@ bool drop_privileges(const config::Config& config) {
   if (::setuid(0) == 0 || ::getuid() != uid || ::geteuid() != uid || ::getgid() != gid ||
       ::getegid() != gid) {
     log::error("serve", "privilege drop to {} did not take; refusing to serve", user);
+    return false;
+  }
+  // The chown above covers data_dir itself, not its parents: a parent that only root may
+  // enter (a 0700 temporary directory, /root) would fail every later file operation.
+  if (::access(config.data_dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+    log::error("serve", "data_dir {} is not reachable as user {} ({}): a parent directory does "
+               "not let that user in; move data_dir, open up its parents, or set run_as_user",
+               config.data_dir.string(), user, std::strerror(errno));
     return false;
   }
   log::info("serve", "running as user {} (uid {}, gid {})", user, uid, gid);

@@ -225,7 +225,8 @@ asio::awaitable<void> Connection::run() {
         break;
       }
       if (ec == asio::error::operation_aborted && shutdown_requested_) continue;
-      if (ec != asio::error::eof)
+      // A TLS client that closes without close_notify (most do after QUIT) is an EOF too.
+      if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated)
         log::debug("smtp", "c{} {}: read failed: {}", id_, peer_ip_, ec.message());
       break;
     }
