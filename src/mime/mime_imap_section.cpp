@@ -1,8 +1,7 @@
 // mime_imap_section: section specifiers to bytes (see mime_imap_section.hpp).
 #include "mime/mime_imap_section.hpp"
 
-#include "base/base64.hpp"
-#include "base/quoted_printable.hpp"
+#include "mime/mime_body.hpp"
 #include "mime/mime_lexer.hpp"
 
 namespace estafeta::mime {
@@ -187,41 +186,6 @@ std::optional<SectionBytes> fetch_section(const Message& m, const SectionSpec& s
   return std::nullopt;
 }
 
-namespace {
-
-// Decodes the body of part `p` (which exists) into `out`; false for an unknown encoding.
-bool decode_body(const Message& m, std::uint32_t p, std::string* out, std::size_t* size) {
-  const Part& part = m.parts[p];
-  std::string_view body = m.body_bytes(part);
-  if (part.kind != PartKind::leaf) {  // multipart and message parts are never encoded
-    if (out != nullptr) out->assign(body);
-    if (size != nullptr) *size = body.size();
-    return true;
-  }
-  std::string tmp;
-  std::string& dst = out != nullptr ? *out : tmp;
-  switch (part.encoding) {
-    case TransferEncoding::seven_bit:
-    case TransferEncoding::eight_bit:
-    case TransferEncoding::binary:
-      if (out != nullptr) out->assign(body);
-      if (size != nullptr) *size = body.size();
-      return true;
-    case TransferEncoding::base64:
-      base64::decode(body, dst);
-      break;
-    case TransferEncoding::quoted_printable:
-      qp::decode(body, dst);
-      break;
-    case TransferEncoding::unknown:
-      return false;
-  }
-  if (size != nullptr) *size = dst.size();
-  return true;
-}
-
-}  // namespace
-
 BinaryResult fetch_binary(const Message& m, const std::vector<std::uint32_t>& path) {
   BinaryResult r;
   if (path.empty()) {  // BINARY[]: the whole message, which has no encoding of its own
@@ -233,7 +197,7 @@ BinaryResult fetch_binary(const Message& m, const std::vector<std::uint32_t>& pa
     r.status = BinaryResult::Status::no_such_part;
     return r;
   }
-  if (!decode_body(m, p, &r.data, nullptr)) {
+  if (!decode_body(m, m.parts[p], r.data)) {
     r.status = BinaryResult::Status::unknown_cte;  // RFC 3516 §4.3: NO [UNKNOWN-CTE]
     r.data.clear();
   }
@@ -244,9 +208,13 @@ std::optional<std::size_t> binary_size(const Message& m, const std::vector<std::
   if (path.empty()) return m.data.size();
   std::uint32_t p = resolve_part(m, path);
   if (p == kNoPart) return std::nullopt;
-  std::size_t n = 0;
-  if (!decode_body(m, p, nullptr, &n)) return std::nullopt;
-  return n;
+  const Part& part = m.parts[p];
+  bool identity = part.kind != PartKind::leaf || part.encoding == TransferEncoding::seven_bit ||
+                  part.encoding == TransferEncoding::eight_bit || part.encoding == TransferEncoding::binary;
+  if (identity) return part.body.size;  // no copy for the common case
+  std::string decoded;
+  if (!decode_body(m, part, decoded)) return std::nullopt;
+  return decoded.size();
 }
 
 }  // namespace estafeta::mime

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "base/base64.hpp"
-#include "base/quoted_printable.hpp"
 #include "mime/mime_address.hpp"
+#include "mime/mime_body.hpp"
 #include "mime/mime_content_type.hpp"
 #include "mime/mime_date.hpp"
 #include "mime/mime_header.hpp"
@@ -167,12 +167,7 @@ int main(int argc, char** argv) {
     if (p.kind == PartKind::leaf) {
       // The decoded body, as BINARY[] would deliver it.
       std::string body;
-      std::string_view raw = m.body_bytes(p);
-      switch (p.encoding) {
-        case TransferEncoding::base64: base64::decode(raw, body); break;
-        case TransferEncoding::quoted_printable: qp::decode(raw, body); break;
-        default: body.assign(raw);
-      }
+      if (!decode_body(m, p, body)) body.assign(m.body_bytes(p));
       out += ",\"body_b64\":";
       json_string(out, base64::encode(body), false);
     }
