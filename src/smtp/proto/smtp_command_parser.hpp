@@ -57,8 +57,11 @@ struct Address {
 // Parses a Path: "<" [A-d-l ":"] Mailbox ">" (source routes are accepted and dropped,
 // RFC 5321 §3.6.1 and Appendix C). allow_null admits "<>" (reverse-path); allow_postmaster
 // admits "<Postmaster>" (forward-path, §4.1.1.3), returned as "postmaster@<hostname>".
-// allow_utf8 admits RFC 6531 UTF-8 in local part and domain. `rest` receives what follows
-// the closing ">". Errors carry `bad_code` (5.1.7 sender / 5.1.3 recipient) as enhanced code.
+// Well-formed RFC 6531 UTF-8 is accepted in local part and domain and flagged in
+// Address::utf8 (the MAIL/RCPT parsers refuse it without SMTPUTF8). `rest` receives what
+// follows the closing ">". Errors carry `bad_code` (5.1.7 sender / 5.1.3 recipient).
+// Bounds: path 256 octets, domain 255, label 63 (RFC 5321 §4.5.3.1; the 64-octet local-part
+// limit is applied to recipients only, in parse_rcpt_to, since long VERP/SRS senders exist).
 Result<Address> parse_path(std::string_view text, bool allow_null, bool allow_postmaster,
                            std::string_view hostname, std::string_view bad_code,
                            std::string_view& rest);
