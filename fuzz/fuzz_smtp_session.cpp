@@ -4,7 +4,8 @@
 // calls timeout()/too_slow()/shutdown() (b%16 = 0/1/2). Bytes taken from the end of the input
 // answer every request (recipient verdict, sender check, AUTH result, store result, TLS). Checks:
 // every reply is well-formed and CRLF-ended, enhanced codes agree with the basic code, nothing is
-// produced after Close, requests come one at a time, stored messages respect max_message_size.
+// produced after Close, requests come one at a time, stored messages respect max_message_size,
+// and feeding every receive() one octet at a time observes exactly the same dialogue.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -57,10 +58,9 @@ void check_reply(std::string_view bytes) {
   }
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+// Runs the whole input once; with `bytewise`, every receive() is split into one-octet calls
+// (stopping at a StartTls, as a TLS layer would). Returns everything observable.
+std::string run(std::string_view bytes, bool bytewise) {
   Input in{bytes, 0, bytes.size()};
   uint8_t setup = in.byte();
   SessionInfo info;
@@ -86,7 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   hooks.new_id = [&ids] { return "F" + std::to_string(++ids); };
   ServerSession session(info, limits, hooks);
   session.start();
+  std::string seen;
   bool closed = false;
+  int tls_starts = 0;
   int guard = 0;
   auto drain = [&] {
     while (auto ev = session.next_event()) {
@@ -97,15 +99,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::fwrite(r->bytes.data(), 1, r->bytes.size(), stderr);
 #endif
         check_reply(r->bytes);
+        seen += r->bytes;
+      } else if (auto* t = std::get_if<TraceLine>(&*ev)) {
+        seen += "T:" + t->line + "\n";
       } else if (std::holds_alternative<Close>(*ev)) {
         closed = true;
+        seen += "<close>";
       } else if (auto* c = std::get_if<CheckRecipient>(&*ev)) {
         check(!c->address.empty());
+        seen += "R:" + c->address + "\n";
         session.recipient_checked(static_cast<RecipientVerdict>(in.answer() % 4));
       } else if (std::holds_alternative<CheckSender>(*ev)) {
         session.sender_checked((in.answer() & 1) == 0);
       } else if (auto* a = std::get_if<Authenticate>(&*ev)) {
         check(!a->login.empty() && !a->password.empty());
+        seen += "A:" + a->login + "\n";
         if ((in.answer() & 1) == 0)
           session.auth_result(a->login);
         else
@@ -115,8 +123,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         check(m->envelope.recipients.size() <= limits.max_recipients);
         check(m->message.rfind("Received: ", 0) == 0);
         check(m->message.size() <= limits.max_message_size + 4096);
+        seen += "M:" + m->message + "\n";
         session.message_stored((in.answer() & 1) == 0);
       } else if (std::holds_alternative<StartTls>(*ev)) {
+        ++tls_starts;
         if ((in.answer() & 1) == 0)
           session.tls_started(TlsInfo{"TLSv1.3", "TLS_AES_128_GCM_SHA256"});
         else
@@ -138,11 +148,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 2:
         session.shutdown();
         break;
-      default:
-        session.receive(in.take(op >> 2));
+      default: {
+        std::string_view chunk = in.take(op >> 2);
+        if (!bytewise) {
+          session.receive(chunk);
+          break;
+        }
+        int tls_before = tls_starts;
+        for (char c : chunk) {
+          if (closed || tls_starts != tls_before) break;
+          session.receive(std::string_view(&c, 1));
+          drain();
+        }
         break;
+      }
     }
     drain();
   }
+  return seen;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  // The core must not care how its input is split (Beast parsegrind, as a property).
+  check(run(bytes, false) == run(bytes, true));
   return 0;
 }

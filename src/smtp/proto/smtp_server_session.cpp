@@ -154,9 +154,9 @@ void ServerSession::Impl::receive(std::string_view bytes) {
   if (is_waiting(state)) {
     // Pipelined input behind an outstanding request: bounded (see the header).
     std::size_t cap = limits.max_command_line + limits.max_line_length + 65536;
-    if (in.size() + bytes.size() > cap) {
-      in.append(bytes.substr(0, cap > in.size() ? cap - in.size() : 0));
-      pending_overflow = true;
+    std::size_t pending = in.size() - in_pos;
+    if (pending + bytes.size() > cap) {
+      pending_overflow = true;  // the excess is dropped; the session ends after the answer
       return;
     }
   }
@@ -199,7 +199,11 @@ void ServerSession::Impl::pump() {
   if (state == State::closed || state == State::await_tls) {
     in.clear();
     in_pos = 0;
-  } else if (in_pos > 0) {
+  } else if (in_pos == in.size()) {
+    in.clear();
+    in_pos = 0;
+  } else if (in_pos > 4096 && in_pos * 2 > in.size()) {
+    // Compact lazily: a long pipelined batch answered one request at a time stays linear.
     in.erase(0, in_pos);
     in_pos = 0;
   }
