@@ -231,6 +231,7 @@ class Server:
         return "--- server log tail ---\n" + "\n".join(self.log_text().splitlines()[-n:])
 
     def cleanup(self):
+        close_all_clients()
         self.kill()
         if os.environ.get("ESTAFETA_KEEP"):
             print(f"kept {self.tmp}")
@@ -314,12 +315,22 @@ class Server:
             return f.read()
 
 
+_open_clients = set()  # strong refs: a test's leftover clients are closed in tearDown, not by GC
+
+
+def close_all_clients():
+    """Closes every RawClient a test left open (called from tearDown and Server.cleanup)."""
+    for c in list(_open_clients):
+        c.close()
+
+
 class RawClient:
     """A line client on a plain socket (optionally upgraded to TLS) for exact-byte tests."""
 
     def __init__(self, port, host="127.0.0.1"):
         self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
         self.buf = b""
+        _open_clients.add(self)
 
     def send(self, data):
         if isinstance(data, str):
@@ -388,6 +399,7 @@ class RawClient:
             self.sock.settimeout(TIMEOUT)
 
     def close(self):
+        _open_clients.discard(self)
         try:
             self.sock.close()
         except OSError:
@@ -463,6 +475,7 @@ class ServerTestCase(unittest.TestCase):
             self.fail(f"server is not running\n{self.server.log_tail()}")
 
     def tearDown(self):
+        close_all_clients()
         if failed(self):
             print("\n" + self.server.log_tail(40), flush=True)
 
