@@ -84,7 +84,7 @@ std::string yes_no(bool b) {
   return b ? "true" : "false";
 }
 
-constexpr int64_t kMiB = 1024 * 1024;
+constexpr int64_t kMiB = int64_t{1024} * 1024;
 
 const std::array kKeys = {
     KeySpec{"data_dir", KeyType::string,

@@ -22,7 +22,7 @@ namespace estafeta::config {
 
 namespace {
 
-constexpr std::size_t kMaxFileSize = 1024 * 1024;
+constexpr std::size_t kMaxFileSize = std::size_t{1024} * 1024;
 
 class Loader {
  public:
