@@ -439,7 +439,7 @@ Result<Address> parse_path(std::string_view text, bool allow_null, bool allow_po
     if (!is_dot_string(local)) return bad("Bad local part");
   }
   if (c.i - mailbox_start > kMaxLocalPart * 4) return bad("Local part too long");
-  if (!c.eat('@')) return bad("Address must have a domain");
+  if (!c.eat('@')) return bad(c.peek() == '>' ? "Address must have a domain" : "Bad local part");
   std::size_t domain_start = c.i;
   if (c.peek() == '[') {
     if (!parse_address_literal(c)) return bad("Bad address literal");

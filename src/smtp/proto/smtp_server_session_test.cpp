@@ -622,6 +622,27 @@ TEST(Session, PipelinedInputWaitsForAnswers) {
   EXPECT_EQ(h.take(), "");
 }
 
+TEST(Session, LongPipelinedBatchAnsweredOneByOne) {
+  Limits limits;
+  limits.max_recipients = 1000;
+  Harness h(mx_info(), limits);
+  h.answer_requests = false;
+  started(h);
+  std::string batch = "EHLO c.example\r\nMAIL FROM:<>\r\n";
+  for (int i = 0; i < 400; ++i) batch += "RCPT TO:<alice@example.org>\r\n";
+  batch += "NOOP\r\n";
+  h.feed(batch);
+  h.take();
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_EQ(h.pending.size(), 1u) << i;
+    h.pending.clear();
+    h.session.recipient_checked(RecipientVerdict::local);
+    h.drain();
+    EXPECT_EQ(h.take(), i == 399 ? "250 2.1.5 Ok\r\n250 2.0.0 Ok\r\n" : "250 2.1.5 Ok\r\n");
+  }
+  EXPECT_TRUE(h.pending.empty());
+}
+
 TEST(Session, PipelinedInputBehindARequestIsBounded) {
   Limits limits;
   limits.max_command_line = 512;
