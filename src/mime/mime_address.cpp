@@ -129,6 +129,7 @@ Address take_mailbox(Cursor& c, bool in_group) {
   std::size_t words = lex::take_phrase(c, phrase);
   lex::skip_cfws(c);
   if (c.at('<')) {  // name-addr
+    a.angle = true;
     a.name = std::move(phrase);
     a.has_name = words > 0;
     take_angle_addr(c, a);
@@ -173,7 +174,7 @@ Address take_mailbox(Cursor& c, bool in_group) {
 }
 
 bool is_empty_mailbox(const Address& a) {
-  return a.local.empty() && a.domain.empty() && a.name.empty() && a.route.empty();
+  return a.local.empty() && a.domain.empty() && a.name.empty() && a.route.empty() && !a.angle;
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ struct Address {
   bool has_name = false;      // a display name was present (maybe empty: "" <a@b>)
   bool invalid = false;       // repaired: something was missing or skipped
   bool quoted_local = false;  // the local part was (partly) a quoted string
+  bool angle = false;         // written as an angle address; "<>" is kept (as Dovecot does)
 
   // "local@domain", quoting the local part when it needs it (RFC 5322 §3.4.1).
   std::string addr_spec() const;

@@ -60,6 +60,7 @@ TEST(MimeAddress, Degrades) {
   EXPECT_EQ(show(parse_address_list("\"unterminated <x@y>")), "{||unterminated <x@y>||!}");
   EXPECT_EQ(show(parse_address_list(">>>, @@@, a@b")).substr(0, 0), "");
   EXPECT_EQ(show(parse_address_list("a@b, Grp: x@y")), "{||a|b}[Grp:{||x|y};]");
+  EXPECT_EQ(show(parse_address_list("<>")), "{||||!}");  // the null address stays, like Dovecot
 }
 
 TEST(MimeAddress, EncodedWordName) {

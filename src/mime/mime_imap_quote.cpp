@@ -24,13 +24,27 @@ void append_quoted(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+// NUL cannot appear in an IMAP string; like Dovecot's header parser, write U+FFFD for it.
+std::string replace_nul(std::string_view s) {
+  std::string v;
+  v.reserve(s.size() + 8);
+  for (char c : s) {
+    if (c == '\0')
+      v += "\xEF\xBF\xBD";
+    else
+      v.push_back(c);
+  }
+  return v;
+}
+
 }  // namespace
 
 void imap_append_string(std::string& out, std::string_view s, ImapQuoteOptions o) {
+  if (s.find('\0') != std::string_view::npos) return imap_append_string(out, replace_nul(s), o);
   int escapes = 0;
   bool eight_bit = false;
   for (char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return append_literal(out, s);
+    if (c == '\r' || c == '\n') return append_literal(out, s);
     if (c == '"' || c == '\\') {
       if (++escapes > kMaxQuotedEscapes) return append_literal(out, s);
     }
@@ -67,11 +81,12 @@ void imap_append_nstring_nolf(std::string& out, const std::optional<std::string_
 }
 
 void imap_append_string_for_humans(std::string& out, std::string_view s, ImapQuoteOptions o) {
+  if (s.find('\0') != std::string_view::npos) return imap_append_string_for_humans(out, replace_nul(s), o);
   bool modify = false;
   bool last_ws = true;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (c == '\0' || c == '\r' || c == '\n' || c == '\t' || c == '"' || c == '\\') modify = true;
+    if (c == '\r' || c == '\n' || c == '\t' || c == '"' || c == '\\') modify = true;
     if (c == ' ' && last_ws) modify = true;
     if (u >= 0x80 && !o.utf8) modify = true;
     last_ws = c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -93,7 +108,7 @@ void imap_append_string_for_humans(std::string& out, std::string_view s, ImapQuo
       ws = true;
       continue;
     }
-    v.push_back(c == '\0' ? static_cast<char>(0x80) : c);
+    v.push_back(c);
     ws = false;
   }
   if (!v.empty() && v.back() == ' ') v.pop_back();

@@ -23,7 +23,8 @@ void imap_append_nstring(std::string& out, const std::optional<std::string_view>
 // space) — what Dovecot writes for Date, Message-ID, Content-ID and similar raw values.
 void imap_append_nstring_nolf(std::string& out, const std::optional<std::string_view>& s,
                               ImapQuoteOptions o = {});
-// Text for display: NUL becomes 0x80, runs of SP/TAB/CR/LF become one space, leading and
+// NUL bytes are written as U+FFFD everywhere (Dovecot's header parser does the same).
+// Text for display: runs of SP/TAB/CR/LF become one space, leading and
 // trailing whitespace go. Quoted when nothing had to change, else a literal.
 void imap_append_string_for_humans(std::string& out, std::string_view s, ImapQuoteOptions o = {});
 

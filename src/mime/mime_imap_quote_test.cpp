@@ -49,3 +49,18 @@ TEST(ImapQuote, ForHumans) {
 
 }  // namespace
 }  // namespace estafeta::mime
+
+namespace estafeta::mime {
+namespace {
+
+TEST(ImapQuote, NulBecomesReplacementCharacter) {
+  std::string out;
+  imap_append_string_for_humans(out, std::string_view("nul\0in", 6));
+  EXPECT_EQ(out, "{8}\r\nnul\xef\xbf\xbdin");
+  out.clear();
+  imap_append_string(out, std::string_view("a\0", 2), ImapQuoteOptions{true});
+  EXPECT_EQ(out, "\"a\xef\xbf\xbd\"");
+}
+
+}  // namespace
+}  // namespace estafeta::mime

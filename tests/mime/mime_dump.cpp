@@ -85,6 +85,10 @@ int main(int argc, char** argv) {
   out += m.limits_hit ? "true" : "false";
   out += ",\"bodystructure\":";
   json_string(out, imap_bodystructure(m), true);
+  BodystructureOptions body_only;
+  body_only.extended = false;
+  out += ",\"body\":";
+  json_string(out, imap_bodystructure(m, 0, body_only), true);
   out += ",\"envelope\":";
   json_string(out, imap_envelope(m), true);
   out += ",\"parts\":[";
