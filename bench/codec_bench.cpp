@@ -24,6 +24,11 @@
 #include <gmime/gmime.h>
 #endif
 
+namespace estafeta::base64 {
+// The scalar layers alone (what runs on CPUs without AVX2); exported for tests and this bench.
+std::size_t decode_to_scalar_for_test(std::string_view in, char* out);
+}  // namespace estafeta::base64
+
 namespace {
 
 using estafeta::base64::decode_to;
@@ -82,6 +87,15 @@ void BM_Estafeta_Base64Decode(benchmark::State& state) {
   const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB), static_cast<int>(state.range(1)));
   std::vector<char> out(decoded_size_max(in.size()));
   for (auto _ : state) benchmark::DoNotOptimize(decode_to(in, out.data()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * in.size()));
+  set_label(state, static_cast<int>(state.range(1)));
+}
+
+void BM_Estafeta_Base64DecodeScalar(benchmark::State& state) {
+  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB), static_cast<int>(state.range(1)));
+  std::vector<char> out(decoded_size_max(in.size()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(estafeta::base64::decode_to_scalar_for_test(in, out.data()));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * in.size()));
   set_label(state, static_cast<int>(state.range(1)));
 }
@@ -238,6 +252,7 @@ void sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_Estafeta_Base64Decode)->Apply(sizes_and_kinds);
+BENCHMARK(BM_Estafeta_Base64DecodeScalar)->Apply(sizes_and_kinds);
 BENCHMARK(BM_Estafeta_Base64DecodeString)->Apply(sizes_and_kinds);
 BENCHMARK(BM_OpenSSL_Base64Decode)->Apply(sizes_and_kinds);
 #ifdef ESTAFETA_HAVE_GMIME
