@@ -20,9 +20,7 @@ using cli::PasswordInput;
 
 constexpr const char* kVersion = "estafeta 0.1.0";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"Estafeta: a complete mail system in one program", "estafeta"};
   app.set_version_flag("--version", kVersion);
   app.fallthrough();  // -c/--config is also accepted after the subcommand
@@ -159,4 +157,18 @@ int main(int argc, char** argv) {
   if (!config) return 1;
   log::set_level(config->log_level);
   return action(*config);
+}
+
+}  // namespace
+
+// The one catch outside a session: anything unexpected (a bug, or bad_alloc) ends the command
+// with a message and exit 1 instead of std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return cli::fail(std::string("internal error: ") + e.what());
+  } catch (...) {
+    return cli::fail("internal error");
+  }
 }
