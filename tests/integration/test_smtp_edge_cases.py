@@ -1,0 +1,115 @@
+# test_smtp_edge_cases: legal but unusual input that naive servers get wrong. Source routes
+# in RCPT (RFC 5321 §4.1.1.3: accept, ignore the route), quoted local parts (§4.1.2), Received
+# lookalikes that must not count toward the loop limit (only header fields count, §6.3),
+# invalid UTF-8 in an SMTPUTF8 address (RFC 6531 §3.3), header-only and empty messages.
+import unittest
+
+from estafeta_harness import ServerTestCase, enhanced, header_block, simple_message, unique
+
+ALICE = "alice@example.test"
+
+
+class EdgeCases(ServerTestCase):
+    SMTP = {"max_received_headers": 5}
+
+    def transaction(self, c, mail_from, rcpt, message):
+        self.assertEqual(c.cmd(f"MAIL FROM:{mail_from}")[0], 250, mail_from)
+        code, lines = c.cmd(f"RCPT TO:{rcpt}")
+        self.assertEqual(code, 250, (rcpt, lines))
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(message + b".\r\n")
+        return c.reply()
+
+    def session(self):
+        c = self.server.raw()
+        c.ehlo()
+        return c
+
+    def test_source_route_ignored(self):
+        marker = unique("route")
+        c = self.session()
+        reply = self.transaction(c, "<@hop1.test,@hop2.test:s@remote.test>",
+                                 f"<@relay.test:{ALICE}>", simple_message(marker))
+        self.assertEqual(reply[0], 250)
+        c.close()
+        stored = self.server.read_one(self, ALICE, marker)
+        self.assertTrue(stored.startswith(b"Return-Path: <s@remote.test>\r\n"), stored[:80])
+
+    def test_quoted_local_part_sender(self):
+        marker = unique("quoted")
+        c = self.session()
+        reply = self.transaction(c, '<"john q. doe"@remote.test>', f"<{ALICE}>", simple_message(marker))
+        self.assertEqual(reply[0], 250)
+        c.close()
+        stored = self.server.read_one(self, ALICE, marker)
+        self.assertTrue(stored.startswith(b'Return-Path: <"john q. doe"@remote.test>\r\n'), stored[:80])
+
+    def test_received_lines_in_body_not_counted(self):
+        marker = unique("bodyhops")
+        forwarded = "".join(f"Received: from h{i}.test by h{i + 1}.test\r\n" for i in range(20))
+        extra = "".join(f"X-Received: by x{i}.test\r\n" for i in range(20))
+        msg = simple_message(marker, body="--- forwarded ---\r\n" + forwarded, extra_headers=extra)
+        c = self.session()
+        self.assertEqual(self.transaction(c, "<f@remote.test>", f"<{ALICE}>", msg)[0], 250)
+        c.close()
+        self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+
+    def test_received_limit_from_config(self):
+        marker = unique("hops6")
+        hops = "".join(f"Received: from h{i}.test by h{i + 1}.test; Sat, 28 Nov 2026 03:00:00 +0000\r\n"
+                       for i in range(6)).encode()
+        c = self.session()
+        self.assertReply(self.transaction(c, "<f@remote.test>", f"<{ALICE}>", hops + simple_message(marker)),
+                         554, "5.4.6")
+        self.assertEqual(self.server.find(ALICE, marker), [])
+        c.close()
+
+    def test_folded_received_counts_once(self):
+        marker = unique("folded")
+        hops = "".join(f"Received: from h{i}.test\r\n\tby h{i + 1}.test;\r\n Sat, 28 Nov 2026 03:00:00 +0000\r\n"
+                       for i in range(5)).encode()
+        c = self.session()
+        self.assertEqual(self.transaction(c, "<f@remote.test>", f"<{ALICE}>", hops + simple_message(marker))[0], 250)
+        c.close()
+
+    def test_invalid_utf8_address_refused(self):
+        c = self.session()
+        c.send(b"MAIL FROM:<\xff\xfe\xc0\xaf@remote.test> SMTPUTF8\r\n")
+        code, lines = c.reply()
+        self.assertEqual(code // 100, 5, lines)
+        self.assertEqual((enhanced(lines) or "")[:2], "5.", lines)
+        self.assertEqual(c.cmd("NOOP")[0], 250)
+        c.close()
+
+    def test_utf8_in_headers_without_smtputf8_accepted(self):
+        marker = unique("8bithdr")  # raw 8-bit header bytes: stored unchanged
+        msg = simple_message(marker).replace(b"Subject:", "X-Name: Ærøskøbing\r\nSubject:".encode())
+        c = self.session()
+        self.assertEqual(self.transaction(c, "<f@remote.test>", f"<{ALICE}>", msg)[0], 250)
+        c.close()
+        self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+
+    def test_header_only_message(self):
+        marker = unique("hdronly")
+        msg = f"Subject: {marker}\r\nMessage-ID: <{marker}@client.test>\r\n".encode()
+        c = self.session()
+        self.assertEqual(self.transaction(c, "<f@remote.test>", f"<{ALICE}>", msg)[0], 250)
+        c.close()
+        stored = self.server.read_one(self, ALICE, marker)
+        self.assertTrue(stored.endswith(msg))
+        self.assertIn("received", [n for n, _ in header_block(stored)])
+
+    def test_empty_message(self):
+        c = self.session()
+        self.assertEqual(c.cmd("MAIL FROM:<empty@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(b".\r\n")
+        code, lines = c.reply()
+        self.assertIn(code // 100, (2, 5), lines)  # either is defensible; never a hang or a 4xx
+        self.assertEqual(c.cmd("NOOP")[0], 250)
+        c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
