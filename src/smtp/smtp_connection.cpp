@@ -87,7 +87,8 @@ void Connection::trace_reply(std::string_view bytes) const {
   while (!bytes.empty()) {
     auto end = bytes.find("\r\n");
     std::string_view line = bytes.substr(0, end);
-    log::info("smtp", "c{} S: {}", id_, line);
+    // Written whatever log_level says: --trace asked for exactly these lines.
+    log::write(log::Level::info, "smtp", fmt::format("c{} S: {}", id_, line));
     if (end == std::string_view::npos) break;
     bytes.remove_prefix(end + 2);
   }
@@ -136,7 +137,8 @@ asio::awaitable<void> Connection::handle_events() {
         out_ += reply->bytes;
       }
     } else if (auto* line = std::get_if<TraceLine>(&*ev)) {
-      if (s.options.trace) log::info("smtp", "c{} C: {}", id_, line->line);
+      if (s.options.trace)
+        log::write(log::Level::info, "smtp", fmt::format("c{} C: {}", id_, line->line));
     } else if (std::holds_alternative<StartTls>(*ev)) {
       if (!s.tls || !co_await flush() || !co_await handshake()) {
         closing_ = true;
