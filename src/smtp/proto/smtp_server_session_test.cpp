@@ -177,6 +177,21 @@ TEST(Session, MultipleRecipientsNoForClause) {
   EXPECT_EQ(r[1].dsn.notify, "");
 }
 
+TEST(Session, DuplicateRecipientAcceptedOnce) {
+  Harness h;
+  started(h);
+  ehlo_and_mail(h);
+  EXPECT_EQ(send(h, "RCPT TO:<alice@example.org>"), "250 2.1.5 Ok\r\n");
+  EXPECT_EQ(send(h, "RCPT TO:<ALICE@Example.ORG>"), "250 2.1.5 Ok\r\n");
+  EXPECT_EQ(send(h, "RCPT TO:<\"alice\"@example.org>"), "250 2.1.5 Ok\r\n");
+  send(h, "DATA");
+  h.feed("x\r\n.\r\n");
+  ASSERT_EQ(h.stored.size(), 1u);
+  EXPECT_EQ(h.stored[0].envelope.recipients.size(), 1u);
+  EXPECT_EQ(h.log,
+            (std::vector<std::string>{"CheckRecipient alice@example.org", "StoreMessage ID1"}));
+}
+
 TEST(Session, EnvelopeParameters) {
   Harness h;
   started(h);
@@ -629,7 +644,7 @@ TEST(Session, LongPipelinedBatchAnsweredOneByOne) {
   h.answer_requests = false;
   started(h);
   std::string batch = "EHLO c.example\r\nMAIL FROM:<>\r\n";
-  for (int i = 0; i < 400; ++i) batch += "RCPT TO:<alice@example.org>\r\n";
+  for (int i = 0; i < 400; ++i) batch += "RCPT TO:<user" + std::to_string(i) + "@example.org>\r\n";
   batch += "NOOP\r\n";
   h.feed(batch);
   h.take();

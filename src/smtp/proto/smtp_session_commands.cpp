@@ -14,6 +14,22 @@ namespace estafeta::smtp {
 
 using namespace detail;
 
+namespace {
+
+// ASCII case-insensitive equality: the directory treats local parts and domains that way.
+bool same_address(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void ServerSession::Impl::dispatch(std::string_view text) {
   // OpenSMTPD-style table: a check (sequence and argument presence) and a proceed.
   static constexpr std::array<Command, 14> kCommands{{
@@ -183,6 +199,14 @@ void ServerSession::Impl::do_rcpt(const CommandLine& cmd) {
   if (!rt) {
     fail(rt.error());
     return;
+  }
+  // A recipient given twice is accepted once (Postfix's cleanup drops the duplicate too), so
+  // the message is not delivered twice to the same mailbox.
+  for (const auto& r : envelope.recipients) {
+    if (same_address(r.address, rt->to.address)) {
+      reply(250, "2.1.5", "Ok");
+      return;
+    }
   }
   pending_rcpt = std::move(rt.value());
   events.emplace_back(CheckRecipient{pending_rcpt.to.address});
