@@ -115,6 +115,27 @@ class AuthPolicy(ServerTestCase):
         c.close()
         self.tls_session().close()  # server still serves
 
+    def test_auth_plain_without_initial_response(self):
+        c = self.tls_session()
+        code, lines = c.cmd("AUTH PLAIN")
+        self.assertEqual((code, lines), (334, [""]))  # RFC 4954 §4: empty challenge
+        self.assertReply(c.cmd(plain_auth(ALICE, PASSWORDS[ALICE])), 235, "2.7.0")
+        c.close()
+
+    def test_state_reset_by_starttls(self):
+        # RFC 3207 §4.2: after TLS the server forgets the EHLO; MAIL needs a new EHLO first.
+        c = self.server.raw("mx")
+        c.ehlo()
+        c.starttls(self.server.tls_context())
+        self.assertReply(c.cmd("MAIL FROM:<x@remote.test>"), 503, "5.5.1")
+        c.close()
+
+    def test_starttls_on_implicit_tls(self):
+        c = self.implicit_tls_session()
+        self.assertEqual(c.cmd("STARTTLS")[0] // 100, 5)
+        self.assertEqual(c.cmd("NOOP")[0], 250)
+        c.close()
+
     def test_auth_twice(self):
         c = self.tls_session()
         self.assertEqual(c.cmd("AUTH PLAIN " + plain_auth(ALICE, PASSWORDS[ALICE]))[0], 235)

@@ -44,6 +44,62 @@ class EdgeCases(ServerTestCase):
         stored = self.server.read_one(self, ALICE, marker)
         self.assertTrue(stored.startswith(b'Return-Path: <"john q. doe"@remote.test>\r\n'), stored[:80])
 
+    def test_quoted_local_part_recipient_is_same_mailbox(self):
+        marker = unique("qrcpt")  # RFC 5321 §4.1.2: "alice" and alice name the same mailbox
+        c = self.session()
+        self.assertEqual(self.transaction(c, "<f@remote.test>", '<"alice"@example.test>',
+                                          simple_message(marker))[0], 250)
+        c.close()
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)
+
+    def test_ehlo_address_literals(self):
+        for arg in ("[127.0.0.1]", "[IPv6:::1]"):
+            c = self.server.raw()
+            self.assertEqual(c.cmd("EHLO " + arg)[0], 250, arg)
+            c.close()
+
+    def test_ehlo_bad_domain(self):
+        # Only plainly broken names: Postfix-style leniency about the rest is a fair choice,
+        # and U-labels are valid EHLO names under RFC 6531 §3.3.
+        for arg in ("bad domain.test", "dom\x01ain.test"):
+            with self.subTest(arg=arg):
+                c = self.server.raw()
+                code, lines = c.cmd("EHLO " + arg)
+                self.assertEqual(code, 501, lines)
+                c.close()
+
+    def test_ehlo_name_cannot_corrupt_received(self):
+        # Accepting a sloppy EHLO name is Postfix's choice too, but it must not reach the
+        # Received header as comment syntax.
+        marker = unique("paren")
+        c = self.server.raw()
+        if c.cmd("EHLO evil(x).test\t(forged)")[0] != 250:
+            return
+        self.assertEqual(self.transaction(c, "<f@remote.test>", f"<{ALICE}>", simple_message(marker))[0], 250)
+        c.close()
+        received = [v for n, v in header_block(self.server.read_one(self, ALICE, marker)) if n == "received"][0]
+        self.assertNotIn("(x)", received)
+        self.assertNotIn("(forged)", received)
+
+    def test_huge_numbers_refused(self):
+        c = self.session()
+        code, lines = c.cmd("MAIL FROM:<n@remote.test> SIZE=" + "9" * 30)
+        self.assertIn(code, (501, 552), lines)  # never an overflow that wraps to "small"
+        code, lines = c.cmd("MAIL FROM:<n@remote.test> SIZE=18446744073709551617")  # 2**64 + 1
+        self.assertIn(code, (501, 552), lines)
+        c.close()
+        for arg in ("9" * 30, "18446744073709551617", "-1", "12abc"):
+            with self.subTest(bdat=arg):
+                c = self.session()  # after a malformed BDAT the server may close: fresh session
+                self.assertEqual(c.cmd("MAIL FROM:<n@remote.test>")[0], 250)
+                self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+                code, lines = c.cmd("BDAT " + arg)
+                self.assertEqual(code // 100, 5, lines)
+                c.close()
+        other = self.session()  # the server is still there
+        self.assertEqual(other.cmd("NOOP")[0], 250)
+        other.close()
+
     def test_received_lines_in_body_not_counted(self):
         marker = unique("bodyhops")
         forwarded = "".join(f"Received: from h{i}.test by h{i + 1}.test\r\n" for i in range(20))
