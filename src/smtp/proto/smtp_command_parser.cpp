@@ -571,7 +571,14 @@ Result<RcptTo> parse_rcpt_to(std::string_view argument, bool smtputf8, std::stri
         return syntax("5.5.4", "Bad ORCPT parameter");
       for (char ch : p.value->substr(0, semi))
         if (!is_atext(ch)) return syntax("5.5.4", "Bad ORCPT parameter");
-      if (!is_xtext(p.value->substr(semi + 1))) return syntax("5.5.4", "Bad ORCPT parameter");
+      std::string_view addr = p.value->substr(semi + 1);
+      // RFC 6533 §3: with SMTPUTF8, a "utf-8" address may carry raw UTF-8 (utf-8-addr-unitext).
+      bool unitext = smtputf8 && iequals(p.value->substr(0, semi), "utf-8") && is_utf8(addr);
+      std::string ascii;
+      for (char ch : addr)
+        if (static_cast<unsigned char>(ch) < 0x80) ascii += ch;
+      if (!is_xtext(unitext ? std::string_view(ascii) : addr))
+        return syntax("5.5.4", "Bad ORCPT parameter");
       rt.params.orcpt = std::string(*p.value);
     } else {
       return unknown_param(p.keyword);

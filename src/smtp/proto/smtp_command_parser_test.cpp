@@ -266,6 +266,10 @@ TEST(RcptTo, Orcpt) {
   EXPECT_EQ(parse_rcpt_to("TO:<b@e.org> ORCPT=rfc822;b+40e.org", false, "h")->params.orcpt,
             "rfc822;b+40e.org");
   EXPECT_TRUE(parse_rcpt_to("TO:<b@e.org> ORCPT=utf-8;b\\x{e9}@e.org", false, "h").ok());
+  // RFC 6533: raw UTF-8 only in a "utf-8" ORCPT of an SMTPUTF8 transaction.
+  EXPECT_TRUE(parse_rcpt_to("TO:<b@e.org> ORCPT=utf-8;bé@e.org", true, "h").ok());
+  EXPECT_EQ(err(parse_rcpt_to("TO:<b@e.org> ORCPT=utf-8;bé@e.org", false, "h")), "501 5.5.4");
+  EXPECT_EQ(err(parse_rcpt_to("TO:<b@e.org> ORCPT=rfc822;bé@e.org", true, "h")), "501 5.5.4");
   EXPECT_EQ(err(parse_rcpt_to("TO:<b@e.org> ORCPT=rfc822", false, "h")), "501 5.5.4");
   EXPECT_EQ(err(parse_rcpt_to("TO:<b@e.org> ORCPT=;b@e.org", false, "h")), "501 5.5.4");
   EXPECT_EQ(err(parse_rcpt_to("TO:<b@e.org> ORCPT=rfc822;", false, "h")), "501 5.5.4");
