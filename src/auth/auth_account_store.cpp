@@ -39,9 +39,7 @@ AccountStore::AccountStore(std::filesystem::path data_dir) : data_dir_(std::move
 AccountStore::~AccountStore() = default;
 
 std::string AccountStore::open() {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir_, ec);
-  if (ec) return data_dir_.string() + ": " + ec.message();
+  if (std::string e = make_data_dir(data_dir_); !e.empty()) return e;
   std::string error;
   db_ = Connection::open(data_dir_ / "accounts.db", true, error);
   return db_ ? "" : error;
@@ -52,6 +50,7 @@ std::string AccountStore::db_error(std::string_view what) const {
 }
 
 std::string AccountStore::add_domain(std::string_view domain) {
+  if (!db_) return "database not open";
   auto d = normalize_domain(domain);
   if (!d) return "invalid domain name: " + std::string(domain);
   Statement s = db_->prepare("INSERT OR IGNORE INTO domains(name, created) VALUES (?1, ?2)");
@@ -63,6 +62,7 @@ std::string AccountStore::add_domain(std::string_view domain) {
 }
 
 std::string AccountStore::del_domain(std::string_view domain) {
+  if (!db_) return "database not open";
   auto d = normalize_domain(domain);
   if (!d) return "invalid domain name: " + std::string(domain);
   Statement users = db_->prepare("SELECT count(*) FROM users WHERE domain = ?1");
@@ -88,6 +88,7 @@ std::string AccountStore::del_domain(std::string_view domain) {
 }
 
 std::string AccountStore::list_domains(std::vector<std::string>& out) {
+  if (!db_) return "database not open";
   out.clear();
   Statement s = db_->prepare("SELECT name FROM domains ORDER BY name");
   while (s.step()) out.push_back(s.text(0));
@@ -96,6 +97,7 @@ std::string AccountStore::list_domains(std::vector<std::string>& out) {
 
 std::string AccountStore::add_user(std::string_view address, std::string_view password_hash,
                                    bool& domain_added) {
+  if (!db_) return "database not open";
   domain_added = false;
   auto a = parse_account(address);
   if (!a) return "invalid account address: " + std::string(address);
@@ -146,6 +148,7 @@ std::string AccountStore::add_user(std::string_view address, std::string_view pa
 }
 
 bool AccountStore::has_user(std::string_view address) {
+  if (!db_) return false;
   auto a = parse_address(address);
   if (!a) return false;
   Statement s = db_->prepare("SELECT 1 FROM users WHERE address = ?1");
@@ -154,6 +157,7 @@ bool AccountStore::has_user(std::string_view address) {
 }
 
 std::string AccountStore::set_password(std::string_view address, std::string_view password_hash) {
+  if (!db_) return "database not open";
   auto a = parse_address(address);
   if (!a) return "invalid account address: " + std::string(address);
   if (auto why = check_imported_hash(password_hash); !why.empty()) return why;
@@ -166,6 +170,7 @@ std::string AccountStore::set_password(std::string_view address, std::string_vie
 }
 
 std::string AccountStore::del_user(std::string_view address) {
+  if (!db_) return "database not open";
   auto a = parse_address(address);
   if (!a) return "invalid account address: " + std::string(address);
   Statement s = db_->prepare("DELETE FROM users WHERE address = ?1");
@@ -177,6 +182,7 @@ std::string AccountStore::del_user(std::string_view address) {
 }
 
 std::string AccountStore::list_users(std::vector<UserInfo>& out) {
+  if (!db_) return "database not open";
   out.clear();
   Statement s = db_->prepare("SELECT address, created FROM users ORDER BY domain, address");
   while (s.step()) out.push_back({s.text(0), s.integer(1)});
@@ -185,6 +191,7 @@ std::string AccountStore::list_users(std::vector<UserInfo>& out) {
 
 std::string AccountStore::add_alias(std::string_view source,
                                     const std::vector<std::string>& targets) {
+  if (!db_) return "database not open";
   std::string src, domain;
   if (!parse_alias_source(source, src, domain))
     return "invalid alias source: " + std::string(source);
@@ -227,6 +234,7 @@ std::string AccountStore::add_alias(std::string_view source,
 }
 
 std::string AccountStore::del_alias(std::string_view source, std::string_view target) {
+  if (!db_) return "database not open";
   std::string src, domain;
   if (!parse_alias_source(source, src, domain))
     return "invalid alias source: " + std::string(source);
@@ -250,6 +258,7 @@ std::string AccountStore::del_alias(std::string_view source, std::string_view ta
 }
 
 std::string AccountStore::list_aliases(std::vector<AliasInfo>& out) {
+  if (!db_) return "database not open";
   out.clear();
   Statement s = db_->prepare("SELECT source, target FROM aliases ORDER BY source, target");
   while (s.step()) out.push_back({s.text(0), s.text(1)});

@@ -12,10 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ctime>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace estafeta::auth {
+
+std::string make_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return "";
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return dir.string() + ": " + ec.message();
+  if (::chmod(dir.c_str(), 0700) != 0) return dir.string() + ": " + std::strerror(errno);
+  return "";
+}
 
 Statement::Statement(Statement&& o) noexcept
     : db_(o.db_), stmt_(std::exchange(o.stmt_, nullptr)), cached_(o.cached_), ok_(o.ok_) {}

@@ -21,6 +21,10 @@ namespace estafeta::auth {
 // The schema version this code reads and writes (table schema_version).
 inline constexpr int kSchemaVersion = 1;
 
+// Creates `dir` (and parents) when missing; the data dir itself gets mode 0700, as it holds
+// password hashes and mail. Returns "" or a one-line message.
+std::string make_data_dir(const std::filesystem::path& dir);
+
 class Statement {
  public:
   Statement() = default;

@@ -22,7 +22,7 @@ namespace estafeta::auth {
 
 namespace {
 
-constexpr std::size_t kMaxIdle = 8;
+constexpr std::size_t kMaxIdle = 32;  // >= worker threads in practice
 constexpr int kMaxDepth = 10;
 constexpr std::size_t kMaxTargets = 1000;  // bound on one expansion's fan-out
 
@@ -210,9 +210,7 @@ SqliteDirectory::SqliteDirectory(DirectoryOptions options) : options_(std::move(
 SqliteDirectory::~SqliteDirectory() = default;
 
 std::string SqliteDirectory::open() {
-  std::error_code ec;
-  std::filesystem::create_directories(options_.data_dir, ec);
-  if (ec) return options_.data_dir.string() + ": " + ec.message();
+  if (std::string e = make_data_dir(options_.data_dir); !e.empty()) return e;
   std::string error;
   auto c = Connection::open(options_.data_dir / "accounts.db", true, error);
   if (!c) return error;

@@ -311,6 +311,34 @@ TEST_F(DirectoryTest, ConcurrentUse) {
   EXPECT_EQ(ok.load(), 200);
 }
 
+TEST_F(DirectoryTest, ReadersAndAWriterTogether) {
+  // The CLI writes while the server reads: WAL and busy_timeout keep both going.
+  user("alice@example.org");
+  auto& d = dir();
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 2000 && !stop; ++i) {
+        auto st = d.resolve("alice@example.org").status;
+        if (st != Status::local) ++failures;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    bool added = false;
+    EXPECT_EQ(store_->add_user("u" + std::to_string(i) + "@example.org", test_hash(), added), "");
+    EXPECT_EQ(store_->add_alias("l" + std::to_string(i) + "@example.org", {"alice@example.org"}),
+              "");
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(d.resolve("u19@example.org").status, Status::local);  // seen without a restart
+  EXPECT_EQ(d.resolve("l19@example.org").status, Status::local);
+}
+
 TEST_F(DirectoryTest, UnreadableDatabaseIsTemporary) {
   // open() creates directories; make the database path a directory instead of a file.
   fs::create_directories(dir_ / "notafile/accounts.db");
