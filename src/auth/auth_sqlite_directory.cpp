@@ -133,6 +133,24 @@ struct Expansion {
     }
     Found local = domain_is_local(a.domain);
     if (local != Found::yes) return local;
+    const std::size_t before = targets.size();
+    Found f = lookup(a, depth);
+    // postmaster must exist (RFC 5321 §4.5.1): when nothing else delivered it anywhere
+    // (unknown, or an alias or catch-all leading nowhere), the oldest account takes it.
+    if (f != Found::error && allow_postmaster_fallback && a.local == "postmaster" &&
+        targets.size() == before) {
+      std::string who;
+      Found o = oldest_user(&a.domain, who);
+      if (o == Found::no) o = oldest_user(nullptr, who);
+      if (o == Found::error) return o;
+      if (o == Found::yes) user_target(who, "", who);
+      return Found::yes;
+    }
+    return f;
+  }
+
+  // Steps 1-4 of the rules (the domain is known to be local).
+  Found lookup(const Address& a, int depth) {
     const std::string full = a.full();
 
     // 1. An account.
@@ -152,7 +170,8 @@ struct Expansion {
       return Found::yes;
     }
     // 3. Detail addressing: base+tag, the base being an account or an alias.
-    auto sep = a.local.find(options.detail_separator);
+    auto sep = options.detail_separator == '\0' ? std::string::npos
+                                                : a.local.find(options.detail_separator);
     if (sep != std::string::npos && sep > 0) {
       std::string base = a.local.substr(0, sep) + "@" + a.domain;
       Found bu = user_exists(base);
@@ -190,14 +209,6 @@ struct Expansion {
         path.pop_back();
         return Found::yes;
       }
-    }
-    // 5. postmaster must exist (RFC 5321 §4.5.1).
-    if (allow_postmaster_fallback && a.local == "postmaster") {
-      std::string who;
-      Found f = oldest_user(&a.domain, who);
-      if (f == Found::no) f = oldest_user(nullptr, who);
-      if (f == Found::yes) user_target(who, "", who);
-      return f == Found::error ? f : Found::yes;
     }
     return Found::no;
   }

@@ -4,12 +4,12 @@
 // (targets expanded recursively, depth <= 10, loops cut) > detail "user+tag" (base user or
 // alias) > catch-all alias "@domain" > postmaster fallback > unknown_user. Postmaster
 // (RFC 5321 §4.5.1) always resolves in a local domain: user or alias postmaster@domain if
-// defined, else the catch-all, else the oldest user of that domain, else the oldest user of
-// any domain. A bare "postmaster" (no domain, RFC 5321 §4.1.1.3), and postmaster@<hostname>
+// defined, else the catch-all; if those are missing or lead to no mailbox, the oldest user of
+// that domain, else the oldest user of any domain. A bare "postmaster" (no domain, RFC 5321 §4.1.1.3), and postmaster@<hostname>
 // when hostname is not itself a local domain, is postmaster@hostname when hostname is a local
 // domain, else postmaster@<first domain by name>.
-// Input is unauthenticated envelope data: addresses longer than 512 octets are refused
-// without a query. Thread-safe: a small pool of SQLite connections (WAL, busy_timeout 5 s),
+// Input is unauthenticated envelope data: addresses that are not local@domain within RFC 5321
+// lengths (64 + 255) are refused without a query; one expansion yields at most 1000 targets. Thread-safe: a small pool of SQLite connections (WAL, busy_timeout 5 s),
 // one taken per call; every call blocks (SQLite, password hashing), so run it on a worker.
 #pragma once
 

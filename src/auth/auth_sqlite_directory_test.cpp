@@ -247,6 +247,19 @@ TEST_F(DirectoryTest, PostmasterAlwaysResolves) {
   EXPECT_EQ(d.resolve("postmaster@example.com").status, Status::not_local_domain);
 }
 
+TEST_F(DirectoryTest, PostmasterSurvivesBrokenAliases) {
+  user("amy@example.org");
+  alias("@example.org", {"nobody@example.org"});
+  ASSERT_EQ(store_->add_domain("example.net"), "");
+  alias("postmaster@example.net", {"gone@elsewhere.example"});
+  auto& d = dir();
+  EXPECT_EQ(users(d.resolve("postmaster@example.org")),
+            std::vector<std::string>{"amy@example.org"});
+  EXPECT_EQ(users(d.resolve("postmaster@example.net")),
+            std::vector<std::string>{"amy@example.org"});
+  EXPECT_EQ(d.resolve("other@example.org").status, Status::unknown_user);
+}
+
 TEST_F(DirectoryTest, BarePostmasterUsesHostnameDomain) {
   user("a@aaa.example");
   user("root@mail.example.org");
