@@ -2,6 +2,7 @@
 # `config check` on good and bad files (the error names file, line and key), a bind failure
 # naming the listener, and account administration (user/domain/alias add, list, del, passwd,
 # --hash import of a sha512-crypt hash) against a running server, checked over SMTP.
+import os
 import socket
 import subprocess
 import unittest
@@ -93,6 +94,19 @@ class ConfigCheck(unittest.TestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"^OK\b")
+
+    def test_config_from_environment(self):
+        env = dict(os.environ, ESTAFETA_CONFIG=self.server.config_path)
+        r = subprocess.run([binary(), "config", "check"], capture_output=True, text=True,
+                           timeout=30, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^OK\b")
+        with open(self.server.config_path, "a") as f:
+            f.write("bogus_key = 1\n")
+        r = subprocess.run([binary(), "config", "check"], capture_output=True, text=True,
+                           timeout=30, env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bogus_key", r.stdout + r.stderr)
 
     def test_version(self):
         r = subprocess.run([binary(), "--version"], capture_output=True, text=True, timeout=30)
@@ -192,6 +206,25 @@ class Accounts(ServerTestCase):
 
     def test_catch_all_listed(self):
         self.assertIn("@catchall.test", self.server.cli("alias", "list").stdout)
+
+    def test_user_add_invalid_address(self):
+        for bad in ("no-at-sign", "two@@example.test", "@example.test", "x@"):
+            with self.subTest(address=bad):
+                r = self.server.cli("user", "add", bad, "--password-stdin", input="pw-Pw-123\n", check=False)
+                self.assertEqual(r.returncode, 1, r.stdout)
+                self.assertEqual(len((r.stdout + r.stderr).strip().splitlines()), 1, r.stderr)
+
+    def test_domain_del(self):
+        self.server.cli("domain", "add", "gone.test")
+        self.server.cli("domain", "del", "gone.test")
+        self.assertNotIn("gone.test", self.server.cli("domain", "list").stdout.split())
+        c = self.server.raw()
+        c.ehlo()
+        c.cmd("MAIL FROM:<x@remote.test>")
+        code, lines = c.cmd("RCPT TO:<someone@gone.test>")
+        c.close()
+        self.assertIn(code, (550, 554), lines)  # no longer ours: relay refused
+        self.assertEqual(lines[0][:5], "5.7.1", lines)
 
     def test_domain_add_list(self):
         self.server.cli("domain", "add", "other.test")
