@@ -22,6 +22,7 @@
 #include "base/log.hpp"
 #include "smtp/proto/smtp_reply.hpp"
 #include "smtp/proto/smtp_server_session_impl.hpp"
+#include "smtp/proto/smtp_utf8.hpp"
 
 namespace estafeta::smtp {
 namespace detail {
@@ -66,14 +67,22 @@ bool is_waiting(State s) {
 
 std::string trace_escape(std::string_view s, std::size_t max) {
   std::string out;
-  for (std::size_t i = 0; i < s.size() && out.size() < max; ++i) {
+  std::size_t i = 0;
+  while (i < s.size() && out.size() < max) {
     auto u = static_cast<unsigned char>(s[i]);
-    if ((u >= 32 && u < 127 && u != '\\') || u >= 0x80)
+    std::size_t n = u >= 0x80 ? utf8_sequence_length(s.substr(i)) : 0;
+    if (n > 0) {  // well-formed UTF-8 is kept as is
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    if (u >= 32 && u < 127 && u != '\\')
       out += static_cast<char>(u);
     else
       out += fmt::format("\\x{:02x}", u);
+    ++i;
   }
-  if (out.size() >= max) out += "...";
+  if (i < s.size()) out += "...";
   return out;
 }
 

@@ -38,7 +38,8 @@ enum class State {
 std::string_view state_name(State s);
 // True in the states where no input is parsed (a request is outstanding, or before start()).
 bool is_waiting(State s);
-// Escapes a client line for a log: printable ASCII and UTF-8 kept, the rest as \xNN.
+// Escapes a client line for a log: printable ASCII and well-formed UTF-8 kept, the rest as
+// \xNN (so a log line can neither be split nor forged); truncated past `max` with "...".
 std::string trace_escape(std::string_view s, std::size_t max = 512);
 // Process-unique message ids: seconds, a per-process random salt, a counter.
 std::string default_new_id();

@@ -958,11 +958,11 @@ TEST(Session, TraceLines) {
   started(h);
   start_data(h);
   h.feed("hello\r\n.\r\n");
-  h.feed(std::string("NO\x01OP\r\n"));
+  h.feed(std::string("NO\x01OP \xff\xc3\xa9\\\r\n"));
   EXPECT_EQ(h.traces,
             (std::vector<std::string>{"EHLO client.example", "MAIL FROM:<sender@remote.example>",
                                       "RCPT TO:<alice@example.org>", "DATA",
-                                      "<message data: 7 octets>", "NO\\x01OP"}));
+                                      "<message data: 7 octets>", "NO\\x01OP \\xff\xc3\xa9\\x5c"}));
 }
 
 TEST(Session, ManySessionsHaveDistinctDefaultIds) {
