@@ -22,6 +22,12 @@ MediaType parse_media_type(std::string_view value) {
     lex::skip_cfws(c);
   }
   mt.params = c.rest();
+  auto ascii = [](std::string_view t) {
+    for (char ch : t)
+      if (static_cast<unsigned char>(ch) >= 0x80) return false;
+    return !t.empty();
+  };
+  mt.valid = ascii(mt.type) && ascii(mt.subtype) && (c.done() || c.at(';'));
   return mt;
 }
 

@@ -1,8 +1,8 @@
 // mime_content_type: the values of Content-Type, Content-Disposition and
 // Content-Transfer-Encoding (RFC 2045 §5, §6; RFC 2183; RFC 2231 via mime_rfc2231.hpp), and
 // the parameter lists IMAP BODYSTRUCTURE shows for them.
-// Tolerant like Dovecot: comments anywhere, a missing subtype gives "" (not a failure), a
-// broken parameter list is cut at the first garbage. Input is untrusted header text; results
+// Tolerant like Dovecot: comments anywhere, a broken parameter list is cut at the first
+// garbage; MediaType::valid says whether the value may be used at all. Input is untrusted header text; results
 // are views into it except where unquoting or RFC 2231 decoding needs new strings.
 // Memory: at most kMaxParameters parameters per list (mime_rfc2231.hpp).
 #pragma once
@@ -21,6 +21,9 @@ struct MediaType {
   std::string_view type;
   std::string_view subtype;  // "" when there is no "/subtype"
   std::string_view params;   // raw text after the subtype, starting at ';' or garbage
+  // Syntactically valid (RFC 2045 §5.1): US-ASCII tokens on both sides of '/', then nothing
+  // or ';'. Dovecot applies the same test; an invalid value counts as absent (§5.2).
+  bool valid = false;
 };
 MediaType parse_media_type(std::string_view value);
 

@@ -14,10 +14,17 @@ TEST(MimeContentType, MediaType) {
   MediaType b = parse_media_type("(c) text (c) / (c) html");
   EXPECT_EQ(b.type, "text");
   EXPECT_EQ(b.subtype, "html");
+  EXPECT_TRUE(a.valid);
+  EXPECT_TRUE(b.valid);
   MediaType c = parse_media_type("garbage");
   EXPECT_EQ(c.type, "garbage");
   EXPECT_EQ(c.subtype, "");
+  EXPECT_FALSE(c.valid);
   EXPECT_EQ(parse_media_type("").type, "");
+  EXPECT_FALSE(parse_media_type("").valid);
+  EXPECT_FALSE(parse_media_type("text/plain junk").valid);
+  EXPECT_FALSE(parse_media_type("t\xc3\xa9xt/plain").valid);
+  EXPECT_TRUE(parse_media_type("text/plain (c)").valid);
 }
 
 TEST(MimeContentType, Disposition) {

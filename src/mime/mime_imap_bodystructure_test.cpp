@@ -32,6 +32,12 @@ TEST(ImapBodystructure, TextWithoutCharsetGetsDefaultAppended) {
             R"("text" "html" ("format" "flowed" "charset" "us-ascii") NIL NIL "7bit" 1 0 NIL NIL NIL NIL)");
 }
 
+TEST(ImapBodystructure, InvalidContentTypeIsTextPlain) {
+  // RFC 2045 §5.2 (Dovecot 2.3 writes "" "" here instead; see test_mime_dovecot.py).
+  EXPECT_EQ(bs("Content-Type: text/plain junk\r\n\r\nx\r\n", false),
+            R"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 3 1)");
+}
+
 TEST(ImapBodystructure, UpperCaseOption) {
   Message m = parse("Subject: x\r\n\r\nhello\r\n");
   BodystructureOptions o;

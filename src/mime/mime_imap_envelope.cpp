@@ -1,16 +1,32 @@
 // mime_imap_envelope: ENVELOPE rendering (see mime_imap_envelope.hpp).
 #include "mime/mime_imap_envelope.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string_view>
 
 namespace estafeta::mime {
 namespace {
 
-std::optional<std::string_view> raw(const Message& m, const Part& p, std::string_view name) {
-  const HeaderField* f = m.find_field(p, name);
-  if (f == nullptr) return std::nullopt;
-  return f->value;
+// Dovecot's rules for repeated fields: the last Date / Subject / Message-ID / In-Reply-To
+// counts; repeated address fields are merged as if comma-separated (so a second From cannot
+// hide behind the first one that a filter checked).
+std::optional<std::string_view> last(const Message& m, const Part& p, std::string_view name) {
+  std::optional<std::string_view> v;
+  for (const HeaderField& f : m.fields_of(p))
+    if (iequals(f.name, name)) v = f.value;
+  return v;
+}
+
+AddressList merged(const Message& m, const Part& p, std::string_view name) {
+  AddressList out;
+  for (const HeaderField& f : m.fields_of(p)) {
+    if (!iequals(f.name, name)) continue;
+    AddressList more = parse_address_list(f.value, kMaxAddresses - std::min(out.size(), kMaxAddresses));
+    out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  return out;
 }
 
 }  // namespace
@@ -60,14 +76,10 @@ std::string imap_envelope(const Message& m, std::uint32_t part, ImapQuoteOptions
   std::string out;
   if (part >= m.parts.size()) return "NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL";
   const Part& p = m.parts[part];
-  auto addresses = [&](std::string_view name) -> AddressList {
-    auto v = raw(m, p, name);
-    if (!v) return {};
-    return parse_address_list(*v);
-  };
-  imap_append_nstring_nolf(out, raw(m, p, "Date"), o);
+  auto addresses = [&](std::string_view name) { return merged(m, p, name); };
+  imap_append_nstring_nolf(out, last(m, p, "Date"), o);
   out.push_back(' ');
-  auto subject = raw(m, p, "Subject");
+  auto subject = last(m, p, "Subject");
   if (subject)
     imap_append_string_for_humans(out, *subject, o);
   else
@@ -86,9 +98,9 @@ std::string imap_envelope(const Message& m, std::uint32_t part, ImapQuoteOptions
     imap_append_address_list(out, addresses(name), o);
   }
   out.push_back(' ');
-  imap_append_nstring_nolf(out, raw(m, p, "In-Reply-To"), o);
+  imap_append_nstring_nolf(out, last(m, p, "In-Reply-To"), o);
   out.push_back(' ');
-  imap_append_nstring_nolf(out, raw(m, p, "Message-ID"), o);
+  imap_append_nstring_nolf(out, last(m, p, "Message-ID"), o);
   return out;
 }
 

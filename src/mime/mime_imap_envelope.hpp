@@ -1,6 +1,7 @@
 // mime_imap_envelope: the IMAP ENVELOPE of a message (RFC 3501 §7.4.2, RFC 9051 §7.5.2),
-// written exactly as Dovecot writes it: raw (undecoded) values; Sender and Reply-To default to
-// From; groups as (NIL NIL "name" NIL) ... (NIL NIL NIL NIL); missing address parts filled
+// written exactly as Dovecot writes it: raw (undecoded) values; the last Date, Subject,
+// Message-ID and In-Reply-To field counts, repeated address fields are merged; Sender and
+// Reply-To default to From; groups as (NIL NIL "name" NIL) ... (NIL NIL NIL NIL); missing address parts filled
 // with MISSING_MAILBOX / MISSING_DOMAIN, a broken angle address's domain as SYNTAX_ERROR.
 // Input is a parsed untrusted message; output grows with the header size only.
 #pragma once

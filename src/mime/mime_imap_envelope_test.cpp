@@ -45,5 +45,12 @@ TEST(ImapEnvelope, MissingPartsFilled) {
             "((NIL \"@route.example\" \"u\" \"d\")) NIL NIL NIL");
 }
 
+TEST(ImapEnvelope, RepeatedFieldsLikeDovecot) {
+  std::string msg = "Subject: first\r\nFrom: a@x\r\nSubject: second\r\nFrom: b@y\r\n\r\n";
+  EXPECT_EQ(env(msg),
+            "NIL \"second\" ((NIL NIL \"a\" \"x\")(NIL NIL \"b\" \"y\")) ((NIL NIL \"a\" \"x\")(NIL NIL \"b\" \"y\")) "
+            "((NIL NIL \"a\" \"x\")(NIL NIL \"b\" \"y\")) NIL NIL NIL NIL NIL");
+}
+
 }  // namespace
 }  // namespace estafeta::mime

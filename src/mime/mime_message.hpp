@@ -72,9 +72,10 @@ enum PartFlag : std::uint16_t {
   kPartMissingBoundary = 1 << 2,     // multipart/* with no usable boundary parameter
   kPartTruncated = 1 << 3,           // multipart/message not split: depth or part limit hit
   kPartHeaderTruncated = 1 << 4,     // some fields not indexed (Limits)
-  kPartHasContentType = 1 << 5,      // a Content-Type field was present
+  kPartHasContentType = 1 << 5,      // a valid Content-Type field was present
   kPartText = 1 << 6,                // IMAP "text" body: text/* or no Content-Type
   kPartEmbedded = 1 << 7,            // the root of an embedded message/rfc822 or global
+  kPartBadContentType = 1 << 8,      // Content-Type present but invalid: treated as absent
 };
 
 struct Part {
@@ -91,7 +92,8 @@ struct Part {
   TransferEncoding encoding = TransferEncoding::seven_bit;
   std::uint16_t flags = 0;
   // Media type and subtype as written in the first Content-Type field ("" when absent or
-  // unparsable); compare case-insensitively. The parameters are in content_type_params.
+  // invalid, RFC 2045 §5.2; "message"/"rfc822" by default in a digest); compare
+  // case-insensitively. The parameters are in content_type_params.
   std::string_view type;
   std::string_view subtype;
   std::string_view content_type_params;  // the raw text after the subtype ("; a=b ...")

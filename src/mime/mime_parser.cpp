@@ -249,8 +249,12 @@ class Parser {
       else if (cte == nullptr && f.name.size() == 25 && iequals(f.name, "content-transfer-encoding")) cte = &f;
     }
     if (cte != nullptr) p.encoding = parse_transfer_encoding(cte->value);
+    MediaType mt;
     if (ct != nullptr) {
-      MediaType mt = parse_media_type(ct->value);
+      mt = parse_media_type(ct->value);
+      if (!mt.valid) p.flags |= kPartBadContentType;  // RFC 2045 §5.2: use the default
+    }
+    if (mt.valid) {
       p.flags |= kPartHasContentType;
       p.type = mt.type;
       p.subtype = mt.subtype;

@@ -12,6 +12,7 @@
 #include "base/base64.hpp"
 #include "mime/mime_address.hpp"
 #include "mime/mime_body.hpp"
+#include "mime/mime_charset.hpp"
 #include "mime/mime_content_type.hpp"
 #include "mime/mime_date.hpp"
 #include "mime/mime_header.hpp"
@@ -26,6 +27,9 @@ using namespace estafeta::mime;
 namespace {
 
 void json_string(std::string& out, std::string_view s, bool bytes_as_latin1) {
+  // Text that should be UTF-8 but is not (8-bit junk in addresses or parameter names) is
+  // written byte by byte too, so the JSON stays valid.
+  if (!bytes_as_latin1 && !is_valid_utf8(s)) bytes_as_latin1 = true;
   static const char hex[] = "0123456789abcdef";
   out.push_back('"');
   for (char ch : s) {

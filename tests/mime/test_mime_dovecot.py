@@ -26,6 +26,11 @@ KNOWN = {
     # treats it as an opaque part.
     ("22-message-global.eml", "imap.body"): "message/global is a message (RFC 9051)",
     ("22-message-global.eml", "imap.bodystructure"): "message/global is a message (RFC 9051)",
+    # RFC 2045 §5.2: a syntactically invalid Content-Type is treated as absent, i.e.
+    # text/plain; charset=us-ascii. Dovecot 2.3 writes "" "" for some invalid values, the
+    # invalid type itself for others ("justonetoken" "", 8-bit types), and no line count.
+    ("36-invalid-content-type.eml", "imap.body"): "invalid Content-Type is text/plain (RFC 2045 §5.2)",
+    ("36-invalid-content-type.eml", "imap.bodystructure"): "invalid Content-Type is text/plain (RFC 2045 §5.2)",
 }
 
 CONFIG = """mail_location = maildir:{base}/mail
