@@ -200,7 +200,9 @@ bool cpu_has_avx2() {
 // The decoder proper. `i`/`o` walk input and output; the tolerant layer keeps the partial
 // group in `acc`/`have`.
 template <bool kAvx2>
-std::size_t decode_impl(const unsigned char* in, std::size_t n, unsigned char* out) {
+__attribute__((always_inline)) inline std::size_t decode_impl(const unsigned char* in,
+                                                              std::size_t n,
+                                                              unsigned char* out) {
   std::size_t i = 0;
   unsigned char* o = out;
   for (;;) {
@@ -252,7 +254,12 @@ std::size_t decode_impl(const unsigned char* in, std::size_t n, unsigned char* o
         acc = 0;
         have = 0;
       }
-      if (have == 0) break;  // back on a group boundary: retry the fast layers
+      if (have == 0) {
+        // Back on a group boundary: skip the rest of a junk run (the LF after a CR) so the
+        // fast layers are retried on alphabet characters only.
+        while (i < n && kValues[in[i]] < 0 && in[i] != '=') ++i;
+        break;
+      }
     }
     if (i >= n) {
       // End of input with a partial group: whole bytes only (missing padding is fine).
@@ -263,6 +270,18 @@ std::size_t decode_impl(const unsigned char* in, std::size_t n, unsigned char* o
   }
   return static_cast<std::size_t>(o - out);
 }
+
+// The two instantiations as real functions; the AVX2 one is compiled for AVX2 as a whole so
+// the block decoder inlines into its loop.
+std::size_t decode_scalar(const unsigned char* in, std::size_t n, unsigned char* out) {
+  return decode_impl<false>(in, n, out);
+}
+#ifdef ESTAFETA_BASE64_X86
+__attribute__((target("avx2"))) std::size_t decode_avx2(const unsigned char* in, std::size_t n,
+                                                        unsigned char* out) {
+  return decode_impl<true>(in, n, out);
+}
+#endif
 
 }  // namespace
 
@@ -317,9 +336,9 @@ std::size_t decode_to(std::string_view in, char* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   auto* o = reinterpret_cast<unsigned char*>(out);
 #ifdef ESTAFETA_BASE64_X86
-  if (cpu_has_avx2()) return decode_impl<true>(p, in.size(), o);
+  if (cpu_has_avx2()) return decode_avx2(p, in.size(), o);
 #endif
-  return decode_impl<false>(p, in.size(), o);
+  return decode_scalar(p, in.size(), o);
 }
 
 std::size_t decode(std::string_view in, std::string& out) {
@@ -344,8 +363,8 @@ bool decode_strict(std::string_view in, std::string& out) {
 // Test hook: decoding with the scalar layers only, so tests can compare both paths on a
 // machine with AVX2. Not declared in the header on purpose.
 std::size_t decode_to_scalar_for_test(std::string_view in, char* out) {
-  return decode_impl<false>(reinterpret_cast<const unsigned char*>(in.data()), in.size(),
-                            reinterpret_cast<unsigned char*>(out));
+  return decode_scalar(reinterpret_cast<const unsigned char*>(in.data()), in.size(),
+                       reinterpret_cast<unsigned char*>(out));
 }
 
 }  // namespace estafeta::base64
