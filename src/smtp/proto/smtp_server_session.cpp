@@ -12,6 +12,9 @@
 // - After Close nothing more is produced and all input is ignored.
 // - Each 5xx reply counts toward max_errors; 4xx replies do not (they are our own limits or
 //   environment faults, e.g. 452 4.5.3 for the 101st recipient).
+// - The file layout: this file holds input, the line reader and output; the command table and
+//   envelope are in smtp_session_commands.cpp, DATA/BDAT in smtp_session_data.cpp, AUTH in
+//   smtp_session_auth.cpp; their shared state is smtp_server_session_impl.hpp.
 #include "smtp/proto/smtp_server_session.hpp"
 
 #include <fmt/format.h>
