@@ -300,10 +300,11 @@ int run_serve(const config::Config& config) {
   }
   asio::error_code ignored;
   signal_set.cancel(ignored);
-  // Let deliveries already running finish (their clients have no 250 yet, but the files
-  // should not be left half-written), then stop the network threads.
-  workers.join();
+  // Stop the network threads first (sessions still open after the drain get no further
+  // reply, so nothing more is acknowledged), then let deliveries already running finish
+  // rather than abandon half-written files in tmp/.
   io.stop();
+  workers.join();
   log::info("serve", "stopped");
   return 0;
 }

@@ -239,6 +239,9 @@ asio::awaitable<void> Connection::run() {
   finished_ = true;
   timer_.cancel();
   stream_.close();
+  // Free the connection slot now, not when the last reference goes: a client that
+  // reconnects at once (one message per connection) must not meet its own ghost.
+  ticket_ = net::ConnectionLimiter::Ticket();
   log::debug("smtp", "c{} disconnect from {}", id_, peer_ip_);
 }
 
