@@ -155,11 +155,11 @@ class Loader {
         std::string key = prefix + "." + std::string(k2.str());
         if (k2 == "kind") {
           auto s = v.as_string();
+          kind_given = true;  // even when invalid: that error is reported, not "required"
           if (!s || !parse_listener_kind(s->get(), l.kind)) {
             fail(v, key, "expected \"mx\", \"submission\" or \"submissions\"");
             continue;
           }
-          kind_given = true;
         } else if (k2 == "address") {
           auto s = v.as_string();
           if (!s) {

@@ -291,6 +291,10 @@ TEST_F(ConfigLoad, ListenerErrors) {
   EXPECT_EQ(e.key, "listener.x.kind");
   e = bad("[listener.x]\nkind = \"imap\"\n");
   EXPECT_EQ(e.key, "listener.x.kind");
+  EXPECT_EQ(e.line, 2u);  // the bad value, not the table header
+  EXPECT_EQ(e.message, "expected \"mx\", \"submission\" or \"submissions\"");
+  e = bad("[listener.x]\nkind = 5\n");
+  EXPECT_EQ(e.line, 2u);
   e = bad("[listener.x]\nkind = \"mx\"\naddress = \"localhost\"\n");
   EXPECT_EQ(e.key, "listener.x.address");
   EXPECT_EQ(e.line, 3u);
