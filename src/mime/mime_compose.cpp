@@ -450,11 +450,11 @@ std::string compose(const Draft& draft, const ComposeOptions& options) {
   auto date = draft.date == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now()
                                                                     : draft.date;
   add_header(h, "Date", format_date(date, options.utc_offset_minutes));
-  add_header(h, "From", format_address_list({draft.from}));
   auto add_list = [&](std::string_view name, const std::vector<DraftAddress>& list) {
     std::string v = format_address_list(list);
     if (!v.empty()) add_header(h, name, v);
   };
+  add_list("From", {draft.from});  // omitted when the draft has no address (caller's bug)
   add_list("To", draft.to);
   add_list("Cc", draft.cc);
   if (options.include_bcc) add_list("Bcc", draft.bcc);
