@@ -503,6 +503,7 @@ class Estafeta:
 data_dir = "{self.data}"
 hostname = "{DOMAIN}"
 log_level = "info"
+{self.extra_config}
 
 [smtp]
 max_connections_per_ip = 200
@@ -514,7 +515,6 @@ port = {self.port}
 
 [delivery]
 fsync = true
-{self.extra_config}
 """
         with open(self.conf, "w") as f:
             f.write(conf)
@@ -605,16 +605,6 @@ def measure(server, user, size, conc, count, timeout):
             "rss": mem.peak_rss, "pss": mem.peak_pss}
 
 
-def discard_maildir(path):
-    """Frees the disk space of a finished run (the user is not used again)."""
-    for sub in ("new", "cur"):
-        d = os.path.join(path, sub)
-        with contextlib.suppress(FileNotFoundError):
-            for e in os.scandir(d):
-                with contextlib.suppress(OSError):
-                    os.unlink(e.path)
-
-
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -668,6 +658,9 @@ def parse_args():
     p.add_argument("--servers", default="estafeta,postfix",
                    help="which servers to run: estafeta, postfix or both (comma list)")
     p.add_argument("--estafeta", help="estafeta binary (default: build/bench-release, built if missing)")
+    p.add_argument("--estafeta-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra top-level line for Estafeta's config, e.g. worker_threads=16 "
+                        "(for experiments; the published table uses the defaults)")
     p.add_argument("--build", action="store_true", help="(re)build the estafeta binary first")
     p.add_argument("--jobs", type=int, default=2, help="ninja -j when building")
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait for one run")
@@ -758,9 +751,16 @@ def main():
                                     for s in sizes for c in concs]
     top = tempfile.mkdtemp(prefix="estafeta-smtpbench-")
     os.chmod(top, 0o755)
+    # Every run's Maildir is kept until the end (see README: deleting between runs would make
+    # the next run's file creation slower); check there is room for all of it, twice over.
+    need = sum(len(concs) * args.repeat * counts[s] * (s + 2048) for s in sizes) * len(wanted)
+    free = shutil.disk_usage(top).free
+    if free < 2 * need:
+        shutil.rmtree(top, ignore_errors=True)
+        sys.exit(f"{top}: {free >> 20} MiB free, need about {2 * need >> 20} MiB")
     servers = []
     if "estafeta" in wanted:
-        servers.append(Estafeta(top, users, exe))
+        servers.append(Estafeta(top, users, exe, "\n".join(args.estafeta_set)))
     if "postfix" in wanted:
         servers.append(PostfixDovecot(top, users))
     names = ("Estafeta", "Postfix+Dovecot")
@@ -777,7 +777,6 @@ def main():
             srv.start()
             if args.warmup:
                 measure(srv, "warmup", sizes[0], max(concs), args.warmup, args.timeout)
-                discard_maildir(srv.maildir("warmup"))
         load_before = os.getloadavg()[0]
         log(f"load {load_before:.2f} on {os.cpu_count()} CPUs before the runs")
         for rep in range(args.repeat):
@@ -788,7 +787,6 @@ def main():
                     user = f"r{rep}s{cell['size']}c{cell['conc']}"
                     r = measure(srv, user, cell["size"], cell["conc"], cell["count"], args.timeout)
                     cell["res"].setdefault(srv.name, []).append(r)
-                    discard_maildir(srv.maildir(user))
                     log(f"rep {rep + 1}/{args.repeat} {fmt_size(cell['size'])} c={cell['conc']} "
                         f"{srv.name}: {r['rate']:.0f} msg/s, {r['wall']:.2f} s, CPU {r['cpu']:.2f} s, "
                         f"RSS {mib(r['rss']):.1f} MiB, PSS {mib(r['pss']):.1f} MiB")
