@@ -100,6 +100,17 @@ class EdgeCases(ServerTestCase):
         self.assertEqual(other.cmd("NOOP")[0], 250)
         other.close()
 
+    def test_postmaster_always_accepted(self):
+        # RFC 5321 §4.5.1: "postmaster" (no domain) and postmaster@ours must be accepted.
+        for rcpt in ("<postmaster>", "<Postmaster>", "<postmaster@example.test>"):
+            with self.subTest(rcpt=rcpt):
+                marker = unique("pm")
+                c = self.session()
+                self.assertEqual(self.transaction(c, "<f@remote.test>", rcpt, simple_message(marker))[0], 250)
+                c.close()
+                users = ("alice@example.test", "bob@example.test", "carol@example.test")
+                self.assertEqual(sum(len(self.server.find(u, marker)) for u in users), 1)
+
     def test_received_lines_in_body_not_counted(self):
         marker = unique("bodyhops")
         forwarded = "".join(f"Received: from h{i}.test by h{i + 1}.test\r\n" for i in range(20))

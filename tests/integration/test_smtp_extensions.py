@@ -246,6 +246,14 @@ class LocalDelivery(ServerTestCase):
         stored = self.server.read_one(self, ALICE, marker)
         self.assertTrue(stored.endswith(msg), "large message altered")
 
+    def test_mail_files_private(self):
+        marker = unique("private")
+        self.send([ALICE], marker)
+        path = self.server.find(ALICE, marker)[0]
+        self.assertEqual(os.stat(path).st_mode & 0o077, 0, oct(os.stat(path).st_mode))
+        for d in (self.server.maildir(ALICE), os.path.dirname(path)):
+            self.assertEqual(os.stat(d).st_mode & 0o077, 0, f"{d}: {oct(os.stat(d).st_mode)}")
+
     def test_maildir_file_name_and_layout(self):
         marker = unique("layout")
         self.send([CAROL], marker)
