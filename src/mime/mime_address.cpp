@@ -46,9 +46,10 @@ void take_domain(Cursor& c, std::string& out) {
       if (!lex::is_space(*q)) out.push_back(*q);
     return;
   }
+  const std::size_t start = out.size();
   while (true) {
     std::string_view w = lex::take_dot_atom(c);
-    if (w.empty()) return;
+    if (w.empty()) break;
     out.append(w);
     Cursor save = c;
     lex::skip_cfws(c);
@@ -59,8 +60,12 @@ void take_domain(Cursor& c, std::string& out) {
       continue;
     }
     c = save;
-    return;
+    break;
   }
+  // A domain with an empty label ("example.", "a..b") is no domain (Dovecot: MISSING_DOMAIN).
+  std::string_view d(out.data() + start, out.size() - start);
+  if (!d.empty() && (d.front() == '.' || d.back() == '.' || d.find("..") != std::string_view::npos))
+    out.resize(start);
 }
 
 // Skips to the next ',' (or ';' inside a group) outside quotes, comments and angle brackets.
@@ -100,6 +105,7 @@ void take_angle_addr(Cursor& c, Address& a) {
       ++c.p;
     } else {
       a.invalid = true;
+      a.broken_route = true;
     }
     lex::skip_cfws(c);
   }
@@ -116,6 +122,7 @@ void take_angle_addr(Cursor& c, Address& a) {
     ++c.p;
   } else {
     a.invalid = true;
+    a.broken_angle = true;
     while (!c.done() && *c.p != '>' && *c.p != ',') ++c.p;  // skip to the end of the addr
     if (c.at('>')) ++c.p;
   }

@@ -33,6 +33,8 @@ struct Address {
   bool invalid = false;       // repaired: something was missing or skipped
   bool quoted_local = false;  // the local part was (partly) a quoted string
   bool angle = false;         // written as an angle address; "<>" is kept (as Dovecot does)
+  bool broken_angle = false;  // the angle address did not parse up to its '>'
+  bool broken_route = false;  // an obsolete route without its ':'
 
   // "local@domain", quoting the local part when it needs it (RFC 5322 §3.4.1).
   std::string addr_spec() const;

@@ -20,15 +20,24 @@ TEST(MimeBody, DecodeAndConvert) {
 }
 
 TEST(MimeBody, Base64AndUnknown) {
-  Message b = parse("Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n");
+  Message b = parse("MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n");
   std::string out;
   ASSERT_TRUE(decode_body(b, b.root(), out));
   EXPECT_EQ(out, "hi");
-  Message u = parse("Content-Transfer-Encoding: x-uuencode\r\n\r\nbegin\xff\r\n");
+  Message u = parse("MIME-Version: 1.0\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\xff\r\n");
   std::string none;
   EXPECT_FALSE(decode_body(u, u.root(), none));
   EXPECT_TRUE(none.empty());
   EXPECT_EQ(text_body_utf8(u, u.root()), "begin\xef\xbf\xbd\r\n");
+}
+
+TEST(MimeBody, NotMimeWithoutMimeVersion) {
+  // RFC 2045 §4 (and Dovecot): no MIME-Version and no Content-Type: Content-* is ignored.
+  Message m = parse("Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n");
+  EXPECT_TRUE(m.root().has(kPartNotMime));
+  std::string out;
+  ASSERT_TRUE(decode_body(m, m.root(), out));
+  EXPECT_EQ(out, "aGk=\r\n");
 }
 
 TEST(MimeBody, CharsetDefaults) {

@@ -26,7 +26,9 @@ class Writer {
   }
 
  private:
+  // A Content-* field of `p`; none for a non-MIME message (Dovecot ignores them there).
   std::optional<std::string_view> raw(const Part& p, std::string_view name) const {
+    if (p.has(kPartNotMime)) return std::nullopt;
     const HeaderField* f = m_.find_field(p, name);
     if (f == nullptr) return std::nullopt;
     return f->value;

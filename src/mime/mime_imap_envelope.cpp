@@ -54,15 +54,20 @@ void imap_append_address_list(std::string& out, const AddressList& list, ImapQuo
         else
           out += "NIL";
         out.push_back(' ');
-        if (a.route.empty())
+        if (a.broken_route)
+          out += "\"INVALID_ROUTE\"";  // Dovecot's marker
+        else if (a.route.empty())
           out += "NIL";
         else
           imap_append_string(out, a.route, o);
         out.push_back(' ');
         imap_append_string(out, a.local.empty() ? std::string_view("MISSING_MAILBOX") : std::string_view(a.local), o);
         out.push_back(' ');
+        // Dovecot's markers: a broken angle address gets domain SYNTAX_ERROR, a missing
+        // domain MISSING_DOMAIN.
         std::string_view domain = a.domain;
-        if (domain.empty()) domain = a.invalid && !a.local.empty() && a.has_name ? "SYNTAX_ERROR" : "MISSING_DOMAIN";
+        if (a.broken_angle) domain = "SYNTAX_ERROR";
+        else if (domain.empty()) domain = "MISSING_DOMAIN";
         imap_append_string(out, domain, o);
         break;
       }

@@ -2,7 +2,8 @@
 // written exactly as Dovecot writes it: raw (undecoded) values; the last Date, Subject,
 // Message-ID and In-Reply-To field counts, repeated address fields are merged; Sender and
 // Reply-To default to From; groups as (NIL NIL "name" NIL) ... (NIL NIL NIL NIL); missing address parts filled
-// with MISSING_MAILBOX / MISSING_DOMAIN, a broken angle address's domain as SYNTAX_ERROR.
+// with MISSING_MAILBOX / MISSING_DOMAIN, a broken angle address's domain as SYNTAX_ERROR,
+// a route without ':' as INVALID_ROUTE.
 // Input is a parsed untrusted message; output grows with the header size only.
 #pragma once
 

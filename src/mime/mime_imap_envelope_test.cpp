@@ -45,6 +45,12 @@ TEST(ImapEnvelope, MissingPartsFilled) {
             "((NIL \"@route.example\" \"u\" \"d\")) NIL NIL NIL");
 }
 
+TEST(ImapEnvelope, DovecotMarkers) {
+  EXPECT_EQ(env("To: Name <a@b, c@d\r\nCc: <@r.example u@d>\r\n\r\n"),
+            "NIL NIL NIL NIL NIL ((\"Name\" NIL \"a\" \"SYNTAX_ERROR\")(NIL NIL \"c\" \"d\")) "
+            "((NIL \"INVALID_ROUTE\" \"u\" \"d\")) NIL NIL NIL");
+}
+
 TEST(ImapEnvelope, RepeatedFieldsLikeDovecot) {
   std::string msg = "Subject: first\r\nFrom: a@x\r\nSubject: second\r\nFrom: b@y\r\n\r\n";
   EXPECT_EQ(env(msg),

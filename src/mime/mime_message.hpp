@@ -76,6 +76,9 @@ enum PartFlag : std::uint16_t {
   kPartText = 1 << 6,                // IMAP "text" body: text/* or no Content-Type
   kPartEmbedded = 1 << 7,            // the root of an embedded message/rfc822 or global
   kPartBadContentType = 1 << 8,      // Content-Type present but invalid: treated as absent
+  kPartNotMime = 1 << 9,             // a message (root or embedded) with neither MIME-Version
+                                     // nor Content-Type: its Content-* fields are ignored
+                                     // (RFC 2045 §4; Dovecot does the same)
 };
 
 struct Part {

@@ -9,7 +9,8 @@
 //   members hold the counter values at its start.
 // - A boundary line ends every open part below its multipart; the line break before it
 //   belongs to the boundary (RFC 2046 §5.1.1), unless the line is the first of the region
-//   being scanned (then there is no break to take: Dovecot does the same).
+//   being scanned (then there is no break to take: Dovecot does the same). When the boundary
+//   cuts a header short, Dovecot leaves that line break in the enclosing parts; so do we.
 // - Boundary lines match by prefix like Dovecot ("--b" followed by anything) but an exact
 //   match ("--b", "--b--", trailing WSP) of any open multipart wins over a prefix match.
 #include "mime/mime_parser.hpp"
@@ -243,10 +244,17 @@ class Parser {
     Part& p = m_.parts[idx];
     const HeaderField* ct = nullptr;
     const HeaderField* cte = nullptr;
+    bool mime_version = false;
     for (std::uint32_t i = 0; i < p.field_count; ++i) {
       const HeaderField& f = m_.fields[p.field_begin + i];
       if (ct == nullptr && f.name.size() == 12 && iequals(f.name, "content-type")) ct = &f;
       else if (cte == nullptr && f.name.size() == 25 && iequals(f.name, "content-transfer-encoding")) cte = &f;
+      else if (!mime_version && f.name.size() == 12 && iequals(f.name, "mime-version")) mime_version = true;
+    }
+    const bool message_level = p.parent == kNoPart || m_.parts[p.parent].kind == PartKind::message;
+    if (message_level && !mime_version && ct == nullptr) {
+      p.flags |= kPartNotMime;  // RFC 2045 §4: without MIME-Version this is not MIME
+      cte = nullptr;
     }
     if (cte != nullptr) p.encoding = parse_transfer_encoding(cte->value);
     MediaType mt;
@@ -370,8 +378,18 @@ class Parser {
     std::size_t lf = lfs_ - (h.prev_nl > 0 ? 1 : 0);
     std::size_t bare = bare_ - (h.prev_nl == 1 ? 1 : 0);
     const std::uint32_t owner = frames_[h.frame].part;
-    for (std::uint32_t p = cur_; p != owner && p != kNoPart; p = m_.parts[p].parent)
+    std::uint32_t p = cur_;
+    if (mode_ == Mode::header && p != owner) {
+      // A boundary cut this header short. Like Dovecot, the line break before the boundary
+      // leaves the header but stays in the enclosing parts (it matters for a message/rfc822
+      // whose embedded header is cut: its size includes that line break).
       close_part(p, end, lf, bare);
+      p = m_.parts[p].parent;
+      end = h.line_start;
+      lf = lfs_;
+      bare = bare_;
+    }
+    for (; p != owner && p != kNoPart; p = m_.parts[p].parent) close_part(p, end, lf, bare);
     for (std::size_t k = h.frame + 1; k < frames_.size(); ++k) {
       if (!frames_[k].closed) {
         m_.parts[frames_[k].part].flags |= kPartMissingCloseBoundary;
