@@ -4,11 +4,12 @@
 # answer every one, RFC 2920 §3.1), SIZE counted without dot-stuffing (RFC 1870 §5), and a
 # delivery that fails on disk answered 451 4.3.0 with nothing acknowledged.
 import os
+import random
 import threading
 import time
 import unittest
 
-from estafeta_harness import ServerTestCase, simple_message, unique
+from estafeta_harness import RawClient, ServerTestCase, simple_message, unique
 
 ALICE = "alice@example.test"
 MAX_SIZE = 20000
@@ -104,6 +105,39 @@ class Stream(ServerTestCase):
         self.assertEqual(c.reply()[0], 250)
         c.close()
         self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+
+    def test_random_garbage_sessions(self):
+        # 60 sessions of random bytes mixed with command fragments, on every listener; the
+        # server must neither crash (ASan aborts the process) nor stop serving.
+        rng = random.Random(int(os.environ.get("ESTAFETA_GARBAGE_SEED", "20261128")))
+        words = [b"EHLO x\r\n", b"MAIL FROM:<a@b.test>\r\n", f"RCPT TO:<{ALICE}>\r\n".encode(),
+                 b"DATA\r\n", b"BDAT 10\r\n", b"AUTH PLAIN\r\n", b"STARTTLS\r\n", b".\r\n", b"\r\n",
+                 b"\n", b"\x00", b"RSET\r\n"]
+        for i in range(60):
+            port = (self.server.mx, self.server.submission, self.server.submissions)[i % 3]
+            c = None
+            try:
+                c = RawClient(port)
+                for _ in range(rng.randint(1, 20)):
+                    if rng.random() < 0.5:
+                        c.send(rng.choice(words))
+                    else:
+                        c.send(rng.randbytes(rng.randint(1, 300)))
+                c.sock.settimeout(0.05)
+                try:
+                    c.sock.recv(65536)
+                except OSError:
+                    pass
+            except OSError:
+                pass  # the server may close on us: fine
+            finally:
+                if c is not None:
+                    c.close()
+        self.assertTrue(self.server.running(), self.server.log_tail())
+        marker = unique("survived")
+        with self.server.smtp() as s:
+            self.assertEqual(s.sendmail("g@remote.test", [ALICE], simple_message(marker)), {})
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)
 
     def test_delivery_failure_is_451_and_not_acknowledged(self):
         user = "dora@example.test"
