@@ -246,6 +246,33 @@ TEST(MimeParser, HeaderFieldLimit) {
   EXPECT_EQ(m.body_bytes(m.root()), "body");
 }
 
+TEST(MimeParser, NotMimeIgnoresTransferEncoding) {
+  Message m = parse("Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n");
+  EXPECT_TRUE(m.root().has(kPartNotMime));
+  EXPECT_EQ(m.root().encoding, TransferEncoding::seven_bit);
+  Message v = parse("MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n");
+  EXPECT_FALSE(v.root().has(kPartNotMime));
+  EXPECT_EQ(v.root().encoding, TransferEncoding::base64);
+  // Parts of a multipart are MIME without a MIME-Version of their own.
+  Message c = parse(crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+                         "Content-Transfer-Encoding: base64\n\naGk=\n--b--\n"));
+  ASSERT_EQ(c.parts.size(), 2u);
+  EXPECT_EQ(c.parts[1].encoding, TransferEncoding::base64);
+}
+
+TEST(MimeParser, BoundaryCuttingEmbeddedHeaderStaysInMessagePart) {
+  // Dovecot: the line break before the boundary leaves the embedded header but stays in
+  // the message/rfc822 part (its BODYSTRUCTURE size counts it).
+  std::string msg = "Content-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n"
+                    "Content-Type: message/rfc822\r\n\r\nSubject: cut\r\n--h--\r\n";
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 3u);
+  EXPECT_EQ(m.header_bytes(m.parts[2]), "Subject: cut");
+  EXPECT_EQ(m.body_bytes(m.parts[1]), "Subject: cut\r\n");
+  EXPECT_EQ(m.parts[1].body.lines, 1u);
+  EXPECT_EQ(m.parts[2].header.lines, 0u);
+}
+
 TEST(MimeParser, Base64MessageRfc822StillParsedAsMessage) {
   Message m = parse("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQQ==\r\n");
   EXPECT_EQ(m.parts.size(), 2u);
