@@ -21,6 +21,7 @@
 
 #include "base/log.hpp"
 #include "delivery/delivery_group_sync.hpp"
+#include "delivery/delivery_headers.hpp"
 #include "delivery/delivery_maildir.hpp"
 
 namespace estafeta::delivery {
@@ -112,11 +113,11 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   }
   if (dests.empty()) return {};
 
-  std::string header = "Return-Path: <" + std::string(return_path) + ">\r\n";
-  if (dests.size() == 1 && !dests[0].target->address.empty())
-    header += "Delivered-To: " + dests[0].target->address + "\r\n";
+  // Delivered-To only for a single mailbox: the file is shared by hard links.
+  const std::string header = trace_headers(
+      return_path, dests.size() == 1 ? std::string_view(dests[0].target->address) : "");
   std::vector<iovec> parts;
-  parts.push_back({header.data(), header.size()});
+  parts.push_back({const_cast<char*>(header.data()), header.size()});
   if (!message.empty()) parts.push_back({const_cast<char*>(message.data()), message.size()});
   const std::string name = maildir_unique_name(escaped_host_, header.size() + message.size());
   const bool durable = options_.fsync;

@@ -31,7 +31,8 @@ struct DeliveryOptions {
 class LocalDelivery {
  public:
   explicit LocalDelivery(DeliveryOptions options);
-  // `return_path` is the MAIL FROM address ("" for the null sender); `message` is the message
+  // `return_path` is the MAIL FROM address, unquoted ("" for the null sender); it is written
+  // back in RFC 5321 path form (delivery_headers.hpp). `message` is the message
   // as received (Received header already prepended), CRLF line ends. Creates missing Maildir
   // and folder directories. Returns an error if any target could not be written; targets
   // written before the error stay written.

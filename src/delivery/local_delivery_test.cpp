@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "delivery/delivery_group_sync.hpp"
+#include "delivery/delivery_headers.hpp"
 #include "delivery/delivery_maildir.hpp"
 #include "delivery/local_delivery.hpp"
 
@@ -202,6 +203,30 @@ TEST_F(DeliveryTest, LargeMessageIsWrittenWhole) {
   ASSERT_EQ(f.size(), 1u);
   std::string got = read(f[0]);
   EXPECT_EQ(got.substr(got.size() - big.size()), big);
+}
+
+}  // namespace
+}  // namespace estafeta::delivery
+
+namespace estafeta::delivery {
+namespace {
+
+TEST(TraceHeaders, QuotesLocalPartsThatAreNotDotAtoms) {
+  EXPECT_EQ(smtp_path_address(""), "");
+  EXPECT_EQ(smtp_path_address("alice@example.org"), "alice@example.org");
+  EXPECT_EQ(smtp_path_address("a.b+c@example.org"), "a.b+c@example.org");
+  EXPECT_EQ(smtp_path_address("john q. doe@remote.test"), "\"john q. doe\"@remote.test");
+  EXPECT_EQ(smtp_path_address("a..b@x"), "\"a..b\"@x");
+  EXPECT_EQ(smtp_path_address(".a@x"), "\".a\"@x");
+  EXPECT_EQ(smtp_path_address("we\"ird\\@x"), "\"we\\\"ird\\\\\"@x");
+  EXPECT_EQ(smtp_path_address("üser@exämple.org"), "üser@exämple.org");  // RFC 6531
+  EXPECT_EQ(smtp_path_address("odd@local@x"), "\"odd@local\"@x");
+}
+
+TEST(TraceHeaders, NeverSplitsAHeader) {
+  EXPECT_EQ(trace_headers("a\r\nX-Evil: 1@x", ""), "Return-Path: <\"aX-Evil: 1\"@x>\r\n");
+  EXPECT_EQ(trace_headers("a@x\r\nX: y", "b@y"), "Return-Path: <a@xX: y>\r\nDelivered-To: b@y\r\n");
+  EXPECT_EQ(trace_headers("", "b@y"), "Return-Path: <>\r\nDelivered-To: b@y\r\n");
 }
 
 }  // namespace
