@@ -225,6 +225,13 @@ std::string SqliteDirectory::open() {
   std::string error;
   auto c = Connection::open(options_.data_dir / "accounts.db", true, error);
   if (!c) return error;
+  {
+    Statement s = c->prepare("SELECT count(*) FROM domains");
+    if (s.step() && s.integer(0) == 0)
+      log::warn("auth",
+                "no local domains yet: all mail will be refused as relay until one is "
+                "added (estafeta domain add / estafeta user add)");
+  }
   release(std::move(c));
   return "";
 }
