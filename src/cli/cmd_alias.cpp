@@ -3,6 +3,7 @@
 // resolution rules are in auth/auth_sqlite_directory.hpp.
 #include <cstdio>
 
+#include "auth/auth_sqlite_directory.hpp"
 #include "cli/cli_store.hpp"
 #include "cli/commands.hpp"
 
@@ -14,6 +15,19 @@ int run_alias_add(const config::Config& config, const std::string& source,
   if (!store) return 1;
   if (std::string e = store->add_alias(source, targets); !e.empty()) return fail(e);
   std::printf("added alias %s -> %zu target(s)\n", source.c_str(), targets.size());
+  // A typo in a target is silent at delivery time (the branch is dropped): say so now.
+  auth::SqliteDirectory directory(auth::DirectoryOptions{config.data_dir, config.hostname,
+                                                         config.delivery.detail_separator,
+                                                         config.delivery.detail_to_folder});
+  for (const auto& t : targets) {
+    auto r = directory.resolve(t);
+    if (r.status != auth::Resolution::Status::local) {
+      std::fprintf(stderr,
+                   "estafeta: warning: target %s does not lead to a local mailbox (yet); "
+                   "mail for it will be dropped from this alias\n",
+                   t.c_str());
+    }
+  }
   return 0;
 }
 
