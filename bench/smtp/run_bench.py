@@ -573,17 +573,23 @@ def measure(server, user, size, conc, count, timeout):
     with MemorySampler(server.roots) as mem:
         t0 = time.time_ns()
         src = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + timeout
-        n = 0
-        while True:
-            n = count_messages(maildir)
-            if n >= count and src.poll() is not None:
-                break
-            if time.monotonic() > deadline:
+        try:
+            deadline = time.monotonic() + timeout
+            n = 0
+            while True:
+                n = count_messages(maildir)
+                if n >= count and src.poll() is not None:
+                    break
+                if src.poll() not in (None, 0):
+                    raise RunFailed(f"{server.name}: smtp-source exited {src.returncode}: "
+                                    f"{src.communicate()[0].strip()[-500:]}")
+                if time.monotonic() > deadline:
+                    raise RunFailed(f"{server.name}: {n}/{count} delivered after {timeout}s")
+                time.sleep(0.02)
+        finally:
+            if src.poll() is None:
                 src.kill()
                 src.wait()
-                raise RunFailed(f"{server.name}: {n}/{count} delivered after {timeout}s")
-            time.sleep(0.02)
         t_seen = time.time_ns()
         out = src.communicate()[0]
         cpu1 = cpu_seconds(roots)
@@ -666,8 +672,9 @@ def parse_args():
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait for one run")
     p.add_argument("--warmup", type=int, default=200, help="warm-up messages per server (at the max concurrency)")
     p.add_argument("--strace", action="store_true",
-                   help="after the table, run one extra 4 KB / max-concurrency load against each server "
-                        "under `strace -c -f` and print syscall counts per message")
+                   help="after the table, run two extra 4 KB / max-concurrency loads against each "
+                        "server: one printing CPU seconds by process, one under `strace -c -f` "
+                        "printing syscall counts per message")
     p.add_argument("--strace-count", type=int, default=500, help="messages in the --strace run")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory (logs, config)")
     p.add_argument("--markdown", help="also write the table to this file")
@@ -681,6 +688,39 @@ def counts_for(spec, sizes):
         s, c = item.split(":")
         table_[int(s)] = last = int(c)
     return {s: table_.get(s, last) for s in sizes}
+
+
+def cpu_by_process(server):
+    """CPU ticks of `server`'s live processes, keyed by "tree/command name"."""
+    out = {}
+    for root in server.roots():
+        tree = process_tree([root])
+        try:
+            with open(f"/proc/{root}/comm") as f:
+                top = f.read().strip()
+        except OSError:
+            continue
+        for pid, ticks in tree.items():
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    name = f"{top}/{f.read().strip()}" if pid != root else f"{top} (+ exited children)"
+            except OSError:
+                continue
+            out[name] = out.get(name, 0) + ticks
+    return out
+
+
+def cpu_breakdown(server, user, size, conc, count, timeout):
+    """Where the server's CPU goes, by process name, for one run."""
+    before = cpu_by_process(server)
+    res = measure(server, user, size, conc, count, timeout)
+    after = cpu_by_process(server)
+    rows = sorted(((after.get(k, 0) - before.get(k, 0)) / CLK_TCK, k) for k in set(after) | set(before))
+    lines = [f"{server.name}: CPU seconds by process, {count} messages of {fmt_size(size)} at "
+             f"concurrency {conc} ({res['rate']:.0f} msg/s, {res['cpu']:.2f} CPU s, "
+             f"{res['cpu'] * 1000 / count:.2f} ms/message)"]
+    lines += [f"  {name:<40} {sec:6.2f}" for sec, name in reversed(rows) if sec > 0]
+    return "\n".join(lines)
 
 
 def strace_profile(server, user, size, conc, count, timeout):
@@ -747,7 +787,7 @@ def main():
     exe = find_or_build_estafeta(args) if "estafeta" in wanted else None
 
     cells = [{"size": s, "conc": c, "count": counts[s], "res": {}} for s in sizes for c in concs]
-    users = ["warmup", "strace"] + [f"r{rep}s{s}c{c}" for rep in range(args.repeat)
+    users = ["warmup", "strace", "breakdown"] + [f"r{rep}s{s}c{c}" for rep in range(args.repeat)
                                     for s in sizes for c in concs]
     top = tempfile.mkdtemp(prefix="estafeta-smtpbench-")
     os.chmod(top, 0o755)
@@ -791,6 +831,9 @@ def main():
                         f"{srv.name}: {r['rate']:.0f} msg/s, {r['wall']:.2f} s, CPU {r['cpu']:.2f} s, "
                         f"RSS {mib(r['rss']):.1f} MiB, PSS {mib(r['pss']):.1f} MiB")
         if args.strace:
+            for srv in servers:
+                profile.append(cpu_breakdown(srv, "breakdown", 4096, max(concs),
+                                             counts.get(4096, 1000), args.timeout))
             for srv in servers:
                 # strace slows the multi-process pairing ~15x: keep this run short.
                 profile.append(strace_profile(srv, "strace", 4096, max(concs), args.strace_count,
