@@ -205,8 +205,13 @@ class LocalDelivery(ServerTestCase):
         self.assertEqual(len({(s.st_dev, s.st_ino) for s in stats}), 1, "not one shared file")
         self.assertEqual(stats[0].st_nlink, 3)
         with open(paths[0][0], "rb") as f:
-            heads = [n for n, _ in header_block(f.read())]
-        self.assertNotIn("delivered-to", heads)  # a shared file carries no per-recipient header
+            heads = header_block(f.read())
+        names = [n for n, _ in heads]
+        self.assertNotIn("delivered-to", names)  # a shared file carries no per-recipient header
+        # RFC 5321 §7.2: a file every recipient reads must not name the others (Bcc privacy).
+        received = [v for n, v in heads if n == "received"][0]
+        for who in (ALICE, BOB, CAROL):
+            self.assertNotIn(who, received)
 
     def test_same_mailbox_twice_delivers_once(self):
         marker = unique("dup")

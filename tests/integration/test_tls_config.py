@@ -117,6 +117,7 @@ class LocalCaReused(unittest.TestCase):
             server.start()
             with open(server.ca_path(), "rb") as f:
                 first = f.read()
+            server.raw("mx").close()  # fully serving (the 220 arrived) before SIGTERM
             server.stop_ok(self)
             server.start()
             with open(server.ca_path(), "rb") as f:
