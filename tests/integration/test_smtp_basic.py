@@ -8,7 +8,7 @@ import ssl
 import unittest
 
 from estafeta_harness import (CLIENT_NAME, HOSTNAME, PASSWORDS, RawClient, ServerTestCase,
-                              enhanced, header_block, simple_message, unique)
+                              enhanced, header_block, plain_auth, simple_message, unique)
 
 ALICE = "alice@example.test"
 BOB = "bob@example.test"
@@ -165,6 +165,24 @@ class BasicSmtp(ServerTestCase):
             self.assertEqual(s.sendmail("a@remote.test", ["józsef@example.test"], msg,
                                         mail_options=["SMTPUTF8", "BODY=8BITMIME"]), {})
         self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+
+    def test_utf8_mailbox_and_password(self):
+        user, pw = "jürgen@example.test", "pässwörd-ÄÖÜ-1"
+        self.server.cli("user", "add", user, "--password-stdin", input=pw + "\n")
+        marker = unique("utf8user")
+        with self.server.smtp_tls("submission") as s:
+            code, text = s.docmd("AUTH", "PLAIN " + plain_auth(user, pw))  # UTF-8 (RFC 4616)
+            self.assertEqual(code, 235, text)
+            self.assertEqual(s.sendmail(user, [user], simple_message(marker, sender=user, to=user),
+                                        mail_options=["SMTPUTF8"]), {})
+        stored = self.server.read_one(self, user, marker)
+        self.assertTrue(stored.startswith(f"Return-Path: <{user}>\r\n".encode()), stored[:60])
+        c = self.server.raw()
+        c.ehlo()
+        self.assertEqual(c.cmd("MAIL FROM:<x@remote.test>")[0], 250)
+        code, lines = c.cmd(f"RCPT TO:<{user}>")  # UTF-8 address without SMTPUTF8 in MAIL
+        self.assertEqual(code // 100, 5, lines)  # RFC 6531 §3.4: 553 5.6.7 expected
+        c.close()
 
     def test_utf8_address_without_smtputf8_refused(self):
         c = self.server.raw()
