@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <system_error>
+#include <unordered_set>
 
 #include "auth/auth_address.hpp"
 #include "auth/auth_password.hpp"
@@ -35,7 +36,8 @@ struct Expansion {
   bool allow_postmaster_fallback = true;
   std::vector<std::string> path;  // addresses and "@domain" being expanded (loop detection)
   std::vector<MailboxTarget> targets;
-  bool failed = false;  // a database error happened somewhere
+  std::unordered_set<std::string> seen;  // maildir + NUL + folder of each target
+  bool failed = false;                   // a database error happened somewhere
 
   bool on_path(const std::string& a) const {
     return std::find(path.begin(), path.end(), a) != path.end();
@@ -49,8 +51,7 @@ struct Expansion {
                   std::string folder, std::string address) {
     if (targets.size() >= kMaxTargets) return;
     MailboxTarget t{user, maildir_of(local, domain), std::move(folder), std::move(address)};
-    for (const auto& e : targets)
-      if (e.maildir == t.maildir && e.folder == t.folder) return;
+    if (!seen.insert(t.maildir.string() + '\0' + t.folder).second) return;
     targets.push_back(std::move(t));
   }
 

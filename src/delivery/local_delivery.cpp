@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <climits>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "base/log.hpp"
@@ -105,11 +106,10 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
     const auth::MailboxTarget* target;
   };
   std::vector<Dest> dests;
+  std::unordered_set<std::string> seen;
   for (const auto& t : targets) {
     std::filesystem::path dir = t.folder.empty() ? t.maildir : t.maildir / ("." + t.folder);
-    bool seen = false;
-    for (const auto& d : dests) seen = seen || d.dir == dir;
-    if (!seen) dests.push_back({std::move(dir), !t.folder.empty(), &t});
+    if (seen.insert(dir.string()).second) dests.push_back({std::move(dir), !t.folder.empty(), &t});
   }
   if (dests.empty()) return {};
 
