@@ -120,6 +120,8 @@ class Server:
         """Runs `estafeta -c cfg ARGS`; returns CompletedProcess (text)."""
         cmd = [binary(), "-c", self.config_path, *args]
         r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=60)
+        if any(m in r.stderr for m in self.SANITIZER_MARKS):
+            raise AssertionError(f"sanitizer report from {' '.join(args)}:\n{r.stderr}")
         if check and r.returncode != 0:
             raise AssertionError(f"{' '.join(args)} exited {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")
         return r
@@ -185,6 +187,7 @@ class Server:
             raise AssertionError(f"estafeta still running after {timeout}s\n{self.log_tail()}")
         self._close_log()
         self.proc = None
+        self.check_sanitizers()
         return rc
 
     def stop(self):
@@ -201,7 +204,18 @@ class Server:
         finally:
             self._close_log()
         self.proc = None
+        self.check_sanitizers()
         return rc
+
+    SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer", "ThreadSanitizer")
+
+    def check_sanitizers(self):
+        """Fails if ASan/UBSan/LSan reported anything in the server log, even when the
+        sanitizer options let the process go on (CI halts on the first report)."""
+        lines = self.log_text().splitlines()
+        for i, line in enumerate(lines):
+            if any(m in line for m in self.SANITIZER_MARKS):
+                raise AssertionError("sanitizer report in the server log:\n" + "\n".join(lines[i:i + 40]))
 
     def stop_ok(self, test):
         rc = self.stop()
