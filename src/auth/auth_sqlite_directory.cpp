@@ -26,6 +26,7 @@ namespace {
 constexpr std::size_t kMaxIdle = 32;  // >= worker threads in practice
 constexpr int kMaxDepth = 10;
 constexpr std::size_t kMaxTargets = 1000;  // bound on one expansion's fan-out
+constexpr std::size_t kMaxVisits = 5000;   // addresses looked up by one expansion
 
 enum class Found { yes, no, error };
 
@@ -38,6 +39,7 @@ struct Expansion {
   std::vector<MailboxTarget> targets;
   std::unordered_set<std::string> seen;  // maildir + NUL + folder of each target
   bool failed = false;                   // a database error happened somewhere
+  std::size_t visits = 0;                // expand() calls so far (bounded by kMaxVisits)
 
   bool on_path(const std::string& a) const {
     return std::find(path.begin(), path.end(), a) != path.end();
@@ -120,13 +122,19 @@ struct Expansion {
       }
       Found f = expand(*a, depth + 1);
       if (f == Found::error) failed = true;
-      if (f == Found::no) log::warn("auth", "alias {} target {} is not deliverable here", name, t);
+      if (f == Found::no) log::debug("auth", "alias {} target {} is not deliverable here", name, t);
     }
   }
 
   // The rules of auth_sqlite_directory.hpp for one address. `yes` when the address exists
   // (even if expanding it yielded no mailbox), `no` when unknown or not local.
   Found expand(const Address& a, int depth) {
+    if (++visits > kMaxVisits || targets.size() >= kMaxTargets) {
+      if (visits == kMaxVisits + 1)
+        log::warn("auth", "alias expansion of {} stopped after {} addresses",
+                  path.empty() ? a.full() : path.front(), kMaxVisits);
+      return Found::yes;
+    }
     if (depth > kMaxDepth) {
       log::warn("auth", "alias expansion deeper than {} at {}; branch dropped", kMaxDepth,
                 a.full());

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "auth/auth_account_store.hpp"
@@ -141,6 +142,24 @@ TEST_F(DirectoryTest, DepthBound) {
   EXPECT_EQ(d.resolve("a0@example.org").status, Status::unknown_user);
   EXPECT_EQ(d.resolve("a5@example.org").status, Status::local);
   EXPECT_EQ(d.resolve("b0@example.org").status, Status::local);
+}
+
+TEST_F(DirectoryTest, WideExpansionIsBounded) {
+  user("alice@example.org");
+  std::vector<std::string> tops;
+  for (int i = 0; i < 80; ++i) {
+    std::vector<std::string> leaves;
+    for (int j = 0; j < 80; ++j) leaves.push_back("n" + std::to_string(j) + "@example.org");
+    std::string mid = "m" + std::to_string(i) + "@example.org";
+    alias(mid, leaves);
+    tops.push_back(mid);
+  }
+  alias("wide@example.org", tops);
+  auto& d = dir();
+  auto start = std::chrono::steady_clock::now();
+  Resolution r = d.resolve("wide@example.org");  // 6400 lookups needed, 5000 allowed
+  EXPECT_EQ(r.status, Status::unknown_user);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 TEST_F(DirectoryTest, SelfReferenceKeepsACopy) {
