@@ -297,31 +297,49 @@ class LoopbackPlainAuth(ServerTestCase):
 class Trace(ServerTestCase):
     SERVE_ARGS = ("--trace",)
 
+    def tls(self):
+        c = self.server.raw("submission")
+        c.ehlo()
+        c.starttls(self.server.tls_context())
+        c.ehlo()
+        return c
+
+    def assert_no_secret(self, *passwords):
+        time.sleep(0.5)  # let the log writer flush
+        log = self.server.log_text()
+        for pw in passwords:
+            for secret in (pw, plain_auth(ALICE, pw), b64(pw), b64(pw).rstrip("=")):
+                self.assertNotIn(secret, log, f"secret {secret!r} in the trace log")
+        return log
+
     def test_trace_logs_dialogue_without_secrets(self):
         pw = PASSWORDS[ALICE]
-        c = self.server.raw("submission")
-        c.ehlo()
-        c.starttls(self.server.tls_context())
-        c.ehlo()
+        c = self.tls()
         self.assertEqual(c.cmd("AUTH PLAIN " + plain_auth(ALICE, pw))[0], 235)
         c.close()
-        c = self.server.raw("submission")
-        c.ehlo()
-        c.starttls(self.server.tls_context())
-        c.ehlo()
+        c = self.tls()
         self.assertEqual(c.cmd("AUTH LOGIN")[0], 334)
         self.assertEqual(c.cmd(b64(ALICE))[0], 334)
         self.assertEqual(c.cmd(b64(pw))[0], 235)
         self.assertEqual(c.cmd("QUIT")[0], 221)
         c.close()
-        time.sleep(0.5)  # let the log writer flush
-        log = self.server.log_text()
+        log = self.assert_no_secret(pw)
         self.assertRegex(log, r"C: ?EHLO client\.test")
         self.assertRegex(log, r"S: ?250[ -]")
         self.assertRegex(log, r"C: ?QUIT")
-        for secret in (pw, plain_auth(ALICE, pw), b64(pw), b64(pw).rstrip("=")):
-            self.assertNotIn(secret, log, f"secret {secret!r} in the trace log")
 
+    def test_trace_redacts_plain_continuation_and_failures(self):
+        pw, wrong = PASSWORDS[ALICE], "Typo-of-the-real-Password-7"
+        c = self.tls()
+        self.assertEqual(c.cmd("AUTH PLAIN")[0], 334)
+        self.assertEqual(c.cmd(plain_auth(ALICE, pw))[0], 235)  # response on its own line
+        c.close()
+        c = self.tls()
+        self.assertEqual(c.cmd("AUTH PLAIN " + plain_auth(ALICE, wrong))[0], 535)
+        self.assertEqual(c.cmd("AUTH LOGIN " + b64(ALICE))[0], 334)
+        self.assertEqual(c.cmd(b64(wrong))[0], 535)
+        c.close()
+        self.assert_no_secret(pw, wrong)
 
 if __name__ == "__main__":
     unittest.main()
