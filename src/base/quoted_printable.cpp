@@ -45,6 +45,18 @@ constexpr std::array<uint8_t, 256> make_classes() {
 }
 constexpr auto kClass = make_classes();
 
+// Encoder classes: what may be written literally (RFC 2045 §6.7 rules 2 and 3).
+enum : uint8_t { kEncEscape = 0, kEncLiteral, kEncSpace };
+constexpr std::array<uint8_t, 256> make_encode_classes() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 33; c <= 126; ++c) t[static_cast<std::size_t>(c)] = kEncLiteral;
+  t['='] = kEncEscape;
+  t[' '] = kEncSpace;
+  t['\t'] = kEncSpace;
+  return t;
+}
+constexpr auto kEncClass = make_encode_classes();
+
 }  // namespace
 
 std::size_t decode(std::string_view in, std::string& out) {
@@ -155,12 +167,30 @@ std::string encode(std::string_view in, LineBreaks mode) {
   const std::size_t n = in.size();
   std::size_t i = 0;
   while (i < n) {
-    if (limit - o < 16) {
+    if (limit - o < 96) {
       const auto used = static_cast<std::size_t>(o - out.data());
-      out.resize(out.size() + out.size() / 2 + 64);
+      out.resize(out.size() + out.size() / 2 + 128);
       o = out.data() + used;
       limit = out.data() + out.size();
     }
+    // Fast path: bytes that are certainly literal, up to column 75. Anything needing a
+    // decision (escapes, whitespace before a line end, line starts, the last column) drops
+    // to the exact byte-by-byte rules below.
+    while (i < n && col < 75) {
+      auto b = static_cast<unsigned char>(in[i]);
+      uint8_t k = kEncClass[b];
+      if (k == kEncLiteral) {
+        if (col == 0 && (b == 'F' || b == '.')) break;
+      } else if (k == kEncSpace) {
+        if (i + 1 >= n || in[i + 1] == '\n' || in[i + 1] == '\r') break;
+      } else {
+        break;
+      }
+      *o++ = static_cast<char>(b);
+      ++col;
+      ++i;
+    }
+    if (i >= n) break;
     auto c = static_cast<unsigned char>(in[i]);
     if (text && (c == '\n' || (c == '\r' && i + 1 < n && in[i + 1] == '\n'))) {
       *o++ = '\r';
