@@ -10,8 +10,9 @@
 // domain, else postmaster@<first domain by name>.
 // Input is unauthenticated envelope data: addresses that are not local@domain within RFC 5321
 // lengths (64 + 255) are refused without a query; one expansion yields at most 1000 targets
-// and looks up at most 5000 addresses. Thread-safe: a small pool of SQLite connections (WAL, busy_timeout 5 s),
-// one taken per call; every call blocks (SQLite, password hashing), so run it on a worker.
+// and looks up at most 5000 addresses. Thread-safe: a small pool of SQLite connections (WAL,
+// busy_timeout 5 s), one taken per call; every call blocks (SQLite, password hashing), so run
+// it on a worker.
 #pragma once
 
 #include <filesystem>
