@@ -66,6 +66,24 @@ TEST_F(ConfigLoad, DefaultsAreSane) {
   EXPECT_EQ(d.listeners[0].address, "");
 }
 
+TEST_F(ConfigLoad, DefaultDataDirFollowsTheEnvironment) {
+  if (::geteuid() == 0) {
+    EXPECT_EQ(defaults().data_dir, "/var/lib/estafeta");
+    return;
+  }
+  const char* old = std::getenv("XDG_DATA_HOME");
+  std::string saved = old ? old : "";
+  ::setenv("XDG_DATA_HOME", "/xdg/data", 1);
+  EXPECT_EQ(defaults().data_dir, "/xdg/data/estafeta");
+  ::setenv("XDG_DATA_HOME", "relative", 1);  // not absolute: ignored (XDG spec)
+  EXPECT_EQ(defaults().data_dir.filename(), "estafeta");
+  EXPECT_NE(defaults().data_dir.string().find(".local/share/estafeta"), std::string::npos);
+  if (old)
+    ::setenv("XDG_DATA_HOME", saved.c_str(), 1);
+  else
+    ::unsetenv("XDG_DATA_HOME");
+}
+
 TEST_F(ConfigLoad, EveryKey) {
   Config c = ok(R"(
 data_dir = "/srv/mail"
