@@ -23,7 +23,9 @@
 
 namespace estafeta::mime {
 
-// Resource bounds of one parse. Defaults follow Dovecot (100 nested, 10000 parts).
+// Resource bounds of one parse. Defaults follow Dovecot (100 nested, 10000 parts). A field
+// that is not indexed because of a bound is invisible to the structure too (a Content-Type
+// beyond the bounds is as if absent); the bytes stay in the header span.
 struct Limits {
   std::uint32_t max_depth = 100;            // nesting of multipart / message parts
   std::uint32_t max_parts = 10000;          // parts in the whole message, root included
@@ -31,6 +33,8 @@ struct Limits {
                                             // still part of the header bytes, just not indexed
   std::size_t max_header_size = 1 << 20;    // fields starting past this many bytes into a
                                             // header block are not indexed
+  std::uint32_t max_total_fields = 100000;  // fields indexed in the whole message (bounds
+                                            // memory at ~5 MB however many parts there are)
 };
 
 inline constexpr std::uint32_t kNoPart = 0xffffffffu;

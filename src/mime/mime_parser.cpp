@@ -203,7 +203,8 @@ class Parser {
             if (ch <= 0x20 || ch == 0x7f) name_ok = false;
           }
           if (name_ok) {
-            if (indexed < lim_.max_header_fields && s - start <= lim_.max_header_size) {
+            if (indexed < lim_.max_header_fields && s - start <= lim_.max_header_size &&
+                m_.fields.size() < lim_.max_total_fields) {
               std::size_t vs = cpos + 1;
               while (vs < ce && (b_[vs] == ' ' || b_[vs] == '\t')) ++vs;
               HeaderField f;

@@ -7,7 +7,8 @@
 // boundary lines matched by prefix, CRLF or bare LF line ends). Time is linear in the input
 // times the number of open multipart levels (≤ Limits::max_depth); no recursion.
 // Memory: the Message holds one Part per part (≤ Limits::max_parts) and one HeaderField per
-// indexed field (≤ Limits::max_header_fields per part); the bytes themselves are not copied.
+// indexed field (≤ Limits::max_header_fields per part, ≤ Limits::max_total_fields in all);
+// the bytes themselves are not copied.
 #pragma once
 
 #include <string_view>

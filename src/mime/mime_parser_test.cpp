@@ -273,6 +273,30 @@ TEST(MimeParser, BoundaryCuttingEmbeddedHeaderStaysInMessagePart) {
   EXPECT_EQ(m.parts[2].header.lines, 0u);
 }
 
+TEST(MimeParser, HeaderSizeLimit) {
+  std::string msg = "A: " + std::string(100, 'x') + "\r\nB: late\r\n\r\nbody";
+  Limits lim;
+  lim.max_header_size = 50;
+  Message m = parse(msg, lim);
+  ASSERT_EQ(m.fields.size(), 1u);
+  EXPECT_EQ(m.fields[0].name, "A");
+  EXPECT_TRUE(m.root().has(kPartHeaderTruncated));
+  EXPECT_EQ(m.body_bytes(m.root()), "body");
+}
+
+TEST(MimeParser, TotalFieldLimit) {
+  std::string msg = "Content-Type: multipart/mixed; boundary=b\r\n\r\n";
+  for (int i = 0; i < 50; ++i) msg += "--b\r\nX: 1\r\nY: 2\r\n\r\nbody\r\n";
+  msg += "--b--\r\n";
+  Limits lim;
+  lim.max_total_fields = 20;
+  Message m = parse(msg, lim);
+  EXPECT_EQ(m.fields.size(), 20u);
+  EXPECT_EQ(m.parts.size(), 51u);  // structure is complete, only field indexing stopped
+  EXPECT_TRUE(m.limits_hit);
+  for (const Part& p : m.parts) ASSERT_LE(p.field_begin + p.field_count, m.fields.size());
+}
+
 TEST(MimeParser, Base64MessageRfc822StillParsedAsMessage) {
   Message m = parse("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQQ==\r\n");
   EXPECT_EQ(m.parts.size(), 2u);
