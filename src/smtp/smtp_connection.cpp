@@ -155,7 +155,7 @@ asio::awaitable<void> Connection::handle_events() {
       core_->sender_checked(allowed);
     } else if (auto* login = std::get_if<Authenticate>(&*ev)) {
       std::optional<std::string> account = co_await net::run_blocking(
-          s.workers, [&] { return authenticate(s.directory, login->login, login->password); });
+          s.hashers, [&] { return authenticate(s.directory, login->login, login->password); });
       if (!account) log::info("smtp", "c{} {}: authentication failed for {}", id_, peer_ip_,
                               login->login);
       core_->auth_result(std::move(account));

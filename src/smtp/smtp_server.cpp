@@ -114,11 +114,11 @@ void Server::Impl::remove(const Connection* c) {
   if (sessions.empty()) idle.notify_all();
 }
 
-Server::Server(net::IoPool& io, asio::thread_pool& workers,
+Server::Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& hashers,
                std::shared_ptr<asio::ssl::context> tls, ServerOptions options,
                auth::Directory& directory, delivery::LocalDelivery& delivery)
-    : impl_(std::make_shared<Impl>(io, workers, std::move(tls), std::move(options), directory,
-                                   delivery)) {}
+    : impl_(std::make_shared<Impl>(io, workers, hashers, std::move(tls), std::move(options),
+                                   directory, delivery)) {}
 
 Server::~Server() = default;
 

@@ -31,11 +31,15 @@ struct ServerOptions {
 
 class Server {
  public:
-  // `tls` may be null (no STARTTLS, and submissions listeners refuse to start). The
-  // directory, delivery, io pool and worker pool must outlive every session: stop the pools
-  // before destroying them.
-  Server(net::IoPool& io, asio::thread_pool& workers, std::shared_ptr<asio::ssl::context> tls,
-         ServerOptions options, auth::Directory& directory, delivery::LocalDelivery& delivery);
+  // `workers` runs the I/O-bound requests (recipient and sender checks, deliveries: mostly
+  // waiting on SQLite and fsync, so it may be wide); `hashers` runs logins (password hashing:
+  // CPU and memory bound, so size it to the cores; it also caps what an AUTH flood costs).
+  // They may be the same pool. `tls` may be null (no STARTTLS; submissions sessions close).
+  // The directory, delivery and pools must outlive every session: stop them before
+  // destroying them.
+  Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& hashers,
+         std::shared_ptr<asio::ssl::context> tls, ServerOptions options,
+         auth::Directory& directory, delivery::LocalDelivery& delivery);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -20,11 +20,12 @@ namespace estafeta::smtp {
 class Connection;
 
 struct Server::Impl {
-  Impl(net::IoPool& io_pool, asio::thread_pool& worker_pool,
+  Impl(net::IoPool& io_pool, asio::thread_pool& worker_pool, asio::thread_pool& hasher_pool,
        std::shared_ptr<asio::ssl::context> tls_context, ServerOptions server_options,
        auth::Directory& dir, delivery::LocalDelivery& local)
       : io(io_pool),
         workers(worker_pool),
+        hashers(hasher_pool),
         tls(std::move(tls_context)),
         options(std::move(server_options)),
         directory(dir),
@@ -33,6 +34,7 @@ struct Server::Impl {
 
   net::IoPool& io;
   asio::thread_pool& workers;
+  asio::thread_pool& hashers;
   std::shared_ptr<asio::ssl::context> tls;
   const ServerOptions options;
   auth::Directory& directory;

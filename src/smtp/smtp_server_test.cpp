@@ -8,6 +8,8 @@
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "net/listener.hpp"
@@ -41,7 +43,8 @@ class ServerTest : public ::testing::Test {
   void start(Limits limits = {}) {
     options_.hostname = "mx.test";
     options_.limits = limits;
-    server_ = std::make_unique<Server>(io_, workers_, tls_, options_, directory_, delivery_);
+    server_ =
+        std::make_unique<Server>(io_, workers_, hashers_, tls_, options_, directory_, delivery_);
     mx_port_ = listen(config::ListenerKind::mx, ListenerMode::mx);
     submissions_port_ = listen(config::ListenerKind::submissions, ListenerMode::submissions);
     io_.start();
@@ -62,8 +65,9 @@ class ServerTest : public ::testing::Test {
       server_->shutdown();
       server_->wait_idle(5s);
     }
-    workers_.join();
     io_.stop();
+    workers_.join();
+    hashers_.join();
   }
 
   // Greeting and EHLO on a fresh client.
@@ -78,7 +82,8 @@ class ServerTest : public ::testing::Test {
   net::LocalTlsFiles tls_files_;
   std::shared_ptr<asio::ssl::context> tls_;
   net::IoPool io_{2};
-  asio::thread_pool workers_{2};
+  asio::thread_pool workers_{4};
+  asio::thread_pool hashers_{1};
   FakeDirectory directory_{dir_.path() / "mail"};
   delivery::LocalDelivery delivery_{{true, "test.host"}};
   ServerOptions options_;
@@ -220,9 +225,12 @@ TEST_F(ServerTest, SlowDataIsCut) {
 
 TEST_F(ServerTest, ShutdownTellsIdleClientsAndFinishesData) {
   start();
-  Client idle, busy;
+  Client idle, busy, tls_idle;
   hello(idle, mx_port_);
   hello(busy, mx_port_);
+  ASSERT_TRUE(tls_idle.connect(submissions_port_));
+  ASSERT_TRUE(tls_idle.start_tls(tls_files_.ca_certificate));
+  ASSERT_TRUE(starts_with(tls_idle.reply(), "220 "));
   ASSERT_TRUE(busy.send("MAIL FROM:<s@example.net>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n"));
   EXPECT_TRUE(starts_with(busy.reply(), "250 "));
   EXPECT_TRUE(starts_with(busy.reply(), "250 "));
@@ -231,6 +239,7 @@ TEST_F(ServerTest, ShutdownTellsIdleClientsAndFinishesData) {
   server_->shutdown();
   EXPECT_TRUE(starts_with(idle.reply(), "421 4.3.2"));
   EXPECT_TRUE(idle.closed_by_server());
+  EXPECT_TRUE(starts_with(tls_idle.reply(), "421 4.3.2"));  // a cancelled TLS read recovers
   ASSERT_TRUE(busy.send("last line\r\n.\r\n"));
   EXPECT_TRUE(starts_with(busy.reply(), "250 "));
   EXPECT_TRUE(starts_with(busy.reply(), "421 4.3.2"));
@@ -239,6 +248,30 @@ TEST_F(ServerTest, ShutdownTellsIdleClientsAndFinishesData) {
   // No new connections once shutting down.
   Client late;
   EXPECT_FALSE(late.connect(mx_port_) && starts_with(late.reply(), "220 "));
+}
+
+TEST_F(ServerTest, DualStackListenerShowsIpv4Peers) {
+  start();
+  std::string error;
+  auto acceptor = net::open_listener(io_.context(0), {"any", config::ListenerKind::mx, "", 0}, {},
+                                     error);
+  ASSERT_TRUE(acceptor) << error;
+  unsigned short port = acceptor->local_endpoint().port();
+  server_->serve(std::move(*acceptor), ListenerMode::mx);
+  Client c;
+  hello(c, port);
+  ASSERT_TRUE(c.send("MAIL FROM:<s@example.net>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n"));
+  EXPECT_TRUE(starts_with(c.reply(), "250 "));
+  EXPECT_TRUE(starts_with(c.reply(), "250 "));
+  EXPECT_TRUE(starts_with(c.reply(), "354 "));
+  ASSERT_TRUE(c.send("Subject: v4\r\n\r\nbody\r\n.\r\n"));
+  EXPECT_TRUE(starts_with(c.reply(), "250 "));
+  auto files = delivered(directory_.maildir("alice"));
+  ASSERT_EQ(files.size(), 1u);
+  std::ifstream in(files[0]);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("[127.0.0.1]"), std::string::npos) << text;
+  EXPECT_EQ(text.find("::ffff:"), std::string::npos) << text;
 }
 
 }  // namespace
