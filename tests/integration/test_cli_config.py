@@ -8,7 +8,7 @@ import subprocess
 import unittest
 import warnings
 
-from estafeta_harness import (PASSWORDS, Server, ServerTestCase, binary, free_port, plain_auth,
+from estafeta_harness import (PASSWORDS, Server, ServerTestCase, binary, plain_auth,
                               simple_message, unique)
 
 ALICE = "alice@example.test"
