@@ -5,6 +5,7 @@
 import os
 import socket
 import subprocess
+import threading
 import unittest
 import warnings
 
@@ -225,6 +226,39 @@ class Accounts(ServerTestCase):
         c.close()
         self.assertIn(code, (550, 554), lines)  # no longer ours: relay refused
         self.assertEqual(lines[0][:5], "5.7.1", lines)
+
+    def test_admin_while_mail_flows(self):
+        # The CLI writes accounts.db while the server reads it for every RCPT: no "database is
+        # locked" may surface as a 4xx to clients or a failed command to the operator.
+        stop, codes, errors = threading.Event(), [], []
+
+        def mailer():
+            try:
+                with self.server.smtp() as s:
+                    s.ehlo()
+                    for i in range(2000):
+                        if stop.is_set():
+                            return
+                        codes.append(s.mail("flow@remote.test")[0])
+                        codes.append(s.rcpt(f"alice+flow{i}@example.test")[0])
+                        codes.append(s.rcpt("info@example.test")[0])
+                        codes.append(s.data(simple_message(unique("flow")))[0])
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append((e, codes[-4:]))
+
+        t = threading.Thread(target=mailer, daemon=True)
+        t.start()
+        try:
+            for i in range(8):
+                self.server.cli("user", "add", f"flow{i}@example.test", "--password-stdin", input=f"flow-Pw-{i}\n")
+                self.server.cli("alias", "add", f"flowalias{i}@example.test", ALICE)
+                self.server.cli("user", "del", f"flow{i}@example.test")
+        finally:
+            stop.set()
+            t.join(timeout=30)
+        self.assertEqual(errors, [])
+        self.assertGreater(len(codes), 3)
+        self.assertEqual(set(codes), {250}, [c for c in codes if c != 250][:5])
 
     def test_domain_add_list(self):
         self.server.cli("domain", "add", "other.test")
