@@ -99,9 +99,11 @@ void field(std::string& out, std::string_view name, std::string_view value) {
 
 std::string status_body(const DsnReport& r) {
   std::string out;
-  // RFC 3464 §2.2: per-message fields.
+  // RFC 3464 §2.2: per-message fields, in the grammar's order. ENVID arrives as xtext
+  // (RFC 3461 §4.4); the report carries its decoded form.
+  if (!r.original_envelope_id.empty())
+    field(out, "Original-Envelope-Id", xtext_decode(r.original_envelope_id));
   field(out, "Reporting-MTA", "dns; " + r.reporting_mta);
-  if (!r.original_envelope_id.empty()) field(out, "Original-Envelope-Id", r.original_envelope_id);
   if (!is_zero(r.arrival_date)) field(out, "Arrival-Date", format_date(r.arrival_date, r.utc_offset_minutes));
   // §2.3: one block per recipient, each after an empty line.
   for (const auto& rc : r.recipients) {

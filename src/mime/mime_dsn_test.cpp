@@ -30,7 +30,7 @@ DsnReport failed_report() {
   r.reporting_mta = "mx.example.org";
   r.postmaster = "MAILER-DAEMON@mx.example.org";
   r.recipient = "alice@example.org";
-  r.original_envelope_id = "ENV123";
+  r.original_envelope_id = "ENV+31+323";  // xtext for "ENV123"
   r.arrival_date = kArrived;
   r.original_message = kOriginal;
   r.original_message_id = "m1@example.org";
@@ -94,8 +94,10 @@ TEST(MimeDsn, FailureReportStructure) {
   EXPECT_EQ(lower(status.type), "message");
   EXPECT_EQ(lower(status.subtype), "delivery-status");
   std::string s(m.body_bytes(status));
-  EXPECT_NE(s.find("Reporting-MTA: dns; mx.example.org\r\n"), std::string::npos);
-  EXPECT_NE(s.find("Original-Envelope-Id: ENV123\r\n"), std::string::npos);
+  // RFC 3464 §2.2 order: Original-Envelope-Id, Reporting-MTA, Arrival-Date.
+  EXPECT_EQ(s.find("Original-Envelope-Id: ENV123\r\nReporting-MTA: dns; mx.example.org\r\n"
+                   "Arrival-Date: "),
+            0u);
   EXPECT_NE(s.find("Arrival-Date: Sat, 28 Nov 2026 03:17:29 +0000\r\n"), std::string::npos);
   // Per-recipient block after an empty line (RFC 3464 §2.1).
   auto block = s.find("\r\n\r\n");
