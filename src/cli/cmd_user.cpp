@@ -75,6 +75,14 @@ int run_user_del(const config::Config& config, const std::string& address) {
   if (std::string e = store->del_user(address); !e.empty()) return fail(e);
   std::printf("deleted user %s (its mail stays in %s)\n", canonical(address).c_str(),
               store->maildir_of(address).c_str());
+  std::vector<auth::AliasInfo> aliases;
+  if (store->list_aliases(aliases).empty()) {
+    for (const auto& a : aliases) {
+      if (a.target == canonical(address))
+        std::fprintf(stderr, "estafeta: warning: alias %s still points at %s\n", a.source.c_str(),
+                     a.target.c_str());
+    }
+  }
   return 0;
 }
 
