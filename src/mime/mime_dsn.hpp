@@ -35,7 +35,7 @@ struct DsnReport {
   std::string reporting_mta;       // our hostname ("dns; <host>")
   std::string postmaster;          // From address, e.g. "MAILER-DAEMON@host"
   std::string recipient;           // the original envelope sender, gets the report
-  std::string original_envelope_id;  // ENVID, "" = none
+  std::string original_envelope_id;  // ENVID as given (xtext, RFC 3461 §4.4), "" = none
   std::chrono::system_clock::time_point arrival_date{};  // zero = none
   std::vector<DsnRecipient> recipients;
   std::string original_message;    // CRLF message as received
