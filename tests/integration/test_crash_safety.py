@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from estafeta_harness import RawClient, Server, failed, unique
+from estafeta_harness import PASSWORDS, RawClient, Server, failed, unique
 
 RCPTS = ["alice@example.test", "bob@example.test", "carol@example.test"]
 THREADS = 8
@@ -173,6 +173,9 @@ class CrashSafety(unittest.TestCase):
                 self.assertEqual(s.sendmail("x@remote.test", [RCPTS[0]], msg), {})
             self.assertEqual(len(self.server.find(RCPTS[0], marker)), 1)
             self.scan()  # still consistent after restart (recovery must not corrupt new/)
+            with self.server.smtp_tls("submission") as s:  # accounts.db survived the kill too
+                s.login(RCPTS[1], PASSWORDS[RCPTS[1]])
+            self.assertIn(RCPTS[2], self.server.cli("user", "list").stdout.split())
         self.server.stop_ok(self)
 
 
