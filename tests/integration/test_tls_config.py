@@ -1,7 +1,8 @@
 # test_tls_config: the [tls] section against the real binary. tls.min_version = "TLSv1.3"
 # refuses a TLS 1.2-only client (and still serves TLS 1.3), and tls.certificate/private_key
 # make the server present an operator's own certificate (made here with the openssl CLI)
-# instead of generating a local CA. The generated local CA is reused across restarts.
+# instead of generating a local CA. The generated local CA is reused across restarts and
+# verifies with openssl s_client (STARTTLS and implicit TLS).
 import os
 import shutil
 import smtplib
@@ -107,6 +108,51 @@ class OwnCertificate(unittest.TestCase):
         with self.assertRaises(AssertionError):
             self.server.start()
         self.assertIn(self.key, self.server.log_text())  # the error names the file
+
+
+@unittest.skipUnless(shutil.which("openssl"), "openssl CLI not installed")
+class OpenSslClient(unittest.TestCase):
+    """openssl s_client verifies chain and name against the generated CA (DESIGN.md names it
+    among the clients to drive the server with)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            rc = cls.server.stop()
+            assert rc == 0, f"exit {rc}\n{cls.server.log_tail()}"
+        finally:
+            cls.server.cleanup()
+
+    def s_client(self, *args):
+        r = subprocess.run(["openssl", "s_client", *args, "-CAfile", self.server.ca_path(),
+                            "-verify_return_error", "-verify_hostname", HOSTNAME,
+                            "-servername", HOSTNAME, "-brief", "-crlf"],
+                           input="EHLO openssl.test\nQUIT\n", capture_output=True, text=True, timeout=30)
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 0, out)
+        self.assertIn("Verification: OK", out)
+        self.assertIn(f"Verified peername: {HOSTNAME}", out)
+        return out
+
+    def test_starttls_smtp(self):
+        out = self.s_client("-starttls", "smtp", "-connect", f"127.0.0.1:{self.server.mx}")
+        self.assertIn("250", out)
+
+    def test_starttls_tls12(self):
+        out = self.s_client("-starttls", "smtp", "-tls1_2", "-connect", f"127.0.0.1:{self.server.submission}")
+        self.assertIn("Protocol version: TLSv1.2", out)
+
+    def test_implicit_tls(self):
+        self.s_client("-connect", f"127.0.0.1:{self.server.submissions}")
 
 
 class LocalCaReused(unittest.TestCase):
