@@ -113,6 +113,34 @@ class Chunking(ServerTestCase):
         self.assertEqual(code, 503)  # RFC 3030 §2: DATA after BDAT is a sequence error
         c.close()
 
+    def test_body_parameter(self):
+        c = self.server.raw()
+        kw = c.ehlo()
+        for body, ok in (("7BIT", True), ("8BITMIME", True), ("BOGUS", False),
+                         ("BINARYMIME", "BINARYMIME" in kw)):
+            code, lines = c.cmd(f"MAIL FROM:<b@remote.test> BODY={body}")
+            if ok:
+                self.assertEqual(code, 250, (body, lines))
+                self.assertEqual(c.cmd("RSET")[0], 250)
+            else:
+                self.assertIn(code, (501, 504, 555), (body, lines))
+        c.close()
+
+    def test_binarymime_bdat_stored_byte_for_byte(self):
+        c = self.server.raw()
+        if "BINARYMIME" not in c.ehlo():
+            c.close()
+            self.skipTest("BINARYMIME not advertised")
+        marker = unique("binary")
+        msg = simple_message(marker, body="") + bytes(range(256)) + b"\nbare LF\rbare CR\r\n"
+        self.assertEqual(c.cmd("MAIL FROM:<b@remote.test> BODY=BINARYMIME")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 503)  # RFC 3030 §3: BINARYMIME needs BDAT
+        c.send(f"BDAT {len(msg)} LAST\r\n".encode() + msg)
+        self.assertEqual(c.reply()[0], 250)
+        c.close()
+        self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+
     def test_bdat_without_transaction(self):
         c = self.server.raw()
         c.ehlo()
