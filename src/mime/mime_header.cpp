@@ -11,8 +11,15 @@ std::string unfolded_value(std::string_view raw_value) {
 }
 
 std::string decoded_value(std::string_view raw_value) {
-  std::string u = unfolded_value(raw_value);
-  return decode_encoded_words(u);
+  std::string_view v = lex::trim(raw_value);
+  // Fast path: plain printable ASCII on one line, no encoded word — nothing to decode.
+  bool plain = true;
+  for (std::size_t i = 0; i < v.size() && plain; ++i) {
+    auto c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x80 || c < 0x20 || (c == '=' && i + 1 < v.size() && v[i + 1] == '?')) plain = false;
+  }
+  if (plain) return std::string(v);
+  return decode_encoded_words(v);  // removes folds itself
 }
 
 std::vector<std::string> parse_message_ids(std::string_view raw_value) {
