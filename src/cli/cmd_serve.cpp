@@ -4,6 +4,7 @@
 // Shutdown: stop accepting, 421 to idle sessions, let each DATA in progress finish and get
 // its 250 (bounded by kDrainTimeout; a second signal cuts it short), exit 0. A message is
 // acknowledged only after it is on stable storage, so stopping never loses one that got 250.
+// SIGHUP reloads the TLS certificate and key for new sessions.
 // Input: the configuration (trusted). Runs as root only until the listeners are bound.
 #include <grp.h>
 #include <pwd.h>
@@ -281,6 +282,24 @@ int run_serve(const config::Config& config) {
         signal_set.async_wait(on_signal);
       };
   signal_set.async_wait(on_signal);
+  // SIGHUP: read the certificate and key again (renewed certificates; for the local CA, a
+  // server certificate near expiry is reissued). On failure the current one stays.
+  asio::signal_set hangup(io.context(0), SIGHUP);
+  std::function<void(const asio::error_code&, int)> on_hangup =
+      [&](const asio::error_code& ec, int) {
+        if (ec) return;
+        asio::post(hashers, [&] {
+          log::info("serve", "SIGHUP received: reloading the TLS certificate");
+          if (auto fresh = make_tls(config)) {
+            server.reload_tls(std::move(fresh));
+            log::info("serve", "TLS certificate reloaded; new sessions use it");
+          } else {
+            log::error("serve", "TLS reload failed; keeping the previous certificate");
+          }
+        });
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
   io.start();
 
   {
@@ -304,6 +323,7 @@ int run_serve(const config::Config& config) {
   }
   asio::error_code ignored;
   signal_set.cancel(ignored);
+  hangup.cancel(ignored);
   // Stop the network threads first (sessions still open after the drain get no further
   // reply, so nothing more is acknowledged), then let deliveries already running finish
   // rather than abandon half-written files in tmp/.

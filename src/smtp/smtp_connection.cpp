@@ -22,6 +22,7 @@ Connection::Connection(std::shared_ptr<Server::Impl> server, asio::ip::tcp::sock
                        ListenerMode mode, std::string peer_ip, bool peer_is_loopback,
                        net::ConnectionLimiter::Ticket ticket, std::uint64_t id)
     : server_(std::move(server)),
+      tls_(server_->tls_context()),
       stream_(std::move(socket)),
       timer_(stream_.socket().get_executor()),
       mode_(mode),
@@ -112,7 +113,7 @@ asio::awaitable<bool> Connection::flush() {
 asio::awaitable<bool> Connection::handshake() {
   arm(server_->options.limits.command_timeout);
   std::error_code ec;
-  co_await stream_.start_tls(*server_->tls, ec);
+  co_await stream_.start_tls(*tls_, ec);
   disarm();
   if (ec) {
     log::info("smtp", "c{} {}: TLS handshake failed: {}", id_, peer_ip_,
@@ -140,7 +141,7 @@ asio::awaitable<void> Connection::handle_events() {
       if (s.options.trace)
         log::write(log::Level::info, "smtp", fmt::format("c{} C: {}", id_, line->line));
     } else if (std::holds_alternative<StartTls>(*ev)) {
-      if (!s.tls || !co_await flush() || !co_await handshake()) {
+      if (!tls_ || !co_await flush() || !co_await handshake()) {
         closing_ = true;
         break;
       }
@@ -185,12 +186,12 @@ asio::awaitable<void> Connection::run() {
   info.peer_ip = peer_ip_;
   info.peer_is_loopback = peer_is_loopback_;
   info.mode = mode_;
-  info.starttls_available = server_->tls != nullptr;
+  info.starttls_available = tls_ != nullptr;
   info.allow_plain_auth_on_loopback = server_->options.allow_plain_auth_on_loopback;
   bool ok = true;
   if (mode_ == ListenerMode::submissions) {
     // RFC 8314 §3.3: implicit TLS, the handshake comes before the greeting.
-    ok = server_->tls && co_await handshake();
+    ok = tls_ && co_await handshake();
     info.tls_active = true;
     info.tls_version = stream_.tls_version();
     info.tls_cipher = stream_.tls_cipher();

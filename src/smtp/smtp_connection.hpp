@@ -54,6 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void trace_reply(std::string_view bytes) const;
 
   std::shared_ptr<Server::Impl> server_;
+  std::shared_ptr<asio::ssl::context> tls_;  // as current when the session began
   net::Stream stream_;
   asio::steady_timer timer_;
   ListenerMode mode_;

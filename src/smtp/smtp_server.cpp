@@ -139,6 +139,11 @@ void Server::serve(asio::ip::tcp::acceptor acceptor, ListenerMode mode) {
                  });
 }
 
+void Server::reload_tls(std::shared_ptr<asio::ssl::context> tls) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->tls = std::move(tls);
+}
+
 void Server::shutdown() {
   std::vector<std::weak_ptr<Connection>> sessions;
   std::list<std::shared_ptr<asio::ip::tcp::acceptor>> acceptors;

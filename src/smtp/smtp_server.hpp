@@ -46,6 +46,8 @@ class Server {
 
   // Accepts on `acceptor` (already listening) speaking `mode`, until shutdown().
   void serve(asio::ip::tcp::acceptor acceptor, ListenerMode mode);
+  // Sessions that start from now on use `tls` (certificate renewal); open ones keep theirs.
+  void reload_tls(std::shared_ptr<asio::ssl::context> tls);
   // Stops accepting and asks every session to finish; returns at once.
   void shutdown();
   // Sessions currently open.

@@ -35,6 +35,7 @@ struct Server::Impl {
   net::IoPool& io;
   asio::thread_pool& workers;
   asio::thread_pool& hashers;
+  // The TLS context new sessions use; replaced by Server::reload_tls (guarded by mutex).
   std::shared_ptr<asio::ssl::context> tls;
   const ServerOptions options;
   auth::Directory& directory;
@@ -49,6 +50,10 @@ struct Server::Impl {
   std::unordered_map<const Connection*, std::weak_ptr<Connection>> sessions;
   std::list<std::shared_ptr<asio::ip::tcp::acceptor>> acceptors;
 
+  std::shared_ptr<asio::ssl::context> tls_context() const {
+    std::lock_guard lock(mutex);
+    return tls;
+  }
   // Adds a new session; returns true when shutdown has begun (the session should end soon).
   bool add(const std::shared_ptr<Connection>& c);
   void remove(const Connection* c);
