@@ -3,8 +3,9 @@
 // doing the same work in the same run, on two synthetic corpora: small messages (~4 KB:
 // multipart/alternative with encoded headers and an inline image) and large ones (a 5 MB
 // base64 attachment). Prints MB/s, messages/s and the ratio, as a Markdown table for
-// bench/RESULTS.md. Inputs are generated here, so the run needs no files.
-// Usage: mime_parse_bench [seconds-per-case]   (default 2)
+// bench/RESULTS.md. Inputs are generated here, so the run needs no files. Timing alternates
+// between the two in short slices and reports medians, to be fair on a loaded machine.
+// Usage: mime_parse_bench [seconds-per-case]   (default 6)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -135,34 +136,65 @@ struct Figures {
   double msg_s = 0;
 };
 
+// One timed slice: whole passes over the corpus for at least `seconds`.
 template <class F>
-Figures measure(const std::vector<std::string>& corpus, double seconds, F&& fn) {
+Figures slice(const std::vector<std::string>& corpus, std::size_t bytes, double seconds, F&& fn) {
+  volatile std::size_t sink = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  std::size_t passes = 0;
+  double elapsed = 0;
+  do {
+    for (const auto& m : corpus) sink = sink + fn(m);
+    ++passes;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (elapsed < seconds);
+  Figures f;
+  f.mb_s = static_cast<double>(bytes * passes) / elapsed / 1e6;
+  f.msg_s = static_cast<double>(corpus.size() * passes) / elapsed;
+  return f;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// The machine is shared, so load changes during a run: the two parsers are timed in
+// alternating short slices and each figure (and the ratio, taken per slice pair) is the
+// median over the rounds.
+template <class A, class B>
+void compare(const char* name, const std::vector<std::string>& corpus, double seconds, A&& ours, B&& theirs) {
   std::size_t bytes = 0;
   for (const auto& m : corpus) bytes += m.size();
-  Figures best;
-  volatile std::size_t sink = 0;
-  for (int round = 0; round < 3; ++round) {
-    auto t0 = std::chrono::steady_clock::now();
-    std::size_t passes = 0;
-    double elapsed = 0;
-    do {
-      for (const auto& m : corpus) sink = sink + fn(m);
-      ++passes;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    } while (elapsed < seconds / 3);
-    Figures f;
-    f.mb_s = static_cast<double>(bytes * passes) / elapsed / 1e6;
-    f.msg_s = static_cast<double>(corpus.size() * passes) / elapsed;
-    if (f.mb_s > best.mb_s) best = f;
+  const int rounds = 15;
+  std::vector<double> a_mb, a_msg, b_mb, b_msg, ratio;
+  for (int r = 0; r < rounds; ++r) {
+    Figures a = slice(corpus, bytes, seconds / rounds / 2, ours);
+    a_mb.push_back(a.mb_s);
+    a_msg.push_back(a.msg_s);
+#ifdef ESTAFETA_HAVE_GMIME
+    Figures b = slice(corpus, bytes, seconds / rounds / 2, theirs);
+    b_mb.push_back(b.mb_s);
+    b_msg.push_back(b.msg_s);
+    ratio.push_back(a.mb_s / b.mb_s);
+#else
+    (void)theirs;
+#endif
   }
-  return best;
+#ifdef ESTAFETA_HAVE_GMIME
+  std::printf("| %s | %.0f | %.0f | %.0f | %.0f | %.1fx |\n", name, median(a_mb), median(a_msg), median(b_mb),
+              median(b_msg), median(ratio));
+#else
+  std::printf("| %s | %.0f | %.0f | n/a | n/a | n/a |\n", name, median(a_mb), median(a_msg));
+#endif
+  std::fflush(stdout);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
-  if (seconds <= 0) seconds = 2.0;
+  double seconds = argc > 1 ? std::atof(argv[1]) : 6.0;
+  if (seconds <= 0) seconds = 6.0;
   std::vector<std::string> small, large;
   for (int i = 0; i < 500; ++i) small.push_back(small_message(i));
   for (int i = 0; i < 3; ++i) large.push_back(large_message(i));
@@ -184,15 +216,11 @@ int main(int argc, char** argv) {
   std::snprintf(large_name, sizeof large_name, "large (%zu x %.1f MB)", large.size(),
                 static_cast<double>(large[0].size()) / 1e6);
   for (const Case& c : {Case{small_name, &small}, Case{large_name, &large}}) {
-    Figures ours = measure(*c.corpus, seconds, estafeta_parse);
 #ifdef ESTAFETA_HAVE_GMIME
-    Figures theirs = measure(*c.corpus, seconds, gmime_parse);
-    std::printf("| %s | %.0f | %.0f | %.0f | %.0f | %.1fx |\n", c.name, ours.mb_s, ours.msg_s, theirs.mb_s,
-                theirs.msg_s, ours.mb_s / theirs.mb_s);
+    compare(c.name, *c.corpus, seconds, estafeta_parse, gmime_parse);
 #else
-    std::printf("| %s | %.0f | %.0f | n/a | n/a | n/a |\n", c.name, ours.mb_s, ours.msg_s);
+    compare(c.name, *c.corpus, seconds, estafeta_parse, estafeta_parse);
 #endif
-    std::fflush(stdout);
   }
 #ifdef ESTAFETA_HAVE_GMIME
   g_mime_shutdown();
