@@ -6,7 +6,7 @@
 import time
 import unittest
 
-from estafeta_harness import ServerTestCase, enhanced, simple_message, unique
+from estafeta_harness import RawClient, ServerTestCase, enhanced, simple_message, unique
 
 ALICE = "alice@example.test"
 MAX_LINE = 1000
@@ -301,6 +301,35 @@ class SlowClients(ServerTestCase):
         self.assertReply(c.reply(), 421, "4.4.2")
         self.assertLess(time.monotonic() - start, 8.0)
         self.assertTrue(c.closed_within(5))
+
+    def test_trickled_command_times_out(self):
+        # command_timeout bounds the wait for a whole command, not the gap between octets:
+        # one octet every 0.5 s must not keep a session (and its connection slot) forever.
+        c = self.server.raw()
+        c.ehlo()
+        start = time.monotonic()
+        closed = False
+        while not closed and time.monotonic() - start < 12:
+            try:
+                c.send(b"N")
+            except OSError:
+                break
+            closed = c.closed_within(0.5)
+        self.assertTrue(closed or time.monotonic() - start < 12,
+                        "a command trickled one octet at a time never timed out")
+        self.assertTrue(c.buf == b"" or c.buf.startswith(b"421"), c.buf)
+
+    def test_silent_tls_handshake_times_out(self):
+        # Nothing sent on the implicit-TLS port, or nothing after STARTTLS: the handshake must
+        # be bounded by a timeout too, or idle sockets would pin connection slots forever.
+        c = RawClient(self.server.submissions)
+        self.assertTrue(c.closed_within(10), "implicit-TLS handshake never timed out")
+        c.close()
+        c = self.server.raw("mx")
+        c.ehlo()
+        self.assertEqual(c.cmd("STARTTLS")[0], 220)
+        self.assertTrue(c.closed_within(10), "STARTTLS handshake never timed out")
+        c.close()
 
     def test_trickling_data_refused(self):
         marker = unique("trickle")
