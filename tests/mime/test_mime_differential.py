@@ -11,6 +11,7 @@ import email.policy
 import email.utils
 import json
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -152,6 +153,13 @@ class Checker:
             py_addrs = [(a.display_name, a.addr_spec) for a in hdr.addresses]
             our_addrs = [(a[0], a[1]) for a in top.get("addr_" + field, [])]
             self.assertEqual(py_addrs, our_addrs, f"{name}: {field}")
+        # Message identifiers: the <...> tokens of Message-ID / In-Reply-To / References.
+        for field in ("message-id", "in-reply-to", "references"):
+            value = compat[field]
+            if value is None or known("ids_" + field):
+                continue
+            py_ids = [re.sub(r"\s+", "", i) for i in re.findall(r"<([^<>]*)>", str(value))]
+            self.assertEqual(py_ids, top.get("ids_" + field), f"{name}: {field}")
         if modern["date"] is not None and not known("date"):
             dt = modern["date"].datetime
             if dt is not None:
