@@ -60,6 +60,7 @@ class Server:
     top-level keys; `listeners` maps table name -> (kind, port or None = free port[, address])."""
 
     def __init__(self, smtp=None, top=None, listeners=None, serve_args=(), seed=True, sections=None):
+        binary()  # skip before creating anything when there is no binary
         self.tmp = tempfile.mkdtemp(prefix="estafeta-it-")
         self.data_dir = os.path.join(self.tmp, "data")
         self.config_path = os.path.join(self.tmp, "estafeta.toml")
@@ -76,7 +77,11 @@ class Server:
         self.settings = (smtp or {}, top or {}, sections or {})
         self.write_config(*self.settings)
         if seed:
-            self.seed()
+            try:
+                self.seed()
+            except BaseException:
+                self.cleanup()
+                raise
 
     # -- ports by kind -------------------------------------------------------------------------
     def port(self, kind):
