@@ -180,6 +180,21 @@ class AuthPolicy(ServerTestCase):
         c.close()
         self.assertEqual(len(self.server.find(BOB, marker)), 1)
 
+    def test_no_trace_and_no_secrets_without_flag(self):
+        # Without --trace (log_level is debug here) the dialogue is not logged, and no
+        # password, right or wrong, appears in the log in any form.
+        wrong = "Wrong-But-Real-Looking-9"
+        c = self.tls_session()
+        self.assertEqual(c.cmd("AUTH PLAIN " + plain_auth(ALICE, wrong))[0], 535)
+        self.assertEqual(c.cmd("AUTH PLAIN " + plain_auth(ALICE, PASSWORDS[ALICE]))[0], 235)
+        c.close()
+        time.sleep(0.5)
+        log = self.server.log_text()
+        self.assertNotRegex(log, r"\bC: ")
+        for pw in (wrong, PASSWORDS[ALICE]):
+            for secret in (pw, plain_auth(ALICE, pw), b64(pw)):
+                self.assertNotIn(secret, log)
+
     # -- STARTTLS abuse ----------------------------------------------------------------------
     def test_garbage_after_starttls(self):
         c = self.server.raw("mx")
