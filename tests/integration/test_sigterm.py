@@ -58,6 +58,23 @@ class Shutdown(unittest.TestCase):
         self.assertEqual(len(self.server.find(ALICE, marker)), 1)
         self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
 
+    def test_sigterm_mid_bdat_chunk(self):
+        marker = unique("bdat-drain")
+        msg = simple_message(marker, body="chunked\r\n" * 100)
+        c = self.server.raw("mx")
+        c.ehlo()
+        self.assertEqual(c.cmd("MAIL FROM:<d@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+        c.send(f"BDAT {len(msg)} LAST\r\n".encode() + msg[:100])
+        time.sleep(0.3)
+        self.server.signal(signal.SIGTERM)
+        time.sleep(0.5)
+        c.send(msg[100:])
+        self.assertEqual(c.reply()[0], 250)
+        self.assertTrue(c.closed_within(10))
+        self.wait_exit()
+        self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
+
     def test_no_new_sessions_after_sigterm(self):
         busy = self.server.raw("mx")
         busy.ehlo()
