@@ -38,13 +38,13 @@ constexpr std::size_t kMiB = 1024 * 1024;
 
 // Cached inputs by (size, kind).
 struct Inputs {
-  std::string raw;      // random bytes
-  std::string plain;    // base64, no line breaks
-  std::string lines;    // base64, CRLF every 76
-  std::string text;     // escape-dense text: a third of the words need =XX escapes
-  std::string qp;       // text, quoted-printable encoded
-  std::string prose;    // mostly-ASCII prose: one word in 20 has an accented letter
-  std::string qp_prose; // prose, quoted-printable encoded
+  std::string raw;       // random bytes
+  std::string plain;     // base64, no line breaks
+  std::string lines;     // base64, CRLF every 76
+  std::string text;      // escape-dense text: a third of the words need =XX escapes
+  std::string qp;        // text, quoted-printable encoded
+  std::string prose;     // mostly-ASCII prose: one word in 20 has an accented letter
+  std::string qp_prose;  // prose, quoted-printable encoded
 };
 
 const Inputs& inputs(std::size_t size) {
@@ -56,26 +56,29 @@ const Inputs& inputs(std::size_t size) {
   in.raw.resize(size);
   for (std::size_t i = 0; i < size; i += 8) {
     uint64_t v = rng();
-    for (std::size_t k = 0; k < 8 && i + k < size; ++k) in.raw[i + k] = static_cast<char>(v >> (8 * k));
+    for (std::size_t k = 0; k < 8 && i + k < size; ++k)
+      in.raw[i + k] = static_cast<char>(v >> (8 * k));
   }
   in.plain = estafeta::base64::encode(in.raw);
   in.lines = estafeta::base64::encode(in.raw, 76);
-  const char* words[] = {"the ", "message ", "caf\xC3\xA9 ", "delivery ", "a=b ", "\xE2\x82\xAC ",
-                         "quoted ", "printable ", "text ", "line\n"};
+  const char* words[] = {"the ",          "message ", "caf\xC3\xA9 ", "delivery ", "a=b ",
+                         "\xE2\x82\xAC ", "quoted ",  "printable ",   "text ",     "line\n"};
   while (in.text.size() < size) in.text += words[rng() % 10];
   in.text.resize(size);
   in.qp = estafeta::qp::encode(in.text);
-  const char* prose_words[] = {"the ", "message ", "was ", "delivered ", "to ", "your ",
-                               "mailbox ", "and ", "then ", "some ", "more ", "words ",
-                               "follow ", "here ", "in ", "a ", "long ", "sentence. ",
-                               "na\xC3\xAFve ", "text\n"};
+  const char* prose_words[] = {"the ",  "message ", "was ",       "delivered ",    "to ",
+                               "your ", "mailbox ", "and ",       "then ",         "some ",
+                               "more ", "words ",   "follow ",    "here ",         "in ",
+                               "a ",    "long ",    "sentence. ", "na\xC3\xAFve ", "text\n"};
   while (in.prose.size() < size) in.prose += prose_words[rng() % 20];
   in.prose.resize(size);
   in.qp_prose = estafeta::qp::encode(in.prose);
   return cache.emplace(size, std::move(in)).first->second;
 }
 
-const std::string& pick(const Inputs& in, int kind) { return kind == 0 ? in.plain : in.lines; }
+const std::string& pick(const Inputs& in, int kind) {
+  return kind == 0 ? in.plain : in.lines;
+}
 
 void set_label(benchmark::State& state, int kind) {
   state.SetLabel(std::to_string(state.range(0)) + "MiB " + (kind == 0 ? "plain" : "lines"));
@@ -84,7 +87,8 @@ void set_label(benchmark::State& state, int kind) {
 // ---- Estafeta ----
 
 void BM_Estafeta_Base64Decode(benchmark::State& state) {
-  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB), static_cast<int>(state.range(1)));
+  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB),
+                        static_cast<int>(state.range(1)));
   std::vector<char> out(decoded_size_max(in.size()));
   for (auto _ : state) benchmark::DoNotOptimize(decode_to(in, out.data()));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * in.size()));
@@ -92,7 +96,8 @@ void BM_Estafeta_Base64Decode(benchmark::State& state) {
 }
 
 void BM_Estafeta_Base64DecodeScalar(benchmark::State& state) {
-  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB), static_cast<int>(state.range(1)));
+  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB),
+                        static_cast<int>(state.range(1)));
   std::vector<char> out(decoded_size_max(in.size()));
   for (auto _ : state)
     benchmark::DoNotOptimize(estafeta::base64::decode_to_scalar_for_test(in, out.data()));
@@ -101,7 +106,8 @@ void BM_Estafeta_Base64DecodeScalar(benchmark::State& state) {
 }
 
 void BM_Estafeta_Base64DecodeString(benchmark::State& state) {
-  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB), static_cast<int>(state.range(1)));
+  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB),
+                        static_cast<int>(state.range(1)));
   std::string out;
   for (auto _ : state) {
     out.clear();
@@ -128,7 +134,8 @@ void BM_Estafeta_Base64Encode(benchmark::State& state) {
 
 const std::string& qp_input(benchmark::State& state) {
   const auto& in = inputs(static_cast<std::size_t>(state.range(0)) * kMiB);
-  state.SetLabel(std::to_string(state.range(0)) + (state.range(1) == 0 ? "MiB dense" : "MiB prose"));
+  state.SetLabel(std::to_string(state.range(0)) +
+                 (state.range(1) == 0 ? "MiB dense" : "MiB prose"));
   return state.range(1) == 0 ? in.qp : in.qp_prose;
 }
 
@@ -154,7 +161,8 @@ void BM_Estafeta_QpEncode(benchmark::State& state) {
 // ---- OpenSSL ----
 
 void BM_OpenSSL_Base64Decode(benchmark::State& state) {
-  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB), static_cast<int>(state.range(1)));
+  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB),
+                        static_cast<int>(state.range(1)));
   std::vector<unsigned char> out(in.size());
   const auto* src = reinterpret_cast<const unsigned char*>(in.data());
   for (auto _ : state) {
@@ -201,7 +209,8 @@ void BM_OpenSSL_Base64Encode(benchmark::State& state) {
 // ---- GMime ----
 
 void BM_GMime_Base64Decode(benchmark::State& state) {
-  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB), static_cast<int>(state.range(1)));
+  const auto& in = pick(inputs(static_cast<std::size_t>(state.range(0)) * kMiB),
+                        static_cast<int>(state.range(1)));
   std::vector<unsigned char> out(in.size());
   for (auto _ : state) {
     int st = 0;

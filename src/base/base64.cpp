@@ -44,16 +44,16 @@ struct DecodeTables {
 constexpr DecodeTables make_decode_tables() {
   DecodeTables t;
   for (int c = 0; c < 256; ++c) {
-    int v = kValues[static_cast<std::size_t>(c)];
+    const int8_t v = kValues[static_cast<std::size_t>(c)];
     if (v < 0) {
       t.d0[c] = t.d1[c] = t.d2[c] = t.d3[c] = kBad;
       continue;
     }
-    auto u = static_cast<uint32_t>(v);
-    t.d0[c] = u << 2;                                   // byte 0 bits 7..2
-    t.d1[c] = (u >> 4) | ((u & 0x0F) << 12);            // byte 0 bits 1..0, byte 1 bits 7..4
-    t.d2[c] = ((u >> 2) << 8) | ((u & 0x03) << 22);     // byte 1 bits 3..0, byte 2 bits 7..6
-    t.d3[c] = u << 16;                                  // byte 2 bits 5..0
+    auto u = static_cast<uint32_t>(static_cast<uint8_t>(v));
+    t.d0[c] = u << 2;                                // byte 0 bits 7..2
+    t.d1[c] = (u >> 4) | ((u & 0x0F) << 12);         // byte 0 bits 1..0, byte 1 bits 7..4
+    t.d2[c] = ((u >> 2) << 8) | ((u & 0x03) << 22);  // byte 1 bits 3..0, byte 2 bits 7..6
+    t.d3[c] = u << 16;                               // byte 2 bits 5..0
   }
   return t;
 }
@@ -134,9 +134,8 @@ __attribute__((target("avx2"))) inline __m256i encode_block_avx2(const unsigned 
 // Encodes whole groups (n multiple of 3); may read up to 4 bytes past in+n only if
 // `readable` allows it. Returns characters written.
 __attribute__((target("avx2"))) std::size_t encode_groups_avx2(const unsigned char* in,
-                                                                std::size_t n,
-                                                                std::size_t readable,
-                                                                char* out) {
+                                                               std::size_t n, std::size_t readable,
+                                                               char* out) {
   std::size_t i = 0;
   char* o = out;
   while (i + 24 <= n && i + 28 <= readable) {
@@ -159,29 +158,27 @@ __attribute__((target("avx2"))) inline bool decode_block_avx2(const unsigned cha
   // which it is invalid. Bit 0x10 (high nibble 0, 1, 8..F) is invalid for every low nibble.
   //   hi 2: only '+' (B) and '/' (F)   -> 0x01     hi 3: digits 0..9      -> 0x02
   //   hi 4, 6: all but 0 ('@', '`')    -> 0x04     hi 5, 7: 0..A          -> 0x08
-  const __m256i lut_lo =
-      _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A,
-                       0x1B, 0x1B, 0x1B, 0x1A,  //
-                       0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A,
-                       0x1B, 0x1B, 0x1B, 0x1A);
-  const __m256i lut_hi =
-      _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10,
-                       0x10, 0x10, 0x10, 0x10,  //
-                       0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10,
-                       0x10, 0x10, 0x10, 0x10);
+  const __m256i lut_lo = _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+                                          0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A,  //
+                                          0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+                                          0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
+  const __m256i lut_hi = _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10,
+                                          0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,  //
+                                          0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10,
+                                          0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
   __m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo), _mm256_shuffle_epi8(lut_hi, hi));
   if (!_mm256_testz_si256(bad, bad)) return false;
   // Value = char + offset by high nibble; '/' (0x2F) shares nibble 2 with '+' and moves to
   // slot 1 by adding the all-ones compare result.
-  const __m256i roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0,
-                                        0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
   __m256i slash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x2F));
   __m256i vals = _mm256_add_epi8(v, _mm256_shuffle_epi8(roll, _mm256_add_epi8(slash, hi)));
   // Pack 4 x 6 bits into 24 bits per lane: (a<<6|b), (c<<6|d), then (ab<<12 | cd).
   __m256i pairs = _mm256_maddubs_epi16(vals, _mm256_set1_epi32(0x01400140));
   __m256i words = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00011000));
-  const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
-                                         2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+  const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2,
+                                         1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
   words = _mm256_shuffle_epi8(words, order);
   words = _mm256_permutevar8x32_epi32(words, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), words);
@@ -201,8 +198,7 @@ bool cpu_has_avx2() {
 // group in `acc`/`have`.
 template <bool kAvx2>
 __attribute__((always_inline)) inline std::size_t decode_impl(const unsigned char* in,
-                                                              std::size_t n,
-                                                              unsigned char* out) {
+                                                              std::size_t n, unsigned char* out) {
   std::size_t i = 0;
   unsigned char* o = out;
   for (;;) {
@@ -219,8 +215,8 @@ __attribute__((always_inline)) inline std::size_t decode_impl(const unsigned cha
 #endif
     // Scalar groups write 4 bytes for 3; 8 characters left keep that inside the bound.
     while (n - i >= 8) {
-      uint32_t w = kDecode.d0[in[i]] | kDecode.d1[in[i + 1]] | kDecode.d2[in[i + 2]] |
-                   kDecode.d3[in[i + 3]];
+      uint32_t w =
+          kDecode.d0[in[i]] | kDecode.d1[in[i + 1]] | kDecode.d2[in[i + 2]] | kDecode.d3[in[i + 3]];
       if (w >= 0x01000000) break;
       std::memcpy(o, &w, 4);
       i += 4;

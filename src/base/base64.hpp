@@ -36,7 +36,9 @@ std::size_t decode(std::string_view in, std::string& out);
 std::size_t decode_to(std::string_view in, char* out);
 
 // Upper bound on the bytes decode() appends for `n` input characters.
-constexpr std::size_t decoded_size_max(std::size_t n) { return n / 4 * 3 + 3; }
+constexpr std::size_t decoded_size_max(std::size_t n) {
+  return n / 4 * 3 + 3;
+}
 
 // Decodes `in` exactly (no whitespace, correct padding). Returns false on any error, leaving
 // `out` unspecified.

@@ -23,10 +23,10 @@ constexpr char kHex[] = "0123456789ABCDEF";
 constexpr std::array<int8_t, 256> make_hex_values() {
   std::array<int8_t, 256> t{};
   for (auto& v : t) v = -1;
-  for (int i = 0; i < 10; ++i) t[static_cast<std::size_t>('0' + i)] = static_cast<int8_t>(i);
-  for (int i = 0; i < 6; ++i) {
-    t[static_cast<std::size_t>('A' + i)] = static_cast<int8_t>(10 + i);
-    t[static_cast<std::size_t>('a' + i)] = static_cast<int8_t>(10 + i);  // tolerated
+  for (unsigned char c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
+  for (unsigned char c = 'A'; c <= 'F'; ++c) {
+    t[c] = static_cast<int8_t>(c - 'A' + 10);
+    t[c + 32u] = static_cast<int8_t>(c - 'A' + 10);  // lowercase, tolerated
   }
   return t;
 }
@@ -117,7 +117,6 @@ std::size_t decode(std::string_view in, std::string& out) {
       while (q < end && kClass[*q] == kWsp) ++q;
       if (q == end) {
         keep = o;
-        p = end;
         break;
       }
       if (*q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n')) {

@@ -30,8 +30,8 @@ void expect_well_formed(const std::string& enc) {
     if (end == enc.size()) break;
     start = end + 2;
   }
-  EXPECT_EQ(enc.find('\n'), enc.find("\r\n") == std::string::npos ? std::string::npos
-                                                                   : enc.find("\r\n") + 1);
+  EXPECT_EQ(enc.find('\n'),
+            enc.find("\r\n") == std::string::npos ? std::string::npos : enc.find("\r\n") + 1);
 }
 
 }  // namespace
@@ -59,7 +59,7 @@ TEST(QuotedPrintable, BadEscapesStayLiteral) {
   EXPECT_EQ(decode("x=4"), "x=4");
   EXPECT_EQ(decode("x=4\r\ny"), "x=4\r\ny");
   EXPECT_EQ(decode("=\xff\xfe"), "=\xff\xfe");
-  EXPECT_EQ(decode("="), "");  // a soft break at the very end
+  EXPECT_EQ(decode("="), "");         // a soft break at the very end
   EXPECT_EQ(decode("a\rb"), "a\rb");  // bare CR is data
 }
 

@@ -23,8 +23,8 @@ std::string normalize_name(std::string_view name) {
   while (!name.empty() && (name.front() == ' ' || name.front() == '\t' || name.front() == '"' ||
                            name.front() == '\''))
     name.remove_prefix(1);
-  while (!name.empty() && (name.back() == ' ' || name.back() == '\t' || name.back() == '"' ||
-                           name.back() == '\''))
+  while (!name.empty() &&
+         (name.back() == ' ' || name.back() == '\t' || name.back() == '"' || name.back() == '\''))
     name.remove_suffix(1);
   if (auto star = name.find('*'); star != std::string_view::npos) name = name.substr(0, star);
   std::string out;
@@ -161,8 +161,8 @@ constexpr Alias kAliases[] = {
 };
 
 // Labels that mean "we don't know": never handed to iconv.
-constexpr std::string_view kUnknownLabels[] = {"", "unknown", "unknown-8bit", "x-unknown",
-                                               "default", "x-user-defined", "charset"};
+constexpr std::string_view kUnknownLabels[] = {
+    "", "unknown", "unknown-8bit", "x-unknown", "default", "x-user-defined", "charset"};
 
 // Windows-1252 0x80..0x9F (the rest of the table is Latin-1). Undefined bytes map to the C1
 // control of the same value, as the WHATWG Encoding Standard does.
@@ -248,12 +248,13 @@ class IconvCache {
     return victim->cd;
   }
 
-  static iconv_t invalid() { return reinterpret_cast<iconv_t>(-1); }
+  // iconv_open's failure value is (iconv_t)-1 by its API.
+  static iconv_t invalid() { return reinterpret_cast<iconv_t>(-1); }  // NOLINT
 
  private:
   struct Entry {
     std::string name;
-    iconv_t cd = reinterpret_cast<iconv_t>(-1);
+    iconv_t cd = invalid();
     uint64_t used = 0;  // 0 = empty
   };
   std::array<Entry, kIconvCacheSize> entries_{};

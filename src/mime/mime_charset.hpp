@@ -6,8 +6,8 @@
 // Shift_JIS as CP932, ISO-2022-JP as ISO-2022-JP-2; 8-bit text labelled US-ASCII as UTF-8
 // when valid, else Windows-1252). Invalid sequences become U+FFFD; an unknown charset never
 // fails: the text is taken as UTF-8 if it is valid UTF-8, else as Windows-1252, and the
-// outcome says which. Input is untrusted message content. iconv descriptors are costly to open, so each
-// thread keeps a small cache of them (at most kIconvCacheSize per thread, closed at thread
+// outcome says which. Input is untrusted message content. iconv descriptors are costly to open, so
+// each thread keeps a small cache of them (at most kIconvCacheSize per thread, closed at thread
 // exit). Memory: output at most 3 bytes per input byte plus the converter's state.
 #pragma once
 

@@ -20,8 +20,8 @@
 namespace estafeta::mime {
 namespace {
 
-constexpr std::size_t kFoldAt = 78;       // RFC 5322 §2.1.1 SHOULD
-constexpr std::size_t kMaxLine = 998;     // RFC 5322 §2.1.1 MUST (without CRLF)
+constexpr std::size_t kFoldAt = 78;    // RFC 5322 §2.1.1 SHOULD
+constexpr std::size_t kMaxLine = 998;  // RFC 5322 §2.1.1 MUST (without CRLF)
 
 struct Entity {
   std::string headers;  // folded fields, each ending in CRLF
@@ -102,19 +102,31 @@ struct MediaEntry {
 
 // The common types by extension (IANA media types; the usual mappings of mail clients).
 constexpr MediaEntry kMediaTypes[] = {
-    {"txt", "text/plain"},           {"text", "text/plain"},
-    {"log", "text/plain"},           {"csv", "text/csv"},
-    {"htm", "text/html"},            {"html", "text/html"},
-    {"css", "text/css"},             {"md", "text/markdown"},
-    {"ics", "text/calendar"},        {"vcf", "text/vcard"},
-    {"xml", "application/xml"},      {"json", "application/json"},
-    {"js", "text/javascript"},       {"eml", "message/rfc822"},
-    {"pdf", "application/pdf"},      {"rtf", "application/rtf"},
-    {"zip", "application/zip"},      {"gz", "application/gzip"},
-    {"tgz", "application/gzip"},     {"tar", "application/x-tar"},
-    {"bz2", "application/x-bzip2"},  {"xz", "application/x-xz"},
+    {"txt", "text/plain"},
+    {"text", "text/plain"},
+    {"log", "text/plain"},
+    {"csv", "text/csv"},
+    {"htm", "text/html"},
+    {"html", "text/html"},
+    {"css", "text/css"},
+    {"md", "text/markdown"},
+    {"ics", "text/calendar"},
+    {"vcf", "text/vcard"},
+    {"xml", "application/xml"},
+    {"json", "application/json"},
+    {"js", "text/javascript"},
+    {"eml", "message/rfc822"},
+    {"pdf", "application/pdf"},
+    {"rtf", "application/rtf"},
+    {"zip", "application/zip"},
+    {"gz", "application/gzip"},
+    {"tgz", "application/gzip"},
+    {"tar", "application/x-tar"},
+    {"bz2", "application/x-bzip2"},
+    {"xz", "application/x-xz"},
     {"7z", "application/x-7z-compressed"},
-    {"doc", "application/msword"},   {"dot", "application/msword"},
+    {"doc", "application/msword"},
+    {"dot", "application/msword"},
     {"xls", "application/vnd.ms-excel"},
     {"ppt", "application/vnd.ms-powerpoint"},
     {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
@@ -123,25 +135,38 @@ constexpr MediaEntry kMediaTypes[] = {
     {"odt", "application/vnd.oasis.opendocument.text"},
     {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
     {"odp", "application/vnd.oasis.opendocument.presentation"},
-    {"png", "image/png"},            {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},          {"jpe", "image/jpeg"},
-    {"gif", "image/gif"},            {"bmp", "image/bmp"},
-    {"webp", "image/webp"},          {"svg", "image/svg+xml"},
-    {"tif", "image/tiff"},           {"tiff", "image/tiff"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"jpe", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"bmp", "image/bmp"},
+    {"webp", "image/webp"},
+    {"svg", "image/svg+xml"},
+    {"tif", "image/tiff"},
+    {"tiff", "image/tiff"},
     {"ico", "image/vnd.microsoft.icon"},
-    {"heic", "image/heic"},          {"avif", "image/avif"},
-    {"mp3", "audio/mpeg"},           {"ogg", "audio/ogg"},
-    {"oga", "audio/ogg"},            {"wav", "audio/wav"},
-    {"flac", "audio/flac"},          {"m4a", "audio/mp4"},
-    {"mp4", "video/mp4"},            {"m4v", "video/mp4"},
-    {"webm", "video/webm"},          {"mov", "video/quicktime"},
-    {"avi", "video/x-msvideo"},      {"mkv", "video/x-matroska"},
+    {"heic", "image/heic"},
+    {"avif", "image/avif"},
+    {"mp3", "audio/mpeg"},
+    {"ogg", "audio/ogg"},
+    {"oga", "audio/ogg"},
+    {"wav", "audio/wav"},
+    {"flac", "audio/flac"},
+    {"m4a", "audio/mp4"},
+    {"mp4", "video/mp4"},
+    {"m4v", "video/mp4"},
+    {"webm", "video/webm"},
+    {"mov", "video/quicktime"},
+    {"avi", "video/x-msvideo"},
+    {"mkv", "video/x-matroska"},
     {"p7s", "application/pkcs7-signature"},
     {"p7m", "application/pkcs7-mime"},
     {"asc", "application/pgp-signature"},
     {"sig", "application/pgp-signature"},
     {"pem", "application/x-pem-file"},
-    {"wasm", "application/wasm"},    {"exe", "application/octet-stream"},
+    {"wasm", "application/wasm"},
+    {"exe", "application/octet-stream"},
     {"bin", "application/octet-stream"},
 };
 
@@ -181,7 +206,8 @@ Entity text_part(std::string_view subtype, std::string_view utf8) {
 
 Entity attachment_part(const DraftAttachment& a) {
   std::string filename = one_line(a.filename);
-  std::string type = a.media_type.empty() ? media_type_for_filename(filename) : lower(one_line(a.media_type));
+  std::string type =
+      a.media_type.empty() ? media_type_for_filename(filename) : lower(one_line(a.media_type));
   if (type.find('/') == std::string::npos) type = "application/octet-stream";
   std::string ct = type;
   if (is_text_type(type)) {
@@ -212,7 +238,9 @@ Entity attachment_part(const DraftAttachment& a) {
   return e;
 }
 
-std::string serialize(const Entity& e) { return e.headers + "\r\n" + e.body; }
+std::string serialize(const Entity& e) {
+  return e.headers + "\r\n" + e.body;
+}
 
 Entity multipart(std::string_view subtype, const std::vector<Entity>& children,
                  std::string_view extra_params = {}) {
@@ -244,7 +272,8 @@ std::string format_date(std::chrono::system_clock::time_point t, int utc_offset_
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   if (utc_offset_minutes < -1439 || utc_offset_minutes > 1439) utc_offset_minutes = 0;
-  std::time_t secs = std::chrono::system_clock::to_time_t(t) + utc_offset_minutes * 60;
+  std::time_t secs =
+      std::chrono::system_clock::to_time_t(t) + static_cast<std::time_t>(utc_offset_minutes) * 60;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   int off = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
@@ -273,8 +302,7 @@ std::string generate_message_id(std::string_view hostname) {
 }
 
 std::string generate_boundary(const std::vector<std::string_view>& parts) {
-  static constexpr char kChars[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   // "=_" cannot occur in quoted-printable or base64 output; the random tail makes a clash
   // with 7bit parts vanishingly unlikely, and the check below makes it impossible.
   for (std::size_t length = 24;; length += 8) {
@@ -299,7 +327,8 @@ std::string generate_boundary(const std::vector<std::string_view>& parts) {
 
 std::string media_type_for_filename(std::string_view filename) {
   auto dot = filename.rfind('.');
-  if (dot == std::string_view::npos || dot + 1 >= filename.size()) return "application/octet-stream";
+  if (dot == std::string_view::npos || dot + 1 >= filename.size())
+    return "application/octet-stream";
   std::string ext = lower(filename.substr(dot + 1));
   for (const auto& m : kMediaTypes)
     if (m.ext == ext) return std::string(m.type);
@@ -359,7 +388,8 @@ std::string encode_body(std::string_view body, TransferEncoding e) {
       out = base64::encode(body, 76);
       break;
   }
-  if (!out.empty() && (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0)) out += "\r\n";
+  if (!out.empty() && (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0))
+    out += "\r\n";
   return out;
 }
 
@@ -372,8 +402,8 @@ std::string fold_header(std::string_view name, std::string_view value) {
   bool first_segment = true;
   while (pos <= value.size()) {
     std::size_t nl = value.find("\r\n", pos);
-    std::string_view seg = value.substr(pos, nl == std::string_view::npos ? std::string_view::npos
-                                                                          : nl - pos);
+    std::string_view seg =
+        value.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     if (first_segment) {
       if (!seg.empty() && seg.front() != ' ' && seg.front() != '\t') line += ' ';
     } else {
@@ -437,7 +467,8 @@ std::string compose(const Draft& draft, const ComposeOptions& options) {
   if (!inlines.empty()) {
     std::vector<Entity> related{body};
     related.insert(related.end(), inlines.begin(), inlines.end());
-    std::string type_param = draft.html.empty() ? "; type=\"text/plain\"" : "; type=\"multipart/alternative\"";
+    std::string type_param =
+        draft.html.empty() ? "; type=\"text/plain\"" : "; type=\"multipart/alternative\"";
     body = multipart("related", related, type_param);
   }
   if (!attachments.empty()) {
@@ -447,8 +478,9 @@ std::string compose(const Draft& draft, const ComposeOptions& options) {
   }
 
   std::string h;
-  auto date = draft.date == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now()
-                                                                    : draft.date;
+  auto date = draft.date == std::chrono::system_clock::time_point{}
+                  ? std::chrono::system_clock::now()
+                  : draft.date;
   add_header(h, "Date", format_date(date, options.utc_offset_minutes));
   auto add_list = [&](std::string_view name, const std::vector<DraftAddress>& list) {
     std::string v = format_address_list(list);
@@ -460,15 +492,16 @@ std::string compose(const Draft& draft, const ComposeOptions& options) {
   if (options.include_bcc) add_list("Bcc", draft.bcc);
   add_list("Reply-To", draft.reply_to);
   add_header(h, "Subject", encode_header_text(one_line(draft.subject), EncodeContext::text));
-  std::string id = draft.message_id.empty() ? generate_message_id(options.hostname)
-                                            : one_line(draft.message_id);
+  std::string id =
+      draft.message_id.empty() ? generate_message_id(options.hostname) : one_line(draft.message_id);
   add_header(h, "Message-ID", angle(id));
   for (const auto& [name, value] : draft.headers) {
     if (!valid_field_name(name)) continue;
     std::string lname = lower(name);
     // Fields the composer owns are not duplicated.
-    if (lname == "mime-version" || lname == "content-type" || lname == "content-transfer-encoding" ||
-        lname == "date" || lname == "message-id" || lname == "from" || lname == "subject")
+    if (lname == "mime-version" || lname == "content-type" ||
+        lname == "content-transfer-encoding" || lname == "date" || lname == "message-id" ||
+        lname == "from" || lname == "subject")
       continue;
     add_header(h, name, encode_header_text(one_line(value), EncodeContext::text));
   }

@@ -39,16 +39,16 @@ struct DraftAttachment {
 struct Draft {
   DraftAddress from;
   std::vector<DraftAddress> to, cc, bcc, reply_to;
-  std::string subject;                 // UTF-8
-  std::string text;                    // UTF-8 text/plain body (may be empty)
-  std::string html;                    // UTF-8 text/html alternative; "" = none
+  std::string subject;  // UTF-8
+  std::string text;     // UTF-8 text/plain body (may be empty)
+  std::string html;     // UTF-8 text/html alternative; "" = none
   std::vector<DraftAttachment> attachments;
   // Extra headers (name, UTF-8 value): e.g. In-Reply-To, References, X-Mailer. Values with
   // non-ASCII are encoded as unstructured text.
   std::vector<std::pair<std::string, std::string>> headers;
   // Zero = now. Message-ID "" = generated.
   std::chrono::system_clock::time_point date{};
-  std::string message_id;              // without <>
+  std::string message_id;  // without <>
 };
 
 struct ComposeOptions {

@@ -35,7 +35,9 @@ Draft simple_draft() {
   return d;
 }
 
-std::string header_block(const std::string& msg) { return msg.substr(0, msg.find("\r\n\r\n") + 2); }
+std::string header_block(const std::string& msg) {
+  return msg.substr(0, msg.find("\r\n\r\n") + 2);
+}
 
 // The unfolded value of the first top-level field `name`, or "<absent>".
 std::string field(const std::string& msg, std::string_view name) {
@@ -81,7 +83,8 @@ void expect_folded(const std::string& msg) {
   while (start < h.size()) {
     auto end = h.find("\r\n", start);
     std::string line = h.substr(start, end - start);
-    if (line.find(' ', 1) != std::string::npos && line.find_first_not_of(' ') != std::string::npos) {
+    if (line.find(' ', 1) != std::string::npos &&
+        line.find_first_not_of(' ') != std::string::npos) {
       // A single unbreakable token may exceed 78; otherwise the folder must have broken.
       std::size_t tokens = 0;
       for (std::size_t k = 1; k < line.size(); ++k)
@@ -155,7 +158,9 @@ TEST(MimeCompose, NonAsciiHeadersAreEncodedAddressesAreNot) {
   d.from = {"J\xC3\xB6rg M\xC3\xBCller", "joerg@example.de"};
   d.to = {{"M\xC3\xBCller, Hans", "hans@example.de"}, {"Plain Name", "p@example.com"}};
   d.cc = {{"\xE7\x94\xB0\xE4\xB8\xAD", "tanaka@example.jp"}};
-  d.subject = "Gr\xC3\xBC\xC3\x9F" "e aus K\xC3\xB6ln \xE2\x80\x94 caf\xC3\xA9";
+  d.subject =
+      "Gr\xC3\xBC\xC3\x9F"
+      "e aus K\xC3\xB6ln \xE2\x80\x94 caf\xC3\xA9";
   std::string msg = compose(d);
   expect_wire_clean(msg);
   std::string from = field(msg, "From");
@@ -164,8 +169,7 @@ TEST(MimeCompose, NonAsciiHeadersAreEncodedAddressesAreNot) {
   EXPECT_EQ(decode_encoded_words(from), "J\xC3\xB6rg M\xC3\xBCller <joerg@example.de>");
   EXPECT_EQ(decode_encoded_words(field(msg, "To")),
             "M\xC3\xBCller, Hans <hans@example.de>, Plain Name <p@example.com>");
-  EXPECT_EQ(decode_encoded_words(field(msg, "Cc")),
-            "\xE7\x94\xB0\xE4\xB8\xAD <tanaka@example.jp>");
+  EXPECT_EQ(decode_encoded_words(field(msg, "Cc")), "\xE7\x94\xB0\xE4\xB8\xAD <tanaka@example.jp>");
   EXPECT_TRUE(header_text_is_plain(field(msg, "Subject")));
   EXPECT_EQ(decode_encoded_words(field(msg, "Subject")), d.subject);
 }
@@ -174,7 +178,8 @@ TEST(MimeCompose, LongHeadersFoldAt78) {
   Draft d = simple_draft();
   d.subject.clear();
   for (int i = 0; i < 40; ++i) d.subject += "word" + std::to_string(i) + " \xC3\xA9t\xC3\xA9 ";
-  for (int i = 0; i < 30; ++i) d.to.push_back({"Person " + std::to_string(i), "p" + std::to_string(i) + "@example.com"});
+  for (int i = 0; i < 30; ++i)
+    d.to.push_back({"Person " + std::to_string(i), "p" + std::to_string(i) + "@example.com"});
   std::string msg = compose(d);
   expect_wire_clean(msg);
   expect_folded(msg);
@@ -213,7 +218,9 @@ TEST(MimeCompose, NoHeaderInjectionFromDraftFields) {
   Draft d = simple_draft();
   d.subject = "hi\r\nBcc: victim@example.org";
   d.from.name = "Eve\nX-Evil: 1";
-  d.headers = {{"X-Note", "a\r\nX-Injected: yes"}, {"Bad Name", "x"}, {"Bad:Name", "x"},
+  d.headers = {{"X-Note", "a\r\nX-Injected: yes"},
+               {"Bad Name", "x"},
+               {"Bad:Name", "x"},
                {"Content-Type", "text/evil"}};
   std::string msg = compose(d);
   std::string h = header_block(msg);
@@ -268,7 +275,8 @@ TEST(MimeCompose, MediaTypesByExtension) {
 TEST(MimeCompose, ChoosesTransferEncodingByContent) {
   EXPECT_EQ(choose_transfer_encoding("plain\r\ntext\r\n", true), TransferEncoding::seven_bit);
   EXPECT_EQ(choose_transfer_encoding("plain\ntext\n", true), TransferEncoding::seven_bit);
-  EXPECT_EQ(choose_transfer_encoding(std::string(999, 'a'), true), TransferEncoding::quoted_printable);
+  EXPECT_EQ(choose_transfer_encoding(std::string(999, 'a'), true),
+            TransferEncoding::quoted_printable);
   EXPECT_EQ(choose_transfer_encoding("caf\xC3\xA9 au lait, mostly ASCII text", true),
             TransferEncoding::quoted_printable);
   EXPECT_EQ(choose_transfer_encoding("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", true),
@@ -319,8 +327,8 @@ TEST(MimeCompose, AttachmentsRoundTrip) {
   std::string binary(5000, '\0');
   for (auto& c : binary) c = static_cast<char>(rng() & 0xFF);
   d.attachments.push_back({"data.bin", binary, "", "", ""});
-  d.attachments.push_back({"\xE2\x82\xAC Rechnung M\xC3\xA4rz 2026 mit sehr langem Namen.pdf", "%PDF-1.4 fake\r\n",
-                           "", "", ""});
+  d.attachments.push_back({"\xE2\x82\xAC Rechnung M\xC3\xA4rz 2026 mit sehr langem Namen.pdf",
+                           "%PDF-1.4 fake\r\n", "", "", ""});
   d.attachments.push_back({"notes.txt", "line one\nline two\n", "", "", ""});
   std::string msg = compose(d);
   expect_wire_clean(msg);
@@ -403,7 +411,8 @@ TEST(MimeCompose, LongAndEightBitTextUsesQuotedPrintable) {
   EXPECT_EQ(field(msg, "Content-Transfer-Encoding"), "quoted-printable");
   EXPECT_EQ(field(msg, "Content-Type"), "text/plain; charset=utf-8");
   Message m = parse(msg);
-  EXPECT_EQ(decoded_body(m, m.root()), std::string(1500, 'x') + "\r\n\xC3\xA9t\xC3\xA9 = summer\r\n");
+  EXPECT_EQ(decoded_body(m, m.root()),
+            std::string(1500, 'x') + "\r\n\xC3\xA9t\xC3\xA9 = summer\r\n");
 }
 
 TEST(MimeCompose, InvalidUtf8TextIsRepairedNotMislabelled) {
@@ -416,8 +425,9 @@ TEST(MimeCompose, InvalidUtf8TextIsRepairedNotMislabelled) {
 
 TEST(MimeCompose, RandomDraftsRoundTripThroughTheParser) {
   std::mt19937 rng(5322);
-  const char* bits[] = {"a", "Z", " ", "\n", "\r\n", "=", "--", "\xC3\xA9", "\xE2\x82\xAC", ".",
-                        "From ", "\t", "=?", "?=", "\"", ",", "\xF0\x9F\x98\x80"};
+  const char* bits[] = {
+      "a", "Z",     " ",  "\n", "\r\n", "=",  "--", "\xC3\xA9",        "\xE2\x82\xAC",
+      ".", "From ", "\t", "=?", "?=",   "\"", ",",  "\xF0\x9F\x98\x80"};
   auto text = [&](std::size_t max) {
     std::string s;
     std::size_t n = rng() % max;
@@ -437,7 +447,8 @@ TEST(MimeCompose, RandomDraftsRoundTripThroughTheParser) {
       std::size_t len = rng() % 3000;
       for (std::size_t i = 0; i < len; ++i) content += static_cast<char>(rng() & 0xFF);
       if (k == 1) content = text(200);
-      d.attachments.push_back({"f" + std::to_string(k) + (k ? ".txt" : ".bin"), content, "", "", ""});
+      d.attachments.push_back(
+          {"f" + std::to_string(k) + (k ? ".txt" : ".bin"), content, "", "", ""});
     }
     std::string msg = compose(d);
     expect_wire_clean(msg);
@@ -476,7 +487,8 @@ TEST(MimeCompose, RandomDraftsRoundTripThroughTheParser) {
       while (k < got.size() && k < want.size() && got[k] == want[k]) ++k;
       auto show = [](std::string_view v) {
         std::string o;
-        for (char c : v) o += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : std::string(1, c);
+        for (char c : v)
+          o += c == '\r' ? std::string("\\r") : c == '\n' ? std::string("\\n") : std::string(1, c);
         return o;
       };
       ADD_FAILURE() << "round " << round << " differs at " << k << ": got ["

@@ -52,7 +52,9 @@ bool has_8bit(std::string_view s) {
   return false;
 }
 
-bool is_zero(Clock::time_point t) { return t == Clock::time_point{}; }
+bool is_zero(Clock::time_point t) {
+  return t == Clock::time_point{};
+}
 
 // RFC 3461 §4 xtext: "+XX" is a byte. ORCPT arrives in this form; the DSN field carries the
 // decoded address.
@@ -104,7 +106,8 @@ std::string status_body(const DsnReport& r) {
   if (!r.original_envelope_id.empty())
     field(out, "Original-Envelope-Id", xtext_decode(r.original_envelope_id));
   field(out, "Reporting-MTA", "dns; " + r.reporting_mta);
-  if (!is_zero(r.arrival_date)) field(out, "Arrival-Date", format_date(r.arrival_date, r.utc_offset_minutes));
+  if (!is_zero(r.arrival_date))
+    field(out, "Arrival-Date", format_date(r.arrival_date, r.utc_offset_minutes));
   // §2.3: one block per recipient, each after an empty line.
   for (const auto& rc : r.recipients) {
     out += "\r\n";
@@ -112,10 +115,11 @@ std::string status_body(const DsnReport& r) {
       field(out, "Original-Recipient", original_recipient(rc.original_recipient));
     field(out, "Final-Recipient", typed_address(rc.final_recipient));
     field(out, "Action", dsn_action_name(rc.action));
-    field(out, "Status", rc.status.empty() ? (rc.action == DsnAction::failed ? "5.0.0"
-                                              : rc.action == DsnAction::delayed ? "4.0.0"
-                                                                                : "2.0.0")
-                                           : rc.status);
+    field(out, "Status",
+          rc.status.empty() ? (rc.action == DsnAction::failed    ? "5.0.0"
+                               : rc.action == DsnAction::delayed ? "4.0.0"
+                                                                 : "2.0.0")
+                            : rc.status);
     if (!rc.remote_mta.empty()) field(out, "Remote-MTA", "dns; " + rc.remote_mta);
     if (!rc.diagnostic_code.empty())
       field(out, "Diagnostic-Code", "smtp; " + diagnostic_text(rc.diagnostic_code));
@@ -185,11 +189,16 @@ std::string human_text(const DsnReport& r) {
 
 std::string_view dsn_action_name(DsnAction a) {
   switch (a) {
-    case DsnAction::failed: return "failed";
-    case DsnAction::delayed: return "delayed";
-    case DsnAction::delivered: return "delivered";
-    case DsnAction::relayed: return "relayed";
-    case DsnAction::expanded: return "expanded";
+    case DsnAction::failed:
+      return "failed";
+    case DsnAction::delayed:
+      return "delayed";
+    case DsnAction::delivered:
+      return "delivered";
+    case DsnAction::relayed:
+      return "relayed";
+    case DsnAction::expanded:
+      return "expanded";
   }
   return "failed";
 }
@@ -210,13 +219,15 @@ std::string_view message_header_block(std::string_view message) {
 std::string build_dsn(const DsnReport& r) {
   const DsnAction overall = overall_action(r);
   bool utf8 = false;
-  for (const auto& rc : r.recipients) utf8 = utf8 || has_8bit(rc.final_recipient) || has_8bit(rc.original_recipient);
+  for (const auto& rc : r.recipients)
+    utf8 = utf8 || has_8bit(rc.final_recipient) || has_8bit(rc.original_recipient);
 
   // Part 1: human-readable (RFC 6522 §3).
   std::string text = human_text(r);
-  std::string p1 = "Content-Type: text/plain; charset=" + std::string(has_8bit(text) ? "utf-8" : "us-ascii") +
-                   "\r\nContent-Description: Notification\r\nContent-Transfer-Encoding: " +
-                   std::string(has_8bit(text) ? "8bit" : "7bit") + "\r\n\r\n" + text;
+  std::string p1 =
+      "Content-Type: text/plain; charset=" + std::string(has_8bit(text) ? "utf-8" : "us-ascii") +
+      "\r\nContent-Description: Notification\r\nContent-Transfer-Encoding: " +
+      std::string(has_8bit(text) ? "8bit" : "7bit") + "\r\n\r\n" + text;
   // Part 2: machine-readable (RFC 3464 §2, RFC 6533 §6 for UTF-8 addresses).
   std::string status = status_body(r);
   std::string p2 = std::string("Content-Type: ") +
@@ -227,8 +238,8 @@ std::string build_dsn(const DsnReport& r) {
   // Part 3: the original, or its header (RFC 3461 §4.3 RET, RFC 6522 §4).
   std::string p3;
   bool full = r.return_full && r.original_message.size() <= r.max_returned_size;
-  std::string_view original = full ? std::string_view(r.original_message)
-                                   : message_header_block(r.original_message);
+  std::string_view original =
+      full ? std::string_view(r.original_message) : message_header_block(r.original_message);
   if (!original.empty()) {
     // message/* allows only 7bit/8bit/binary (RFC 2046 §5.2.1): never re-encode the original.
     bool eight = has_8bit(original);
@@ -253,9 +264,10 @@ std::string build_dsn(const DsnReport& r) {
   h += fold_header("Date", format_date(date, r.utc_offset_minutes));
   h += fold_header("From", "Mail Delivery System " + angle(one_line(r.postmaster)));
   h += fold_header("To", angle(one_line(r.recipient)));
-  std::string_view subject = overall == DsnAction::failed    ? "Delivery Status Notification (Failure)"
-                             : overall == DsnAction::delayed ? "Delivery Status Notification (Delay)"
-                                                             : "Delivery Status Notification (Success)";
+  std::string_view subject = overall == DsnAction::failed ? "Delivery Status Notification (Failure)"
+                             : overall == DsnAction::delayed
+                                 ? "Delivery Status Notification (Delay)"
+                                 : "Delivery Status Notification (Success)";
   h += fold_header("Subject", subject);
   std::string host = r.reporting_mta;
   std::string id = r.message_id.empty() ? generate_message_id(host) : one_line(r.message_id);
@@ -267,8 +279,9 @@ std::string build_dsn(const DsnReport& r) {
   }
   h += "Auto-Submitted: auto-replied\r\n";  // RFC 3834 §5
   h += "MIME-Version: 1.0\r\n";
-  h += fold_header("Content-Type", "multipart/report; report-type=delivery-status;\r\n boundary=\"" +
-                                       boundary + "\"");
+  h +=
+      fold_header("Content-Type", "multipart/report; report-type=delivery-status;\r\n boundary=\"" +
+                                      boundary + "\"");
 
   std::string out = h + "\r\nThis is a MIME-encapsulated delivery status notification.\r\n";
   for (auto p : parts) {

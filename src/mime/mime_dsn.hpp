@@ -24,26 +24,26 @@ struct DsnRecipient {
   std::string final_recipient;     // address; written as "rfc822; <address>"
   std::string original_recipient;  // ORCPT as given ("rfc822;a@b") or "" (RFC 3461 §4.2)
   DsnAction action = DsnAction::failed;
-  std::string status;              // RFC 3463 "5.1.1"
-  std::string remote_mta;          // host name, "" = none ("dns; <host>")
-  std::string diagnostic_code;     // remote reply, "" = none ("smtp; 550 5.1.1 ...")
-  std::chrono::system_clock::time_point last_attempt{};  // zero = none
+  std::string status;           // RFC 3463 "5.1.1"
+  std::string remote_mta;       // host name, "" = none ("dns; <host>")
+  std::string diagnostic_code;  // remote reply, "" = none ("smtp; 550 5.1.1 ...")
+  std::chrono::system_clock::time_point last_attempt{};      // zero = none
   std::chrono::system_clock::time_point will_retry_until{};  // for delayed; zero = none
 };
 
 struct DsnReport {
-  std::string reporting_mta;       // our hostname ("dns; <host>")
-  std::string postmaster;          // From address, e.g. "MAILER-DAEMON@host"
-  std::string recipient;           // the original envelope sender, gets the report
+  std::string reporting_mta;         // our hostname ("dns; <host>")
+  std::string postmaster;            // From address, e.g. "MAILER-DAEMON@host"
+  std::string recipient;             // the original envelope sender, gets the report
   std::string original_envelope_id;  // ENVID as given (xtext, RFC 3461 §4.4), "" = none
   std::chrono::system_clock::time_point arrival_date{};  // zero = none
   std::vector<DsnRecipient> recipients;
-  std::string original_message;    // CRLF message as received
-  bool return_full = false;        // RET=FULL: whole message; else headers only
-  std::size_t max_returned_size = 10 * 1024 * 1024;  // larger originals are cut to headers
-  std::string original_message_id; // to set In-Reply-To/References; "" = none
+  std::string original_message;  // CRLF message as received
+  bool return_full = false;      // RET=FULL: whole message; else headers only
+  std::size_t max_returned_size = std::size_t{10} * 1024 * 1024;  // larger: headers only
+  std::string original_message_id;               // to set In-Reply-To/References; "" = none
   std::chrono::system_clock::time_point date{};  // zero = now
-  std::string message_id;          // "" = generated
+  std::string message_id;                        // "" = generated
   int utc_offset_minutes = 0;
 };
 

@@ -168,8 +168,9 @@ TEST(MimeDsn, MixedRecipientsAndDefaults) {
   std::string s(m.body_bytes(m.parts[m.child(0, 2)]));
   EXPECT_EQ(s.find("Original-Envelope-Id"), std::string::npos);
   EXPECT_EQ(s.find("Arrival-Date"), std::string::npos);
-  EXPECT_NE(s.find("Final-Recipient: rfc822; carol@example.net\r\nAction: delivered\r\nStatus: 2.0.0"),
-            std::string::npos);
+  EXPECT_NE(
+      s.find("Final-Recipient: rfc822; carol@example.net\r\nAction: delivered\r\nStatus: 2.0.0"),
+      std::string::npos);
   EXPECT_EQ(top_field(m, "Subject"), "Delivery Status Notification (Failure)");
 }
 
@@ -187,7 +188,8 @@ TEST(MimeDsn, PeerDiagnosticCannotInjectFields) {
 TEST(MimeDsn, LongDiagnosticIsFolded) {
   DsnReport r = failed_report();
   r.recipients[0].diagnostic_code = "550 5.7.1";
-  for (int i = 0; i < 30; ++i) r.recipients[0].diagnostic_code += " policy-word-" + std::to_string(i);
+  for (int i = 0; i < 30; ++i)
+    r.recipients[0].diagnostic_code += " policy-word-" + std::to_string(i);
   std::string dsn = build_dsn(r);
   std::size_t start = 0;
   while (start < dsn.size()) {

@@ -20,13 +20,15 @@ constexpr std::size_t kMaxCharsetLength = 64;
 constexpr std::size_t kMaxWord = 75;
 constexpr std::string_view kUtf8Prefix = "=?UTF-8?";
 
-inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+inline bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
 
 struct ParsedWord {
   std::string_view charset;  // may carry "*lang"
   char encoding = 0;         // 'B' or 'Q'
   std::string_view text;
-  std::size_t length = 0;    // of the whole "=?...?=" token
+  std::size_t length = 0;  // of the whole "=?...?=" token
 };
 
 // Parses an encoded word starting at s[0] == '=' && s[1] == '?'. `term` is the position (in
@@ -57,8 +59,8 @@ bool parse_word(std::string_view s, std::size_t& term_cache, std::size_t base, P
   i += 2;
   // Find "?=" from the text start, reusing the cached position when it is still ahead.
   std::size_t abs_text = base + i;
-  if (term_cache == std::string_view::npos - 1 || (term_cache != std::string_view::npos &&
-                                                   term_cache < abs_text))
+  if (term_cache == std::string_view::npos - 1 ||
+      (term_cache != std::string_view::npos && term_cache < abs_text))
     term_cache = whole.find("?=", abs_text);
   if (term_cache == std::string_view::npos) return false;
   std::size_t text_end = term_cache - base;
@@ -118,10 +120,10 @@ std::string decode_encoded_words(std::string_view value) {
   }
   std::string out;
   out.reserve(value.size());
-  std::string pending;              // raw bytes of the current run of adjacent words
+  std::string pending;  // raw bytes of the current run of adjacent words
   std::string_view pending_charset;
-  std::size_t literal_start = 0;    // start of text not yet copied
-  bool last_was_word = false;       // only whitespace since the previous decoded word
+  std::size_t literal_start = 0;  // start of text not yet copied
+  bool last_was_word = false;     // only whitespace since the previous decoded word
   std::size_t term_cache = std::string_view::npos - 1;  // "not searched yet"
 
   auto flush_pending = [&] {
@@ -138,8 +140,7 @@ std::string decode_encoded_words(std::string_view value) {
     if (start == std::string_view::npos) break;
     ParsedWord w;
     std::string bytes;
-    if (!parse_word(value.substr(start), term_cache, start, w, value) ||
-        !word_bytes(w, bytes)) {
+    if (!parse_word(value.substr(start), term_cache, start, w, value) || !word_bytes(w, bytes)) {
       i = start + 2;
       continue;
     }
@@ -195,8 +196,19 @@ namespace {
 // RFC 5322 §3.2.3 specials: a phrase holding any of them must be quoted.
 bool is_special(char c) {
   switch (c) {
-    case '(': case ')': case '<': case '>': case '[': case ']': case ':': case ';':
-    case '@': case '\\': case ',': case '.': case '"':
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '[':
+    case ']':
+    case ':':
+    case ';':
+    case '@':
+    case '\\':
+    case ',':
+    case '.':
+    case '"':
       return true;
     default:
       return false;
@@ -318,12 +330,14 @@ std::string encode_header_text(std::string_view utf8, EncodeContext ctx) {
     // whitespace between adjacent words is dropped when decoding (§6.2).
     std::size_t first = k, last = k;
     for (std::size_t m = k + 1; m < pieces.size(); ++m) {
-      if (pieces[m].encode) last = m;
-      else if (!pieces[m].space) break;
+      if (pieces[m].encode)
+        last = m;
+      else if (!pieces[m].space)
+        break;
     }
     std::size_t from = static_cast<std::size_t>(pieces[first].text.data() - utf8.data());
-    std::size_t to = static_cast<std::size_t>(pieces[last].text.data() - utf8.data()) +
-                     pieces[last].text.size();
+    std::size_t to =
+        static_cast<std::size_t>(pieces[last].text.data() - utf8.data()) + pieces[last].text.size();
     encode_unit(utf8.substr(from, to - from), out);
     k = last + 1;
   }

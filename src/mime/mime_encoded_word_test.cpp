@@ -17,9 +17,8 @@ TEST(EncodedWord, Rfc2047Section8Examples) {
             "Keld J\xC3\xB8rn Simonsen <keld@dkuug.dk>");
   EXPECT_EQ(decode_encoded_words("=?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be>"),
             "Andr\xC3\xA9 Pirard <PIRARD@vm1.ulg.ac.be>");
-  EXPECT_EQ(decode_encoded_words(
-                "=?ISO-8859-1?B?SWYgeW91IGNhbiByZWFkIHRoaXMgeW8=?=\r\n"
-                "    =?ISO-8859-2?B?dSB1bmRlcnN0YW5kIHRoZSBleGFtcGxlLg==?="),
+  EXPECT_EQ(decode_encoded_words("=?ISO-8859-1?B?SWYgeW91IGNhbiByZWFkIHRoaXMgeW8=?=\r\n"
+                                 "    =?ISO-8859-2?B?dSB1bmRlcnN0YW5kIHRoZSBleGFtcGxlLg==?="),
             "If you can read this you understand the example.");
   EXPECT_EQ(decode_encoded_words("(=?ISO-8859-1?Q?a?=)"), "(a)");
   EXPECT_EQ(decode_encoded_words("(=?ISO-8859-1?Q?a?= b)"), "(a b)");
@@ -41,10 +40,12 @@ TEST(EncodedWord, WhitespaceRules) {
 
 TEST(EncodedWord, BAndQInAnyCase) {
   EXPECT_EQ(decode_encoded_words("=?utf-8?b?w6k=?="), "\xC3\xA9");
-  EXPECT_EQ(decode_encoded_words("=?UTF-8?B?w6k?="), "\xC3\xA9");  // missing padding
+  EXPECT_EQ(decode_encoded_words("=?UTF-8?B?w6k?="), "\xC3\xA9");     // missing padding
   EXPECT_EQ(decode_encoded_words("=?utf-8?q?=c3=a9?="), "\xC3\xA9");  // lowercase hex
   EXPECT_EQ(decode_encoded_words("=?utf-8?Q?under_score=5Fhere?="), "under score_here");
-  EXPECT_EQ(decode_encoded_words("=?utf-8?Q?" "?="), "");
+  EXPECT_EQ(decode_encoded_words("=?utf-8?Q?"
+                                 "?="),
+            "");
 }
 
 TEST(EncodedWord, MalformedWordsStayAsWritten) {
@@ -68,7 +69,9 @@ TEST(EncodedWord, QuestionMarkInsideAndGluedWords) {
   EXPECT_EQ(decode_encoded_words("=?utf-8?Q?why?_not?="), "why? not");
   EXPECT_EQ(decode_encoded_words("=?utf-8?Q?=3F?="), "?");
   // Words glued to text, as some mailers write them.
-  EXPECT_EQ(decode_encoded_words("abc=?utf-8?Q?=C3=A9?=def"), "abc\xC3\xA9" "def");
+  EXPECT_EQ(decode_encoded_words("abc=?utf-8?Q?=C3=A9?=def"),
+            "abc\xC3\xA9"
+            "def");
   // Words inside a quoted string (forbidden by §5, decoded by every client).
   EXPECT_EQ(decode_encoded_words("\"=?utf-8?Q?J=C3=B6rg?=\" <j@x>"), "\"J\xC3\xB6rg\" <j@x>");
 }
@@ -84,7 +87,9 @@ TEST(EncodedWord, CharsetsAndFallbacks) {
   // RFC 2231 §5 language in the charset field.
   EXPECT_EQ(decode_encoded_words("=?US-ASCII*EN?Q?Keith_Moore?="), "Keith Moore");
   // Invalid bytes in the declared charset become U+FFFD; output is always valid UTF-8.
-  EXPECT_EQ(decode_encoded_words("=?utf-8?Q?a=FFb?="), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(decode_encoded_words("=?utf-8?Q?a=FFb?="),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 TEST(EncodedWord, MultiByteCharacterSplitAcrossWords) {
@@ -92,8 +97,7 @@ TEST(EncodedWord, MultiByteCharacterSplitAcrossWords) {
   EXPECT_EQ(decode_encoded_words("=?utf-8?Q?caf=C3?= =?UTF-8?Q?=A9?="), "caf\xC3\xA9");
   EXPECT_EQ(decode_encoded_words("=?utf-8?B?w6nD?= =?utf-8?B?qQ==?="), "\xC3\xA9\xC3\xA9");
   // Different charsets are converted separately.
-  EXPECT_EQ(decode_encoded_words("=?iso-8859-1?Q?=E9?= =?utf-8?Q?=C3=A9?="),
-            "\xC3\xA9\xC3\xA9");
+  EXPECT_EQ(decode_encoded_words("=?iso-8859-1?Q?=E9?= =?utf-8?Q?=C3=A9?="), "\xC3\xA9\xC3\xA9");
 }
 
 TEST(EncodedWord, RawEightBitHeaders) {
@@ -131,8 +135,7 @@ TEST(EncodedWord, EncodeLeavesPlainTextAlone) {
 TEST(EncodedWord, EncodeOnlyWhatNeedsIt) {
   EXPECT_EQ(encode_header_text("Re: caf\xC3\xA9 time"), "Re: =?UTF-8?Q?caf=C3=A9?= time");
   // Adjacent non-ASCII tokens share one word, the space inside it.
-  EXPECT_EQ(encode_header_text("Caf\xC3\xA9 \xC3\xA0 Paris"),
-            "=?UTF-8?Q?Caf=C3=A9_=C3=A0?= Paris");
+  EXPECT_EQ(encode_header_text("Caf\xC3\xA9 \xC3\xA0 Paris"), "=?UTF-8?Q?Caf=C3=A9_=C3=A0?= Paris");
   // Text that looks like an encoded word must be encoded, or it would be decoded.
   std::string tricky = "=?utf-8?Q?x?=";
   EXPECT_EQ(decode_encoded_words(encode_header_text(tricky)), tricky);
@@ -163,8 +166,24 @@ TEST(EncodedWord, EncodedWordsAreShortAndKeepCharactersWhole) {
 
 TEST(EncodedWord, RandomRoundTrips) {
   std::mt19937 rng(2047);
-  const char* pool[] = {"a", "Z", " ", "  ", "\t", "_", "=", "?", "=?", "?=", "\"", "(", ",",
-                        "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "x", "."};
+  const char* pool[] = {"a",
+                        "Z",
+                        " ",
+                        "  ",
+                        "\t",
+                        "_",
+                        "=",
+                        "?",
+                        "=?",
+                        "?=",
+                        "\"",
+                        "(",
+                        ",",
+                        "\xC3\xA9",
+                        "\xE2\x82\xAC",
+                        "\xF0\x9F\x98\x80",
+                        "x",
+                        "."};
   for (int round = 0; round < 3000; ++round) {
     std::string s;
     std::size_t n = rng() % 40;

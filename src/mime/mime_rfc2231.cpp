@@ -16,7 +16,9 @@ namespace {
 // Raw pieces kept from one list: every continuation of every parameter counts.
 constexpr std::size_t kMaxRawParameters = 1024;
 
-inline bool is_wsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline bool is_wsp(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -58,8 +60,7 @@ int hex_value(char c) {
 // RFC 2231 §4 extended-other-values: %XX escapes; a bad escape stays literal.
 void percent_decode(std::string_view s, std::string& out) {
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-        hex_value(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
       i += 2;
     } else {
@@ -93,9 +94,9 @@ void split_name(std::string_view name, std::string& base, long& section, bool& e
 struct Pieces {
   std::size_t order = 0;
   bool has_plain = false;
-  std::string plain;                // "name=" value
+  std::string plain;  // "name=" value
   bool has_single_ext = false;
-  std::string single_ext;           // "name*=" value
+  std::string single_ext;                                 // "name*=" value
   std::map<long, std::pair<std::string, bool>> sections;  // n -> (value, encoded)
 };
 
@@ -144,8 +145,10 @@ std::vector<RawParameter> split_parameters(std::string_view list) {
       bool in_quotes = false;
       if (i == name_start && i < list.size() && list[i] != '"') ++i;  // progress on a stray char
       while (i < list.size() && (in_quotes || list[i] != ';')) {
-        if (list[i] == '\\' && in_quotes) ++i;
-        else if (list[i] == '"') in_quotes = !in_quotes;
+        if (list[i] == '\\' && in_quotes)
+          ++i;
+        else if (list[i] == '"')
+          in_quotes = !in_quotes;
         ++i;
       }
       continue;
@@ -272,8 +275,21 @@ namespace {
 // RFC 2045 §5.1 tspecials.
 bool is_tspecial(char c) {
   switch (c) {
-    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
-    case '\\': case '"': case '/': case '[': case ']': case '?': case '=':
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '@':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
+    case '"':
+    case '/':
+    case '[':
+    case ']':
+    case '?':
+    case '=':
       return true;
     default:
       return false;

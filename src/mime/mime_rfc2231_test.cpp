@@ -43,9 +43,10 @@ TEST(Rfc2231, ToleratesGarbage) {
 }
 
 TEST(Rfc2231, Rfc2231Section3Continuations) {
-  EXPECT_EQ(value_of("; URL*0=\"ftp://\"; URL*1=\"cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar\"",
-                     "url"),
-            "ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar");
+  EXPECT_EQ(
+      value_of("; URL*0=\"ftp://\"; URL*1=\"cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar\"",
+               "url"),
+      "ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar");
 }
 
 TEST(Rfc2231, Rfc2231Section4CharsetAndLanguage) {
@@ -129,8 +130,7 @@ TEST(Rfc2231, FormatsPlainValues) {
 }
 
 TEST(Rfc2231, FormatsNonAsciiAndRoundTrips) {
-  EXPECT_EQ(format_parameter("filename", "\xE2\x82\xAC.txt"),
-            "; filename*=utf-8''%E2%82%AC.txt");
+  EXPECT_EQ(format_parameter("filename", "\xE2\x82\xAC.txt"), "; filename*=utf-8''%E2%82%AC.txt");
   std::string long_name;
   for (int i = 0; i < 30; ++i) long_name += "\xC3\xA9t\xC3\xA9 ";
   long_name += ".pdf";
