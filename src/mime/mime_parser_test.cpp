@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -320,6 +321,40 @@ TEST(MimeParser, SpansNestProperly) {
       }
     }
   }
+}
+
+// A multi-megabyte attachment, generated here rather than committed.
+TEST(MimeParser, LargeAttachment) {
+  std::string b64;
+  for (int line = 0; line < 80000; ++line) b64 += std::string(76, 'A' + line % 26) + "\r\n";  // ~6.2 MB
+  std::string msg = "Content-Type: multipart/mixed; boundary=L\r\n\r\n--L\r\n\r\ntext\r\n--L\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--L--\r\n";
+  Message m = parse(msg);
+  ASSERT_EQ(m.parts.size(), 3u);
+  EXPECT_EQ(m.parts[2].body.size, b64.size() - 2);
+  EXPECT_EQ(m.parts[2].body.lines, 79999u);
+  EXPECT_EQ(m.root().body.lines, 80007u);  // 7 lines of boundaries and headers + 80000
+}
+
+// Inputs built to be slow for a naive parser still parse quickly (all loops are linear in
+// the input times at most Limits::max_depth open boundaries).
+TEST(MimeParser, PathologicalInputsStayLinear) {
+  std::string nested;
+  for (int i = 0; i < 99; ++i)
+    nested += "Content-Type: multipart/mixed; boundary=\"" + std::string(60, 'b') + std::to_string(i) + "\"\r\n\r\n--" +
+              std::string(60, 'b') + std::to_string(i) + "\r\n";
+  for (int i = 0; i < 20000; ++i) nested += "--" + std::string(60, 'b') + "x\r\n";  // near-miss lines
+  auto t0 = std::chrono::steady_clock::now();
+  Message a = parse(nested);
+  std::string headers(2000000, ' ');
+  for (std::size_t i = 0; i < headers.size(); i += 4) headers[i] = '\n';
+  Message b = parse(headers);
+  std::string colons = "X" + std::string(1000000, ':') + "\r\n\r\n";
+  Message c = parse(colons);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(a.parts.size(), 100u);
+  EXPECT_EQ(c.fields.size(), 1u);
+  EXPECT_LT(secs, 20.0);  // generous for ASan on a loaded machine; typically well under 1 s
 }
 
 std::vector<std::pair<std::string, std::string>> corpus() {
