@@ -72,6 +72,10 @@ KNOWN = {
     # its Content-Transfer-Encoding is not applied; Dovecot does the same (BODYSTRUCTURE says
     # "7bit"). Python decodes it anyway.
     ("39-not-mime.eml", "bodies"): "no MIME-Version: transfer encoding not applied",
+    # message/delivery-status (RFC 3464 §2.1) holds groups of DSN fields, not MIME entities;
+    # IMAP (and Dovecot) show it as one leaf part. Python's parser splits it into one pseudo
+    # text/plain message per field group, which adds parts to walk().
+    ("40-delivery-status.eml", "structure"): "delivery-status is one leaf part",
 }
 
 
