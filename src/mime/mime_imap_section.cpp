@@ -101,6 +101,33 @@ std::string SectionBytes::str() const {
   return out;
 }
 
+std::string SectionBytes::crlf_str() const {
+  std::string out;
+  out.reserve(crlf_size());
+  char prev = '\0';
+  for (std::string_view p : pieces) {
+    for (char c : p) {
+      if (c == '\n' && prev != '\r') out.push_back('\r');
+      out.push_back(c);
+      prev = c;
+    }
+  }
+  return out;
+}
+
+std::size_t SectionBytes::crlf_size() const {
+  std::size_t n = 0;
+  char prev = '\0';
+  for (std::string_view p : pieces) {
+    for (char c : p) {
+      if (c == '\n' && prev != '\r') ++n;
+      prev = c;
+    }
+    n += p.size();
+  }
+  return n;
+}
+
 SectionBytes SectionBytes::slice(std::size_t origin, std::size_t count) const {
   SectionBytes out;
   std::size_t skip = origin;

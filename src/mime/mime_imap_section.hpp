@@ -40,6 +40,11 @@ struct SectionBytes {
   std::string str() const;
   // The partial fetch "<origin.count>" (RFC 3501 §6.4.5): bytes [origin, origin+count).
   SectionBytes slice(std::size_t origin, std::size_t count) const;
+  // The bytes with every bare LF written as CRLF — how IMAP serves a message stored with
+  // bare LFs (Dovecot does the same; BODYSTRUCTURE sizes count this form). Partial fetches
+  // then apply to this string. For CRLF messages it equals str().
+  std::string crlf_str() const;
+  std::size_t crlf_size() const;
 };
 
 // Resolves a section. nullopt when the part does not exist or the section does not apply

@@ -89,6 +89,17 @@ TEST(ImapSection, Partial) {
       ASSERT_EQ(b->slice(o, n).str(), o >= all.size() ? "" : all.substr(o, n));
 }
 
+TEST(ImapSection, BareLfServedAsCrlf) {
+  Message m = parse("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nline1\nline2\r\n\n--b--\n");
+  auto b = fetch_section(m, *parse_section("1"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->str(), "line1\nline2\r\n");
+  EXPECT_EQ(b->crlf_str(), "line1\r\nline2\r\n");
+  EXPECT_EQ(b->crlf_size(), m.parts[1].body.imap_size());  // what BODYSTRUCTURE reports
+  auto h = fetch_section(m, *parse_section("HEADER"));
+  EXPECT_EQ(h->crlf_size(), m.root().header.imap_size());
+}
+
 TEST(ImapSection, Binary) {
   Message m = parse(kMsg);
   EXPECT_EQ(fetch_binary(m, {2, 1}).data, "hello");
