@@ -15,6 +15,7 @@
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -224,22 +225,6 @@ int run_serve(const config::Config& config) {
     log::warn("serve", "delivery.fsync is off: a crash can lose mail that was acknowledged");
 
   net::IoPool io(config.io_threads);
-  // Bind everything before serving anything: a half-started server is worse than none.
-  std::vector<asio::ip::tcp::acceptor> acceptors;
-  bool bound = true;
-  for (const config::Listener& l : config.listeners) {
-    std::string error;
-    auto acceptor = net::open_listener(io.context(0), l, config.source, error);
-    if (!acceptor) {
-      log::error("serve", "{}", error);
-      bound = false;
-      continue;
-    }
-    acceptors.push_back(std::move(*acceptor));
-  }
-  if (!bound) return 1;
-  if (!drop_privileges(config)) return 1;
-
   // worker_threads = 0: 2 x cores, but at least kMinWorkers. This pool's work (recipient
   // lookups, deliveries) is mostly waiting on SQLite and fsync, not computing; concurrent
   // fsyncs share the file system's journal commits, so with 50 sessions delivering at once
@@ -250,25 +235,14 @@ int run_serve(const config::Config& config) {
       config.worker_threads != 0 ? config.worker_threads : std::max(2 * cores(), kMinWorkers);
   asio::thread_pool workers(worker_count);
   asio::thread_pool hashers(cores());
-  smtp::ServerOptions options;
-  options.hostname = config.hostname;
-  options.limits = config.smtp;
-  options.trace = config.trace;
-  options.allow_plain_auth_on_loopback = config.allow_plain_auth_on_loopback;
-  smtp::Server server(io, workers, hashers, tls, options, directory, delivery);
-  for (std::size_t i = 0; i < acceptors.size(); ++i) {
-    const config::Listener& l = config.listeners[i];
-    log::info("serve", "listening: {} {} ({})", l.name,
-              net::describe_endpoint(acceptors[i].local_endpoint()), kind_name(l.kind));
-    server.serve(std::move(acceptors[i]), mode_of(l.kind));
-  }
-  log::info("serve", "estafeta serving as {} with {} io, {} worker and {} hashing threads, "
-            "data in {}", config.hostname, io.size(), worker_count, cores(),
-            config.data_dir.string());
 
+  // Signals are caught from before the first listener opens, so a SIGTERM sent as soon as
+  // the port answers is a clean shutdown, not death by the default action. They queue until
+  // the io threads run.
   std::mutex mutex;
   std::condition_variable signalled;
   int signals = 0;
+  std::atomic<smtp::Server*> serving{nullptr};
   asio::signal_set signal_set(io.context(0), SIGINT, SIGTERM);
   std::function<void(const asio::error_code&, int)> on_signal =
       [&](const asio::error_code& ec, int number) {
@@ -289,9 +263,11 @@ int run_serve(const config::Config& config) {
       [&](const asio::error_code& ec, int) {
         if (ec) return;
         asio::post(hashers, [&] {
+          smtp::Server* server = serving.load();
+          if (!server) return;
           log::info("serve", "SIGHUP received: reloading the TLS certificate");
           if (auto fresh = make_tls(config)) {
-            server.reload_tls(std::move(fresh));
+            server->reload_tls(std::move(fresh));
             log::info("serve", "TLS certificate reloaded; new sessions use it");
           } else {
             log::error("serve", "TLS reload failed; keeping the previous certificate");
@@ -300,6 +276,39 @@ int run_serve(const config::Config& config) {
         hangup.async_wait(on_hangup);
       };
   hangup.async_wait(on_hangup);
+
+  // Bind everything before serving anything: a half-started server is worse than none.
+  std::vector<asio::ip::tcp::acceptor> acceptors;
+  bool bound = true;
+  for (const config::Listener& l : config.listeners) {
+    std::string error;
+    auto acceptor = net::open_listener(io.context(0), l, config.source, error);
+    if (!acceptor) {
+      log::error("serve", "{}", error);
+      bound = false;
+      continue;
+    }
+    acceptors.push_back(std::move(*acceptor));
+  }
+  if (!bound) return 1;
+  if (!drop_privileges(config)) return 1;
+
+  smtp::ServerOptions options;
+  options.hostname = config.hostname;
+  options.limits = config.smtp;
+  options.trace = config.trace;
+  options.allow_plain_auth_on_loopback = config.allow_plain_auth_on_loopback;
+  smtp::Server server(io, workers, hashers, tls, options, directory, delivery);
+  serving = &server;
+  for (std::size_t i = 0; i < acceptors.size(); ++i) {
+    const config::Listener& l = config.listeners[i];
+    log::info("serve", "listening: {} {} ({})", l.name,
+              net::describe_endpoint(acceptors[i].local_endpoint()), kind_name(l.kind));
+    server.serve(std::move(acceptors[i]), mode_of(l.kind));
+  }
+  log::info("serve", "estafeta serving as {} with {} io, {} worker and {} hashing threads, "
+            "data in {}", config.hostname, io.size(), worker_count, cores(),
+            config.data_dir.string());
   io.start();
 
   {
@@ -330,6 +339,7 @@ int run_serve(const config::Config& config) {
   io.stop();
   workers.join();
   hashers.join();
+  serving = nullptr;
   log::info("serve", "stopped");
   return 0;
 }

@@ -42,8 +42,8 @@ void Connection::request_shutdown() {
   if (reading_ && (!core_ || core_->phase() == Phase::command)) stream_.cancel();
 }
 
-void Connection::arm(Clock::duration timeout) {
-  deadline_ = Clock::now() + timeout;
+void Connection::arm_at(Clock::time_point deadline) {
+  deadline_ = deadline;
   Clock::time_point next = deadline_;
   if (rate_.active()) next = std::min(next, rate_.deadline());
   // Only an earlier deadline needs the watchdog woken; a later one it finds on its own.
@@ -132,6 +132,7 @@ asio::awaitable<void> Connection::handle_events() {
     if (!ev) break;
     if (auto* reply = std::get_if<SendReply>(&*ev)) {
       if (s.options.trace) trace_reply(reply->bytes);
+      replied_ = true;
       if (out_.empty()) {
         out_ = std::move(reply->bytes);
       } else {
@@ -208,7 +209,17 @@ asio::awaitable<void> Connection::run() {
       co_await handle_events();
       continue;
     }
-    arm(core_->phase() == Phase::data ? limits.data_timeout : limits.command_timeout);
+    if (core_->phase() == Phase::data) {
+      // RFC 5321 §4.5.3.2.6: the data timeout is per block received; trickling is caught by
+      // the minimum data rate instead.
+      arm(limits.data_timeout);
+    } else {
+      if (replied_) {
+        command_deadline_ = Clock::now() + limits.command_timeout;
+        replied_ = false;
+      }
+      arm_at(command_deadline_);
+    }
     reading_ = true;
     std::error_code ec;
     std::size_t n = co_await stream_.read_some(asio::buffer(buffer_), ec);

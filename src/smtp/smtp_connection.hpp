@@ -48,7 +48,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<bool> flush();
   asio::awaitable<bool> handshake();
   asio::awaitable<void> watchdog();
-  void arm(Clock::duration timeout);
+  void arm(Clock::duration timeout) { arm_at(Clock::now() + timeout); }
+  void arm_at(Clock::time_point deadline);
   void disarm();
   void track_phase();
   void trace_reply(std::string_view bytes) const;
@@ -67,6 +68,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::string out_;              // replies not yet written
   Clock::time_point deadline_ = Clock::time_point::max();  // of the pending read or write
+  // smtp.command_timeout bounds a whole command, not the gap between its octets: this is
+  // set when the core last said something (a reply means the previous command is done).
+  Clock::time_point command_deadline_ = Clock::time_point::max();
+  bool replied_ = true;          // a reply was queued since command_deadline_ was set
   bool reading_ = false;         // a read is pending (cancellable for shutdown)
   bool finished_ = false;        // the loop is done; the watchdog stops
   bool closing_ = false;         // the core said Close, or the stream failed

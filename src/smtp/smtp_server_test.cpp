@@ -207,6 +207,24 @@ TEST_F(ServerTest, IdleClientTimesOut) {
   EXPECT_TRUE(c.closed_by_server());
 }
 
+TEST_F(ServerTest, TrickledCommandTimesOut) {
+  // smtp.command_timeout bounds the whole command, not the gap between its octets.
+  Limits limits;
+  limits.command_timeout = 1s;
+  start(limits);
+  Client c;
+  hello(c, mx_port_);
+  auto begin = std::chrono::steady_clock::now();
+  std::string reply;
+  for (int i = 0; i < 20 && reply.empty(); ++i) {
+    if (!c.send("N")) break;
+    std::this_thread::sleep_for(200ms);
+    if (i % 5 == 4) reply = c.reply();  // a 421 ends the wait; else the 5 s read timeout does
+  }
+  EXPECT_TRUE(starts_with(reply, "421 4.4.2")) << reply;
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 8s);
+}
+
 TEST_F(ServerTest, SlowDataIsCut) {
   Limits limits;
   limits.min_data_rate = 1000000;
