@@ -2,6 +2,8 @@
 // resume the calling coroutine on its own executor with the result: exactly one hop there
 // and one back, no strand or extra coroutine frame. The callable must not throw (cores and
 // the directory/delivery APIs report errors by value); the result must be movable.
+// Trust: none of its own; it only moves a call between threads. Memory: one posted closure
+// per call, holding the callable and then its result.
 #pragma once
 
 #include <asio/async_result.hpp>
