@@ -167,6 +167,9 @@ asio::awaitable<void> Connection::handle_events() {
       });
       core_->message_stored(ok);
     } else if (std::holds_alternative<Close>(*ev)) {
+      // The session is over once the core closes it: hand the slot back before the last
+      // reply goes out, so a client that reconnects as soon as it reads 221 finds it free.
+      ticket_ = net::ConnectionLimiter::Ticket();
       co_await flush();
       closing_ = true;
       break;
