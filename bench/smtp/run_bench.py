@@ -91,7 +91,7 @@ def find_or_build_estafeta(args):
         return os.path.abspath(args.estafeta)
     build = os.path.join(REPO, "build", "bench-release")
     exe = os.path.join(build, "src", "cli", "estafeta")
-    if args.build or not os.path.exists(exe):
+    if not args.no_build or not os.path.exists(exe):
         log(f"building estafeta (Release) in {build}")
         if not os.path.exists(os.path.join(build, "build.ninja")):
             run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release"])
@@ -663,11 +663,13 @@ def parse_args():
     p.add_argument("--repeat", type=int, default=3, help="runs per cell; the median is reported")
     p.add_argument("--servers", default="estafeta,postfix",
                    help="which servers to run: estafeta, postfix or both (comma list)")
-    p.add_argument("--estafeta", help="estafeta binary (default: build/bench-release, built if missing)")
+    p.add_argument("--estafeta", help="estafeta binary to use as is (default: build/bench-release/"
+                                      "src/cli/estafeta, brought up to date with ninja first)")
     p.add_argument("--estafeta-set", action="append", default=[], metavar="KEY=VALUE",
                    help="extra top-level line for Estafeta's config, e.g. worker_threads=16 "
                         "(for experiments; the published table uses the defaults)")
-    p.add_argument("--build", action="store_true", help="(re)build the estafeta binary first")
+    p.add_argument("--no-build", action="store_true",
+                   help="use build/bench-release's estafeta as it is, without running ninja")
     p.add_argument("--jobs", type=int, default=2, help="ninja -j when building")
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait for one run")
     p.add_argument("--warmup", type=int, default=200, help="warm-up messages per server (at the max concurrency)")
@@ -767,7 +769,12 @@ def describe_setup(exe):
     parts = []
     if exe:
         rev = run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
-        parts.append(f"Estafeta {rev or '?'} (Release)")
+        dirty = run(["git", "-C", REPO, "status", "--porcelain", "--", "src", "CMakeLists.txt",
+                     "cmake"], check=False).stdout.strip()
+        if exe != os.path.join(REPO, "build", "bench-release", "src", "cli", "estafeta"):
+            parts.append(f"Estafeta {exe}")
+        else:
+            parts.append(f"Estafeta {rev or '?'}{'+uncommitted changes' if dirty else ''} (Release)")
     pf = run(["/usr/sbin/postconf", "-dh", "mail_version"], check=False).stdout.strip()
     dv = run(["/usr/sbin/dovecot", "--version"], check=False).stdout.split(" ")[0].strip()
     parts.append(f"Postfix {pf} + Dovecot {dv}")
