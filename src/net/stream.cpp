@@ -38,10 +38,14 @@ asio::awaitable<void> Stream::start_tls(asio::ssl::context& context, std::error_
                                  asio::redirect_error(asio::use_awaitable, ec));
 }
 
+asio::awaitable<void> Stream::shutdown_tls(std::error_code& ec) {
+  ec = {};
+  if (!tls_) co_return;
+  co_await tls_->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+}
+
 void Stream::close() {
   asio::error_code ignored;
-  // No TLS close_notify: our last reply (221/421) already went out and SMTP needs no
-  // truncation protection after it; a FIN is what the client sees.
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
 }

@@ -31,7 +31,10 @@ class Stream {
   // encrypted. Plain bytes already read by the caller stay the caller's business (STARTTLS:
   // the core discards them, RFC 3207 §5).
   asio::awaitable<void> start_tls(asio::ssl::context& context, std::error_code& ec);
-  // Closes at once: TCP FIN (no TLS close_notify; the last reply has been written).
+  // TLS only: sends close_notify (RFC 8446 §6.1: required before closing the write side)
+  // and waits for the peer's answer or its FIN; bound it with cancel(). No-op when plain.
+  asio::awaitable<void> shutdown_tls(std::error_code& ec);
+  // Closes at once: TCP FIN.
   void close();
   // Cancels the outstanding read/write; they complete with operation_aborted.
   void cancel();

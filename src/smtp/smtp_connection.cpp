@@ -103,6 +103,7 @@ asio::awaitable<bool> Connection::flush() {
   disarm();
   out_.clear();
   if (ec) {
+    broken_ = true;
     log::debug("smtp", "c{} {}: write failed: {}", id_, peer_ip_,
                expired_ != Expired::none ? "timed out" : ec.message());
     co_return false;
@@ -116,6 +117,7 @@ asio::awaitable<bool> Connection::handshake() {
   co_await stream_.start_tls(*tls_, ec);
   disarm();
   if (ec) {
+    broken_ = true;
     log::info("smtp", "c{} {}: TLS handshake failed: {}", id_, peer_ip_,
               expired_ != Expired::none ? "timed out" : ec.message());
     co_return false;
@@ -242,6 +244,7 @@ asio::awaitable<void> Connection::run() {
         break;
       }
       if (ec == asio::error::operation_aborted && shutdown_requested_) continue;
+      broken_ = true;
       // A TLS client that closes without close_notify (most do after QUIT) is an EOF too.
       if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated)
         log::debug("smtp", "c{} {}: read failed: {}", id_, peer_ip_, ec.message());
@@ -250,6 +253,14 @@ asio::awaitable<void> Connection::run() {
     if (rate_.active()) rate_.add(n);
     core_->receive(std::string_view(buffer_.data(), n));
     co_await handle_events();
+  }
+  if (ok && !broken_ && stream_.tls_active()) {
+    // Say goodbye in TLS too (close_notify), so clients can tell our close from a
+    // truncation attack; the peer gets a moment to answer, then the socket closes anyway.
+    arm(std::chrono::seconds(2));
+    std::error_code ec;
+    co_await stream_.shutdown_tls(ec);
+    disarm();
   }
   finished_ = true;
   timer_.cancel();

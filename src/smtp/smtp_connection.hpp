@@ -75,6 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;         // a read is pending (cancellable for shutdown)
   bool finished_ = false;        // the loop is done; the watchdog stops
   bool closing_ = false;         // the core said Close, or the stream failed
+  bool broken_ = false;          // a read or write failed: no goodbye is possible
   bool shutdown_requested_ = false;
   bool shutdown_delivered_ = false;
   Expired expired_ = Expired::none;
