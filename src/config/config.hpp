@@ -54,7 +54,7 @@ struct Config {
   bool trace = false;                       // trace: log every SMTP conversation as C:/S: lines
   std::size_t io_threads = 0;               // io_threads: 0 = number of cores
   std::size_t worker_threads =
-      0;  // worker_threads: blocking work (fsync, SQLite, hashes); 0 = 2×cores
+      0;  // worker_threads: blocking work (fsync, SQLite); 0 = 2×cores, at least 32
   // smtp.allow_plain_auth_on_loopback: allow AUTH without TLS from 127.0.0.0/8 and ::1.
   bool allow_plain_auth_on_loopback = false;
   std::vector<Listener>

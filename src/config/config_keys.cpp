@@ -139,7 +139,7 @@ const std::array kKeys = {
             },
             [](const Config& c) { return num(c.io_threads); }},
     KeySpec{"worker_threads", KeyType::integer,
-            "Threads for blocking work (fsync, SQLite, password hashes); 0 = two per core.",
+            "Threads for blocking work (fsync, SQLite); 0 = two per core, at least 32.",
             [](Config& c, const Value& v, const fs::path&) {
               return set_int(c.worker_threads, v, 0, 1024);
             },
