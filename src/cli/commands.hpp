@@ -49,6 +49,17 @@ int run_alias_list(const config::Config& config);
 // readable, prints "OK: <file>" or the error.
 int run_config_check(const std::optional<std::filesystem::path>& file);
 
+// cmd_mime.cpp: `estafeta mime ...` on one message file ("-" = stdin, at most 1 GiB), no
+// configuration needed. json: mime::message_to_json (bodies: include decoded bodies);
+// envelope: IMAP ENVELOPE; bodystructure: IMAP BODYSTRUCTURE, or BODY when body_only;
+// section: the bytes IMAP serves for BODY[spec] (optional "<origin.count>"), or with binary
+// the decoded content of BINARY[spec] (RFC 3516). An invalid spec, a missing section or an
+// unreadable file print one line and return 1.
+int run_mime_json(const std::string& file, bool bodies);
+int run_mime_envelope(const std::string& file);
+int run_mime_bodystructure(const std::string& file, bool body_only);
+int run_mime_section(const std::string& spec, const std::string& file, bool binary);
+
 // cli_config_file.cpp: which configuration file applies: -c/--config if given, else
 // $ESTAFETA_CONFIG if set, else /etc/estafeta/estafeta.toml if it exists, else none.
 std::optional<std::filesystem::path> choose_config_file(const std::string& option);

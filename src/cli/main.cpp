@@ -1,8 +1,8 @@
 // main: entry point of the `estafeta` binary. Parses the command line with CLI11 (the only
 // file that includes it), chooses the configuration file (-c/--config, before or after the
 // subcommand; else $ESTAFETA_CONFIG; else /etc/estafeta/estafeta.toml if present; else the
-// built-in defaults) and calls the subcommand's run_* function (commands.hpp). Exit codes:
-// 0 success, 1 any error, reported as one "estafeta: ..." line.
+// built-in defaults; `mime` needs none) and calls the subcommand's run_* function
+// (commands.hpp). Exit codes: 0 success, 1 any error, reported as one "estafeta: ..." line.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -31,6 +31,8 @@ int run(int argc, char** argv) {
   // Set by the chosen subcommand; runs after parsing with the loaded configuration.
   std::function<int(const config::Config&)> action;
   bool is_config_check = false;
+  // Set by subcommands that need no configuration (mime); runs instead of loading it.
+  std::function<int()> standalone;
 
   // serve
   bool trace = false;
@@ -136,6 +138,37 @@ int run(int argc, char** argv) {
   auto* cfg_check = cfg->add_subcommand("check", "load and check the configuration file");
   cfg_check->callback([&] { is_config_check = true; });
 
+  // mime: the MIME library on one message file (cmd_mime.cpp); no configuration needed.
+  auto* mime = app.add_subcommand("mime", "show how Estafeta parses a message file (- = stdin)");
+  mime->require_subcommand(1);
+  std::string mime_file;
+  std::string mime_spec;
+  bool mime_no_bodies = false;
+  bool mime_body_only = false;
+  bool mime_binary = false;
+  auto* mime_json = mime->add_subcommand("json", "part tree, headers, addresses, decoded bodies");
+  mime_json->add_option("FILE", mime_file, "message file, - for stdin")->required();
+  mime_json->add_flag("--no-bodies", mime_no_bodies, "leave out the decoded bodies");
+  mime_json->callback(
+      [&] { standalone = [&] { return cli::run_mime_json(mime_file, !mime_no_bodies); }; });
+  auto* mime_env = mime->add_subcommand("envelope", "the IMAP ENVELOPE");
+  mime_env->add_option("FILE", mime_file, "message file, - for stdin")->required();
+  mime_env->callback([&] { standalone = [&] { return cli::run_mime_envelope(mime_file); }; });
+  auto* mime_bs = mime->add_subcommand("bodystructure", "the IMAP BODYSTRUCTURE");
+  mime_bs->add_option("FILE", mime_file, "message file, - for stdin")->required();
+  mime_bs->add_flag("--body", mime_body_only, "IMAP BODY: without extension data");
+  mime_bs->callback([&] {
+    standalone = [&] { return cli::run_mime_bodystructure(mime_file, mime_body_only); };
+  });
+  auto* mime_sec = mime->add_subcommand("section", "the bytes of an IMAP section, e.g. 1.2.MIME");
+  mime_sec->add_option("SPEC", mime_spec, "section: \"\", 2, 1.TEXT, HEADER.FIELDS (From)...")
+      ->required();
+  mime_sec->add_option("FILE", mime_file, "message file, - for stdin")->required();
+  mime_sec->add_flag("--binary", mime_binary, "the decoded content (RFC 3516 BINARY)");
+  mime_sec->callback([&] {
+    standalone = [&] { return cli::run_mime_section(mime_spec, mime_file, mime_binary); };
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -150,6 +183,7 @@ int run(int argc, char** argv) {
     return 1;
   }
 
+  if (standalone) return standalone();
   auto file = cli::choose_config_file(config_option);
   if (is_config_check) return cli::run_config_check(file);
   if (!action) return cli::fail("no subcommand given (see --help)");
