@@ -34,6 +34,7 @@ namespace {
 
 constexpr std::size_t kMaxInput = std::size_t{1} << 30;  // 1 GiB
 constexpr std::size_t kReadChunk = std::size_t{1} << 20;
+constexpr const char* kTooLarge = "too large (estafeta mime reads at most 1 GiB)";
 
 // Reads `file` ("-" = stdin) whole into `out`. On failure prints "estafeta: FILE: reason"
 // and returns false.
@@ -49,8 +50,10 @@ bool read_input(const std::string& file, std::string& out) {
   // A regular file's size is known up front: refuse it before reading anything.
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    if (static_cast<std::uint64_t>(st.st_size) > kMaxInput) error = "too large (estafeta mime reads at most 1 GiB)";
-    else out.reserve(static_cast<std::size_t>(st.st_size));
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxInput)
+      error = kTooLarge;
+    else
+      out.reserve(static_cast<std::size_t>(st.st_size));
   }
   // Pipes, and files that grow while we read: stop as soon as the bound is passed.
   std::string chunk(kReadChunk, '\0');
@@ -59,8 +62,10 @@ bool read_input(const std::string& file, std::string& out) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) error = std::strerror(errno);
     if (n <= 0) break;
-    if (out.size() + static_cast<std::size_t>(n) > kMaxInput) error = "too large (estafeta mime reads at most 1 GiB)";
-    else out.append(chunk.data(), static_cast<std::size_t>(n));
+    if (out.size() + static_cast<std::size_t>(n) > kMaxInput)
+      error = kTooLarge;
+    else
+      out.append(chunk.data(), static_cast<std::size_t>(n));
   }
   if (!is_stdin) ::close(fd);
   if (error.empty()) return true;
@@ -74,7 +79,8 @@ bool read_input(const std::string& file, std::string& out) {
 int write_out(std::string_view bytes) {
   if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size())
     return fail(std::string("standard output: ") + std::strerror(errno));
-  if (std::fflush(stdout) != 0) return fail(std::string("standard output: ") + std::strerror(errno));
+  if (std::fflush(stdout) != 0)
+    return fail(std::string("standard output: ") + std::strerror(errno));
   return 0;
 }
 
@@ -161,7 +167,8 @@ int run_mime_section(const std::string& spec_text, const std::string& file, bool
   if (binary) {
     mime::BinaryResult r = mime::fetch_binary(m, spec->path);
     switch (r.status) {
-      case mime::BinaryResult::Status::ok: break;
+      case mime::BinaryResult::Status::ok:
+        break;
       case mime::BinaryResult::Status::no_such_part:
         return fail(name + ": no section \"" + spec_text + "\" in this message");
       case mime::BinaryResult::Status::unknown_cte:

@@ -157,9 +157,8 @@ int run(int argc, char** argv) {
   auto* mime_bs = mime->add_subcommand("bodystructure", "the IMAP BODYSTRUCTURE");
   mime_bs->add_option("FILE", mime_file, "message file, - for stdin")->required();
   mime_bs->add_flag("--body", mime_body_only, "IMAP BODY: without extension data");
-  mime_bs->callback([&] {
-    standalone = [&] { return cli::run_mime_bodystructure(mime_file, mime_body_only); };
-  });
+  mime_bs->callback(
+      [&] { standalone = [&] { return cli::run_mime_bodystructure(mime_file, mime_body_only); }; });
   auto* mime_sec = mime->add_subcommand("section", "the bytes of an IMAP section, e.g. 1.2.MIME");
   mime_sec->add_option("SPEC", mime_spec, "section: \"\", 2, 1.TEXT, HEADER.FIELDS (From)...")
       ->required();

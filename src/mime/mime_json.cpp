@@ -46,9 +46,12 @@ void append_addresses(std::string& out, std::string_view raw) {
 
 std::string_view kind_name(PartKind k) {
   switch (k) {
-    case PartKind::multipart: return "multipart";
-    case PartKind::message: return "message";
-    case PartKind::leaf: break;
+    case PartKind::multipart:
+      return "multipart";
+    case PartKind::message:
+      return "message";
+    case PartKind::leaf:
+      break;
   }
   return "leaf";
 }

@@ -19,7 +19,8 @@ std::string quoted(std::string_view s, bool bytes_as_latin1 = false) {
 
 TEST(MimeJson, EscapesQuotesBackslashAndControls) {
   EXPECT_EQ(quoted("a\"b\\c"), R"("a\"b\\c")");
-  EXPECT_EQ(quoted(std::string_view("\0\t\r\n\x1f\x7f", 6)), R"("\u0000\u0009\u000d\u000a\u001f\u007f")");
+  EXPECT_EQ(quoted(std::string_view("\0\t\r\n\x1f\x7f", 6)),
+            R"("\u0000\u0009\u000d\u000a\u001f\u007f")");
   EXPECT_EQ(quoted(""), R"("")");
 }
 
@@ -90,9 +91,9 @@ TEST(MimeJson, NestedMultipart) {
   ASSERT_NE(p4, std::string::npos) << j;
   EXPECT_TRUE(p0 < p1 && p1 < p2 && p2 < p3 && p3 < p4) << j;
   // Decoded bodies (base64 of the transfer-decoded bytes); multiparts have none.
-  EXPECT_NE(at(R"("body_b64":"cGxhaW4="})"), std::string::npos) << j;            // "plain"
-  EXPECT_NE(at(R"("body_b64":"PHA+aHRtbDwvcD4="})"), std::string::npos) << j;    // "<p>html</p>"
-  EXPECT_NE(at(R"("body_b64":"AAEC/w=="})"), std::string::npos) << j;           // 00 01 02 ff
+  EXPECT_NE(at(R"("body_b64":"cGxhaW4="})"), std::string::npos) << j;          // "plain"
+  EXPECT_NE(at(R"("body_b64":"PHA+aHRtbDwvcD4="})"), std::string::npos) << j;  // "<p>html</p>"
+  EXPECT_NE(at(R"("body_b64":"AAEC/w=="})"), std::string::npos) << j;          // 00 01 02 ff
   EXPECT_EQ(j.substr(p1, p2 - p1).find("body_b64"), std::string::npos);
   EXPECT_NE(at(R"("params":{"charset":"utf-8"})"), std::string::npos) << j;
   EXPECT_NE(at(R"("disposition":"attachment","filename":"x.bin")"), std::string::npos) << j;
