@@ -32,28 +32,43 @@ std::string small_message(int i) {
     body_text += "Line " + std::to_string(l) + " of message " + std::to_string(i) +
                  ": the quick brown fox jumps over the lazy dog.\r\n";
   std::string img = base64::encode(std::string(600, static_cast<char>(i & 0xff)), 76) + "\r\n";
-  std::string m =
-      "Return-Path: <sender" + std::to_string(i) + "@example.org>\r\n"
-      "Received: from mail.example.org (mail.example.org [192.0.2.1])\r\n\tby mx.example.net with ESMTPS id abc" +
-      std::to_string(i) + "\r\n\tfor <rcpt@example.net>; Sat, 28 Nov 2026 03:17:28 +0000\r\n"
-      "From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <joerg@example.org>\r\n"
-      "To: Alice <alice@example.net>, bob@example.net\r\n"
-      "Cc: \"Carol, C.\" <carol@example.net>\r\n"
-      "Subject: =?utf-8?b?R3LDvMOfZSBhdXMgS8O2bG4=?= #" + std::to_string(i) + "\r\n"
-      "Date: Sat, 28 Nov 2026 03:17:28 +0000\r\n"
-      "Message-ID: <" + std::to_string(i) + ".bench@example.org>\r\n"
-      "MIME-Version: 1.0\r\n"
-      "Content-Type: multipart/related; boundary=\"=_rel_" + std::to_string(i) + "\"\r\n\r\n"
-      "--=_rel_" + std::to_string(i) + "\r\n"
-      "Content-Type: multipart/alternative; boundary=\"=_alt\"\r\n\r\n"
-      "--=_alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-      body_text +
-      "--=_alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>" + body_text +
-      "</p></body></html>\r\n--=_alt--\r\n"
-      "--=_rel_" + std::to_string(i) + "\r\n"
-      "Content-Type: image/png; name=\"dot.png\"\r\nContent-ID: <dot@example.org>\r\n"
-      "Content-Disposition: inline; filename=\"dot.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-      img + "--=_rel_" + std::to_string(i) + "--\r\n";
+  std::string m = "Return-Path: <sender" + std::to_string(i) +
+                  "@example.org>\r\n"
+                  "Received: from mail.example.org (mail.example.org [192.0.2.1])\r\n\tby "
+                  "mx.example.net with ESMTPS id abc" +
+                  std::to_string(i) +
+                  "\r\n\tfor <rcpt@example.net>; Sat, 28 Nov 2026 03:17:28 +0000\r\n"
+                  "From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <joerg@example.org>\r\n"
+                  "To: Alice <alice@example.net>, bob@example.net\r\n"
+                  "Cc: \"Carol, C.\" <carol@example.net>\r\n"
+                  "Subject: =?utf-8?b?R3LDvMOfZSBhdXMgS8O2bG4=?= #" +
+                  std::to_string(i) +
+                  "\r\n"
+                  "Date: Sat, 28 Nov 2026 03:17:28 +0000\r\n"
+                  "Message-ID: <" +
+                  std::to_string(i) +
+                  ".bench@example.org>\r\n"
+                  "MIME-Version: 1.0\r\n"
+                  "Content-Type: multipart/related; boundary=\"=_rel_" +
+                  std::to_string(i) +
+                  "\"\r\n\r\n"
+                  "--=_rel_" +
+                  std::to_string(i) +
+                  "\r\n"
+                  "Content-Type: multipart/alternative; boundary=\"=_alt\"\r\n\r\n"
+                  "--=_alt\r\nContent-Type: text/plain; "
+                  "charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+                  body_text +
+                  "--=_alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>" +
+                  body_text +
+                  "</p></body></html>\r\n--=_alt--\r\n"
+                  "--=_rel_" +
+                  std::to_string(i) +
+                  "\r\n"
+                  "Content-Type: image/png; name=\"dot.png\"\r\nContent-ID: <dot@example.org>\r\n"
+                  "Content-Disposition: inline; filename=\"dot.png\"\r\nContent-Transfer-Encoding: "
+                  "base64\r\n\r\n" +
+                  img + "--=_rel_" + std::to_string(i) + "--\r\n";
   return m;
 }
 
@@ -66,12 +81,14 @@ std::string large_message(int i) {
     x ^= x << 5;
     c = static_cast<char>(x);
   }
-  return "From: big@example.org\r\nTo: rcpt@example.net\r\nSubject: =?utf-8?q?large_attachment?=\r\n"
+  return "From: big@example.org\r\nTo: rcpt@example.net\r\nSubject: "
+         "=?utf-8?q?large_attachment?=\r\n"
          "Date: Sat, 28 Nov 2026 03:17:28 +0000\r\nMIME-Version: 1.0\r\n"
          "Content-Type: multipart/mixed; boundary=\"BIG\"\r\n\r\n"
          "--BIG\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
          "--BIG\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n"
-         "Content-Disposition: attachment; filename=\"data.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+         "Content-Disposition: attachment; filename=\"data.bin\"\r\nContent-Transfer-Encoding: "
+         "base64\r\n\r\n" +
          base64::encode(payload, 76) + "\r\n--BIG--\r\n";
 }
 
@@ -163,7 +180,8 @@ double median(std::vector<double> v) {
 // alternating short slices and each figure (and the ratio, taken per slice pair) is the
 // median over the rounds.
 template <class A, class B>
-void compare(const char* name, const std::vector<std::string>& corpus, double seconds, A&& ours, B&& theirs) {
+void compare(const char* name, const std::vector<std::string>& corpus, double seconds, A&& ours,
+             B&& theirs) {
   std::size_t bytes = 0;
   for (const auto& m : corpus) bytes += m.size();
   const int rounds = 15;
@@ -182,8 +200,8 @@ void compare(const char* name, const std::vector<std::string>& corpus, double se
 #endif
   }
 #ifdef ESTAFETA_HAVE_GMIME
-  std::printf("| %s | %.0f | %.0f | %.0f | %.0f | %.1fx |\n", name, median(a_mb), median(a_msg), median(b_mb),
-              median(b_msg), median(ratio));
+  std::printf("| %s | %.0f | %.0f | %.0f | %.0f | %.1fx |\n", name, median(a_mb), median(a_msg),
+              median(b_mb), median(b_msg), median(ratio));
 #else
   std::printf("| %s | %.0f | %.0f | n/a | n/a | n/a |\n", name, median(a_mb), median(a_msg));
 #endif
@@ -203,7 +221,8 @@ int main(int argc, char** argv) {
 #ifdef ESTAFETA_HAVE_GMIME
   g_mime_init();
 #endif
-  std::printf("| corpus | Estafeta MB/s | Estafeta msg/s | GMime 3 MB/s | GMime 3 msg/s | ratio |\n");
+  std::printf(
+      "| corpus | Estafeta MB/s | Estafeta msg/s | GMime 3 MB/s | GMime 3 msg/s | ratio |\n");
   std::printf("|---|---:|---:|---:|---:|---:|\n");
   struct Case {
     const char* name;

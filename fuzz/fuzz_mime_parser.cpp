@@ -36,7 +36,9 @@ std::vector<std::uint32_t> path_of(const Message& m, std::uint32_t idx) {
       continue;
     }
     std::uint32_t n = 1;
-    for (std::uint32_t c = parent.first_child; c != idx && c != kNoPart; c = m.parts[c].next_sibling) ++n;
+    for (std::uint32_t c = parent.first_child; c != idx && c != kNoPart;
+         c = m.parts[c].next_sibling)
+      ++n;
     rev.push_back(n);
     idx = p.parent;
   }

@@ -5,9 +5,9 @@
 // alias) > catch-all alias "@domain" > postmaster fallback > unknown_user. Postmaster
 // (RFC 5321 §4.5.1) always resolves in a local domain: user or alias postmaster@domain if
 // defined, else the catch-all; if those are missing or lead to no mailbox, the oldest user of
-// that domain, else the oldest user of any domain. A bare "postmaster" (no domain, RFC 5321 §4.1.1.3), and postmaster@<hostname>
-// when hostname is not itself a local domain, is postmaster@hostname when hostname is a local
-// domain, else postmaster@<first domain by name>.
+// that domain, else the oldest user of any domain. A bare "postmaster" (no domain, RFC 5321
+// §4.1.1.3), and postmaster@<hostname> when hostname is not itself a local domain, is
+// postmaster@hostname when hostname is a local domain, else postmaster@<first domain by name>.
 // Input is unauthenticated envelope data: addresses that are not local@domain within RFC 5321
 // lengths (64 + 255) are refused without a query; one expansion yields at most 1000 targets
 // and looks up at most 5000 addresses. Thread-safe: a small pool of SQLite connections (WAL,

@@ -15,9 +15,15 @@ std::mutex g_mutex;
 constexpr const char* kNames[] = {"trace", "debug", "info", "warn", "error"};
 }  // namespace
 
-void set_level(Level l) { g_level.store(static_cast<int>(l)); }
-Level level() { return static_cast<Level>(g_level.load()); }
-bool enabled(Level l) { return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed); }
+void set_level(Level l) {
+  g_level.store(static_cast<int>(l));
+}
+Level level() {
+  return static_cast<Level>(g_level.load());
+}
+bool enabled(Level l) {
+  return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed);
+}
 
 bool parse_level(std::string_view text, Level& out) {
   for (int i = 0; i < 5; ++i) {

@@ -20,8 +20,8 @@ struct PeerError {
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                 // NOLINT: implicit by design
-  Result(PeerError error) : v_(std::move(error)) {}         // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(PeerError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -48,23 +48,31 @@ constexpr std::size_t kMinWorkers = 32;  // = the directory's idle SQLite connec
 
 smtp::ListenerMode mode_of(config::ListenerKind kind) {
   switch (kind) {
-    case config::ListenerKind::mx: return smtp::ListenerMode::mx;
-    case config::ListenerKind::submission: return smtp::ListenerMode::submission;
-    case config::ListenerKind::submissions: return smtp::ListenerMode::submissions;
+    case config::ListenerKind::mx:
+      return smtp::ListenerMode::mx;
+    case config::ListenerKind::submission:
+      return smtp::ListenerMode::submission;
+    case config::ListenerKind::submissions:
+      return smtp::ListenerMode::submissions;
   }
   return smtp::ListenerMode::mx;
 }
 
 const char* kind_name(config::ListenerKind kind) {
   switch (kind) {
-    case config::ListenerKind::mx: return "mx";
-    case config::ListenerKind::submission: return "submission";
-    case config::ListenerKind::submissions: return "submissions";
+    case config::ListenerKind::mx:
+      return "mx";
+    case config::ListenerKind::submission:
+      return "submission";
+    case config::ListenerKind::submissions:
+      return "submissions";
   }
   return "?";
 }
 
-std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+std::size_t cores() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 bool make_data_dir(const fs::path& dir) {
   std::error_code ec;
@@ -103,7 +111,8 @@ std::shared_ptr<asio::ssl::context> make_tls(const config::Config& config) {
       log::error("serve", "TLS: {}", error);
       return nullptr;
     }
-    if (files.created_ca) log::info("serve", "created a local CA in {}", files.ca_certificate.parent_path().string());
+    if (files.created_ca)
+      log::info("serve", "created a local CA in {}", files.ca_certificate.parent_path().string());
     if (files.issued_certificate)
       log::info("serve", "issued a server certificate for {}", config.hostname);
     log::info("serve", "local CA certificate for clients to trust: {}",
@@ -152,8 +161,10 @@ bool drop_privileges(const config::Config& config) {
   }
   const passwd* pw = ::getpwnam(user.c_str());
   if (!pw) {
-    log::warn("serve", "run_as_user \"{}\" does not exist; running as \"nobody\" instead "
-              "(create the user, e.g. useradd --system {}, and restart)", user, user);
+    log::warn("serve",
+              "run_as_user \"{}\" does not exist; running as \"nobody\" instead "
+              "(create the user, e.g. useradd --system {}, and restart)",
+              user, user);
     user = "nobody";
     pw = ::getpwnam(user.c_str());
     if (!pw) {
@@ -177,7 +188,8 @@ bool drop_privileges(const config::Config& config) {
   // The chown above covers data_dir itself, not its parents: a parent that only root may
   // enter (a 0700 temporary directory, /root) would fail every later file operation.
   if (::access(config.data_dir.c_str(), R_OK | W_OK | X_OK) != 0) {
-    log::error("serve", "data_dir {} is not reachable as user {} ({}): a parent directory does "
+    log::error("serve",
+               "data_dir {} is not reachable as user {} ({}): a parent directory does "
                "not let that user in; move data_dir, open up its parents, or set run_as_user",
                config.data_dir.string(), user, std::strerror(errno));
     return false;
@@ -213,14 +225,15 @@ int run_serve(const config::Config& config) {
   auto tls = make_tls(config);
   if (!tls) return 1;
 
-  auth::SqliteDirectory directory(auth::DirectoryOptions{
-      config.data_dir, config.hostname, config.delivery.detail_separator,
-      config.delivery.detail_to_folder});
+  auth::SqliteDirectory directory(auth::DirectoryOptions{config.data_dir, config.hostname,
+                                                         config.delivery.detail_separator,
+                                                         config.delivery.detail_to_folder});
   if (std::string error = directory.open(); !error.empty()) {
     log::error("serve", "{}", error);
     return 1;
   }
-  delivery::LocalDelivery delivery(delivery::DeliveryOptions{config.delivery.fsync, config.hostname});
+  delivery::LocalDelivery delivery(
+      delivery::DeliveryOptions{config.delivery.fsync, config.hostname});
   if (!config.delivery.fsync)
     log::warn("serve", "delivery.fsync is off: a crash can lose mail that was acknowledged");
 
@@ -244,37 +257,37 @@ int run_serve(const config::Config& config) {
   int signals = 0;
   std::atomic<smtp::Server*> serving{nullptr};
   asio::signal_set signal_set(io.context(0), SIGINT, SIGTERM);
-  std::function<void(const asio::error_code&, int)> on_signal =
-      [&](const asio::error_code& ec, int number) {
-        if (ec) return;
-        {
-          std::lock_guard lock(mutex);
-          ++signals;
-        }
-        signalled.notify_all();
-        log::info("serve", "{} received", number == SIGTERM ? "SIGTERM" : "SIGINT");
-        signal_set.async_wait(on_signal);
-      };
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
+                                                                    int number) {
+    if (ec) return;
+    {
+      std::lock_guard lock(mutex);
+      ++signals;
+    }
+    signalled.notify_all();
+    log::info("serve", "{} received", number == SIGTERM ? "SIGTERM" : "SIGINT");
+    signal_set.async_wait(on_signal);
+  };
   signal_set.async_wait(on_signal);
   // SIGHUP: read the certificate and key again (renewed certificates; for the local CA, a
   // server certificate near expiry is reissued). On failure the current one stays.
   asio::signal_set hangup(io.context(0), SIGHUP);
-  std::function<void(const asio::error_code&, int)> on_hangup =
-      [&](const asio::error_code& ec, int) {
-        if (ec) return;
-        asio::post(hashers, [&] {
-          smtp::Server* server = serving.load();
-          if (!server) return;
-          log::info("serve", "SIGHUP received: reloading the TLS certificate");
-          if (auto fresh = make_tls(config)) {
-            server->reload_tls(std::move(fresh));
-            log::info("serve", "TLS certificate reloaded; new sessions use it");
-          } else {
-            log::error("serve", "TLS reload failed; keeping the previous certificate");
-          }
-        });
-        hangup.async_wait(on_hangup);
-      };
+  std::function<void(const asio::error_code&, int)> on_hangup = [&](const asio::error_code& ec,
+                                                                    int) {
+    if (ec) return;
+    asio::post(hashers, [&] {
+      smtp::Server* server = serving.load();
+      if (!server) return;
+      log::info("serve", "SIGHUP received: reloading the TLS certificate");
+      if (auto fresh = make_tls(config)) {
+        server->reload_tls(std::move(fresh));
+        log::info("serve", "TLS certificate reloaded; new sessions use it");
+      } else {
+        log::error("serve", "TLS reload failed; keeping the previous certificate");
+      }
+    });
+    hangup.async_wait(on_hangup);
+  };
   hangup.async_wait(on_hangup);
 
   // Bind everything before serving anything: a half-started server is worse than none.
@@ -306,9 +319,10 @@ int run_serve(const config::Config& config) {
               net::describe_endpoint(acceptors[i].local_endpoint()), kind_name(l.kind));
     server.serve(std::move(acceptors[i]), mode_of(l.kind));
   }
-  log::info("serve", "estafeta serving as {} with {} io, {} worker and {} hashing threads, "
-            "data in {}", config.hostname, io.size(), worker_count, cores(),
-            config.data_dir.string());
+  log::info("serve",
+            "estafeta serving as {} with {} io, {} worker and {} hashing threads, "
+            "data in {}",
+            config.hostname, io.size(), worker_count, cores(), config.data_dir.string());
   io.start();
 
   {

@@ -265,7 +265,9 @@ AddressList parse_address_list(std::string_view raw_value, std::size_t max) {
   return out;
 }
 
-std::string decoded_name(const Address& a) { return decode_encoded_words(a.name); }
+std::string decoded_name(const Address& a) {
+  return decode_encoded_words(a.name);
+}
 
 AddressList mailboxes(const AddressList& list) {
   AddressList out;

@@ -25,10 +25,10 @@ struct Address {
     group_end,    // ";"
   };
   Kind kind = Kind::mailbox;
-  std::string name;    // display name as written (unquoted), "" if none
-  std::string route;   // obsolete source route "@a,@b" (no ':'), "" if none
-  std::string local;   // local part, unquoted ("" when missing)
-  std::string domain;  // domain ("" when missing); domain literals keep their brackets
+  std::string name;           // display name as written (unquoted), "" if none
+  std::string route;          // obsolete source route "@a,@b" (no ':'), "" if none
+  std::string local;          // local part, unquoted ("" when missing)
+  std::string domain;         // domain ("" when missing); domain literals keep their brackets
   bool has_name = false;      // a display name was present (maybe empty: "" <a@b>)
   bool invalid = false;       // repaired: something was missing or skipped
   bool quoted_local = false;  // the local part was (partly) a quoted string

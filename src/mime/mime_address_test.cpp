@@ -9,17 +9,22 @@ namespace {
 std::string show(const AddressList& l) {
   std::string out;
   for (const Address& a : l) {
-    if (a.kind == Address::Kind::group_start) out += "[" + a.name + ":";
-    else if (a.kind == Address::Kind::group_end) out += ";]";
-    else out += "{" + a.name + "|" + a.route + "|" + a.local + "|" + a.domain + (a.invalid ? "|!" : "") + "}";
+    if (a.kind == Address::Kind::group_start)
+      out += "[" + a.name + ":";
+    else if (a.kind == Address::Kind::group_end)
+      out += ";]";
+    else
+      out += "{" + a.name + "|" + a.route + "|" + a.local + "|" + a.domain +
+             (a.invalid ? "|!" : "") + "}";
   }
   return out;
 }
 
 TEST(MimeAddress, Basic) {
   EXPECT_EQ(show(parse_address_list("a@b.example")), "{||a|b.example}");
-  EXPECT_EQ(show(parse_address_list("John Doe <john@example.org>, \"Doe, Jane\" <jane@example.org>")),
-            "{John Doe||john|example.org}{Doe, Jane||jane|example.org}");
+  EXPECT_EQ(
+      show(parse_address_list("John Doe <john@example.org>, \"Doe, Jane\" <jane@example.org>")),
+      "{John Doe||john|example.org}{Doe, Jane||jane|example.org}");
   EXPECT_EQ(show(parse_address_list("<bare@example.org>")), "{||bare|example.org}");
   EXPECT_EQ(show(parse_address_list("")), "");
   EXPECT_EQ(show(parse_address_list(" , ,")), "");
@@ -37,7 +42,8 @@ TEST(MimeAddress, QuotedLocalAndComments) {
 
 TEST(MimeAddress, Groups) {
   EXPECT_EQ(show(parse_address_list("undisclosed-recipients:;")), "[undisclosed-recipients:;]");
-  EXPECT_EQ(show(parse_address_list("A Group: a@x, B <b@y>; c@z")), "[A Group:{||a|x}{B||b|y};]{||c|z}");
+  EXPECT_EQ(show(parse_address_list("A Group: a@x, B <b@y>; c@z")),
+            "[A Group:{||a|x}{B||b|y};]{||c|z}");
   EXPECT_EQ(show(parse_address_list("G: a@x")), "[G:{||a|x};]");
 }
 

@@ -10,7 +10,8 @@ namespace {
 
 TEST(MimeBody, DecodeAndConvert) {
   Message m = parse(
-      "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: "
+      "quoted-printable\r\n\r\n"
       "caf=E9\r\n");
   std::string raw;
   ASSERT_TRUE(decode_body(m, m.root(), raw));
@@ -24,7 +25,8 @@ TEST(MimeBody, Base64AndUnknown) {
   std::string out;
   ASSERT_TRUE(decode_body(b, b.root(), out));
   EXPECT_EQ(out, "hi");
-  Message u = parse("MIME-Version: 1.0\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\xff\r\n");
+  Message u =
+      parse("MIME-Version: 1.0\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\xff\r\n");
   std::string none;
   EXPECT_FALSE(decode_body(u, u.root(), none));
   EXPECT_TRUE(none.empty());
@@ -52,7 +54,8 @@ TEST(MimeBody, Filename) {
       "Content-Type: application/pdf; name=\"fallback.pdf\"\r\n"
       "Content-Disposition: attachment; filename*=utf-8''%E2%82%AC.pdf\r\n\r\n");
   EXPECT_EQ(part_filename(m, m.root()), "\xe2\x82\xac.pdf");
-  Message n = parse("Content-Type: application/pdf; name=\"=?utf-8?q?r=C3=A9sum=C3=A9.pdf?=\"\r\n\r\n");
+  Message n =
+      parse("Content-Type: application/pdf; name=\"=?utf-8?q?r=C3=A9sum=C3=A9.pdf?=\"\r\n\r\n");
   EXPECT_EQ(part_filename(n, n.root()), "r\xc3\xa9sum\xc3\xa9.pdf");
   Message none = parse("Content-Type: text/plain\r\n\r\n");
   EXPECT_EQ(part_filename(none, none.root()), "");

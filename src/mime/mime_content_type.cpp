@@ -57,12 +57,18 @@ TransferEncoding parse_transfer_encoding(std::string_view value, std::string_vie
 
 std::string_view transfer_encoding_name(TransferEncoding e) {
   switch (e) {
-    case TransferEncoding::seven_bit: return "7bit";
-    case TransferEncoding::eight_bit: return "8bit";
-    case TransferEncoding::binary: return "binary";
-    case TransferEncoding::base64: return "base64";
-    case TransferEncoding::quoted_printable: return "quoted-printable";
-    case TransferEncoding::unknown: break;
+    case TransferEncoding::seven_bit:
+      return "7bit";
+    case TransferEncoding::eight_bit:
+      return "8bit";
+    case TransferEncoding::binary:
+      return "binary";
+    case TransferEncoding::base64:
+      return "base64";
+    case TransferEncoding::quoted_printable:
+      return "quoted-printable";
+    case TransferEncoding::unknown:
+      break;
   }
   return "unknown";
 }
@@ -90,8 +96,8 @@ void percent_encode(std::string_view in, std::string& out) {
 }
 
 struct Piece {
-  std::string base;   // lower-cased name without the "*N*" suffix
-  long index = -1;    // -1: no continuation number
+  std::string base;  // lower-cased name without the "*N*" suffix
+  long index = -1;   // -1: no continuation number
   bool extended = false;
   std::size_t order = 0;
   const RawParameter* raw = nullptr;
@@ -149,7 +155,8 @@ std::vector<ImapParameter> imap_parameters(std::string_view params) {
     }
     std::stable_sort(group.begin(), group.end(),
                      [](const Piece* a, const Piece* b) { return a->index < b->index; });
-    bool any_extended = std::any_of(group.begin(), group.end(), [](const Piece* p) { return p->extended; });
+    bool any_extended =
+        std::any_of(group.begin(), group.end(), [](const Piece* p) { return p->extended; });
     ImapParameter merged;
     std::string_view written = first.raw->name;
     merged.name = std::string(written.substr(0, first.base.size()));

@@ -2,8 +2,8 @@
 // Content-Transfer-Encoding (RFC 2045 §5, §6; RFC 2183; RFC 2231 via mime_rfc2231.hpp), and
 // the parameter lists IMAP BODYSTRUCTURE shows for them.
 // Tolerant like Dovecot: comments anywhere, a broken parameter list is cut at the first
-// garbage; MediaType::valid says whether the value may be used at all. Input is untrusted header text; results
-// are views into it except where unquoting or RFC 2231 decoding needs new strings.
+// garbage; MediaType::valid says whether the value may be used at all. Input is untrusted header
+// text; results are views into it except where unquoting or RFC 2231 decoding needs new strings.
 // Memory: at most kMaxParameters parameters per list (mime_rfc2231.hpp).
 #pragma once
 
@@ -29,7 +29,7 @@ MediaType parse_media_type(std::string_view value);
 
 // "disposition-type; params" (RFC 2183 §2).
 struct DispositionValue {
-  std::string_view type;    // "inline", "attachment", ... as written; "" when unparsable
+  std::string_view type;  // "inline", "attachment", ... as written; "" when unparsable
   std::string_view params;
 };
 DispositionValue parse_disposition(std::string_view value);

@@ -44,7 +44,8 @@ TEST(MimeContentType, TransferEncoding) {
 }
 
 TEST(MimeContentType, ImapParameters) {
-  auto p = imap_parameters("; Name=\"a b\"; x*0=\"ab\"; x*1=cd; y*0*=utf-8''%E2%82; y*1*=%AC; y*2=\" z\"");
+  auto p = imap_parameters(
+      "; Name=\"a b\"; x*0=\"ab\"; x*1=cd; y*0*=utf-8''%E2%82; y*1*=%AC; y*2=\" z\"");
   ASSERT_EQ(p.size(), 3u);
   EXPECT_EQ(p[0].name, "Name");
   EXPECT_EQ(p[0].value, "a b");

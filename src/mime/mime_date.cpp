@@ -13,24 +13,35 @@ const char* const kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                "jul", "aug", "sep", "oct", "nov", "dec"};
 const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 int month_of(std::string_view w) {
   if (w.size() < 3) return 0;
   for (int i = 0; i < 12; ++i)
-    if (lower(w[0]) == kMonths[i][0] && lower(w[1]) == kMonths[i][1] && lower(w[2]) == kMonths[i][2])
+    if (lower(w[0]) == kMonths[i][0] && lower(w[1]) == kMonths[i][1] &&
+        lower(w[2]) == kMonths[i][2])
       return i + 1;
   return 0;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // RFC 5322 §4.3 obs-zone. Returns false if `w` is no zone name.
 bool alpha_zone(std::string_view w, int& minutes, bool& known) {
-  struct Z { const char* n; int h; };
-  static const Z zones[] = {{"ut", 0}, {"utc", 0}, {"gmt", 0}, {"z", 0},  {"est", -5}, {"edt", -4},
-                            {"cst", -6}, {"cdt", -5}, {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7}};
+  struct Z {
+    const char* n;
+    int h;
+  };
+  static const Z zones[] = {{"ut", 0},   {"utc", 0},  {"gmt", 0},  {"z", 0},
+                            {"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
+                            {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7}};
   for (const Z& z : zones) {
     if (iequals(w, z.n)) {
       minutes = z.h * 60;
@@ -85,8 +96,8 @@ std::optional<DateTime> parse_date(std::string_view raw_value) {
       const char* b = c.p;
       while (!c.done() && is_digit(*c.p)) ++c.p;
       std::string_view num(b, static_cast<std::size_t>(c.p - b));
-      if ((c.at(':') || (c.at('.') && !have_time && day >= 0 && month > 0 && year >= 0)) && !have_time &&
-          num.size() <= 2) {
+      if ((c.at(':') || (c.at('.') && !have_time && day >= 0 && month > 0 && year >= 0)) &&
+          !have_time && num.size() <= 2) {
         // time = hour ":" minute [ ":" second ]
         int parts[3] = {0, 0, 0};
         int n = 0;
@@ -146,14 +157,16 @@ std::optional<DateTime> parse_date(std::string_view raw_value) {
   if (day < 0 || month == 0 || year < 0) return std::nullopt;
   // RFC 5322 §4.3: two-digit years 00-49 are 2000-2049, 50-99 are 1950-1999; three-digit
   // years have 1900 added.
-  if (year_digits <= 2) year += year < 50 ? 2000 : 1900;
-  else if (year_digits == 3) year += 1900;
+  if (year_digits <= 2)
+    year += year < 50 ? 2000 : 1900;
+  else if (year_digits == 3)
+    year += 1900;
   if (!have_zone) {
     d.zone_minutes = 0;
     d.zone_known = false;
   }
-  if (day < 1 || day > days_in_month(year, month) || d.hour > 23 || d.minute > 59 || d.second > 60 ||
-      d.zone_minutes < -24 * 60 || d.zone_minutes > 24 * 60)
+  if (day < 1 || day > days_in_month(year, month) || d.hour > 23 || d.minute > 59 ||
+      d.second > 60 || d.zone_minutes < -24 * 60 || d.zone_minutes > 24 * 60)
     return std::nullopt;
   d.year = year;
   d.month = month;
@@ -187,7 +200,8 @@ DateTime date_from_unix(std::int64_t t, int zone_minutes) {
 }
 
 std::string format_date(const DateTime& d) {
-  std::int64_t days = days_from_civil(d.year, static_cast<unsigned>(d.month), static_cast<unsigned>(d.day));
+  std::int64_t days =
+      days_from_civil(d.year, static_cast<unsigned>(d.month), static_cast<unsigned>(d.day));
   int wd = static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
   int z = d.zone_minutes < 0 ? -d.zone_minutes : d.zone_minutes;
   char sign = (d.zone_minutes < 0 || !d.zone_known) ? '-' : '+';

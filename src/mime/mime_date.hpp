@@ -13,12 +13,12 @@
 namespace estafeta::mime {
 
 struct DateTime {
-  int year = 1970;   // four digits after §4.3 conversion
-  int month = 1;     // 1..12
-  int day = 1;       // 1..31
+  int year = 1970;  // four digits after §4.3 conversion
+  int month = 1;    // 1..12
+  int day = 1;      // 1..31
   int hour = 0, minute = 0, second = 0;
-  int zone_minutes = 0;      // offset east of UTC
-  bool zone_known = true;    // false for "-0000", military zones and a missing zone (§3.3)
+  int zone_minutes = 0;    // offset east of UTC
+  bool zone_known = true;  // false for "-0000", military zones and a missing zone (§3.3)
 
   // Seconds since 1970-01-01T00:00:00Z.
   std::int64_t to_unix() const;

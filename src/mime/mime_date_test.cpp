@@ -18,11 +18,12 @@ TEST(MimeDate, Rfc5322) {
 }
 
 TEST(MimeDate, Obsolete) {
-  EXPECT_EQ(unix_of("Fri, 21 Nov 97 09:55:06 CST"), 880127706);       // 2-digit year, alpha zone
-  EXPECT_EQ(unix_of("21 Nov 097 15:55:06 GMT"), 880127706);            // 3-digit year
-  EXPECT_EQ(unix_of("Thu,\r\n 13\r\n Feb\r\n 1969 23:32 -0330 (NST)"), -27723480);  // folds, no seconds
-  EXPECT_EQ(unix_of("1 Jan 49 00:00:00 +0000"), 2493072000);           // 49 -> 2049
-  EXPECT_EQ(unix_of("1 Jan 50 00:00:00 +0000"), -631152000);           // 50 -> 1950
+  EXPECT_EQ(unix_of("Fri, 21 Nov 97 09:55:06 CST"), 880127706);  // 2-digit year, alpha zone
+  EXPECT_EQ(unix_of("21 Nov 097 15:55:06 GMT"), 880127706);      // 3-digit year
+  EXPECT_EQ(unix_of("Thu,\r\n 13\r\n Feb\r\n 1969 23:32 -0330 (NST)"),
+            -27723480);                                       // folds, no seconds
+  EXPECT_EQ(unix_of("1 Jan 49 00:00:00 +0000"), 2493072000);  // 49 -> 2049
+  EXPECT_EQ(unix_of("1 Jan 50 00:00:00 +0000"), -631152000);  // 50 -> 1950
   auto mil = parse_date("1 Jan 2000 00:00:00 Z");
   ASSERT_TRUE(mil);
   EXPECT_TRUE(mil->zone_known);

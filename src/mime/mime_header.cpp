@@ -65,8 +65,11 @@ std::vector<std::string> parse_message_ids(std::string_view raw_value) {
     // A word of an obsolete phrase, or an id without brackets.
     const char* b = c.p;
     while (!c.done() && !lex::is_space(*c.p) && *c.p != '<' && *c.p != '(' && *c.p != '"') ++c.p;
-    if (c.p == b) ++c.p;  // a lone special: skip it
-    else if (!saw_angle && ids.empty() && std::string_view(b, static_cast<std::size_t>(c.p - b)).find('@') != std::string_view::npos)
+    if (c.p == b)
+      ++c.p;  // a lone special: skip it
+    else if (!saw_angle && ids.empty() &&
+             std::string_view(b, static_cast<std::size_t>(c.p - b)).find('@') !=
+                 std::string_view::npos)
       ids.emplace_back(b, static_cast<std::size_t>(c.p - b));
   }
   return ids;

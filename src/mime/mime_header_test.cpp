@@ -20,10 +20,13 @@ TEST(MimeHeader, Decoded) {
 }
 
 TEST(MimeHeader, MessageIds) {
-  EXPECT_EQ(parse_message_ids("<a@b> <c@d>\r\n\t<e@f>"), (std::vector<std::string>{"a@b", "c@d", "e@f"}));
-  EXPECT_EQ(parse_message_ids("Your message of \"Mon\" <a@b> (comment)"), (std::vector<std::string>{"a@b"}));
+  EXPECT_EQ(parse_message_ids("<a@b> <c@d>\r\n\t<e@f>"),
+            (std::vector<std::string>{"a@b", "c@d", "e@f"}));
+  EXPECT_EQ(parse_message_ids("Your message of \"Mon\" <a@b> (comment)"),
+            (std::vector<std::string>{"a@b"}));
   EXPECT_EQ(parse_message_ids("bare@example.org"), (std::vector<std::string>{"bare@example.org"}));
-  EXPECT_EQ(parse_message_ids("<\"quoted left\"@b>"), (std::vector<std::string>{"\"quoted left\"@b"}));
+  EXPECT_EQ(parse_message_ids("<\"quoted left\"@b>"),
+            (std::vector<std::string>{"\"quoted left\"@b"}));
   EXPECT_EQ(parse_message_ids("<broken"), (std::vector<std::string>{"broken"}));
   EXPECT_TRUE(parse_message_ids("").empty());
   EXPECT_EQ(first_message_id(" <x@y> <z@w>"), "<x@y>");

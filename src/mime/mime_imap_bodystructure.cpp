@@ -12,7 +12,8 @@
 namespace estafeta::mime {
 namespace {
 
-constexpr std::string_view kEmptyBody = R"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0)";
+constexpr std::string_view kEmptyBody =
+    R"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0)";
 constexpr std::string_view kEmptyExt = " NIL NIL NIL NIL";
 
 class Writer {
@@ -134,11 +135,12 @@ class Writer {
     const bool is_message = p.kind == PartKind::message;
     bool text = false;
     bool unsplit = !is_message && (iequals(p.type, "multipart") ||
-                                   (iequals(p.type, "message") &&
-                                    (iequals(p.subtype, "rfc822") || iequals(p.subtype, "global"))));
+                                   (iequals(p.type, "message") && (iequals(p.subtype, "rfc822") ||
+                                                                   iequals(p.subtype, "global"))));
     if (unsplit) {
       // Dovecot writes a part its parser did not split (limits) as an opaque attachment.
-      out += o_.upper_case_types ? R"("APPLICATION" "OCTET-STREAM")" : R"("application" "octet-stream")";
+      out += o_.upper_case_types ? R"("APPLICATION" "OCTET-STREAM")"
+                                 : R"("application" "octet-stream")";
     } else if (!p.has(kPartHasContentType) && !is_message) {
       text = true;
       out += o_.upper_case_types ? R"("TEXT" "PLAIN")" : R"("text" "plain")";
@@ -149,7 +151,8 @@ class Writer {
       type_string(out, p.subtype);
     }
     out.push_back(' ');
-    params(out, unsplit || !p.has(kPartHasContentType) ? std::string_view() : p.content_type_params, text);
+    params(out, unsplit || !p.has(kPartHasContentType) ? std::string_view() : p.content_type_params,
+           text);
     out.push_back(' ');
     imap_append_nstring_nolf(out, raw(p, "Content-ID"), o_.quote);
     out.push_back(' ');

@@ -19,13 +19,14 @@
 namespace estafeta::mime {
 
 struct BodystructureOptions {
-  bool extended = true;          // BODYSTRUCTURE (true) or BODY (false)
+  bool extended = true;  // BODYSTRUCTURE (true) or BODY (false)
   ImapQuoteOptions quote;
-  bool upper_case_types = false; // "TEXT" "PLAIN" like Cyrus/UW instead of as written
+  bool upper_case_types = false;  // "TEXT" "PLAIN" like Cyrus/UW instead of as written
 };
 
 // The body structure of part `part` without the outer parentheses (as Dovecot's tests show
 // it); a FETCH response wraps it: "BODYSTRUCTURE (" + ... + ")".
-std::string imap_bodystructure(const Message& m, std::uint32_t part = 0, BodystructureOptions o = {});
+std::string imap_bodystructure(const Message& m, std::uint32_t part = 0,
+                               BodystructureOptions o = {});
 
 }  // namespace estafeta::mime

@@ -16,8 +16,9 @@ std::string bs(std::string_view msg, bool extended = true) {
 }
 
 TEST(ImapBodystructure, PlainTextLfCountsAsCrlf) {
-  std::string msg = "From: a@example.org\nContent-Type: text/plain; charset=utf-8\n"
-                    "Content-Transfer-Encoding: 8bit\n\nline\n\n";
+  std::string msg =
+      "From: a@example.org\nContent-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: 8bit\n\nline\n\n";
   EXPECT_EQ(bs(msg), R"("text" "plain" ("charset" "utf-8") NIL NIL "8bit" 8 2 NIL NIL NIL NIL)");
   EXPECT_EQ(bs(msg, false), R"("text" "plain" ("charset" "utf-8") NIL NIL "8bit" 8 2)");
 }
@@ -28,8 +29,9 @@ TEST(ImapBodystructure, MissingContentTypeDefaults) {
 }
 
 TEST(ImapBodystructure, TextWithoutCharsetGetsDefaultAppended) {
-  EXPECT_EQ(bs("Content-Type: text/html; format=flowed\r\n\r\nx"),
-            R"("text" "html" ("format" "flowed" "charset" "us-ascii") NIL NIL "7bit" 1 0 NIL NIL NIL NIL)");
+  EXPECT_EQ(
+      bs("Content-Type: text/html; format=flowed\r\n\r\nx"),
+      R"("text" "html" ("format" "flowed" "charset" "us-ascii") NIL NIL "7bit" 1 0 NIL NIL NIL NIL)");
 }
 
 TEST(ImapBodystructure, InvalidContentTypeIsTextPlain) {
@@ -50,8 +52,9 @@ TEST(ImapBodystructure, MultipartWithFoldedBoundaryAndMessage) {
   std::string msg =
       "Content-Type: multipart/mixed; boundary=\"foo\n bar\"\n\n"
       "--foo bar\nContent-Type: text/x-myown; charset=us-ascii\n\nhello\n\n--foo bar--\n\n";
-  EXPECT_EQ(bs(msg),
-            R"(("text" "x-myown" ("charset" "us-ascii") NIL NIL "7bit" 7 1 NIL NIL NIL NIL) "mixed" ("boundary" "foo bar") NIL NIL NIL)");
+  EXPECT_EQ(
+      bs(msg),
+      R"(("text" "x-myown" ("charset" "us-ascii") NIL NIL "7bit" 7 1 NIL NIL NIL NIL) "mixed" ("boundary" "foo bar") NIL NIL NIL)");
 }
 
 TEST(ImapBodystructure, EmbeddedMessage) {
@@ -60,8 +63,9 @@ TEST(ImapBodystructure, EmbeddedMessage) {
       "--b\nContent-Type: message/rfc822\nContent-ID: <B.frop.example.com>\n"
       "Content-Description: Forwarded\n\n"
       "From: user@domain.org\nDate: Sat, 24 Mar 2017 23:00:00 +0200\n\nbody\n\n--b--\n";
-  EXPECT_EQ(bs(msg),
-            R"(("message" "rfc822" NIL "<B.frop.example.com>" "Forwarded" "7bit" 70 ("Sat, 24 Mar 2017 23:00:00 +0200" NIL ((NIL NIL "user" "domain.org")) ((NIL NIL "user" "domain.org")) ((NIL NIL "user" "domain.org")) NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 6 1 NIL NIL NIL NIL) 4 NIL NIL NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL)");
+  EXPECT_EQ(
+      bs(msg),
+      R"(("message" "rfc822" NIL "<B.frop.example.com>" "Forwarded" "7bit" 70 ("Sat, 24 Mar 2017 23:00:00 +0200" NIL ((NIL NIL "user" "domain.org")) ((NIL NIL "user" "domain.org")) ((NIL NIL "user" "domain.org")) NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 6 1 NIL NIL NIL NIL) 4 NIL NIL NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL)");
 }
 
 TEST(ImapBodystructure, ExtensionData) {
@@ -72,24 +76,28 @@ TEST(ImapBodystructure, ExtensionData) {
       "Content-Location: http://example.org/\r\n a.pdf\r\n"
       "Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==\r\n"
       "Content-Transfer-Encoding: BASE64\r\n\r\nQUJD\r\n";
-  EXPECT_EQ(bs(msg),
-            R"("application" "pdf" ("name" "a b.pdf") NIL NIL "BASE64" 6 "Q2hlY2sgSW50ZWdyaXR5IQ==" ("attachment" ("filename*" "utf-8''%E2%82%AC.pdf")) ("en" "de") "http://example.org/ a.pdf")");
+  EXPECT_EQ(
+      bs(msg),
+      R"("application" "pdf" ("name" "a b.pdf") NIL NIL "BASE64" 6 "Q2hlY2sgSW50ZWdyaXR5IQ==" ("attachment" ("filename*" "utf-8''%E2%82%AC.pdf")) ("en" "de") "http://example.org/ a.pdf")");
 }
 
 TEST(ImapBodystructure, Rfc2231ContinuationsMerged) {
   std::string msg =
       "Content-Type: application/octet-stream;\r\n name*0=\"long\"; name*1=\"name.txt\"\r\n\r\n";
-  EXPECT_EQ(bs(msg, false), R"("application" "octet-stream" ("name" "longname.txt") NIL NIL "7bit" 0)");
+  EXPECT_EQ(bs(msg, false),
+            R"("application" "octet-stream" ("name" "longname.txt") NIL NIL "7bit" 0)");
 }
 
 TEST(ImapBodystructure, MultipartWithoutPartsIsEmptyText) {
-  EXPECT_EQ(bs("Content-Type: multipart/mixed\r\n\r\nno boundary\r\n"),
-            R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) "mixed" NIL NIL NIL NIL)");
+  EXPECT_EQ(
+      bs("Content-Type: multipart/mixed\r\n\r\nno boundary\r\n"),
+      R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) "mixed" NIL NIL NIL NIL)");
 }
 
 TEST(ImapBodystructure, TruncatedPartIsOctetStream) {
-  std::string msg = "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n"
-                    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n--a--\r\n";
+  std::string msg =
+      "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n--a--\r\n";
   Limits lim;
   lim.max_depth = 2;
   Message m = parse(msg, lim);
@@ -100,9 +108,11 @@ TEST(ImapBodystructure, TruncatedPartIsOctetStream) {
 }
 
 TEST(ImapBodystructure, LiteralForEightBitAndQuotes) {
-  std::string msg = "Content-Type: text/plain; name=\"caf\xc3\xa9\"\r\nContent-Description: a\"b\r\n\r\n";
+  std::string msg =
+      "Content-Type: text/plain; name=\"caf\xc3\xa9\"\r\nContent-Description: a\"b\r\n\r\n";
   EXPECT_EQ(bs(msg, false),
-            "\"text\" \"plain\" (\"name\" {5}\r\ncaf\xc3\xa9 \"charset\" \"us-ascii\") NIL \"a\\\"b\" \"7bit\" 0 0");
+            "\"text\" \"plain\" (\"name\" {5}\r\ncaf\xc3\xa9 \"charset\" \"us-ascii\") NIL "
+            "\"a\\\"b\" \"7bit\" 0 0");
 }
 
 }  // namespace

@@ -23,8 +23,10 @@ AddressList merged(const Message& m, const Part& p, std::string_view name) {
   AddressList out;
   for (const HeaderField& f : m.fields_of(p)) {
     if (!iequals(f.name, name)) continue;
-    AddressList more = parse_address_list(f.value, kMaxAddresses - std::min(out.size(), kMaxAddresses));
-    out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    AddressList more =
+        parse_address_list(f.value, kMaxAddresses - std::min(out.size(), kMaxAddresses));
+    out.insert(out.end(), std::make_move_iterator(more.begin()),
+               std::make_move_iterator(more.end()));
   }
   return out;
 }
@@ -61,13 +63,17 @@ void imap_append_address_list(std::string& out, const AddressList& list, ImapQuo
         else
           imap_append_string(out, a.route, o);
         out.push_back(' ');
-        imap_append_string(out, a.local.empty() ? std::string_view("MISSING_MAILBOX") : std::string_view(a.local), o);
+        imap_append_string(
+            out, a.local.empty() ? std::string_view("MISSING_MAILBOX") : std::string_view(a.local),
+            o);
         out.push_back(' ');
         // Dovecot's markers: a broken angle address gets domain SYNTAX_ERROR, a missing
         // domain MISSING_DOMAIN.
         std::string_view domain = a.domain;
-        if (a.broken_angle) domain = "SYNTAX_ERROR";
-        else if (domain.empty()) domain = "MISSING_DOMAIN";
+        if (a.broken_angle)
+          domain = "SYNTAX_ERROR";
+        else if (domain.empty())
+          domain = "MISSING_DOMAIN";
         imap_append_string(out, domain, o);
         break;
       }

@@ -54,7 +54,8 @@ void imap_append_string(std::string& out, std::string_view s, ImapQuoteOptions o
   append_quoted(out, s);
 }
 
-void imap_append_nstring(std::string& out, const std::optional<std::string_view>& s, ImapQuoteOptions o) {
+void imap_append_nstring(std::string& out, const std::optional<std::string_view>& s,
+                         ImapQuoteOptions o) {
   if (!s) {
     out += "NIL";
     return;
@@ -64,7 +65,8 @@ void imap_append_nstring(std::string& out, const std::optional<std::string_view>
 
 void imap_append_nstring_nolf(std::string& out, const std::optional<std::string_view>& s,
                               ImapQuoteOptions o) {
-  if (!s || s->find_first_of("\r\n") == std::string_view::npos) return imap_append_nstring(out, s, o);
+  if (!s || s->find_first_of("\r\n") == std::string_view::npos)
+    return imap_append_nstring(out, s, o);
   std::string v;
   v.reserve(s->size());
   const std::string_view t = *s;
@@ -81,7 +83,8 @@ void imap_append_nstring_nolf(std::string& out, const std::optional<std::string_
 }
 
 void imap_append_string_for_humans(std::string& out, std::string_view s, ImapQuoteOptions o) {
-  if (s.find('\0') != std::string_view::npos) return imap_append_string_for_humans(out, replace_nul(s), o);
+  if (s.find('\0') != std::string_view::npos)
+    return imap_append_string_for_humans(out, replace_nul(s), o);
   bool modify = false;
   bool last_ws = true;
   for (char c : s) {

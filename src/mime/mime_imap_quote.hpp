@@ -18,7 +18,8 @@ struct ImapQuoteOptions {
 // string: quoted or literal.
 void imap_append_string(std::string& out, std::string_view s, ImapQuoteOptions o = {});
 // nstring: NIL when `s` is absent.
-void imap_append_nstring(std::string& out, const std::optional<std::string_view>& s, ImapQuoteOptions o = {});
+void imap_append_nstring(std::string& out, const std::optional<std::string_view>& s,
+                         ImapQuoteOptions o = {});
 // nstring with CR/LF removed first (a line break before WSP vanishes, any other becomes a
 // space) — what Dovecot writes for Date, Message-ID, Content-ID and similar raw values.
 void imap_append_nstring_nolf(std::string& out, const std::optional<std::string_view>& s,

@@ -189,7 +189,8 @@ std::optional<SectionBytes> fetch_section(const Message& m, const SectionSpec& s
     case Text::text: {
       std::uint32_t p = message_of(m, spec.path);
       if (p == kNoPart) return std::nullopt;
-      out.pieces.push_back(spec.text == Text::header ? m.header_bytes(m.parts[p]) : m.body_bytes(m.parts[p]));
+      out.pieces.push_back(spec.text == Text::header ? m.header_bytes(m.parts[p])
+                                                     : m.body_bytes(m.parts[p]));
       return out;
     }
     case Text::header_fields:
@@ -237,7 +238,8 @@ std::optional<std::size_t> binary_size(const Message& m, const std::vector<std::
   if (p == kNoPart) return std::nullopt;
   const Part& part = m.parts[p];
   bool identity = part.kind != PartKind::leaf || part.encoding == TransferEncoding::seven_bit ||
-                  part.encoding == TransferEncoding::eight_bit || part.encoding == TransferEncoding::binary;
+                  part.encoding == TransferEncoding::eight_bit ||
+                  part.encoding == TransferEncoding::binary;
   if (identity) return part.body.size;  // no copy for the common case
   std::string decoded;
   if (!decode_body(m, part, decoded)) return std::nullopt;

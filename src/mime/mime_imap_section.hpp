@@ -23,9 +23,9 @@ inline constexpr std::size_t kMaxSectionFields = 1000;
 
 struct SectionSpec {
   enum class Text { none, header, header_fields, header_fields_not, text, mime };
-  std::vector<std::uint32_t> path;   // "1.2.3" -> {1,2,3}; empty for the whole message
+  std::vector<std::uint32_t> path;  // "1.2.3" -> {1,2,3}; empty for the whole message
   Text text = Text::none;
-  std::vector<std::string> fields;   // for HEADER.FIELDS[.NOT], as given
+  std::vector<std::string> fields;  // for HEADER.FIELDS[.NOT], as given
 };
 
 // Parses the text between '[' and ']' ("", "1.2", "HEADER.FIELDS (From To)", "3.MIME").

@@ -48,14 +48,16 @@ TEST(ImapSection, Parse) {
 TEST(ImapSection, Sections) {
   Message m = parse(kMsg);
   EXPECT_EQ(get(m, ""), kMsg);
-  EXPECT_EQ(get(m, "HEADER"), "From: a@b\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n");
+  EXPECT_EQ(get(m, "HEADER"),
+            "From: a@b\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n");
   EXPECT_EQ(get(m, "HEADER.FIELDS (subject FROM)"), "From: a@b\r\nSubject: s\r\n\r\n");
   EXPECT_EQ(get(m, "HEADER.FIELDS.NOT (subject content-type)"), "From: a@b\r\n\r\n");
   EXPECT_EQ(get(m, "HEADER.FIELDS (X-None)"), "\r\n");
   EXPECT_EQ(get(m, "1"), "first");
   EXPECT_EQ(get(m, "1.MIME"), "Content-Type: text/plain\r\n\r\n");
   EXPECT_EQ(get(m, "1.HEADER"), "<NONE>");
-  EXPECT_EQ(get(m, "2.HEADER"), "Subject: inner\r\nContent-Type: multipart/alternative; boundary=Y\r\n\r\n");
+  EXPECT_EQ(get(m, "2.HEADER"),
+            "Subject: inner\r\nContent-Type: multipart/alternative; boundary=Y\r\n\r\n");
   EXPECT_EQ(get(m, "2.HEADER.FIELDS (Subject)"), "Subject: inner\r\n\r\n");
   EXPECT_EQ(get(m, "2.1"), "aGVsbG8=");
   EXPECT_EQ(get(m, "2.1.MIME"), "Content-Transfer-Encoding: base64\r\n\r\n");
@@ -90,7 +92,8 @@ TEST(ImapSection, Partial) {
 }
 
 TEST(ImapSection, BareLfServedAsCrlf) {
-  Message m = parse("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nline1\nline2\r\n\n--b--\n");
+  Message m =
+      parse("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nline1\nline2\r\n\n--b--\n");
   auto b = fetch_section(m, *parse_section("1"));
   ASSERT_TRUE(b);
   EXPECT_EQ(b->str(), "line1\nline2\r\n");

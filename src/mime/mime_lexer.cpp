@@ -11,9 +11,25 @@ bool is_atext(char ch) {
   if (c >= 'A' && c <= 'Z') return true;
   if (c >= '0' && c <= '9') return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
-    case '|': case '}': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~':
       return true;
     default:
       return false;
@@ -25,8 +41,21 @@ bool is_token_char(char ch) {
   if (c >= 0x80) return true;
   if (c <= 0x20 || c == 0x7f) return false;
   switch (c) {  // RFC 2045 §5.1 tspecials
-    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':':
-    case '\\': case '"': case '/': case '[': case ']': case '?': case '=':
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '@':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
+    case '"':
+    case '/':
+    case '[':
+    case ']':
+    case '?':
+    case '=':
       return false;
     default:
       return true;

@@ -25,8 +25,12 @@ struct Cursor {
   std::string_view rest() const { return {p, static_cast<std::size_t>(end - p)}; }
 };
 
-inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 // RFC 5322 §3.2.3 atext, plus 8-bit bytes (RFC 6532).
 bool is_atext(char c);
 // RFC 2045 §5.1 token characters (no tspecials, no controls, no space); 8-bit accepted.

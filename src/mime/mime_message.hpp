@@ -65,24 +65,28 @@ enum class PartKind : std::uint8_t {
 };
 
 enum class TransferEncoding : std::uint8_t {
-  seven_bit, eight_bit, binary, base64, quoted_printable,
-  unknown,   // present but not one of RFC 2045 §6.1 (x-uuencode, garbage)
+  seven_bit,
+  eight_bit,
+  binary,
+  base64,
+  quoted_printable,
+  unknown,  // present but not one of RFC 2045 §6.1 (x-uuencode, garbage)
 };
 
 // Flags recording how the parser had to repair or bound the input.
 enum PartFlag : std::uint16_t {
-  kPartNoBlankLine = 1 << 0,         // header ended without an empty line (EOF or boundary)
+  kPartNoBlankLine = 1 << 0,           // header ended without an empty line (EOF or boundary)
   kPartMissingCloseBoundary = 1 << 1,  // multipart ended without "--boundary--"
-  kPartMissingBoundary = 1 << 2,     // multipart/* with no usable boundary parameter
-  kPartTruncated = 1 << 3,           // multipart/message not split: depth or part limit hit
-  kPartHeaderTruncated = 1 << 4,     // some fields not indexed (Limits)
-  kPartHasContentType = 1 << 5,      // a valid Content-Type field was present
-  kPartText = 1 << 6,                // IMAP "text" body: text/* or no Content-Type
-  kPartEmbedded = 1 << 7,            // the root of an embedded message/rfc822 or global
-  kPartBadContentType = 1 << 8,      // Content-Type present but invalid: treated as absent
-  kPartNotMime = 1 << 9,             // a message (root or embedded) with neither MIME-Version
-                                     // nor Content-Type: its Content-* fields are ignored
-                                     // (RFC 2045 §4; Dovecot does the same)
+  kPartMissingBoundary = 1 << 2,       // multipart/* with no usable boundary parameter
+  kPartTruncated = 1 << 3,             // multipart/message not split: depth or part limit hit
+  kPartHeaderTruncated = 1 << 4,       // some fields not indexed (Limits)
+  kPartHasContentType = 1 << 5,        // a valid Content-Type field was present
+  kPartText = 1 << 6,                  // IMAP "text" body: text/* or no Content-Type
+  kPartEmbedded = 1 << 7,              // the root of an embedded message/rfc822 or global
+  kPartBadContentType = 1 << 8,        // Content-Type present but invalid: treated as absent
+  kPartNotMime = 1 << 9,               // a message (root or embedded) with neither MIME-Version
+                                       // nor Content-Type: its Content-* fields are ignored
+                                       // (RFC 2045 §4; Dovecot does the same)
 };
 
 struct Part {
@@ -110,9 +114,9 @@ struct Part {
 
 struct Message {
   std::string_view data;
-  std::vector<Part> parts;           // parts[0] is the message; pre-order
-  std::vector<HeaderField> fields;   // all header fields of all parts, grouped per part
-  bool limits_hit = false;           // some Limits bound was reached somewhere
+  std::vector<Part> parts;          // parts[0] is the message; pre-order
+  std::vector<HeaderField> fields;  // all header fields of all parts, grouped per part
+  bool limits_hit = false;          // some Limits bound was reached somewhere
 
   const Part& root() const { return parts.front(); }
   std::span<const HeaderField> fields_of(const Part& p) const {
@@ -120,11 +124,17 @@ struct Message {
   }
   // The first field named `name` (case-insensitive) of `p`, or nullptr.
   const HeaderField* find_field(const Part& p, std::string_view name) const;
-  std::string_view header_bytes(const Part& p) const { return data.substr(p.header.offset, p.header.size); }
-  std::string_view body_bytes(const Part& p) const { return data.substr(p.body.offset, p.body.size); }
+  std::string_view header_bytes(const Part& p) const {
+    return data.substr(p.header.offset, p.header.size);
+  }
+  std::string_view body_bytes(const Part& p) const {
+    return data.substr(p.body.offset, p.body.size);
+  }
   // The n-th (1-based) child of `p`, or kNoPart.
   std::uint32_t child(std::uint32_t p, std::uint32_t n) const;
-  std::uint32_t index_of(const Part& p) const { return static_cast<std::uint32_t>(&p - parts.data()); }
+  std::uint32_t index_of(const Part& p) const {
+    return static_cast<std::uint32_t>(&p - parts.data());
+  }
 };
 
 // ASCII case-insensitive equality (header names, media types, parameter names).

@@ -17,8 +17,9 @@ TEST(MimeMessage, Iequals) {
 }
 
 TEST(MimeMessage, AccessorsFollowTheTree) {
-  std::string msg = "Subject: s\r\nsubject: t\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
-                    "--b\r\nX: 1\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\n";
+  std::string msg =
+      "Subject: s\r\nsubject: t\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nX: 1\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\n";
   Message m = parse(msg);
   ASSERT_EQ(m.parts.size(), 3u);
   const HeaderField* f = m.find_field(m.root(), "SUBJECT");

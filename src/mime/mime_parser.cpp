@@ -35,7 +35,8 @@ std::string find_boundary(std::string_view params) {
   std::vector<RawParameter> raw = split_parameters(params);
   bool extended = false;
   for (const RawParameter& r : raw) {
-    if (r.name.size() > 8 && iequals(std::string_view(r.name).substr(0, 9), "boundary*")) extended = true;
+    if (r.name.size() > 8 && iequals(std::string_view(r.name).substr(0, 9), "boundary*"))
+      extended = true;
   }
   if (!extended) {
     for (const RawParameter& r : raw)
@@ -74,7 +75,8 @@ class Parser {
       break;
     }
     // EOF: every open part ends here; open multiparts never saw their close delimiter.
-    for (std::uint32_t p = cur_; p != kNoPart; p = m_.parts[p].parent) close_part(p, n_, lfs_, bare_);
+    for (std::uint32_t p = cur_; p != kNoPart; p = m_.parts[p].parent)
+      close_part(p, n_, lfs_, bare_);
     for (const Frame& f : frames_)
       if (!f.closed) m_.parts[f.part].flags |= kPartMissingCloseBoundary;
   }
@@ -184,11 +186,13 @@ class Parser {
     std::uint32_t indexed = 0;
     while (s < n_) {
       const char c0 = b_[s];
-      if (c0 == '-' && open_frames_ > 0 && n_ - s >= 2 && b_[s + 1] == '-' && match_boundary(s, h)) {
+      if (c0 == '-' && open_frames_ > 0 && n_ - s >= 2 && b_[s + 1] == '-' &&
+          match_boundary(s, h)) {
         h.line_start = s;
         h.prev_nl = s > start ? prev_nl : 0;
         pos_ = s;
-        m_.parts[idx].field_count = static_cast<std::uint32_t>(m_.fields.size()) - m_.parts[idx].field_begin;
+        m_.parts[idx].field_count =
+            static_cast<std::uint32_t>(m_.fields.size()) - m_.parts[idx].field_begin;
         return true;
       }
       std::size_t e = find_lf(s);
@@ -204,7 +208,8 @@ class Parser {
       if (c0 == ' ' || c0 == '\t') {
         if (curf >= 0) {  // RFC 5322 §2.2.3 folded continuation
           HeaderField& f = m_.fields[static_cast<std::size_t>(curf)];
-          f.raw = std::string_view(f.raw.data(), static_cast<std::size_t>(b_ + next - f.raw.data()));
+          f.raw =
+              std::string_view(f.raw.data(), static_cast<std::size_t>(b_ + next - f.raw.data()));
           const char* vb = f.value.data();
           f.value = std::string_view(vb, static_cast<std::size_t>(b_ + ce - vb));
         }
@@ -266,9 +271,13 @@ class Parser {
     bool mime_version = false;
     for (std::uint32_t i = 0; i < p.field_count; ++i) {
       const HeaderField& f = m_.fields[p.field_begin + i];
-      if (ct == nullptr && f.name.size() == 12 && iequals(f.name, "content-type")) ct = &f;
-      else if (cte == nullptr && f.name.size() == 25 && iequals(f.name, "content-transfer-encoding")) cte = &f;
-      else if (!mime_version && f.name.size() == 12 && iequals(f.name, "mime-version")) mime_version = true;
+      if (ct == nullptr && f.name.size() == 12 && iequals(f.name, "content-type"))
+        ct = &f;
+      else if (cte == nullptr && f.name.size() == 25 &&
+               iequals(f.name, "content-transfer-encoding"))
+        cte = &f;
+      else if (!mime_version && f.name.size() == 12 && iequals(f.name, "mime-version"))
+        mime_version = true;
     }
     const bool message_level = p.parent == kNoPart || m_.parts[p.parent].kind == PartKind::message;
     if (message_level && !mime_version && ct == nullptr) {

@@ -15,8 +15,10 @@ namespace {
 std::string crlf(std::string_view lf) {
   std::string out;
   for (char c : lf) {
-    if (c == '\n') out += "\r\n";
-    else out.push_back(c);
+    if (c == '\n')
+      out += "\r\n";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -173,7 +175,8 @@ TEST(MimeParser, BoundaryEndsHeader) {
 }
 
 TEST(MimeParser, PrefixBoundaryMatchesLikeDovecot) {
-  std::string msg = crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--bogus\n\ny\n--b--\n");
+  std::string msg =
+      crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--bogus\n\ny\n--b--\n");
   Message m = parse(msg);
   ASSERT_EQ(m.parts.size(), 3u);
   EXPECT_EQ(m.body_bytes(m.parts[1]), "x");
@@ -200,7 +203,8 @@ TEST(MimeParser, MultipartWithoutBoundary) {
 
 TEST(MimeParser, DigestDefaultsToMessage) {
   std::string msg = crlf(
-      "Content-Type: multipart/digest; boundary=d\n\n--d\n\nFrom: x@y\nSubject: s\n\nbody\n--d--\n");
+      "Content-Type: multipart/digest; boundary=d\n\n--d\n\nFrom: x@y\nSubject: "
+      "s\n\nbody\n--d--\n");
   Message m = parse(msg);
   ASSERT_EQ(m.parts.size(), 3u);
   EXPECT_EQ(m.parts[1].kind, PartKind::message);
@@ -255,8 +259,9 @@ TEST(MimeParser, NotMimeIgnoresTransferEncoding) {
   EXPECT_FALSE(v.root().has(kPartNotMime));
   EXPECT_EQ(v.root().encoding, TransferEncoding::base64);
   // Parts of a multipart are MIME without a MIME-Version of their own.
-  Message c = parse(crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
-                         "Content-Transfer-Encoding: base64\n\naGk=\n--b--\n"));
+  Message c =
+      parse(crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+                 "Content-Transfer-Encoding: base64\n\naGk=\n--b--\n"));
   ASSERT_EQ(c.parts.size(), 2u);
   EXPECT_EQ(c.parts[1].encoding, TransferEncoding::base64);
 }
@@ -264,8 +269,9 @@ TEST(MimeParser, NotMimeIgnoresTransferEncoding) {
 TEST(MimeParser, BoundaryCuttingEmbeddedHeaderStaysInMessagePart) {
   // Dovecot: the line break before the boundary leaves the embedded header but stays in
   // the message/rfc822 part (its BODYSTRUCTURE size counts it).
-  std::string msg = "Content-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n"
-                    "Content-Type: message/rfc822\r\n\r\nSubject: cut\r\n--h--\r\n";
+  std::string msg =
+      "Content-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n"
+      "Content-Type: message/rfc822\r\n\r\nSubject: cut\r\n--h--\r\n";
   Message m = parse(msg);
   ASSERT_EQ(m.parts.size(), 3u);
   EXPECT_EQ(m.header_bytes(m.parts[2]), "Subject: cut");
@@ -299,7 +305,8 @@ TEST(MimeParser, TotalFieldLimit) {
 }
 
 TEST(MimeParser, Base64MessageRfc822StillParsedAsMessage) {
-  Message m = parse("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQQ==\r\n");
+  Message m =
+      parse("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQQ==\r\n");
   EXPECT_EQ(m.parts.size(), 2u);
   EXPECT_EQ(m.root().encoding, TransferEncoding::base64);
 }
@@ -326,9 +333,12 @@ TEST(MimeParser, SpansNestProperly) {
 // A multi-megabyte attachment, generated here rather than committed.
 TEST(MimeParser, LargeAttachment) {
   std::string b64;
-  for (int line = 0; line < 80000; ++line) b64 += std::string(76, 'A' + line % 26) + "\r\n";  // ~6.2 MB
-  std::string msg = "Content-Type: multipart/mixed; boundary=L\r\n\r\n--L\r\n\r\ntext\r\n--L\r\n"
-                    "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--L--\r\n";
+  for (int line = 0; line < 80000; ++line)
+    b64 += std::string(76, 'A' + line % 26) + "\r\n";  // ~6.2 MB
+  std::string msg =
+      "Content-Type: multipart/mixed; boundary=L\r\n\r\n--L\r\n\r\ntext\r\n--L\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      b64 + "--L--\r\n";
   Message m = parse(msg);
   ASSERT_EQ(m.parts.size(), 3u);
   EXPECT_EQ(m.parts[2].body.size, b64.size() - 2);
@@ -341,9 +351,11 @@ TEST(MimeParser, LargeAttachment) {
 TEST(MimeParser, PathologicalInputsStayLinear) {
   std::string nested;
   for (int i = 0; i < 99; ++i)
-    nested += "Content-Type: multipart/mixed; boundary=\"" + std::string(60, 'b') + std::to_string(i) + "\"\r\n\r\n--" +
-              std::string(60, 'b') + std::to_string(i) + "\r\n";
-  for (int i = 0; i < 20000; ++i) nested += "--" + std::string(60, 'b') + "x\r\n";  // near-miss lines
+    nested += "Content-Type: multipart/mixed; boundary=\"" + std::string(60, 'b') +
+              std::to_string(i) + "\"\r\n\r\n--" + std::string(60, 'b') + std::to_string(i) +
+              "\r\n";
+  for (int i = 0; i < 20000; ++i)
+    nested += "--" + std::string(60, 'b') + "x\r\n";  // near-miss lines
   auto t0 = std::chrono::steady_clock::now();
   Message a = parse(nested);
   std::string headers(2000000, ' ');
@@ -362,8 +374,8 @@ std::vector<std::pair<std::string, std::string>> corpus() {
   std::filesystem::path dir = std::filesystem::path(ESTAFETA_SOURCE_DIR) / "tests/corpus/mime";
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(e.path(), std::ios::binary);
-    out.emplace_back(e.path().filename().string(),
-                     std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    out.emplace_back(e.path().filename().string(), std::string((std::istreambuf_iterator<char>(in)),
+                                                               std::istreambuf_iterator<char>()));
   }
   return out;
 }
@@ -410,8 +422,10 @@ TEST(MimeParserCorpus, LfAndCrlfAgree) {
       if (!(data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n')) lf.push_back(data[i]);
     std::string crlf_form;
     for (char c : lf) {
-      if (c == '\n') crlf_form += "\r\n";
-      else crlf_form.push_back(c);
+      if (c == '\n')
+        crlf_form += "\r\n";
+      else
+        crlf_form.push_back(c);
     }
     Message a = parse(lf);
     Message b = parse(crlf_form);

@@ -15,7 +15,9 @@ IoPool::IoPool(std::size_t threads) {
   }
 }
 
-IoPool::~IoPool() { stop(); }
+IoPool::~IoPool() {
+  stop();
+}
 
 asio::io_context& IoPool::next() {
   return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
@@ -37,7 +39,9 @@ void IoPool::start() {
   }
 }
 
-void IoPool::release_work() { guards_.clear(); }
+void IoPool::release_work() {
+  guards_.clear();
+}
 
 void IoPool::stop() {
   guards_.clear();

@@ -20,21 +20,24 @@ std::string where_to_change(const config::Listener& l, const char* key,
 std::string explain(const asio::error_code& ec, const config::Listener& l,
                     const asio::ip::tcp::endpoint& ep, const std::filesystem::path& config_file,
                     const char* step) {
-  std::string head = fmt::format("cannot listen on {} (listener.{})", describe_endpoint(ep), l.name);
+  std::string head =
+      fmt::format("cannot listen on {} (listener.{})", describe_endpoint(ep), l.name);
   if (ec == asio::error::access_denied) {
     if (l.port < 1024)
-      return fmt::format("{}: permission denied — ports below 1024 need root or "
-                         "CAP_NET_BIND_SERVICE; {}",
-                         head, where_to_change(l, "port", config_file));
+      return fmt::format(
+          "{}: permission denied — ports below 1024 need root or "
+          "CAP_NET_BIND_SERVICE; {}",
+          head, where_to_change(l, "port", config_file));
     return fmt::format("{}: permission denied; {}", head, where_to_change(l, "port", config_file));
   }
   if (ec == asio::error::address_in_use)
-    return fmt::format("{}: address already in use — another program (another mail server, or "
-                       "a second estafeta) listens there; stop it or {}",
-                       head, where_to_change(l, "port", config_file));
+    return fmt::format(
+        "{}: address already in use — another program (another mail server, or "
+        "a second estafeta) listens there; stop it or {}",
+        head, where_to_change(l, "port", config_file));
   if (ec.value() == EADDRNOTAVAIL)
-    return fmt::format("{}: address not available — no interface of this machine has it; {}",
-                       head, where_to_change(l, "address", config_file));
+    return fmt::format("{}: address not available — no interface of this machine has it; {}", head,
+                       where_to_change(l, "address", config_file));
   return fmt::format("{}: {} failed: {}", head, step, ec.message());
 }
 

@@ -23,7 +23,7 @@ TEST(RateChecker, FastEnoughClientIsNotSlow) {
   RateChecker r(1000, 30s);
   Clock::time_point t0{};
   r.start(t0);
-  r.add(50'000);                           // 50 s worth at the minimum rate
+  r.add(50'000);  // 50 s worth at the minimum rate
   EXPECT_FALSE(r.too_slow(t0 + 49s));
   EXPECT_TRUE(r.too_slow(t0 + 51s));
   EXPECT_EQ(r.deadline(), t0 + 50s);

@@ -39,8 +39,8 @@ std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& s
   } else if (settings.min_version == "TLSv1.3") {
     min_version = TLS1_3_VERSION;
   } else {
-    error = "tls.min_version: expected \"TLSv1.2\" or \"TLSv1.3\", got \"" +
-            settings.min_version + "\"";
+    error = "tls.min_version: expected \"TLSv1.2\" or \"TLSv1.3\", got \"" + settings.min_version +
+            "\"";
     return nullptr;
   }
   SSL_CTX_set_min_proto_version(native, min_version);

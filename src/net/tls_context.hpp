@@ -12,8 +12,8 @@
 namespace estafeta::net {
 
 struct TlsSettings {
-  std::filesystem::path certificate;  // PEM: the leaf first, then intermediates
-  std::filesystem::path private_key;  // PEM
+  std::filesystem::path certificate;    // PEM: the leaf first, then intermediates
+  std::filesystem::path private_key;    // PEM
   std::string min_version = "TLSv1.2";  // "TLSv1.2" or "TLSv1.3"
 };
 

@@ -41,8 +41,8 @@ using KeyPtr = std::unique_ptr<EVP_PKEY, Free>;
 using BioPtr = std::unique_ptr<BIO, Free>;
 
 constexpr long kDay = 24L * 60 * 60;
-constexpr long kCaLifetime = 3650 * kDay;      // 10 years
-constexpr long kServerLifetime = 730 * kDay;   // 2 years
+constexpr long kCaLifetime = 3650 * kDay;     // 10 years
+constexpr long kServerLifetime = 730 * kDay;  // 2 years
 constexpr long kRenewBefore = 30 * kDay;
 
 std::string openssl_error() {
@@ -128,7 +128,9 @@ std::string pem_of(EVP_PKEY* key) {
   return bio_contents(bio.get());
 }
 
-KeyPtr generate_key() { return KeyPtr(EVP_EC_gen("P-256")); }
+KeyPtr generate_key() {
+  return KeyPtr(EVP_EC_gen("P-256"));
+}
 
 // A random positive 127-bit serial number (RFC 5280 §4.1.2.2: at most 20 octets).
 bool set_random_serial(X509* cert) {
@@ -189,14 +191,13 @@ bool add_subject_alt_names(X509* cert, std::string_view hostname) {
     }
   }
   ok = ok && add_dns("localhost") && add_ip("127.0.0.1") && add_ip("::1");
-  return ok && X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0,
-                                 X509V3_ADD_DEFAULT) == 1;
+  return ok &&
+         X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) == 1;
 }
 
 X509Ptr make_ca(EVP_PKEY* key, std::string_view hostname) {
   X509Ptr cert(X509_new());
-  if (!cert || X509_set_version(cert.get(), 2) != 1 || !set_random_serial(cert.get()))
-    return {};
+  if (!cert || X509_set_version(cert.get(), 2) != 1 || !set_random_serial(cert.get())) return {};
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), kCaLifetime);
   X509_NAME* name = X509_get_subject_name(cert.get());
@@ -219,8 +220,7 @@ X509Ptr make_ca(EVP_PKEY* key, std::string_view hostname) {
 X509Ptr make_server_certificate(EVP_PKEY* key, X509* ca, EVP_PKEY* ca_key,
                                 std::string_view hostname) {
   X509Ptr cert(X509_new());
-  if (!cert || X509_set_version(cert.get(), 2) != 1 || !set_random_serial(cert.get()))
-    return {};
+  if (!cert || X509_set_version(cert.get(), 2) != 1 || !set_random_serial(cert.get())) return {};
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), kServerLifetime);
   X509_NAME* name = X509_get_subject_name(cert.get());

@@ -32,9 +32,13 @@ Connection::Connection(std::shared_ptr<Server::Impl> server, asio::ip::tcp::sock
       id_(id),
       rate_(server_->options.limits.min_data_rate, server_->options.limits.data_rate_grace) {}
 
-Connection::~Connection() { server_->remove(this); }
+Connection::~Connection() {
+  server_->remove(this);
+}
 
-asio::any_io_executor Connection::executor() { return timer_.get_executor(); }
+asio::any_io_executor Connection::executor() {
+  return timer_.get_executor();
+}
 
 void Connection::request_shutdown() {
   shutdown_requested_ = true;
@@ -50,7 +54,9 @@ void Connection::arm_at(Clock::time_point deadline) {
   if (next < timer_.expiry()) timer_.expires_at(next);
 }
 
-void Connection::disarm() { deadline_ = Clock::time_point::max(); }
+void Connection::disarm() {
+  deadline_ = Clock::time_point::max();
+}
 
 asio::awaitable<void> Connection::watchdog() {
   auto self = shared_from_this();
@@ -160,8 +166,8 @@ asio::awaitable<void> Connection::handle_events() {
     } else if (auto* login = std::get_if<Authenticate>(&*ev)) {
       std::optional<std::string> account = co_await net::run_blocking(
           s.hashers, [&] { return authenticate(s.directory, login->login, login->password); });
-      if (!account) log::info("smtp", "c{} {}: authentication failed for {}", id_, peer_ip_,
-                              login->login);
+      if (!account)
+        log::info("smtp", "c{} {}: authentication failed for {}", id_, peer_ip_, login->login);
       core_->auth_result(std::move(account));
     } else if (auto* store = std::get_if<StoreMessage>(&*ev)) {
       bool ok = co_await net::run_blocking(s.workers, [&] {

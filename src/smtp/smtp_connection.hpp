@@ -27,9 +27,9 @@ namespace estafeta::smtp {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(std::shared_ptr<Server::Impl> server, asio::ip::tcp::socket socket,
-             ListenerMode mode, std::string peer_ip, bool peer_is_loopback,
-             net::ConnectionLimiter::Ticket ticket, std::uint64_t id);
+  Connection(std::shared_ptr<Server::Impl> server, asio::ip::tcp::socket socket, ListenerMode mode,
+             std::string peer_ip, bool peer_is_loopback, net::ConnectionLimiter::Ticket ticket,
+             std::uint64_t id);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -66,16 +66,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<ServerSession> core_;
   net::RateChecker rate_;
 
-  std::string out_;              // replies not yet written
+  std::string out_;                                        // replies not yet written
   Clock::time_point deadline_ = Clock::time_point::max();  // of the pending read or write
   // smtp.command_timeout bounds a whole command, not the gap between its octets: this is
   // set when the core last said something (a reply means the previous command is done).
   Clock::time_point command_deadline_ = Clock::time_point::max();
-  bool replied_ = true;          // a reply was queued since command_deadline_ was set
-  bool reading_ = false;         // a read is pending (cancellable for shutdown)
-  bool finished_ = false;        // the loop is done; the watchdog stops
-  bool closing_ = false;         // the core said Close, or the stream failed
-  bool broken_ = false;          // a read or write failed: no goodbye is possible
+  bool replied_ = true;    // a reply was queued since command_deadline_ was set
+  bool reading_ = false;   // a read is pending (cancellable for shutdown)
+  bool finished_ = false;  // the loop is done; the watchdog stops
+  bool closing_ = false;   // the core said Close, or the stream failed
+  bool broken_ = false;    // a read or write failed: no goodbye is possible
   bool shutdown_requested_ = false;
   bool shutdown_delivered_ = false;
   Expired expired_ = Expired::none;

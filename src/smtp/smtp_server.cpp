@@ -34,9 +34,12 @@ void refuse(asio::ip::tcp::socket& socket, std::string_view reply) {
 
 const char* mode_name(ListenerMode mode) {
   switch (mode) {
-    case ListenerMode::mx: return "mx";
-    case ListenerMode::submission: return "submission";
-    case ListenerMode::submissions: return "submissions";
+    case ListenerMode::mx:
+      return "mx";
+    case ListenerMode::submission:
+      return "submission";
+    case ListenerMode::submissions:
+      return "submissions";
   }
   return "?";
 }
@@ -82,20 +85,20 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> server,
     auto connection = std::make_shared<Connection>(server, std::move(socket), mode, ip,
                                                    address.is_loopback(), std::move(ticket), id);
     bool stopping = server->add(connection);
-    asio::co_spawn(connection->executor(),
-                   [connection, stopping]() -> asio::awaitable<void> {
-                     if (stopping) connection->request_shutdown();
-                     co_await connection->run();
-                   },
-                   [id](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       log::error("smtp", "c{}: session ended by an internal error: {}", id,
-                                  ex.what());
-                     }
-                   });
+    asio::co_spawn(
+        connection->executor(),
+        [connection, stopping]() -> asio::awaitable<void> {
+          if (stopping) connection->request_shutdown();
+          co_await connection->run();
+        },
+        [id](std::exception_ptr e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            log::error("smtp", "c{}: session ended by an internal error: {}", id, ex.what());
+          }
+        });
   }
   log::debug("smtp", "stopped accepting on {} ({})", where, mode_name(mode));
 }

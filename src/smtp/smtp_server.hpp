@@ -38,8 +38,8 @@ class Server {
   // The directory, delivery and pools must outlive every session: stop them before
   // destroying them.
   Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& hashers,
-         std::shared_ptr<asio::ssl::context> tls, ServerOptions options,
-         auth::Directory& directory, delivery::LocalDelivery& delivery);
+         std::shared_ptr<asio::ssl::context> tls, ServerOptions options, auth::Directory& directory,
+         delivery::LocalDelivery& delivery);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -58,8 +58,10 @@ bool store_message(auth::Directory& directory, delivery::LocalDelivery& delivery
     for (const Recipient& rcpt : envelope.recipients) {
       auth::Resolution r = directory.resolve(rcpt.address);
       if (r.status != auth::Resolution::Status::local || r.targets.empty()) {
-        log::warn("smtp", "{}: recipient <{}> no longer resolves to a local mailbox; "
-                  "message refused with a temporary error", envelope.id, rcpt.address);
+        log::warn("smtp",
+                  "{}: recipient <{}> no longer resolves to a local mailbox; "
+                  "message refused with a temporary error",
+                  envelope.id, rcpt.address);
         return false;
       }
       for (auth::MailboxTarget& t : r.targets) {
@@ -74,9 +76,8 @@ bool store_message(auth::Directory& directory, delivery::LocalDelivery& delivery
       log::error("smtp", "{}: delivery failed: {}", envelope.id, ec.message());
       return false;
     }
-    log::info("smtp", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}",
-              envelope.id, envelope.mail_from, envelope.recipients.size(), targets.size(),
-              message.size(),
+    log::info("smtp", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}", envelope.id,
+              envelope.mail_from, envelope.recipients.size(), targets.size(), message.size(),
               envelope.auth_user.empty() ? std::string() : " user=" + envelope.auth_user);
     return true;
   } catch (const std::exception& e) {

@@ -35,8 +35,8 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     std::string error;
     ASSERT_TRUE(net::ensure_local_tls(dir_.path() / "tls", "mx.test", tls_files_, error)) << error;
-    tls_ = net::make_server_tls_context(
-        {tls_files_.certificate, tls_files_.private_key, "TLSv1.2"}, error);
+    tls_ = net::make_server_tls_context({tls_files_.certificate, tls_files_.private_key, "TLSv1.2"},
+                                        error);
     ASSERT_TRUE(tls_) << error;
   }
 
@@ -115,8 +115,9 @@ TEST_F(ServerTest, PipelinedTransactionGetsEveryReply) {
   start();
   Client c;
   hello(c, mx_port_);
-  ASSERT_TRUE(c.send("MAIL FROM:<s@example.net>\r\nRCPT TO:<alice@example.org>\r\n"
-                     "RCPT TO:<bob@example.org>\r\nDATA\r\n"));
+  ASSERT_TRUE(
+      c.send("MAIL FROM:<s@example.net>\r\nRCPT TO:<alice@example.org>\r\n"
+             "RCPT TO:<bob@example.org>\r\nDATA\r\n"));
   EXPECT_TRUE(starts_with(c.reply(), "250 "));
   EXPECT_TRUE(starts_with(c.reply(), "250 "));
   EXPECT_TRUE(starts_with(c.reply(), "250 "));
@@ -271,8 +272,8 @@ TEST_F(ServerTest, ShutdownTellsIdleClientsAndFinishesData) {
 TEST_F(ServerTest, DualStackListenerShowsIpv4Peers) {
   start();
   std::string error;
-  auto acceptor = net::open_listener(io_.context(0), {"any", config::ListenerKind::mx, "", 0}, {},
-                                     error);
+  auto acceptor =
+      net::open_listener(io_.context(0), {"any", config::ListenerKind::mx, "", 0}, {}, error);
   ASSERT_TRUE(acceptor) << error;
   unsigned short port = acceptor->local_endpoint().port();
   server_->serve(std::move(*acceptor), ListenerMode::mx);
