@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth/auth_account_store.hpp"
 #include "auth/auth_sqlite_directory.hpp"
 #include "base/log.hpp"
 #include "cli/commands.hpp"
@@ -208,6 +209,24 @@ void raise_file_limit() {
   }
 }
 
+// A fresh data dir has no mail domains; like Postfix's mydestination = $myhostname, the
+// host name becomes the first one, so `estafeta serve` with no configuration accepts mail
+// for users at the host name as soon as they are added. Later starts leave the list alone.
+bool ensure_a_domain(const config::Config& config) {
+  auth::AccountStore store(config.data_dir);
+  std::vector<std::string> domains;
+  std::string error = store.open();
+  if (error.empty()) error = store.list_domains(domains);
+  if (error.empty() && domains.empty() && !config.hostname.empty()) {
+    error = store.add_domain(config.hostname);
+    if (error.empty())
+      log::info("serve", "no mail domains yet: added the host name {} (estafeta domain add/del)",
+                config.hostname);
+  }
+  if (!error.empty()) log::error("serve", "{}", error);
+  return error.empty();
+}
+
 }  // namespace
 
 int run_serve(const config::Config& config) {
@@ -224,6 +243,8 @@ int run_serve(const config::Config& config) {
   if (!make_data_dir(config.data_dir)) return 1;
   auto tls = make_tls(config);
   if (!tls) return 1;
+
+  if (!ensure_a_domain(config)) return 1;
 
   auth::SqliteDirectory directory(auth::DirectoryOptions{config.data_dir, config.hostname,
                                                          config.delivery.detail_separator,

@@ -9,8 +9,8 @@ import threading
 import unittest
 import warnings
 
-from estafeta_harness import (PASSWORDS, Server, ServerTestCase, binary, plain_auth,
-                              simple_message, unique)
+from estafeta_harness import (HOSTNAME as HOST, PASSWORDS, Server, ServerTestCase, binary,
+                              plain_auth, simple_message, unique)
 
 ALICE = "alice@example.test"
 BOB = "bob@example.test"
@@ -268,3 +268,31 @@ class Accounts(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FreshDataDir(unittest.TestCase):
+    """`estafeta serve` on an empty data dir makes the host name its first mail domain (as
+    Postfix's mydestination = $myhostname), and leaves an operator's domain list alone."""
+
+    def test_host_name_becomes_first_domain(self):
+        server = Server(seed=False)
+        try:
+            server.start()
+            self.assertIn(HOST, server.cli("domain", "list").stdout.split())
+            server.cli("user", "add", f"carol@{HOST}", "--password-stdin", input="pw-carol-1\n")
+            with server.smtp() as s:
+                s.sendmail("someone@elsewhere.example", [f"carol@{HOST}"],
+                           simple_message(unique("fresh"), to=f"carol@{HOST}"))
+            self.assertEqual(len(server.mail_files(f"carol@{HOST}")), 1)
+            server.stop_ok(self)
+        finally:
+            server.cleanup()
+
+    def test_existing_domains_left_alone(self):
+        server = Server()  # seeded with the test domains before the first start
+        try:
+            server.start()
+            self.assertNotIn(HOST, server.cli("domain", "list").stdout.split())
+            server.stop_ok(self)
+        finally:
+            server.cleanup()
