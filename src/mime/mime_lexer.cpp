@@ -36,11 +36,8 @@ bool is_atext(char ch) {
   }
 }
 
-bool is_token_char(char ch) {
-  auto c = static_cast<unsigned char>(ch);
-  if (c >= 0x80) return true;
-  if (c <= 0x20 || c == 0x7f) return false;
-  switch (c) {  // RFC 2045 §5.1 tspecials
+bool is_tspecial(char c) {
+  switch (c) {
     case '(':
     case ')':
     case '<':
@@ -56,10 +53,17 @@ bool is_token_char(char ch) {
     case ']':
     case '?':
     case '=':
-      return false;
-    default:
       return true;
+    default:
+      return false;
   }
+}
+
+bool is_token_char(char ch) {
+  auto c = static_cast<unsigned char>(ch);
+  if (c >= 0x80) return true;
+  if (c <= 0x20 || c == 0x7f) return false;
+  return !is_tspecial(ch);
 }
 
 bool skip_cfws(Cursor& c, std::string* comment) {

@@ -33,6 +33,8 @@ inline bool is_space(char c) {
 }
 // RFC 5322 §3.2.3 atext, plus 8-bit bytes (RFC 6532).
 bool is_atext(char c);
+// RFC 2045 §5.1 tspecials.
+bool is_tspecial(char c);
 // RFC 2045 §5.1 token characters (no tspecials, no controls, no space); 8-bit accepted.
 bool is_token_char(char c);
 

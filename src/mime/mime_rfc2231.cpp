@@ -9,6 +9,7 @@
 
 #include "mime/mime_charset.hpp"
 #include "mime/mime_encoded_word.hpp"
+#include "mime/mime_lexer.hpp"
 
 namespace estafeta::mime {
 namespace {
@@ -272,34 +273,10 @@ const Parameter* find_parameter(const std::vector<Parameter>& params, std::strin
 
 namespace {
 
-// RFC 2045 §5.1 tspecials.
-bool is_tspecial(char c) {
-  switch (c) {
-    case '(':
-    case ')':
-    case '<':
-    case '>':
-    case '@':
-    case ',':
-    case ';':
-    case ':':
-    case '\\':
-    case '"':
-    case '/':
-    case '[':
-    case ']':
-    case '?':
-    case '=':
-      return true;
-    default:
-      return false;
-  }
-}
-
 // RFC 2231 §7 attribute-char: what may stay literal in an extended value.
 bool is_attribute_char(unsigned char c) {
   if (c <= 0x20 || c >= 0x7F) return false;
-  if (is_tspecial(static_cast<char>(c))) return false;
+  if (lex::is_tspecial(static_cast<char>(c))) return false;
   return c != '*' && c != '\'' && c != '%';
 }
 
@@ -319,7 +296,7 @@ std::string format_parameter(std::string_view name, std::string_view utf8_value,
   for (char c : utf8_value) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u >= 0x7F) ascii = false;
-    if (u <= 0x20 || u >= 0x7F || is_tspecial(c)) token = false;
+    if (u <= 0x20 || u >= 0x7F || lex::is_tspecial(c)) token = false;
   }
   // A plain value that looks like an RFC 2047 word would be decoded as one by readers
   // (old clients write them); RFC 2231 form keeps it literal.
