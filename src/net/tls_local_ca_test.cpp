@@ -15,26 +15,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/test_temp_dir.hpp"
+
 namespace estafeta::net {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "estafeta-ca-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using estafeta::testing::TempDir;
 
 X509* load_pem(const fs::path& p) {
   FILE* f = std::fopen(p.c_str(), "r");

@@ -20,26 +20,13 @@
 #include <vector>
 
 #include "auth/directory.hpp"
+#include "base/test_temp_dir.hpp"
 
 namespace estafeta::smtp::testing {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "estafeta-smtp-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using estafeta::testing::TempDir;
 
 // Users alice@ and bob@example.org (password "secret"), alias team@ -> both, and
 // "flaky@example.org", which resolves until `flaky_gone` is set.
