@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build clang libclang-rt-14-dev pkg-config ccache
   libssl-dev openssl libsqlite3-dev libcrypt-dev libasio-dev libtomlplusplus-dev libcli11-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
-  python3 swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates procps
+  python3 swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates procps curl msmtp
 )
 
 missing=()
