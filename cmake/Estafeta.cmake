@@ -10,6 +10,13 @@ if(ESTAFETA_SANITIZE)
   add_link_options(-fsanitize=${ESTAFETA_SANITIZE})
 endif()
 
+# With libFuzzer, every library is compiled with coverage instrumentation (fuzzer-no-link);
+# only the fuzz target itself links the fuzzer's main (see estafeta_fuzz). Without this the
+# fuzzer sees only the harness's edges and runs blind.
+if(ESTAFETA_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # Asio compiled once (separate compilation), never header-only in every file.
 add_library(estafeta_asio STATIC ${PROJECT_SOURCE_DIR}/src/net/asio_impl.cpp)
 target_include_directories(estafeta_asio SYSTEM PUBLIC ${ASIO_INCLUDE_DIR})
