@@ -10,30 +10,14 @@ import ssl
 import subprocess
 import unittest
 
-from estafeta_harness import (CLIENT_NAME, HOSTNAME, TIMEOUT, RawClient, Server, failed,
-                              simple_message, unique)
+from estafeta_harness import (CLIENT_NAME, HOSTNAME, TIMEOUT, RawClient, Server, ServerTestCase,
+                              failed, simple_message, unique)
 
 ALICE = "alice@example.test"
 
 
-class TlsMinVersion(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server(sections={"tls": {"min_version": "TLSv1.3"}})
-        try:
-            cls.server.start()
-        except BaseException:
-            cls.server.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            rc = cls.server.stop()
-            assert rc == 0, f"exit {rc}\n{cls.server.log_tail()}"
-        finally:
-            cls.server.cleanup()
+class TlsMinVersion(ServerTestCase):
+    SECTIONS = {"tls": {"min_version": "TLSv1.3"}}
 
     def test_tls12_client_refused(self):
         c = self.server.raw("mx")
@@ -111,26 +95,9 @@ class OwnCertificate(unittest.TestCase):
 
 
 @unittest.skipUnless(shutil.which("openssl"), "openssl CLI not installed")
-class OpenSslClient(unittest.TestCase):
+class OpenSslClient(ServerTestCase):
     """openssl s_client verifies chain and name against the generated CA (DESIGN.md names it
     among the clients to drive the server with)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        try:
-            cls.server.start()
-        except BaseException:
-            cls.server.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            rc = cls.server.stop()
-            assert rc == 0, f"exit {rc}\n{cls.server.log_tail()}"
-        finally:
-            cls.server.cleanup()
 
     def s_client(self, *args):
         r = subprocess.run(["openssl", "s_client", *args, "-CAfile", self.server.ca_path(),
