@@ -1,6 +1,7 @@
 // delivery_maildir: see delivery_maildir.hpp.
 #include "delivery/delivery_maildir.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -50,14 +51,37 @@ std::string maildir_escape_host(std::string_view host) {
   return out;
 }
 
-std::string maildir_unique_name(std::string_view escaped_host, std::size_t size) {
+std::string maildir_base_name(std::string_view escaped_host) {
   static std::atomic<unsigned long> counter{0};
   struct timeval tv {};
   ::gettimeofday(&tv, nullptr);
   unsigned long q = counter.fetch_add(1, std::memory_order_relaxed) + 1;
-  return fmt::format("{}.M{}P{}Q{}.{},S={}", static_cast<long long>(tv.tv_sec),
-                     static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), q, escaped_host,
-                     size);
+  return fmt::format("{}.M{}P{}Q{}.{}", static_cast<long long>(tv.tv_sec),
+                     static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), q, escaped_host);
+}
+
+std::string maildir_unique_name(std::string_view escaped_host, std::size_t size) {
+  return fmt::format("{},S={}", maildir_base_name(escaped_host), size);
+}
+
+bool maildir_has_message(const std::filesystem::path& dir, std::string_view base_name) {
+  for (const char* sub : {"new", "cur"}) {
+    DIR* d = ::opendir((dir / sub).c_str());
+    if (!d) continue;
+    bool found = false;
+    while (dirent* e = ::readdir(d)) {
+      std::string_view n = e->d_name;
+      if (n.size() >= base_name.size() && n.substr(0, base_name.size()) == base_name &&
+          (n.size() == base_name.size() || n[base_name.size()] == ',' ||
+           n[base_name.size()] == ':')) {
+        found = true;
+        break;
+      }
+    }
+    ::closedir(d);
+    if (found) return true;
+  }
+  return false;
 }
 
 std::error_code fsync_directory(const std::filesystem::path& dir) {

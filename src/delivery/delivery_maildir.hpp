@@ -19,6 +19,13 @@ std::string maildir_escape_host(std::string_view host);
 // A name unique within this host: seconds, microseconds, pid and a process-wide counter,
 // then the escaped host and ",S=<size>" (the file size, which Dovecot reads to avoid a stat).
 std::string maildir_unique_name(std::string_view escaped_host, std::size_t size);
+// The same without ",S=<size>": chosen when a message is spooled, so that a redelivery after
+// a crash can tell whether a mailbox already holds it (maildir_has_message).
+std::string maildir_base_name(std::string_view escaped_host);
+
+// True when new/ or cur/ of Maildir `dir` holds a file named `base_name` (followed by nothing,
+// ",..." or ":2,flags"). Reads both directories: for recovery, not the common path.
+bool maildir_has_message(const std::filesystem::path& dir, std::string_view base_name);
 
 // Makes sure `dir` is a Maildir (dir, dir/cur, dir/new, dir/tmp, each 0700), creating missing
 // parents. When `folder` is true, `dir` is a Maildir++ folder and also gets the empty

@@ -1,17 +1,17 @@
-// local_delivery: see local_delivery.hpp. One call writes the message file once into the
-// first target's tmp/, fsyncs it, renames it into new/, hard-links it into every further
-// target's new/ (copying when the link crosses file systems or is refused), then fsyncs each
-// distinct new/ directory once. Notes:
+// local_delivery: see local_delivery.hpp. One call streams the message into the first
+// target's tmp/<base>, fsyncs it, hard-links it into every further target's new/ (copying when
+// the link crosses file systems or is refused), renames it into the first target's new/, then
+// fsyncs each distinct new/ directory once. Notes:
 //  - Identical targets (same Maildir and folder) are delivered once.
-//  - Every name is unique per host (delivery_maildir.hpp), so rename() and link() never
-//    replace an existing message.
+//  - The final name is "<base>,S=<size>"; base names are unique per host, so rename() and
+//    link() never replace an existing message.
+//  - Links come from the file in tmp/, which no Maildir reader touches; a failure part-way
+//    unlinks every copy made by this call before returning the error.
 //  - The new/ directories are fsynced after every file is in place, through GroupSync:
 //    concurrent deliveries into the same mailbox share directory fsyncs (group commit).
-//    The message file itself is fsynced by each call before its rename.
 #include "delivery/local_delivery.hpp"
 
 #include <fcntl.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,10 +20,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "base/fault_injection.hpp"
 #include "base/log.hpp"
 #include "delivery/delivery_group_sync.hpp"
 #include "delivery/delivery_headers.hpp"
 #include "delivery/delivery_maildir.hpp"
+#include "delivery/delivery_return_path_filter.hpp"
 
 namespace estafeta::delivery {
 
@@ -39,53 +43,69 @@ std::string system_hostname() {
   return buf;
 }
 
-// Writes all of `parts` to `fd`, resuming after short writes; bounded by the total size.
-std::error_code write_all(int fd, std::vector<iovec> parts) {
-  std::size_t i = 0;
-  while (i < parts.size()) {
-    int n = static_cast<int>(std::min<std::size_t>(parts.size() - i, IOV_MAX));
-    ssize_t w = ::writev(fd, &parts[i], n);
+std::error_code write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t w = ::write(fd, data.data(), data.size());
     if (w < 0) {
       if (errno == EINTR) continue;
       return last_error();
     }
-    auto left = static_cast<std::size_t>(w);
-    while (i < parts.size() && left >= parts[i].iov_len) {
-      left -= parts[i].iov_len;
-      ++i;
-    }
-    if (i < parts.size() && left > 0) {
-      parts[i].iov_base = static_cast<char*>(parts[i].iov_base) + left;
-      parts[i].iov_len -= left;
-    }
+    data.remove_prefix(static_cast<std::size_t>(w));
   }
   return {};
 }
 
-// Creates `path` exclusively and writes `parts` into it, fsyncing when asked.
-std::error_code write_file(const std::filesystem::path& path, const std::vector<iovec>& parts,
-                           bool durable) {
+constexpr std::size_t kBlock = 64 * 1024;
+
+// Streams header + Received + data (Return-Path fields removed) into a new file `path`;
+// returns its size in `size`. The file is removed on failure.
+std::error_code write_message(const std::filesystem::path& path, std::string_view header,
+                              const MessageSource& src, bool durable, std::uint64_t& size) {
+  ::unlink(path.c_str());  // our own leftover from a crash: never truncate (it may be linked)
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return last_error();
-  std::error_code ec = write_all(fd, parts);
+  std::error_code ec;
+  std::string out;
+  out.reserve(kBlock + header.size() + src.received.size());
+  out.append(header);
+  out.append(src.received);
+  size = 0;
+  ReturnPathFilter filter;
+  std::string block;
+  std::uint64_t pos = 0;
+  while (!ec && pos < src.length) {
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, src.length - pos));
+    std::string_view chunk;
+    if (src.fd >= 0) {
+      block.resize(want);
+      ssize_t n = ::pread(src.fd, block.data(), want, static_cast<off_t>(src.offset + pos));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ec = n < 0 ? last_error() : std::make_error_code(std::errc::io_error);
+        break;
+      }
+      chunk = std::string_view(block.data(), static_cast<std::size_t>(n));
+    } else {
+      chunk = src.bytes.substr(static_cast<std::size_t>(pos), want);
+    }
+    pos += chunk.size();
+    filter.feed(chunk, out);
+    if (pos >= src.length) filter.finish(out);
+    if (out.size() >= kBlock) {
+      ec = write_all(fd, out);
+      size += out.size();
+      out.clear();
+    }
+  }
+  if (src.length == 0) filter.finish(out);
+  if (!ec && !out.empty()) {
+    ec = write_all(fd, out);
+    size += out.size();
+  }
   if (!ec && durable && ::fsync(fd) != 0) ec = last_error();
   if (::close(fd) != 0 && !ec) ec = last_error();
   if (ec) ::unlink(path.c_str());
   return ec;
-}
-
-// Writes the file into dir/tmp/name and renames it to dir/new/name.
-std::error_code write_into(const std::filesystem::path& dir, const std::string& name,
-                           const std::vector<iovec>& parts, bool durable) {
-  std::filesystem::path tmp = dir / "tmp" / name;
-  std::filesystem::path dst = dir / "new" / name;
-  if (auto ec = write_file(tmp, parts, durable)) return ec;
-  if (::rename(tmp.c_str(), dst.c_str()) != 0) {
-    std::error_code ec = last_error();
-    ::unlink(tmp.c_str());
-    return ec;
-  }
-  return {};
 }
 
 }  // namespace
@@ -99,6 +119,16 @@ LocalDelivery::LocalDelivery(DeliveryOptions options)
 std::error_code LocalDelivery::deliver(std::string_view return_path,
                                        std::span<const auth::MailboxTarget> targets,
                                        std::string_view message) {
+  MessageSource src;
+  src.bytes = message;
+  src.length = message.size();
+  return deliver(return_path, targets, src, maildir_base_name(escaped_host_), false);
+}
+
+std::error_code LocalDelivery::deliver(std::string_view return_path,
+                                       std::span<const auth::MailboxTarget> targets,
+                                       const MessageSource& source, std::string_view base_name,
+                                       bool skip_existing) {
   // Distinct destination directories, in order of first appearance.
   struct Dest {
     std::filesystem::path dir;
@@ -112,18 +142,19 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
     if (seen.insert(dir.string()).second) dests.push_back({std::move(dir), !t.folder.empty(), &t});
   }
   if (dests.empty()) return {};
-
-  // Delivered-To only for a single mailbox: the file is shared by hard links.
+  const std::string base(base_name);
+  // Delivered-To only for a single mailbox: the file is shared by hard links. Decided on
+  // every mailbox of the message, so a redelivery writes the same bytes.
   const std::string header = trace_headers(
       return_path, dests.size() == 1 ? std::string_view(dests[0].target->address) : "");
-  std::vector<iovec> parts;
-  parts.push_back({const_cast<char*>(header.data()), header.size()});
-  if (!message.empty()) parts.push_back({const_cast<char*>(message.data()), message.size()});
-  const std::string name = maildir_unique_name(escaped_host_, header.size() + message.size());
   const bool durable = options_.fsync;
 
-  std::filesystem::path first_new;
+  std::vector<const Dest*> todo;
   for (const auto& d : dests) {
+    if (skip_existing && maildir_has_message(d.dir, base)) {
+      log::info("delivery", "{} already holds {}: not delivered again", d.dir.string(), base);
+      continue;
+    }
     if (d.folder) {
       // A Maildir++ folder lives inside its Maildir: make sure the root exists too.
       if (auto ec = maildir_ensure(d.target->maildir, false, durable)) return ec;
@@ -132,31 +163,53 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
       log::error("delivery", "cannot create Maildir {}: {}", d.dir.string(), ec.message());
       return ec;
     }
-    std::filesystem::path dst = d.dir / "new" / name;
-    if (first_new.empty()) {
-      if (auto ec = write_into(d.dir, name, parts, durable)) {
-        log::error("delivery", "cannot write {}: {}", dst.string(), ec.message());
-        return ec;
-      }
-      first_new = dst;
-    } else if (::link(first_new.c_str(), dst.c_str()) != 0) {
-      int err = errno;
-      if (err != EXDEV && err != EMLINK && err != EPERM) {
-        std::error_code ec(err, std::generic_category());
-        log::error("delivery", "cannot link {}: {}", dst.string(), ec.message());
-        return ec;
-      }
-      // Another file system (or links refused): write a copy the same way.
-      if (auto ec = write_into(d.dir, name, parts, durable)) {
-        log::error("delivery", "cannot write {}: {}", dst.string(), ec.message());
-        return ec;
-      }
-    }
+    todo.push_back(&d);
   }
+  if (todo.empty()) return {};
+
+  const std::filesystem::path tmp = todo[0]->dir / "tmp" / base;
+  std::uint64_t size = 0;
+  if (auto ec = write_message(tmp, header, source, durable, size)) {
+    log::error("delivery", "cannot write {}: {}", tmp.string(), ec.message());
+    return ec;
+  }
+  const std::string name = fmt::format("{},S={}", base, size);
+  std::vector<std::filesystem::path> made;  // copies to remove if a later mailbox fails
+  auto undo = [&](std::error_code ec, const std::filesystem::path& where, const char* what) {
+    log::error("delivery", "cannot {} {}: {}; removing the {} copies already made", what,
+               where.string(), ec.message(), made.size());
+    for (const auto& p : made) ::unlink(p.c_str());
+    ::unlink(tmp.c_str());
+    return ec;
+  };
+  for (std::size_t i = 1; i < todo.size(); ++i) {
+    std::filesystem::path dst = todo[i]->dir / "new" / name;
+    if (::link(tmp.c_str(), dst.c_str()) == 0) {
+      made.push_back(dst);
+    } else {
+      int err = errno;
+      if (err != EXDEV && err != EMLINK && err != EPERM)
+        return undo(std::error_code(err, std::generic_category()), dst, "link");
+      // Another file system (or links refused): write a copy the same way.
+      std::filesystem::path copy_tmp = todo[i]->dir / "tmp" / base;
+      std::uint64_t copy_size = 0;
+      if (auto ec = write_message(copy_tmp, header, source, durable, copy_size))
+        return undo(ec, copy_tmp, "write");
+      if (::rename(copy_tmp.c_str(), dst.c_str()) != 0) {
+        std::error_code ec = last_error();
+        ::unlink(copy_tmp.c_str());
+        return undo(ec, dst, "rename into");
+      }
+      made.push_back(dst);
+    }
+    fault::point("delivery-between-mailboxes");
+  }
+  std::filesystem::path first = todo[0]->dir / "new" / name;
+  if (::rename(tmp.c_str(), first.c_str()) != 0) return undo(last_error(), first, "rename into");
   if (durable) {
-    for (const auto& d : dests) {
-      if (auto ec = sync_->sync(d.dir / "new")) {
-        log::error("delivery", "cannot fsync {}/new: {}", d.dir.string(), ec.message());
+    for (const Dest* d : todo) {
+      if (auto ec = sync_->sync(d->dir / "new")) {
+        log::error("delivery", "cannot fsync {}/new: {}", d->dir.string(), ec.message());
         return ec;
       }
     }

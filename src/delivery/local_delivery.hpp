@@ -1,13 +1,15 @@
-// local_delivery: the MDA. Writes one message into the Maildirs of its local recipients
-// (tmp -> new, unique names per the Maildir spec), writing the bytes once and hard-linking
-// them into every further mailbox, and fsyncs each file and directory before returning, so a
-// success here may be acknowledged with 250. Adds Return-Path and, when there is exactly one
-// recipient, Delivered-To (as Dovecot does: a shared, hard-linked file cannot carry a
+// local_delivery: the MDA. Writes one message into the Maildirs of its local recipients,
+// writing the bytes once into the first mailbox's tmp/, hard-linking that file into every
+// further mailbox's new/ and then renaming it into the first one's new/ (a Maildir reader may
+// move files from new/ to cur/ at any time, so links are never taken from new/). Fails whole:
+// if any mailbox cannot be written, the copies already linked are removed, so a retry never
+// duplicates. Each file and directory is fsynced before returning. Adds Return-Path (any
+// Return-Path already in the message is removed, RFC 5321 §4.4) and, when there is exactly
+// one mailbox, Delivered-To (as Dovecot does: a shared, hard-linked file cannot carry a
 // per-recipient header). Blocking: run on a worker thread. Thread-safe: one instance may be
 // shared by every worker. Messages are stored byte for byte as received, with the CRLF line
-// ends the SMTP core keeps (Dovecot and most Maildir readers accept CRLF); only the two
-// headers above are prepended, also CRLF-terminated. Input is already accepted mail, bounded
-// by smtp.max_message_size; memory use is the message plus a few small strings.
+// ends the SMTP core keeps. Input is already accepted mail; it is streamed from the spool
+// file in 64 KiB blocks, so memory use is bounded whatever the message size.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,16 @@ struct DeliveryOptions {
   std::string hostname;  // for unique file names; "" = gethostname() at construction
 };
 
+// The message to deliver: our Received field, then `length` octets of data, read from `fd` at
+// `offset` (a spool file) or, when fd < 0, taken from `bytes`.
+struct MessageSource {
+  std::string_view received;
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  std::string_view bytes;
+};
+
 class LocalDelivery {
  public:
   explicit LocalDelivery(DeliveryOptions options);
@@ -38,6 +50,12 @@ class LocalDelivery {
   // written before the error stay written.
   std::error_code deliver(std::string_view return_path,
                           std::span<const auth::MailboxTarget> targets, std::string_view message);
+  // The same from a spool file. `base_name` (maildir_base_name) names the file in every
+  // mailbox; with `skip_existing`, mailboxes that already hold a file of that name are left
+  // alone (redelivery after a crash delivers only what is missing).
+  std::error_code deliver(std::string_view return_path,
+                          std::span<const auth::MailboxTarget> targets, const MessageSource& source,
+                          std::string_view base_name, bool skip_existing);
   // Directory fsyncs made so far by this instance (group commit shares them).
   uint64_t directory_fsyncs() const;
 

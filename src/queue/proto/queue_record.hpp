@@ -1,0 +1,84 @@
+// queue_record: the on-disk format of a spool entry's envelope record, sans-I/O. A spool file
+// holds the message data as received (CRLF, no Received field), then one or more records,
+// each followed by a fixed 32-octet trailer; the last complete record is the entry's current
+// state (per-recipient states are updated by appending a whole new record). A file whose
+// last 32 octets are not a valid trailer, or whose record fails its CRC, was never committed.
+//
+//   [data: data_length octets][record 1][trailer 1]...[record n][trailer n]
+//   trailer: "ESTSPOOL" | u64 LE record offset | u64 LE record length | u32 LE CRC-32 | "END\n"
+//
+// The record is text, one "key value..." line per field, every value percent-escaped (octets
+// <= 0x20, >= 0x7f, '%' and '~' as %XX; the empty string as "~"), so a record is readable with
+// `less` and no value can break a line. Trust: records are written by us but read back after
+// crashes and by hand-edited spools, so the parser treats them as untrusted: every field is
+// checked, sizes are bounded (kMaxRecord), and garbage yields an error, never a crash.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace estafeta::queue {
+
+inline constexpr std::size_t kTrailerSize = 32;
+inline constexpr std::size_t kMaxRecord = 8 * 1024 * 1024;
+
+enum class RcptState { pending, delivered, deferred, failed };
+std::string_view state_name(RcptState s);
+
+// One mailbox a local recipient resolved to when the message was accepted.
+struct LocalTarget {
+  std::string user;     // account name
+  std::string maildir;  // the account's Maildir root
+  std::string folder;   // "" = INBOX, else a Maildir++ folder name
+  std::string address;  // as resolved, for Delivered-To
+};
+
+struct SpoolRecipient {
+  std::string address;        // as given in RCPT TO (unquoted)
+  std::string notify, orcpt;  // RFC 3461 as given, "" when absent
+  RcptState state = RcptState::pending;
+  std::string reason;              // for deferred / failed: the last error, one line
+  std::uint32_t attempts = 0;      // delivery attempts so far
+  std::int64_t next_attempt = 0;   // unix seconds; 0 = now
+  std::vector<LocalTarget> local;  // empty: not a local recipient (the outbound queue's)
+};
+
+struct SpoolEnvelope {
+  std::string id;         // the message id (Received "id", logs, queue list)
+  std::string mail_from;  // "" = null sender
+  std::string helo, peer_ip, auth_user;
+  std::string ret, envid, body;  // RFC 3461 RET/ENVID, BODY= as given
+  bool smtputf8 = false;
+  std::int64_t received_at = 0;  // unix seconds
+  std::string received;          // the Received field we add, CRLF-terminated
+  std::string maildir_name;  // unique Maildir base name chosen at commit (idempotent redelivery)
+  std::uint64_t data_length = 0;
+  std::vector<SpoolRecipient> recipients;
+
+  bool finished() const;  // no recipient is pending or deferred
+};
+
+struct Trailer {
+  std::uint64_t record_offset = 0;
+  std::uint64_t record_length = 0;
+  std::uint32_t crc = 0;
+};
+
+std::string encode_record(const SpoolEnvelope& envelope);
+// nullopt and `error` set when the text is not a well-formed record.
+std::optional<SpoolEnvelope> parse_record(std::string_view text, std::string& error);
+
+std::array<char, kTrailerSize> encode_trailer(const Trailer& t);
+std::optional<Trailer> parse_trailer(std::string_view bytes);  // exactly kTrailerSize octets
+
+std::uint32_t crc32(std::string_view bytes);
+
+// Percent-escaping of one value (see the file comment); unescape returns nullopt on a bad %XX.
+std::string escape_value(std::string_view v);
+std::optional<std::string> unescape_value(std::string_view v);
+
+}  // namespace estafeta::queue

@@ -1,0 +1,205 @@
+// queue_local_runner: see the header. The log line "delivered" names the message id, the
+// sender, the recipients and the mailboxes, once per message.
+#include "queue/queue_local_runner.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/fault_injection.hpp"
+#include "base/log.hpp"
+
+namespace estafeta::queue {
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+LocalRunner::LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post)
+    : spool_(spool), delivery_(delivery), post_(std::move(post)) {}
+
+LocalRunner::~LocalRunner() {
+  stop();
+}
+
+std::chrono::seconds LocalRunner::backoff(std::uint32_t attempts) {
+  using std::chrono::minutes;
+  switch (attempts) {
+    case 0:
+    case 1:
+      return minutes(1);
+    case 2:
+      return minutes(5);
+    case 3:
+      return minutes(15);
+    case 4:
+      return minutes(30);
+    default:
+      return minutes(60);
+  }
+}
+
+void LocalRunner::start(std::vector<SpoolEntry> recovered) {
+  {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this] { retry_loop(); });
+  }
+  if (!recovered.empty())
+    log::info("queue", "{} message(s) found in the spool: finishing their delivery",
+              recovered.size());
+  for (auto& e : recovered) {
+    std::lock_guard lock(mutex_);
+    if (stopping_) break;
+    ++in_flight_;
+    post_([this, e = std::move(e)]() mutable { deliver(std::move(e), true); });
+  }
+}
+
+void LocalRunner::submit(SpoolEntry entry) {
+  {
+    std::lock_guard lock(mutex_);
+    // Stopping: the entry stays in the spool and is delivered at the next start.
+    if (stopping_) return;
+    ++in_flight_;
+  }
+  post_([this, e = std::move(entry)]() mutable { deliver(std::move(e), false); });
+}
+
+void LocalRunner::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+std::size_t LocalRunner::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return in_flight_;
+}
+
+bool LocalRunner::wait_idle(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return cv_.wait_for(lock, timeout, [&] { return in_flight_ == 0; });
+}
+
+void LocalRunner::finished_one() {
+  {
+    std::lock_guard lock(mutex_);
+    --in_flight_;
+  }
+  cv_.notify_all();
+}
+
+void LocalRunner::schedule(const std::string& name, std::chrono::system_clock::time_point when) {
+  {
+    std::lock_guard lock(mutex_);
+    retries_.emplace(when, name);
+  }
+  cv_.notify_all();
+}
+
+void LocalRunner::retry_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (retries_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto due = retries_.begin()->first;
+    if (std::chrono::system_clock::now() < due) {
+      cv_.wait_until(lock, due);
+      continue;
+    }
+    std::string name = retries_.begin()->second;
+    retries_.erase(retries_.begin());
+    ++in_flight_;
+    lock.unlock();
+    post_([this, name] {
+      std::string error;
+      if (auto e = spool_.load(name, error)) {
+        deliver(std::move(*e), true);
+      } else {
+        log::warn("queue", "spool entry {} can no longer be read: {}", name, error);
+        finished_one();
+      }
+    });
+    lock.lock();
+  }
+}
+
+void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
+  SpoolEnvelope& env = entry.envelope;
+  std::vector<auth::MailboxTarget> targets;
+  std::size_t local_rcpts = 0;
+  for (const auto& r : env.recipients) {
+    if (r.local.empty() || r.state == RcptState::delivered || r.state == RcptState::failed)
+      continue;
+    ++local_rcpts;
+    for (const auto& t : r.local)
+      targets.push_back(auth::MailboxTarget{t.user, t.maildir, t.folder, t.address});
+  }
+  std::error_code ec;
+  if (!targets.empty()) {
+    int fd = ::open((spool_.dir() / entry.name).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      ec = std::error_code(errno, std::generic_category());
+    } else {
+      delivery::MessageSource src;
+      src.received = env.received;
+      src.fd = fd;
+      src.offset = 0;
+      src.length = env.data_length;
+      bool again = recovering;
+      for (const auto& r : env.recipients) again = again || r.attempts > 0;
+      ec = delivery_.deliver(env.mail_from, targets, src, env.maildir_name, again);
+      ::close(fd);
+    }
+  }
+  if (!ec) {
+    fault::point("spool-after-delivery");
+    std::size_t mailboxes = targets.size();
+    for (auto& r : env.recipients)
+      if (!r.local.empty() && r.state != RcptState::failed) r.state = RcptState::delivered;
+    if (env.finished()) {
+      if (auto rm = spool_.remove(entry.name))
+        log::error("queue", "{}: delivered, but the spool file {} cannot be removed: {}", env.id,
+                   entry.name, rm.message());
+    } else if (auto up = spool_.update(entry.name, env)) {
+      log::error("queue", "{}: cannot record delivery state: {}", env.id, up.message());
+    }
+    if (local_rcpts > 0)
+      log::info("queue", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}", env.id,
+                env.mail_from, local_rcpts, mailboxes, env.data_length,
+                env.auth_user.empty() ? std::string() : " user=" + env.auth_user);
+    finished_one();
+    return;
+  }
+  // Deferred: record why, try again later.
+  std::uint32_t attempts = 0;
+  auto delay = backoff(1);
+  for (auto& r : env.recipients) {
+    if (r.local.empty() || r.state == RcptState::delivered || r.state == RcptState::failed)
+      continue;
+    r.state = RcptState::deferred;
+    r.reason = "local delivery failed: " + ec.message();
+    ++r.attempts;
+    attempts = std::max(attempts, r.attempts);
+    delay = backoff(r.attempts);
+    r.next_attempt = unix_now() + delay.count();
+  }
+  log::warn("queue", "{}: delivery deferred (attempt {}): {}; next try in {} s", env.id, attempts,
+            ec.message(), delay.count());
+  if (auto up = spool_.update(entry.name, env))
+    log::error("queue", "{}: cannot record the deferral: {}", env.id, up.message());
+  schedule(entry.name, std::chrono::system_clock::now() + delay);
+  finished_one();
+}
+
+}  // namespace estafeta::queue

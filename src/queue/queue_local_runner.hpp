@@ -1,0 +1,75 @@
+// queue_local_runner: local delivery from the spool. Each committed entry is handed to the
+// worker pool, delivered into the Maildirs its local recipients resolved to when it was
+// accepted (delivery::LocalDelivery, one file hard-linked into every mailbox), and removed
+// from the spool once every mailbox holds it durably. A failed delivery (disk full, a
+// permission problem) marks the recipients deferred with the reason, appends that state to
+// the spool record and retries later with a growing delay (1, 5, 15, 30 minutes, then hourly).
+//
+// Exactly once across crashes: the Maildir file name of a message is chosen when it is
+// spooled and kept in its record; entries found at start-up (and every retry) are delivered
+// with skip_existing, so a mailbox that already got the message before the crash is left
+// alone and only the missing ones are written. An entry is removed only after its files and
+// directories were fsynced; a crash before the removal is durable only repeats that check.
+//
+// Thread-safe. Blocking work runs through `post` (the worker pool); one small thread sleeps
+// until the next retry is due. Memory: one map entry per deferred message.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "delivery/local_delivery.hpp"
+#include "queue/queue_spool.hpp"
+
+namespace estafeta::queue {
+
+class LocalRunner {
+ public:
+  using Post = std::function<void(std::function<void()>)>;
+
+  LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post);
+  ~LocalRunner();
+  LocalRunner(const LocalRunner&) = delete;
+  LocalRunner& operator=(const LocalRunner&) = delete;
+
+  // Starts the retry thread and schedules what open() recovered.
+  void start(std::vector<SpoolEntry> recovered);
+  // A message was just committed: deliver it soon.
+  void submit(SpoolEntry entry);
+  // No more deliveries are started; those running finish on the pool.
+  void stop();
+  // Deliveries started and not yet finished.
+  std::size_t in_flight() const;
+  // Blocks until nothing is in flight or `timeout` passed (tests and shutdown).
+  bool wait_idle(std::chrono::milliseconds timeout) const;
+
+  // Delivers one entry now, on the calling thread (the worker). Public for tests.
+  void deliver(SpoolEntry entry, bool recovering);
+
+  // The delay before attempt `attempts` + 1.
+  static std::chrono::seconds backoff(std::uint32_t attempts);
+
+ private:
+  void schedule(const std::string& name, std::chrono::system_clock::time_point when);
+  void retry_loop();
+  void finished_one();
+
+  Spool& spool_;
+  delivery::LocalDelivery& delivery_;
+  Post post_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+  std::multimap<std::chrono::system_clock::time_point, std::string> retries_;
+  std::size_t in_flight_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace estafeta::queue

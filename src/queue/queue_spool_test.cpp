@@ -1,0 +1,234 @@
+// queue_spool_test: the spool's life cycle on a real directory: reserve files, streamed data,
+// commit, read back, per-recipient updates, recovery sorting (committed / empty / unfinished),
+// and the local runner delivering exactly once, also when a mailbox already holds the message
+// (redelivery after a crash) and after a failed attempt.
+#include "queue/queue_spool.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "base/test_temp_dir.hpp"
+#include "delivery/delivery_maildir.hpp"
+#include "queue/queue_local_runner.hpp"
+
+namespace estafeta::queue {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SpoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = tmp_.path(); }
+  SpoolOptions options() { return SpoolOptions{dir_ / "spool", true, 4}; }
+  SpoolEnvelope envelope(const std::string& user = "alice") {
+    SpoolEnvelope e;
+    e.id = "ID1";
+    e.mail_from = "sender@example.net";
+    e.received = "Received: from x by y; now\r\n";
+    e.maildir_name = delivery::maildir_base_name("host");
+    SpoolRecipient r;
+    r.address = user + "@example.org";
+    r.local.push_back({r.address, (dir_ / "mail" / user).string(), "", r.address});
+    e.recipients.push_back(r);
+    return e;
+  }
+  std::vector<fs::path> files(const fs::path& d) {
+    std::vector<fs::path> out;
+    if (!fs::exists(d)) return out;
+    for (const auto& e : fs::directory_iterator(d)) out.push_back(e.path());
+    return out;
+  }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+  estafeta::testing::TempDir tmp_;
+  fs::path dir_;
+};
+
+TEST_F(SpoolTest, CommitThenLoad) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  EXPECT_TRUE(found.empty());
+  ASSERT_FALSE(spool.replenish());
+  EXPECT_EQ(spool.reserve_size(), 4u);
+  std::error_code ec;
+  auto w = spool.begin(ec);
+  ASSERT_TRUE(w) << ec.message();
+  EXPECT_EQ(spool.reserve_size(), 3u);
+  ASSERT_FALSE(w->append("Subject: a\r\n\r\n"));
+  ASSERT_FALSE(w->append("body\r\n"));
+  SpoolEnvelope e = envelope();
+  ASSERT_FALSE(w->commit(e));
+  EXPECT_EQ(e.data_length, 20u);
+  std::string error;
+  auto back = spool.load(w->name(), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->envelope.id, "ID1");
+  EXPECT_EQ(back->envelope.data_length, 20u);
+  EXPECT_EQ(read(dir_ / "spool" / w->name()).substr(0, 20), "Subject: a\r\n\r\nbody\r\n");
+  std::vector<std::string> errors;
+  EXPECT_EQ(spool.list(errors).size(), 1u);
+  EXPECT_TRUE(errors.empty());
+}
+
+TEST_F(SpoolTest, UpdateAppendsANewState) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  std::error_code ec;
+  auto w = spool.begin(ec);
+  ASSERT_TRUE(w);
+  ASSERT_FALSE(w->append("x\r\n"));
+  SpoolEnvelope e = envelope();
+  ASSERT_FALSE(w->commit(e));
+  e.recipients[0].state = RcptState::deferred;
+  e.recipients[0].reason = "disk full";
+  ASSERT_FALSE(spool.update(w->name(), e));
+  std::string error;
+  auto back = spool.load(w->name(), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->envelope.recipients[0].state, RcptState::deferred);
+  EXPECT_EQ(back->envelope.recipients[0].reason, "disk full");
+  EXPECT_EQ(back->envelope.data_length, 3u);
+}
+
+TEST_F(SpoolTest, OpenSortsWhatItFinds) {
+  std::string committed;
+  {
+    Spool spool(options());
+    std::vector<SpoolEntry> found;
+    ASSERT_FALSE(spool.open(found));
+    ASSERT_FALSE(spool.replenish());
+    std::error_code ec;
+    auto w = spool.begin(ec);
+    ASSERT_FALSE(w->append("data\r\n"));
+    SpoolEnvelope e = envelope();
+    ASSERT_FALSE(w->commit(e));
+    committed = w->name();
+    // An unfinished message: data, no trailer (the process died before commit).
+    auto partial = spool.begin(ec);
+    ASSERT_FALSE(partial->append("half a message"));
+    std::string pname = partial->name();
+    // Simulate the crash: the file stays.
+    fs::copy_file(dir_ / "spool" / pname, dir_ / "spool" / "keep");
+    partial.reset();
+    fs::rename(dir_ / "spool" / "keep", dir_ / "spool" / pname);
+  }
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].name, committed);
+  EXPECT_EQ(spool.reserve_size(), 2u);          // 4 made, 2 taken
+  EXPECT_EQ(files(dir_ / "spool").size(), 3u);  // the unfinished one is gone
+}
+
+TEST_F(SpoolTest, DiscardRemovesTheFile) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  std::error_code ec;
+  auto w = spool.begin(ec);  // no reserve: created on the spot
+  ASSERT_TRUE(w);
+  EXPECT_EQ(spool.directory_fsyncs(), 1u);
+  ASSERT_FALSE(w->append("x"));
+  w->discard();
+  EXPECT_TRUE(files(dir_ / "spool").empty());
+}
+
+TEST_F(SpoolTest, RunnerDeliversOnceAndRemovesTheEntry) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  delivery::LocalDelivery delivery({true, "host"});
+  LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); });
+  std::error_code ec;
+  auto w = spool.begin(ec);
+  ASSERT_FALSE(w->append("Return-Path: <forged@x>\r\nSubject: s\r\n\r\nbody\r\n"));
+  SpoolEnvelope e = envelope();
+  ASSERT_FALSE(w->commit(e));
+  std::string error;
+  auto entry = spool.load(w->name(), error);
+  ASSERT_TRUE(entry);
+  runner.deliver(*entry, false);
+  auto got = files(dir_ / "mail" / "alice" / "new");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(read(got[0]),
+            "Return-Path: <sender@example.net>\r\nDelivered-To: alice@example.org\r\n"
+            "Received: from x by y; now\r\nSubject: s\r\n\r\nbody\r\n");
+  EXPECT_TRUE(files(dir_ / "spool").empty());
+  // A redelivery of the same entry (a crash before the removal was durable) adds nothing.
+  runner.deliver(*entry, true);
+  EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 1u);
+}
+
+TEST_F(SpoolTest, RecoveryDeliversOnlyWhereMissing) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  delivery::LocalDelivery delivery({true, "host"});
+  LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); });
+  std::error_code ec;
+  auto w = spool.begin(ec);
+  ASSERT_FALSE(w->append("Subject: s\r\n\r\nb\r\n"));
+  SpoolEnvelope e = envelope("alice");
+  SpoolEnvelope bob = envelope("bob");
+  e.recipients.push_back(bob.recipients[0]);
+  ASSERT_FALSE(w->commit(e));
+  // Bob's mailbox already got it before the crash (same base name).
+  delivery::MessageSource src;
+  src.bytes = "Subject: s\r\n\r\nb\r\n";
+  src.length = src.bytes.size();
+  auth::MailboxTarget bt{"bob@example.org", dir_ / "mail" / "bob", "", "bob@example.org"};
+  ASSERT_FALSE(delivery.deliver(e.mail_from, std::span(&bt, 1), src, e.maildir_name, false));
+  std::string error;
+  auto entry = spool.load(w->name(), error);
+  ASSERT_TRUE(entry);
+  runner.deliver(*entry, true);
+  EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 1u);
+  EXPECT_EQ(files(dir_ / "mail" / "bob" / "new").size(), 1u);
+  EXPECT_TRUE(files(dir_ / "spool").empty());
+}
+
+TEST_F(SpoolTest, FailedDeliveryIsDeferredWithItsReason) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  delivery::LocalDelivery delivery({true, "host"});
+  std::vector<std::function<void()>> posted;
+  LocalRunner runner(spool, delivery, [&](std::function<void()> f) { posted.push_back(f); });
+  std::ofstream(dir_ / "mail") << "a file where the mail directory should be";
+  std::error_code ec;
+  auto w = spool.begin(ec);
+  ASSERT_FALSE(w->append("x\r\n"));
+  SpoolEnvelope e = envelope();
+  ASSERT_FALSE(w->commit(e));
+  std::string error;
+  auto entry = spool.load(w->name(), error);
+  runner.deliver(*entry, false);
+  fs::remove(dir_ / "mail");
+  auto back = spool.load(w->name(), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->envelope.recipients[0].state, RcptState::deferred);
+  EXPECT_NE(back->envelope.recipients[0].reason.find("Not a directory"), std::string::npos);
+  EXPECT_EQ(back->envelope.recipients[0].attempts, 1u);
+  // The retry (what the retry thread would post) delivers it.
+  runner.deliver(*back, true);
+  EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 1u);
+  EXPECT_TRUE(files(dir_ / "spool").empty());
+}
+
+TEST(LocalRunner, BackoffGrows) {
+  EXPECT_EQ(LocalRunner::backoff(1).count(), 60);
+  EXPECT_LT(LocalRunner::backoff(2), LocalRunner::backoff(3));
+  EXPECT_EQ(LocalRunner::backoff(40).count(), 3600);
+}
+
+}  // namespace
+}  // namespace estafeta::queue
