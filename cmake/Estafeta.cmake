@@ -10,6 +10,12 @@ if(ESTAFETA_SANITIZE)
   add_link_options(-fsanitize=${ESTAFETA_SANITIZE})
 endif()
 
+# Crash points for the crash-safety tests (base/fault_injection.hpp): compiled into every
+# build except Release, which is what is benchmarked and installed.
+if(NOT CMAKE_BUILD_TYPE STREQUAL "Release")
+  add_compile_definitions(ESTAFETA_FAULT_INJECTION)
+endif()
+
 # With libFuzzer, every library is compiled with coverage instrumentation (fuzzer-no-link);
 # only the fuzz target itself links the fuzzer's main (see estafeta_fuzz). Without this the
 # fuzzer sees only the harness's edges and runs blind.
