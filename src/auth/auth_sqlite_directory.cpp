@@ -325,6 +325,12 @@ Resolution SqliteDirectory::resolve(std::string_view address) {
 
 std::optional<std::string> SqliteDirectory::authenticate(std::string_view login,
                                                          std::string_view password) {
+  LoginCheck c = check_login(login, password);
+  if (c.status != LoginCheck::Status::ok) return std::nullopt;
+  return std::move(c.account);
+}
+
+LoginCheck SqliteDirectory::check_login(std::string_view login, std::string_view password) {
   // Unknown logins still pay for one hash, so timing does not reveal which accounts exist.
   static const std::string dummy = hash_password("estafeta-no-such-user");
   auto a = parse_address(login);
@@ -332,7 +338,7 @@ std::optional<std::string> SqliteDirectory::authenticate(std::string_view login,
   std::string account;
   if (a && login.size() <= 320) {
     auto conn = acquire();
-    if (!conn) return std::nullopt;
+    if (!conn) return LoginCheck{LoginCheck::Status::unavailable, ""};
     account = a->full();
     Statement s = conn->prepare("SELECT password_hash FROM users WHERE address = ?1");
     s.bind(1, account);
@@ -340,14 +346,17 @@ std::optional<std::string> SqliteDirectory::authenticate(std::string_view login,
     bool ok = s.ok();
     s = Statement();
     release(std::move(conn));
-    if (!ok) return std::nullopt;
+    if (!ok) {
+      log::error("auth", "cannot read the account database to check a login");
+      return LoginCheck{LoginCheck::Status::unavailable, ""};
+    }
   }
   if (hash.empty()) {
     verify_password(password, dummy);
-    return std::nullopt;
+    return LoginCheck{};
   }
-  if (!verify_password(password, hash)) return std::nullopt;
-  return account;
+  if (!verify_password(password, hash)) return LoginCheck{};
+  return LoginCheck{LoginCheck::Status::ok, std::move(account)};
 }
 
 bool SqliteDirectory::may_send_as(std::string_view user, std::string_view address) {

@@ -50,6 +50,8 @@ class SqliteDirectory final : public Directory {
   Resolution resolve(std::string_view address) override;
   std::optional<std::string> authenticate(std::string_view login,
                                           std::string_view password) override;
+  // unavailable when the database cannot be opened or read (locked past busy_timeout).
+  LoginCheck check_login(std::string_view login, std::string_view password) override;
   bool may_send_as(std::string_view user, std::string_view address) override;
 
   const DirectoryOptions& options() const { return options_; }

@@ -298,6 +298,8 @@ TEST_F(DirectoryTest, Authenticate) {
   EXPECT_EQ(d.authenticate("alice@example.org", "pw"), "alice@example.org");
   EXPECT_EQ(d.authenticate("ALICE@Example.org", "pw"), "alice@example.org");
   EXPECT_EQ(d.authenticate("alice@example.org", "PW"), std::nullopt);
+  EXPECT_EQ(d.check_login("alice@example.org", "PW").status, LoginCheck::Status::invalid);
+  EXPECT_EQ(d.check_login("ALICE@example.org", "pw").account, "alice@example.org");
   EXPECT_EQ(d.authenticate("alice@example.org", ""), std::nullopt);
   EXPECT_EQ(d.authenticate("bob@example.org", "pw"), std::nullopt);
   EXPECT_EQ(d.authenticate("alice", "pw"), std::nullopt);
@@ -378,6 +380,7 @@ TEST_F(DirectoryTest, UnreadableDatabaseIsTemporary) {
   EXPECT_NE(bad.open(), "");
   EXPECT_EQ(bad.resolve("a@example.org").status, Status::temporary_failure);
   EXPECT_EQ(bad.authenticate("a@example.org", "pw"), std::nullopt);
+  EXPECT_EQ(bad.check_login("a@example.org", "pw").status, LoginCheck::Status::unavailable);
   EXPECT_FALSE(bad.may_send_as("a@example.org", "b@example.org"));
 }
 

@@ -32,6 +32,15 @@ struct Resolution {
   std::vector<MailboxTarget> targets;
 };
 
+// The outcome of a password check: distinguishes a wrong password from a database that could
+// not be read, so the protocols answer the latter with a temporary error (SMTP 454 4.7.0),
+// never "invalid credentials".
+struct LoginCheck {
+  enum class Status { ok, invalid, unavailable };
+  Status status = Status::invalid;
+  std::string account;  // the canonical account name when ok
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
@@ -42,6 +51,13 @@ class Directory {
   // canonical account name on success.
   virtual std::optional<std::string> authenticate(std::string_view login,
                                                   std::string_view password) = 0;
+  // The same check, saying whether a failure was the credentials or the database. The
+  // default calls authenticate() (which cannot tell: every failure is `invalid`).
+  virtual LoginCheck check_login(std::string_view login, std::string_view password) {
+    std::optional<std::string> account = authenticate(login, password);
+    if (!account) return LoginCheck{};
+    return LoginCheck{LoginCheck::Status::ok, std::move(*account)};
+  }
   // True when `user` owns `address` (its own address, a +detail of it, or an alias that
   // resolves to it). The null sender "" is never allowed for submission.
   virtual bool may_send_as(std::string_view user, std::string_view address) = 0;

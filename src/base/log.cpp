@@ -1,6 +1,7 @@
 // log: implementation of the line logger declared in log.hpp.
 #include "base/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -35,6 +36,23 @@ bool parse_level(std::string_view text, Level& out) {
   return false;
 }
 
+std::string escape_controls(std::string_view message) {
+  std::string out;
+  out.reserve(message.size() + 16);
+  for (char ch : message) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 void write(Level l, std::string_view component, std::string_view message) {
   using namespace std::chrono;
   auto now = system_clock::now();
@@ -44,8 +62,14 @@ void write(Level l, std::string_view component, std::string_view message) {
   gmtime_r(&secs, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string line = fmt::format("{}.{:03}Z {} {}: {}\n", stamp, millis,
-                                 kNames[static_cast<int>(l)], component, message);
+  auto is_control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  bool clean = std::none_of(message.begin(), message.end(), is_control) &&
+               std::none_of(component.begin(), component.end(), is_control);
+  std::string line =
+      clean ? fmt::format("{}.{:03}Z {} {}: {}\n", stamp, millis, kNames[static_cast<int>(l)],
+                          component, message)
+            : fmt::format("{}.{:03}Z {} {}: {}\n", stamp, millis, kNames[static_cast<int>(l)],
+                          escape_controls(component), escape_controls(message));
   std::lock_guard lock(g_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
