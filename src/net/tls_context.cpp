@@ -4,10 +4,14 @@
 // offered suites are strong.
 #include "net/tls_context.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <asio/ssl.hpp>
+#include <fstream>
+#include <memory>
 
 namespace estafeta::net {
 namespace {
@@ -27,10 +31,11 @@ std::string last_openssl_error() {
   return buf;
 }
 
-}  // namespace
+constexpr std::size_t kMaxPemSize = std::size_t{1} << 20;
 
-std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& settings,
-                                                            std::string& error) {
+// Every setting but the certificate and key.
+std::shared_ptr<asio::ssl::context> make_base_context(const TlsSettings& settings,
+                                                      std::string& error) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   SSL_CTX* native = ctx->native_handle();
   int min_version = 0;
@@ -58,7 +63,97 @@ std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& s
   SSL_CTX_sess_set_cache_size(native, 20000);
   // Writes of a reply may be retried with a different buffer address after WANT_WRITE.
   SSL_CTX_set_mode(native, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  return ctx;
+}
 
+bool read_bounded(const std::filesystem::path& path, const char* key, std::string& out,
+                  std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::string(key) + ": cannot open " + path.string();
+    return false;
+  }
+  out.resize(kMaxPemSize + 1);
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad() || out.size() > kMaxPemSize) {
+    error = std::string(key) + ": cannot read " + path.string() +
+            (in.bad() ? "" : " (larger than 1 MiB)");
+    return false;
+  }
+  return true;
+}
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct KeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+
+std::unique_ptr<BIO, BioFree> memory_bio(const std::string& s) {
+  return std::unique_ptr<BIO, BioFree>(BIO_new_mem_buf(s.data(), static_cast<int>(s.size())));
+}
+
+}  // namespace
+
+TlsPem::~TlsPem() {
+  if (!private_key.empty()) OPENSSL_cleanse(private_key.data(), private_key.size());
+}
+
+bool read_tls_pem(const TlsSettings& settings, TlsPem& out, std::string& error) {
+  return read_bounded(settings.certificate, "tls.certificate", out.certificate, error) &&
+         read_bounded(settings.private_key, "tls.private_key", out.private_key, error);
+}
+
+std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& settings,
+                                                            const TlsPem& pem, std::string& error) {
+  auto ctx = make_base_context(settings, error);
+  if (!ctx) return nullptr;
+  SSL_CTX* native = ctx->native_handle();
+  auto cert_bio = memory_bio(pem.certificate);
+  std::unique_ptr<X509, X509Free> leaf(
+      cert_bio ? PEM_read_bio_X509_AUX(cert_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!leaf || SSL_CTX_use_certificate(native, leaf.get()) != 1) {
+    error = "tls.certificate: cannot load " + settings.certificate.string() + ": " +
+            last_openssl_error();
+    return nullptr;
+  }
+  SSL_CTX_clear_chain_certs(native);
+  while (X509* next = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {
+    if (SSL_CTX_add0_chain_cert(native, next) != 1) {
+      X509_free(next);
+      error = "tls.certificate: cannot load the chain in " + settings.certificate.string() + ": " +
+              last_openssl_error();
+      return nullptr;
+    }
+  }
+  ERR_clear_error();  // the end of the PEM text
+  auto key_bio = memory_bio(pem.private_key);
+  std::unique_ptr<EVP_PKEY, KeyFree> key(
+      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!key || SSL_CTX_use_PrivateKey(native, key.get()) != 1) {
+    error = "tls.private_key: cannot load " + settings.private_key.string() + ": " +
+            last_openssl_error();
+    return nullptr;
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    error = "tls.private_key: " + settings.private_key.string() +
+            " does not belong to the certificate " + settings.certificate.string();
+    ERR_clear_error();
+    return nullptr;
+  }
+  return ctx;
+}
+
+std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& settings,
+                                                            std::string& error) {
+  auto ctx = make_base_context(settings, error);
+  if (!ctx) return nullptr;
+  SSL_CTX* native = ctx->native_handle();
   if (SSL_CTX_use_certificate_chain_file(native, settings.certificate.c_str()) != 1) {
     error = "tls.certificate: cannot load " + settings.certificate.string() + ": " +
             last_openssl_error();

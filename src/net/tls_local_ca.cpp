@@ -2,9 +2,15 @@
 // OpenSSL 3 EVP/X509 APIs only; every OpenSSL object is owned by a unique_ptr. Files are
 // written to a temporary name, fsynced and renamed, so a crash never leaves half a key.
 // Keys are P-256 ECDSA: accepted by every current client and cheap to handshake with.
+// Name checks (does the CA's nameConstraints permit this name?) are OpenSSL's own
+// NAME_CONSTRAINTS_check on a scratch certificate, so they agree with what clients verify.
 #include "net/tls_local_ca.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -16,10 +22,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <system_error>
 
 #include "base/log.hpp"
@@ -35,10 +43,12 @@ struct Free {
   void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
   void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); }
+  void operator()(NAME_CONSTRAINTS* p) const { NAME_CONSTRAINTS_free(p); }
 };
 using X509Ptr = std::unique_ptr<X509, Free>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, Free>;
 using BioPtr = std::unique_ptr<BIO, Free>;
+using NameConstraintsPtr = std::unique_ptr<NAME_CONSTRAINTS, Free>;
 
 constexpr long kDay = 24L * 60 * 60;
 constexpr long kCaLifetime = 3650 * kDay;     // 10 years
@@ -151,51 +161,170 @@ bool add_name_entry(X509_NAME* name, const char* field, std::string_view value) 
                                     static_cast<int>(value.size()), -1, 0) == 1;
 }
 
-// Subject alternative names built as GENERAL_NAMEs (never through the config-string
-// syntax, so a hostname cannot smuggle extra names in).
-bool add_subject_alt_names(X509* cert, std::string_view hostname) {
-  std::unique_ptr<GENERAL_NAMES, Free> names(sk_GENERAL_NAME_new_null());
-  if (!names) return false;
-  auto add_dns = [&](std::string_view dns) {
-    GENERAL_NAME* gn = GENERAL_NAME_new();
-    ASN1_IA5STRING* s = ASN1_IA5STRING_new();
-    if (!gn || !s || ASN1_STRING_set(s, dns.data(), static_cast<int>(dns.size())) != 1) {
-      GENERAL_NAME_free(gn);
-      ASN1_IA5STRING_free(s);
-      return false;
-    }
-    GENERAL_NAME_set0_value(gn, GEN_DNS, s);
-    sk_GENERAL_NAME_push(names.get(), gn);
-    return true;
-  };
-  auto add_ip = [&](const char* ip) {
-    ASN1_OCTET_STRING* os = a2i_IPADDRESS(ip);
-    GENERAL_NAME* gn = GENERAL_NAME_new();
-    if (!os || !gn) {
-      ASN1_OCTET_STRING_free(os);
-      GENERAL_NAME_free(gn);
-      return false;
-    }
-    GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
-    sk_GENERAL_NAME_push(names.get(), gn);
-    return true;
-  };
-  std::string host(hostname);
-  bool ok = true;
-  if (!host.empty() && host != "localhost") {
-    if (ASN1_OCTET_STRING* literal = a2i_IPADDRESS(host.c_str())) {
-      ASN1_OCTET_STRING_free(literal);
-      ok = add_ip(host.c_str());
-    } else {
-      ok = add_dns(host);
-    }
-  }
-  ok = ok && add_dns("localhost") && add_ip("127.0.0.1") && add_ip("::1");
-  return ok &&
-         X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) == 1;
+// The octets of a numeric IPv4 (4) or IPv6 (16) address; nullopt for anything else.
+std::optional<std::string> ip_octets(std::string_view text) {
+  std::string s(text);
+  unsigned char buf[16];
+  if (::inet_pton(AF_INET, s.c_str(), buf) == 1)
+    return std::string(reinterpret_cast<char*>(buf), 4);
+  if (::inet_pton(AF_INET6, s.c_str(), buf) == 1)
+    return std::string(reinterpret_cast<char*>(buf), 16);
+  return std::nullopt;
 }
 
-X509Ptr make_ca(EVP_PKEY* key, std::string_view hostname) {
+// The canonical text of an address ("::ffff:0:1" style for IPv6), or "" if not numeric.
+std::string canonical_ip(std::string_view text) {
+  auto octets = ip_octets(text);
+  if (!octets) return "";
+  char buf[INET6_ADDRSTRLEN] = {};
+  int family = octets->size() == 4 ? AF_INET : AF_INET6;
+  if (!::inet_ntop(family, octets->data(), buf, sizeof buf)) return "";
+  return buf;
+}
+
+bool is_ip(std::string_view text) {
+  return ip_octets(text).has_value();
+}
+
+GENERAL_NAME* dns_name(std::string_view dns) {
+  GENERAL_NAME* gn = GENERAL_NAME_new();
+  ASN1_IA5STRING* s = ASN1_IA5STRING_new();
+  if (!gn || !s || ASN1_STRING_set(s, dns.data(), static_cast<int>(dns.size())) != 1) {
+    GENERAL_NAME_free(gn);
+    ASN1_IA5STRING_free(s);
+    return nullptr;
+  }
+  GENERAL_NAME_set0_value(gn, GEN_DNS, s);
+  return gn;
+}
+
+// An iPAddress name: the address octets, followed in a name constraint by the mask octets
+// (RFC 5280 §4.2.1.10: 8 octets for IPv4, 32 for IPv6).
+GENERAL_NAME* ip_name(std::string_view ip, int prefix = -1) {
+  auto octets = ip_octets(ip);
+  if (!octets) return nullptr;
+  std::string value = *octets;
+  if (prefix >= 0) {
+    std::string mask(octets->size(), '\0');
+    for (int bit = 0; bit < prefix && bit < static_cast<int>(mask.size() * 8); ++bit)
+      mask[static_cast<std::size_t>(bit / 8)] |= static_cast<char>(0x80 >> (bit % 8));
+    value += mask;
+  }
+  GENERAL_NAME* gn = GENERAL_NAME_new();
+  ASN1_OCTET_STRING* os = ASN1_OCTET_STRING_new();
+  if (!gn || !os ||
+      ASN1_OCTET_STRING_set(os, reinterpret_cast<const unsigned char*>(value.data()),
+                            static_cast<int>(value.size())) != 1) {
+    GENERAL_NAME_free(gn);
+    ASN1_OCTET_STRING_free(os);
+    return nullptr;
+  }
+  GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
+  return gn;
+}
+
+// What one certificate is for: DNS names and IP addresses (canonical), no duplicates.
+struct Names {
+  std::vector<std::string> dns;
+  std::vector<std::string> ips;
+};
+
+void add_unique(std::vector<std::string>& v, std::string s) {
+  if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+// The hostname (a DNS name, or an IP literal), localhost, the loopback addresses, then
+// `addresses`.
+Names names_for(std::string_view hostname, const std::vector<std::string>& addresses) {
+  Names n;
+  if (!hostname.empty()) {
+    if (is_ip(hostname))
+      add_unique(n.ips, canonical_ip(hostname));
+    else
+      add_unique(n.dns, std::string(hostname));
+  }
+  add_unique(n.dns, "localhost");
+  add_unique(n.ips, "127.0.0.1");
+  add_unique(n.ips, "::1");
+  for (const auto& a : addresses) add_unique(n.ips, canonical_ip(a));
+  return n;
+}
+
+// Subject alternative names built as GENERAL_NAMEs (never through the config-string
+// syntax, so a hostname cannot smuggle extra names in).
+bool add_subject_alt_names(X509* cert, const Names& wanted) {
+  std::unique_ptr<GENERAL_NAMES, Free> names(sk_GENERAL_NAME_new_null());
+  if (!names) return false;
+  auto push = [&](GENERAL_NAME* gn) {
+    if (!gn) return false;
+    if (sk_GENERAL_NAME_push(names.get(), gn) <= 0) {
+      GENERAL_NAME_free(gn);
+      return false;
+    }
+    return true;
+  };
+  for (const auto& d : wanted.dns)
+    if (!push(dns_name(d))) return false;
+  for (const auto& ip : wanted.ips)
+    if (!push(ip_name(ip))) return false;
+  return X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) == 1;
+}
+
+// The CA's critical nameConstraints: permitted dNSName subtrees for the hostname and
+// localhost (each also permits its subdomains, RFC 5280 §4.2.1.10), iPAddress subtrees for
+// 127.0.0.0/8, ::1/128 and each address as a single host. Name types not listed (e-mail,
+// URI) are not used for TLS server names.
+bool add_name_constraints(X509* cert, const Names& wanted) {
+  NameConstraintsPtr nc(NAME_CONSTRAINTS_new());
+  if (!nc) return false;
+  nc->permittedSubtrees = sk_GENERAL_SUBTREE_new_null();
+  if (!nc->permittedSubtrees) return false;
+  auto permit = [&](GENERAL_NAME* gn) {
+    if (!gn) return false;
+    GENERAL_SUBTREE* sub = GENERAL_SUBTREE_new();
+    if (!sub) {
+      GENERAL_NAME_free(gn);
+      return false;
+    }
+    GENERAL_NAME_free(sub->base);
+    sub->base = gn;
+    if (sk_GENERAL_SUBTREE_push(nc->permittedSubtrees, sub) <= 0) {
+      GENERAL_SUBTREE_free(sub);
+      return false;
+    }
+    return true;
+  };
+  for (const auto& d : wanted.dns)
+    if (!permit(dns_name(d))) return false;
+  if (!permit(ip_name("127.0.0.0", 8))) return false;
+  for (const auto& ip : wanted.ips) {
+    if (ip.rfind("127.", 0) == 0) continue;  // inside 127.0.0.0/8 already
+    if (!permit(ip_name(ip, ip.find(':') == std::string::npos ? 32 : 128))) return false;
+  }
+  return X509_add1_ext_i2d(cert, NID_name_constraints, nc.get(), 1, X509V3_ADD_DEFAULT) == 1;
+}
+
+// The CA's nameConstraints; nullptr when it has none (or they do not parse).
+NameConstraintsPtr name_constraints_of(X509* ca) {
+  return NameConstraintsPtr(
+      static_cast<NAME_CONSTRAINTS*>(X509_get_ext_d2i(ca, NID_name_constraints, nullptr, nullptr)));
+}
+
+// True when `nc` permits the one name (a DNS name, or an IP address when `ip`): checked by
+// OpenSSL on a scratch certificate whose only name it is.
+bool permits(NAME_CONSTRAINTS* nc, const std::string& name, bool ip) {
+  X509Ptr scratch(X509_new());
+  if (!scratch) return false;
+  Names one;
+  (ip ? one.ips : one.dns).push_back(name);
+  if (!add_subject_alt_names(scratch.get(), one)) return false;
+  X509_check_purpose(scratch.get(), -1, 0);  // caches the SAN, which the check reads
+  bool ok = NAME_CONSTRAINTS_check(scratch.get(), nc) == X509_V_OK;
+  ERR_clear_error();
+  return ok;
+}
+
+X509Ptr make_ca(EVP_PKEY* key, std::string_view hostname, const Names& wanted) {
   X509Ptr cert(X509_new());
   if (!cert || X509_set_version(cert.get(), 2) != 1 || !set_random_serial(cert.get())) return {};
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
@@ -211,21 +340,24 @@ X509Ptr make_ca(EVP_PKEY* key, std::string_view hostname) {
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
   if (!add_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
       !add_ext(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") ||
-      !add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash"))
+      !add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash") ||
+      !add_name_constraints(cert.get(), wanted))
     return {};
   if (X509_sign(cert.get(), key, EVP_sha256()) <= 0) return {};
   return cert;
 }
 
 X509Ptr make_server_certificate(EVP_PKEY* key, X509* ca, EVP_PKEY* ca_key,
-                                std::string_view hostname) {
+                                std::string_view hostname, const Names& wanted) {
   X509Ptr cert(X509_new());
   if (!cert || X509_set_version(cert.get(), 2) != 1 || !set_random_serial(cert.get())) return {};
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), kServerLifetime);
   X509_NAME* name = X509_get_subject_name(cert.get());
-  std::string cn(hostname.empty() ? "localhost" : hostname);
-  if (cn.size() > 64) cn = "localhost";  // the SAN carries the real name (RFC 6125 §6.4.4)
+  // The SAN carries the real names (RFC 6125 §6.4.4); the CN must still pass the CA's DNS
+  // constraints, which OpenSSL applies to a CN that looks like a host name (an IP too).
+  std::string cn(hostname.empty() || is_ip(hostname) ? "localhost" : hostname);
+  if (cn.size() > 64) cn = "localhost";
   if (!add_name_entry(name, "CN", cn)) return {};
   if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca)) != 1 ||
       X509_set_pubkey(cert.get(), key) != 1)
@@ -238,33 +370,69 @@ X509Ptr make_server_certificate(EVP_PKEY* key, X509* ca, EVP_PKEY* ca_key,
       !add_ext(cert.get(), &ctx, NID_ext_key_usage, "serverAuth") ||
       !add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash") ||
       !add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always") ||
-      !add_subject_alt_names(cert.get(), hostname))
+      !add_subject_alt_names(cert.get(), wanted))
     return {};
   if (X509_sign(cert.get(), ca_key, EVP_sha256()) <= 0) return {};
   return cert;
 }
 
 // True when the existing server certificate can be kept: signed by `ca`, matching its key,
-// naming `hostname`, and valid for at least 30 more days.
-bool server_certificate_usable(X509* cert, EVP_PKEY* key, EVP_PKEY* ca_key,
-                               std::string_view hostname) {
+// naming every wanted name, and valid for at least 30 more days.
+bool server_certificate_usable(X509* cert, EVP_PKEY* key, EVP_PKEY* ca_key, const Names& wanted) {
   if (X509_verify(cert, ca_key) != 1 || X509_check_private_key(cert, key) != 1) {
     ERR_clear_error();
     return false;
   }
-  std::string host(hostname.empty() ? "localhost" : hostname);
-  bool names_host = X509_check_host(cert, host.data(), host.size(), 0, nullptr) == 1 ||
-                    X509_check_ip_asc(cert, host.c_str(), 0) == 1;
+  bool names_all = true;
+  for (const auto& d : wanted.dns)
+    names_all = names_all && X509_check_host(cert, d.data(), d.size(), X509_CHECK_FLAG_NO_WILDCARDS,
+                                             nullptr) == 1;
+  for (const auto& ip : wanted.ips)
+    names_all = names_all && X509_check_ip_asc(cert, ip.c_str(), 0) == 1;
   std::time_t horizon = std::time(nullptr) + kRenewBefore;
   bool fresh = X509_cmp_time(X509_get0_notAfter(cert), &horizon) > 0;
   ERR_clear_error();
-  return names_host && fresh;
+  return names_all && fresh;
+}
+
+bool is_loopback_or_link_local(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET) {
+    const auto* a =
+        reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+    return a[0] == 127 || (a[0] == 169 && a[1] == 254);
+  }
+  const auto& a6 = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
+  return IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6);
+}
+
+// The machine's usable interface addresses (IPv4 only when `v4_only`).
+void add_interface_addresses(std::vector<std::string>& out, bool v4_only) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) {
+    log::warn("tls", "cannot list the interface addresses: {}", std::strerror(errno));
+    return;
+  }
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || !(i->ifa_flags & IFF_UP)) continue;
+    int family = i->ifa_addr->sa_family;
+    if (family != AF_INET && (family != AF_INET6 || v4_only)) continue;
+    if (is_loopback_or_link_local(i->ifa_addr)) continue;
+    char buf[INET6_ADDRSTRLEN] = {};
+    const void* addr =
+        family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
+            : static_cast<const void*>(
+                  &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr);
+    if (::inet_ntop(family, addr, buf, sizeof buf)) add_unique(out, buf);
+  }
+  ::freeifaddrs(list);
 }
 
 }  // namespace
 
 bool ensure_local_tls(const std::filesystem::path& tls_dir, std::string_view hostname,
-                      LocalTlsFiles& out, std::string& error) {
+                      const std::vector<std::string>& addresses, LocalTlsFiles& out,
+                      std::string& error) {
   std::error_code ec;
   std::filesystem::create_directories(tls_dir, ec);
   if (ec) {
@@ -277,9 +445,10 @@ bool ensure_local_tls(const std::filesystem::path& tls_dir, std::string_view hos
   out.certificate = tls_dir / "server.pem";
   out.private_key = tls_dir / "server.key";
   const auto ca_key_path = tls_dir / "ca.key";
+  const Names wanted = names_for(hostname, addresses);
 
-  // The CA: reuse when both files load and belong together; otherwise make a new one
-  // (which also forces a new server certificate below).
+  // The CA: reuse when both files load and belong together and its constraints (if any)
+  // permit the hostname; otherwise make a new one (which forces a new server certificate).
   X509Ptr ca;
   KeyPtr ca_key;
   if (std::filesystem::exists(out.ca_certificate) || std::filesystem::exists(ca_key_path)) {
@@ -291,9 +460,25 @@ bool ensure_local_tls(const std::filesystem::path& tls_dir, std::string_view hos
               "); remove both files to have a new CA made";
       return false;
     }
-  } else {
+    if (X509_get_ext_by_NID(ca.get(), NID_name_constraints, -1) < 0) {
+      out.unconstrained_ca = true;  // kept: clients trust it; the caller says so
+    } else if (NameConstraintsPtr nc = name_constraints_of(ca.get()); !nc) {
+      error = "cannot use the local CA in " + tls_dir.string() +
+              " (unreadable nameConstraints); remove ca.pem and ca.key to have a new CA made";
+      return false;
+    } else {
+      bool host_ok = true;
+      for (const auto& d : wanted.dns) host_ok = host_ok && permits(nc.get(), d, false);
+      if (!host_ok) {
+        ca.reset();
+        ca_key.reset();
+        out.replaced_ca = true;
+      }
+    }
+  }
+  if (!ca) {
     ca_key = generate_key();
-    if (!ca_key || !(ca = make_ca(ca_key.get(), hostname))) {
+    if (!ca_key || !(ca = make_ca(ca_key.get(), hostname, wanted))) {
       error = "cannot generate the local CA: " + openssl_error();
       return false;
     }
@@ -303,17 +488,30 @@ bool ensure_local_tls(const std::filesystem::path& tls_dir, std::string_view hos
     out.created_ca = true;
   }
 
+  // Names outside the CA's constraints stay out of the server certificate.
+  Names certified = wanted;
+  if (NameConstraintsPtr nc = name_constraints_of(ca.get())) {
+    certified.ips.clear();
+    for (const auto& ip : wanted.ips) {
+      if (permits(nc.get(), ip, true))
+        certified.ips.push_back(ip);
+      else
+        out.uncovered.push_back(ip);
+    }
+  }
+
   if (!out.created_ca) {
     X509Ptr cert = load_certificate(out.certificate);
     KeyPtr key = load_key(out.private_key);
     ERR_clear_error();
-    if (cert && key && server_certificate_usable(cert.get(), key.get(), ca_key.get(), hostname))
+    if (cert && key && server_certificate_usable(cert.get(), key.get(), ca_key.get(), certified))
       return true;
   }
 
   KeyPtr key = generate_key();
   X509Ptr cert;
-  if (!key || !(cert = make_server_certificate(key.get(), ca.get(), ca_key.get(), hostname))) {
+  if (!key ||
+      !(cert = make_server_certificate(key.get(), ca.get(), ca_key.get(), hostname, certified))) {
     error = "cannot generate the server certificate: " + openssl_error();
     return false;
   }
@@ -322,6 +520,22 @@ bool ensure_local_tls(const std::filesystem::path& tls_dir, std::string_view hos
     return false;
   out.issued_certificate = true;
   return true;
+}
+
+std::vector<std::string> local_tls_addresses(const std::vector<std::string>& listener_addresses) {
+  std::vector<std::string> out;
+  bool all = false, v4 = false;
+  for (const auto& a : listener_addresses) {
+    if (a.empty() || a == "*" || a == "::") {
+      all = true;
+    } else if (a == "0.0.0.0") {
+      v4 = true;
+    } else {
+      add_unique(out, canonical_ip(a));  // 127.0.0.2 too: clients connect by that address
+    }
+  }
+  if (all || v4) add_interface_addresses(out, !all);
+  return out;
 }
 
 }  // namespace estafeta::net
