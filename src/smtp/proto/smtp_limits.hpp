@@ -22,6 +22,10 @@ struct Limits {
   std::size_t max_recipients = 100;
   // smtp.max_errors: failed commands per session before 421 4.7.0 and close.
   std::size_t max_errors = 10;
+  // smtp.max_junk_commands: commands that move no mail (EHLO, HELO, NOOP, RSET, HELP, VRFY,
+  // EXPN) per session, counted again from 0 after each accepted message; the next one gets
+  // 421 4.7.0 and the session is closed (Postfix smtpd_junk_command_limit).
+  std::size_t max_junk_commands = 100;
   // smtp.max_received_headers: Received fields before 554 5.4.6 (loop, RFC 5321 §6.3).
   std::size_t max_received_headers = 100;
   // smtp.max_connections / smtp.max_connections_per_ip: concurrent sessions.

@@ -221,46 +221,33 @@ void ServerSession::Impl::pump() {
   }
 }
 
+bool ServerSession::Impl::is_junk(Verb v) {
+  return v == Verb::ehlo || v == Verb::helo || v == Verb::noop || v == Verb::rset ||
+         v == Verb::help || v == Verb::vrfy || v == Verb::expn;
+}
+
 bool ServerSession::Impl::idle() const {
   return state == State::command || state == State::auth_plain || state == State::auth_login_user ||
          state == State::auth_login_password;
 }
 
-// Moves octets of the current line from in into line (keeping a bounded prefix); true when
-// its LF has been consumed.
+// Feeds input to the line reader; true when a complete command line is ready.
 bool ServerSession::Impl::read_line() {
-  std::string_view avail = std::string_view(in).substr(in_pos);
-  std::size_t lf = avail.find('\n');
-  std::string_view part = avail.substr(0, lf);
-  if (!part.empty()) {
-    if (line.size() < limits.max_command_line)
-      line.append(part.substr(0, limits.max_command_line - line.size()));
-    if (part.find('\0') != std::string_view::npos) line_nul = true;
-    line_len += part.size();
-    line_last = part.back();
-  }
-  if (lf == std::string_view::npos) {
-    in_pos += avail.size();
-    return false;
-  }
-  in_pos += lf + 1;
-  return true;
+  in_pos += lines.feed(std::string_view(in).substr(in_pos));
+  return lines.line_ready();
 }
 
 void ServerSession::Impl::handle_line() {
-  std::string text = std::move(line);
-  std::size_t total = line_len + 1;
-  bool bare_lf = line_len == 0 || line_last != '\r';
-  bool nul = line_nul;
-  line.clear();
-  line_len = 0;
-  line_last = '\0';
-  line_nul = false;
-  if (!bare_lf && text.size() == total - 1) text.pop_back();  // the CR
+  net::LineReader::Line line = lines.take_line();
+  std::string text = std::move(line.text);
+  std::uint64_t total = line.length;
+  // RFC 5321 §2.3.8: commands end with CRLF; a bare CR inside is left to the parser.
+  bool bare_lf = line.bare_lf;
+  bool nul = line.nul;
   State was = state;
   bool in_auth = state != State::command;
   if (in_auth) enter(State::command);
-  bool too_long = total > limits.max_command_line;
+  bool too_long = line.overlong;
   if (too_long || bare_lf || nul) {
     if (in_auth) login_user.clear();
     std::string shown = in_auth ? std::string("<redacted>") : trace_text(text);
@@ -281,6 +268,12 @@ void ServerSession::Impl::handle_line() {
     return;
   }
   trace(trace_text(text));
+  if (is_junk(split_command(text).verb) && ++junk_commands > limits.max_junk_commands) {
+    // Postfix smtpd_junk_command_limit: a client looping on commands that move no mail
+    // would otherwise hold a connection slot for ever.
+    close_421("4.7.0", "Too many commands without mail, closing connection");
+    return;
+  }
   dispatch(text);
 }
 
@@ -348,6 +341,8 @@ void ServerSession::auth_result(std::optional<std::string> account) {
   impl_->auth_result(std::move(account));
 }
 void ServerSession::message_stored(bool ok) {
+  // An accepted message (its 250) starts the junk-command count again.
+  if (ok && impl_->state == State::await_store) impl_->junk_commands = 0;
   impl_->message_stored(ok);
 }
 void ServerSession::tls_started(TlsInfo info) {

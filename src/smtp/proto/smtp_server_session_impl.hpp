@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "net/proto/net_line_reader.hpp"
 #include "smtp/proto/smtp_command_parser.hpp"
 #include "smtp/proto/smtp_data_reader.hpp"
 #include "smtp/proto/smtp_server_session.hpp"
@@ -60,7 +61,7 @@ struct ServerSession::Impl {
   };
 
   Impl(SessionInfo i, const Limits& l, SessionHooks h)
-      : info(std::move(i)), limits(l), hooks(std::move(h)), reader(l) {
+      : info(std::move(i)), limits(l), hooks(std::move(h)), lines(l.max_command_line), reader(l) {
     tls_active = info.tls_active;
     tls = TlsInfo{info.tls_version, info.tls_cipher};
     if (!hooks.now) hooks.now = [] { return std::chrono::system_clock::now(); };
@@ -77,10 +78,7 @@ struct ServerSession::Impl {
   std::string in;
   std::size_t in_pos = 0;
   // The command line being assembled: at most max_command_line octets are kept.
-  std::string line;
-  std::size_t line_len = 0;  // octets seen in this line, before its LF
-  char line_last = '\0';     // the octet before the LF
-  bool line_nul = false;
+  net::LineReader lines;
 
   // Session state.
   std::string helo;
@@ -89,6 +87,9 @@ struct ServerSession::Impl {
   TlsInfo tls;
   std::string auth_user;
   std::size_t errors = 0;
+  // Commands that move no mail (EHLO, HELO, NOOP, RSET, HELP, VRFY, EXPN) since the session
+  // began or the last accepted message; past max_junk_commands the session is closed.
+  std::size_t junk_commands = 0;
   std::size_t auth_failures = 0;
   bool shutdown_requested = false;
   bool pending_overflow = false;  // input behind a request went past its bound
@@ -125,8 +126,9 @@ struct ServerSession::Impl {
   // Processes buffered input until it runs out, a request is outstanding, or the session closes.
   void pump();
   bool idle() const;
-  // Moves octets of the current line from in into line (keeping a bounded prefix); true when
-  // its LF has been consumed.
+  // The commands counted toward max_junk_commands (Postfix's smtpd_junk_command_limit).
+  static bool is_junk(Verb v);
+  // Feeds input to the line reader; true when a complete command line is ready.
   bool read_line();
   void handle_line();
   // The trace form of a command line: escaped, with an AUTH initial response (RFC 4954 §4,

@@ -305,9 +305,7 @@ void ServerSession::Impl::tls_started(TlsInfo info_in) {
   reset_transaction();
   in.clear();
   in_pos = 0;
-  line.clear();
-  line_len = 0;
-  line_nul = false;
+  lines.reset();
   enter(State::command);
   pump();
 }
