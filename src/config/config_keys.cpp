@@ -181,6 +181,14 @@ const std::array kKeys = {
               return set_int(c.smtp.max_errors, v, 1, 1000);
             },
             [](const Config& c) { return num(c.smtp.max_errors); }},
+    KeySpec{"smtp.max_junk_commands", KeyType::integer,
+            "Commands that move no mail (EHLO, HELO, NOOP, RSET, HELP, VRFY, EXPN) per session "
+            "before 421 4.7.0 and close; each accepted message starts the count again (Postfix "
+            "smtpd_junk_command_limit).",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_int(c.smtp.max_junk_commands, v, 1, 1000000);
+            },
+            [](const Config& c) { return num(c.smtp.max_junk_commands); }},
     KeySpec{"smtp.max_received_headers", KeyType::integer,
             "Received fields in a message before it is refused as a loop (554 5.4.6).",
             [](Config& c, const Value& v, const fs::path&) {
