@@ -87,6 +87,7 @@ std::string run(std::string_view bytes, bool bytewise) {
   ServerSession session(info, limits, hooks);
   session.start();
   std::string seen;
+  std::string content;  // MessageChunk bytes of the message being received
   bool closed = false;
   int tls_starts = 0;
   int guard = 0;
@@ -118,12 +119,21 @@ std::string run(std::string_view bytes, bool bytewise) {
           session.auth_result(a->login);
         else
           session.auth_result(std::nullopt);
+      } else if (auto* c = std::get_if<MessageChunk>(&*ev)) {
+        check(c->bytes.size() >= estafeta::smtp::kMessageChunk);
+        content += c->bytes;
+      } else if (std::holds_alternative<DiscardMessage>(*ev)) {
+        check(!content.empty());
+        content.clear();
       } else if (auto* m = std::get_if<StoreMessage>(&*ev)) {
         check(!m->envelope.recipients.empty());
         check(m->envelope.recipients.size() <= limits.max_recipients);
-        check(m->message.rfind("Received: ", 0) == 0);
-        check(m->message.size() <= limits.max_message_size + 4096);
-        seen += "M:" + m->message + "\n";
+        check(m->received.rfind("Received: ", 0) == 0);
+        check(m->tail.size() < estafeta::smtp::kMessageChunk);
+        content += m->tail;
+        check(content.size() <= limits.max_message_size);
+        seen += "M:" + m->received + content + "\n";
+        content.clear();
         session.message_stored((in.answer() & 1) == 0);
       } else if (std::holds_alternative<StartTls>(*ev)) {
         ++tls_starts;

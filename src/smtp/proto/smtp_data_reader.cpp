@@ -17,7 +17,41 @@ void DataReader::reset(Mode mode) {
   cr_ = false;
   dot_line_ = false;
   complete_ = false;
+  after_lf_ = false;
   too_big_ = bare_newline_ = nul_ = long_line_ = false;
+  in_header_ = true;
+  header_line_len_ = 0;
+  header_line_start_.clear();
+  received_ = 0;
+}
+
+// Counts "Received" WSP* ":" at the start of header lines; a line start longer than the
+// name plus a little white space cannot be one.
+void DataReader::scan_header(std::string_view run) {
+  constexpr std::size_t kKeep = 16;
+  for (char c : run) {
+    if (!in_header_) return;
+    if (c == '\n') {
+      std::string_view start = header_line_start_;
+      if (!start.empty() && start.back() == '\r') start.remove_suffix(1);
+      if (header_line_len_ == 0 || (header_line_len_ == 1 && start.empty())) {
+        in_header_ = false;  // the empty line: end of the header section
+        return;
+      }
+      constexpr std::string_view kName = "received";
+      if (start.size() > kName.size() && start.substr(0, kName.size()) == kName) {
+        std::size_t k = kName.size();
+        while (k < start.size() && (start[k] == ' ' || start[k] == '\t')) ++k;
+        if (k < start.size() && start[k] == ':') ++received_;
+      }
+      header_line_len_ = 0;
+      header_line_start_.clear();
+      continue;
+    }
+    ++header_line_len_;
+    if (header_line_start_.size() < kKeep)
+      header_line_start_ += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
 }
 
 // Past max_message_size the content is no longer kept, only counted (drained, RFC 1870 §6.3).
@@ -27,6 +61,7 @@ void DataReader::emit(char c) {
 
 void DataReader::emit_run(std::string_view run) {
   size_ += run.size();
+  if (in_header_) scan_header(run);
   if (too_big_) return;
   if (bare_newline_ || nul_ || long_line_) {  // refused anyway: stop keeping it
     if (!message_.empty()) {
@@ -67,13 +102,15 @@ std::size_t DataReader::feed(std::string_view bytes) {
       cr_ = false;
       if (c == '\n') {
         if (++line_len_ > limits_.max_line_length) long_line_ = true;
-        if (dot && dot_line_) {  // CRLF "." CRLF: end of data (RFC 5321 §4.1.1.4)
+        if (dot && dot_line_ && !after_lf_) {  // CRLF "." CRLF: end of data (§4.1.1.4)
           complete_ = true;
           return i;
         }
+        if (dot_line_) emit('.');  // a lone "." after a normalized LF is text, not the end
         emit_run("\r\n");
         line_len_ = 0;
         dot_line_ = false;
+        after_lf_ = false;
         continue;
       }
       // A CR not followed by LF (RFC 5321 §2.3.8).
@@ -87,6 +124,11 @@ std::size_t DataReader::feed(std::string_view bytes) {
       continue;
     }
     if (c == '\n') {  // bare LF: never a line end, never part of an end marker
+      if (limits_.bare_lf == Limits::BareLf::normalize) {
+        --line_len_;
+        line_feed(dot);
+        continue;
+      }
       bare_newline_ = true;
       dot_line_ = false;
       emit(c);
@@ -124,15 +166,23 @@ std::optional<PeerError> DataReader::error() const {
     return PeerError{
         500, "5.5.2",
         fmt::format("Line too long in message text (limit {} octets)", limits_.max_line_length)};
-  if (complete_ &&
-      count_received_fields(message_, limits_.max_received_headers) > limits_.max_received_headers)
+  if (complete_ && received_ > limits_.max_received_headers)
     return PeerError{554, "5.4.6",
                      fmt::format("Too many Received header fields (more than {}): mail loop",
                                  limits_.max_received_headers)};
   return std::nullopt;
 }
 
-std::string DataReader::take_message() {
+// normalize: a lone LF ends the line as CRLF would, but the next line can never end DATA.
+void DataReader::line_feed(bool dot) {
+  if (dot && dot_line_) emit('.');
+  emit_run("\r\n");
+  line_len_ = 0;
+  dot_line_ = false;
+  after_lf_ = true;
+}
+
+std::string DataReader::take_chunk() {
   std::string out = std::move(message_);
   message_.clear();
   return out;

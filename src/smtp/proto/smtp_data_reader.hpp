@@ -3,9 +3,13 @@
 // stuffing), and judges it: bare CR or LF (§2.3.8), NUL octets, text lines longer than
 // Limits::max_line_length (§4.5.3.1.6), a message larger than Limits::max_message_size
 // (RFC 1870), too many Received fields in the header section (mail loop, §6.3).
-// Trust: the octets come from an unauthenticated peer. Memory: the kept message never exceeds
-// max_message_size; past it the rest is counted and dropped ("drained") so the dialogue stays
-// in step, and the reader holds O(1) state between calls whatever the split of the input.
+// The content is not kept whole: it collects in a buffer the caller empties with take_chunk()
+// (to stream it into the spool), and Received fields are counted as the header section goes
+// by. With Limits::bare_lf = normalize a lone LF becomes CRLF (only CRLF "." CRLF ends DATA).
+// Trust: the octets come from an unauthenticated peer. Memory: the buffer holds what the
+// caller has not taken yet; past max_message_size, or once the message is known to be
+// refused, nothing more is kept (the rest is counted and dropped, "drained", so the dialogue
+// stays in step); other state is O(1) whatever the split of the input.
 #pragma once
 
 #include <cstddef>
@@ -50,12 +54,17 @@ class DataReader {
   // Octets of content seen (after unstuffing), including any that were dropped.
   std::uint64_t size() const { return size_; }
 
-  // The message as received, CRLF line ends kept; empties the reader.
-  std::string take_message();
+  // The content received since the last take (CRLF line ends kept), emptying the buffer.
+  std::string take_chunk();
+  std::size_t buffered() const { return message_.size(); }
+  // take_chunk() for a message read in one go (tests).
+  std::string take_message() { return take_chunk(); }
 
  private:
   void emit(char c);
   void emit_run(std::string_view run);
+  void scan_header(std::string_view run);
+  void line_feed(bool dot);
 
   Limits limits_;
   Mode mode_ = Mode::dot_stuffed;
@@ -65,7 +74,13 @@ class DataReader {
   bool cr_ = false;             // the previous octet was a CR not yet matched with LF
   bool dot_line_ = false;       // DATA: the current line so far is a single (stuffing) "."
   bool complete_ = false;
+  bool after_lf_ = false;  // normalize: the current line began after a lone LF
   bool too_big_ = false, bare_newline_ = false, nul_ = false, long_line_ = false;
+  // The header section, scanned as it goes by for Received fields (mail loops).
+  bool in_header_ = true;
+  std::uint64_t header_line_len_ = 0;
+  std::string header_line_start_;  // the first octets of the current header line, lower case
+  std::size_t received_ = 0;
 };
 
 // Counts "Received:" fields in the header section of `message` (up to the first empty line).

@@ -101,5 +101,26 @@ TEST(CountReceived, HeaderSectionOnly) {
   EXPECT_EQ(count_received_fields("Received: a\r\nReceived: b\r\nReceived: c\r\n", 1), 2u);
 }
 
+TEST(DataReader, NormalizeIsIndependentOfTheSplit) {
+  Limits limits;
+  limits.bare_lf = Limits::BareLf::normalize;
+  const std::string in = "a\n.\n..b\n.\r\nc\r\n.x\n\r\n.\r\n";
+  Outcome whole = read_data(in, limits);
+  EXPECT_TRUE(whole.complete);
+  EXPECT_EQ(whole.message, "a\r\n.\r\n.b\r\n.\r\nc\r\nx\r\n\r\n");
+  EXPECT_EQ(whole.error, "");
+  for (std::size_t piece = 1; piece < in.size(); ++piece) {
+    Outcome o = read_data(in, limits, piece);
+    EXPECT_EQ(o.message, whole.message) << piece;
+    EXPECT_EQ(o.consumed, whole.consumed) << piece;
+  }
+}
+
+TEST(DataReader, NormalizeStillRefusesBareCr) {
+  Limits limits;
+  limits.bare_lf = Limits::BareLf::normalize;
+  EXPECT_EQ(read_data("a\rb\r\n.\r\n", limits).error, "550 5.6.2");
+}
+
 }  // namespace
 }  // namespace estafeta::smtp

@@ -977,6 +977,7 @@ TEST(Session, ManySessionsHaveDistinctDefaultIds) {
     s.receive("DATA\r\nx\r\n.\r\n");
     while (auto ev = s.next_event()) {
       if (auto* m = std::get_if<StoreMessage>(&*ev)) {
+        EXPECT_EQ(m->tail, "x\r\n");
         *id = m->envelope.id;
         s.message_stored(true);
       }

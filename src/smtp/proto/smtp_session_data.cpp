@@ -1,5 +1,7 @@
 // smtp_session_data: message content: DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030)
-// through DataReader, the Received field (§4.4), StoreMessage and its answer.
+// through DataReader, handed out in MessageChunk events as it arrives (the driver streams it
+// into the spool), the Received field (§4.4, kept apart from the content), StoreMessage and
+// its answer, or DiscardMessage when a message already partly handed out is refused.
 // Part of ServerSession (see smtp_server_session.cpp for the invariants); sees
 // unauthenticated input, bounded as smtp_server_session.hpp says.
 #include <fmt/format.h>
@@ -44,6 +46,18 @@ void ServerSession::Impl::do_bdat(const CommandLine& cmd) {
     reader.reset(DataReader::Mode::chunked);
   }
   enter(State::bdat_chunk);
+}
+
+void ServerSession::Impl::hand_out_content() {
+  if (reader.buffered() < kMessageChunk) return;
+  events.emplace_back(MessageChunk{reader.take_chunk()});
+  content_out = true;
+}
+
+void ServerSession::Impl::discard_content() {
+  if (!content_out) return;
+  events.emplace_back(DiscardMessage{});
+  content_out = false;
 }
 
 void ServerSession::Impl::end_of_chunk() {
@@ -98,13 +112,8 @@ void ServerSession::Impl::finish_message() {
   rf.id = envelope.id;
   if (envelope.recipients.size() == 1) rf.single_recipient = envelope.recipients[0].address;
   rf.when = hooks.now();
-  std::string body = reader.take_message();
-  std::string message = format_received(rf);
-  message.reserve(message.size() + body.size());
-  message += body;
-  body.clear();
-  body.shrink_to_fit();
-  events.emplace_back(StoreMessage{envelope, std::move(message)});
+  events.emplace_back(StoreMessage{envelope, format_received(rf), reader.take_chunk()});
+  content_out = false;  // from here on the message belongs to the driver's spool
   enter(State::await_store);
 }
 

@@ -101,6 +101,10 @@ struct Harness {
       ++closes;
       return;
     }
+    if (std::holds_alternative<MessageChunk>(ev) || std::holds_alternative<DiscardMessage>(ev)) {
+      answer(ev);  // no answer expected; kept out of `log` so dialogues read as before
+      return;
+    }
     log.push_back(describe(ev));
     if (!answer_requests) {
       pending.push_back(std::move(ev));
@@ -110,6 +114,16 @@ struct Harness {
   }
 
   void answer(const Event& ev) {
+    if (auto* c = std::get_if<MessageChunk>(&ev)) {
+      content += c->bytes;
+      ++chunks;
+      return;
+    }
+    if (std::holds_alternative<DiscardMessage>(ev)) {
+      content.clear();
+      ++discards;
+      return;
+    }
     if (auto* c = std::get_if<CheckRecipient>(&ev)) {
       session.recipient_checked(verdict(c->address));
     } else if (auto* s = std::get_if<CheckSender>(&ev)) {
@@ -117,7 +131,9 @@ struct Harness {
     } else if (auto* a = std::get_if<Authenticate>(&ev)) {
       session.auth_result(authenticate(a->login, a->password));
     } else if (auto* m = std::get_if<StoreMessage>(&ev)) {
-      stored.push_back(*m);
+      // The spool's view: Received, then every chunk in order, then the tail.
+      stored.push_back(Stored{m->envelope, m->received + content + m->tail});
+      content.clear();
       session.message_stored(store_ok);
     } else if (std::holds_alternative<StartTls>(ev)) {
       ++tls_handshakes;
@@ -131,6 +147,8 @@ struct Harness {
     if (auto* a = std::get_if<Authenticate>(&ev))
       return "Authenticate " + a->login + " " + a->password;
     if (auto* m = std::get_if<StoreMessage>(&ev)) return "StoreMessage " + m->envelope.id;
+    if (std::holds_alternative<MessageChunk>(ev)) return "MessageChunk";
+    if (std::holds_alternative<DiscardMessage>(ev)) return "DiscardMessage";
     if (std::holds_alternative<StartTls>(ev)) return "StartTls";
     return "?";
   }
@@ -140,7 +158,13 @@ struct Harness {
   std::string output, all_output;
   std::vector<std::string> traces;
   std::vector<std::string> log;
-  std::vector<StoreMessage> stored;
+  struct Stored {
+    Envelope envelope;
+    std::string message;  // Received + content, as the spool would hold it
+  };
+  std::vector<Stored> stored;
+  std::string content;  // MessageChunk bytes of the message being received
+  int chunks = 0, discards = 0;
   std::vector<Event> pending;
   int closes = 0;
   int tls_handshakes = 0;
