@@ -19,28 +19,20 @@ std::int64_t unix_now() {
 
 }  // namespace
 
-LocalRunner::LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post)
-    : spool_(spool), delivery_(delivery), post_(std::move(post)) {}
+LocalRunner::LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post,
+                         std::chrono::seconds retry_interval)
+    : spool_(spool),
+      delivery_(delivery),
+      post_(std::move(post)),
+      retry_interval_(retry_interval) {}
 
 LocalRunner::~LocalRunner() {
   stop();
 }
 
-std::chrono::seconds LocalRunner::backoff(std::uint32_t attempts) {
-  using std::chrono::minutes;
-  switch (attempts) {
-    case 0:
-    case 1:
-      return minutes(1);
-    case 2:
-      return minutes(5);
-    case 3:
-      return minutes(15);
-    case 4:
-      return minutes(30);
-    default:
-      return minutes(60);
-  }
+std::chrono::seconds LocalRunner::backoff(std::uint32_t attempts, std::chrono::seconds interval) {
+  static constexpr int kFactor[] = {1, 1, 5, 15, 30, 60};
+  return interval * kFactor[std::min<std::uint32_t>(attempts, 5)];
 }
 
 void LocalRunner::start(std::vector<SpoolEntry> recovered) {
@@ -146,6 +138,7 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
       targets.push_back(auth::MailboxTarget{t.user, t.maildir, t.folder, t.address});
   }
   std::error_code ec;
+  fault::point("delivery-before-write");
   if (!targets.empty()) {
     int fd = ::open((spool_.dir() / entry.name).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -183,7 +176,7 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
   }
   // Deferred: record why, try again later.
   std::uint32_t attempts = 0;
-  auto delay = backoff(1);
+  auto delay = backoff(1, retry_interval_);
   for (auto& r : env.recipients) {
     if (r.local.empty() || r.state == RcptState::delivered || r.state == RcptState::failed)
       continue;
@@ -191,7 +184,7 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
     r.reason = "local delivery failed: " + ec.message();
     ++r.attempts;
     attempts = std::max(attempts, r.attempts);
-    delay = backoff(r.attempts);
+    delay = backoff(r.attempts, retry_interval_);
     r.next_attempt = unix_now() + delay.count();
   }
   log::warn("queue", "{}: delivery deferred (attempt {}): {}; next try in {} s", env.id, attempts,

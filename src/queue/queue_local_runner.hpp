@@ -3,7 +3,8 @@
 // accepted (delivery::LocalDelivery, one file hard-linked into every mailbox), and removed
 // from the spool once every mailbox holds it durably. A failed delivery (disk full, a
 // permission problem) marks the recipients deferred with the reason, appends that state to
-// the spool record and retries later with a growing delay (1, 5, 15, 30 minutes, then hourly).
+// the spool record and retries later with a growing delay (delivery.retry_interval, default
+// 1 minute, then 5, 15, 30 minutes, then hourly).
 //
 // Exactly once across crashes: the Maildir file name of a message is chosen when it is
 // spooled and kept in its record; entries found at start-up (and every retry) are delivered
@@ -34,7 +35,9 @@ class LocalRunner {
  public:
   using Post = std::function<void(std::function<void()>)>;
 
-  LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post);
+  // `retry_interval` (delivery.retry_interval) is the first retry's delay.
+  LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post,
+              std::chrono::seconds retry_interval = std::chrono::seconds(60));
   ~LocalRunner();
   LocalRunner(const LocalRunner&) = delete;
   LocalRunner& operator=(const LocalRunner&) = delete;
@@ -53,8 +56,8 @@ class LocalRunner {
   // Delivers one entry now, on the calling thread (the worker). Public for tests.
   void deliver(SpoolEntry entry, bool recovering);
 
-  // The delay before attempt `attempts` + 1.
-  static std::chrono::seconds backoff(std::uint32_t attempts);
+  // The delay before attempt `attempts` + 1: 1, 5, 15, 30, then 60 times `interval`.
+  static std::chrono::seconds backoff(std::uint32_t attempts, std::chrono::seconds interval);
 
  private:
   void schedule(const std::string& name, std::chrono::system_clock::time_point when);
@@ -64,6 +67,7 @@ class LocalRunner {
   Spool& spool_;
   delivery::LocalDelivery& delivery_;
   Post post_;
+  std::chrono::seconds retry_interval_;
   mutable std::mutex mutex_;
   mutable std::condition_variable cv_;
   std::multimap<std::chrono::system_clock::time_point, std::string> retries_;

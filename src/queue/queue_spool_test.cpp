@@ -225,9 +225,12 @@ TEST_F(SpoolTest, FailedDeliveryIsDeferredWithItsReason) {
 }
 
 TEST(LocalRunner, BackoffGrows) {
-  EXPECT_EQ(LocalRunner::backoff(1).count(), 60);
-  EXPECT_LT(LocalRunner::backoff(2), LocalRunner::backoff(3));
-  EXPECT_EQ(LocalRunner::backoff(40).count(), 3600);
+  using std::chrono::seconds;
+  EXPECT_EQ(LocalRunner::backoff(1, seconds(60)).count(), 60);
+  EXPECT_EQ(LocalRunner::backoff(2, seconds(60)).count(), 300);
+  EXPECT_LT(LocalRunner::backoff(2, seconds(60)), LocalRunner::backoff(3, seconds(60)));
+  EXPECT_EQ(LocalRunner::backoff(40, seconds(60)).count(), 3600);
+  EXPECT_EQ(LocalRunner::backoff(1, seconds(1)).count(), 1);
 }
 
 }  // namespace
