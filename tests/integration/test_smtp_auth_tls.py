@@ -66,20 +66,15 @@ class AuthPolicy(ServerTestCase):
 
     def test_auth_failure_limit(self):
         c = self.tls_session()
-        codes = []
-        for _ in range(4):
-            code, lines = c.cmd("AUTH PLAIN " + plain_auth(ALICE, "bad"))
-            codes.append(code)
-            if code == 421:
-                break
-        self.assertEqual(codes[-1], 421, codes)
-        self.assertIn(len(codes), (3, 4), codes)
+        for _ in range(3):  # max_auth_failures: the third failure is followed by 421, unasked
+            self.assertReply(c.cmd("AUTH PLAIN " + plain_auth(ALICE, "bad")), 535, "5.7.8")
+        self.assertReply(c.reply(), 421, "4.7.0")
         self.assertTrue(c.closed_within(5))
 
     def test_auth_cancelled(self):
         c = self.tls_session()
         self.assertEqual(c.cmd("AUTH LOGIN")[0], 334)
-        self.assertEqual(c.cmd("*")[0], 501)  # RFC 4954 §4
+        self.assertReply(c.cmd("*"), 501, "5.0.0")  # RFC 4954 §4
         self.assertEqual(c.cmd("NOOP")[0], 250)
         c.close()
 
@@ -100,18 +95,13 @@ class AuthPolicy(ServerTestCase):
         import base64
         token = base64.b64encode(f"{BOB}\0{ALICE}\0{PASSWORDS[ALICE]}".encode()).decode()
         c = self.tls_session()
-        code, lines = c.cmd("AUTH PLAIN " + token)
-        if code == 235:
-            self.assertReply(c.cmd(f"MAIL FROM:<{BOB}>"), 553, "5.7.1")
-        else:
-            self.assertEqual(code // 100, 5, lines)
+        self.assertReply(c.cmd("AUTH PLAIN " + token), 535, "5.7.8")
         c.close()
 
     def test_overlong_sasl_response(self):
         c = self.tls_session()
         self.assertEqual(c.cmd("AUTH LOGIN")[0], 334)
-        code, lines = c.cmd("QUFB" * 30000)  # 120 kB of base64, far past any line limit
-        self.assertEqual(code // 100, 5, lines)
+        self.assertReply(c.cmd("QUFB" * 30000), 500, "5.5.2")  # 120 kB: past the line limit
         c.close()
         self.tls_session().close()  # server still serves
 
@@ -132,7 +122,7 @@ class AuthPolicy(ServerTestCase):
 
     def test_starttls_on_implicit_tls(self):
         c = self.implicit_tls_session()
-        self.assertEqual(c.cmd("STARTTLS")[0] // 100, 5)
+        self.assertReply(c.cmd("STARTTLS"), 503, "5.5.1")  # TLS already active
         self.assertEqual(c.cmd("NOOP")[0], 250)
         c.close()
 
@@ -217,13 +207,12 @@ class AuthPolicy(ServerTestCase):
         self.assertEqual(code, 250)
         self.assertTrue(lines[0].startswith(HOSTNAME), f"first reply after TLS was {lines}")
         # The injected MAIL was dropped: a RCPT now has no transaction.
-        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 503)
+        self.assertReply(c.cmd(f"RCPT TO:<{ALICE}>"), 503, "5.5.1")
         c.close()
 
     def test_starttls_twice(self):
         c = self.tls_session("mx")
-        code, lines = c.cmd("STARTTLS")
-        self.assertEqual(code // 100, 5, lines)
+        self.assertReply(c.cmd("STARTTLS"), 503, "5.5.1")  # TLS already active
         self.assertEqual(c.cmd("NOOP")[0], 250)
         c.close()
 

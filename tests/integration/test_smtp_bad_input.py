@@ -78,9 +78,7 @@ class BadInput(ServerTestCase):
     def test_nul_byte_in_command(self):
         c = self.session()
         c.send(b"MAIL FROM:<nul\x00@remote.test>\r\n")
-        code, lines = c.reply()
-        self.assertIn(code, (500, 501), lines)
-        self.assertEqual(enhanced(lines), "5.5.2", lines)
+        self.assertReply(c.reply(), 500, "5.5.2")  # NUL octet in command
         self.assertReply(c.cmd("NOOP"), 250)
         c.close()
 
@@ -89,9 +87,7 @@ class BadInput(ServerTestCase):
         marker = unique("longline")
         msg = simple_message(marker, body="a" * (MAX_LINE * 2) + "\r\nend\r\n")
         c = self.session()
-        code, lines = self.transaction(c, msg)
-        self.assertEqual(code // 100, 5, lines)
-        self.assertIn(enhanced(lines), ("5.5.2", "5.3.4", "5.6.0"), lines)
+        self.assertReply(self.transaction(c, msg), 500, "5.5.2")  # line too long in message text
         self.assertEqual(self.server.find(ALICE, marker), [])
         self.still_works(c)
         c.close()
@@ -170,17 +166,15 @@ class BadInput(ServerTestCase):
         c = self.session()
         self.assertEqual(c.cmd("MAIL FROM:<u@remote.test>")[0], 250)
         self.assertReply(c.cmd("RCPT TO:<no.such.user@example.test>"), 550, "5.1.1")
-        self.assertIn(c.cmd("DATA")[0], (503, 554))  # RFC 5321 §3.3: no valid recipients
+        self.assertReply(c.cmd("DATA"), 554, "5.5.1")  # RFC 5321 §3.3: no valid recipients
         c.close()
 
     def test_relay_refused_on_mx(self):
         c = self.session()
         self.assertEqual(c.cmd("MAIL FROM:<u@remote.test>")[0], 250)
-        code, lines = c.cmd("RCPT TO:<victim@elsewhere.invalid>")
-        self.assertIn(code, (550, 554), lines)
-        self.assertEqual(enhanced(lines), "5.7.1", lines)
-        code, lines = c.cmd("RCPT TO:<alice%elsewhere.invalid@example.test>")
-        self.assertNotEqual(code, 250, "percent-hack relay accepted")
+        self.assertReply(c.cmd("RCPT TO:<victim@elsewhere.invalid>"), 554, "5.7.1")
+        # The percent hack is no relay: "alice%elsewhere.invalid" is just an unknown local part.
+        self.assertReply(c.cmd("RCPT TO:<alice%elsewhere.invalid@example.test>"), 550, "5.1.1")
         c.close()
 
     def test_received_loop(self):
@@ -224,7 +218,7 @@ class BadInput(ServerTestCase):
     def test_rcpt_before_mail(self):
         c = self.session()
         self.assertReply(c.cmd(f"RCPT TO:<{ALICE}>"), 503, "5.5.1")
-        self.assertEqual(c.cmd("DATA")[0], 503)
+        self.assertReply(c.cmd("DATA"), 503, "5.5.1")
         c.close()
 
     def test_nested_mail(self):
@@ -235,8 +229,7 @@ class BadInput(ServerTestCase):
 
     def test_ehlo_without_domain(self):
         c = self.server.raw()
-        code, lines = c.cmd("EHLO")
-        self.assertEqual(code, 501, lines)
+        self.assertReply(c.cmd("EHLO"), 501, "5.5.4")
         self.assertEqual(c.cmd("EHLO " + "fine.test")[0], 250)
         c.close()
 
@@ -244,30 +237,25 @@ class BadInput(ServerTestCase):
         c = self.session()
         self.assertEqual(c.cmd("MAIL FROM:<x@remote.test>")[0], 250)
         c.ehlo()
-        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 503)
+        self.assertReply(c.cmd(f"RCPT TO:<{ALICE}>"), 503, "5.5.1")
         c.close()
 
     def test_mail_syntax_errors(self):
         c = self.session()
-        for line in ("MAIL FROM:x@remote.test", "MAIL FROM:<x@remote.test", "MAIL TO:<x@remote.test>",
-                     "MAIL FROM:<x@@remote.test>", "MAIL FROM:<x@remote.test> SIZE=abc"):
-            code, lines = c.cmd(line)
-            self.assertIn(code, (501, 553, 555), (line, lines))
-            self.assertEqual((enhanced(lines) or "")[:2], "5.", (line, lines))
+        for line, enh in (("MAIL FROM:x@remote.test", "5.1.7"), ("MAIL FROM:<x@remote.test", "5.1.7"),
+                          ("MAIL TO:<x@remote.test>", "5.5.2"), ("MAIL FROM:<x@@remote.test>", "5.1.7"),
+                          ("MAIL FROM:<x@remote.test> SIZE=abc", "5.5.4")):
+            with self.subTest(line=line):
+                self.assertReply(c.cmd(line), 501, enh)
         c.close()
 
     # -- session limits ----------------------------------------------------------------------
     def test_too_many_errors(self):
         c = self.session()
-        codes = []
-        for _ in range(MAX_ERRORS + 1):
-            code, lines = c.cmd("XYZZY")
-            codes.append((code, enhanced(lines)))
-            if code == 421:
-                break
-        self.assertEqual(codes[-1], (421, "4.7.0"), codes)
-        self.assertIn(len(codes), (MAX_ERRORS, MAX_ERRORS + 1), codes)
-        self.assertTrue(all(code // 100 == 5 for code, _ in codes[:-1]), codes)
+        # Each refusal counts; the MAX_ERRORS-th is followed by 421 at once, unasked.
+        for _ in range(MAX_ERRORS):
+            self.assertReply(c.cmd("XYZZY"), 500, "5.5.2")
+        self.assertReply(c.reply(), 421, "4.7.0")
         self.assertTrue(c.closed_within(5), "connection left open after 421")
 
     def test_silent_client_mid_data(self):

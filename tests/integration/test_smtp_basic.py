@@ -16,7 +16,7 @@ BOB = "bob@example.test"
 # EHLO keywords (RFC 5321 §4.1.1.1 and the extension RFCs the brief names). Before TLS:
 # STARTTLS and no AUTH (AUTH only over TLS); after TLS: AUTH PLAIN LOGIN, no STARTTLS.
 REQUIRED = {"PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "DSN", "CHUNKING"}
-OPTIONAL = {"BINARYMIME", "HELP"}
+OPTIONAL = {"HELP"}  # BINARYMIME is not offered (test_smtp_extensions.test_binarymime_refused)
 
 
 def keywords(lines):
@@ -180,15 +180,14 @@ class BasicSmtp(ServerTestCase):
         c = self.server.raw()
         c.ehlo()
         self.assertEqual(c.cmd("MAIL FROM:<x@remote.test>")[0], 250)
-        code, lines = c.cmd(f"RCPT TO:<{user}>")  # UTF-8 address without SMTPUTF8 in MAIL
-        self.assertEqual(code // 100, 5, lines)  # RFC 6531 §3.4: 553 5.6.7 expected
+        # UTF-8 address without SMTPUTF8 in MAIL: RFC 6531 §3.4
+        self.assertReply(c.cmd(f"RCPT TO:<{user}>"), 553, "5.6.7")
         c.close()
 
     def test_utf8_address_without_smtputf8_refused(self):
         c = self.server.raw()
         c.ehlo()
-        code, lines = c.cmd("MAIL FROM:<jörg@absender.test>")
-        self.assertEqual(code // 100, 5, (code, lines))  # RFC 6531 §3.4: 553 5.6.7 or 5xx
+        self.assertReply(c.cmd("MAIL FROM:<jörg@absender.test>"), 553, "5.6.7")  # RFC 6531 §3.4
         c.close()
 
     # -- EHLO and simple commands --------------------------------------------------------------
@@ -241,9 +240,8 @@ class BasicSmtp(ServerTestCase):
         self.assertReply(c.cmd("NOOP"), 250, "2.0.0")
         self.assertEqual(c.cmd("MAIL FROM:<x@remote.test>")[0], 250)
         self.assertReply(c.cmd("RSET"), 250, "2.0.0")
-        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 503)  # RSET dropped the transaction
-        code, lines = c.cmd("HELP")
-        self.assertIn(code, (211, 214), lines)
+        self.assertReply(c.cmd(f"RCPT TO:<{ALICE}>"), 503, "5.5.1")  # RSET dropped the transaction
+        self.assertReply(c.cmd("HELP"), 214, "2.0.0")
         code, lines = c.cmd(f"VRFY {ALICE}")
         self.assertEqual(code, 252, lines)  # RFC 5321 §3.5.3: neither confirm nor deny
         code, lines = c.cmd("VRFY nobody@example.test")

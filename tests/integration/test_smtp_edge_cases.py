@@ -64,8 +64,7 @@ class EdgeCases(ServerTestCase):
         for arg in ("bad domain.test", "dom\x01ain.test"):
             with self.subTest(arg=arg):
                 c = self.server.raw()
-                code, lines = c.cmd("EHLO " + arg)
-                self.assertEqual(code, 501, lines)
+                self.assertReply(c.cmd("EHLO " + arg), 501, "5.5.4")
                 c.close()
 
     def test_ehlo_name_cannot_corrupt_received(self):
@@ -73,8 +72,8 @@ class EdgeCases(ServerTestCase):
         # Received header as comment syntax.
         marker = unique("paren")
         c = self.server.raw()
-        if c.cmd("EHLO evil(x).test\t(forged)")[0] != 250:
-            return
+        self.assertReply(c.cmd("EHLO evil(x).test\t(forged)"), 501, "5.5.4")  # not a name at all
+        self.assertEqual(c.cmd("EHLO evil(x).test")[0], 250)  # sloppy, accepted
         self.assertEqual(self.transaction(c, "<f@remote.test>", f"<{ALICE}>", simple_message(marker))[0], 250)
         c.close()
         received = [v for n, v in header_block(self.server.read_one(self, ALICE, marker)) if n == "received"][0]
@@ -83,18 +82,18 @@ class EdgeCases(ServerTestCase):
 
     def test_huge_numbers_refused(self):
         c = self.session()
-        code, lines = c.cmd("MAIL FROM:<n@remote.test> SIZE=" + "9" * 30)
-        self.assertIn(code, (501, 552), lines)  # never an overflow that wraps to "small"
-        code, lines = c.cmd("MAIL FROM:<n@remote.test> SIZE=18446744073709551617")  # 2**64 + 1
-        self.assertIn(code, (501, 552), lines)
+        # Never an overflow that wraps to "small": more than 20 digits is a syntax error, a
+        # number that does not fit 64 bits is "too big".
+        self.assertReply(c.cmd("MAIL FROM:<n@remote.test> SIZE=" + "9" * 30), 501, "5.5.4")
+        self.assertReply(c.cmd("MAIL FROM:<n@remote.test> SIZE=18446744073709551617"),  # 2**64 + 1
+                         552, "5.3.4")
         c.close()
         for arg in ("9" * 30, "18446744073709551617", "-1", "12abc"):
             with self.subTest(bdat=arg):
                 c = self.session()  # after a malformed BDAT the server may close: fresh session
                 self.assertEqual(c.cmd("MAIL FROM:<n@remote.test>")[0], 250)
                 self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
-                code, lines = c.cmd("BDAT " + arg)
-                self.assertEqual(code // 100, 5, lines)
+                self.assertReply(c.cmd("BDAT " + arg), 501, "5.5.4")
                 c.close()
         other = self.session()  # the server is still there
         self.assertEqual(other.cmd("NOOP")[0], 250)
@@ -142,9 +141,7 @@ class EdgeCases(ServerTestCase):
     def test_invalid_utf8_address_refused(self):
         c = self.session()
         c.send(b"MAIL FROM:<\xff\xfe\xc0\xaf@remote.test> SMTPUTF8\r\n")
-        code, lines = c.reply()
-        self.assertEqual(code // 100, 5, lines)
-        self.assertEqual((enhanced(lines) or "")[:2], "5.", lines)
+        self.assertReply(c.reply(), 501, "5.1.7")  # malformed UTF-8 in the local part
         self.assertEqual(c.cmd("NOOP")[0], 250)
         c.close()
 
@@ -172,8 +169,7 @@ class EdgeCases(ServerTestCase):
         self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
         self.assertEqual(c.cmd("DATA")[0], 354)
         c.send(b".\r\n")
-        code, lines = c.reply()
-        self.assertIn(code // 100, (2, 5), lines)  # either is defensible; never a hang or a 4xx
+        self.assertReply(c.reply(), 250, "2.0.0")  # accepted: our Received field gives it a header
         self.assertEqual(c.cmd("NOOP")[0], 250)
         c.close()
 

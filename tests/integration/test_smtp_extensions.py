@@ -45,11 +45,8 @@ class Pipelining(ServerTestCase):
         c = self.server.raw()
         c.ehlo()
         c.send(f"MAIL FROM:<bad address>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\nNOOP\r\n")
-        codes = [r[0] for r in c.replies(4)]
-        self.assertEqual(codes[0] // 100, 5, codes)
-        self.assertEqual(codes[1], 503, codes)
-        self.assertIn(codes[2], (503, 554), codes)
-        self.assertEqual(codes[3], 250, codes)
+        codes = [(code, enhanced(lines)) for code, lines in c.replies(4)]
+        self.assertEqual(codes, [(501, "5.1.7"), (503, "5.5.1"), (503, "5.5.1"), (250, "2.0.0")])
         c.close()
 
     def test_many_transactions_single_write(self):
@@ -109,43 +106,33 @@ class Chunking(ServerTestCase):
         c = self.bdat_session()
         c.send(b"BDAT 5\r\nabcde")
         self.assertEqual(c.reply()[0], 250)
-        code, _ = c.cmd("DATA")
-        self.assertEqual(code, 503)  # RFC 3030 §2: DATA after BDAT is a sequence error
+        self.assertReply(c.cmd("DATA"), 503, "5.5.1")  # RFC 3030 §2: DATA after BDAT
         c.close()
 
     def test_body_parameter(self):
         c = self.server.raw()
-        kw = c.ehlo()
-        for body, ok in (("7BIT", True), ("8BITMIME", True), ("BOGUS", False),
-                         ("BINARYMIME", "BINARYMIME" in kw)):
-            code, lines = c.cmd(f"MAIL FROM:<b@remote.test> BODY={body}")
-            if ok:
-                self.assertEqual(code, 250, (body, lines))
-                self.assertEqual(c.cmd("RSET")[0], 250)
-            else:
-                self.assertIn(code, (501, 504, 555), (body, lines))
+        c.ehlo()
+        for body in ("7BIT", "8BITMIME"):
+            self.assertReply(c.cmd(f"MAIL FROM:<b@remote.test> BODY={body}"), 250, "2.1.0")
+            self.assertReply(c.cmd("RSET"), 250, "2.0.0")
+        self.assertReply(c.cmd("MAIL FROM:<b@remote.test> BODY=BOGUS"), 501, "5.5.4")
         c.close()
 
-    def test_binarymime_bdat_stored_byte_for_byte(self):
+    def test_binarymime_refused(self):
+        # RFC 3030 §3: BODY=BINARYMIME only when advertised; it is not (binary content would
+        # need a store that keeps bare CR/LF and NUL, and 8BITMIME covers real mail).
         c = self.server.raw()
-        if "BINARYMIME" not in c.ehlo():
-            c.close()
-            self.skipTest("BINARYMIME not advertised")
-        marker = unique("binary")
-        msg = simple_message(marker, body="") + bytes(range(256)) + b"\nbare LF\rbare CR\r\n"
-        self.assertEqual(c.cmd("MAIL FROM:<b@remote.test> BODY=BINARYMIME")[0], 250)
-        self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
-        self.assertEqual(c.cmd("DATA")[0], 503)  # RFC 3030 §3: BINARYMIME needs BDAT
-        c.send(f"BDAT {len(msg)} LAST\r\n".encode() + msg)
-        self.assertEqual(c.reply()[0], 250)
+        self.assertNotIn("BINARYMIME", c.ehlo())
+        self.assertReply(c.cmd("MAIL FROM:<b@remote.test> BODY=BINARYMIME"), 501, "5.5.4")
+        self.assertReply(c.cmd(f"RCPT TO:<{ALICE}>"), 503, "5.5.1")  # no transaction began
+        self.assertReply(c.cmd("MAIL FROM:<b@remote.test>"), 250, "2.1.0")
         c.close()
-        self.assertTrue(self.server.read_one(self, ALICE, marker).endswith(msg))
 
     def test_bdat_without_transaction(self):
         c = self.server.raw()
         c.ehlo()
         c.send(b"BDAT 4 LAST\r\nabcd")
-        self.assertEqual(c.reply()[0], 503)
+        self.assertReply(c.reply(), 503, "5.5.1")
         self.assertEqual(c.cmd("NOOP")[0], 250)  # the 4 octets were consumed, not parsed
         c.close()
 
@@ -179,9 +166,7 @@ class Dsn(ServerTestCase):
         c = self.session()
         for s in setup:
             self.assertEqual(c.cmd(s)[0], 250, s)
-        code, lines = c.cmd(line)
-        self.assertIn(code, (501, 555), (line, code, lines))
-        self.assertTrue((enhanced(lines) or "").startswith("5.5."), (line, lines))
+        self.assertReply(c.cmd(line), 501, "5.5.4")
         self.assertEqual(c.cmd("NOOP")[0], 250)
         c.close()
 
@@ -196,8 +181,7 @@ class Dsn(ServerTestCase):
 
     def test_unknown_mail_parameter(self):
         c = self.session()
-        code, lines = c.cmd("MAIL FROM:<d@remote.test> FROBNICATE=yes")
-        self.assertEqual(code, 555, lines)  # RFC 5321 §4.1.1.11
+        self.assertReply(c.cmd("MAIL FROM:<d@remote.test> FROBNICATE=yes"), 555, "5.5.4")  # §4.1.1.11
         c.close()
 
     def test_notify_never_combined(self):
@@ -212,8 +196,7 @@ class Dsn(ServerTestCase):
     def test_unknown_rcpt_parameter(self):
         c = self.session()
         self.assertEqual(c.cmd("MAIL FROM:<d@remote.test>")[0], 250)
-        code, lines = c.cmd(f"RCPT TO:<{ALICE}> COLOUR=blue")
-        self.assertEqual(code, 555, lines)
+        self.assertReply(c.cmd(f"RCPT TO:<{ALICE}> COLOUR=blue"), 555, "5.5.4")
         c.close()
 
 
