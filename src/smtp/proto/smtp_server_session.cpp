@@ -36,12 +36,8 @@ std::string_view state_name(State s) {
       return "init";
     case State::command:
       return "command";
-    case State::auth_plain:
-      return "auth_plain";
-    case State::auth_login_user:
-      return "auth_login_user";
-    case State::auth_login_password:
-      return "auth_login_password";
+    case State::auth_response:
+      return "auth_response";
     case State::data:
       return "data";
     case State::bdat_chunk:
@@ -144,6 +140,7 @@ void ServerSession::Impl::trace(std::string line_text) {
 }
 
 bool ServerSession::Impl::auth_offered() const {
+  if (!info.offer_auth) return false;  // the MX listener without smtp.auth_on_mx
   return tls_active || (info.peer_is_loopback && info.allow_plain_auth_on_loopback);
 }
 
@@ -227,8 +224,7 @@ bool ServerSession::Impl::is_junk(Verb v) {
 }
 
 bool ServerSession::Impl::idle() const {
-  return state == State::command || state == State::auth_plain || state == State::auth_login_user ||
-         state == State::auth_login_password;
+  return state == State::command || state == State::auth_response;
 }
 
 // Feeds input to the line reader; true when a complete command line is ready.
@@ -249,7 +245,7 @@ void ServerSession::Impl::handle_line() {
   if (in_auth) enter(State::command);
   bool too_long = line.overlong;
   if (too_long || bare_lf || nul) {
-    if (in_auth) login_user.clear();
+    if (in_auth) sasl.reset();
     std::string shown = in_auth ? std::string("<redacted>") : trace_text(text);
     if (too_long) {
       trace(fmt::format("<line too long: {} octets> {}", total, shown.substr(0, 64)));

@@ -36,6 +36,9 @@ struct SessionInfo {            // given by the driver at construction
   bool tls_active = false;         // true from the start for submissions (implicit TLS)
   bool starttls_available = true;  // a certificate is loaded
   bool allow_plain_auth_on_loopback = false;
+  // AUTH advertised and accepted at all (when TLS or the loopback rule allows it). The driver
+  // clears it on the MX listener unless smtp.auth_on_mx; AUTH then gets 503 5.5.1.
+  bool offer_auth = true;
   std::string tls_version, tls_cipher;  // when tls_active from the start
 };
 
@@ -86,6 +89,18 @@ struct Authenticate {
   std::string login;
   std::string password;
 };
+// The answer to Authenticate (RFC 4954 §6).
+struct AuthResult {
+  enum class Status {
+    ok,                 // 235 2.7.0; `account` is the canonical account name
+    invalid,            // 535 5.7.8, counted toward max_auth_failures
+    temporary_failure,  // 454 4.7.0: the account database could not be read
+    throttled,          // 454 4.7.0: logins from this client or to this account refused
+                        // for a while (auth_login_throttle); counted toward max_auth_failures
+  };
+  Status status = Status::invalid;
+  std::string account;
+};
 // Received already prepended; answer with message_stored().
 struct StoreMessage {
   Envelope envelope;
@@ -127,7 +142,8 @@ class ServerSession {
   std::optional<Event> next_event();     // drain until nullopt after each receive/answer
   void recipient_checked(RecipientVerdict verdict);
   void sender_checked(bool allowed);
-  void auth_result(std::optional<std::string> account);
+  void auth_result(AuthResult result);
+  void auth_result(std::optional<std::string> account);  // the account, or invalid
   void message_stored(bool ok);    // false: 451 4.3.0, nothing acknowledged
   void tls_started(TlsInfo info);  // after STARTTLS handshake succeeded
   void timeout();                  // -> 421 4.4.2 + Close

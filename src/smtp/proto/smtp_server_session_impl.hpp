@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "auth/proto/auth_sasl.hpp"
 #include "base/result.hpp"
 #include "net/proto/net_line_reader.hpp"
 #include "smtp/proto/smtp_command_parser.hpp"
@@ -23,9 +25,7 @@ namespace detail {
 enum class State {
   init,                 // before start()
   command,              // waiting for a command line
-  auth_plain,           // AUTH PLAIN: waiting for the 334 response
-  auth_login_user,      // AUTH LOGIN: waiting for the user name
-  auth_login_password,  // AUTH LOGIN: waiting for the password
+  auth_response,        // AUTH: waiting for the response to a 334 challenge
   data,                 // reading DATA content
   bdat_chunk,           // reading a BDAT chunk
   await_sender,         // CheckSender outstanding
@@ -99,7 +99,7 @@ struct ServerSession::Impl {
   Envelope envelope;
   MailFrom pending_mail;
   RcptTo pending_rcpt;
-  std::string login_user;  // AUTH LOGIN user name between the two steps
+  std::unique_ptr<auth::SaslMechanism> sasl;  // the AUTH exchange in progress, between steps
 
   // Message state.
   DataReader reader;
@@ -175,14 +175,15 @@ struct ServerSession::Impl {
   void finish_message();
   void message_stored(bool ok);
 
-  // AUTH: SASL PLAIN (RFC 4616) and LOGIN over RFC 4954 (smtp_session_auth.cpp).
+  // AUTH: the SASL engine (auth/proto/auth_sasl.hpp) framed per RFC 4954
+  // (smtp_session_auth.cpp).
   void do_auth(const CommandLine& cmd);
+  // A response line to a 334 challenge (state auth_response, already left).
   void auth_continuation(State was, std::string text);
-  // Decodes a SASL response; "=" is the empty response (RFC 4954 §4).
-  bool decode_response(std::string_view text, std::string& out);
-  void plain_response(std::string_view text);
-  void login_step(std::string_view text, bool is_user);
+  // Decodes a response (initial or to a 334) and feeds it to the mechanism.
+  void sasl_response(std::string_view text);
   void auth_failed();
+  void auth_result(AuthResult result);
   void auth_result(std::optional<std::string> account);
 };
 

@@ -1,12 +1,12 @@
-// smtp_session_auth: AUTH (RFC 4954) with the SASL mechanisms PLAIN (RFC 4616) and
-// LOGIN, base64 responses decoded strictly, failures counted toward max_auth_failures.
-// Part of ServerSession (see smtp_server_session.cpp for the invariants); sees
-// unauthenticated input, bounded as smtp_server_session.hpp says.
+// smtp_session_auth: AUTH (RFC 4954) over the SASL engine (auth/proto/auth_sasl.hpp): the
+// mechanisms of SaslRegistry::standard() (PLAIN, RFC 4616, and LOGIN), framed with "334 "
+// challenges, base64 responses decoded strictly, "*" to cancel; failures counted toward
+// max_auth_failures. Part of ServerSession (see smtp_server_session.cpp for the invariants);
+// sees unauthenticated input, bounded as smtp_server_session.hpp says (a response is one
+// command line; the mechanism keeps at most auth::kMaxSaslResponse octets).
 #include <fmt/format.h>
 
-#include <algorithm>
-
-#include "base/base64.hpp"
+#include "auth/proto/auth_sasl.hpp"
 #include "smtp/proto/smtp_reply.hpp"
 #include "smtp/proto/smtp_server_session_impl.hpp"
 
@@ -14,94 +14,75 @@ namespace estafeta::smtp {
 
 using namespace detail;
 
+namespace {
+// RFC 4954 §4: a server challenge is "334" SP base64.
+constexpr std::string_view kChallengePrefix = "334 ";
+}  // namespace
+
 void ServerSession::Impl::do_auth(const CommandLine& cmd) {
   auto args = parse_auth(cmd.argument);
   if (!args) {
     fail(args.error());
     return;
   }
-  if (args->mechanism == "PLAIN") {
-    if (args->initial_response) {
-      plain_response(*args->initial_response);
-    } else {
-      send("334 \r\n");
-      enter(State::auth_plain);
-    }
-  } else if (args->mechanism == "LOGIN") {
-    if (args->initial_response) {
-      login_step(*args->initial_response, true);
-    } else {
-      send("334 VXNlcm5hbWU6\r\n");  // "Username:"
-      enter(State::auth_login_user);
-    }
-  } else {
+  auth::SaslContext context;
+  context.tls_active = tls_active;
+  sasl = auth::SaslRegistry::standard().create(args->mechanism, context);
+  if (!sasl) {
     fail({504, "5.5.4", "Unrecognized authentication type"});
+    return;
+  }
+  if (args->initial_response) {
+    // "*" cancels only in answer to a challenge (RFC 4954 §4); here it is bad base64.
+    sasl_response(*args->initial_response == "*" ? "" : *args->initial_response);
+  } else {
+    send(auth::frame_challenge(kChallengePrefix, sasl->initial_challenge()));
+    enter(State::auth_response);
   }
 }
 
-void ServerSession::Impl::auth_continuation(State was, std::string text) {
+void ServerSession::Impl::auth_continuation(State, std::string text) {
   trace(text == "*" ? "*" : "<redacted>");
-  if (text == "*") {  // RFC 4954 §4: the client cancels the exchange
+  sasl_response(text);
+  auth::wipe(text);
+}
+
+void ServerSession::Impl::sasl_response(std::string_view text) {
+  auth::SaslResponse response = auth::decode_response(text);
+  if (response.kind == auth::SaslResponse::Kind::cancel) {  // RFC 4954 §4
+    sasl.reset();
     fail({501, "5.0.0", "Authentication cancelled"});
     return;
   }
-  if (was == State::auth_plain) {
-    plain_response(text);
-  } else {
-    login_step(text, was == State::auth_login_user);
-  }
-}
-
-// Decodes a SASL response; "=" is the empty response (RFC 4954 §4).
-bool ServerSession::Impl::decode_response(std::string_view text, std::string& out) {
-  out.clear();
-  if (text == "=") return true;
-  if (text.empty() || !base64::decode_strict(text, out)) {
+  if (response.kind == auth::SaslResponse::Kind::malformed || !sasl) {
+    sasl.reset();
     fail({501, "5.5.2", "Cannot decode response"});
-    return false;
-  }
-  return true;
-}
-
-void ServerSession::Impl::plain_response(std::string_view text) {
-  std::string decoded;
-  if (!decode_response(text, decoded)) return;
-  // RFC 4616 §2: [authzid] NUL authcid NUL passwd
-  std::size_t a = decoded.find('\0');
-  std::size_t b = a == std::string::npos ? a : decoded.find('\0', a + 1);
-  if (b == std::string::npos || decoded.find('\0', b + 1) != std::string::npos) {
-    fail({501, "5.5.2", "Invalid PLAIN response"});
     return;
   }
-  std::string authzid = decoded.substr(0, a);
-  std::string authcid = decoded.substr(a + 1, b - a - 1);
-  std::string password = decoded.substr(b + 1);
-  std::fill(decoded.begin(), decoded.end(), '\0');
+  auth::SaslStep step = sasl->step(response.data);
+  auth::wipe(response.data);
+  if (auto* next = std::get_if<auth::SaslContinue>(&step)) {
+    send(auth::frame_challenge(kChallengePrefix, next->challenge));
+    enter(State::auth_response);
+    return;
+  }
+  sasl.reset();
+  if (auto* f = std::get_if<auth::SaslFail>(&step)) {
+    if (f->kind == auth::SaslFail::Kind::malformed) {
+      fail({501, "5.5.2", f->reason});
+    } else {
+      auth_failed();
+    }
+    return;
+  }
+  auto& done = std::get<auth::SaslDone>(step);
   // Acting for another identity is not supported: authzid empty or the login itself.
-  if (authcid.empty() || password.empty() || (!authzid.empty() && authzid != authcid)) {
+  if (!done.authzid.empty() && done.authzid != done.authcid) {
+    auth::wipe(done.secret);
     auth_failed();
     return;
   }
-  events.emplace_back(Authenticate{std::move(authcid), std::move(password)});
-  enter(State::await_auth);
-}
-
-void ServerSession::Impl::login_step(std::string_view text, bool is_user) {
-  std::string decoded;
-  if (!decode_response(text, decoded)) return;
-  if (is_user) {
-    login_user = std::move(decoded);
-    send("334 UGFzc3dvcmQ6\r\n");  // "Password:"
-    enter(State::auth_login_password);
-    return;
-  }
-  if (login_user.empty() || decoded.empty()) {
-    login_user.clear();
-    auth_failed();
-    return;
-  }
-  events.emplace_back(Authenticate{std::move(login_user), std::move(decoded)});
-  login_user.clear();
+  events.emplace_back(Authenticate{std::move(done.authcid), std::move(done.secret)});
   enter(State::await_auth);
 }
 
@@ -113,16 +94,46 @@ void ServerSession::Impl::auth_failed() {
     close_421("4.7.0", "Error: too many authentication failures");
 }
 
-void ServerSession::Impl::auth_result(std::optional<std::string> account) {
+void ServerSession::Impl::auth_result(AuthResult result) {
   if (!expect(State::await_auth, "auth_result")) return;
   enter(State::command);
-  if (account && !account->empty()) {
-    auth_user = std::move(*account);
-    reply(235, "2.7.0", "Authentication successful");
-  } else {
-    auth_failed();
+  switch (result.status) {
+    case AuthResult::Status::ok:
+      if (!result.account.empty()) {
+        auth_user = std::move(result.account);
+        reply(235, "2.7.0", "Authentication successful");
+        break;
+      }
+      auth_failed();
+      break;
+    case AuthResult::Status::invalid:
+      auth_failed();
+      break;
+    case AuthResult::Status::temporary_failure:
+      // RFC 4954 §6: 454 4.7.0 when the server cannot check the credentials now.
+      reply(454, "4.7.0", "Temporary authentication failure");
+      break;
+    case AuthResult::Status::throttled:
+      // Too many failed logins: refused for a while without checking the password. A
+      // temporary error, so a legitimate client whose owner mistyped retries later; counted
+      // like a failure, so a guesser is disconnected after max_auth_failures.
+      reply(454, "4.7.0", "Too many failed logins, try again later");
+      ++auth_failures;
+      if (state != State::closed && auth_failures >= limits.max_auth_failures)
+        close_421("4.7.0", "Error: too many authentication failures");
+      break;
   }
   pump();
+}
+
+void ServerSession::Impl::auth_result(std::optional<std::string> account) {
+  AuthResult r;
+  if (account) r = AuthResult{AuthResult::Status::ok, std::move(*account)};
+  auth_result(std::move(r));
+}
+
+void ServerSession::auth_result(AuthResult result) {
+  impl_->auth_result(std::move(result));
 }
 
 }  // namespace estafeta::smtp

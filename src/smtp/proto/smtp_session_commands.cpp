@@ -119,6 +119,8 @@ Status ServerSession::Impl::check_starttls(const CommandLine& cmd) {
 }
 
 Status ServerSession::Impl::check_auth(const CommandLine& cmd) {
+  // Postfix's reply where SASL is off: the MX listener unless smtp.auth_on_mx.
+  if (!info.offer_auth) return PeerError{503, "5.5.1", "Error: authentication not enabled"};
   if (!esmtp) return bad_sequence("Error: send EHLO first");
   if (!auth_user.empty()) return bad_sequence("Error: already authenticated");  // RFC 4954 §4
   if (in_transaction) return bad_sequence("Error: MAIL transaction in progress");
