@@ -47,11 +47,11 @@ int run_config_check(const std::optional<std::filesystem::path>& file) {
       return problem("tls.private_key", e);
   }
   if (::geteuid() == 0 && ::getpwnam(config.run_as_user.c_str()) == nullptr) {
-    // Not fatal: `serve` falls back to "nobody" with the same warning.
+    // A warning here (the file itself is fine); `serve` refuses to start.
     std::fprintf(stderr,
-                 "estafeta: warning: run_as_user: no such user: %s (serve will run as "
-                 "nobody)\n",
-                 config.run_as_user.c_str());
+                 "estafeta: warning: run_as_user: no such user: %s (serve refuses to start "
+                 "until it exists: useradd --system %s)\n",
+                 config.run_as_user.c_str(), config.run_as_user.c_str());
   }
   std::printf("OK: %s\n", where.c_str());
   return 0;

@@ -5,6 +5,10 @@
 // its 250 (bounded by kDrainTimeout; a second signal cuts it short), exit 0. A message is
 // acknowledged only after it is on stable storage, so stopping never loses one that got 250.
 // SIGHUP reloads the TLS certificate and key for new sessions.
+// Privileges: when started as root, run_as_user must exist (no fallback), data_dir and its
+// top-level entries are handed to it (never tls/, whose keys stay root's), and a small
+// helper process keeps root to read the certificate and key again on SIGHUP
+// (net/tls_key_helper.hpp): a renewed certbot key is 0600 root.
 // Input: the configuration (trusted). Runs as root only until the listeners are bound.
 #include <grp.h>
 #include <pwd.h>
@@ -36,6 +40,7 @@
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
+#include "net/tls_key_helper.hpp"
 #include "net/tls_local_ca.hpp"
 #include "smtp/smtp_server.hpp"
 
@@ -102,39 +107,110 @@ bool make_data_dir(const fs::path& dir) {
   return true;
 }
 
-std::shared_ptr<asio::ssl::context> make_tls(const config::Config& config) {
+// Files an older version handed to run_as_user: the local CA's keys go back to root.
+void own_local_tls_as_root(const fs::path& tls_dir) {
+  if (::geteuid() != 0) return;
+  for (const char* name : {"", "ca.key", "server.key"}) {
+    fs::path p = *name ? tls_dir / name : tls_dir;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) == 0 && (st.st_uid != 0 || st.st_gid != 0) &&
+        ::lchown(p.c_str(), 0, 0) != 0)
+      log::warn("serve", "cannot give {} back to root: {}", p.string(), std::strerror(errno));
+  }
+}
+
+// What reads the certificate and key: at start in this process, on SIGHUP in the helper
+// (as root) or, when no privileges were dropped, in this process again. With no
+// tls.certificate it makes sure the local CA's server certificate is current first (names,
+// addresses, expiry). Copies what it needs: the helper outlives nothing but owns its copy.
+net::TlsKeyHelper::Loader tls_loader(const config::Config& config) {
+  std::vector<std::string> addresses;
+  for (const config::Listener& l : config.listeners) addresses.push_back(l.address);
+  return [data_dir = config.data_dir, hostname = config.hostname,
+          certificate = config.tls.certificate, private_key = config.tls.private_key,
+          addresses](net::TlsPem& out, std::string& error) {
+    net::TlsSettings settings;
+    if (certificate.empty()) {
+      net::LocalTlsFiles files;
+      own_local_tls_as_root(data_dir / "tls");
+      if (!net::ensure_local_tls(data_dir / "tls", hostname, net::local_tls_addresses(addresses),
+                                 files, error))
+        return false;
+      const std::string dir = files.ca_certificate.parent_path().string();
+      if (files.replaced_ca)
+        log::warn("serve",
+                  "the local CA in {} was not made for the host name {}: made a new one; "
+                  "clients must trust the new {}",
+                  dir, hostname, files.ca_certificate.string());
+      else if (files.created_ca)
+        log::info("serve", "created a local CA in {}", dir);
+      if (files.unconstrained_ca)
+        log::warn("serve",
+                  "the local CA in {} has no name constraints (made by an older version): its "
+                  "key could certify any name. It is kept so clients' trust goes on working; "
+                  "to replace it, remove ca.pem and ca.key and make clients trust the new ca.pem",
+                  dir);
+      for (const std::string& a : files.uncovered)
+        log::warn("serve",
+                  "address {} is outside the local CA's name constraints and left out of the "
+                  "server certificate (clients connecting by it fail verification); remove "
+                  "ca.pem and ca.key in {} to have a CA made for it",
+                  a, dir);
+      if (files.issued_certificate)
+        log::info("serve", "issued a server certificate for {}", hostname);
+      log::info("serve", "local CA certificate for clients to trust: {}",
+                files.ca_certificate.string());
+      settings.certificate = files.certificate;
+      settings.private_key = files.private_key;
+    } else {
+      settings.certificate = certificate;
+      settings.private_key = private_key.empty() ? certificate : private_key;
+    }
+    return net::read_tls_pem(settings, out, error);
+  };
+}
+
+// The TLS context from PEM bytes the loader or the helper read; nullptr (logged) on error.
+std::shared_ptr<asio::ssl::context> make_tls(const config::Config& config, const net::TlsPem& pem) {
   net::TlsSettings settings;
   settings.min_version = config.tls.min_version;
-  if (config.tls.certificate.empty()) {
-    net::LocalTlsFiles files;
-    std::string error;
-    if (!net::ensure_local_tls(config.data_dir / "tls", config.hostname, files, error)) {
-      log::error("serve", "TLS: {}", error);
-      return nullptr;
-    }
-    if (files.created_ca)
-      log::info("serve", "created a local CA in {}", files.ca_certificate.parent_path().string());
-    if (files.issued_certificate)
-      log::info("serve", "issued a server certificate for {}", config.hostname);
-    log::info("serve", "local CA certificate for clients to trust: {}",
-              files.ca_certificate.string());
-    settings.certificate = files.certificate;
-    settings.private_key = files.private_key;
-  } else {
-    settings.certificate = config.tls.certificate;
-    settings.private_key =
-        config.tls.private_key.empty() ? config.tls.certificate : config.tls.private_key;
-  }
+  settings.certificate = config.tls.certificate.empty() ? config.data_dir / "tls" / "server.pem"
+                                                        : config.tls.certificate;
+  settings.private_key = config.tls.certificate.empty()   ? config.data_dir / "tls" / "server.key"
+                         : config.tls.private_key.empty() ? config.tls.certificate
+                                                          : config.tls.private_key;
   std::string error;
-  auto ctx = net::make_server_tls_context(settings, error);
+  auto ctx = net::make_server_tls_context(settings, pem, error);
   if (!ctx) log::error("serve", "TLS: {}", error);
   return ctx;
 }
 
-// chown -R for the data directory (never following symlinks out of it).
-bool chown_tree(const fs::path& root, uid_t uid, gid_t gid) {
+// True when serve will switch to run_as_user (started as root, run_as_user not root).
+bool will_drop_privileges(const config::Config& config) {
+  return ::geteuid() == 0 && config.run_as_user != "root";
+}
+
+// Refuses a run_as_user that does not exist, before anything is created or bound: falling
+// back to another account would hand it the mail.
+bool check_run_as_user(const config::Config& config) {
+  if (!will_drop_privileges(config) || ::getpwnam(config.run_as_user.c_str())) return true;
+  log::error("serve",
+             "run_as_user \"{}\" does not exist: create it (useradd --system --home-dir {} "
+             "--shell /usr/sbin/nologin {}) or set run_as_user in {}",
+             config.run_as_user, config.data_dir.string(), config.run_as_user,
+             config.source.empty() ? "a config file (-c FILE)" : config.source.string());
+  return false;
+}
+
+// Hands data_dir and the top-level entries in it that are not yet run_as_user's to it (the
+// first start, or `estafeta user add` run as root, creates them as root). Not a recursive
+// walk: deeper files are the server's own, and one owned by someone else is the operator's
+// business. tls/ stays root's: the CA key never belongs to the service user.
+bool own_data_dir(const fs::path& root, uid_t uid, gid_t gid) {
   bool ok = true;
   auto own = [&](const fs::path& p) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || (st.st_uid == uid && st.st_gid == gid)) return;
     if (::lchown(p.c_str(), uid, gid) != 0) {
       log::error("serve", "cannot chown {}: {}", p.string(), std::strerror(errno));
       ok = false;
@@ -142,11 +218,10 @@ bool chown_tree(const fs::path& root, uid_t uid, gid_t gid) {
   };
   own(root);
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
-       !ec && it != end; it.increment(ec))
-    own(it->path());
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename() != "tls") own(it->path());
   if (ec) {
-    log::error("serve", "cannot walk {}: {}", root.string(), ec.message());
+    log::error("serve", "cannot list {}: {}", root.string(), ec.message());
     ok = false;
   }
   return ok;
@@ -155,27 +230,19 @@ bool chown_tree(const fs::path& root, uid_t uid, gid_t gid) {
 // Running as root: hand data_dir to run_as_user and become that user for good.
 bool drop_privileges(const config::Config& config) {
   if (::geteuid() != 0) return true;
-  std::string user = config.run_as_user;
+  const std::string& user = config.run_as_user;
   if (user == "root") {
     log::warn("serve", "run_as_user is root: keeping root privileges (not recommended)");
     return true;
   }
   const passwd* pw = ::getpwnam(user.c_str());
-  if (!pw) {
-    log::warn("serve",
-              "run_as_user \"{}\" does not exist; running as \"nobody\" instead "
-              "(create the user, e.g. useradd --system {}, and restart)",
-              user, user);
-    user = "nobody";
-    pw = ::getpwnam(user.c_str());
-    if (!pw) {
-      log::error("serve", "neither run_as_user nor \"nobody\" exists; refusing to serve as root");
-      return false;
-    }
+  if (!pw) {  // checked at start; removed since
+    check_run_as_user(config);
+    return false;
   }
   uid_t uid = pw->pw_uid;
   gid_t gid = pw->pw_gid;
-  if (!chown_tree(config.data_dir, uid, gid)) return false;
+  if (!own_data_dir(config.data_dir, uid, gid)) return false;
   if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
     log::error("serve", "cannot switch to user {}: {}", user, std::strerror(errno));
     return false;
@@ -240,9 +307,28 @@ int run_serve(const config::Config& config) {
                config.source.empty() ? "a config file" : config.source.string());
     return 1;
   }
+  if (!check_run_as_user(config)) return 1;
   if (!make_data_dir(config.data_dir)) return 1;
-  auto tls = make_tls(config);
-  if (!tls) return 1;
+  const net::TlsKeyHelper::Loader load_tls = tls_loader(config);
+  std::shared_ptr<asio::ssl::context> tls;
+  {
+    net::TlsPem pem;
+    std::string error;
+    if (!load_tls(pem, error)) {
+      log::error("serve", "TLS: {}", error);
+      return 1;
+    }
+    if (!(tls = make_tls(config, pem))) return 1;
+  }
+  // Forked now, while this process has one thread, and before privileges are dropped.
+  net::TlsKeyHelper tls_helper;
+  if (will_drop_privileges(config)) {
+    std::string error;
+    if (!tls_helper.start(load_tls, error)) {
+      log::error("serve", "{}", error);
+      return 1;
+    }
+  }
 
   if (!ensure_a_domain(config)) return 1;
 
@@ -300,7 +386,11 @@ int run_serve(const config::Config& config) {
       smtp::Server* server = serving.load();
       if (!server) return;
       log::info("serve", "SIGHUP received: reloading the TLS certificate");
-      if (auto fresh = make_tls(config)) {
+      net::TlsPem pem;
+      std::string error;
+      bool read = tls_helper.started() ? tls_helper.fetch(pem, error) : load_tls(pem, error);
+      if (!read) log::error("serve", "TLS: {}", error);
+      if (auto fresh = read ? make_tls(config, pem) : nullptr) {
         server->reload_tls(std::move(fresh));
         log::info("serve", "TLS certificate reloaded; new sessions use it");
       } else {

@@ -105,10 +105,11 @@ class Server:
     # -- config and CLI ------------------------------------------------------------------------
     def write_config(self, smtp, top, sections):
         lines = [f"data_dir = {toml_value(self.data_dir)}", f"hostname = {toml_value(HOSTNAME)}",
-                 'log_level = "debug"', "io_threads = 2", "worker_threads = 2",
-                 # Tests may run as root: stay this user rather than drop to an account that
-                 # cannot reach the temp dir.
-                 f"run_as_user = {toml_value(pwd.getpwuid(os.getuid()).pw_name)}"]
+                 'log_level = "debug"', "io_threads = 2", "worker_threads = 2"]
+        if "run_as_user" not in top:
+            # Tests may run as root: stay this user rather than drop to an account that
+            # cannot reach the temp dir (test_privileges sets another user on purpose).
+            lines.append(f"run_as_user = {toml_value(pwd.getpwuid(os.getuid()).pw_name)}")
         lines += [f"{k} = {toml_value(v)}" for k, v in top.items()]
         lines.append("")
         lines.append("[smtp]")
