@@ -232,7 +232,7 @@ SqliteDirectory::~SqliteDirectory() = default;
 std::string SqliteDirectory::open() {
   if (std::string e = make_data_dir(options_.data_dir); !e.empty()) return e;
   std::string error;
-  auto c = Connection::open(options_.data_dir / "accounts.db", true, error);
+  Pooled c{Connection::open(options_.data_dir / "accounts.db", true, error), 0};
   if (!c) return error;
   {
     Statement s = c->prepare("SELECT count(*) FROM domains");
@@ -245,25 +245,39 @@ std::string SqliteDirectory::open() {
   return "";
 }
 
-std::unique_ptr<Connection> SqliteDirectory::acquire() {
+SqliteDirectory::Pooled SqliteDirectory::acquire() {
+  const std::filesystem::path file = options_.data_dir / "accounts.db";
+  struct stat st {};
+  bool present = ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  std::vector<Pooled> stale;  // closed outside the lock (closing may checkpoint)
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
+    if (!present || st.st_dev != file_dev_ || st.st_ino != file_ino_) {
+      // First use, or the file was replaced or removed: connections to the old one go.
+      ++generation_;
+      stale.swap(idle_);
+      file_dev_ = present ? st.st_dev : 0;
+      file_ino_ = present ? st.st_ino : 0;
+    }
+    generation = generation_;
     if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
+      Pooled c = std::move(idle_.back());
       idle_.pop_back();
       return c;
     }
   }
+  stale.clear();
   std::string error;
-  auto c = Connection::open(options_.data_dir / "accounts.db", true, error);
+  Pooled c{Connection::open(file, true, error), generation};
   if (!c) log::error("auth", "cannot open account database: {}", error);
   return c;
 }
 
-void SqliteDirectory::release(std::unique_ptr<Connection> c) {
+void SqliteDirectory::release(Pooled c) {
   if (!c) return;
   std::lock_guard lock(mutex_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
+  if (c.generation == generation_ && idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
 }
 
 Resolution SqliteDirectory::resolve(std::string_view address) {

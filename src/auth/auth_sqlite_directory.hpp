@@ -12,9 +12,14 @@
 // lengths (64 + 255) are refused without a query; one expansion yields at most 1000 targets
 // and looks up at most 5000 addresses. Thread-safe: a small pool of SQLite connections (WAL,
 // busy_timeout 5 s), one taken per call; every call blocks (SQLite, password hashing), so run
-// it on a worker.
+// it on a worker. When accounts.db is replaced (a restored backup) or removed, the pooled
+// connections to the old file are dropped at the next call (one stat() per call), so the
+// server reads the file now at that path or, if none can be opened, reports it unavailable.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -57,12 +62,24 @@ class SqliteDirectory final : public Directory {
   const DirectoryOptions& options() const { return options_; }
 
  private:
-  std::unique_ptr<Connection> acquire();
-  void release(std::unique_ptr<Connection> c);
+  // A pooled connection and the database file generation it was opened on.
+  struct Pooled {
+    std::unique_ptr<Connection> conn;
+    std::uint64_t generation = 0;
+    explicit operator bool() const { return conn != nullptr; }
+    Connection* operator->() const { return conn.get(); }
+    Connection& operator*() const { return *conn; }
+  };
+  Pooled acquire();
+  void release(Pooled c);
 
   DirectoryOptions options_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;  // at most kMaxIdle kept
+  std::vector<Pooled> idle_;  // at most kMaxIdle kept
+  // The identity of accounts.db the pool was opened on; a new one bumps generation_.
+  dev_t file_dev_ = 0;
+  ino_t file_ino_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace estafeta::auth

@@ -384,6 +384,23 @@ TEST_F(DirectoryTest, UnreadableDatabaseIsTemporary) {
   EXPECT_FALSE(bad.may_send_as("a@example.org", "b@example.org"));
 }
 
+TEST_F(DirectoryTest, ReplacedDatabaseIsNotReadThroughOldConnections) {
+  user("alice@example.org");
+  auto& d = dir();
+  ASSERT_EQ(d.check_login("alice@example.org", "pw").status, LoginCheck::Status::ok);
+  // The file goes away and a directory takes its place: the pooled connection (still open
+  // on the old file) must not answer; the database is unavailable, not the password wrong.
+  store_.reset();
+  fs::rename(dir_ / "accounts.db", dir_ / "accounts.db.moved");
+  fs::create_directory(dir_ / "accounts.db");
+  EXPECT_EQ(d.check_login("alice@example.org", "pw").status, LoginCheck::Status::unavailable);
+  EXPECT_EQ(d.resolve("alice@example.org").status, Status::temporary_failure);
+  // Put back: read again.
+  fs::remove(dir_ / "accounts.db");
+  fs::rename(dir_ / "accounts.db.moved", dir_ / "accounts.db");
+  EXPECT_EQ(d.check_login("alice@example.org", "pw").status, LoginCheck::Status::ok);
+}
+
 // AccountStore: the administrative commands.
 TEST_F(DirectoryTest, StoreDomains) {
   EXPECT_EQ(store_->add_domain("Example.ORG"), "");

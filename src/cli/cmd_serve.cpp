@@ -34,6 +34,7 @@
 
 #include "auth/auth_account_store.hpp"
 #include "auth/auth_sqlite_directory.hpp"
+#include "auth/proto/auth_login_throttle.hpp"
 #include "base/log.hpp"
 #include "cli/commands.hpp"
 #include "delivery/local_delivery.hpp"
@@ -422,6 +423,11 @@ int run_serve(const config::Config& config) {
   options.limits = config.smtp;
   options.trace = config.trace;
   options.allow_plain_auth_on_loopback = config.allow_plain_auth_on_loopback;
+  options.auth_on_mx = config.auth_on_mx;
+  auth::ThrottleLimits throttle;
+  throttle.max_failures = config.auth.max_login_failures;
+  throttle.window = config.auth.login_failure_window;
+  options.login_throttle = std::make_shared<auth::SharedLoginThrottle>(throttle);
   smtp::Server server(io, workers, hashers, tls, options, directory, delivery);
   serving = &server;
   for (std::size_t i = 0; i < acceptors.size(); ++i) {

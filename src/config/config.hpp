@@ -4,6 +4,7 @@
 // examples/estafeta.toml documents every key; keep it, this struct and the loader in step.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -45,6 +46,14 @@ struct Delivery {
   bool fsync = true;
 };
 
+struct Auth {
+  // auth.max_login_failures: failed logins per client network (IPv4 address, IPv6 /64) or per
+  // account within auth.login_failure_window before logins from/to it are refused for that
+  // long; each failure also delays the answer (auth/proto/auth_login_throttle.hpp). 0 = off.
+  std::size_t max_login_failures = 10;
+  std::chrono::seconds login_failure_window{900};
+};
+
 struct Config {
   std::filesystem::path source;             // the file this came from; empty when all defaults
   std::filesystem::path data_dir;           // data_dir: accounts DB, mail, tls; created if missing
@@ -57,6 +66,9 @@ struct Config {
       0;  // worker_threads: blocking work (fsync, SQLite); 0 = 2×cores, at least 32
   // smtp.allow_plain_auth_on_loopback: allow AUTH without TLS from 127.0.0.0/8 and ::1.
   bool allow_plain_auth_on_loopback = false;
+  // smtp.auth_on_mx: offer AUTH on the MX listener (port 25) too.
+  bool auth_on_mx = false;
+  Auth auth;
   std::vector<Listener>
       listeners;  // [listener.NAME] tables; defaults: smtp, submission, submissions
   smtp::Limits smtp;

@@ -151,6 +151,10 @@ const std::array kKeys = {
               return set_bool(c.allow_plain_auth_on_loopback, v);
             },
             [](const Config& c) { return yes_no(c.allow_plain_auth_on_loopback); }},
+    KeySpec{"smtp.auth_on_mx", KeyType::boolean,
+            "Offer AUTH on the MX listener (port 25) too; submission is the place for it.",
+            [](Config& c, const Value& v, const fs::path&) { return set_bool(c.auth_on_mx, v); },
+            [](const Config& c) { return yes_no(c.auth_on_mx); }},
     KeySpec{"smtp.max_command_line", KeyType::integer,
             "Octets in one command line incl. CRLF (RFC 5321 4.5.3.1.4: at least 512).",
             [](Config& c, const Value& v, const fs::path&) {
@@ -290,6 +294,20 @@ const std::array kKeys = {
         "fsync message files and directories before acknowledging (keep on in production).",
         [](Config& c, const Value& v, const fs::path&) { return set_bool(c.delivery.fsync, v); },
         [](const Config& c) { return yes_no(c.delivery.fsync); }},
+
+    KeySpec{"auth.max_login_failures", KeyType::integer,
+            "Failed logins per client network (IPv6 /64) or account within "
+            "login_failure_window before its logins are refused for that long; 0 = off.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_int(c.auth.max_login_failures, v, 0, 100000);
+            },
+            [](const Config& c) { return num(c.auth.max_login_failures); }},
+    KeySpec{"auth.login_failure_window", KeyType::integer,
+            "Seconds over which failed logins are counted, and how long a refusal lasts.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_seconds(c.auth.login_failure_window, v, 1, 86400);
+            },
+            [](const Config& c) { return std::to_string(c.auth.login_failure_window.count()); }},
 };
 
 const std::array kListenerKeys = {

@@ -41,7 +41,7 @@ class Loader {
       if (key == "listener") {
         have_listeners = true;
         listeners(node);
-      } else if (key == "smtp" || key == "tls" || key == "delivery") {
+      } else if (key == "smtp" || key == "tls" || key == "delivery" || key == "auth") {
         const toml::table* t = node.as_table();
         if (!t) {
           fail(node, key, "expected a table");

@@ -164,11 +164,18 @@ asio::awaitable<void> Connection::handle_events() {
           s.workers, [&] { return check_sender(s.directory, sender->user, sender->address); });
       core_->sender_checked(allowed);
     } else if (auto* login = std::get_if<Authenticate>(&*ev)) {
-      std::optional<std::string> account = co_await net::run_blocking(
-          s.hashers, [&] { return authenticate(s.directory, login->login, login->password); });
-      if (!account)
-        log::info("smtp", "c{} {}: authentication failed for {}", id_, peer_ip_, login->login);
-      core_->auth_result(std::move(account));
+      AuthAnswer answer = co_await net::run_blocking(s.hashers, [&] {
+        return authenticate(s.directory, s.options.login_throttle.get(), peer_ip_, login->login,
+                            login->password);
+      });
+      if (answer.delay.count() > 0) {
+        // The login throttle's delay after a wrong password: a timer, never a sleeping
+        // thread; bounded by the throttle's max_delay.
+        asio::steady_timer timer(executor(), answer.delay);
+        std::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      core_->auth_result(std::move(answer.result));
     } else if (auto* store = std::get_if<StoreMessage>(&*ev)) {
       bool ok = co_await net::run_blocking(s.workers, [&] {
         return store_message(s.directory, s.delivery, store->envelope, store->message);
@@ -200,6 +207,7 @@ asio::awaitable<void> Connection::run() {
   info.mode = mode_;
   info.starttls_available = tls_ != nullptr;
   info.allow_plain_auth_on_loopback = server_->options.allow_plain_auth_on_loopback;
+  info.offer_auth = mode_ != ListenerMode::mx || server_->options.auth_on_mx;
   bool ok = true;
   if (mode_ == ListenerMode::submissions) {
     // RFC 8314 §3.3: implicit TLS, the handshake comes before the greeting.

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "auth/directory.hpp"
+#include "auth/proto/auth_login_throttle.hpp"
 #include "delivery/local_delivery.hpp"
 #include "net/io_pool.hpp"
 #include "smtp/proto/smtp_limits.hpp"
@@ -27,6 +28,9 @@ struct ServerOptions {
   Limits limits;                              // [smtp]
   bool trace = false;                         // log C:/S: lines (core redacts secrets)
   bool allow_plain_auth_on_loopback = false;  // smtp.allow_plain_auth_on_loopback
+  bool auth_on_mx = false;                    // smtp.auth_on_mx: offer AUTH on the MX listener
+  // Failed-login delays and refusals, shared with the other protocol servers; null: none.
+  std::shared_ptr<auth::SharedLoginThrottle> login_throttle;
 };
 
 class Server {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/auth_login.hpp"
 #include "base/log.hpp"
 
 namespace estafeta::smtp {
@@ -42,12 +43,36 @@ bool check_sender(auth::Directory& directory, std::string_view user, std::string
 
 std::optional<std::string> authenticate(auth::Directory& directory, std::string_view login,
                                         std::string_view password) {
-  try {
-    return directory.authenticate(login, password);
-  } catch (const std::exception& e) {
-    log::error("smtp", "authentication of {} failed: {}", login, e.what());
-    return std::nullopt;
+  AuthAnswer a = authenticate(directory, nullptr, "", login, password);
+  if (a.result.status != AuthResult::Status::ok) return std::nullopt;
+  return std::move(a.result.account);
+}
+
+AuthAnswer authenticate(auth::Directory& directory, auth::SharedLoginThrottle* throttle,
+                        std::string_view peer_ip, std::string_view login,
+                        std::string_view password) {
+  auth::LoginOutcome o =
+      auth::check_login(directory, throttle, auth::LoginAttempt{login, password, peer_ip, "smtp"});
+  AuthAnswer a;
+  a.delay = o.delay;
+  switch (o.status) {
+    case auth::LoginOutcome::Status::ok:
+      a.result = AuthResult{AuthResult::Status::ok, std::move(o.account)};
+      break;
+    case auth::LoginOutcome::Status::invalid:
+      a.result.status = AuthResult::Status::invalid;
+      break;
+    case auth::LoginOutcome::Status::unavailable:
+      a.result.status = AuthResult::Status::temporary_failure;
+      break;
+    case auth::LoginOutcome::Status::throttled:
+      // Dovecot delays and then fails every attempt; during the refusal window we answer at
+      // once with a temporary error and check nothing: no hash is spent on a guesser, and a
+      // legitimate client (its owner mistyped a few times) retries later and gets through.
+      a.result.status = AuthResult::Status::throttled;
+      break;
   }
+  return a;
 }
 
 bool store_message(auth::Directory& directory, delivery::LocalDelivery& delivery,

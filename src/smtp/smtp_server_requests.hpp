@@ -8,11 +8,13 @@
 // throws: a failing dependency becomes a temporary failure (4xx), never a lost message.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "auth/directory.hpp"
+#include "auth/proto/auth_login_throttle.hpp"
 #include "delivery/local_delivery.hpp"
 #include "smtp/proto/smtp_server_session.hpp"
 
@@ -24,6 +26,20 @@ bool check_sender(auth::Directory& directory, std::string_view user, std::string
 
 std::optional<std::string> authenticate(auth::Directory& directory, std::string_view login,
                                         std::string_view password);
+
+// The answer to Authenticate, and how long to wait (a timer, never a sleeping thread) before
+// giving it: the login throttle's delay after a wrong password.
+struct AuthAnswer {
+  AuthResult result;
+  std::chrono::milliseconds delay{0};
+};
+// A login from `peer_ip` through auth::check_login: refused without hashing while the
+// throttle (may be null) refuses the client or account (454 4.7.0), a temporary failure when
+// the account database cannot be read (454 4.7.0), else the password check; logs the
+// fail2ban-matchable "auth failed"/"auth throttled" lines.
+AuthAnswer authenticate(auth::Directory& directory, auth::SharedLoginThrottle* throttle,
+                        std::string_view peer_ip, std::string_view login,
+                        std::string_view password);
 
 // Re-resolves every accepted recipient (an account may have changed since RCPT), merges
 // identical mailboxes and delivers once. True only when every recipient's mailboxes are on

@@ -24,6 +24,7 @@ def keywords(lines):
 
 
 class BasicSmtp(ServerTestCase):
+    SMTP = {"auth_on_mx": True}  # test_auth_on_mx_after_starttls
 
     def send(self, s, rcpt, marker, **kw):
         msg = simple_message(marker, to=rcpt, **kw)

@@ -143,7 +143,8 @@ class ServerSession {
   void recipient_checked(RecipientVerdict verdict);
   void sender_checked(bool allowed);
   void auth_result(AuthResult result);
-  void auth_result(std::optional<std::string> account);  // the account, or invalid
+  // The same with the account on success and std::nullopt for invalid credentials.
+  void auth_result(std::optional<std::string> account);
   void message_stored(bool ok);    // false: 451 4.3.0, nothing acknowledged
   void tls_started(TlsInfo info);  // after STARTTLS handshake succeeded
   void timeout();                  // -> 421 4.4.2 + Close

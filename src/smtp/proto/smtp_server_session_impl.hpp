@@ -23,16 +23,16 @@ namespace estafeta::smtp {
 namespace detail {
 
 enum class State {
-  init,                 // before start()
-  command,              // waiting for a command line
-  auth_response,        // AUTH: waiting for the response to a 334 challenge
-  data,                 // reading DATA content
-  bdat_chunk,           // reading a BDAT chunk
-  await_sender,         // CheckSender outstanding
-  await_recipient,      // CheckRecipient outstanding
-  await_auth,           // Authenticate outstanding
-  await_store,          // StoreMessage outstanding
-  await_tls,            // StartTls outstanding
+  init,             // before start()
+  command,          // waiting for a command line
+  auth_response,    // AUTH: waiting for the response to a 334 challenge
+  data,             // reading DATA content
+  bdat_chunk,       // reading a BDAT chunk
+  await_sender,     // CheckSender outstanding
+  await_recipient,  // CheckRecipient outstanding
+  await_auth,       // Authenticate outstanding
+  await_store,      // StoreMessage outstanding
+  await_tls,        // StartTls outstanding
   closed,
 };
 
