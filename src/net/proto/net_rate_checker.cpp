@@ -1,5 +1,5 @@
-// rate_checker: see the header.
-#include "net/rate_checker.hpp"
+// net_rate_checker: see the header.
+#include "net/proto/net_rate_checker.hpp"
 
 namespace estafeta::net {
 

@@ -1,4 +1,4 @@
-// rate_checker: the minimum-data-rate rule for DATA/BDAT (smtp.min_data_rate after
+// net_rate_checker: the minimum-data-rate rule for DATA/BDAT (smtp.min_data_rate after
 // smtp.data_rate_grace). A client that has sent B octets t seconds into the transfer is too
 // slow when t > grace and B < rate * t. Pure arithmetic on time points handed in by the
 // caller, so it is tested without clocks; deadline() tells a watchdog when to look next.

@@ -1,6 +1,6 @@
-// rate_checker_test: smtp.min_data_rate applies only after smtp.data_rate_grace, measures
+// net_rate_checker_test: smtp.min_data_rate applies only after smtp.data_rate_grace, measures
 // the whole transfer, and is off when the rate is 0 or outside the data phase.
-#include "net/rate_checker.hpp"
+#include "net/proto/net_rate_checker.hpp"
 
 #include <gtest/gtest.h>
 
