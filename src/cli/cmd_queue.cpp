@@ -60,10 +60,11 @@ int run_queue_list(const config::Config& config, bool json) {
           json_string(e.mail_from));
       for (std::size_t k = 0; k < e.recipients.size(); ++k) {
         const auto& r = e.recipients[k];
-        out += fmt::format("{}{{\"address\":{},\"state\":\"{}\",\"attempts\":{},"
-                           "\"next_attempt\":{},\"reason\":{}}}",
-                           k ? "," : "", json_string(r.address), queue::state_name(r.state),
-                           r.attempts, r.next_attempt, json_string(r.reason));
+        out += fmt::format(
+            "{}{{\"address\":{},\"state\":\"{}\",\"attempts\":{},"
+            "\"next_attempt\":{},\"reason\":{}}}",
+            k ? "," : "", json_string(r.address), queue::state_name(r.state), r.attempts,
+            r.next_attempt, json_string(r.reason));
       }
       out += "]}";
     }

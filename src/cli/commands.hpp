@@ -44,6 +44,10 @@ int run_alias_del(const config::Config& config, const std::string& source,
                   const std::string& target);
 int run_alias_list(const config::Config& config);
 
+// cmd_queue.cpp: `estafeta queue list`: the messages in the spool with each recipient's
+// state; `json` prints a JSON array instead.
+int run_queue_list(const config::Config& config, bool json);
+
 // cmd_config.cpp: `estafeta config check`. `file` is the configuration file chosen by main
 // (nullopt: none, built-in defaults). Loads it, checks that TLS files named in it are
 // readable, prints "OK: <file>" or the error.

@@ -12,6 +12,7 @@
 
 #include "base/log.hpp"
 #include "cli/commands.hpp"
+#include "smtp/smtp_config.hpp"
 
 namespace {
 
@@ -21,6 +22,7 @@ using cli::PasswordInput;
 constexpr const char* kVersion = "estafeta 0.1.0";
 
 int run(int argc, char** argv) {
+  smtp::register_config();  // the [smtp] section, before any configuration is read
   CLI::App app{"Estafeta: a complete mail system in one program", "estafeta"};
   app.set_version_flag("--version", kVersion);
   app.fallthrough();  // -c/--config is also accepted after the subcommand
@@ -109,6 +111,16 @@ int run(int argc, char** argv) {
   auto* domain_list = domain->add_subcommand("list", "list local domains");
   domain_list->callback(
       [&] { action = [](const config::Config& c) { return cli::run_domain_list(c); }; });
+
+  // queue
+  auto* queue = app.add_subcommand("queue", "inspect the spool of received messages");
+  queue->require_subcommand(1);
+  bool queue_json = false;
+  auto* queue_list = queue->add_subcommand("list", "list the messages in the spool");
+  queue_list->add_flag("--json", queue_json, "print JSON");
+  queue_list->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_queue_list(c, queue_json); };
+  });
 
   // alias
   auto* alias = app.add_subcommand("alias", "manage aliases and catch-alls");

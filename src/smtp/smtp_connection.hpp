@@ -1,85 +1,66 @@
-// smtp_connection: one client connection of the SMTP server: the thin coroutine loop that
-// reads bytes, feeds them to smtp::ServerSession and carries out its events: replies
-// (batched while pipelined input is pending, RFC 2920), the STARTTLS handshake (RFC 3207),
-// and recipient/sender/login/store requests, each done on the worker pool with one hop there
-// and back. A watchdog timer enforces smtp.command_timeout / smtp.data_timeout and the
-// minimum data rate by cancelling the pending read; the core then says 421 4.4.2.
-// Runs on one single-threaded io_context, so its members need no locks; request_shutdown()
-// is posted to that context from elsewhere. Input: the peer's bytes (untrusted); memory: a
-// 16 KB read buffer, the pending replies and what the core holds (bounded by smtp::Limits).
+// smtp_connection: the SMTP adapter of one client connection on net::SessionDriver. The
+// driver owns the socket, the timeouts, TLS, drain and stress mode; this class feeds the
+// driver's bytes to smtp::ServerSession and turns the core's events into driver actions:
+// replies (batched by the driver while pipelined input is pending, RFC 2920), STARTTLS
+// (RFC 3207), close, and the SMTP requests it carries out itself, one small function each,
+// on the worker pool with one hop there and back: CheckRecipient, CheckSender,
+// Authenticate (on the hasher pool) and StoreMessage.
+// Runs on its driver's io thread, one call at a time: no locks. Input: the peer's bytes
+// (untrusted); memory: what the core holds (bounded by smtp::Limits).
 #pragma once
 
-#include <array>
 #include <asio/awaitable.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "net/connection_limiter.hpp"
-#include "net/rate_checker.hpp"
-#include "net/stream.hpp"
+#include "net/net_session_driver.hpp"
 #include "smtp/smtp_server_impl.hpp"
+#include "smtp/smtp_spool_requests.hpp"
 
 namespace estafeta::smtp {
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public net::SessionAdapter {
  public:
-  Connection(std::shared_ptr<Server::Impl> server, asio::ip::tcp::socket socket, ListenerMode mode,
-             std::string peer_ip, bool peer_is_loopback, net::ConnectionLimiter::Ticket ticket,
-             std::uint64_t id);
-  ~Connection();
+  Connection(std::shared_ptr<Server::Impl> server, ListenerMode mode,
+             const net::SessionContext& context);
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // The whole session; returns when it is over and the socket closed.
-  asio::awaitable<void> run();
-  // SIGTERM for this session; call on its executor.
-  void request_shutdown();
-  asio::any_io_executor executor();
+  void start(const net::TlsState& tls) override;
+  void receive(std::string_view bytes) override;
+  void notify(net::Notice notice) override;
+  asio::awaitable<std::optional<net::Action>> next() override;
+  void tls_started(const net::TlsState& tls) override;
+  net::ProtocolStatus status() const override;
 
  private:
-  using Clock = std::chrono::steady_clock;
-  enum class Expired { none, idle, too_slow };
-
-  asio::awaitable<void> handle_events();
-  asio::awaitable<bool> flush();
-  asio::awaitable<bool> handshake();
-  asio::awaitable<void> watchdog();
-  void arm(Clock::duration timeout) { arm_at(Clock::now() + timeout); }
-  void arm_at(Clock::time_point deadline);
-  void disarm();
-  void track_phase();
-  void trace_reply(std::string_view bytes) const;
+  // The SMTP requests, each answered to the core before it returns.
+  asio::awaitable<void> check_recipient_request(const CheckRecipient& request);
+  asio::awaitable<void> check_sender_request(const CheckSender& request);
+  asio::awaitable<void> authenticate_request(const Authenticate& request);
+  // Message data: MessageChunk streamed into the spool as it arrives, DiscardMessage,
+  // StoreMessage at the end (commit, then the 250).
+  asio::awaitable<void> message_chunk(const MessageChunk& chunk);
+  void discard_message();
+  void deliver_committed();
+  Background background() const;
+  asio::awaitable<void> store_message_request(const StoreMessage& request);
 
   std::shared_ptr<Server::Impl> server_;
-  std::shared_ptr<asio::ssl::context> tls_;  // as current when the session began
-  net::Stream stream_;
-  asio::steady_timer timer_;
   ListenerMode mode_;
-  std::string peer_ip_;
-  bool peer_is_loopback_;
-  net::ConnectionLimiter::Ticket ticket_;
-  std::uint64_t id_;
+  net::SessionContext context_;
   std::optional<ServerSession> core_;
-  net::RateChecker rate_;
-
-  std::string out_;                                        // replies not yet written
-  Clock::time_point deadline_ = Clock::time_point::max();  // of the pending read or write
-  // smtp.command_timeout bounds a whole command, not the gap between its octets: this is
-  // set when the core last said something (a reply means the previous command is done).
-  Clock::time_point command_deadline_ = Clock::time_point::max();
-  bool replied_ = true;    // a reply was queued since command_deadline_ was set
-  bool reading_ = false;   // a read is pending (cancellable for shutdown)
-  bool finished_ = false;  // the loop is done; the watchdog stops
-  bool closing_ = false;   // the core said Close, or the stream failed
-  bool broken_ = false;    // a read or write failed: no goodbye is possible
-  bool shutdown_requested_ = false;
-  bool shutdown_delivered_ = false;
-  Expired expired_ = Expired::none;
-  std::array<char, 16384> buffer_;
+  std::deque<net::Action> own_;  // actions of our own (eviction), before the core's
+  SpoolSlot spool_;              // the spool file of the message being received
+  // A committed message whose 250 is queued: handed to local delivery once a Flush has
+  // written that reply (so a crash between the two is the "after the 250" case).
+  std::optional<queue::SpoolEntry> committed_;
+  bool flush_pending_ = false;  // the 250 was yielded: ask the driver to write it
+  bool flushing_ = false;       // a Flush was yielded: deliver at the next call
 };
 
 }  // namespace estafeta::smtp

@@ -1,8 +1,9 @@
-// smtp_server: the SMTP server driver. Accepts connections on the listeners it is given,
-// admits them through the connection limits, and runs one smtp_connection loop per client
-// on the io threads, with blocking requests on the worker pool. shutdown() implements
-// SIGTERM: stop accepting, 421 to idle sessions, let a DATA in progress finish and get its
-// 250. Input: network peers (untrusted), bounded by smtp::Limits.
+// smtp_server: the SMTP server. Accepts connections on the listeners it is given through
+// the shared connection layer (net::Server: limits, registry, drain, stress mode) and runs
+// each client on a net::SessionDriver with the SMTP adapter (smtp_connection) on the io
+// threads, with blocking requests on the worker pool. shutdown() implements SIGTERM: stop
+// accepting, 421 to idle sessions, let a DATA in progress finish and get its 250.
+// Input: network peers (untrusted), bounded by smtp::Limits.
 // Thread-safety: every public member may be called from any thread.
 #pragma once
 
@@ -16,8 +17,9 @@
 
 #include "auth/directory.hpp"
 #include "auth/proto/auth_login_throttle.hpp"
-#include "delivery/local_delivery.hpp"
 #include "net/io_pool.hpp"
+#include "queue/queue_local_runner.hpp"
+#include "queue/queue_spool.hpp"
 #include "smtp/proto/smtp_limits.hpp"
 #include "smtp/proto/smtp_server_session.hpp"
 
@@ -39,11 +41,12 @@ class Server {
   // waiting on SQLite and fsync, so it may be wide); `hashers` runs logins (password hashing:
   // CPU and memory bound, so size it to the cores; it also caps what an AUTH flood costs).
   // They may be the same pool. `tls` may be null (no STARTTLS; submissions sessions close).
-  // The directory, delivery and pools must outlive every session: stop them before
-  // destroying them.
+  // Received messages are committed to `spool` before their 250 and then handed to
+  // `runner` for local delivery. The directory, spool, runner and pools must outlive every
+  // session: stop them before destroying them.
   Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& hashers,
          std::shared_ptr<asio::ssl::context> tls, ServerOptions options, auth::Directory& directory,
-         delivery::LocalDelivery& delivery);
+         queue::Spool& spool, queue::LocalRunner& runner);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

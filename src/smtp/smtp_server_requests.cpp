@@ -75,40 +75,4 @@ AuthAnswer authenticate(auth::Directory& directory, auth::SharedLoginThrottle* t
   return a;
 }
 
-bool store_message(auth::Directory& directory, delivery::LocalDelivery& delivery,
-                   const Envelope& envelope, std::string_view message) {
-  try {
-    std::vector<auth::MailboxTarget> targets;
-    std::set<std::pair<std::string, std::string>> seen;  // (maildir, folder)
-    for (const Recipient& rcpt : envelope.recipients) {
-      auth::Resolution r = directory.resolve(rcpt.address);
-      if (r.status != auth::Resolution::Status::local || r.targets.empty()) {
-        log::warn("smtp",
-                  "{}: recipient <{}> no longer resolves to a local mailbox; "
-                  "message refused with a temporary error",
-                  envelope.id, rcpt.address);
-        return false;
-      }
-      for (auth::MailboxTarget& t : r.targets) {
-        if (seen.emplace(t.maildir.string(), t.folder).second) targets.push_back(std::move(t));
-      }
-    }
-    if (targets.empty()) {
-      log::error("smtp", "{}: no recipients to deliver to", envelope.id);
-      return false;
-    }
-    if (std::error_code ec = delivery.deliver(envelope.mail_from, targets, message)) {
-      log::error("smtp", "{}: delivery failed: {}", envelope.id, ec.message());
-      return false;
-    }
-    log::info("smtp", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}", envelope.id,
-              envelope.mail_from, envelope.recipients.size(), targets.size(), message.size(),
-              envelope.auth_user.empty() ? std::string() : " user=" + envelope.auth_user);
-    return true;
-  } catch (const std::exception& e) {
-    log::error("smtp", "{}: delivery failed: {}", envelope.id, e.what());
-    return false;
-  }
-}
-
 }  // namespace estafeta::smtp

@@ -1,12 +1,14 @@
-// smtp_server_requests_test: the worker-side requests against a fake directory and the real
-// Maildir writer in a temporary directory: verdict mapping, delivery to every resolved
-// mailbox exactly once, and a temporary failure (never a silent drop) when a recipient
-// vanished between RCPT and the end of DATA.
+// smtp_server_requests_test: the worker-side requests against a fake directory, a real spool
+// and the real Maildir writer in a temporary directory: verdict mapping, delivery to every
+// resolved mailbox exactly once, and a temporary failure (never a silent drop, nothing left
+// in the spool) when a recipient vanished between RCPT and the end of DATA.
 #include "smtp/smtp_server_requests.hpp"
 
 #include <gtest/gtest.h>
 
+#include "queue/queue_local_runner.hpp"
 #include "smtp/smtp_server_test_support.hpp"
+#include "smtp/smtp_spool_requests.hpp"
 
 namespace estafeta::smtp {
 namespace {
@@ -14,8 +16,6 @@ namespace {
 using testing::delivered;
 using testing::FakeDirectory;
 using testing::TempDir;
-
-constexpr std::string_view kMessage = "Subject: hi\r\n\r\nhello\r\n";
 
 Envelope envelope_for(std::initializer_list<const char*> rcpts) {
   Envelope e;
@@ -43,26 +43,44 @@ TEST(ServerRequests, SenderAndLogin) {
   EXPECT_EQ(authenticate(d, "alice@example.org", "wrong"), std::nullopt);
 }
 
+// Commits a message to a spool in `dir` and delivers it from there; false when the commit
+// (the 250) was refused.
+bool store(FakeDirectory& d, const std::filesystem::path& dir, const Envelope& envelope) {
+  queue::Spool spool({dir / "spool", true, 2});
+  std::vector<queue::SpoolEntry> found;
+  if (spool.open(found)) return false;
+  delivery::LocalDelivery delivery({true, "test.host"});
+  queue::LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); });
+  Background now = [](std::function<void()> f) { f(); };
+  SpoolSlot slot;
+  spool_append(spool, now, slot, "Subject: hi\r\n");
+  StoreMessage m{envelope, "Received: test\r\n", "\r\nhello\r\n"};
+  auto entry = commit_message(d, spool, now, slot, m, "192.0.2.1", "test.host");
+  if (!entry) return false;
+  EXPECT_EQ(entry->envelope.peer_ip, "192.0.2.1");
+  runner.deliver(std::move(*entry), false);
+  return true;
+}
+
 TEST(ServerRequests, StoresOncePerMailbox) {
   TempDir dir;
   FakeDirectory d(dir.path() / "mail");
-  delivery::LocalDelivery delivery({true, "test.host"});
   // alice directly and through the alias: one copy for alice, one for bob.
-  ASSERT_TRUE(store_message(d, delivery, envelope_for({"alice@example.org", "team@example.org"}),
-                            kMessage));
-  EXPECT_EQ(delivered(d.maildir("alice")).size(), 1u);
+  ASSERT_TRUE(store(d, dir.path(), envelope_for({"alice@example.org", "team@example.org"})));
+  ASSERT_EQ(delivered(d.maildir("alice")).size(), 1u);
   EXPECT_EQ(delivered(d.maildir("bob")).size(), 1u);
 }
 
 TEST(ServerRequests, VanishedRecipientIsATemporaryFailure) {
   TempDir dir;
   FakeDirectory d(dir.path() / "mail");
-  delivery::LocalDelivery delivery({true, "test.host"});
   ASSERT_EQ(check_recipient(d, "flaky@example.org"), RecipientVerdict::local);
   d.flaky_gone = true;
-  EXPECT_FALSE(store_message(d, delivery, envelope_for({"alice@example.org", "flaky@example.org"}),
-                             kMessage));
+  EXPECT_FALSE(store(d, dir.path(), envelope_for({"alice@example.org", "flaky@example.org"})));
   EXPECT_TRUE(delivered(d.maildir("alice")).empty());
+  // Nothing stays in the spool but its empty reserve files.
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() / "spool"))
+    EXPECT_EQ(std::filesystem::file_size(e.path()), 0u) << e.path();
 }
 
 }  // namespace

@@ -68,6 +68,7 @@ class Server:
         self.serve_args = list(serve_args)
         self.proc = None
         self.log_file = None
+        self.env = {}  # extra environment for `serve` (ESTAFETA_CRASH_AT in crash tests)
         if listeners is None:
             listeners = {"smtp": ("mx", None), "submission": ("submission", None),
                          "submissions": ("submissions", None)}
@@ -103,6 +104,13 @@ class Server:
         return self.port("submissions")
 
     # -- config and CLI ------------------------------------------------------------------------
+    # The listener kinds tests name, as [listener.NAME] keys.
+    LISTENER_KEYS = {
+        "mx": ['protocol = "smtp"', 'role = "mx"', 'tls = "starttls"'],
+        "submission": ['protocol = "smtp"', 'role = "submission"', 'tls = "starttls"'],
+        "submissions": ['protocol = "smtp"', 'role = "submission"', 'tls = "implicit"'],
+    }
+
     def write_config(self, smtp, top, sections):
         lines = [f"data_dir = {toml_value(self.data_dir)}", f"hostname = {toml_value(HOSTNAME)}",
                  'log_level = "debug"', "io_threads = 2", "worker_threads = 2"]
@@ -117,7 +125,7 @@ class Server:
         for section, keys in sections.items():  # e.g. {"delivery": {"detail_to_folder": True}}
             lines += ["", f"[{section}]"] + [f"{k} = {toml_value(v)}" for k, v in keys.items()]
         for name, (kind, port) in self.listeners.items():
-            lines += ["", f"[listener.{name}]", f"kind = {toml_value(kind)}",
+            lines += ["", f"[listener.{name}]"] + self.LISTENER_KEYS[kind] + [
                       f"address = {toml_value(self.addresses[name])}", f"port = {port}"]
         with open(self.config_path, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -161,7 +169,7 @@ class Server:
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen([binary(), "-c", self.config_path, "serve", *self.serve_args],
                                      stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env={**os.environ, **self.env})
         deadline = time.monotonic() + START_TIMEOUT
         pending = [(self.addresses[n], p) for n, (_, p) in self.listeners.items()]
         while pending:
@@ -299,7 +307,35 @@ class Server:
         d = os.path.join(self.data_dir, "mail", domain.lower(), local.lower())
         return os.path.join(d, "." + folder) if folder else d
 
-    def mail_files(self, address, folder=""):
+    def spool_entries(self):
+        """Spool files holding a message (the empty ones are the spool's reserve)."""
+        d = os.path.join(self.data_dir, "spool")
+        try:
+            names = os.listdir(d)
+        except FileNotFoundError:
+            return []
+        out = []
+        for n in names:
+            try:
+                if os.path.getsize(os.path.join(d, n)) > 0:
+                    out.append(n)
+            except FileNotFoundError:
+                pass
+        return out
+
+    def wait_spool(self, timeout=10.0):
+        """Local delivery runs from the spool after the 250: waits (bounded) until the spool
+        holds no message, so the Maildirs show everything acknowledged. True when empty."""
+        deadline = time.monotonic() + timeout
+        while self.spool_entries():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def mail_files(self, address, folder="", wait=True):
+        if wait:
+            self.wait_spool()
         root = self.maildir(address, folder)
         out = []
         for sub in ("new", "cur"):
@@ -310,18 +346,18 @@ class Server:
                 pass
         return out
 
-    def messages(self, address, folder=""):
+    def messages(self, address, folder="", wait=True):
         res = []
-        for p in self.mail_files(address, folder):
+        for p in self.mail_files(address, folder, wait):
             with open(p, "rb") as f:
                 res.append(f.read())
         return res
 
-    def find(self, address, marker, folder=""):
+    def find(self, address, marker, folder="", wait=True):
         """Paths of the messages in the mailbox containing bytes `marker`."""
         m = marker.encode() if isinstance(marker, str) else marker
         found = []
-        for p in self.mail_files(address, folder):
+        for p in self.mail_files(address, folder, wait):
             with open(p, "rb") as f:
                 if m in f.read():
                     found.append(p)

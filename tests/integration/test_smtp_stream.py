@@ -1,8 +1,9 @@
 # test_smtp_stream: how the server reads the byte stream, independent of how TCP cuts it.
 # Commands and the end-of-data marker split across writes at every position, a flood of
 # pipelined commands larger than any input buffer (the server must apply backpressure and
-# answer every one, RFC 2920 §3.1), SIZE counted without dot-stuffing (RFC 1870 §5), and a
-# delivery that fails on disk answered 451 4.3.0 with nothing acknowledged.
+# answer every one, RFC 2920 §3.1), SIZE counted without dot-stuffing (RFC 1870 §5), a spool
+# that cannot be written answered 451 4.3.0 with nothing acknowledged, and a Maildir that
+# cannot be written after the 250 deferred in the spool and delivered once it is fixed.
 import os
 import random
 import threading
@@ -17,6 +18,7 @@ MAX_SIZE = 20000
 
 class Stream(ServerTestCase):
     SMTP = {"max_message_size": MAX_SIZE}
+    SECTIONS = {"delivery": {"retry_interval": 1}}
 
     def session(self):
         c = self.server.raw()
@@ -139,7 +141,34 @@ class Stream(ServerTestCase):
             self.assertEqual(s.sendmail("g@remote.test", [ALICE], simple_message(marker)), {})
         self.assertEqual(len(self.server.find(ALICE, marker)), 1)
 
-    def test_delivery_failure_is_451_and_not_acknowledged(self):
+    def send_one(self, c, user, marker):
+        self.assertEqual(c.cmd("MAIL FROM:<s@remote.test>")[0], 250)
+        self.assertEqual(c.cmd(f"RCPT TO:<{user}>")[0], 250)
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(simple_message(marker, to=user) + b".\r\n")
+        return c.reply()
+
+    def test_spool_failure_is_451_and_not_acknowledged(self):
+        spool = os.path.join(self.server.data_dir, "spool")
+        os.rename(spool, spool + ".moved")
+        with open(spool, "w") as f:  # a file where the spool should be: storing must fail
+            f.write("not a directory\n")
+        marker = unique("fail")
+        try:
+            c = self.session()
+            self.assertReply(self.send_one(c, ALICE, marker), 451, "4.3.0")
+            self.assertEqual(c.cmd("NOOP")[0], 250)  # the session goes on
+            c.close()
+        finally:
+            os.remove(spool)
+            os.rename(spool + ".moved", spool)
+        self.assertEqual(len(self.server.find(ALICE, marker)), 0)
+        other = self.session()  # the spool is back: the same mail now goes through
+        self.assertEqual(self.send_one(other, ALICE, marker)[0], 250)
+        other.close()
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)
+
+    def test_maildir_failure_is_deferred_then_delivered(self):
         user = "dora@example.test"
         self.server.cli("user", "add", user, "--password-stdin", input="dora-Pw-44\n")
         root = self.server.maildir(user)
@@ -148,25 +177,23 @@ class Stream(ServerTestCase):
             os.rename(root, root + ".moved")
         with open(root, "w") as f:  # a file where the Maildir should be: delivery must fail
             f.write("not a maildir\n")
-        marker = unique("fail")
+        marker = unique("deferred")
         c = self.session()
-        self.assertEqual(c.cmd("MAIL FROM:<s@remote.test>")[0], 250)
-        code, _ = c.cmd(f"RCPT TO:<{user}>")
-        self.assertEqual(code, 250)
-        self.assertEqual(c.cmd("DATA")[0], 354)
-        c.send(simple_message(marker, to=user) + b".\r\n")
-        self.assertReply(c.reply(), 451, "4.3.0")
-        self.assertEqual(c.cmd("NOOP")[0], 250)  # the session goes on
+        # The message is durable in the spool: acknowledged, then delivered when it can be.
+        self.assertReply(self.send_one(c, user, marker), 250, "2.0.0")
         c.close()
-        os.remove(root)
-        other = self.session()  # the mailbox is fixed: the same mail now goes through
-        self.assertEqual(other.cmd("MAIL FROM:<s@remote.test>")[0], 250)
-        self.assertEqual(other.cmd(f"RCPT TO:<{user}>")[0], 250)
-        self.assertEqual(other.cmd("DATA")[0], 354)
-        other.send(simple_message(marker, to=user) + b".\r\n")
-        self.assertEqual(other.reply()[0], 250)
-        other.close()
+        deadline = time.monotonic() + 10
+        listing = ""
+        while "deferred" not in listing and time.monotonic() < deadline:
+            listing = self.server.cli("queue", "list").stdout
+            time.sleep(0.05)
+        self.assertIn("deferred", listing)
+        self.assertIn("Not a directory", listing)
+        self.assertIn(f"<{user}>", listing)
+        os.remove(root)  # fixed: the next retry (delivery.retry_interval = 1 s) delivers it
+        self.assertTrue(self.server.wait_spool(15), self.server.cli("queue", "list").stdout)
         self.assertEqual(len(self.server.find(user, marker)), 1)
+        self.assertEqual(self.server.cli("queue", "list").stdout, "the spool is empty\n")
 
 
 if __name__ == "__main__":
