@@ -18,6 +18,11 @@ struct Limits {
   std::size_t max_line_length = 65536;
   // smtp.max_message_size: octets of message data (advertised as SIZE, RFC 1870).
   std::size_t max_message_size = 50 * 1024 * 1024;
+  // smtp.bare_lf: what a lone LF in DATA/BDAT content gets. reject (the default): 550 5.6.2.
+  // normalize: it becomes CRLF (as Postfix 3.9's smtpd_forbid_bare_newline = normalize); only
+  // CRLF "." CRLF still ends DATA, so SMTP smuggling stays impossible.
+  enum class BareLf { reject, normalize };
+  BareLf bare_lf = BareLf::reject;
   // smtp.max_recipients: RCPT TO per transaction; past it, 452 4.5.3 (RFC 5321 §4.5.3.1.8).
   std::size_t max_recipients = 100;
   // smtp.max_errors: failed commands per session before 421 4.7.0 and close.
@@ -31,6 +36,15 @@ struct Limits {
   // smtp.max_connections / smtp.max_connections_per_ip: concurrent sessions.
   std::size_t max_connections = 1000;
   std::size_t max_connections_per_ip = 50;
+  // smtp.ipv6_prefix: IPv6 clients are counted per prefix of this length for
+  // max_connections_per_ip (one host commonly owns a whole /64, RFC 6177).
+  unsigned ipv6_prefix = 64;
+  // smtp.stress_threshold: percent of max_connections in use above which the server is in
+  // stress mode (as Postfix's): sessions that are unauthenticated and before MAIL get
+  // smtp.stress_command_timeout, and at the limit the longest-idle of them is closed with
+  // 421 4.7.0 to make room for a newcomer instead of refusing it.
+  unsigned stress_threshold = 80;
+  std::chrono::seconds stress_command_timeout{10};
   // smtp.max_auth_failures: failed AUTH attempts before 421 and close.
   std::size_t max_auth_failures = 3;
   // smtp.command_timeout: waiting for a command (RFC 5321 §4.5.3.2.7: at least 5 minutes).

@@ -149,6 +149,7 @@ bool ServerSession::Impl::starttls_offered() const {
 }
 
 void ServerSession::Impl::reset_transaction() {
+  discard_content();
   in_transaction = false;
   envelope = Envelope{};
   bdat_active = false;
@@ -187,6 +188,7 @@ void ServerSession::Impl::pump() {
     if (state == State::data) {
       std::string_view avail = std::string_view(in).substr(in_pos);
       in_pos += reader.feed(avail);
+      hand_out_content();
       if (!reader.complete()) break;
       end_of_data();
       continue;
@@ -195,7 +197,10 @@ void ServerSession::Impl::pump() {
       std::string_view avail = std::string_view(in).substr(in_pos);
       std::size_t take =
           static_cast<std::size_t>(std::min<std::uint64_t>(chunk_remaining, avail.size()));
-      if (!chunk_refusal && !bdat_error) reader.feed(avail.substr(0, take));
+      if (!chunk_refusal && !bdat_error) {
+        reader.feed(avail.substr(0, take));
+        hand_out_content();
+      }
       in_pos += take;
       chunk_remaining -= take;
       if (chunk_remaining > 0) break;
@@ -361,6 +366,14 @@ Phase ServerSession::phase() const {
 
 bool ServerSession::closed() const {
   return impl_->state == State::closed;
+}
+
+bool ServerSession::in_transaction() const {
+  return impl_->in_transaction;
+}
+
+bool ServerSession::authenticated() const {
+  return !impl_->auth_user.empty();
 }
 
 }  // namespace estafeta::smtp

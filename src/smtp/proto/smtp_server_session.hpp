@@ -5,8 +5,9 @@
 // it answers with the matching *_checked()/auth_result()/message_stored()/tls_started() call.
 // Trust: every byte given to receive() comes from an unauthenticated peer. Memory: in the
 // command phase the session keeps at most Limits::max_command_line octets of a line (the rest
-// of an overlong line is counted and dropped); message content is bounded by
-// Limits::max_message_size (past it data is drained, not kept). Input that arrives while a
+// of an overlong line is counted and dropped); message content is handed out in MessageChunk
+// events as it arrives, so at most about kMessageChunk octets of it are held (past
+// max_message_size it is drained, not kept). Input that arrives while a
 // request is outstanding waits, up to max_command_line + max_line_length + 64 KiB; past that
 // the session answers the request, then 421 4.7.0 and Close (a driver that answers before it
 // reads again, the natural coroutine loop, never gets there).
@@ -101,10 +102,21 @@ struct AuthResult {
   Status status = Status::invalid;
   std::string account;
 };
-// Received already prepended; answer with message_stored().
+// Message content in order, as it arrives (unstuffed, CRLF kept), for the driver to stream
+// into the spool; each at least kMessageChunk octets except the last, which StoreMessage
+// carries. Memory in the core is thereby bounded by one chunk, not by max_message_size.
+struct MessageChunk {
+  std::string bytes;
+};
+// The message whose chunks were handed out was refused or abandoned (error, RSET, BDAT
+// failure): drop what MessageChunk delivered. No answer.
+struct DiscardMessage {};
+// The message is complete and acceptable: the Received field we add (kept apart from the
+// content) and the content not yet handed out as MessageChunk. Answer with message_stored().
 struct StoreMessage {
   Envelope envelope;
-  std::string message;
+  std::string received;
+  std::string tail;
 };
 // A client line for --trace, secrets redacted.
 struct TraceLine {
@@ -114,7 +126,10 @@ struct TraceLine {
 struct Close {};
 
 using Event = std::variant<SendReply, StartTls, CheckRecipient, CheckSender, Authenticate,
-                           StoreMessage, TraceLine, Close>;
+                           MessageChunk, DiscardMessage, StoreMessage, TraceLine, Close>;
+
+// MessageChunk size: content is handed out once this much has collected.
+inline constexpr std::size_t kMessageChunk = 64 * 1024;
 
 enum class RecipientVerdict { local, unknown_user, not_local_domain, temporary_failure };
 enum class Phase { command, data };  // which timeout applies
@@ -152,6 +167,8 @@ class ServerSession {
   void shutdown();  // SIGTERM: 421 4.3.2 now if idle, else after the DATA in progress
   Phase phase() const;
   bool closed() const;
+  bool in_transaction() const;  // MAIL accepted, the message not yet finished or reset
+  bool authenticated() const;   // AUTH succeeded
 
  private:
   struct Impl;

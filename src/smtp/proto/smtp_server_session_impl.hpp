@@ -109,6 +109,7 @@ struct ServerSession::Impl {
   std::uint64_t chunk_size = 0;
   bool chunk_last = false;
   std::optional<PeerError> chunk_refusal;  // this chunk is drained and answered with this
+  bool content_out = false;  // MessageChunk events went out for the current message
 
   // Output, input and the line reader (smtp_server_session.cpp).
   void enter(State next);
@@ -169,6 +170,10 @@ struct ServerSession::Impl {
   // Message content: DATA, BDAT, Received, storage (smtp_session_data.cpp).
   void do_data(const CommandLine&);
   void do_bdat(const CommandLine& cmd);
+  // Hands buffered content out as MessageChunk once a chunk's worth has collected.
+  void hand_out_content();
+  // The current message is dropped: DiscardMessage if any of it was handed out.
+  void discard_content();
   void end_of_chunk();
   void end_of_data();
   // The message is complete (DATA end or BDAT LAST): refuse it or hand it over for storage.
