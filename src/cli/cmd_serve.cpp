@@ -37,12 +37,16 @@
 #include "auth/proto/auth_login_throttle.hpp"
 #include "base/log.hpp"
 #include "cli/commands.hpp"
+#include "config/config_keys.hpp"
 #include "delivery/local_delivery.hpp"
+#include "queue/queue_local_runner.hpp"
+#include "queue/queue_spool.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_key_helper.hpp"
 #include "net/tls_local_ca.hpp"
+#include "smtp/smtp_config.hpp"
 #include "smtp/smtp_server.hpp"
 
 namespace estafeta::cli {
@@ -53,28 +57,26 @@ namespace fs = std::filesystem;
 constexpr auto kDrainTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMinWorkers = 32;  // = the directory's idle SQLite connections
 
-smtp::ListenerMode mode_of(config::ListenerKind kind) {
-  switch (kind) {
-    case config::ListenerKind::mx:
-      return smtp::ListenerMode::mx;
-    case config::ListenerKind::submission:
-      return smtp::ListenerMode::submission;
-    case config::ListenerKind::submissions:
-      return smtp::ListenerMode::submissions;
-  }
-  return smtp::ListenerMode::mx;
+// The SMTP server's mode for an smtp listener (role + TLS mode; the loader refuses an mx
+// with implicit TLS).
+smtp::ListenerMode mode_of(const config::Listener& l) {
+  if (l.role == config::SmtpRole::mx) return smtp::ListenerMode::mx;
+  return l.tls_mode == config::TlsMode::implicit ? smtp::ListenerMode::submissions
+                                                 : smtp::ListenerMode::submission;
 }
 
-const char* kind_name(config::ListenerKind kind) {
-  switch (kind) {
-    case config::ListenerKind::mx:
-      return "mx";
-    case config::ListenerKind::submission:
-      return "submission";
-    case config::ListenerKind::submissions:
-      return "submissions";
+// Only SMTP is served so far: a listener for another protocol stops the start with a
+// message, before anything is bound.
+bool protocols_available(const config::Config& config) {
+  bool ok = true;
+  for (const config::Listener& l : config.listeners) {
+    if (l.protocol == config::Protocol::smtp) continue;
+    log::error("serve", "listener.{}: protocol {} is not available yet; remove the table from {}",
+               l.name, config::to_string(l.protocol),
+               config.source.empty() ? "the configuration" : config.source.string());
+    ok = false;
   }
-  return "?";
+  return ok;
 }
 
 std::size_t cores() {
@@ -308,6 +310,7 @@ int run_serve(const config::Config& config) {
                config.source.empty() ? "a config file" : config.source.string());
     return 1;
   }
+  if (!protocols_available(config)) return 1;
   if (!check_run_as_user(config)) return 1;
   if (!make_data_dir(config.data_dir)) return 1;
   const net::TlsKeyHelper::Loader load_tls = tls_loader(config);
@@ -418,23 +421,39 @@ int run_serve(const config::Config& config) {
   if (!bound) return 1;
   if (!drop_privileges(config)) return 1;
 
+  // The spool, opened as the service user (who owns <data_dir>/spool). What an earlier run
+  // left there (a crash, a kill -9, deferred deliveries) is delivered before anything new.
+  queue::Spool spool(queue::SpoolOptions{config.data_dir / "spool", config.delivery.fsync});
+  std::vector<queue::SpoolEntry> recovered;
+  if (auto ec = spool.open(recovered)) {
+    log::error("serve", "cannot open the spool {}: {}", spool.dir().string(), ec.message());
+    return 1;
+  }
+  if (auto ec = spool.replenish())
+    log::warn("serve", "cannot prepare spool files in {}: {}", spool.dir().string(), ec.message());
+  queue::LocalRunner runner(
+      spool, delivery, [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
+      config.delivery.retry_interval);
+  runner.start(std::move(recovered));
+
   smtp::ServerOptions options;
   options.hostname = config.hostname;
-  options.limits = config.smtp;
+  const smtp::Settings smtp_settings = smtp::settings_from(config);
+  options.limits = smtp_settings.limits;
   options.trace = config.trace;
-  options.allow_plain_auth_on_loopback = config.allow_plain_auth_on_loopback;
-  options.auth_on_mx = config.auth_on_mx;
+  options.allow_plain_auth_on_loopback = smtp_settings.allow_plain_auth_on_loopback;
+  options.auth_on_mx = smtp_settings.auth_on_mx;
   auth::ThrottleLimits throttle;
   throttle.max_failures = config.auth.max_login_failures;
   throttle.window = config.auth.login_failure_window;
   options.login_throttle = std::make_shared<auth::SharedLoginThrottle>(throttle);
-  smtp::Server server(io, workers, hashers, tls, options, directory, delivery);
+  smtp::Server server(io, workers, hashers, tls, options, directory, spool, runner);
   serving = &server;
   for (std::size_t i = 0; i < acceptors.size(); ++i) {
     const config::Listener& l = config.listeners[i];
     log::info("serve", "listening: {} {} ({})", l.name,
-              net::describe_endpoint(acceptors[i].local_endpoint()), kind_name(l.kind));
-    server.serve(std::move(acceptors[i]), mode_of(l.kind));
+              net::describe_endpoint(acceptors[i].local_endpoint()), config::describe(l));
+    server.serve(std::move(acceptors[i]), mode_of(l));
   }
   log::info("serve",
             "estafeta serving as {} with {} io, {} worker and {} hashing threads, "
@@ -466,8 +485,10 @@ int run_serve(const config::Config& config) {
   hangup.cancel(ignored);
   // Stop the network threads first (sessions still open after the drain get no further
   // reply, so nothing more is acknowledged), then let deliveries already running finish
-  // rather than abandon half-written files in tmp/.
+  // rather than abandon half-written files in tmp/; what is not started stays in the spool
+  // for the next start.
   io.stop();
+  runner.stop();
   workers.join();
   hashers.join();
   serving = nullptr;

@@ -2,30 +2,45 @@
 // (estafeta.toml). Every key has a default, so `estafeta serve` runs with no file at all.
 // Loading never throws: a bad file yields a ConfigError naming the file, line and key.
 // examples/estafeta.toml documents every key; keep it, this struct and the loader in step.
+// Protocol sections ([smtp]) are registered by their protocol (config_section.hpp): this
+// struct keeps their values without knowing their types, and config/ includes no protocol.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "base/log.hpp"
-#include "smtp/proto/smtp_limits.hpp"
+#include "config/config_section.hpp"
 
 namespace estafeta::config {
 
-// What a listener speaks. mx: port 25, STARTTLS offered, AUTH only after TLS and not
-// required. submission: 587, STARTTLS, AUTH required (RFC 6409). submissions: 465, implicit
-// TLS (RFC 8314), AUTH required.
-enum class ListenerKind { mx, submission, submissions };
+// The protocol a listener speaks ([listener.NAME] protocol). IMAP and POP3 can be written
+// down already; `serve` refuses them until their servers exist.
+enum class Protocol { smtp, imap, pop3 };
 
+// How TLS begins ([listener.NAME] tls): starttls, a plaintext greeting and the protocol's
+// upgrade command (SMTP STARTTLS RFC 3207, IMAP STARTTLS / POP3 STLS RFC 2595); implicit,
+// TLS from the first octet (RFC 8314). There is no plaintext-only mode.
+enum class TlsMode { starttls, implicit };
+
+// What an SMTP listener is for ([listener.NAME] role): mx, mail from other servers (port 25:
+// AUTH not offered unless smtp.auth_on_mx, never required); submission, mail from our users
+// (RFC 6409: AUTH required; with tls = "implicit" the RFC 8314 port 465).
+enum class SmtpRole { mx, submission };
+
+// One listening socket: a plain struct the servers and the connection layer read.
 struct Listener {
-  std::string name;  // "smtp", "submission", "submissions": the TOML table name
-  ListenerKind kind = ListenerKind::mx;
-  std::string address;  // "" = all addresses; else numeric: "127.0.0.1", "::1" ...
+  std::string name;  // the TOML table name: "smtp", "submission", "imaps" ...
+  Protocol protocol = Protocol::smtp;
+  TlsMode tls_mode = TlsMode::starttls;
+  SmtpRole role = SmtpRole::mx;  // protocol smtp only
+  std::string address;           // "" = all addresses; else numeric: "127.0.0.1", "::1" ...
   uint16_t port = 25;
 };
 
@@ -44,6 +59,9 @@ struct Delivery {
   bool detail_to_folder = false;
   // delivery.fsync: fsync files and directories before acknowledging (never off in production).
   bool fsync = true;
+  // delivery.retry_interval: the first delay before a failed local delivery is tried again
+  // from the spool; then 5, 15, 30 and 60 times that (1, 5, 15, 30, 60 minutes by default).
+  std::chrono::seconds retry_interval{60};
 };
 
 struct Auth {
@@ -64,14 +82,12 @@ struct Config {
   std::size_t io_threads = 0;               // io_threads: 0 = number of cores
   std::size_t worker_threads =
       0;  // worker_threads: blocking work (fsync, SQLite); 0 = 2×cores, at least 32
-  // smtp.allow_plain_auth_on_loopback: allow AUTH without TLS from 127.0.0.0/8 and ::1.
-  bool allow_plain_auth_on_loopback = false;
-  // smtp.auth_on_mx: offer AUTH on the MX listener (port 25) too.
-  bool auth_on_mx = false;
   Auth auth;
   std::vector<Listener>
       listeners;  // [listener.NAME] tables; defaults: smtp, submission, submissions
-  smtp::Limits smtp;
+  // Registered protocol sections ("smtp" -> its keys as set in the file; unset keys are
+  // absent). The protocol reads them: smtp::settings_from(config).
+  std::map<std::string, SectionValues, std::less<>> sections;
   Tls tls;
   Delivery delivery;
 };

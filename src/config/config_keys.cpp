@@ -1,6 +1,7 @@
 // config_keys: the key table (see config_keys.hpp). To add a key: add the field to
 // config.hpp, a row here, then regenerate examples/estafeta.toml (the config unit test prints
-// how) and add a line to docs/CONFIG.md.
+// how) and add a line to docs/CONFIG.md. A protocol's own keys ([smtp]) are not here: see
+// config_section.hpp and the protocol's *_config.cpp (smtp/smtp_config.cpp).
 #include "config/config_keys.hpp"
 
 #include <fmt/format.h>
@@ -84,8 +85,6 @@ std::string yes_no(bool b) {
   return b ? "true" : "false";
 }
 
-constexpr int64_t kMiB = int64_t{1024} * 1024;
-
 const std::array kKeys = {
     KeySpec{"data_dir", KeyType::string,
             "Directory for accounts.db, mail/<domain>/<user>/ and tls/; created if missing. "
@@ -145,102 +144,6 @@ const std::array kKeys = {
             },
             [](const Config& c) { return num(c.worker_threads); }},
 
-    KeySpec{"smtp.allow_plain_auth_on_loopback", KeyType::boolean,
-            "Allow AUTH without TLS from 127.0.0.0/8 and ::1 (for local tools and tests).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_bool(c.allow_plain_auth_on_loopback, v);
-            },
-            [](const Config& c) { return yes_no(c.allow_plain_auth_on_loopback); }},
-    KeySpec{"smtp.auth_on_mx", KeyType::boolean,
-            "Offer AUTH on the MX listener (port 25) too; submission is the place for it.",
-            [](Config& c, const Value& v, const fs::path&) { return set_bool(c.auth_on_mx, v); },
-            [](const Config& c) { return yes_no(c.auth_on_mx); }},
-    KeySpec{"smtp.max_command_line", KeyType::integer,
-            "Octets in one command line incl. CRLF (RFC 5321 4.5.3.1.4: at least 512).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_command_line, v, 512, 65536);
-            },
-            [](const Config& c) { return num(c.smtp.max_command_line); }},
-    KeySpec{"smtp.max_line_length", KeyType::integer,
-            "Octets in one message line incl. CRLF (RFC 5321 4.5.3.1.6: at least 1000).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_line_length, v, 1000, 16 * kMiB);
-            },
-            [](const Config& c) { return num(c.smtp.max_line_length); }},
-    KeySpec{"smtp.max_message_size", KeyType::integer,
-            "Octets of message data accepted (advertised as SIZE, RFC 1870).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_message_size, v, 1024, int64_t{4096} * kMiB);
-            },
-            [](const Config& c) { return num(c.smtp.max_message_size); }},
-    KeySpec{"smtp.max_recipients", KeyType::integer,
-            "RCPT TO per transaction; more get 452 4.5.3 (RFC 5321 4.5.3.1.8).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_recipients, v, 1, 100000);
-            },
-            [](const Config& c) { return num(c.smtp.max_recipients); }},
-    KeySpec{"smtp.max_errors", KeyType::integer,
-            "Failed commands per session before 421 4.7.0 and close.",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_errors, v, 1, 1000);
-            },
-            [](const Config& c) { return num(c.smtp.max_errors); }},
-    KeySpec{"smtp.max_junk_commands", KeyType::integer,
-            "Commands that move no mail (EHLO, HELO, NOOP, RSET, HELP, VRFY, EXPN) per session "
-            "before 421 4.7.0 and close; each accepted message starts the count again (Postfix "
-            "smtpd_junk_command_limit).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_junk_commands, v, 1, 1000000);
-            },
-            [](const Config& c) { return num(c.smtp.max_junk_commands); }},
-    KeySpec{"smtp.max_received_headers", KeyType::integer,
-            "Received fields in a message before it is refused as a loop (554 5.4.6).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_received_headers, v, 1, 1000);
-            },
-            [](const Config& c) { return num(c.smtp.max_received_headers); }},
-    KeySpec{"smtp.max_connections", KeyType::integer, "Concurrent SMTP sessions in total.",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_connections, v, 1, 1000000);
-            },
-            [](const Config& c) { return num(c.smtp.max_connections); }},
-    KeySpec{"smtp.max_connections_per_ip", KeyType::integer,
-            "Concurrent SMTP sessions from one client address.",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_connections_per_ip, v, 1, 1000000);
-            },
-            [](const Config& c) { return num(c.smtp.max_connections_per_ip); }},
-    KeySpec{"smtp.max_auth_failures", KeyType::integer,
-            "Failed AUTH attempts per session before 421 and close.",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.max_auth_failures, v, 1, 100);
-            },
-            [](const Config& c) { return num(c.smtp.max_auth_failures); }},
-    KeySpec{"smtp.command_timeout", KeyType::integer,
-            "Seconds to wait for a command (RFC 5321 4.5.3.2.7 asks for 300).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_seconds(c.smtp.command_timeout, v, 1, 86400);
-            },
-            [](const Config& c) { return std::to_string(c.smtp.command_timeout.count()); }},
-    KeySpec{"smtp.data_timeout", KeyType::integer,
-            "Seconds to wait for the next DATA/BDAT chunk (RFC 5321 4.5.3.2.6 asks for 180).",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_seconds(c.smtp.data_timeout, v, 1, 86400);
-            },
-            [](const Config& c) { return std::to_string(c.smtp.data_timeout.count()); }},
-    KeySpec{"smtp.min_data_rate", KeyType::integer,
-            "Octets/second a client must sustain during DATA/BDAT; 0 = no minimum.",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_int(c.smtp.min_data_rate, v, 0, 1024 * kMiB);
-            },
-            [](const Config& c) { return num(c.smtp.min_data_rate); }},
-    KeySpec{"smtp.data_rate_grace", KeyType::integer,
-            "Seconds into DATA/BDAT before min_data_rate applies.",
-            [](Config& c, const Value& v, const fs::path&) {
-              return set_seconds(c.smtp.data_rate_grace, v, 0, 86400);
-            },
-            [](const Config& c) { return std::to_string(c.smtp.data_rate_grace.count()); }},
-
     KeySpec{"tls.certificate", KeyType::string,
             "PEM certificate chain; empty = a local CA and server certificate are generated "
             "in data_dir/tls.",
@@ -294,6 +197,15 @@ const std::array kKeys = {
         "fsync message files and directories before acknowledging (keep on in production).",
         [](Config& c, const Value& v, const fs::path&) { return set_bool(c.delivery.fsync, v); },
         [](const Config& c) { return yes_no(c.delivery.fsync); }},
+    KeySpec{"delivery.retry_interval", KeyType::integer,
+            "Seconds before a failed local delivery is tried again from the spool; later "
+            "tries wait 5, 15, 30 and then 60 times as long.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_seconds(c.delivery.retry_interval, v, 1, 3600);
+            },
+            [](const Config& c) {
+              return num(static_cast<std::size_t>(c.delivery.retry_interval.count()));
+            }},
 
     KeySpec{"auth.max_login_failures", KeyType::integer,
             "Failed logins per client network (IPv6 /64) or account within "
@@ -311,13 +223,27 @@ const std::array kKeys = {
 };
 
 const std::array kListenerKeys = {
-    ListenerKeyDoc{"kind", KeyType::string,
-                   "mx (STARTTLS, AUTH optional), submission (STARTTLS, AUTH required, RFC "
-                   "6409) or submissions (implicit TLS, RFC 8314); defaults from the table "
-                   "name smtp/submission/submissions, otherwise required."},
+    ListenerKeyDoc{"protocol", KeyType::string,
+                   "smtp, imap or pop3 (imap and pop3 are refused by serve until those servers "
+                   "exist); defaults from the table name smtp/submission/submissions, "
+                   "imap/imaps, pop3/pop3s, otherwise required."},
+    ListenerKeyDoc{"role", KeyType::string,
+                   "smtp only: mx (mail from other servers; AUTH off unless smtp.auth_on_mx) or "
+                   "submission (AUTH required, RFC 6409); from the table name, otherwise "
+                   "required."},
+    ListenerKeyDoc{"tls", KeyType::string,
+                   "starttls (plaintext, then STARTTLS/STLS) or implicit (TLS from the first "
+                   "octet, RFC 8314); default implicit for tables named submissions, imaps, "
+                   "pop3s, else starttls. An mx is starttls only."},
     ListenerKeyDoc{"address", KeyType::string,
                    "IP address to bind; \"\" = all addresses ([::] dual-stack, else 0.0.0.0)."},
-    ListenerKeyDoc{"port", KeyType::integer, "TCP port 1-65535; default 25, 587 or 465 by kind."},
+    ListenerKeyDoc{"port", KeyType::integer,
+                   "TCP port 1-65535; default the protocol's: 25, 587, 465 (smtp), 143, 993 "
+                   "(imap), 110, 995 (pop3)."},
+    ListenerKeyDoc{"kind", KeyType::string,
+                   "Older spelling, still read: mx, submission or submissions = protocol smtp "
+                   "with that role (submissions: tls implicit); not together with "
+                   "protocol/role/tls."},
 };
 
 std::string_view section_of(std::string_view name) {
@@ -360,45 +286,81 @@ std::span<const ListenerKeyDoc> listener_keys() {
   return kListenerKeys;
 }
 
-std::string_view to_string(ListenerKind kind) {
-  switch (kind) {
-    case ListenerKind::mx:
-      return "mx";
-    case ListenerKind::submission:
-      return "submission";
-    case ListenerKind::submissions:
-      return "submissions";
+std::string_view to_string(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::smtp:
+      return "smtp";
+    case Protocol::imap:
+      return "imap";
+    case Protocol::pop3:
+      return "pop3";
   }
-  return "mx";
+  return "smtp";
 }
 
-bool parse_listener_kind(std::string_view text, ListenerKind& out) {
-  for (auto k : {ListenerKind::mx, ListenerKind::submission, ListenerKind::submissions}) {
-    if (text == to_string(k)) {
-      out = k;
+std::string_view to_string(TlsMode mode) {
+  return mode == TlsMode::implicit ? "implicit" : "starttls";
+}
+
+std::string_view to_string(SmtpRole role) {
+  return role == SmtpRole::submission ? "submission" : "mx";
+}
+
+bool parse_protocol(std::string_view text, Protocol& out) {
+  for (auto p : {Protocol::smtp, Protocol::imap, Protocol::pop3}) {
+    if (text == to_string(p)) {
+      out = p;
       return true;
     }
   }
   return false;
 }
 
-uint16_t default_port(ListenerKind kind) {
-  switch (kind) {
-    case ListenerKind::mx:
-      return 25;
-    case ListenerKind::submission:
-      return 587;
-    case ListenerKind::submissions:
-      return 465;
+bool parse_tls_mode(std::string_view text, TlsMode& out) {
+  for (auto m : {TlsMode::starttls, TlsMode::implicit}) {
+    if (text == to_string(m)) {
+      out = m;
+      return true;
+    }
   }
-  return 25;
+  return false;
+}
+
+bool parse_smtp_role(std::string_view text, SmtpRole& out) {
+  for (auto r : {SmtpRole::mx, SmtpRole::submission}) {
+    if (text == to_string(r)) {
+      out = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+uint16_t default_port(Protocol protocol, TlsMode mode, SmtpRole role) {
+  bool implicit = mode == TlsMode::implicit;
+  switch (protocol) {
+    case Protocol::smtp:
+      if (role == SmtpRole::mx) return implicit ? 0 : 25;
+      return implicit ? 465 : 587;
+    case Protocol::imap:
+      return implicit ? 993 : 143;
+    case Protocol::pop3:
+      return implicit ? 995 : 110;
+  }
+  return 0;
+}
+
+std::string describe(const Listener& l) {
+  std::string out(to_string(l.protocol));
+  if (l.protocol == Protocol::smtp) out += " " + std::string(to_string(l.role));
+  return out + " " + std::string(to_string(l.tls_mode));
 }
 
 std::vector<Listener> default_listeners() {
   return {
-      Listener{"smtp", ListenerKind::mx, "", 25},
-      Listener{"submission", ListenerKind::submission, "", 587},
-      Listener{"submissions", ListenerKind::submissions, "", 465},
+      Listener{"smtp", Protocol::smtp, TlsMode::starttls, SmtpRole::mx, "", 25},
+      Listener{"submission", Protocol::smtp, TlsMode::starttls, SmtpRole::submission, "", 587},
+      Listener{"submissions", Protocol::smtp, TlsMode::implicit, SmtpRole::submission, "", 465},
   };
 }
 
@@ -442,7 +404,6 @@ std::string render_example() {
   comment(out,
           "This file is generated from src/config/config_keys.cpp (render_example) and "
           "checked by the config unit test: edit that table, not this file.");
-  std::string_view section = "";
   auto emit_listeners = [&] {
     out += "\n";
     comment(out,
@@ -455,38 +416,67 @@ std::string render_example() {
     for (const auto& l : d.listeners) {
       if (&l != &d.listeners.front()) out += "\n";
       out += "[listener." + l.name + "]\n";
-      out += "kind = " + toml_quote(to_string(l.kind)) + "\n";
+      out += "protocol = " + toml_quote(to_string(l.protocol)) + "\n";
+      if (l.protocol == Protocol::smtp) out += "role = " + toml_quote(to_string(l.role)) + "\n";
+      out += "tls = " + toml_quote(to_string(l.tls_mode)) + "\n";
       out += "address = " + toml_quote(l.address) + "\n";
       out += "port = " + std::to_string(l.port) + "\n";
     }
   };
-  for (const auto& k : kKeys) {
-    std::string_view s = section_of(k.name);
-    if (s != section) {
-      if (section == "smtp") emit_listeners();
-      section = s;
-      out += "\n[" + std::string(s) + "]\n";
-    } else {
-      out += "\n";
+  // Top-level keys, the protocol sections, the listeners, then config's other sections.
+  std::string_view section = "";
+  auto emit_own = [&](bool top_level) {
+    for (const auto& k : kKeys) {
+      std::string_view s = section_of(k.name);
+      if (s.empty() != top_level) continue;
+      if (s != section) {
+        section = s;
+        out += "\n[" + std::string(s) + "]\n";
+      } else {
+        out += "\n";
+      }
+      comment(out, k.doc);
+      std::string_view leaf = s.empty() ? k.name : k.name.substr(s.size() + 1);
+      if (!k.machine_default.empty())
+        out += "#" + std::string(leaf) + " = " + std::string(k.machine_default) + "\n";
+      else
+        out += std::string(leaf) + " = " + k.get(d) + "\n";
     }
-    comment(out, k.doc);
-    std::string_view leaf = s.empty() ? k.name : k.name.substr(s.size() + 1);
-    if (!k.machine_default.empty())
-      out += "#" + std::string(leaf) + " = " + std::string(k.machine_default) + "\n";
-    else
-      out += std::string(leaf) + " = " + k.get(d) + "\n";
+  };
+  emit_own(true);
+  for (const Section* sec : sections()) {
+    out += "\n[" + std::string(sec->name()) + "]\n";
+    for (const auto& k : sec->keys()) {
+      if (&k != &sec->keys().front()) out += "\n";
+      comment(out, k.doc);
+      out += std::string(k.name) + " = " + toml_text(sec->default_value(k.name)) + "\n";
+    }
   }
+  emit_listeners();
+  emit_own(false);
   return out;
+}
+
+// A registered section's key as `c` has it: the value its file set, else the default.
+static Value section_value(const Config& c, const Section& sec, std::string_view key) {
+  if (auto it = c.sections.find(sec.name()); it != c.sections.end())
+    if (auto v = it->second.find(key); v != it->second.end()) return v->second;
+  return sec.default_value(key);
 }
 
 bool same_settings(const Config& a, const Config& b) {
   for (const auto& k : kKeys)
     if (k.get(a) != k.get(b)) return false;
+  for (const Section* sec : sections())
+    for (const auto& k : sec->keys())
+      if (section_value(a, *sec, k.name) != section_value(b, *sec, k.name)) return false;
   if (a.listeners.size() != b.listeners.size()) return false;
   for (std::size_t i = 0; i < a.listeners.size(); ++i) {
     const auto& x = a.listeners[i];
     const auto& y = b.listeners[i];
-    if (x.name != y.name || x.kind != y.kind || x.address != y.address || x.port != y.port)
+    if (x.name != y.name || x.protocol != y.protocol || x.tls_mode != y.tls_mode ||
+        (x.protocol == Protocol::smtp && x.role != y.role) || x.address != y.address ||
+        x.port != y.port)
       return false;
   }
   return true;

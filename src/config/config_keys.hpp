@@ -3,7 +3,8 @@
 // sconf-doc. The loader (config_load.cpp) applies values through this table, the example file
 // examples/estafeta.toml is rendered from it (render_example), and tests compare configs
 // through it, so struct, loader, example and docs cannot drift apart. Listener tables
-// ([listener.NAME]) are described by listener_keys() and handled by the loader directly.
+// ([listener.NAME]) are described by listener_keys() and handled by the loader directly;
+// protocol sections ([smtp]) come from their protocol (config_section.hpp).
 // Trusted input (the administrator's file), but every value is type- and range-checked.
 #pragma once
 
@@ -17,11 +18,6 @@
 #include "config/config.hpp"
 
 namespace estafeta::config {
-
-enum class KeyType { boolean, integer, string };
-
-// A value already checked to be of the key's type.
-using Value = std::variant<bool, int64_t, std::string>;
 
 struct KeySpec {
   std::string_view name;  // dotted: "data_dir", "smtp.max_recipients"
@@ -37,7 +33,8 @@ struct KeySpec {
   std::string_view machine_default = {};
 };
 
-// Every non-listener key, top-level keys first, then by section, in example-file order.
+// Every key of config's own (not listener, not registered protocol sections), top-level keys
+// first, then by section, in example-file order.
 std::span<const KeySpec> keys();
 const KeySpec* find_key(std::string_view dotted);
 
@@ -49,11 +46,19 @@ struct ListenerKeyDoc {
 };
 std::span<const ListenerKeyDoc> listener_keys();
 
-std::string_view to_string(ListenerKind kind);
-bool parse_listener_kind(std::string_view text, ListenerKind& out);
-// The well-known port of a kind: 25, 587, 465.
-uint16_t default_port(ListenerKind kind);
-// The three listeners used when no [listener.*] table is present.
+std::string_view to_string(Protocol protocol);  // "smtp", "imap", "pop3"
+std::string_view to_string(TlsMode mode);       // "starttls", "implicit"
+std::string_view to_string(SmtpRole role);      // "mx", "submission"
+bool parse_protocol(std::string_view text, Protocol& out);
+bool parse_tls_mode(std::string_view text, TlsMode& out);
+bool parse_smtp_role(std::string_view text, SmtpRole& out);
+// The well-known port: SMTP 25 (mx), 587 (submission), 465 (submission, implicit TLS);
+// IMAP 143 / 993; POP3 110 / 995. 0 for an MX with implicit TLS (no such port).
+uint16_t default_port(Protocol protocol, TlsMode mode, SmtpRole role);
+// "smtp mx starttls", "imap implicit": for logs.
+std::string describe(const Listener& listener);
+// The listeners used when no [listener.*] table is present: SMTP 25 (mx), 587 (submission)
+// and 465 (submission, implicit TLS). IMAP and POP3 join once their servers exist.
 std::vector<Listener> default_listeners();
 
 // A TOML basic string: quotes, backslashes and control characters escaped.

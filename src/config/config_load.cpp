@@ -41,7 +41,9 @@ class Loader {
       if (key == "listener") {
         have_listeners = true;
         listeners(node);
-      } else if (key == "smtp" || key == "tls" || key == "delivery" || key == "auth") {
+      } else if (const Section* sec = find_section(key)) {
+        section(node, *sec);
+      } else if (is_own_section(key)) {
         const toml::table* t = node.as_table();
         if (!t) {
           fail(node, key, "expected a table");
@@ -125,6 +127,48 @@ class Loader {
     if (std::string why = spec->set(config_, *v, base_); !why.empty()) fail(node, key, why);
   }
 
+  // True when some key of config's own table is "name.something" ([tls], [delivery] ...).
+  static bool is_own_section(std::string_view name) {
+    for (const auto& k : keys())
+      if (k.name.size() > name.size() && k.name[name.size()] == '.' &&
+          k.name.substr(0, name.size()) == name)
+        return true;
+    return false;
+  }
+
+  // A registered protocol section: each value type-checked, then checked by its protocol,
+  // and kept as written (the protocol applies it, e.g. smtp::settings_from).
+  void section(const toml::node& node, const Section& sec) {
+    std::string name(sec.name());
+    const toml::table* t = node.as_table();
+    if (!t) {
+      fail(node, name, "expected a table");
+      return;
+    }
+    SectionValues& values = config_.sections[name];
+    for (auto&& [k, n] : *t) {
+      std::string leaf(k.str());
+      std::string key = name + "." + leaf;
+      const SectionKey* spec = nullptr;
+      for (const auto& candidate : sec.keys())
+        if (candidate.name == leaf) spec = &candidate;
+      if (!spec) {
+        fail(n, key, "unknown key");
+        continue;
+      }
+      auto v = value_of(n, spec->type);
+      if (!v) {
+        fail(n, key, type_message(spec->type));
+        continue;
+      }
+      if (std::string why = sec.check(leaf, *v); !why.empty()) {
+        fail(n, key, why);
+        continue;
+      }
+      values[leaf] = std::move(*v);
+    }
+  }
+
   void listeners(const toml::node& node) {
     const toml::table* t = node.as_table();
     if (!t) {
@@ -147,30 +191,72 @@ class Loader {
       if (!name_ok) fail(n, prefix, "listener names use letters, digits, '-' and '_'");
       Listener l;
       l.name = name;
-      bool kind_known = parse_listener_kind(name == "smtp" ? "mx" : name, l.kind);
-      bool kind_given = false;
+      // What the table name implies; explicit keys override it.
+      std::optional<Protocol> protocol;
+      std::optional<SmtpRole> role;
+      std::optional<TlsMode> tls;
+      implied_by_name(name, protocol, role, tls);
+      const toml::node* kind_node = nullptr;
+      const toml::node* new_key_node = nullptr;  // the first of protocol/role/tls given
+      const toml::node* role_node = nullptr;
+      const toml::node* tls_node = nullptr;
+      bool protocol_given = false, role_given = false;
       std::optional<int64_t> port;
       std::size_t port_line = line(n);
+      bool bad = false;
       for (auto&& [k2, v] : *lt) {
         std::string key = prefix + "." + std::string(k2.str());
-        if (k2 == "kind") {
-          auto s = v.as_string();
-          kind_given = true;  // even when invalid: that error is reported, not "required"
-          if (!s || !parse_listener_kind(s->get(), l.kind)) {
+        auto text = v.as_string();
+        if (k2 == "protocol" || k2 == "role" || k2 == "tls") {
+          if (!new_key_node) new_key_node = &v;
+          if (k2 == "role") role_node = &v;
+          if (k2 == "tls") tls_node = &v;
+        }
+        if (k2 == "protocol") {
+          protocol_given = true;  // even when invalid: that error is reported, not "required"
+          Protocol p{};
+          if (!text || !parse_protocol(text->get(), p)) {
+            fail(v, key, "expected \"smtp\", \"imap\" or \"pop3\"");
+            bad = true;
+            continue;
+          }
+          protocol = p;
+          if (p != Protocol::smtp) role.reset();
+        } else if (k2 == "role") {
+          role_given = true;
+          SmtpRole r{};
+          if (!text || !parse_smtp_role(text->get(), r)) {
+            fail(v, key, "expected \"mx\" or \"submission\"");
+            bad = true;
+            continue;
+          }
+          role = r;
+        } else if (k2 == "tls") {
+          TlsMode m{};
+          if (!text || !parse_tls_mode(text->get(), m)) {
+            fail(v, key, "expected \"starttls\" or \"implicit\"");
+            bad = true;
+            continue;
+          }
+          tls = m;
+        } else if (k2 == "kind") {
+          kind_node = &v;
+          protocol_given = role_given = true;
+          if (!text || !parse_kind(text->get(), protocol, role, tls)) {
             fail(v, key, "expected \"mx\", \"submission\" or \"submissions\"");
+            bad = true;
             continue;
           }
         } else if (k2 == "address") {
-          auto s = v.as_string();
-          if (!s) {
+          if (!text) {
             fail(v, key, "expected a string (an IP address, or \"\" for all)");
             continue;
           }
-          if (!valid_address(s->get())) {
+          if (!valid_address(text->get())) {
             fail(v, key, "expected an IPv4 or IPv6 address, or \"\" for all");
             continue;
           }
-          l.address = s->get();
+          l.address = text->get();
         } else if (k2 == "port") {
           auto i = v.as_integer();
           port_line = line(v);
@@ -183,11 +269,37 @@ class Loader {
           fail(v, key, "unknown key");
         }
       }
-      if (!kind_given && !kind_known) {
-        fail(n, prefix + ".kind", "required (\"mx\", \"submission\" or \"submissions\")");
+      if (kind_node && new_key_node) {
+        fail(*kind_node, prefix + ".kind",
+             "kind is the older spelling of protocol + role + tls; give one or the other");
         continue;
       }
-      l.port = port ? static_cast<uint16_t>(*port) : default_port(l.kind);
+      if (bad) continue;
+      if (!protocol) {
+        if (!protocol_given)
+          fail(n, prefix + ".protocol", "required (\"smtp\", \"imap\" or \"pop3\")");
+        continue;
+      }
+      l.protocol = *protocol;
+      l.tls_mode = tls.value_or(TlsMode::starttls);
+      if (l.protocol == Protocol::smtp) {
+        if (!role) {
+          if (!role_given)
+            fail(n, prefix + ".role", "required for protocol \"smtp\" (\"mx\" or \"submission\")");
+          continue;
+        }
+        l.role = *role;
+        if (l.role == SmtpRole::mx && l.tls_mode == TlsMode::implicit) {
+          fail(tls_node ? *tls_node : n, prefix + ".tls",
+               "an mx listener takes tls = \"starttls\" (servers sending mail connect in "
+               "plaintext, RFC 3207); use role = \"submission\" for implicit TLS");
+          continue;
+        }
+      } else if (role_node) {
+        fail(*role_node, prefix + ".role", "applies to protocol \"smtp\" only");
+        continue;
+      }
+      l.port = port ? static_cast<uint16_t>(*port) : default_port(l.protocol, l.tls_mode, l.role);
       for (const auto& [other_line, other] : found_) {
         if (other.port == l.port &&
             (other.address == l.address || other.address.empty() || l.address.empty())) {
@@ -197,6 +309,35 @@ class Loader {
       }
       found_.emplace_back(line(n), std::move(l));
     }
+  }
+
+  // Table names that say what they are: smtp, submission, submissions, imap(s), pop3(s).
+  static void implied_by_name(std::string_view name, std::optional<Protocol>& protocol,
+                              std::optional<SmtpRole>& role, std::optional<TlsMode>& tls) {
+    if (name == "smtp") {
+      protocol = Protocol::smtp;
+      role = SmtpRole::mx;
+    } else if (name == "submission" || name == "submissions") {
+      protocol = Protocol::smtp;
+      role = SmtpRole::submission;
+      if (name == "submissions") tls = TlsMode::implicit;
+    } else if (name == "imap" || name == "imaps") {
+      protocol = Protocol::imap;
+      if (name == "imaps") tls = TlsMode::implicit;
+    } else if (name == "pop3" || name == "pop3s") {
+      protocol = Protocol::pop3;
+      if (name == "pop3s") tls = TlsMode::implicit;
+    }
+  }
+
+  // The older `kind` key: mx, submission (STARTTLS) or submissions (implicit TLS).
+  static bool parse_kind(std::string_view text, std::optional<Protocol>& protocol,
+                         std::optional<SmtpRole>& role, std::optional<TlsMode>& tls) {
+    if (text != "mx" && text != "submission" && text != "submissions") return false;
+    protocol = Protocol::smtp;
+    role = text == "mx" ? SmtpRole::mx : SmtpRole::submission;
+    tls = text == "submissions" ? TlsMode::implicit : TlsMode::starttls;
+    return true;
   }
 
   // A numeric IPv4 or IPv6 address (no names: binding must not depend on DNS).

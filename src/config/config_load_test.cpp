@@ -1,5 +1,6 @@
 // config_load_test: config::load over every key, every kind of error (with its line and
-// key), unknown keys, listeners, and the example file against the defaults.
+// key), unknown keys, listeners (protocol, role, tls, the older kind), a registered protocol
+// section ([smtp], from smtp/smtp_config.cpp), and the example file against the defaults.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "config/config_keys.hpp"
+#include "smtp/smtp_config.hpp"
 
 namespace estafeta::config {
 namespace {
@@ -16,6 +18,7 @@ namespace fs = std::filesystem;
 class ConfigLoad : public ::testing::Test {
  protected:
   void SetUp() override {
+    smtp::register_config();  // as main() does
     char tmpl[] = "/tmp/estafeta-config-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -58,10 +61,15 @@ TEST_F(ConfigLoad, DefaultsAreSane) {
   EXPECT_FALSE(d.data_dir.empty());
   EXPECT_TRUE(d.data_dir.is_absolute());
   ASSERT_EQ(d.listeners.size(), 3u);
+  for (const auto& l : d.listeners) EXPECT_EQ(l.protocol, Protocol::smtp) << l.name;
   EXPECT_EQ(d.listeners[0].port, 25);
-  EXPECT_EQ(d.listeners[1].kind, ListenerKind::submission);
+  EXPECT_EQ(d.listeners[0].role, SmtpRole::mx);
+  EXPECT_EQ(d.listeners[0].tls_mode, TlsMode::starttls);
+  EXPECT_EQ(d.listeners[1].role, SmtpRole::submission);
+  EXPECT_EQ(d.listeners[1].tls_mode, TlsMode::starttls);
   EXPECT_EQ(d.listeners[1].port, 587);
-  EXPECT_EQ(d.listeners[2].kind, ListenerKind::submissions);
+  EXPECT_EQ(d.listeners[2].role, SmtpRole::submission);
+  EXPECT_EQ(d.listeners[2].tls_mode, TlsMode::implicit);
   EXPECT_EQ(d.listeners[2].port, 465);
   EXPECT_EQ(d.listeners[0].address, "");
 }
@@ -127,20 +135,21 @@ fsync = false
   EXPECT_TRUE(c.trace);
   EXPECT_EQ(c.io_threads, 3u);
   EXPECT_EQ(c.worker_threads, 5u);
-  EXPECT_TRUE(c.allow_plain_auth_on_loopback);
-  EXPECT_EQ(c.smtp.max_command_line, 4096u);
-  EXPECT_EQ(c.smtp.max_line_length, 2000u);
-  EXPECT_EQ(c.smtp.max_message_size, 1048576u);
-  EXPECT_EQ(c.smtp.max_recipients, 7u);
-  EXPECT_EQ(c.smtp.max_errors, 4u);
-  EXPECT_EQ(c.smtp.max_received_headers, 30u);
-  EXPECT_EQ(c.smtp.max_connections, 20u);
-  EXPECT_EQ(c.smtp.max_connections_per_ip, 2u);
-  EXPECT_EQ(c.smtp.max_auth_failures, 1u);
-  EXPECT_EQ(c.smtp.command_timeout, std::chrono::seconds(60));
-  EXPECT_EQ(c.smtp.data_timeout, std::chrono::seconds(61));
-  EXPECT_EQ(c.smtp.min_data_rate, 0u);
-  EXPECT_EQ(c.smtp.data_rate_grace, std::chrono::seconds(5));
+  const smtp::Settings smtp = smtp::settings_from(c);
+  EXPECT_TRUE(smtp.allow_plain_auth_on_loopback);
+  EXPECT_EQ(smtp.limits.max_command_line, 4096u);
+  EXPECT_EQ(smtp.limits.max_line_length, 2000u);
+  EXPECT_EQ(smtp.limits.max_message_size, 1048576u);
+  EXPECT_EQ(smtp.limits.max_recipients, 7u);
+  EXPECT_EQ(smtp.limits.max_errors, 4u);
+  EXPECT_EQ(smtp.limits.max_received_headers, 30u);
+  EXPECT_EQ(smtp.limits.max_connections, 20u);
+  EXPECT_EQ(smtp.limits.max_connections_per_ip, 2u);
+  EXPECT_EQ(smtp.limits.max_auth_failures, 1u);
+  EXPECT_EQ(smtp.limits.command_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(smtp.limits.data_timeout, std::chrono::seconds(61));
+  EXPECT_EQ(smtp.limits.min_data_rate, 0u);
+  EXPECT_EQ(smtp.limits.data_rate_grace, std::chrono::seconds(5));
   EXPECT_EQ(c.tls.certificate, dir_ / "certs/server.pem");  // relative to the file
   EXPECT_EQ(c.tls.private_key, "/etc/ssl/server.key");
   EXPECT_EQ(c.tls.min_version, "TLSv1.3");
@@ -164,6 +173,26 @@ TEST_F(ConfigLoad, EveryKeyOfTheTableIsSettable) {
     Config c = ok(text);
     EXPECT_EQ(k.get(c), k.get(d)) << name;
   }
+  for (const Section* sec : sections()) {
+    for (const auto& k : sec->keys()) {
+      Config c = ok("[" + std::string(sec->name()) + "]\n" + std::string(k.name) + " = " +
+                    toml_text(sec->default_value(k.name)) + "\n");
+      EXPECT_TRUE(same_settings(c, d)) << k.name;
+    }
+  }
+}
+
+TEST_F(ConfigLoad, SmtpSectionIsRegisteredAndChecked) {
+  ASSERT_NE(find_section("smtp"), nullptr);
+  Config c = ok("[smtp]\nmax_recipients = 7\nbare_lf = \"normalize\"\n");
+  EXPECT_EQ(smtp::settings_from(c).limits.max_recipients, 7u);
+  EXPECT_EQ(smtp::settings_from(c).limits.bare_lf, smtp::Limits::BareLf::normalize);
+  EXPECT_EQ(smtp::settings_from(defaults()).limits.max_recipients, smtp::Limits{}.max_recipients);
+  EXPECT_FALSE(same_settings(c, defaults()));
+  ConfigError e = bad("[smtp]\nbare_lf = \"keep\"\n");
+  EXPECT_EQ(e.key, "smtp.bare_lf");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.message, "expected \"reject\" or \"normalize\"");
 }
 
 TEST_F(ConfigLoad, DetailSeparatorCanBeOff) {
@@ -280,12 +309,12 @@ address = "::1"
 port = 2525
 )");
   ASSERT_EQ(c.listeners.size(), 2u);
-  EXPECT_EQ(c.listeners[0].name, "submission");  // file order
-  EXPECT_EQ(c.listeners[0].kind, ListenerKind::submission);
+  EXPECT_EQ(c.listeners[0].name, "submission");          // file order
+  EXPECT_EQ(c.listeners[0].role, SmtpRole::submission);  // from the name
   EXPECT_EQ(c.listeners[0].address, "127.0.0.1");
   EXPECT_EQ(c.listeners[0].port, 2587);
   EXPECT_EQ(c.listeners[1].name, "inbound");
-  EXPECT_EQ(c.listeners[1].kind, ListenerKind::mx);
+  EXPECT_EQ(c.listeners[1].role, SmtpRole::mx);  // the older `kind` still works
   EXPECT_EQ(c.listeners[1].address, "::1");
 }
 
@@ -294,10 +323,76 @@ TEST_F(ConfigLoad, ListenerDefaultsByKind) {
   ASSERT_EQ(c.listeners.size(), 1u);
   EXPECT_EQ(c.listeners[0].port, 465);
   EXPECT_EQ(c.listeners[0].address, "");
+  EXPECT_EQ(c.listeners[0].tls_mode, TlsMode::implicit);
   c = ok("[listener.smtp]\n");
   ASSERT_EQ(c.listeners.size(), 1u);
-  EXPECT_EQ(c.listeners[0].kind, ListenerKind::mx);
+  EXPECT_EQ(c.listeners[0].role, SmtpRole::mx);
   EXPECT_EQ(c.listeners[0].port, 25);
+}
+
+TEST_F(ConfigLoad, ListenerProtocolRoleAndTls) {
+  Config c = ok(R"(
+[listener.inbound]
+protocol = "smtp"
+role = "mx"
+port = 2525
+
+[listener.users]
+protocol = "smtp"
+role = "submission"
+tls = "implicit"
+
+[listener.mail]
+protocol = "imap"
+tls = "implicit"
+
+[listener.imap]
+
+[listener.pop3s]
+)");
+  ASSERT_EQ(c.listeners.size(), 5u);
+  EXPECT_EQ(describe(c.listeners[0]), "smtp mx starttls");
+  EXPECT_EQ(c.listeners[0].port, 2525);
+  EXPECT_EQ(describe(c.listeners[1]), "smtp submission implicit");
+  EXPECT_EQ(c.listeners[1].port, 465);
+  EXPECT_EQ(describe(c.listeners[2]), "imap implicit");
+  EXPECT_EQ(c.listeners[2].port, 993);
+  EXPECT_EQ(describe(c.listeners[3]), "imap starttls");
+  EXPECT_EQ(c.listeners[3].port, 143);
+  EXPECT_EQ(describe(c.listeners[4]), "pop3 implicit");
+  EXPECT_EQ(c.listeners[4].port, 995);
+  EXPECT_EQ(ok("[listener.p]\nprotocol = \"pop3\"\n").listeners[0].port, 110);
+  // The older kind and the new keys describe the same listeners.
+  Config old = ok("[listener.a]\nkind = \"submissions\"\nport = 2465\n");
+  Config now =
+      ok("[listener.a]\nprotocol = \"smtp\"\nrole = \"submission\"\ntls = \"implicit\"\nport = "
+         "2465\n");
+  EXPECT_TRUE(same_settings(old, now));
+}
+
+TEST_F(ConfigLoad, ListenerProtocolErrors) {
+  ConfigError e = bad("[listener.x]\nprotocol = \"smtp\"\nport = 2525\n");
+  EXPECT_EQ(e.key, "listener.x.role");
+  EXPECT_EQ(e.message, "required for protocol \"smtp\" (\"mx\" or \"submission\")");
+  e = bad("[listener.x]\nprotocol = \"nntp\"\n");
+  EXPECT_EQ(e.key, "listener.x.protocol");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.message, "expected \"smtp\", \"imap\" or \"pop3\"");
+  e = bad("[listener.x]\nprotocol = \"imap\"\nrole = \"mx\"\n");
+  EXPECT_EQ(e.key, "listener.x.role");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.message, "applies to protocol \"smtp\" only");
+  e = bad("[listener.smtp]\ntls = \"implicit\"\n");
+  EXPECT_EQ(e.key, "listener.smtp.tls");
+  EXPECT_EQ(e.line, 2u);
+  e = bad("[listener.x]\nprotocol = \"imap\"\ntls = \"none\"\n");
+  EXPECT_EQ(e.key, "listener.x.tls");
+  EXPECT_EQ(e.message, "expected \"starttls\" or \"implicit\"");
+  e = bad("[listener.x]\nkind = \"mx\"\nrole = \"mx\"\n");
+  EXPECT_EQ(e.key, "listener.x.kind");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.message,
+            "kind is the older spelling of protocol + role + tls; give one or the other");
 }
 
 TEST_F(ConfigLoad, ListenerErrors) {
@@ -306,7 +401,7 @@ TEST_F(ConfigLoad, ListenerErrors) {
   EXPECT_EQ(e.key, "listener.x.port");
   EXPECT_EQ(e.message, "expected a port number 1-65535");
   e = bad("[listener.x]\nport = 2525\n");
-  EXPECT_EQ(e.key, "listener.x.kind");
+  EXPECT_EQ(e.key, "listener.x.protocol");
   e = bad("[listener.x]\nkind = \"imap\"\n");
   EXPECT_EQ(e.key, "listener.x.kind");
   EXPECT_EQ(e.line, 2u);  // the bad value, not the table header
@@ -352,6 +447,9 @@ TEST_F(ConfigLoad, ExampleDocumentsEveryKey) {
     std::string line = (k.machine_default.empty() ? "\n" : "\n#") + leaf + " = ";
     EXPECT_NE(rendered.find(line), std::string::npos) << k.name;
   }
+  for (const Section* sec : sections())
+    for (const auto& k : sec->keys())
+      EXPECT_NE(rendered.find("\n" + std::string(k.name) + " = "), std::string::npos) << k.name;
 }
 
 TEST_F(ConfigLoad, ReferenceDocumentsEveryKey) {
@@ -363,6 +461,9 @@ TEST_F(ConfigLoad, ReferenceDocumentsEveryKey) {
     std::string leaf(dot == std::string_view::npos ? k.name : k.name.substr(dot + 1));
     EXPECT_NE(text.find("| `" + leaf + "` |"), std::string::npos) << k.name;
   }
+  for (const Section* sec : sections())
+    for (const auto& k : sec->keys())
+      EXPECT_NE(text.find("| `" + std::string(k.name) + "` |"), std::string::npos) << k.name;
   for (const auto& k : listener_keys())
     EXPECT_NE(text.find("| `" + std::string(k.name) + "` |"), std::string::npos) << k.name;
 }

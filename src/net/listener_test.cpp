@@ -11,7 +11,9 @@ namespace {
 
 TEST(Listener, BindsLoopbackAndExplainsAddressInUse) {
   asio::io_context io;
-  config::Listener l{"smtp", config::ListenerKind::mx, "127.0.0.1", 0};
+  config::Listener l{
+      "smtp", config::Protocol::smtp, config::TlsMode::starttls, config::SmtpRole::mx, "127.0.0.1",
+      0};
   std::string error;
   auto first = open_listener(io, l, "/etc/estafeta/estafeta.toml", error);
   ASSERT_TRUE(first) << error;
@@ -28,7 +30,12 @@ TEST(Listener, BindsLoopbackAndExplainsAddressInUse) {
 
 TEST(Listener, RejectsNonAddress) {
   asio::io_context io;
-  config::Listener l{"submission", config::ListenerKind::submission, "mail.example", 0};
+  config::Listener l{"submission",
+                     config::Protocol::smtp,
+                     config::TlsMode::starttls,
+                     config::SmtpRole::submission,
+                     "mail.example",
+                     0};
   std::string error;
   EXPECT_FALSE(open_listener(io, l, {}, error));
   EXPECT_NE(error.find("not an IP address"), std::string::npos) << error;
@@ -37,7 +44,8 @@ TEST(Listener, RejectsNonAddress) {
 
 TEST(Listener, AllAddressesIsDualStackOrV4) {
   asio::io_context io;
-  config::Listener l{"smtp", config::ListenerKind::mx, "", 0};
+  config::Listener l{
+      "smtp", config::Protocol::smtp, config::TlsMode::starttls, config::SmtpRole::mx, "", 0};
   std::string error;
   auto acceptor = open_listener(io, l, {}, error);
   ASSERT_TRUE(acceptor) << error;

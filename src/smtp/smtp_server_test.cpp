@@ -22,7 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::Client;
-using testing::delivered;
 using testing::FakeDirectory;
 using testing::TempDir;
 
@@ -34,7 +33,8 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    ASSERT_TRUE(net::ensure_local_tls(dir_.path() / "tls", "mx.test", tls_files_, error)) << error;
+    ASSERT_TRUE(net::ensure_local_tls(dir_.path() / "tls", "mx.test", {}, tls_files_, error))
+        << error;
     tls_ = net::make_server_tls_context({tls_files_.certificate, tls_files_.private_key, "TLSv1.2"},
                                         error);
     ASSERT_TRUE(tls_) << error;
@@ -43,16 +43,20 @@ class ServerTest : public ::testing::Test {
   void start(Limits limits = {}) {
     options_.hostname = "mx.test";
     options_.limits = limits;
-    server_ =
-        std::make_unique<Server>(io_, workers_, hashers_, tls_, options_, directory_, delivery_);
-    mx_port_ = listen(config::ListenerKind::mx, ListenerMode::mx);
-    submissions_port_ = listen(config::ListenerKind::submissions, ListenerMode::submissions);
+    std::vector<queue::SpoolEntry> found;
+    ASSERT_FALSE(spool_.open(found));
+    server_ = std::make_unique<Server>(io_, workers_, hashers_, tls_, options_, directory_, spool_,
+                                       runner_);
+    mx_port_ = listen(ListenerMode::mx);
+    submissions_port_ = listen(ListenerMode::submissions);
     io_.start();
   }
 
-  unsigned short listen(config::ListenerKind kind, ListenerMode mode) {
+  unsigned short listen(ListenerMode mode) {
     std::string error;
-    auto acceptor = net::open_listener(io_.context(0), {"test", kind, "127.0.0.1", 0}, {}, error);
+    auto acceptor = net::open_listener(
+        io_.context(0), config::Listener{.name = "test", .address = "127.0.0.1", .port = 0}, {},
+        error);
     EXPECT_TRUE(acceptor) << error;
     if (!acceptor) return 0;
     unsigned short port = acceptor->local_endpoint().port();
@@ -66,8 +70,22 @@ class ServerTest : public ::testing::Test {
       server_->wait_idle(5s);
     }
     io_.stop();
+    runner_.stop();
     workers_.join();
     hashers_.join();
+  }
+
+  // What landed in a Maildir, once local delivery has emptied the spool (bounded: 5 s).
+  std::vector<std::filesystem::path> delivered(const std::filesystem::path& maildir) {
+    for (int i = 0; i < 500; ++i) {
+      bool busy = false;
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir_.path() / "spool", ec))
+        busy = busy || std::filesystem::file_size(e.path(), ec) > 0;
+      if (!busy) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return testing::delivered(maildir);
   }
 
   // Greeting and EHLO on a fresh client.
@@ -86,6 +104,9 @@ class ServerTest : public ::testing::Test {
   asio::thread_pool hashers_{1};
   FakeDirectory directory_{dir_.path() / "mail"};
   delivery::LocalDelivery delivery_{{true, "test.host"}};
+  queue::Spool spool_{{dir_.path() / "spool", true, 4}};
+  queue::LocalRunner runner_{
+      spool_, delivery_, [this](std::function<void()> f) { asio::post(workers_, std::move(f)); }};
   ServerOptions options_;
   std::unique_ptr<Server> server_;
   unsigned short mx_port_ = 0, submissions_port_ = 0;
@@ -272,8 +293,8 @@ TEST_F(ServerTest, ShutdownTellsIdleClientsAndFinishesData) {
 TEST_F(ServerTest, DualStackListenerShowsIpv4Peers) {
   start();
   std::string error;
-  auto acceptor =
-      net::open_listener(io_.context(0), {"any", config::ListenerKind::mx, "", 0}, {}, error);
+  auto acceptor = net::open_listener(
+      io_.context(0), config::Listener{.name = "any", .address = "", .port = 0}, {}, error);
   ASSERT_TRUE(acceptor) << error;
   unsigned short port = acceptor->local_endpoint().port();
   server_->serve(std::move(*acceptor), ListenerMode::mx);

@@ -1,0 +1,63 @@
+# test_listener_config: [listener.NAME] tables against the real binary. A listener for a
+# protocol without a server yet (imap) stops `serve` with exit code 1 and says so, binding
+# nothing; the older `kind` spelling still configures working listeners; a table named
+# `submissions` with only a port is implicit TLS.
+import socket
+import unittest
+
+from estafeta_harness import TIMEOUT, Server, failed, free_port
+
+
+class ListenerConfig(unittest.TestCase):
+
+    def setUp(self):
+        self.server = None
+
+    def tearDown(self):
+        if self.server:
+            if failed(self):
+                print("\n" + self.server.log_tail(40), flush=True)
+            self.server.cleanup()
+
+    def rewrite_listeners(self, text):
+        """Replaces the harness's listener tables with `text`."""
+        with open(self.server.config_path) as f:
+            config = f.read()
+        head = config[:config.index("[listener.")]
+        with open(self.server.config_path, "w") as f:
+            f.write(head + text)
+
+    def test_imap_listener_is_refused_with_a_message(self):
+        self.server = Server(seed=False)
+        port, imap_port = free_port(), free_port()
+        self.rewrite_listeners(f'[listener.smtp]\naddress = "127.0.0.1"\nport = {port}\n\n'
+                               f'[listener.imap]\naddress = "127.0.0.1"\nport = {imap_port}\n')
+        with self.assertRaises(AssertionError):
+            self.server.start(attempts=1)
+        self.assertEqual(self.server.proc.returncode, 1)
+        self.assertIn("listener.imap: protocol imap is not available yet", self.server.log_text())
+        with self.assertRaises(OSError):  # nothing was bound
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+    def test_older_kind_spelling_still_serves(self):
+        self.server = Server()
+        mx, subs = free_port(), free_port()
+        self.server.listeners = {"smtp": ("mx", mx), "submissions": ("submissions", subs)}
+        self.server.addresses = {"smtp": "127.0.0.1", "submissions": "127.0.0.1"}
+        self.rewrite_listeners(f'[listener.inbound]\nkind = "mx"\naddress = "127.0.0.1"\nport = {mx}\n\n'
+                               f'[listener.submissions]\naddress = "127.0.0.1"\nport = {subs}\n')
+        self.server.start(attempts=1)
+        c = self.server.raw("mx")
+        self.assertEqual(c.cmd("EHLO client.test")[0], 250)
+        c.close()
+        ctx = self.server.tls_context()
+        with socket.create_connection(("127.0.0.1", subs), timeout=TIMEOUT) as raw:
+            with ctx.wrap_socket(raw) as s:  # implicit TLS from the table name
+                self.assertTrue(s.recv(512).startswith(b"220 "))
+        self.assertIn("listening: inbound 127.0.0.1:%d (smtp mx starttls)" % mx, self.server.log_text())
+        self.assertIn("(smtp submission implicit)", self.server.log_text())
+        self.server.stop_ok(self)
+
+
+if __name__ == "__main__":
+    unittest.main()
