@@ -248,6 +248,57 @@ TEST(LocalAddresses, ExplicitAddressesAreCanonicalAndWildcardsAddInterfaces) {
     EXPECT_EQ(a.find(':'), std::string::npos) << a;
 }
 
+// A CA as older versions made it: no nameConstraints.
+void write_legacy_ca(const fs::path& tls_dir) {
+  fs::create_directories(tls_dir);
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* ca = X509_new();
+  X509_set_version(ca, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(ca), 1);
+  X509_gmtime_adj(X509_getm_notBefore(ca), -60);
+  X509_gmtime_adj(X509_getm_notAfter(ca), 86400);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(ca), "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("Legacy CA"), -1, -1, 0);
+  X509_set_issuer_name(ca, X509_get_subject_name(ca));
+  X509_set_pubkey(ca, key);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, ca, ca, nullptr, nullptr, 0);
+  X509_EXTENSION* bc =
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+  X509_add_ext(ca, bc, -1);
+  X509_EXTENSION_free(bc);
+  X509_EXTENSION* ski = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_key_identifier, "hash");
+  X509_add_ext(ca, ski, -1);
+  X509_EXTENSION_free(ski);
+  X509_sign(ca, key, EVP_sha256());
+  FILE* f = std::fopen((tls_dir / "ca.pem").c_str(), "w");
+  PEM_write_X509(f, ca);
+  std::fclose(f);
+  f = std::fopen((tls_dir / "ca.key").c_str(), "w");
+  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+  X509_free(ca);
+  EVP_PKEY_free(key);
+}
+
+TEST(LocalCa, UnconstrainedCaFromAnOlderVersionIsKeptAndReported) {
+  TempDir dir;
+  write_legacy_ca(dir.path() / "tls");
+  std::string ca = slurp(dir.path() / "tls" / "ca.pem");
+  LocalTlsFiles files;
+  std::string error;
+  ASSERT_TRUE(ensure_local_tls(dir.path() / "tls", "mx.example", {"192.0.2.5"}, files, error))
+      << error;
+  EXPECT_TRUE(files.unconstrained_ca);
+  EXPECT_FALSE(files.created_ca);
+  EXPECT_TRUE(files.issued_certificate);
+  EXPECT_TRUE(files.uncovered.empty());
+  EXPECT_EQ(slurp(files.ca_certificate), ca);  // clients' trust is kept
+  EXPECT_EQ(verify_chain(files, "192.0.2.5"), 0);
+  EXPECT_EQ(verify_chain(files, "mx.example"), 0);
+}
+
 TEST(LocalCa, CorruptCaIsReportedNotReplaced) {
   TempDir dir;
   LocalTlsFiles files;
