@@ -173,8 +173,11 @@ def check_trace(calls, data_dir, existing, markers, reply_marker):
                 dirs.add(target)
                 continue
             created = n == "creat" or "O_CREAT" in a or "O_TMPFILE" in a
-            if target not in by_name:
-                file_at(target, call.end if created else None)
+            f = by_name.get(target) or file_at(target, call.end if created else None)
+            if "O_EXCL" in a or "O_TMPFILE" in a:
+                # Certainly a new name, even if it was there by the time of the snapshot (a
+                # file pre-created during the trace needs its directory synced like any other).
+                f.names[target] = call.end
         elif n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"):
             fd, path = fd_path(a)
             if path is None:
@@ -421,7 +424,9 @@ class CheckerSelfTest(unittest.TestCase):
         self.assertEqual(len(violations), 1, violations)
         self.assertIn("directory", violations[0])
         # Pre-created (the name existed before the transaction): no directory sync needed.
-        self.assertEqual(self.run_checker(lines, existing=[path]), [])
+        self.assertEqual(self.run_checker(lines[1:], existing=[path]), [])
+        # Created with O_EXCL within the trace: new whatever the snapshot says.
+        self.assertEqual(len(self.run_checker(lines, existing=[path])), 1)
 
     def test_write_after_sync_refused(self):
         path = self.DATA + "/spool/s3"

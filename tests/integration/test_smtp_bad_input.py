@@ -351,5 +351,48 @@ class SlowClients(ServerTestCase):
         self.assertEqual(self.server.find(ALICE, marker), [])
 
 
+class JunkCommands(ServerTestCase):
+    """smtp.max_junk_commands (Postfix smtpd_junk_command_limit): commands that move no mail
+    cannot hold a connection slot for ever; an accepted message starts the count again."""
+    LIMIT = 6
+    SMTP = {"max_junk_commands": LIMIT}
+
+    def test_noop_loop_is_closed(self):
+        c = self.server.raw()
+        self.assertEqual(c.cmd("EHLO " + "client.test")[0], 250)  # 1
+        for cmd, code, enh in (("NOOP", 250, "2.0.0"), ("RSET", 250, "2.0.0"), ("HELP", 214, "2.0.0"),
+                               (f"VRFY {ALICE}", 252, "2.5.2"), ("NOOP", 250, "2.0.0")):  # 2-6
+            self.assertReply(c.cmd(cmd), code, enh)
+        code, lines = c.cmd("NOOP")
+        self.assertReply((code, lines), 421, "4.7.0")
+        self.assertIn("Too many commands without mail", lines[0])
+        self.assertTrue(c.closed_within(5), "connection left open after 421")
+
+    def test_accepted_message_restarts_the_count(self):
+        c = self.server.raw()
+        c.ehlo()  # 1
+        for _ in range(self.LIMIT - 1):
+            self.assertReply(c.cmd("NOOP"), 250, "2.0.0")
+        marker = unique("junk")
+        self.assertReply(c.cmd("MAIL FROM:<j@remote.test>"), 250, "2.1.0")
+        self.assertReply(c.cmd(f"RCPT TO:<{ALICE}>"), 250, "2.1.5")
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(simple_message(marker) + b".\r\n")
+        self.assertReply(c.reply(), 250, "2.0.0")
+        for _ in range(self.LIMIT):
+            self.assertReply(c.cmd("RSET"), 250, "2.0.0")
+        self.assertReply(c.cmd("RSET"), 421, "4.7.0")
+        self.assertTrue(c.closed_within(5))
+        self.assertEqual(len(self.server.find(ALICE, marker)), 1)
+
+    def test_pipelined_loop_is_cut(self):
+        c = self.server.raw()
+        c.send(b"NOOP\r\n" * 50)
+        replies = c.replies(self.LIMIT + 1)
+        self.assertEqual([(code, enhanced(lines)) for code, lines in replies],
+                         [(250, "2.0.0")] * self.LIMIT + [(421, "4.7.0")])
+        self.assertTrue(c.closed_within(5))
+
+
 if __name__ == "__main__":
     unittest.main()
