@@ -130,6 +130,8 @@ bool TlsKeyHelper::fetch(TlsPem& out, std::string& error) {
   char status = 0;
   if (!write_all(fd_, "R", 1) || !read_all(fd_, &status, 1, deadline)) {
     error = "the TLS helper does not answer (exited?); restart estafeta to read certificates";
+    ::close(fd_);  // a late reply must not be taken for the next one; the helper exits
+    fd_ = -1;
     return false;
   }
   if (status == 'E') {
