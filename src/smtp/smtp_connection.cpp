@@ -80,6 +80,7 @@ net::ProtocolStatus Connection::status() const {
   if (!core_) return s;
   s.phase = core_->phase() == Phase::data ? net::Phase::data : net::Phase::command;
   s.in_transaction = core_->in_transaction();
+  s.data_started = core_->data_started();
   s.evictable = !core_->in_transaction() && !core_->authenticated() && !core_->closed();
   return s;
 }

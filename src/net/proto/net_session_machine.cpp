@@ -91,7 +91,8 @@ SessionState SessionMachine::read_state() const {
 
 void SessionMachine::update(const ProtocolStatus& status) {
   status_ = status;
-  if (status.phase == Phase::data) {
+  bool data = status.phase == Phase::data || status.data_started;
+  if (data) {
     // The first data of a transaction starts the one grace period it gets.
     if (!rate_.active()) rate_.start(now_());
   } else if (!status.in_transaction && rate_.active()) {

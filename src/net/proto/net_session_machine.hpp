@@ -61,6 +61,10 @@ struct ProtocolStatus {
   // Unauthenticated and not in a transaction (SMTP: before MAIL): under stress such a
   // session gets the short command timeout and may be closed to make room.
   bool evictable = false;
+  // Data of this transaction has begun (SMTP: DATA, or a first BDAT chunk, even one read
+  // whole between two steps, so phase never showed data): the minimum data rate runs from
+  // the first step that reports it (or Phase::data) to the end of the transaction.
+  bool data_started = false;
 };
 
 struct SessionTimeouts {

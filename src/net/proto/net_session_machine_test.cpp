@@ -156,6 +156,23 @@ TEST(SessionMachine, BdatChunksShareOneGracePeriod) {
   EXPECT_EQ(f.m.deadline(false), std::min(f.t + 30s, f.t + 180s));
 }
 
+// A chunk read whole in one step never shows Phase::data: the protocol's data_started still
+// starts the one measurement of the transaction.
+TEST(SessionMachine, ChunksReadWholeStillStartTheRate) {
+  Fixture f;
+  f.to_reading();
+  for (int chunk = 0; chunk < 5; ++chunk) {
+    f.m.update({Phase::command, true, false, true});  // "BDAT 10" and its 10 octets, answered
+    f.m.received(19);
+    f.t += 7s;
+    f.m.read_started();
+    EXPECT_TRUE(f.m.rate_active());
+  }
+  EXPECT_EQ(f.m.expired(false), Expiry::too_slow);
+  f.m.update({Phase::command, false, false, false});  // RSET
+  EXPECT_FALSE(f.m.rate_active());
+}
+
 TEST(SessionMachine, StressShortensTheTimeoutOfEvictableSessionsOnly) {
   Fixture f;
   f.to_reading();

@@ -372,6 +372,10 @@ bool ServerSession::in_transaction() const {
   return impl_->in_transaction;
 }
 
+bool ServerSession::data_started() const {
+  return impl_->state == State::data || impl_->state == State::bdat_chunk || impl_->bdat_active;
+}
+
 bool ServerSession::authenticated() const {
   return !impl_->auth_user.empty();
 }

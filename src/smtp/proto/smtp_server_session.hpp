@@ -169,6 +169,9 @@ class ServerSession {
   bool closed() const;
   bool in_transaction() const;  // MAIL accepted, the message not yet finished or reset
   bool authenticated() const;   // AUTH succeeded
+  // Message data has begun in this transaction (DATA, or a first BDAT chunk, even one
+  // consumed whole between two looks at phase()): the minimum data rate runs from here.
+  bool data_started() const;
 
  private:
   struct Impl;
