@@ -42,6 +42,9 @@ std::string shown(std::string_view s) {
 int run_queue_list(const config::Config& config, bool json) {
   queue::Spool spool(queue::SpoolOptions{config.data_dir / "spool", false, 0});
   std::vector<std::string> errors;
+  if (auto ec = spool.read_key())
+    return fail(
+        fmt::format("cannot read the spool key in {}: {}", spool.dir().string(), ec.message()));
   std::vector<queue::SpoolEntry> entries = spool.list(errors);
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
     return a.envelope.received_at < b.envelope.received_at;

@@ -21,10 +21,7 @@ std::int64_t unix_now() {
 
 LocalRunner::LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post,
                          std::chrono::seconds retry_interval)
-    : spool_(spool),
-      delivery_(delivery),
-      post_(std::move(post)),
-      retry_interval_(retry_interval) {}
+    : spool_(spool), delivery_(delivery), post_(std::move(post)), retry_interval_(retry_interval) {}
 
 LocalRunner::~LocalRunner() {
   stop();
@@ -161,9 +158,7 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
     for (auto& r : env.recipients)
       if (!r.local.empty() && r.state != RcptState::failed) r.state = RcptState::delivered;
     if (env.finished()) {
-      if (auto rm = spool_.remove(entry.name))
-        log::error("queue", "{}: delivered, but the spool file {} cannot be removed: {}", env.id,
-                   entry.name, rm.message());
+      spool_.release(entry.name);
     } else if (auto up = spool_.update(entry.name, env)) {
       log::error("queue", "{}: cannot record delivery state: {}", env.id, up.message());
     }

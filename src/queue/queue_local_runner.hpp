@@ -9,8 +9,9 @@
 // Exactly once across crashes: the Maildir file name of a message is chosen when it is
 // spooled and kept in its record; entries found at start-up (and every retry) are delivered
 // with skip_existing, so a mailbox that already got the message before the crash is left
-// alone and only the missing ones are written. An entry is removed only after its files and
-// directories were fsynced; a crash before the removal is durable only repeats that check.
+// alone and only the missing ones are written. An entry is released (its spool slot freed)
+// only after its files and directories were fsynced; a crash before the release is durable
+// only repeats that check.
 //
 // Thread-safe. Blocking work runs through `post` (the worker pool); one small thread sleeps
 // until the next retry is due. Memory: one map entry per deferred message.

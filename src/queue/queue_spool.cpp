@@ -1,16 +1,21 @@
 // queue_spool: see the header. Notes:
 //  - File names are "<unix-ns hex>.<salt>.<counter>": unique across restarts (time and a
 //    per-process random salt) without asking the directory.
-//  - A reserve file is empty and its name durable; a writer owns it exclusively (it left the
+//  - A free slot has no valid trailer; a writer owns its slot exclusively (it left the
 //    reserve list), so two sessions never write one file.
-//  - commit() is the durability point: write record + trailer, fdatasync (it covers the size
-//    change, so the data is retrievable), and only then report success.
-//  - Faults (I/O errors) leave a file that open() will discard: never a half-committed entry
-//    that looks valid, because the trailer carries the record's CRC and is written last.
+//  - Writes are pwrite()s from offset 0: the data, then the record right after it, then the
+//    trailer in the file's last 32 octets (the slot's end, or right after the record when
+//    the message outgrew the slot). commit() is the durability point: one fdatasync, and
+//    only then success.
+//  - The trailer is written last and carries a MAC of the record, and the record the CRC of
+//    the data: a file torn by a crash (new trailer, old data; old trailer, new data) or one
+//    whose last octets are a peer's message data is never taken for a committed message.
+//  - The key (spool/.key, 16 random octets, mode 0600) is made on first use.
 #include "queue/queue_spool.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,18 +32,21 @@
 namespace estafeta::queue {
 namespace {
 
+constexpr const char* kKeyFile = ".key";
+
 std::error_code last_error() {
   return {errno, std::generic_category()};
 }
 
-std::error_code write_all(int fd, std::string_view data) {
+std::error_code pwrite_all(int fd, std::string_view data, std::uint64_t offset) {
   while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return last_error();
     }
     data.remove_prefix(static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
   }
   return {};
 }
@@ -65,11 +73,29 @@ bool spool_file_name(std::string_view n) {
   return true;
 }
 
+// Writes `envelope`'s record at `record_offset` and its trailer in the last 32 octets of a
+// slot of `capacity` octets, or right after the record when it does not fit before them.
+std::error_code write_commit(int fd, const SpoolEnvelope& envelope, std::uint64_t record_offset,
+                             std::uint64_t capacity, const SpoolKey& key) {
+  std::string bytes = encode_record(envelope);
+  const std::size_t record_size = bytes.size();
+  Trailer t{record_offset, static_cast<std::uint32_t>(record_size), siphash24(key, bytes)};
+  auto trailer = encode_trailer(t);
+  const std::uint64_t end = record_offset + record_size;
+  if (capacity < kTrailerSize || end > capacity - kTrailerSize) {
+    bytes.append(trailer.data(), trailer.size());
+    return pwrite_all(fd, bytes, record_offset);
+  }
+  if (auto ec = pwrite_all(fd, bytes, record_offset)) return ec;
+  return pwrite_all(fd, std::string_view(trailer.data(), trailer.size()), capacity - kTrailerSize);
+}
+
 }  // namespace
 
-std::optional<SpoolEnvelope> read_committed(int fd, std::uint64_t size, std::string& error) {
+std::optional<SpoolEnvelope> read_committed(int fd, std::uint64_t size, const SpoolKey& key,
+                                            bool check_data, std::string& error) {
   if (size < kTrailerSize) {
-    error = "no trailer (never committed)";
+    error = "no trailer (a free slot)";
     return std::nullopt;
   }
   std::string bytes;
@@ -78,22 +104,41 @@ std::optional<SpoolEnvelope> read_committed(int fd, std::uint64_t size, std::str
     return std::nullopt;
   }
   auto t = parse_trailer(bytes);
-  if (!t || t->record_offset + t->record_length + kTrailerSize != size) {
-    error = "no valid trailer (never committed)";
+  if (!t || t->record_offset + t->record_length > size - kTrailerSize) {
+    error = "no valid trailer (a free slot, or never committed)";
     return std::nullopt;
   }
   if (auto ec = read_exact(fd, t->record_offset, t->record_length, bytes)) {
     error = ec.message();
     return std::nullopt;
   }
-  if (crc32(bytes) != t->crc) {
-    error = "record checksum mismatch";
+  if (siphash24(key, bytes) != t->mac) {
+    error = "record MAC mismatch (not written by this spool)";
     return std::nullopt;
   }
   auto env = parse_record(bytes, error);
-  if (env && env->data_length > t->record_offset) {
-    error = "data length past the first record";
+  if (!env) return std::nullopt;
+  if (env->data_length > t->record_offset) {
+    error = "data length past the record";
     return std::nullopt;
+  }
+  if (check_data) {
+    std::uint32_t crc = 0;
+    std::string block;
+    for (std::uint64_t pos = 0; pos < env->data_length;) {
+      std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(1 << 20, env->data_length - pos));
+      if (auto ec = read_exact(fd, pos, n, block)) {
+        error = ec.message();
+        return std::nullopt;
+      }
+      crc = crc32(block, crc);
+      pos += n;
+    }
+    if (crc != env->data_crc) {
+      error = "data CRC mismatch (a slot overwritten by a message never committed)";
+      return std::nullopt;
+    }
   }
   return env;
 }
@@ -107,23 +152,21 @@ SpoolWriter::~SpoolWriter() {
 
 std::error_code SpoolWriter::append(std::string_view data) {
   if (failed_ || committed_ || fd_ < 0) return std::make_error_code(std::errc::io_error);
-  if (auto ec = write_all(fd_, data)) {
+  if (auto ec = pwrite_all(fd_, data, size_)) {
     failed_ = true;
     return ec;
   }
   size_ += data.size();
+  crc_ = crc32(data, crc_);
   return {};
 }
 
 std::error_code SpoolWriter::commit(SpoolEnvelope& envelope) {
   if (failed_ || committed_ || fd_ < 0) return std::make_error_code(std::errc::io_error);
   envelope.data_length = size_;
-  std::string record = encode_record(envelope);
-  Trailer t{size_, record.size(), crc32(record)};
-  auto trailer = encode_trailer(t);
-  record.append(trailer.data(), trailer.size());
+  envelope.data_crc = crc_;
   fault::point("spool-before-commit");
-  if (auto ec = write_all(fd_, record)) {
+  if (auto ec = write_commit(fd_, envelope, size_, capacity_, spool_.key_)) {
     failed_ = true;
     return ec;
   }
@@ -140,10 +183,20 @@ std::error_code SpoolWriter::commit(SpoolEnvelope& envelope) {
 void SpoolWriter::discard() {
   if (committed_ || name_.empty()) return;
   if (fd_ >= 0) {
+    // A message that outgrew its slot ends in the peer's data: the MAC keeps that from ever
+    // passing for a trailer, but a zeroed end keeps the free slot plainly free.
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) >= kTrailerSize)
+      pwrite_all(fd_, std::string(kTrailerSize, '\0'),
+                 static_cast<std::uint64_t>(st.st_size) - kTrailerSize);
     ::close(fd_);
     fd_ = -1;
   }
-  ::unlink(spool_.path(name_).c_str());
+  if (failed_) {
+    ::unlink(spool_.path(name_).c_str());  // a slot that failed to write is not reused
+  } else {
+    spool_.free_slot(std::move(name_));
+  }
   name_.clear();
 }
 
@@ -164,17 +217,59 @@ std::string Spool::new_name() {
   return fmt::format("{:x}.{}.{:x}", ns, salt_, counter_.fetch_add(1));
 }
 
+std::error_code Spool::read_key() {
+  std::error_code ec = load_key_file();
+  return ec == std::errc::no_such_file_or_directory ? std::error_code() : ec;
+}
+
+std::error_code Spool::load_key_file() {
+  int fd = ::open((options_.dir / kKeyFile).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return last_error();
+  std::string bytes;
+  std::error_code ec = read_exact(fd, 0, key_.size(), bytes);
+  ::close(fd);
+  if (!ec) std::memcpy(key_.data(), bytes.data(), key_.size());
+  return ec;
+}
+
+std::error_code Spool::load_key() {
+  std::filesystem::path p = options_.dir / kKeyFile;
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    std::string bytes;
+    std::error_code ec = read_exact(fd, 0, key_.size(), bytes);
+    ::close(fd);
+    if (ec) return ec;
+    std::memcpy(key_.data(), bytes.data(), key_.size());
+    return {};
+  }
+  if (errno != ENOENT) return last_error();
+  if (::getrandom(key_.data(), key_.size(), 0) != static_cast<ssize_t>(key_.size()))
+    return last_error();
+  std::filesystem::path tmp = options_.dir / ".key.new";
+  fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return last_error();
+  std::error_code ec =
+      pwrite_all(fd, std::string_view(reinterpret_cast<const char*>(key_.data()), key_.size()), 0);
+  if (!ec && ::fsync(fd) != 0) ec = last_error();
+  ::close(fd);
+  if (!ec && ::rename(tmp.c_str(), p.c_str()) != 0) ec = last_error();
+  if (!ec) ec = delivery::fsync_directory(options_.dir);
+  return ec;
+}
+
 std::error_code Spool::open(std::vector<SpoolEntry>& recovered) {
   std::error_code ec;
   std::filesystem::create_directories(options_.dir, ec);
   if (ec) return ec;
   ::chmod(options_.dir.c_str(), 0700);
+  if (auto e = load_key()) return e;
   DIR* d = ::opendir(options_.dir.c_str());
   if (!d) return last_error();
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
+    if (n == "." || n == ".." || n == kKeyFile) continue;
     names.push_back(std::move(n));
   }
   ::closedir(d);
@@ -190,16 +285,17 @@ std::error_code Spool::open(std::vector<SpoolEntry>& recovered) {
     ::fstat(fd, &st);
     std::string error;
     std::optional<SpoolEnvelope> env;
-    if (st.st_size > 0) env = read_committed(fd, static_cast<std::uint64_t>(st.st_size), error);
+    if (st.st_size > 0)
+      env = read_committed(fd, static_cast<std::uint64_t>(st.st_size), key_, true, error);
     ::close(fd);
-    if (st.st_size == 0) {
-      reserve_.push_back(n);
-    } else if (env) {
+    if (env) {
       recovered.push_back(SpoolEntry{n, std::move(*env), static_cast<std::uint64_t>(st.st_size)});
     } else {
-      // Never acknowledged: the session died before commit() returned.
-      log::info("spool", "removing unfinished spool file {} ({})", n, error);
-      ::unlink(path(n).c_str());
+      // A free slot, or a message never acknowledged (the session died before commit()
+      // returned): free either way.
+      if (st.st_size > 0 && error.find("free slot") == std::string::npos)
+        log::info("spool", "spool file {} holds no committed message ({}): reused", n, error);
+      reserve_.push_back(n);
     }
   }
   return {};
@@ -217,20 +313,25 @@ std::unique_ptr<SpoolWriter> Spool::begin(std::error_code& ec) {
   }
   if (!name.empty()) {
     int fd = ::open(path(name).c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) return std::unique_ptr<SpoolWriter>(new SpoolWriter(*this, name, fd));
-    log::warn("spool", "reserve file {} unusable: {}", name, std::strerror(errno));
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0)
+      return std::unique_ptr<SpoolWriter>(
+          new SpoolWriter(*this, name, fd, static_cast<std::uint64_t>(st.st_size)));
+    log::warn("spool", "free slot {} unusable: {}", name, std::strerror(errno));
+    if (fd >= 0) ::close(fd);
   }
-  // No reserve: a fresh file, and its name made durable before any commit relies on it.
+  // No free slot: a fresh file, and its name made durable before any commit relies on it.
   name = new_name();
   int fd = ::open(path(name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     ec = last_error();
     return nullptr;
   }
-  auto writer = std::unique_ptr<SpoolWriter>(new SpoolWriter(*this, name, fd));
+  auto writer = std::unique_ptr<SpoolWriter>(new SpoolWriter(*this, name, fd, 0));
   if (options_.fsync) {
     if (auto e = sync_->sync(options_.dir)) {
       ec = e;
+      writer->failed_ = true;
       return nullptr;  // the writer's destructor removes the file
     }
   }
@@ -245,7 +346,7 @@ std::optional<SpoolEntry> Spool::load(const std::string& name, std::string& erro
   }
   struct stat st {};
   ::fstat(fd, &st);
-  auto env = read_committed(fd, static_cast<std::uint64_t>(st.st_size), error);
+  auto env = read_committed(fd, static_cast<std::uint64_t>(st.st_size), key_, false, error);
   ::close(fd);
   if (!env) return std::nullopt;
   return SpoolEntry{name, std::move(*env), static_cast<std::uint64_t>(st.st_size)};
@@ -265,31 +366,50 @@ std::vector<SpoolEntry> Spool::list(std::vector<std::string>& errors) const {
   }
   ::closedir(d);
   for (const std::string& n : names) {
-    struct stat st {};
-    if (::stat(path(n).c_str(), &st) != 0 || st.st_size == 0) continue;  // reserve
     std::string error;
-    if (auto e = load(n, error)) {
-      out.push_back(std::move(*e));
-    } else {
-      errors.push_back(n + ": " + error);  // a message being received, or damage
-    }
+    if (auto e = load(n, error)) out.push_back(std::move(*e));
+    // Anything else is a free slot or a message being received: not listed.
   }
   return out;
 }
 
 std::error_code Spool::update(const std::string& name, const SpoolEnvelope& envelope) {
-  int fd = ::open(path(name).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  int fd = ::open(path(name).c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return last_error();
   struct stat st {};
   ::fstat(fd, &st);
-  std::string record = encode_record(envelope);
-  Trailer t{static_cast<std::uint64_t>(st.st_size), record.size(), crc32(record)};
-  auto trailer = encode_trailer(t);
-  record.append(trailer.data(), trailer.size());
-  std::error_code ec = write_all(fd, record);
+  // The new record goes after everything (the old trailer stays valid until the new one is
+  // written, at the new end).
+  std::error_code ec = write_commit(fd, envelope, static_cast<std::uint64_t>(st.st_size), 0, key_);
   if (!ec && options_.fsync && ::fdatasync(fd) != 0) ec = last_error();
   ::close(fd);
   return ec;
+}
+
+void Spool::free_slot(std::string name) {
+  {
+    std::lock_guard lock(mutex_);
+    if (reserve_.size() < options_.max_free) {
+      reserve_.push_back(std::move(name));
+      return;
+    }
+  }
+  ::unlink(path(name).c_str());
+}
+
+void Spool::release(const std::string& name) {
+  int fd = ::open(path(name).c_str(), O_WRONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < kTrailerSize ||
+      pwrite_all(fd, std::string(kTrailerSize, '\0'),
+                 static_cast<std::uint64_t>(st.st_size) - kTrailerSize)) {
+    if (fd >= 0) ::close(fd);
+    if (auto ec = remove(name))
+      log::error("spool", "cannot remove delivered spool file {}: {}", name, ec.message());
+    return;
+  }
+  ::close(fd);
+  free_slot(name);
 }
 
 std::error_code Spool::remove(const std::string& name) {
@@ -304,6 +424,17 @@ bool Spool::claim_replenish() {
   return true;
 }
 
+std::error_code Spool::make_slot(const std::string& name) {
+  int fd = ::open(path(name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return last_error();
+  static const std::string zeros(kSlotSize, '\0');
+  std::error_code ec = pwrite_all(fd, zeros, 0);
+  if (!ec && options_.fsync && ::fdatasync(fd) != 0) ec = last_error();
+  ::close(fd);
+  if (ec) ::unlink(path(name).c_str());
+  return ec;
+}
+
 std::error_code Spool::replenish() {
   std::size_t want;
   {
@@ -314,12 +445,7 @@ std::error_code Spool::replenish() {
   std::error_code ec;
   for (std::size_t i = 0; i < want; ++i) {
     std::string n = new_name();
-    int fd = ::open(path(n).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      ec = last_error();
-      break;
-    }
-    ::close(fd);
+    if ((ec = make_slot(n))) break;
     made.push_back(std::move(n));
   }
   // The names join the reserve only once they are durable.

@@ -4,13 +4,16 @@
 // then the envelope record and its trailer. A message is committed (and may be acknowledged)
 // once commit() returned: data, record and trailer written, the file fdatasynced.
 //
-// One fsync per message: the spool keeps a reserve of empty files whose directory entries are
-// already durable (created and the directory fsynced ahead of time, off the critical path), so
-// committing a message needs only the file's own fdatasync. When the reserve is empty a file
-// is created on the spot and the directory fsynced (shared with concurrent callers).
-// Recovery: open() sorts what it finds: committed entries (valid trailer and record) are
-// returned for delivery, empty files go back to the reserve, anything else was never
-// acknowledged and is removed.
+// One fsync per message, and a cheap one: spool files are slots that are used again. Each was
+// created once, filled with kSlotSize zero octets and made durable (file and directory) off
+// the critical path; a message overwrites a free slot in place, so committing it needs one
+// fdatasync that writes data blocks only (no allocation, no size change, no directory entry:
+// on ext4 without a journal that is a third of the time of a fresh file). After delivery the
+// slot's trailer is zeroed and the slot goes back to the reserve. When the reserve is empty
+// a slot is created on the spot and the directory fsynced (shared with concurrent callers).
+// Recovery: open() sorts what it finds: committed entries (a trailer whose MAC verifies under
+// the spool key and data matching the record's CRC) are returned for delivery, everything
+// else (free slots, messages never acknowledged) joins the reserve.
 //
 // Blocking (file I/O, fsync): call from worker threads. Thread-safe. Trust: the spool
 // directory is ours (mode 0700); files read back are still parsed defensively. Memory: the
@@ -38,10 +41,14 @@ class GroupSync;
 namespace estafeta::queue {
 
 struct SpoolOptions {
-  std::filesystem::path dir;  // <data_dir>/spool
-  bool fsync = true;          // delivery.fsync: never off in production
-  std::size_t reserve = 64;   // empty files kept ready
+  std::filesystem::path dir;    // <data_dir>/spool
+  bool fsync = true;            // delivery.fsync: never off in production
+  std::size_t reserve = 64;     // free slots kept ready
+  std::size_t max_free = 1024;  // free slots kept at most; more are removed
 };
+
+// The size a slot is made with (a larger message grows its slot, which then stays larger).
+inline constexpr std::size_t kSlotSize = 64 * 1024;
 
 // A committed spool entry as read back.
 struct SpoolEntry {
@@ -62,6 +69,7 @@ class SpoolWriter {
 
   // Appends message data (page cache only; no fsync).
   std::error_code append(std::string_view data);
+  std::uint32_t data_crc() const { return crc_; }
   // Writes the record (data_length is filled in here) and trailer, fdatasyncs. After
   // success the entry is durable and named name().
   std::error_code commit(SpoolEnvelope& envelope);
@@ -73,12 +81,14 @@ class SpoolWriter {
 
  private:
   friend class Spool;
-  SpoolWriter(Spool& spool, std::string name, int fd)
-      : spool_(spool), name_(std::move(name)), fd_(fd) {}
+  SpoolWriter(Spool& spool, std::string name, int fd, std::uint64_t capacity)
+      : spool_(spool), name_(std::move(name)), fd_(fd), capacity_(capacity) {}
   Spool& spool_;
   std::string name_;
   int fd_ = -1;
+  std::uint64_t capacity_ = 0;  // the slot's size when taken
   std::uint64_t size_ = 0;
+  std::uint32_t crc_ = 0;
   bool committed_ = false;
   bool failed_ = false;
 };
@@ -93,6 +103,9 @@ class Spool {
   // Creates the directory if needed and sorts its contents (see the file comment).
   // Committed entries found are appended to `recovered`.
   std::error_code open(std::vector<SpoolEntry>& recovered);
+  // For readers that do not open() (estafeta queue list): reads the spool key. A spool with
+  // no key yet has no committed entries.
+  std::error_code read_key();
   // A writer for a new message, from the reserve or a fresh file.
   std::unique_ptr<SpoolWriter> begin(std::error_code& ec);
   // Reads a committed entry back.
@@ -102,7 +115,11 @@ class Spool {
   std::vector<SpoolEntry> list(std::vector<std::string>& errors) const;
   // Appends a new record (per-recipient state) to an entry and fdatasyncs it.
   std::error_code update(const std::string& name, const SpoolEnvelope& envelope);
-  // Removes an entry whose recipients are all done.
+  // An entry whose recipients are all done: its trailer is zeroed and the slot is free again
+  // (no fsync: a crash before that is durable only leads to a redelivery that finds the
+  // message already in its mailboxes). Past max_free slots the file is removed instead.
+  void release(const std::string& name);
+  // Removes an entry outright.
   std::error_code remove(const std::string& name);
   // Tops the reserve up (creates files, one directory fsync). Called in the background.
   std::error_code replenish();
@@ -118,6 +135,11 @@ class Spool {
   friend class SpoolWriter;
   std::string new_name();
   std::filesystem::path path(const std::string& name) const { return options_.dir / name; }
+  std::error_code load_key();       // reads the key, or makes one
+  std::error_code load_key_file();  // reads the key
+  // Creates a slot of kSlotSize zero octets (file fdatasynced, directory not).
+  std::error_code make_slot(const std::string& name);
+  void free_slot(std::string name);
 
   SpoolOptions options_;
   std::shared_ptr<delivery::GroupSync> sync_;
@@ -126,9 +148,12 @@ class Spool {
   bool replenishing_ = false;
   std::atomic<std::uint64_t> counter_{0};
   std::string salt_;
+  SpoolKey key_{};
 };
 
-// Reads the committed record of an open spool file of `size` octets.
-std::optional<SpoolEnvelope> read_committed(int fd, std::uint64_t size, std::string& error);
+// Reads the committed record of an open spool file of `size` octets, checking the trailer's
+// MAC under `key` and, when `check_data`, the data's CRC.
+std::optional<SpoolEnvelope> read_committed(int fd, std::uint64_t size, const SpoolKey& key,
+                                            bool check_data, std::string& error);
 
 }  // namespace estafeta::queue

@@ -35,6 +35,11 @@ class SpoolTest : public ::testing::Test {
     e.recipients.push_back(r);
     return e;
   }
+  // Committed entries in the spool (free slots are not entries).
+  static std::size_t entries(const Spool& spool) {
+    std::vector<std::string> errors;
+    return spool.list(errors).size();
+  }
   std::vector<fs::path> files(const fs::path& d) {
     std::vector<fs::path> out;
     if (!fs::exists(d)) return out;
@@ -72,9 +77,12 @@ TEST_F(SpoolTest, CommitThenLoad) {
   EXPECT_EQ(back->envelope.id, "ID1");
   EXPECT_EQ(back->envelope.data_length, 20u);
   EXPECT_EQ(read(dir_ / "spool" / w->name()).substr(0, 20), "Subject: a\r\n\r\nbody\r\n");
-  std::vector<std::string> errors;
-  EXPECT_EQ(spool.list(errors).size(), 1u);
-  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(fs::file_size(dir_ / "spool" / w->name()), kSlotSize);  // written in place
+  EXPECT_EQ(entries(spool), 1u);
+  // A reader that only knows the key sees the same.
+  Spool reader(options());
+  ASSERT_FALSE(reader.read_key());
+  EXPECT_EQ(entries(reader), 1u);
 }
 
 TEST_F(SpoolTest, UpdateAppendsANewState) {
@@ -125,11 +133,11 @@ TEST_F(SpoolTest, OpenSortsWhatItFinds) {
   ASSERT_FALSE(spool.open(found));
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].name, committed);
-  EXPECT_EQ(spool.reserve_size(), 2u);          // 4 made, 2 taken
-  EXPECT_EQ(files(dir_ / "spool").size(), 3u);  // the unfinished one is gone
+  EXPECT_EQ(spool.reserve_size(), 3u);  // 4 made, 1 holds a message, the unfinished one is free
+  EXPECT_EQ(files(dir_ / "spool").size(), 5u);  // the 4 slots and the key
 }
 
-TEST_F(SpoolTest, DiscardRemovesTheFile) {
+TEST_F(SpoolTest, DiscardFreesTheSlot) {
   Spool spool(options());
   std::vector<SpoolEntry> found;
   ASSERT_FALSE(spool.open(found));
@@ -139,7 +147,63 @@ TEST_F(SpoolTest, DiscardRemovesTheFile) {
   EXPECT_EQ(spool.directory_fsyncs(), 1u);
   ASSERT_FALSE(w->append("x"));
   w->discard();
-  EXPECT_TRUE(files(dir_ / "spool").empty());
+  EXPECT_EQ(spool.reserve_size(), 1u);
+  EXPECT_EQ(entries(spool), 0u);
+}
+
+TEST_F(SpoolTest, APeersForgedTrailerIsNeverAMessage) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  std::error_code ec;
+  auto w = spool.begin(ec);  // a fresh file: the data ends the file
+  // Message data ending in a record and trailer that point at a mailbox of the peer's choice,
+  // sealed with a key the peer had to guess.
+  SpoolEnvelope evil = envelope();
+  evil.recipients[0].local[0].maildir = "/etc/cron.d";
+  std::string record = encode_record(evil);
+  SpoolKey guess{};
+  Trailer t{0, static_cast<std::uint32_t>(record.size()), siphash24(guess, record)};
+  auto trailer = encode_trailer(t);
+  ASSERT_FALSE(w->append(record + std::string(trailer.data(), trailer.size())));
+  std::string name = w->name();
+  fs::copy_file(dir_ / "spool" / name, dir_ / "spool" / "keep");  // the crash mid-message
+  w.reset();
+  fs::rename(dir_ / "spool" / "keep", dir_ / "spool" / name);
+  Spool again(options());
+  ASSERT_FALSE(again.open(found));
+  EXPECT_TRUE(found.empty());
+  EXPECT_EQ(entries(again), 0u);
+}
+
+TEST_F(SpoolTest, AReusedSlotTornByACrashIsNotTheOldMessage) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  ASSERT_FALSE(spool.replenish());
+  std::error_code ec;
+  auto w = spool.begin(ec);
+  ASSERT_FALSE(w->append("old message\r\n"));
+  SpoolEnvelope e = envelope();
+  ASSERT_FALSE(w->commit(e));
+  std::string name = w->name();
+  std::string committed = read(dir_ / "spool" / name);
+  spool.release(name);
+  EXPECT_EQ(entries(spool), 0u);
+  // The slot is reused; the crash leaves the new data and the old trailer (its zeroing never
+  // reached the disk).
+  auto w2 = spool.begin(ec);
+  while (w2->name() != name) w2 = spool.begin(ec);
+  ASSERT_FALSE(w2->append("NEW message\r\n"));
+  std::string torn = read(dir_ / "spool" / name);
+  torn.replace(torn.size() - kTrailerSize, kTrailerSize,
+               committed.substr(committed.size() - kTrailerSize));
+  std::ofstream(dir_ / "spool" / "torn", std::ios::binary) << torn;
+  w2.reset();
+  fs::rename(dir_ / "spool" / "torn", dir_ / "spool" / name);
+  Spool again(options());
+  ASSERT_FALSE(again.open(found));
+  EXPECT_TRUE(found.empty());  // the data CRC tells the new data from the old
 }
 
 TEST_F(SpoolTest, RunnerDeliversOnceAndRemovesTheEntry) {
@@ -162,7 +226,8 @@ TEST_F(SpoolTest, RunnerDeliversOnceAndRemovesTheEntry) {
   EXPECT_EQ(read(got[0]),
             "Return-Path: <sender@example.net>\r\nDelivered-To: alice@example.org\r\n"
             "Received: from x by y; now\r\nSubject: s\r\n\r\nbody\r\n");
-  EXPECT_TRUE(files(dir_ / "spool").empty());
+  EXPECT_EQ(entries(spool), 0u);
+  EXPECT_EQ(spool.reserve_size(), 1u);  // the slot is free again
   // A redelivery of the same entry (a crash before the removal was durable) adds nothing.
   runner.deliver(*entry, true);
   EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 1u);
@@ -193,7 +258,7 @@ TEST_F(SpoolTest, RecoveryDeliversOnlyWhereMissing) {
   runner.deliver(*entry, true);
   EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 1u);
   EXPECT_EQ(files(dir_ / "mail" / "bob" / "new").size(), 1u);
-  EXPECT_TRUE(files(dir_ / "spool").empty());
+  EXPECT_EQ(entries(spool), 0u);
 }
 
 TEST_F(SpoolTest, FailedDeliveryIsDeferredWithItsReason) {
@@ -221,7 +286,7 @@ TEST_F(SpoolTest, FailedDeliveryIsDeferredWithItsReason) {
   // The retry (what the retry thread would post) delivers it.
   runner.deliver(*back, true);
   EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 1u);
-  EXPECT_TRUE(files(dir_ / "spool").empty());
+  EXPECT_EQ(entries(spool), 0u);
 }
 
 TEST(LocalRunner, BackoffGrows) {

@@ -78,9 +78,10 @@ TEST(ServerRequests, VanishedRecipientIsATemporaryFailure) {
   d.flaky_gone = true;
   EXPECT_FALSE(store(d, dir.path(), envelope_for({"alice@example.org", "flaky@example.org"})));
   EXPECT_TRUE(delivered(d.maildir("alice")).empty());
-  // Nothing stays in the spool but its empty reserve files.
-  for (const auto& e : std::filesystem::directory_iterator(dir.path() / "spool"))
-    EXPECT_EQ(std::filesystem::file_size(e.path()), 0u) << e.path();
+  // Nothing stays in the spool but free slots.
+  queue::Spool spool({dir.path() / "spool", true, 2});
+  std::vector<std::string> errors;
+  EXPECT_TRUE(spool.list(errors).empty());
 }
 
 }  // namespace

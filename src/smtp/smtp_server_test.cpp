@@ -78,11 +78,8 @@ class ServerTest : public ::testing::Test {
   // What landed in a Maildir, once local delivery has emptied the spool (bounded: 5 s).
   std::vector<std::filesystem::path> delivered(const std::filesystem::path& maildir) {
     for (int i = 0; i < 500; ++i) {
-      bool busy = false;
-      std::error_code ec;
-      for (const auto& e : std::filesystem::directory_iterator(dir_.path() / "spool", ec))
-        busy = busy || std::filesystem::file_size(e.path(), ec) > 0;
-      if (!busy) break;
+      std::vector<std::string> errors;
+      if (spool_.list(errors).empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return testing::delivered(maildir);

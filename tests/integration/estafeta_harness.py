@@ -308,17 +308,23 @@ class Server:
         return os.path.join(d, "." + folder) if folder else d
 
     def spool_entries(self):
-        """Spool files holding a message (the empty ones are the spool's reserve)."""
+        """Spool files holding a committed message: their last 32 octets are a trailer
+        ("ESTSPOOL"...); free slots end in zeros (src/queue/proto/queue_record.hpp)."""
         d = os.path.join(self.data_dir, "spool")
         try:
-            names = os.listdir(d)
+            names = [n for n in os.listdir(d) if not n.startswith(".")]
         except FileNotFoundError:
             return []
         out = []
         for n in names:
             try:
-                if os.path.getsize(os.path.join(d, n)) > 0:
-                    out.append(n)
+                with open(os.path.join(d, n), "rb") as f:
+                    f.seek(0, os.SEEK_END)
+                    if f.tell() < 32:
+                        continue
+                    f.seek(-32, os.SEEK_END)
+                    if f.read(8) == b"ESTSPOOL":
+                        out.append(n)
             except FileNotFoundError:
                 pass
         return out

@@ -146,6 +146,7 @@ std::string encode_record(const SpoolEnvelope& e) {
   out += fmt::format("received {}\n", esc(e.received));
   out += fmt::format("maildir-name {}\n", esc(e.maildir_name));
   out += fmt::format("data-length {}\n", e.data_length);
+  out += fmt::format("data-crc {:08x}\n", e.data_crc);
   for (const auto& r : e.recipients) {
     out += fmt::format("rcpt {} {} {} {} {} {} {}\n", state_name(r.state), r.attempts,
                        r.next_attempt, esc(r.address), esc(r.notify), esc(r.orcpt), esc(r.reason));
@@ -217,6 +218,9 @@ std::optional<SpoolEnvelope> parse_record(std::string_view text, std::string& er
       e.maildir_name = v[0];
     } else if (key == "data-length" && want(1)) {
       if (!parse_number(v[0], e.data_length)) return fail("bad data-length");
+    } else if (key == "data-crc" && want(1) && v[0].size() == 8) {
+      auto [p, ec] = std::from_chars(v[0].data(), v[0].data() + 8, e.data_crc, 16);
+      if (ec != std::errc() || p != v[0].data() + 8) return fail("bad data-crc");
     } else if (key == "rcpt" && want(7)) {
       SpoolRecipient r;
       auto st = parse_state(v[0]);
@@ -251,8 +255,8 @@ std::array<char, kTrailerSize> encode_trailer(const Trailer& t) {
   std::array<char, kTrailerSize> out{};
   std::memcpy(out.data(), kMagic.data(), 8);
   put_u64(out.data() + 8, t.record_offset);
-  put_u64(out.data() + 16, t.record_length);
-  put_u32(out.data() + 24, t.crc);
+  put_u32(out.data() + 16, t.record_length);
+  put_u64(out.data() + 20, t.mac);
   std::memcpy(out.data() + 28, kEnd.data(), 4);
   return out;
 }
@@ -262,13 +266,13 @@ std::optional<Trailer> parse_trailer(std::string_view b) {
     return std::nullopt;
   Trailer t;
   t.record_offset = get_u64(b.data() + 8);
-  t.record_length = get_u64(b.data() + 16);
-  t.crc = get_u32(b.data() + 24);
+  t.record_length = get_u32(b.data() + 16);
+  t.mac = get_u64(b.data() + 20);
   if (t.record_length > kMaxRecord) return std::nullopt;
   return t;
 }
 
-std::uint32_t crc32(std::string_view bytes) {
+std::uint32_t crc32(std::string_view bytes, std::uint32_t crc) {
   static const auto table = [] {
     std::array<std::uint32_t, 256> t{};
     for (std::uint32_t i = 0; i < 256; ++i) {
@@ -278,9 +282,66 @@ std::uint32_t crc32(std::string_view bytes) {
     }
     return t;
   }();
-  std::uint32_t c = 0xFFFFFFFFu;
+  std::uint32_t c = crc ^ 0xFFFFFFFFu;
   for (unsigned char b : bytes) c = table[(c ^ b) & 0xff] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
+}
+
+namespace {
+
+std::uint64_t rotl(std::uint64_t x, int b) {
+  return (x << b) | (x >> (64 - b));
+}
+
+void sip_round(std::uint64_t& v0, std::uint64_t& v1, std::uint64_t& v2, std::uint64_t& v3) {
+  v0 += v1;
+  v1 = rotl(v1, 13);
+  v1 ^= v0;
+  v0 = rotl(v0, 32);
+  v2 += v3;
+  v3 = rotl(v3, 16);
+  v3 ^= v2;
+  v0 += v3;
+  v3 = rotl(v3, 21);
+  v3 ^= v0;
+  v2 += v1;
+  v1 = rotl(v1, 17);
+  v1 ^= v2;
+  v2 = rotl(v2, 32);
+}
+
+std::uint64_t load_le64(const unsigned char* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+std::uint64_t siphash24(const SpoolKey& key, std::string_view bytes) {
+  const std::uint64_t k0 = load_le64(key.data()), k1 = load_le64(key.data() + 8);
+  std::uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+  std::uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  const std::size_t whole = n - n % 8;
+  for (std::size_t i = 0; i < whole; i += 8) {
+    std::uint64_t m = load_le64(p + i);
+    v3 ^= m;
+    sip_round(v0, v1, v2, v3);
+    sip_round(v0, v1, v2, v3);
+    v0 ^= m;
+  }
+  std::uint64_t last = static_cast<std::uint64_t>(n & 0xff) << 56;
+  for (std::size_t i = 0; i < n % 8; ++i)
+    last |= static_cast<std::uint64_t>(p[whole + i]) << (8 * i);
+  v3 ^= last;
+  sip_round(v0, v1, v2, v3);
+  sip_round(v0, v1, v2, v3);
+  v0 ^= last;
+  v2 ^= 0xff;
+  for (int i = 0; i < 4; ++i) sip_round(v0, v1, v2, v3);
+  return v0 ^ v1 ^ v2 ^ v3;
 }
 
 }  // namespace estafeta::queue

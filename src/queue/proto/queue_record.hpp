@@ -1,11 +1,16 @@
 // queue_record: the on-disk format of a spool entry's envelope record, sans-I/O. A spool file
-// holds the message data as received (CRLF, no Received field), then one or more records,
-// each followed by a fixed 32-octet trailer; the last complete record is the entry's current
-// state (per-recipient states are updated by appending a whole new record). A file whose
-// last 32 octets are not a valid trailer, or whose record fails its CRC, was never committed.
+// holds the message data as received (CRLF, no Received field), then a record, and in its
+// last 32 octets a trailer that points at the record; a per-recipient state update appends a
+// whole new record and trailer. A file whose last 32 octets are not a trailer with a valid
+// MAC, or whose data does not match the record's data CRC, holds no committed message.
 //
-//   [data: data_length octets][record 1][trailer 1]...[record n][trailer n]
-//   trailer: "ESTSPOOL" | u64 LE record offset | u64 LE record length | u32 LE CRC-32 | "END\n"
+//   [data: data_length octets][record][...][trailer: the file's last 32 octets]
+//   trailer: "ESTSPOOL" | u64 LE record offset | u32 LE record length | u64 LE MAC | "END\n"
+//
+// The MAC is SipHash-2-4 of the record under the spool's secret key (a file only the service
+// user can read): message data is chosen by the peer and a file being received may end in it
+// when the process dies, so a trailer must be something no peer can forge. The record carries
+// the CRC-32 of the data, so a file reused for a new message is never mistaken for the old.
 //
 // The record is text, one "key value..." line per field, every value percent-escaped (octets
 // <= 0x20, >= 0x7f, '%' and '~' as %XX; the empty string as "~"), so a record is readable with
@@ -57,6 +62,7 @@ struct SpoolEnvelope {
   std::string received;          // the Received field we add, CRLF-terminated
   std::string maildir_name;  // unique Maildir base name chosen at commit (idempotent redelivery)
   std::uint64_t data_length = 0;
+  std::uint32_t data_crc = 0;  // CRC-32 of the data
   std::vector<SpoolRecipient> recipients;
 
   bool finished() const;  // no recipient is pending or deferred
@@ -64,9 +70,11 @@ struct SpoolEnvelope {
 
 struct Trailer {
   std::uint64_t record_offset = 0;
-  std::uint64_t record_length = 0;
-  std::uint32_t crc = 0;
+  std::uint32_t record_length = 0;
+  std::uint64_t mac = 0;
 };
+
+using SpoolKey = std::array<std::uint8_t, 16>;
 
 std::string encode_record(const SpoolEnvelope& envelope);
 // nullopt and `error` set when the text is not a well-formed record.
@@ -75,7 +83,10 @@ std::optional<SpoolEnvelope> parse_record(std::string_view text, std::string& er
 std::array<char, kTrailerSize> encode_trailer(const Trailer& t);
 std::optional<Trailer> parse_trailer(std::string_view bytes);  // exactly kTrailerSize octets
 
-std::uint32_t crc32(std::string_view bytes);
+// CRC-32 (IEEE), continuable: crc32(b, crc32(a)) == crc32(a + b).
+std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0);
+// SipHash-2-4 of `bytes` under `key` (Aumasson and Bernstein's keyed hash).
+std::uint64_t siphash24(const SpoolKey& key, std::string_view bytes);
 
 // Percent-escaping of one value (see the file comment); unescape returns nullopt on a bad %XX.
 std::string escape_value(std::string_view v);

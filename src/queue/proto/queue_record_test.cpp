@@ -22,6 +22,7 @@ SpoolEnvelope sample() {
   e.received = "Received: from a\r\n\tby b; Tue, 1 Dec 2026 18:00:00 +0000\r\n";
   e.maildir_name = "1790000000.M1P2Q3.mx";
   e.data_length = 1234;
+  e.data_crc = 0xdeadbeef;
   SpoolRecipient r1;
   r1.address = "bob@example.org";
   r1.notify = "SUCCESS,FAILURE";
@@ -57,6 +58,7 @@ TEST(QueueRecord, RoundTripsEveryField) {
   EXPECT_EQ(back->received, e.received);
   EXPECT_EQ(back->maildir_name, e.maildir_name);
   EXPECT_EQ(back->data_length, e.data_length);
+  EXPECT_EQ(back->data_crc, 0xdeadbeefu);
   ASSERT_EQ(back->recipients.size(), 2u);
   EXPECT_EQ(back->recipients[0].notify, "SUCCESS,FAILURE");
   ASSERT_EQ(back->recipients[0].local.size(), 2u);
@@ -104,17 +106,29 @@ TEST(QueueRecord, EscapingIsReversible) {
 }
 
 TEST(QueueRecord, TrailerRoundTripAndDamage) {
-  Trailer t{12345, 678, crc32("hello")};
+  Trailer t{12345, 678, 0x0123456789abcdefULL};
   auto bytes = encode_trailer(t);
   auto back = parse_trailer(std::string_view(bytes.data(), bytes.size()));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->record_offset, 12345u);
   EXPECT_EQ(back->record_length, 678u);
-  EXPECT_EQ(back->crc, crc32("hello"));
+  EXPECT_EQ(back->mac, 0x0123456789abcdefULL);
   bytes[3] ^= 1;
   EXPECT_FALSE(parse_trailer(std::string_view(bytes.data(), bytes.size())));
   EXPECT_FALSE(parse_trailer("short"));
   EXPECT_EQ(crc32("123456789"), 0xCBF43926u);  // the standard check value
+  EXPECT_EQ(crc32("56789", crc32("1234")), 0xCBF43926u);
+}
+
+TEST(QueueRecord, SipHashReferenceVectors) {
+  SpoolKey key;
+  for (int i = 0; i < 16; ++i) key[i] = static_cast<std::uint8_t>(i);
+  std::string msg;
+  for (int i = 0; i < 15; ++i) msg += static_cast<char>(i);
+  EXPECT_EQ(siphash24(key, ""), 0x726fdb47dd0e0e31ULL);
+  EXPECT_EQ(siphash24(key, msg), 0xa129ca6149be45e5ULL);
+  key[0] ^= 1;
+  EXPECT_NE(siphash24(key, msg), 0xa129ca6149be45e5ULL);
 }
 
 }  // namespace
