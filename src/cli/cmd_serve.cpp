@@ -39,13 +39,13 @@
 #include "cli/commands.hpp"
 #include "config/config_keys.hpp"
 #include "delivery/local_delivery.hpp"
-#include "queue/queue_local_runner.hpp"
-#include "queue/queue_spool.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_key_helper.hpp"
 #include "net/tls_local_ca.hpp"
+#include "queue/queue_local_runner.hpp"
+#include "queue/queue_spool.hpp"
 #include "smtp/smtp_config.hpp"
 #include "smtp/smtp_server.hpp"
 
@@ -432,8 +432,9 @@ int run_serve(const config::Config& config) {
   if (auto ec = spool.replenish())
     log::warn("serve", "cannot prepare spool files in {}: {}", spool.dir().string(), ec.message());
   queue::LocalRunner runner(
-      spool, delivery, [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
-      config.delivery.retry_interval);
+      spool, delivery,
+      [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
+      config.delivery.retry_interval, /*group_sync=*/config.delivery.fsync);
   runner.start(std::move(recovered));
 
   smtp::ServerOptions options;
@@ -490,6 +491,7 @@ int run_serve(const config::Config& config) {
   io.stop();
   runner.stop();
   workers.join();
+  runner.finish();
   hashers.join();
   serving = nullptr;
   log::info("serve", "stopped");

@@ -12,8 +12,10 @@
 #include "delivery/local_delivery.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <string>
@@ -128,7 +130,8 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
 std::error_code LocalDelivery::deliver(std::string_view return_path,
                                        std::span<const auth::MailboxTarget> targets,
                                        const MessageSource& source, std::string_view base_name,
-                                       bool skip_existing) {
+                                       bool skip_existing, bool defer_sync,
+                                       std::vector<std::filesystem::path>* synced_dirs) {
   // Distinct destination directories, in order of first appearance.
   struct Dest {
     std::filesystem::path dir;
@@ -147,7 +150,7 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   // every mailbox of the message, so a redelivery writes the same bytes.
   const std::string header = trace_headers(
       return_path, dests.size() == 1 ? std::string_view(dests[0].target->address) : "");
-  const bool durable = options_.fsync;
+  const bool durable = options_.fsync && !defer_sync;
 
   std::vector<const Dest*> todo;
   for (const auto& d : dests) {
@@ -206,6 +209,8 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   }
   std::filesystem::path first = todo[0]->dir / "new" / name;
   if (::rename(tmp.c_str(), first.c_str()) != 0) return undo(last_error(), first, "rename into");
+  if (synced_dirs)
+    for (const Dest* d : todo) synced_dirs->push_back(d->dir);
   if (durable) {
     for (const Dest* d : todo) {
       if (auto ec = sync_->sync(d->dir / "new")) {
@@ -213,6 +218,25 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
         return ec;
       }
     }
+  }
+  return {};
+}
+
+std::error_code LocalDelivery::sync_filesystems(const std::vector<std::filesystem::path>& dirs) {
+  std::vector<dev_t> done;
+  for (const auto& dir : dirs) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return last_error();
+    struct stat st {};
+    std::error_code ec;
+    if (::fstat(fd, &st) != 0) {
+      ec = last_error();
+    } else if (std::find(done.begin(), done.end(), st.st_dev) == done.end()) {
+      if (::syncfs(fd) != 0) ec = last_error();
+      done.push_back(st.st_dev);
+    }
+    ::close(fd);
+    if (ec) return ec;
   }
   return {};
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "auth/directory.hpp"
 
@@ -52,10 +53,16 @@ class LocalDelivery {
                           std::span<const auth::MailboxTarget> targets, std::string_view message);
   // The same from a spool file. `base_name` (maildir_base_name) names the file in every
   // mailbox; with `skip_existing`, mailboxes that already hold a file of that name are left
-  // alone (redelivery after a crash delivers only what is missing).
+  // alone (redelivery after a crash delivers only what is missing). With `defer_sync` nothing
+  // is fsynced here: the caller makes the files durable in bulk (sync_filesystems) before it
+  // relies on them; `synced_dirs` then receives the Maildirs written.
   std::error_code deliver(std::string_view return_path,
                           std::span<const auth::MailboxTarget> targets, const MessageSource& source,
-                          std::string_view base_name, bool skip_existing);
+                          std::string_view base_name, bool skip_existing, bool defer_sync = false,
+                          std::vector<std::filesystem::path>* synced_dirs = nullptr);
+  // One syncfs() per file system holding one of `dirs` (group commit for deferred deliveries:
+  // one flush covers every file, rename and directory written before it began).
+  static std::error_code sync_filesystems(const std::vector<std::filesystem::path>& dirs);
   // Directory fsyncs made so far by this instance (group commit shares them).
   uint64_t directory_fsyncs() const;
 

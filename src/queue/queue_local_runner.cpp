@@ -20,11 +20,49 @@ std::int64_t unix_now() {
 }  // namespace
 
 LocalRunner::LocalRunner(Spool& spool, delivery::LocalDelivery& delivery, Post post,
-                         std::chrono::seconds retry_interval)
-    : spool_(spool), delivery_(delivery), post_(std::move(post)), retry_interval_(retry_interval) {}
+                         std::chrono::seconds retry_interval, bool group_sync)
+    : spool_(spool),
+      delivery_(delivery),
+      post_(std::move(post)),
+      retry_interval_(retry_interval),
+      group_sync_(group_sync) {}
 
 LocalRunner::~LocalRunner() {
   stop();
+  finish();
+}
+
+void LocalRunner::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    finishing_ = true;
+  }
+  cv_.notify_all();
+  if (syncer_.joinable() && syncer_.get_id() != std::this_thread::get_id()) syncer_.join();
+}
+
+void LocalRunner::sync_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [&] { return finishing_ || !to_sync_.empty(); });
+    if (to_sync_.empty()) break;  // finishing, nothing left
+    std::vector<Delivered> batch;
+    batch.swap(to_sync_);
+    lock.unlock();
+    std::vector<std::filesystem::path> dirs;
+    for (const auto& d : batch) dirs.insert(dirs.end(), d.dirs.begin(), d.dirs.end());
+    std::error_code ec = delivery::LocalDelivery::sync_filesystems(dirs);
+    for (auto& d : batch) {
+      if (ec) {
+        defer(d.entry, ec);
+      } else {
+        complete(d);
+      }
+    }
+    lock.lock();
+    in_flight_ -= batch.size();
+    cv_.notify_all();
+  }
 }
 
 std::chrono::seconds LocalRunner::backoff(std::uint32_t attempts, std::chrono::seconds interval) {
@@ -37,6 +75,7 @@ void LocalRunner::start(std::vector<SpoolEntry> recovered) {
     std::lock_guard lock(mutex_);
     if (thread_.joinable()) return;
     thread_ = std::thread([this] { retry_loop(); });
+    if (group_sync_) syncer_ = std::thread([this] { sync_loop(); });
   }
   if (!recovered.empty())
     log::info("queue", "{} message(s) found in the spool: finishing their delivery",
@@ -125,15 +164,19 @@ void LocalRunner::retry_loop() {
 
 void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
   SpoolEnvelope& env = entry.envelope;
+  Delivered done;
   std::vector<auth::MailboxTarget> targets;
-  std::size_t local_rcpts = 0;
   for (const auto& r : env.recipients) {
     if (r.local.empty() || r.state == RcptState::delivered || r.state == RcptState::failed)
       continue;
-    ++local_rcpts;
+    ++done.rcpts;
     for (const auto& t : r.local)
       targets.push_back(auth::MailboxTarget{t.user, t.maildir, t.folder, t.address});
   }
+  done.mailboxes = targets.size();
+  // Group sync needs the sync thread; without it (tests, a runner never started) each
+  // delivery syncs itself.
+  const bool deferred_sync = group_sync_ && syncer_.joinable();
   std::error_code ec;
   fault::point("delivery-before-write");
   if (!targets.empty()) {
@@ -148,28 +191,47 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
       src.length = env.data_length;
       bool again = recovering;
       for (const auto& r : env.recipients) again = again || r.attempts > 0;
-      ec = delivery_.deliver(env.mail_from, targets, src, env.maildir_name, again);
+      ec = delivery_.deliver(env.mail_from, targets, src, env.maildir_name, again, deferred_sync,
+                             &done.dirs);
       ::close(fd);
     }
   }
-  if (!ec) {
-    fault::point("spool-after-delivery");
-    std::size_t mailboxes = targets.size();
-    for (auto& r : env.recipients)
-      if (!r.local.empty() && r.state != RcptState::failed) r.state = RcptState::delivered;
-    if (env.finished()) {
-      spool_.release(entry.name);
-    } else if (auto up = spool_.update(entry.name, env)) {
-      log::error("queue", "{}: cannot record delivery state: {}", env.id, up.message());
-    }
-    if (local_rcpts > 0)
-      log::info("queue", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}", env.id,
-                env.mail_from, local_rcpts, mailboxes, env.data_length,
-                env.auth_user.empty() ? std::string() : " user=" + env.auth_user);
+  if (ec) {
+    defer(entry, ec);
     finished_one();
     return;
   }
-  // Deferred: record why, try again later.
+  done.entry = std::move(entry);
+  if (deferred_sync && !done.dirs.empty()) {
+    {
+      std::lock_guard lock(mutex_);
+      to_sync_.push_back(std::move(done));
+    }
+    cv_.notify_all();  // the sync thread counts it out of in_flight_
+    return;
+  }
+  complete(done);
+  finished_one();
+}
+
+void LocalRunner::complete(Delivered& d) {
+  SpoolEnvelope& env = d.entry.envelope;
+  fault::point("spool-after-delivery");
+  for (auto& r : env.recipients)
+    if (!r.local.empty() && r.state != RcptState::failed) r.state = RcptState::delivered;
+  if (env.finished()) {
+    spool_.release(d.entry.name);
+  } else if (auto up = spool_.update(d.entry.name, env)) {
+    log::error("queue", "{}: cannot record delivery state: {}", env.id, up.message());
+  }
+  if (d.rcpts > 0)
+    log::info("queue", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}", env.id,
+              env.mail_from, d.rcpts, d.mailboxes, env.data_length,
+              env.auth_user.empty() ? std::string() : " user=" + env.auth_user);
+}
+
+void LocalRunner::defer(SpoolEntry& entry, std::error_code ec) {
+  SpoolEnvelope& env = entry.envelope;
   std::uint32_t attempts = 0;
   auto delay = backoff(1, retry_interval_);
   for (auto& r : env.recipients) {
@@ -187,7 +249,6 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
   if (auto up = spool_.update(entry.name, env))
     log::error("queue", "{}: cannot record the deferral: {}", env.id, up.message());
   schedule(entry.name, std::chrono::system_clock::now() + delay);
-  finished_one();
 }
 
 }  // namespace estafeta::queue

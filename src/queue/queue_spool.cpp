@@ -400,9 +400,17 @@ void Spool::free_slot(std::string name) {
 void Spool::release(const std::string& name) {
   int fd = ::open(path(name).c_str(), O_WRONLY | O_CLOEXEC);
   struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < kTrailerSize ||
-      pwrite_all(fd, std::string(kTrailerSize, '\0'),
-                 static_cast<std::uint64_t>(st.st_size) - kTrailerSize)) {
+  std::uint64_t size = 0;
+  bool ok = fd >= 0 && ::fstat(fd, &st) == 0;
+  if (ok) {
+    size = static_cast<std::uint64_t>(st.st_size);
+    if (size > kSlotSize) {  // a large message grew the slot: give the space back
+      ok = ::ftruncate(fd, kSlotSize) == 0;
+      size = kSlotSize;
+    }
+  }
+  if (!ok || size < kTrailerSize ||
+      pwrite_all(fd, std::string(kTrailerSize, '\0'), size - kTrailerSize)) {
     if (fd >= 0) ::close(fd);
     if (auto ec = remove(name))
       log::error("spool", "cannot remove delivered spool file {}: {}", name, ec.message());

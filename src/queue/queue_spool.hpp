@@ -43,7 +43,7 @@ namespace estafeta::queue {
 struct SpoolOptions {
   std::filesystem::path dir;    // <data_dir>/spool
   bool fsync = true;            // delivery.fsync: never off in production
-  std::size_t reserve = 64;     // free slots kept ready
+  std::size_t reserve = 16;     // free slots kept ready (topped up when half are taken)
   std::size_t max_free = 1024;  // free slots kept at most; more are removed
 };
 
@@ -117,7 +117,8 @@ class Spool {
   std::error_code update(const std::string& name, const SpoolEnvelope& envelope);
   // An entry whose recipients are all done: its trailer is zeroed and the slot is free again
   // (no fsync: a crash before that is durable only leads to a redelivery that finds the
-  // message already in its mailboxes). Past max_free slots the file is removed instead.
+  // message already in its mailboxes). A slot a large message grew is cut back to kSlotSize;
+  // past max_free slots the file is removed instead.
   void release(const std::string& name);
   // Removes an entry outright.
   std::error_code remove(const std::string& name);

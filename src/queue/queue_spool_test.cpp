@@ -289,6 +289,31 @@ TEST_F(SpoolTest, FailedDeliveryIsDeferredWithItsReason) {
   EXPECT_EQ(entries(spool), 0u);
 }
 
+TEST_F(SpoolTest, GroupSyncReleasesAfterTheSync) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  delivery::LocalDelivery delivery({true, "host"});
+  LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); },
+                     std::chrono::seconds(60), /*group_sync=*/true);
+  runner.start({});
+  for (int i = 0; i < 5; ++i) {
+    std::error_code ec;
+    auto w = spool.begin(ec);
+    ASSERT_FALSE(w->append("Subject: s\r\n\r\nbody\r\n"));
+    SpoolEnvelope e = envelope(i % 2 ? "alice" : "bob");
+    ASSERT_FALSE(w->commit(e));
+    std::string error;
+    runner.submit(*spool.load(w->name(), error));
+  }
+  ASSERT_TRUE(runner.wait_idle(std::chrono::seconds(10)));
+  EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 2u);
+  EXPECT_EQ(files(dir_ / "mail" / "bob" / "new").size(), 3u);
+  EXPECT_EQ(entries(spool), 0u);
+  runner.stop();
+  runner.finish();
+}
+
 TEST(LocalRunner, BackoffGrows) {
   using std::chrono::seconds;
   EXPECT_EQ(LocalRunner::backoff(1, seconds(60)).count(), 60);
