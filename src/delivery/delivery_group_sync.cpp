@@ -1,15 +1,34 @@
 // delivery_group_sync: see delivery_group_sync.hpp.
 #include "delivery/delivery_group_sync.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "delivery/delivery_maildir.hpp"
 
 namespace estafeta::delivery {
 
-std::error_code GroupSync::sync(const std::filesystem::path& dir) {
+namespace {
+
+std::error_code syncfs_of(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return {errno, std::generic_category()};
+  std::error_code ec;
+  if (::syncfs(fd) != 0) ec = {errno, std::generic_category()};
+  ::close(fd);
+  return ec;
+}
+
+}  // namespace
+
+std::error_code GroupSync::sync(const std::filesystem::path& dir, Mode mode) {
+  const std::string key = (mode == Mode::directory ? "d:" : "f:") + dir.string();
   std::shared_ptr<Entry> e;
   {
     std::lock_guard lock(mutex_);
-    auto& slot = entries_[dir.string()];
+    auto& slot = entries_[key];
     if (!slot) slot = std::make_shared<Entry>();
     e = slot;
     ++e->users;
@@ -29,7 +48,7 @@ std::error_code GroupSync::sync(const std::filesystem::path& dir) {
         e->running = true;
         const uint64_t batch = e->requested;  // every ticket so far is covered by this fsync
         lock.unlock();
-        std::error_code ec = fsync_directory(dir);
+        std::error_code ec = mode == Mode::directory ? fsync_directory(dir) : syncfs_of(dir);
         {
           std::lock_guard g(mutex_);
           ++fsyncs_;
@@ -46,7 +65,7 @@ std::error_code GroupSync::sync(const std::filesystem::path& dir) {
   }
   {
     std::lock_guard lock(mutex_);
-    if (--e->users == 0) entries_.erase(dir.string());
+    if (--e->users == 0) entries_.erase(key);
   }
   return result;
 }

@@ -24,8 +24,13 @@ namespace estafeta::delivery {
 
 class GroupSync {
  public:
-  // fsyncs `dir` (or joins an fsync of it that starts after this call). Blocks.
-  std::error_code sync(const std::filesystem::path& dir);
+  enum class Mode {
+    directory,    // fsync of the directory: its entries (renames, links) are durable
+    file_system,  // syncfs() of the file system holding it: every write to it so far is
+                  // durable with a single flush, however many files (the spool's commits)
+  };
+  // Syncs `dir` (or joins a sync of it that starts after this call). Blocks.
+  std::error_code sync(const std::filesystem::path& dir, Mode mode = Mode::directory);
   // fsync system calls made so far (for tests and statistics).
   uint64_t fsyncs() const;
 

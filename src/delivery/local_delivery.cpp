@@ -63,8 +63,13 @@ constexpr std::size_t kBlock = 64 * 1024;
 // returns its size in `size`. The file is removed on failure.
 std::error_code write_message(const std::filesystem::path& path, std::string_view header,
                               const MessageSource& src, bool durable, std::uint64_t& size) {
-  ::unlink(path.c_str());  // our own leftover from a crash: never truncate (it may be linked)
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) {
+    // Our own leftover from a crash (the name comes from the spool record): never truncate
+    // it, it may be linked into another mailbox already; unlink it and start afresh.
+    ::unlink(path.c_str());
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
   if (fd < 0) return last_error();
   std::error_code ec;
   std::string out;

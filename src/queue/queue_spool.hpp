@@ -2,13 +2,15 @@
 // and its deliveries (local now, remote with the outbound queue). One file per message in
 // <data_dir>/spool/, laid out as queue_record.hpp says: data streamed in as it is received,
 // then the envelope record and its trailer. A message is committed (and may be acknowledged)
-// once commit() returned: data, record and trailer written, the file fdatasynced.
+// once commit() returned: data, record and trailer written, the file synced (group syncfs).
 //
 // One fsync per message, and a cheap one: spool files are slots that are used again. Each was
 // created once, filled with kSlotSize zero octets and made durable (file and directory) off
 // the critical path; a message overwrites a free slot in place, so committing it needs one
-// fdatasync that writes data blocks only (no allocation, no size change, no directory entry:
-// on ext4 without a journal that is a third of the time of a fresh file). After delivery the
+// sync that writes data blocks only (no allocation, no size change, no directory entry: on
+// ext4 without a journal that is a third of the time of a fresh file). Concurrent commits
+// share that sync: one syncfs() of the spool's file system covers every commit written
+// before it began (group commit, as GroupSync does for directories). After delivery the
 // slot's trailer is zeroed and the slot goes back to the reserve. When the reserve is empty
 // a slot is created on the spot and the directory fsynced (shared with concurrent callers).
 // Recovery: open() sorts what it finds: committed entries (a trailer whose MAC verifies under
@@ -70,8 +72,8 @@ class SpoolWriter {
   // Appends message data (page cache only; no fsync).
   std::error_code append(std::string_view data);
   std::uint32_t data_crc() const { return crc_; }
-  // Writes the record (data_length is filled in here) and trailer, fdatasyncs. After
-  // success the entry is durable and named name().
+  // Writes the record (data_length is filled in here) and trailer, then syncs (shared syncfs).
+  // After success the entry is durable and named name().
   std::error_code commit(SpoolEnvelope& envelope);
   // Drops the file (a message that was refused or abandoned).
   void discard();

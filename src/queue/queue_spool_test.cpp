@@ -294,8 +294,9 @@ TEST_F(SpoolTest, GroupSyncReleasesAfterTheSync) {
   std::vector<SpoolEntry> found;
   ASSERT_FALSE(spool.open(found));
   delivery::LocalDelivery delivery({true, "host"});
-  LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); },
-                     std::chrono::seconds(60), /*group_sync=*/true);
+  LocalRunner runner(
+      spool, delivery, [](std::function<void()> f) { f(); }, std::chrono::seconds(60),
+      /*group_sync=*/true);
   runner.start({});
   for (int i = 0; i < 5; ++i) {
     std::error_code ec;

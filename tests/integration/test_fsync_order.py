@@ -7,11 +7,12 @@
 # before the 250 and holding the message body or its envelope (found by unique markers in the
 # written bytes, whatever the storage layout: a Maildir file, a spool data file, an envelope
 # record):
-# - an fsync or fdatasync of that file that starts after its last write and ends before the
-#   250 is sent;
+# - an fsync or fdatasync of that file, or a syncfs of the data dir's file system (which
+#   makes every earlier write to it durable), that starts after its last write and ends
+#   before the 250 is sent;
 # - a durable name: one of the names the file has when the 250 is sent either existed before
 #   the transaction (a pre-created file) or was created (open with O_CREAT, rename, link)
-#   and then its directory was fsynced, again before the 250.
+#   and then its directory was fsynced, or the file system synced, again before the 250.
 # It proves it can fail: the same run with [delivery] fsync = false must be reported.
 # Bounded: strace attach 10 s, one transaction, detach 10 s.
 import os
@@ -26,7 +27,7 @@ from estafeta_harness import Server, simple_message, unique
 
 ALICE = "alice@example.test"
 ATTACH_TIMEOUT = 10.0
-SYSCALLS = ("open,openat,creat,write,pwrite64,writev,pwritev,pwritev2,fsync,fdatasync,"
+SYSCALLS = ("open,openat,creat,write,pwrite64,writev,pwritev,pwritev2,fsync,fdatasync,syncfs,"
             "sync_file_range,rename,renameat,renameat2,link,linkat,unlink,unlinkat,close,"
             "sendto,sendmsg,sendmmsg")
 
@@ -122,6 +123,7 @@ def check_trace(calls, data_dir, existing, markers, reply_marker):
     """Violations (strings) of the rule in the file comment; empty when the 250 was durable."""
     data_dir = os.path.realpath(data_dir)
     by_name, fd_names, dir_syncs, dirs = {}, {}, {}, set()
+    fs_syncs = []  # syncfs of the data dir's file system: covers every write and name before it
     files = []
     send = None
     violations = []
@@ -195,6 +197,10 @@ def check_trace(calls, data_dir, existing, markers, reply_marker):
         elif n in ("sendto", "sendmsg", "sendmmsg"):
             if reply_marker in b"".join(call.strings()):
                 send = call
+        elif n == "syncfs":
+            fd, path = fd_path(a)
+            if path is not None and norm(path).startswith(data_dir):
+                fs_syncs.append((call.start, call.end))
         elif n in ("fsync", "fdatasync"):
             fd, path = fd_path(a)
             if path is None:
@@ -248,7 +254,7 @@ def check_trace(calls, data_dir, existing, markers, reply_marker):
         return ["no file under the data dir was written with the message before the 250"]
     for f in holders:
         label = ", ".join(sorted(f.names)) or "(a file without a name)"
-        if not any(s > f.last_write and e < send.start for s, e in f.syncs):
+        if not any(s > f.last_write and e < send.start for s, e in f.syncs + fs_syncs):
             violations.append(f"{label}: no fsync/fdatasync after its last write and before the 250 "
                               f"(last write at line {f.last_write + 1}, syncs {f.syncs}, "
                               f"250 at line {send.start + 1})")
@@ -257,7 +263,7 @@ def check_trace(calls, data_dir, existing, markers, reply_marker):
             if created is None:
                 durable = True  # pre-created: its directory entry predates the transaction
             elif any(s > created and e < send.start
-                     for s, e in dir_syncs.get(os.path.dirname(name), [])):
+                     for s, e in dir_syncs.get(os.path.dirname(name), []) + fs_syncs):
                 durable = True
         if not durable:
             violations.append(f"{label}: no fsync of its directory after the name was created "
@@ -438,6 +444,22 @@ class CheckerSelfTest(unittest.TestCase):
         ]
         self.assertEqual(len(self.run_checker(lines, existing=[path])), 1)
 
+
+    def test_syncfs_covers_data_and_names(self):
+        path = self.DATA + "/spool/s4"
+        spool = self.DATA + "/spool"
+        lines = [
+            f'1 openat(AT_FDCWD<{self.hx("/")}>, "{self.hx(path)}", O_WRONLY|O_CREAT|O_EXCL, 0600) = {self.fd(5, path)}',
+            f'1 pwrite64({self.fd(5, path)}, "{self.hx("BODY")}", 4, 0) = 4',
+            f"2 syncfs({self.fd(7, spool)}) = 0",
+            self.send(),
+        ]
+        self.assertEqual(self.run_checker(lines), [])
+        # A syncfs before the last write covers the name, not the data written after it.
+        late = lines[:1] + [lines[2], lines[1], lines[3]]
+        violations = self.run_checker(late)
+        self.assertEqual(len(violations), 1, violations)
+        self.assertIn("no fsync/fdatasync", violations[0])
 
 if __name__ == "__main__":
     unittest.main()
