@@ -1,7 +1,9 @@
-// local_delivery: see local_delivery.hpp. One call streams the message into the first
-// target's tmp/<base>, fsyncs it, hard-links it into every further target's new/ (copying when
-// the link crosses file systems or is refused), renames it into the first target's new/, then
-// fsyncs each distinct new/ directory once. Notes:
+// local_delivery: see local_delivery.hpp. One call streams the message into an unnamed file
+// (O_TMPFILE) in the first target's new/, fsyncs it and links it into every target's new/
+// through /proc/self/fd (copying when the link crosses file systems or is refused), then
+// fsyncs each distinct new/ directory once. Where O_TMPFILE or /proc is missing it writes
+// the first target's tmp/<base>, hard-links that into every further target's new/ and
+// renames it into the first one's new/. Notes:
 //  - Identical targets (same Maildir and folder) are delivered once.
 //  - The final name is "<base>,S=<size>"; base names are unique per host, so rename() and
 //    link() never replace an existing message.
@@ -61,16 +63,10 @@ constexpr std::size_t kBlock = 64 * 1024;
 
 // Streams header + Received + data (Return-Path fields removed) into a new file `path`;
 // returns its size in `size`. The file is removed on failure.
-std::error_code write_message(const std::filesystem::path& path, std::string_view header,
-                              const MessageSource& src, bool durable, std::uint64_t& size) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 && errno == EEXIST) {
-    // Our own leftover from a crash (the name comes from the spool record): never truncate
-    // it, it may be linked into another mailbox already; unlink it and start afresh.
-    ::unlink(path.c_str());
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  }
-  if (fd < 0) return last_error();
+// Streams header + Received + data (Return-Path fields removed) into `fd`, fsyncing when
+// asked; returns the size written in `size`.
+std::error_code write_content(int fd, std::string_view header, const MessageSource& src,
+                              bool durable, std::uint64_t& size) {
   std::error_code ec;
   std::string out;
   out.reserve(kBlock + header.size() + src.received.size());
@@ -110,6 +106,21 @@ std::error_code write_message(const std::filesystem::path& path, std::string_vie
     size += out.size();
   }
   if (!ec && durable && ::fsync(fd) != 0) ec = last_error();
+  return ec;
+}
+
+// Streams the message into a new file `path` (see write_content); removed on failure.
+std::error_code write_message(const std::filesystem::path& path, std::string_view header,
+                              const MessageSource& src, bool durable, std::uint64_t& size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) {
+    // Our own leftover from a crash (the name comes from the spool record): never truncate
+    // it, it may be linked into another mailbox already; unlink it and start afresh.
+    ::unlink(path.c_str());
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) return last_error();
+  std::error_code ec = write_content(fd, header, src, durable, size);
   if (::close(fd) != 0 && !ec) ec = last_error();
   if (ec) ::unlink(path.c_str());
   return ec;
@@ -175,6 +186,63 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   }
   if (todo.empty()) return {};
 
+  // Every file is in place: make the new/ directories durable (or leave that to the caller).
+  auto finish = [&]() -> std::error_code {
+    if (synced_dirs)
+      for (const Dest* d : todo) synced_dirs->push_back(d->dir);
+    if (durable) {
+      for (const Dest* d : todo) {
+        if (auto ec = sync_->sync(d->dir / "new")) {
+          log::error("delivery", "cannot fsync {}/new: {}", d->dir.string(), ec.message());
+          return ec;
+        }
+      }
+    }
+    return {};
+  };
+
+  // Preferred: an unnamed file (O_TMPFILE) in the first mailbox's new/, linked complete into
+  // every mailbox's new/: one directory operation per mailbox, nothing ever half-written under
+  // a name, and no name in tmp/ that a crash could leave behind.
+  std::vector<std::filesystem::path> made;
+  int anon = ::open((todo[0]->dir / "new").c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (anon >= 0) {
+    std::uint64_t size = 0;
+    std::error_code ec = write_content(anon, header, source, durable, size);
+    const std::string name = fmt::format("{},S={}", base, size);
+    const std::string proc = fmt::format("/proc/self/fd/{}", anon);
+    bool fallback = false;
+    for (std::size_t i = 0; !ec && i < todo.size(); ++i) {
+      std::filesystem::path dst = todo[i]->dir / "new" / name;
+      if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, dst.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        made.push_back(dst);
+      } else if (i == 0 && (errno == ENOENT || errno == EPERM)) {
+        fallback = true;  // no /proc (a chroot) or links refused: the tmp/ way below
+        break;
+      } else if (errno == EXDEV || errno == EMLINK || errno == EPERM) {
+        std::filesystem::path copy_tmp = todo[i]->dir / "tmp" / base;
+        std::uint64_t copy_size = 0;
+        ec = write_message(copy_tmp, header, source, durable, copy_size);
+        if (!ec && ::rename(copy_tmp.c_str(), dst.c_str()) != 0) {
+          ec = last_error();
+          ::unlink(copy_tmp.c_str());
+        }
+        if (!ec) made.push_back(dst);
+      } else {
+        ec = last_error();
+      }
+      if (!ec && i + 1 < todo.size()) fault::point("delivery-between-mailboxes");
+    }
+    ::close(anon);
+    if (ec) {
+      log::error("delivery", "cannot deliver {} into {}: {}; removing the {} copies already made",
+                 name, todo[0]->dir.string(), ec.message(), made.size());
+      for (const auto& p : made) ::unlink(p.c_str());
+      return ec;
+    }
+    if (!fallback) return finish();
+  }
+
   const std::filesystem::path tmp = todo[0]->dir / "tmp" / base;
   std::uint64_t size = 0;
   if (auto ec = write_message(tmp, header, source, durable, size)) {
@@ -182,7 +250,6 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
     return ec;
   }
   const std::string name = fmt::format("{},S={}", base, size);
-  std::vector<std::filesystem::path> made;  // copies to remove if a later mailbox fails
   auto undo = [&](std::error_code ec, const std::filesystem::path& where, const char* what) {
     log::error("delivery", "cannot {} {}: {}; removing the {} copies already made", what,
                where.string(), ec.message(), made.size());
@@ -214,17 +281,7 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   }
   std::filesystem::path first = todo[0]->dir / "new" / name;
   if (::rename(tmp.c_str(), first.c_str()) != 0) return undo(last_error(), first, "rename into");
-  if (synced_dirs)
-    for (const Dest* d : todo) synced_dirs->push_back(d->dir);
-  if (durable) {
-    for (const Dest* d : todo) {
-      if (auto ec = sync_->sync(d->dir / "new")) {
-        log::error("delivery", "cannot fsync {}/new: {}", d->dir.string(), ec.message());
-        return ec;
-      }
-    }
-  }
-  return {};
+  return finish();
 }
 
 std::error_code LocalDelivery::sync_filesystems(const std::vector<std::filesystem::path>& dirs) {

@@ -1,7 +1,8 @@
 // local_delivery: the MDA. Writes one message into the Maildirs of its local recipients,
-// writing the bytes once into the first mailbox's tmp/, hard-linking that file into every
-// further mailbox's new/ and then renaming it into the first one's new/ (a Maildir reader may
-// move files from new/ to cur/ at any time, so links are never taken from new/). Fails whole:
+// writing the bytes once into an unnamed file and linking it, complete, into every mailbox's
+// new/ (or, where unnamed files are not available, into the first mailbox's tmp/, hard-linked
+// from there into the others' new/ and renamed into its own: a Maildir reader may move files
+// from new/ to cur/ at any time, so links are never taken from new/). Fails whole:
 // if any mailbox cannot be written, the copies already linked are removed, so a retry never
 // duplicates. Each file and directory is fsynced before returning. Adds Return-Path (any
 // Return-Path already in the message is removed, RFC 5321 §4.4) and, when there is exactly
