@@ -205,7 +205,9 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   // every mailbox's new/: one directory operation per mailbox, nothing ever half-written under
   // a name, and no name in tmp/ that a crash could leave behind.
   std::vector<std::filesystem::path> made;
-  int anon = ::open((todo[0]->dir / "new").c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  int anon = options_.unnamed_files
+                 ? ::open((todo[0]->dir / "new").c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)
+                 : -1;
   if (anon >= 0) {
     std::uint64_t size = 0;
     std::error_code ec = write_content(anon, header, source, durable, size);

@@ -28,8 +28,9 @@ namespace estafeta::delivery {
 class GroupSync;
 
 struct DeliveryOptions {
-  bool fsync = true;     // config delivery.fsync
-  std::string hostname;  // for unique file names; "" = gethostname() at construction
+  bool fsync = true;          // config delivery.fsync
+  std::string hostname;       // for unique file names; "" = gethostname() at construction
+  bool unnamed_files = true;  // O_TMPFILE where available; false: always the tmp/ way (tests)
 };
 
 // The message to deliver: our Received field, then `length` octets of data, read from `fd` at
