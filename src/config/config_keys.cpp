@@ -14,30 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string range_message(int64_t lo, int64_t hi) {
-  return fmt::format("expected an integer {}-{}", lo, hi);
-}
-
-template <class T>
-std::string set_int(T& dst, const Value& v, int64_t lo, int64_t hi) {
-  int64_t n = std::get<int64_t>(v);
-  if (n < lo || n > hi) return range_message(lo, hi);
-  dst = static_cast<T>(n);
-  return "";
-}
-
-std::string set_seconds(std::chrono::seconds& dst, const Value& v, int64_t lo, int64_t hi) {
-  int64_t n = std::get<int64_t>(v);
-  if (n < lo || n > hi) return fmt::format("expected a number of seconds {}-{}", lo, hi);
-  dst = std::chrono::seconds(n);
-  return "";
-}
-
-std::string set_bool(bool& dst, const Value& v) {
-  dst = std::get<bool>(v);
-  return "";
-}
-
 bool has_control(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f) return true;

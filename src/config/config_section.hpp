@@ -8,6 +8,7 @@
 // like config's own. Trusted input (the administrator's file), every value checked.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -55,5 +56,29 @@ const Section* find_section(std::string_view name);
 
 // TOML text of a value: true, 25, "text".
 std::string toml_text(const Value& value);
+
+// Setters shared by the key tables (config_keys.cpp, the protocols' *_config.cpp): each checks
+// the value's range and stores it, returning "" or what is wrong, worded for the error line.
+template <class T>
+std::string set_int(T& dst, const Value& v, int64_t lo, int64_t hi) {
+  int64_t n = std::get<int64_t>(v);
+  if (n < lo || n > hi)
+    return "expected an integer " + std::to_string(lo) + "-" + std::to_string(hi);
+  dst = static_cast<T>(n);
+  return "";
+}
+
+inline std::string set_seconds(std::chrono::seconds& dst, const Value& v, int64_t lo, int64_t hi) {
+  int64_t n = std::get<int64_t>(v);
+  if (n < lo || n > hi)
+    return "expected a number of seconds " + std::to_string(lo) + "-" + std::to_string(hi);
+  dst = std::chrono::seconds(n);
+  return "";
+}
+
+inline std::string set_bool(bool& dst, const Value& v) {
+  dst = std::get<bool>(v);
+  return "";
+}
 
 }  // namespace estafeta::config

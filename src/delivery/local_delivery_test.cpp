@@ -211,29 +211,12 @@ TEST_F(DeliveryTest, LargeMessageIsWrittenWhole) {
 namespace estafeta::delivery {
 namespace {
 
-TEST_F(DeliveryTest, FailureHalfwayLeavesNoCopies) {
-  LocalDelivery d({true, "h"});
-  MailboxTarget a = target("alice@example.org");
-  MailboxTarget b = target("bob@example.org");
-  MailboxTarget c = target("carol@example.org");
-  // Bob's Maildir cannot be made: a file stands where its directory should be.
-  fs::create_directories(b.maildir.parent_path());
-  std::ofstream(b.maildir) << "not a directory";
-  std::vector<MailboxTarget> ts{a, c, b};
-  EXPECT_TRUE(d.deliver("s@x", ts, msg_));
-  EXPECT_TRUE(files(a.maildir / "new").empty());
-  EXPECT_TRUE(files(a.maildir / "tmp").empty());
-  EXPECT_TRUE(files(c.maildir / "new").empty());
-  // Once bob's mailbox is fixed a retry delivers one copy each.
-  fs::remove(b.maildir);
-  EXPECT_FALSE(d.deliver("s@x", ts, msg_));
-  EXPECT_EQ(files(a.maildir / "new").size(), 1u);
-  EXPECT_EQ(files(b.maildir / "new").size(), 1u);
-  EXPECT_EQ(files(c.maildir / "new").size(), 1u);
-}
+// Run with unnamed files (O_TMPFILE, the default) and the tmp/ way.
+class DeliveryBothWays : public DeliveryTest, public ::testing::WithParamInterface<bool> {};
+INSTANTIATE_TEST_SUITE_P(UnnamedFilesOrTmp, DeliveryBothWays, ::testing::Bool());
 
-TEST_F(DeliveryTest, FailureHalfwayLeavesNoCopiesTheTmpWay) {
-  LocalDelivery d({true, "h", false});
+TEST_P(DeliveryBothWays, FailureHalfwayLeavesNoCopies) {
+  LocalDelivery d({true, "h", GetParam()});
   MailboxTarget a = target("alice@example.org");
   MailboxTarget b = target("bob@example.org");
   MailboxTarget c = target("carol@example.org");
@@ -265,30 +248,8 @@ TEST_F(DeliveryTest, ExistingReturnPathIsReplaced) {
             "Subject: s\r\n\r\nb\r\n");
 }
 
-TEST_F(DeliveryTest, SkipExistingDeliversOnlyWhatIsMissing) {
-  LocalDelivery d({true, "h"});
-  MailboxTarget a = target("alice@example.org");
-  MailboxTarget b = target("bob@example.org");
-  std::string base = maildir_base_name("h");
-  MessageSource src;
-  src.bytes = msg_;
-  src.length = msg_.size();
-  ASSERT_FALSE(d.deliver("s@x", std::span(&a, 1), src, base, false));
-  // A reader moved alice's copy to cur/ and flagged it.
-  auto got = files(a.maildir / "new");
-  ASSERT_EQ(got.size(), 1u);
-  fs::rename(got[0], a.maildir / "cur" / (got[0].filename().string() + ":2,S"));
-  EXPECT_TRUE(maildir_has_message(a.maildir, base));
-  EXPECT_FALSE(maildir_has_message(b.maildir, base));
-  std::vector<MailboxTarget> ts{a, b};
-  ASSERT_FALSE(d.deliver("s@x", ts, src, base, true));
-  EXPECT_TRUE(files(a.maildir / "new").empty());
-  EXPECT_EQ(files(a.maildir / "cur").size(), 1u);
-  EXPECT_EQ(files(b.maildir / "new").size(), 1u);
-}
-
-TEST_F(DeliveryTest, SkipExistingTheTmpWay) {
-  LocalDelivery d({true, "h", false});
+TEST_P(DeliveryBothWays, SkipExistingDeliversOnlyWhatIsMissing) {
+  LocalDelivery d({true, "h", GetParam()});
   MailboxTarget a = target("alice@example.org");
   MailboxTarget b = target("bob@example.org");
   std::string base = maildir_base_name("h");

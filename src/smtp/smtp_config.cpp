@@ -15,30 +15,14 @@
 namespace estafeta::smtp {
 namespace {
 
+using config::set_bool;
+using config::set_int;
+using config::set_seconds;
+
 using config::KeyType;
 using config::Value;
 
 constexpr int64_t kMiB = int64_t{1024} * 1024;
-
-template <class T>
-std::string set_int(T& dst, const Value& v, int64_t lo, int64_t hi) {
-  int64_t n = std::get<int64_t>(v);
-  if (n < lo || n > hi) return fmt::format("expected an integer {}-{}", lo, hi);
-  dst = static_cast<T>(n);
-  return "";
-}
-
-std::string set_seconds(std::chrono::seconds& dst, const Value& v, int64_t lo, int64_t hi) {
-  int64_t n = std::get<int64_t>(v);
-  if (n < lo || n > hi) return fmt::format("expected a number of seconds {}-{}", lo, hi);
-  dst = std::chrono::seconds(n);
-  return "";
-}
-
-std::string set_bool(bool& dst, const Value& v) {
-  dst = std::get<bool>(v);
-  return "";
-}
 
 template <class T>
 Value int_value(T n) {
