@@ -148,6 +148,21 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
                                        const MessageSource& source, std::string_view base_name,
                                        bool skip_existing, bool defer_sync,
                                        std::vector<std::filesystem::path>* synced_dirs) {
+  std::error_code ec =
+      deliver_once(return_path, targets, source, base_name, skip_existing, defer_sync, synced_dirs);
+  // A Maildir removed behind our back (it was known complete): the failure made us forget it,
+  // so once more checks and re-creates it.
+  if (ec == std::errc::no_such_file_or_directory)
+    ec = deliver_once(return_path, targets, source, base_name, skip_existing, defer_sync,
+                      synced_dirs);
+  return ec;
+}
+
+std::error_code LocalDelivery::deliver_once(std::string_view return_path,
+                                            std::span<const auth::MailboxTarget> targets,
+                                            const MessageSource& source, std::string_view base_name,
+                                            bool skip_existing, bool defer_sync,
+                                            std::vector<std::filesystem::path>* synced_dirs) {
   // Distinct destination directories, in order of first appearance.
   struct Dest {
     std::filesystem::path dir;
@@ -174,13 +189,16 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
       log::info("delivery", "{} already holds {}: not delivered again", d.dir.string(), base);
       continue;
     }
-    if (d.folder) {
-      // A Maildir++ folder lives inside its Maildir: make sure the root exists too.
-      if (auto ec = maildir_ensure(d.target->maildir, false, durable)) return ec;
-    }
-    if (auto ec = maildir_ensure(d.dir, d.folder, durable)) {
-      log::error("delivery", "cannot create Maildir {}: {}", d.dir.string(), ec.message());
-      return ec;
+    if (!known_maildir(d.dir)) {
+      if (d.folder) {
+        // A Maildir++ folder lives inside its Maildir: make sure the root exists too.
+        if (auto ec = maildir_ensure(d.target->maildir, false, durable)) return ec;
+      }
+      if (auto ec = maildir_ensure(d.dir, d.folder, durable)) {
+        log::error("delivery", "cannot create Maildir {}: {}", d.dir.string(), ec.message());
+        return ec;
+      }
+      remember_maildir(d.dir, true);
     }
     todo.push_back(&d);
   }
@@ -240,6 +258,7 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
       log::error("delivery", "cannot deliver {} into {}: {}; removing the {} copies already made",
                  name, todo[0]->dir.string(), ec.message(), made.size());
       for (const auto& p : made) ::unlink(p.c_str());
+      for (const Dest* d : todo) remember_maildir(d->dir, false);  // check them again next time
       return ec;
     }
     if (!fallback) return finish();
@@ -249,6 +268,7 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   std::uint64_t size = 0;
   if (auto ec = write_message(tmp, header, source, durable, size)) {
     log::error("delivery", "cannot write {}: {}", tmp.string(), ec.message());
+    remember_maildir(todo[0]->dir, false);
     return ec;
   }
   const std::string name = fmt::format("{},S={}", base, size);
@@ -257,6 +277,7 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
                where.string(), ec.message(), made.size());
     for (const auto& p : made) ::unlink(p.c_str());
     ::unlink(tmp.c_str());
+    for (const Dest* d : todo) remember_maildir(d->dir, false);
     return ec;
   };
   for (std::size_t i = 1; i < todo.size(); ++i) {
@@ -286,7 +307,25 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
   return finish();
 }
 
-std::error_code LocalDelivery::sync_filesystems(const std::vector<std::filesystem::path>& dirs) {
+bool LocalDelivery::known_maildir(const std::filesystem::path& dir) const {
+  std::lock_guard lock(known_mutex_);
+  return known_.count(dir.string()) != 0;
+}
+
+void LocalDelivery::remember_maildir(const std::filesystem::path& dir, bool known) {
+  std::lock_guard lock(known_mutex_);
+  if (!known) {
+    known_.erase(dir.string());
+    return;
+  }
+  if (known_.size() >= kMaxKnownMaildirs) known_.clear();
+  known_.insert(dir.string());
+}
+
+std::error_code LocalDelivery::sync_filesystems(const std::vector<std::filesystem::path>& all) {
+  std::vector<std::filesystem::path> dirs(all);
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
   std::vector<dev_t> done;
   for (const auto& dir : dirs) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -15,10 +15,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 #include "auth/directory.hpp"
@@ -69,7 +71,20 @@ class LocalDelivery {
   uint64_t directory_fsyncs() const;
 
  private:
+  // Maildirs seen complete (cur/ new/ tmp/): later deliveries skip the three stats. A
+  // delivery that fails forgets its Maildirs, so the retry checks (and re-creates) them.
+  static constexpr std::size_t kMaxKnownMaildirs = 65536;
+  std::error_code deliver_once(std::string_view return_path,
+                               std::span<const auth::MailboxTarget> targets,
+                               const MessageSource& source, std::string_view base_name,
+                               bool skip_existing, bool defer_sync,
+                               std::vector<std::filesystem::path>* synced_dirs);
+  bool known_maildir(const std::filesystem::path& dir) const;
+  void remember_maildir(const std::filesystem::path& dir, bool known);
+
   DeliveryOptions options_;
+  mutable std::mutex known_mutex_;
+  std::unordered_set<std::string> known_;
   std::string escaped_host_;         // options_.hostname escaped for file names
   std::shared_ptr<GroupSync> sync_;  // shared directory fsyncs (delivery_group_sync.hpp)
 };

@@ -270,6 +270,15 @@ TEST_P(DeliveryBothWays, SkipExistingDeliversOnlyWhatIsMissing) {
   EXPECT_EQ(files(b.maildir / "new").size(), 1u);
 }
 
+TEST_P(DeliveryBothWays, AMaildirRemovedBehindOurBackIsMadeAgain) {
+  LocalDelivery d({true, "h", GetParam()});
+  MailboxTarget t = target("alice@example.org");
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), msg_));
+  fs::remove_all(t.maildir);  // remembered as complete, now gone
+  ASSERT_FALSE(d.deliver("s@x", std::span(&t, 1), msg_));
+  EXPECT_EQ(files(t.maildir / "new").size(), 1u);
+}
+
 TEST(TraceHeaders, QuotesLocalPartsThatAreNotDotAtoms) {
   EXPECT_EQ(smtp_path_address(""), "");
   EXPECT_EQ(smtp_path_address("alice@example.org"), "alice@example.org");
