@@ -151,6 +151,7 @@ class Spool {
   bool replenishing_ = false;
   std::atomic<std::uint64_t> counter_{0};
   std::string salt_;
+  std::atomic<int> committing_{0};  // commits between their writes and their sync
   SpoolKey key_{};
 };
 
