@@ -3,7 +3,9 @@
 // explained), drops root privileges for run_as_user, then serves until SIGTERM/SIGINT.
 // Shutdown: stop accepting, 421 to idle sessions, let each DATA in progress finish and get
 // its 250 (bounded by kDrainTimeout; a second signal cuts it short), exit 0. A message is
-// acknowledged only after it is on stable storage, so stopping never loses one that got 250.
+// acknowledged only after it is durable in the spool (queue/); local delivery runs from there
+// (queue::LocalRunner), and what it has not finished at exit, or after a crash, is finished
+// at the next start, so stopping never loses one that got 250.
 // SIGHUP reloads the TLS certificate and key for new sessions.
 // Privileges: when started as root, run_as_user must exist (no fallback), data_dir and its
 // top-level entries are handed to it (never tls/, whose keys stay root's), and a small

@@ -2,15 +2,16 @@
 // and its deliveries (local now, remote with the outbound queue). One file per message in
 // <data_dir>/spool/, laid out as queue_record.hpp says: data streamed in as it is received,
 // then the envelope record and its trailer. A message is committed (and may be acknowledged)
-// once commit() returned: data, record and trailer written, the file synced (group syncfs).
+// once commit() returned: data, record and trailer written, the file synced.
 //
 // One fsync per message, and a cheap one: spool files are slots that are used again. Each was
 // created once, filled with kSlotSize zero octets and made durable (file and directory) off
 // the critical path; a message overwrites a free slot in place, so committing it needs one
 // sync that writes data blocks only (no allocation, no size change, no directory entry: on
-// ext4 without a journal that is a third of the time of a fresh file). Concurrent commits
-// share that sync: one syncfs() of the spool's file system covers every commit written
-// before it began (group commit, as GroupSync does for directories). After delivery the
+// ext4 without a journal that is a third of the time of a fresh file). A commit alone
+// fdatasyncs its file; concurrent commits share one syncfs() of the spool's file system,
+// which covers every commit written before it began (group commit, as GroupSync does for
+// directories). After delivery the
 // slot's trailer is zeroed and the slot goes back to the reserve. When the reserve is empty
 // a slot is created on the spot and the directory fsynced (shared with concurrent callers).
 // Recovery: open() sorts what it finds: committed entries (a trailer whose MAC verifies under
