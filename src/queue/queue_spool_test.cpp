@@ -35,6 +35,24 @@ class SpoolTest : public ::testing::Test {
     e.recipients.push_back(r);
     return e;
   }
+  // Opens `spool` on the test directory; with `slots`, makes its free slots ahead.
+  static void open(Spool& spool, bool slots = false) {
+    std::vector<SpoolEntry> found;
+    ASSERT_FALSE(spool.open(found));
+    if (slots) {
+      ASSERT_FALSE(spool.replenish());
+    }
+  }
+  // Receives `data` into a new spool entry under `e` and commits it; returns its name.
+  static std::string commit(Spool& spool, std::string_view data, SpoolEnvelope& e) {
+    std::error_code ec;
+    auto w = spool.begin(ec);
+    if (!w || w->append(data) || w->commit(e)) {
+      ADD_FAILURE() << "commit failed: " << ec.message();
+      return {};
+    }
+    return w->name();
+  }
   // Committed entries in the spool (free slots are not entries).
   static std::size_t entries(const Spool& spool) {
     std::vector<std::string> errors;
@@ -87,8 +105,7 @@ TEST_F(SpoolTest, CommitThenLoad) {
 
 TEST_F(SpoolTest, UpdateAppendsANewState) {
   Spool spool(options());
-  std::vector<SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
+  open(spool);
   std::error_code ec;
   auto w = spool.begin(ec);
   ASSERT_TRUE(w);
@@ -139,8 +156,7 @@ TEST_F(SpoolTest, OpenSortsWhatItFinds) {
 
 TEST_F(SpoolTest, DiscardFreesTheSlot) {
   Spool spool(options());
-  std::vector<SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
+  open(spool);
   std::error_code ec;
   auto w = spool.begin(ec);  // no reserve: created on the spot
   ASSERT_TRUE(w);
@@ -208,17 +224,13 @@ TEST_F(SpoolTest, AReusedSlotTornByACrashIsNotTheOldMessage) {
 
 TEST_F(SpoolTest, RunnerDeliversOnceAndRemovesTheEntry) {
   Spool spool(options());
-  std::vector<SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
+  open(spool);
   delivery::LocalDelivery delivery({true, "host"});
   LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); });
-  std::error_code ec;
-  auto w = spool.begin(ec);
-  ASSERT_FALSE(w->append("Return-Path: <forged@x>\r\nSubject: s\r\n\r\nbody\r\n"));
   SpoolEnvelope e = envelope();
-  ASSERT_FALSE(w->commit(e));
+  std::string name = commit(spool, "Return-Path: <forged@x>\r\nSubject: s\r\n\r\nbody\r\n", e);
   std::string error;
-  auto entry = spool.load(w->name(), error);
+  auto entry = spool.load(name, error);
   ASSERT_TRUE(entry);
   runner.deliver(*entry, false);
   auto got = files(dir_ / "mail" / "alice" / "new");
@@ -235,8 +247,7 @@ TEST_F(SpoolTest, RunnerDeliversOnceAndRemovesTheEntry) {
 
 TEST_F(SpoolTest, RecoveryDeliversOnlyWhereMissing) {
   Spool spool(options());
-  std::vector<SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
+  open(spool);
   delivery::LocalDelivery delivery({true, "host"});
   LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); });
   std::error_code ec;
@@ -263,22 +274,18 @@ TEST_F(SpoolTest, RecoveryDeliversOnlyWhereMissing) {
 
 TEST_F(SpoolTest, FailedDeliveryIsDeferredWithItsReason) {
   Spool spool(options());
-  std::vector<SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
+  open(spool);
   delivery::LocalDelivery delivery({true, "host"});
   std::vector<std::function<void()>> posted;
   LocalRunner runner(spool, delivery, [&](std::function<void()> f) { posted.push_back(f); });
   std::ofstream(dir_ / "mail") << "a file where the mail directory should be";
-  std::error_code ec;
-  auto w = spool.begin(ec);
-  ASSERT_FALSE(w->append("x\r\n"));
   SpoolEnvelope e = envelope();
-  ASSERT_FALSE(w->commit(e));
+  std::string name = commit(spool, "x\r\n", e);
   std::string error;
-  auto entry = spool.load(w->name(), error);
+  auto entry = spool.load(name, error);
   runner.deliver(*entry, false);
   fs::remove(dir_ / "mail");
-  auto back = spool.load(w->name(), error);
+  auto back = spool.load(name, error);
   ASSERT_TRUE(back) << error;
   EXPECT_EQ(back->envelope.recipients[0].state, RcptState::deferred);
   EXPECT_NE(back->envelope.recipients[0].reason.find("Not a directory"), std::string::npos);
@@ -291,8 +298,7 @@ TEST_F(SpoolTest, FailedDeliveryIsDeferredWithItsReason) {
 
 TEST_F(SpoolTest, GroupSyncReleasesAfterTheSync) {
   Spool spool(options());
-  std::vector<SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
+  open(spool);
   delivery::LocalDelivery delivery({true, "host"});
   LocalRunner runner(
       spool, delivery, [](std::function<void()> f) { f(); }, std::chrono::seconds(60),
