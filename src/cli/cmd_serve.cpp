@@ -446,6 +446,7 @@ int run_serve(const config::Config& config) {
   options.trace = config.trace;
   options.allow_plain_auth_on_loopback = smtp_settings.allow_plain_auth_on_loopback;
   options.auth_on_mx = smtp_settings.auth_on_mx;
+  options.accounts_db = config.data_dir / "accounts.db";
   auth::ThrottleLimits throttle;
   throttle.max_failures = config.auth.max_login_failures;
   throttle.window = config.auth.login_failure_window;

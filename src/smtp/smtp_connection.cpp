@@ -132,8 +132,15 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
 
 asio::awaitable<void> Connection::check_recipient_request(const CheckRecipient& request) {
   Server::Impl& s = *server_;
+  auto now = RecipientCache::Clock::now();
+  auto stamp = RecipientCache::stamp_of(s.options.accounts_db);
+  if (auto known = s.recipients.find(request.address, stamp, now)) {
+    core_->recipient_checked(*known);  // accounts unchanged since: no hop, no lookup
+    co_return;
+  }
   RecipientVerdict verdict = co_await net::run_blocking(
       s.workers, [&] { return check_recipient(s.directory, request.address); });
+  s.recipients.remember(request.address, verdict, stamp, now);
   core_->recipient_checked(verdict);
 }
 

@@ -12,6 +12,7 @@
 #include <asio/thread_pool.hpp>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,9 @@ struct ServerOptions {
   bool trace = false;                         // log C:/S: lines (core redacts secrets)
   bool allow_plain_auth_on_loopback = false;  // smtp.allow_plain_auth_on_loopback
   bool auth_on_mx = false;                    // smtp.auth_on_mx: offer AUTH on the MX listener
+  // The account database file, watched (by stat) so that RCPT verdicts can be remembered while
+  // it is unchanged (smtp_recipient_cache.hpp); empty: every RCPT is looked up.
+  std::filesystem::path accounts_db;
   // Failed-login delays and refusals, shared with the other protocol servers; null: none.
   std::shared_ptr<auth::SharedLoginThrottle> login_throttle;
 };

@@ -10,6 +10,7 @@
 #include "net/net_server.hpp"
 #include "queue/queue_local_runner.hpp"
 #include "queue/queue_spool.hpp"
+#include "smtp/smtp_recipient_cache.hpp"
 #include "smtp/smtp_server.hpp"
 
 namespace estafeta::smtp {
@@ -26,6 +27,7 @@ struct Server::Impl {
   queue::Spool& spool;             // where received messages are committed before the 250
   queue::LocalRunner& runner;      // local delivery from the spool, after the 250
   const std::string escaped_host;  // for the Maildir names chosen at commit
+  RecipientCache recipients;       // RCPT verdicts while accounts.db is unchanged
   net::Server net;
 };
 

@@ -1,0 +1,55 @@
+// smtp_recipient_cache: see the header. Addresses are kept as the client gave them (the core
+// has validated them); a differently cased spelling is simply another entry.
+#include "smtp/smtp_recipient_cache.hpp"
+
+#include <sys/stat.h>
+
+namespace estafeta::smtp {
+namespace {
+
+bool look(const std::filesystem::path& p, std::uint64_t& ino, std::uint64_t& size,
+          std::uint64_t& mtime) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return false;
+  ino = static_cast<std::uint64_t>(st.st_ino);
+  size = static_cast<std::uint64_t>(st.st_size);
+  mtime = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000000ULL +
+          static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+  return true;
+}
+
+}  // namespace
+
+RecipientCache::Stamp RecipientCache::stamp_of(const std::filesystem::path& accounts_db) {
+  Stamp s;
+  if (accounts_db.empty()) return s;
+  std::filesystem::path wal = accounts_db;
+  wal += "-wal";
+  s.valid = look(accounts_db, s.db_ino, s.db_size, s.db_mtime);
+  // No log (never opened in WAL mode, or removed at the last close) is a state like any other.
+  if (s.valid && !look(wal, s.wal_ino, s.wal_size, s.wal_mtime)) s.wal_ino = s.wal_size = 0;
+  return s;
+}
+
+std::optional<RecipientVerdict> RecipientCache::find(std::string_view address, const Stamp& stamp,
+                                                     Clock::time_point now) {
+  if (!stamp.valid) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(std::string(address));
+  if (it == entries_.end()) return std::nullopt;
+  if (it->second.expires <= now || !(it->second.stamp == stamp)) {
+    entries_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.verdict;
+}
+
+void RecipientCache::remember(std::string_view address, RecipientVerdict verdict,
+                              const Stamp& stamp, Clock::time_point now) {
+  if (verdict != RecipientVerdict::local || !stamp.valid) return;
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= kMaxEntries) entries_.clear();
+  entries_[std::string(address)] = Entry{verdict, stamp, now + ttl_};
+}
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,61 @@
+// smtp_recipient_cache: RCPT TO verdicts of "local" remembered while the account database is
+// unchanged, so that the recipients a busy MX sees again and again are answered on the network
+// thread, without a hop to a worker and an SQLite lookup (about a tenth of the time of a small
+// message). Unchanged means: accounts.db and its write-ahead log have the same inode, size and
+// modification time as when the verdict was found (`estafeta user del`, `alias del` and every
+// other change write one of them), and no more than the TTL has passed. Only the RCPT answer
+// comes from here: the spool commit at the end of DATA resolves every recipient afresh.
+// Refusals and temporary failures are never kept. The two stat() calls per check read inodes
+// the kernel has cached (the server opened these files); they do not wait on the disk.
+// Thread-safe (one mutex; a hash probe). Memory: at most kMaxEntries entries, all dropped
+// when full.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "smtp/proto/smtp_server_session.hpp"
+
+namespace estafeta::smtp {
+
+class RecipientCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t kMaxEntries = 10000;
+
+  // What the account database looks like on disk; equal stamps mean no change in between.
+  struct Stamp {
+    std::uint64_t db_ino = 0, db_size = 0, db_mtime = 0;
+    std::uint64_t wal_ino = 0, wal_size = 0, wal_mtime = 0;
+    bool valid = false;  // false: the files could not be looked at; nothing is kept or found
+    bool operator==(const Stamp&) const = default;
+  };
+  static Stamp stamp_of(const std::filesystem::path& accounts_db);
+
+  explicit RecipientCache(Clock::duration ttl = std::chrono::seconds(10)) : ttl_(ttl) {}
+
+  std::optional<RecipientVerdict> find(std::string_view address, const Stamp& stamp,
+                                       Clock::time_point now);
+  // `stamp` is the one taken before the lookup that gave `verdict`.
+  void remember(std::string_view address, RecipientVerdict verdict, const Stamp& stamp,
+                Clock::time_point now);
+
+ private:
+  struct Entry {
+    RecipientVerdict verdict;
+    Stamp stamp;
+    Clock::time_point expires;
+  };
+  const Clock::duration ttl_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace estafeta::smtp
