@@ -53,7 +53,12 @@ asio::any_io_executor SessionDriver::executor() {
 }
 
 void SessionDriver::enter(SessionState s) {
+  const bool was_waiting = waiting(machine_.state());
   machine_.enter(s);
+  // The wait begins now: stamp it before the session can be seen as evictable, or a session
+  // that has just written its greeting would look idle since the clock's epoch (boot).
+  if (waiting(s) && !was_waiting)
+    record_->idle_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
   publish();
 }
 
