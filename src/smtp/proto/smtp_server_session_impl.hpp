@@ -109,7 +109,7 @@ struct ServerSession::Impl {
   std::uint64_t chunk_size = 0;
   bool chunk_last = false;
   std::optional<PeerError> chunk_refusal;  // this chunk is drained and answered with this
-  bool content_out = false;  // MessageChunk events went out for the current message
+  bool content_out = false;                // MessageChunk events went out for the current message
 
   // Output, input and the line reader (smtp_server_session.cpp).
   void enter(State next);

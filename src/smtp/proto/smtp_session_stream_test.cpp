@@ -103,8 +103,7 @@ TEST(SessionStream, ReceivedLoopCountSurvivesChunking) {
   h.feed("Received: a\r\nreceived : b\r\nRECEIVED:c\r\nReceived:\r\n d\r\n\r\n");
   for (int i = 0; i < 100; ++i) h.feed(std::string(1022, 'b') + "\r\n");
   h.feed("Received: in body\r\n.\r\n");
-  EXPECT_EQ(h.take(),
-            "554 5.4.6 Too many Received header fields (more than 3): mail loop\r\n");
+  EXPECT_EQ(h.take(), "554 5.4.6 Too many Received header fields (more than 3): mail loop\r\n");
   EXPECT_EQ(h.discards, 1);
 }
 
@@ -119,8 +118,7 @@ TEST(SessionStream, BareLfNormalized) {
   h.feed("Subject: s\n\nline\n.\n..x\n.\r\nmore\r\n.\r\n");
   EXPECT_EQ(h.take(), "250 2.0.0 Ok: queued as ID1\r\n");
   ASSERT_EQ(h.stored.size(), 1u);
-  EXPECT_EQ(body_of(h.stored[0].message),
-            "Subject: s\r\n\r\nline\r\n.\r\n.x\r\n.\r\nmore\r\n");
+  EXPECT_EQ(body_of(h.stored[0].message), "Subject: s\r\n\r\nline\r\n.\r\n.x\r\n.\r\nmore\r\n");
 }
 
 TEST(SessionStream, BareLfRejectedByDefault) {
