@@ -247,21 +247,13 @@ std::error_code Spool::load_key_file() {
 }
 
 std::error_code Spool::load_key() {
-  std::filesystem::path p = options_.dir / kKeyFile;
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    std::string bytes;
-    std::error_code ec = read_exact(fd, 0, key_.size(), bytes);
-    ::close(fd);
-    if (ec) return ec;
-    std::memcpy(key_.data(), bytes.data(), key_.size());
-    return {};
-  }
-  if (errno != ENOENT) return last_error();
+  std::error_code found = load_key_file();
+  if (found != std::errc::no_such_file_or_directory) return found;  // read, or an error
+  const std::filesystem::path p = options_.dir / kKeyFile;
   if (::getrandom(key_.data(), key_.size(), 0) != static_cast<ssize_t>(key_.size()))
     return last_error();
   std::filesystem::path tmp = options_.dir / ".key.new";
-  fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return last_error();
   std::error_code ec =
       pwrite_all(fd, std::string_view(reinterpret_cast<const char*>(key_.data()), key_.size()), 0);
@@ -283,7 +275,7 @@ std::error_code Spool::open(std::vector<SpoolEntry>& recovered) {
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
-    if (n == "." || n == ".." || n == kKeyFile) continue;
+    if (n.empty() || n[0] == '.') continue;  // ".", "..", the key (and a key being made)
     names.push_back(std::move(n));
   }
   ::closedir(d);
@@ -381,8 +373,13 @@ std::vector<SpoolEntry> Spool::list(std::vector<std::string>& errors) const {
   ::closedir(d);
   for (const std::string& n : names) {
     std::string error;
-    if (auto e = load(n, error)) out.push_back(std::move(*e));
-    // Anything else is a free slot or a message being received: not listed.
+    if (auto e = load(n, error)) {
+      out.push_back(std::move(*e));
+    } else if (error.find("free slot") == std::string::npos) {
+      // A trailer that does not verify, a record that does not parse, a read error: damage
+      // an operator should hear of (free slots and messages being received end in zeros).
+      errors.push_back(n + ": " + error);
+    }
   }
   return out;
 }

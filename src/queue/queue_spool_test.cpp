@@ -167,6 +167,22 @@ TEST_F(SpoolTest, DiscardFreesTheSlot) {
   EXPECT_EQ(entries(spool), 0u);
 }
 
+TEST_F(SpoolTest, ListReportsDamageAndSkipsFreeSlots) {
+  Spool spool(options());
+  open(spool, true);
+  SpoolEnvelope e = envelope();
+  std::string name = commit(spool, "x\r\n", e);
+  {
+    std::fstream f(dir_ / "spool" / name, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(3 + 20);  // inside the record: its MAC no longer verifies
+    f.put('#');
+  }
+  std::vector<std::string> errors;
+  EXPECT_TRUE(spool.list(errors).empty());
+  ASSERT_EQ(errors.size(), 1u);  // the damaged entry, not the free slots
+  EXPECT_NE(errors[0].find("MAC"), std::string::npos) << errors[0];
+}
+
 TEST_F(SpoolTest, APeersForgedTrailerIsNeverAMessage) {
   Spool spool(options());
   std::vector<SpoolEntry> found;
