@@ -81,9 +81,12 @@ void LocalRunner::start(std::vector<SpoolEntry> recovered) {
     log::info("queue", "{} message(s) found in the spool: finishing their delivery",
               recovered.size());
   for (auto& e : recovered) {
-    std::lock_guard lock(mutex_);
-    if (stopping_) break;
-    ++in_flight_;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+      ++in_flight_;
+    }
+    // Posted without the lock held: a pool that runs the job at once must not deadlock.
     post_([this, e = std::move(e)]() mutable { deliver(std::move(e), true); });
   }
 }

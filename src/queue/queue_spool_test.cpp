@@ -337,6 +337,25 @@ TEST_F(SpoolTest, GroupSyncReleasesAfterTheSync) {
   runner.finish();
 }
 
+TEST_F(SpoolTest, StartDeliversWhatOpenRecovered) {
+  {
+    Spool before(options());
+    open(before);
+    SpoolEnvelope e = envelope();
+    ASSERT_FALSE(commit(before, "Subject: s\r\n\r\nleft by a crash\r\n", e).empty());
+  }
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  ASSERT_EQ(found.size(), 1u);
+  delivery::LocalDelivery delivery({true, "host"});
+  LocalRunner runner(spool, delivery, [](std::function<void()> f) { f(); });
+  runner.start(std::move(found));
+  EXPECT_TRUE(runner.wait_idle(std::chrono::seconds(10)));
+  EXPECT_EQ(files(dir_ / "mail" / "alice" / "new").size(), 1u);
+  EXPECT_EQ(entries(spool), 0u);
+}
+
 TEST(LocalRunner, BackoffGrows) {
   using std::chrono::seconds;
   EXPECT_EQ(LocalRunner::backoff(1, seconds(60)).count(), 60);
