@@ -63,7 +63,7 @@ struct SpoolEntry {
 class Spool;
 
 // One message being received. Not thread-safe (one session uses it, one call at a time, from
-// any worker). Destroying an uncommitted writer discards its file.
+// any worker). Destroying an uncommitted writer frees its slot.
 class SpoolWriter {
  public:
   ~SpoolWriter();
@@ -76,7 +76,8 @@ class SpoolWriter {
   // Writes the record (data_length is filled in here) and trailer, then syncs (shared syncfs).
   // After success the entry is durable and named name().
   std::error_code commit(SpoolEnvelope& envelope);
-  // Drops the file (a message that was refused or abandoned).
+  // Gives the slot back (a message that was refused or abandoned); a slot whose writes failed
+  // is removed instead.
   void discard();
   const std::string& name() const { return name_; }
   std::uint64_t size() const { return size_; }

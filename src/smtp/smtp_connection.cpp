@@ -183,7 +183,7 @@ asio::awaitable<void> Connection::message_chunk(const MessageChunk& chunk) {
   });
 }
 
-// The message was refused or abandoned: its spool file goes (on a worker: unlink blocks).
+// The message was refused or abandoned: its spool slot is freed (on a worker: that writes).
 void Connection::discard_message() {
   if (!spool_.writer) {
     spool_.failed = false;

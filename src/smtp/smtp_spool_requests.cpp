@@ -42,7 +42,7 @@ void spool_append(queue::Spool& spool, const Background& background, SpoolSlot& 
 }
 
 void spool_discard(SpoolSlot& slot) {
-  slot.writer.reset();  // an uncommitted writer removes its file
+  slot.writer.reset();  // an uncommitted writer frees its slot
   slot.failed = false;
 }
 
