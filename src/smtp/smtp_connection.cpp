@@ -86,13 +86,9 @@ net::ProtocolStatus Connection::status() const {
 }
 
 asio::awaitable<std::optional<net::Action>> Connection::next() {
-  if (flushing_) {  // the Flush asked for below is done: the 250 is on its way
-    flushing_ = false;
-    deliver_committed();
-  }
-  if (flush_pending_) {
-    flush_pending_ = false;
-    flushing_ = true;
+  if (handover_ == Handover::flush_yielded) deliver_committed();  // the 250 is written
+  if (handover_ == Handover::reply_yielded) {
+    handover_ = Handover::flush_yielded;
     co_return net::Flush{};
   }
   if (!own_.empty()) {
@@ -105,7 +101,7 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
     if (!ev) co_return std::nullopt;
     if (auto* reply = std::get_if<SendReply>(&*ev)) {
       // The first reply after a commit is its 250: write it, then start the delivery.
-      if (committed_) flush_pending_ = true;
+      if (handover_ == Handover::committed) handover_ = Handover::reply_yielded;
       co_return net::Send{std::move(reply->bytes)};
     } else if (auto* line = std::get_if<TraceLine>(&*ev)) {
       if (server_->options.trace)
@@ -202,11 +198,15 @@ asio::awaitable<void> Connection::store_message_request(const StoreMessage& requ
     return commit_message(s.directory, s.spool, bg, spool_, request, context_.peer_ip,
                           s.escaped_host);
   });
-  if (entry) committed_ = std::move(entry);
+  if (entry) {
+    committed_ = std::move(entry);
+    handover_ = Handover::committed;
+  }
   core_->message_stored(committed_.has_value());
 }
 
 void Connection::deliver_committed() {
+  handover_ = Handover::none;
   if (!committed_) return;
   server_->runner.submit(std::move(*committed_));
   committed_.reset();

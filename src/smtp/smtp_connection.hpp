@@ -56,11 +56,11 @@ class Connection : public net::SessionAdapter {
   std::optional<ServerSession> core_;
   std::deque<net::Action> own_;  // actions of our own (eviction), before the core's
   SpoolSlot spool_;              // the spool file of the message being received
-  // A committed message whose 250 is queued: handed to local delivery once a Flush has
-  // written that reply (so a crash between the two is the "after the 250" case).
+  // A committed message on its way to local delivery: its 250 is yielded, a Flush writes
+  // it, then the message is submitted (so a crash in between is the "after the 250" case).
+  enum class Handover { none, committed, reply_yielded, flush_yielded };
   std::optional<queue::SpoolEntry> committed_;
-  bool flush_pending_ = false;  // the 250 was yielded: ask the driver to write it
-  bool flushing_ = false;       // a Flush was yielded: deliver at the next call
+  Handover handover_ = Handover::none;
 };
 
 }  // namespace estafeta::smtp
