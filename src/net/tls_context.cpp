@@ -151,26 +151,9 @@ std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& s
 
 std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& settings,
                                                             std::string& error) {
-  auto ctx = make_base_context(settings, error);
-  if (!ctx) return nullptr;
-  SSL_CTX* native = ctx->native_handle();
-  if (SSL_CTX_use_certificate_chain_file(native, settings.certificate.c_str()) != 1) {
-    error = "tls.certificate: cannot load " + settings.certificate.string() + ": " +
-            last_openssl_error();
-    return nullptr;
-  }
-  if (SSL_CTX_use_PrivateKey_file(native, settings.private_key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    error = "tls.private_key: cannot load " + settings.private_key.string() + ": " +
-            last_openssl_error();
-    return nullptr;
-  }
-  if (SSL_CTX_check_private_key(native) != 1) {
-    error = "tls.private_key: " + settings.private_key.string() +
-            " does not belong to the certificate " + settings.certificate.string();
-    ERR_clear_error();
-    return nullptr;
-  }
-  return ctx;
+  TlsPem pem;
+  if (!read_tls_pem(settings, pem, error)) return nullptr;
+  return make_server_tls_context(settings, pem, error);
 }
 
 std::string tls_version_of(const void* ssl) {

@@ -18,7 +18,8 @@ struct TlsSettings {
   std::string min_version = "TLSv1.2";  // "TLSv1.2" or "TLSv1.3"
 };
 
-// Builds the context; nullptr with `error` naming the file or setting at fault.
+// Builds the context from the files (read_tls_pem, then the PEM form below); nullptr with
+// `error` naming the file or setting at fault.
 std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& settings,
                                                             std::string& error);
 
