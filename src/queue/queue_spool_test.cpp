@@ -356,6 +356,21 @@ TEST_F(SpoolTest, StartDeliversWhatOpenRecovered) {
   EXPECT_EQ(entries(spool), 0u);
 }
 
+TEST_F(SpoolTest, FreeSlotsPastMaxFreeAreRemoved) {
+  SpoolOptions o = options();
+  o.max_free = 1;
+  Spool spool(o);
+  open(spool);
+  SpoolEnvelope a = envelope(), b = envelope();
+  std::string first = commit(spool, "a\r\n", a);
+  std::string second = commit(spool, "b\r\n", b);
+  spool.release(first);
+  spool.release(second);
+  EXPECT_EQ(spool.reserve_size(), 1u);
+  EXPECT_TRUE(fs::exists(dir_ / "spool" / first));
+  EXPECT_FALSE(fs::exists(dir_ / "spool" / second));
+}
+
 TEST(LocalRunner, BackoffGrows) {
   using std::chrono::seconds;
   EXPECT_EQ(LocalRunner::backoff(1, seconds(60)).count(), 60);

@@ -93,6 +93,16 @@ TEST(QueueRecord, DamagedRecordsAreRefused) {
   EXPECT_FALSE(parse_record("estafeta-spool 1\nid x\ndata-length -1\nend\n", error));
 }
 
+TEST(QueueRecord, OversizedRecordsAreRefused) {
+  std::string error;
+  std::string big = "estafeta-spool 1\nid x\nhelo " + std::string(kMaxRecord, 'a') + "\nend\n";
+  EXPECT_FALSE(parse_record(big, error));
+  EXPECT_EQ(error, "record too large");
+  Trailer t{0, static_cast<std::uint32_t>(kMaxRecord + 1), 0};
+  auto bytes = encode_trailer(t);
+  EXPECT_FALSE(parse_trailer(std::string_view(bytes.data(), bytes.size())));
+}
+
 TEST(QueueRecord, EscapingIsReversible) {
   for (std::string v : {std::string(""), std::string("~"), std::string("%"), std::string("a b"),
                         std::string("\x00\x01\xff", 3), std::string("plain")}) {
