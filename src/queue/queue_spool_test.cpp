@@ -127,15 +127,10 @@ TEST_F(SpoolTest, OpenSortsWhatItFinds) {
   std::string committed;
   {
     Spool spool(options());
-    std::vector<SpoolEntry> found;
-    ASSERT_FALSE(spool.open(found));
-    ASSERT_FALSE(spool.replenish());
-    std::error_code ec;
-    auto w = spool.begin(ec);
-    ASSERT_FALSE(w->append("data\r\n"));
+    open(spool, true);
     SpoolEnvelope e = envelope();
-    ASSERT_FALSE(w->commit(e));
-    committed = w->name();
+    committed = commit(spool, "data\r\n", e);
+    std::error_code ec;
     // An unfinished message: data, no trailer (the process died before commit).
     auto partial = spool.begin(ec);
     ASSERT_FALSE(partial->append("half a message"));
@@ -210,15 +205,10 @@ TEST_F(SpoolTest, APeersForgedTrailerIsNeverAMessage) {
 
 TEST_F(SpoolTest, AReusedSlotTornByACrashIsNotTheOldMessage) {
   Spool spool(options());
-  std::vector<SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
-  ASSERT_FALSE(spool.replenish());
-  std::error_code ec;
-  auto w = spool.begin(ec);
-  ASSERT_FALSE(w->append("old message\r\n"));
+  open(spool, true);
   SpoolEnvelope e = envelope();
-  ASSERT_FALSE(w->commit(e));
-  std::string name = w->name();
+  std::string name = commit(spool, "old message\r\n", e);
+  std::error_code ec;
   std::string committed = read(dir_ / "spool" / name);
   spool.release(name);
   EXPECT_EQ(entries(spool), 0u);
@@ -234,6 +224,7 @@ TEST_F(SpoolTest, AReusedSlotTornByACrashIsNotTheOldMessage) {
   w2.reset();
   fs::rename(dir_ / "spool" / "torn", dir_ / "spool" / name);
   Spool again(options());
+  std::vector<SpoolEntry> found;
   ASSERT_FALSE(again.open(found));
   EXPECT_TRUE(found.empty());  // the data CRC tells the new data from the old
 }
