@@ -418,6 +418,20 @@ class ServerTestCase(unittest.TestCase):
             self.assertEqual(enhanced(lines), enh, f"reply {reply}")
 
 
+class ServerPerTest(unittest.TestCase):
+    """A test that makes its own server (self.server, None until it does): cleaned up after
+    the test, with the log tail printed when the test failed."""
+
+    def setUp(self):
+        self.server = None
+
+    def tearDown(self):
+        if self.server:
+            if failed(self):
+                print("\n" + self.server.log_tail(40), flush=True)
+            self.server.cleanup()
+
+
 def failed(test):
     """True if `test` has recorded a failure or error so far (unittest reports them at once)."""
     result = getattr(getattr(test, "_outcome", None), "result", None)

@@ -5,19 +5,10 @@
 import socket
 import unittest
 
-from estafeta_harness import TIMEOUT, Server, failed, free_port
+from estafeta_harness import TIMEOUT, Server, ServerPerTest, free_port
 
 
-class ListenerConfig(unittest.TestCase):
-
-    def setUp(self):
-        self.server = None
-
-    def tearDown(self):
-        if self.server:
-            if failed(self):
-                print("\n" + self.server.log_tail(40), flush=True)
-            self.server.cleanup()
+class ListenerConfig(ServerPerTest):
 
     def rewrite_listeners(self, text):
         """Replaces the harness's listener tables with `text`."""

@@ -15,7 +15,7 @@ import subprocess
 import time
 import unittest
 
-from estafeta_harness import HOSTNAME, TIMEOUT, Server, failed, simple_message, unique
+from estafeta_harness import HOSTNAME, TIMEOUT, Server, ServerPerTest, simple_message, unique
 
 ALICE = "alice@example.test"
 SERVICE_USER = "nobody"
@@ -56,20 +56,14 @@ def children_of(pid):
     return out
 
 
-class RootCase(unittest.TestCase):
+class RootCase(ServerPerTest):
 
     def setUp(self):
+        super().setUp()
         if not as_root():
             self.skipTest("needs root (serve drops privileges only when started as root)")
         if service_user() is None:
             self.skipTest(f"no user {SERVICE_USER}")
-        self.server = None
-
-    def tearDown(self):
-        if self.server:
-            if failed(self):
-                print("\n" + self.server.log_tail(40), flush=True)
-            self.server.cleanup()
 
     def make_server(self, run_as_user=SERVICE_USER, **kwargs):
         self.server = Server(top={"run_as_user": run_as_user}, **kwargs)

@@ -12,7 +12,7 @@ import ssl
 import subprocess
 import unittest
 
-from estafeta_harness import HOSTNAME, TIMEOUT, Server, failed
+from estafeta_harness import HOSTNAME, TIMEOUT, Server, ServerPerTest
 
 
 def openssl_text(path):
@@ -47,16 +47,7 @@ def can_bind(address):
 
 
 @unittest.skipUnless(shutil.which("openssl"), "openssl CLI not installed")
-class LocalCa(unittest.TestCase):
-
-    def setUp(self):
-        self.server = None
-
-    def tearDown(self):
-        if self.server:
-            if failed(self):
-                print("\n" + self.server.log_tail(40), flush=True)
-            self.server.cleanup()
+class LocalCa(ServerPerTest):
 
     def server_pem(self):
         return self.server.ca_path().replace("ca.pem", "server.pem")
