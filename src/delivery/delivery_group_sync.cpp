@@ -23,7 +23,9 @@ std::error_code syncfs_of(const std::filesystem::path& dir) {
 
 }  // namespace
 
-std::error_code GroupSync::sync(const std::filesystem::path& dir, Mode mode) {
+std::error_code GroupSync::sync(const std::filesystem::path& dir, Mode mode,
+                                std::chrono::milliseconds linger) {
+  const auto linger_until = std::chrono::steady_clock::now() + linger;
   const std::string key = (mode == Mode::directory ? "d:" : "f:") + dir.string();
   std::shared_ptr<Entry> e;
   {
@@ -43,6 +45,11 @@ std::error_code GroupSync::sync(const std::filesystem::path& dir, Mode mode) {
       if (e->done >= ticket) {
         result = e->error;
         break;
+      }
+      if (!e->running && linger.count() > 0 && std::chrono::steady_clock::now() < linger_until) {
+        // In no hurry: a sync another caller starts meanwhile covers this ticket too.
+        e->cv.wait_until(lock, linger_until);
+        continue;
       }
       if (!e->running) {
         e->running = true;

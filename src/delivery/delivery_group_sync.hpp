@@ -7,10 +7,14 @@
 // Safety: a caller returns success only after an fsync that started after its call began
 // succeeded. If any fsync of a directory fails, every caller waiting on that directory at the
 // time (and any that join before the waiters drain) gets the error: false failures (the
-// client retries) are possible, false successes are not. Memory: one small entry per
-// directory with callers in flight, removed when the last leaves. Thread-safe.
+// client retries) are possible, false successes are not. A caller in no hurry (background
+// work whose durability nobody waits on) may linger: it waits up to that long for a sync
+// someone else starts, and runs one itself only if none came, so that one flush serves both.
+// Memory: one small entry per directory with callers in flight, removed when the last
+// leaves. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -29,8 +33,10 @@ class GroupSync {
     file_system,  // syncfs() of the file system holding it: every write to it so far is
                   // durable with a single flush, however many files (the spool's commits)
   };
-  // Syncs `dir` (or joins a sync of it that starts after this call). Blocks.
-  std::error_code sync(const std::filesystem::path& dir, Mode mode = Mode::directory);
+  // Syncs `dir` (or joins a sync of it that starts after this call). Blocks. With a linger,
+  // first waits up to that long for another caller's sync to start and cover this one.
+  std::error_code sync(const std::filesystem::path& dir, Mode mode = Mode::directory,
+                       std::chrono::milliseconds linger = std::chrono::milliseconds(0));
   // fsync system calls made so far (for tests and statistics).
   uint64_t fsyncs() const;
 

@@ -183,6 +183,35 @@ TEST(GroupSync, FailureIsReported) {
   EXPECT_FALSE(s.sync("/tmp"));  // a fresh entry: earlier failures elsewhere do not leak
 }
 
+// A caller that lingers is covered by a sync another caller runs meanwhile (one fsync in
+// all), and runs its own once the linger has passed with nobody else syncing.
+TEST(GroupSync, LingeringCallerRidesOnAnotherSync) {
+  GroupSync s;
+  std::error_code lingered = std::make_error_code(std::errc::io_error);
+  std::atomic<bool> done{false};
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread background([&] {
+    lingered = s.sync("/tmp", GroupSync::Mode::directory, std::chrono::seconds(30));
+    done = true;
+  });
+  // Other callers sync until one of their syncs has covered the lingering one (bounded).
+  for (int i = 0; i < 250 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(s.sync("/tmp"));
+  }
+  background.join();
+  EXPECT_FALSE(lingered);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));  // not its 30 s
+}
+
+TEST(GroupSync, LingeringCallerSyncsItselfWhenNobodyElseDoes) {
+  GroupSync s;
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(s.sync("/tmp", GroupSync::Mode::directory, std::chrono::milliseconds(50)));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
+  EXPECT_EQ(s.fsyncs(), 1u);
+}
+
 TEST_F(DeliveryTest, HostnameEscaping) {
   EXPECT_EQ(maildir_escape_host("a/b:c.example"), "a\\057b\\072c.example");
   LocalDelivery d({false, "we:ird/host"});

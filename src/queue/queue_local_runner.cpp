@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/fault_injection.hpp"
 #include "base/log.hpp"
 
@@ -51,7 +53,10 @@ void LocalRunner::sync_loop() {
     lock.unlock();
     std::vector<std::filesystem::path> dirs;
     for (const auto& d : batch) dirs.insert(dirs.end(), d.dirs.begin(), d.dirs.end());
-    std::error_code ec = delivery::LocalDelivery::sync_filesystems(dirs);
+    const bool on_spool_fs = std::all_of(
+        dirs.begin(), dirs.end(), [&](const auto& dir) { return spool_.same_file_system(dir); });
+    std::error_code ec = on_spool_fs ? spool_.sync_file_system(kSyncLinger)
+                                     : delivery::LocalDelivery::sync_filesystems(dirs);
     for (auto& d : batch) {
       if (ec) {
         defer(d.entry, ec);

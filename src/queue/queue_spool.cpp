@@ -170,20 +170,12 @@ std::error_code SpoolWriter::commit(SpoolEnvelope& envelope) {
     failed_ = true;
     return ec;
   }
-  // Durable. Alone, an fdatasync of this file (data blocks only: the cheapest sync there is).
-  // With other commits under way, one syncfs shared by every commit that wrote before it
-  // began (group commit across sessions: on a file system without a journal each fdatasync
-  // is a cache flush of its own, so 50 concurrent commits would cost 50 flushes).
+  // Durable: one syncfs shared by every commit that wrote before it began (group commit
+  // across sessions: on a file system without a journal each fdatasync is a cache flush of
+  // its own, so 50 concurrent commits would cost 50 flushes), and by the Maildir files local
+  // delivery wrote meanwhile (see sync_file_system), so that a message costs one flush.
   if (spool_.options_.fsync) {
-    const bool alone = spool_.committing_.fetch_add(1) == 0;
-    std::error_code ec;
-    if (alone) {
-      if (::fdatasync(fd_) != 0) ec = last_error();
-    } else {
-      ec = spool_.sync_->sync(spool_.options_.dir, delivery::GroupSync::Mode::file_system);
-    }
-    spool_.committing_.fetch_sub(1);
-    if (ec) {
+    if (auto ec = spool_.sync_->sync(spool_.options_.dir, delivery::GroupSync::Mode::file_system)) {
       failed_ = true;
       return ec;
     }
@@ -223,6 +215,15 @@ Spool::Spool(SpoolOptions options)
 }
 
 Spool::~Spool() = default;
+
+std::error_code Spool::sync_file_system(std::chrono::milliseconds linger) {
+  return sync_->sync(options_.dir, delivery::GroupSync::Mode::file_system, linger);
+}
+
+bool Spool::same_file_system(const std::filesystem::path& dir) const {
+  struct stat st {};
+  return device_ != 0 && ::stat(dir.c_str(), &st) == 0 && st.st_dev == device_;
+}
 
 std::string Spool::new_name() {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -269,6 +270,9 @@ std::error_code Spool::open(std::vector<SpoolEntry>& recovered) {
   std::filesystem::create_directories(options_.dir, ec);
   if (ec) return ec;
   ::chmod(options_.dir.c_str(), 0700);
+  struct stat dir_st {};
+  if (::stat(options_.dir.c_str(), &dir_st) != 0) return last_error();
+  device_ = dir_st.st_dev;
   if (auto e = load_key()) return e;
   DIR* d = ::opendir(options_.dir.c_str());
   if (!d) return last_error();

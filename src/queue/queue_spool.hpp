@@ -8,22 +8,26 @@
 // created once, filled with kSlotSize zero octets and made durable (file and directory) off
 // the critical path; a message overwrites a free slot in place, so committing it needs one
 // sync that writes data blocks only (no allocation, no size change, no directory entry: on
-// ext4 without a journal that is a third of the time of a fresh file). A commit alone
-// fdatasyncs its file; concurrent commits share one syncfs() of the spool's file system,
-// which covers every commit written before it began (group commit, as GroupSync does for
-// directories). After delivery the
-// slot's trailer is zeroed and the slot goes back to the reserve. When the reserve is empty
-// a slot is created on the spot and the directory fsynced (shared with concurrent callers).
-// Recovery: open() sorts what it finds: committed entries (a trailer whose MAC verifies under
-// the spool key and data matching the record's CRC) are returned for delivery, everything
-// else (free slots, messages never acknowledged) joins the reserve.
+// ext4 without a journal that is a third of the time of a fresh file). Commits share one
+// syncfs() of the spool's file system, which covers every commit written before it began
+// (group commit, as GroupSync does for directories) and the Maildir files delivered since
+// the last one: local delivery waits for the next commit's flush instead of paying its own
+// (sync_file_system), so a message costs one flush, not two. After delivery the slot's trailer is
+// zeroed and the slot goes back to the reserve. When the reserve is empty a slot is created on the
+// spot and the directory fsynced (shared with concurrent callers). Recovery: open() sorts what it
+// finds: committed entries (a trailer whose MAC verifies under the spool key and data matching the
+// record's CRC) are returned for delivery, everything else (free slots, messages never
+// acknowledged) joins the reserve.
 //
 // Blocking (file I/O, fsync): call from worker threads. Thread-safe. Trust: the spool
 // directory is ours (mode 0700); files read back are still parsed defensively. Memory: the
 // reserve list and, per Writer, nothing but its file descriptor.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -133,6 +137,12 @@ class Spool {
   bool claim_replenish();
 
   const std::filesystem::path& dir() const { return options_.dir; }
+  // Makes every write to the spool's file system made before this call durable: joins the
+  // syncfs of a commit, waiting up to `linger` for one to start before running its own (local
+  // delivery's Maildir files thus ride on the next commit's flush). Blocks.
+  std::error_code sync_file_system(std::chrono::milliseconds linger);
+  // True when `dir` lives on the spool's file system (so sync_file_system() covers it).
+  bool same_file_system(const std::filesystem::path& dir) const;
   std::size_t reserve_size() const;
   std::uint64_t directory_fsyncs() const;
 
@@ -153,7 +163,7 @@ class Spool {
   bool replenishing_ = false;
   std::atomic<std::uint64_t> counter_{0};
   std::string salt_;
-  std::atomic<int> committing_{0};  // commits between their writes and their sync
+  dev_t device_ = 0;  // of the spool directory, once open() made it
   SpoolKey key_{};
 };
 
