@@ -1,0 +1,276 @@
+// store: the mailbox store every reader and writer of mail goes through (local delivery,
+// IMAP, POP3, the operator's CLI). The interface has no file paths in it: accounts are named
+// by their canonical address, mailboxes and messages by ids, and message bytes come from a
+// Blob. One backend per deployment: the embedded one (store_maildir.hpp: Maildir files, an
+// SQLite index per account) and later one on PostgreSQL; both must pass the conformance
+// suite (store_conformance.hpp).
+//
+// The model (RFC 9051 §2.3): a mailbox has a UIDVALIDITY, a UIDNEXT and a HIGHESTMODSEQ
+// (RFC 7162); a message has a UID that is never reused in the mailbox while its UIDVALIDITY
+// lasts, system flags and keywords, a MODSEQ that grows with every change, INTERNALDATE,
+// SAVEDATE (RFC 8514), RFC822.SIZE (octets as IMAP serves them: CRLF line ends) and a
+// message id of the store's own (email_id) that stays with the message through COPY and
+// MOVE and across index rebuilds (POP3 UIDL, RFC 8474 EMAILID). Every change to a mailbox
+// bumps its HIGHESTMODSEQ; expunges are remembered with their MODSEQ so that sessions can
+// ask what changed since a MODSEQ (QRESYNC VANISHED, and IMAP sessions catching up).
+//
+// Mailbox names are UTF-8, hierarchy delimiter '/', "INBOX" (any case) is the inbox. Names
+// that are empty, start or end with '/', contain "//", a component "." or "..", control
+// characters, or are longer than kMaxMailboxName octets are refused (valid_mailbox_name).
+//
+// Threading: every call may block (SQLite, file I/O, fsync): call from worker threads, never
+// from a network thread. Implementations are thread-safe. Change notifications are delivered
+// on the writer's thread and must only post work elsewhere.
+// Durability: a call that changes the store returns after the change is on stable storage
+// (an IMAP tagged OK and a POP3 +OK after QUIT promise that), except deliver() with
+// defer_sync, whose caller makes the file system durable itself (the spool's group sync).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace estafeta::store {
+
+using MailboxId = std::int64_t;
+using Uid = std::uint32_t;
+using ModSeq = std::uint64_t;
+
+inline constexpr std::size_t kMaxMailboxName = 512;  // octets of UTF-8
+inline constexpr std::size_t kMaxKeywords = 64;      // per mailbox (PERMANENTFLAGS)
+inline constexpr std::size_t kMaxKeywordLength = 100;
+
+// System flags (RFC 9051 §2.3.2) as bits. \Recent is not stored: it is session state.
+enum Flag : std::uint8_t {
+  kSeen = 1,
+  kAnswered = 2,
+  kFlagged = 4,
+  kDeleted = 8,
+  kDraft = 16,
+};
+
+struct Flags {
+  std::uint8_t system = 0;
+  std::vector<std::string> keywords;  // atoms as the client gave them, each at most once
+                                      // (compared case-insensitively), sorted
+  bool operator==(const Flags&) const = default;
+};
+
+// RFC 6154 special-use attributes.
+enum class SpecialUse : std::uint8_t { none, all, archive, drafts, flagged, junk, sent, trash };
+
+struct MailboxInfo {
+  MailboxId id = 0;
+  std::string name;  // UTF-8, '/' separated; "INBOX" for the inbox
+  SpecialUse special_use = SpecialUse::none;
+  std::uint32_t uid_validity = 0;
+  Uid uid_next = 1;
+  ModSeq highest_modseq = 1;
+  std::uint32_t messages = 0;
+  std::uint32_t unseen = 0;   // messages without \Seen
+  std::uint32_t deleted = 0;  // messages with \Deleted (STATUS DELETED, RFC 9051)
+  std::uint64_t size = 0;     // sum of RFC822.SIZE (STATUS SIZE, RFC 8438)
+};
+
+struct MessageInfo {
+  Uid uid = 0;
+  Flags flags;
+  ModSeq modseq = 0;
+  std::int64_t internal_date = 0;  // seconds since the epoch (UTC)
+  std::int32_t internal_tz = 0;    // minutes east of UTC, for INTERNALDATE's zone
+  std::int64_t save_date = 0;      // when it entered this mailbox
+  std::uint64_t size = 0;          // RFC822.SIZE
+  std::string email_id;            // the store's id of the message (stable across copies)
+};
+
+// What the index keeps per message so that FETCH of these and most SEARCHes never open the
+// message file. Strings are as the message library renders them for IMAP.
+struct CachedFields {
+  std::string envelope;        // ENVELOPE without the outer parentheses
+  std::string body_structure;  // BODYSTRUCTURE without the outer parentheses
+  std::string body;            // BODY (non-extensible form)
+  std::string header;          // the whole header section, as stored (for SEARCH
+                               // HEADER and HEADER.FIELDS fetches)
+  std::int64_t sent_date = 0;  // Date: field, seconds since the epoch (0 = none/bad)
+  std::int32_t sent_tz = 0;
+};
+
+// The bytes of one message, readable in pieces (a 50 MB message is never read whole).
+class Blob {
+ public:
+  virtual ~Blob() = default;
+  virtual std::uint64_t size() const = 0;  // octets as stored
+  // Reads up to `n` octets at `offset` into `out` (replacing its contents). Short at the end.
+  virtual std::error_code read(std::uint64_t offset, std::size_t n, std::string& out) = 0;
+};
+
+// A change to one mailbox, announced to subscribers after it is committed.
+struct Change {
+  MailboxId mailbox = 0;
+  ModSeq modseq = 0;  // the mailbox's HIGHESTMODSEQ after the change
+};
+
+struct FlagUpdate {
+  enum class Mode { replace, add, remove };
+  Mode mode = Mode::replace;
+  Flags flags;
+  std::optional<ModSeq> unchanged_since;  // CONDSTORE (RFC 7162 §3.1.3)
+};
+
+struct FlagResult {
+  std::vector<MessageInfo> changed;  // messages whose flags changed, as they are now
+  std::vector<Uid> modified;         // refused by UNCHANGEDSINCE (the MODIFIED response code)
+};
+
+// What changed in a mailbox after a MODSEQ (QRESYNC, and how sessions catch up after a
+// notification).
+struct ChangesSince {
+  std::vector<MessageInfo> changed;  // added or flag-changed messages, ascending UID
+  std::vector<Uid> expunged;         // ascending
+  MailboxInfo mailbox;               // the state these changes lead to
+};
+
+struct CopyResult {
+  std::uint32_t uid_validity = 0;  // of the destination (COPYUID, RFC 4315)
+  std::vector<Uid> source;         // ascending
+  std::vector<Uid> target;         // target[i] is the copy of source[i]
+};
+
+struct AppendResult {
+  std::uint32_t uid_validity = 0;
+  Uid uid = 0;
+};
+
+// A message to append or deliver: its bytes (CRLF line ends) from a Blob-like source.
+struct NewMessage {
+  std::string_view prefix;  // written before the data (delivery's Return-Path/Received)
+  int fd = -1;              // when >= 0: `length` octets at `offset` of this file
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  std::string_view bytes;  // otherwise the data itself
+  Flags flags;
+  std::optional<std::int64_t> internal_date;  // now when absent
+  std::int32_t internal_tz = 0;
+};
+
+// The outcome of check_index / rebuild_index (estafeta index check|rebuild).
+struct IndexReport {
+  std::uint32_t mailboxes = 0;
+  std::uint32_t messages = 0;
+  std::uint32_t added = 0;            // files found without an index entry (new UIDs)
+  std::uint32_t removed = 0;          // index entries without a file
+  std::uint32_t repaired = 0;         // entries whose cached data or size was wrong
+  std::vector<std::string> problems;  // human-readable, one per problem found
+};
+
+// Errors the store reports (as std::error_code in store_category()).
+enum class Errc {
+  ok = 0,
+  no_such_account = 1,
+  no_such_mailbox,
+  mailbox_exists,
+  bad_mailbox_name,
+  mailbox_has_children,  // DELETE of a mailbox with inferiors that has \Noselect semantics
+  cannot_delete_inbox,
+  no_such_message,
+  too_many_keywords,
+  index_corrupt,  // the index could not be read; rebuild_index repairs it
+  over_quota,
+};
+const std::error_category& store_category();
+inline std::error_code make_error_code(Errc e) {
+  return {static_cast<int>(e), store_category()};
+}
+
+// True when `name` may name a mailbox (see the file comment). INBOX in any case is valid.
+bool valid_mailbox_name(std::string_view name);
+// "INBOX" for any case of inbox, else the name unchanged.
+std::string canonical_mailbox_name(std::string_view name);
+
+class Subscription {
+ public:
+  virtual ~Subscription() = default;  // unsubscribes
+};
+
+// One account's mailboxes. Obtained from Store::account(); shared by every session of the
+// account; thread-safe.
+class Account {
+ public:
+  virtual ~Account() = default;
+  virtual const std::string& name() const = 0;
+
+  // Mailboxes (every one, including INBOX and the special-use ones created on first use).
+  virtual std::error_code list(std::vector<MailboxInfo>& out) = 0;
+  virtual std::error_code find(std::string_view name, MailboxInfo& out) = 0;
+  // Creates `name` and any missing parents.
+  virtual std::error_code create(std::string_view name, SpecialUse use, MailboxInfo& out) = 0;
+  // Deletes the mailbox and its messages (RFC 9051 §6.3.4). INBOX cannot be deleted.
+  virtual std::error_code remove(std::string_view name) = 0;
+  // Renames with its inferiors; renaming INBOX moves its messages into a new mailbox and
+  // leaves INBOX empty (RFC 9051 §6.3.6). The renamed mailbox gets a new UIDVALIDITY only if
+  // the backend cannot keep UIDs.
+  virtual std::error_code rename(std::string_view from, std::string_view to) = 0;
+  // Subscriptions (LSUB / LIST (SUBSCRIBED)): names, which need not exist.
+  virtual std::error_code subscriptions(std::vector<std::string>& out) = 0;
+  virtual std::error_code subscribe(std::string_view name, bool on) = 0;
+
+  // Every message of a mailbox, ascending UID, with the mailbox state they belong to.
+  virtual std::error_code snapshot(MailboxId mailbox, MailboxInfo& info,
+                                   std::vector<MessageInfo>& messages) = 0;
+  virtual std::error_code changes_since(MailboxId mailbox, ModSeq since, ChangesSince& out) = 0;
+  virtual std::error_code cached(MailboxId mailbox, Uid uid, CachedFields& out) = 0;
+  virtual std::error_code open(MailboxId mailbox, Uid uid, std::unique_ptr<Blob>& out) = 0;
+
+  virtual std::error_code append(MailboxId mailbox, const NewMessage& message,
+                                 AppendResult& out) = 0;
+  // Local delivery: appends to mailbox `name` (created if missing, INBOX when empty).
+  // `delivery_key` makes it idempotent: a second delivery with the same key (a redelivery
+  // after a crash) appends nothing and returns the first one's UID. With `defer_sync` the
+  // file and index writes are not synced: the caller syncs the file system.
+  virtual std::error_code deliver(std::string_view name, const NewMessage& message,
+                                  std::string_view delivery_key, bool defer_sync,
+                                  AppendResult& out) = 0;
+  virtual std::error_code update_flags(MailboxId mailbox, const std::vector<Uid>& uids,
+                                       const FlagUpdate& update, FlagResult& out) = 0;
+  // Removes the given messages (IMAP EXPUNGE passes those with \Deleted); `out` gets those
+  // actually removed, ascending.
+  virtual std::error_code expunge(MailboxId mailbox, const std::vector<Uid>& uids,
+                                  std::vector<Uid>& out) = 0;
+  virtual std::error_code copy(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
+                               CopyResult& out) = 0;
+  // COPY then EXPUNGE of the sources, as one change (RFC 6851).
+  virtual std::error_code move(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
+                               CopyResult& out) = 0;
+
+  // Notifies `on_change` after every committed change to `mailbox` (0: to any mailbox),
+  // made through this store by anyone. Runs on the writer's thread: post, do not block.
+  virtual std::unique_ptr<Subscription> watch(MailboxId mailbox,
+                                              std::function<void(const Change&)> on_change) = 0;
+  // Picks up messages other programs put into the backend's storage (new UIDs) and drops
+  // entries whose message vanished. Cheap when nothing changed.
+  virtual std::error_code rescan(MailboxId mailbox) = 0;
+
+  virtual std::error_code check_index(IndexReport& out) = 0;
+  virtual std::error_code rebuild_index(IndexReport& out) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // The account `name` (canonical address, "alice@example.org"). Created in storage on
+  // first use, with INBOX and the special-use mailboxes (Sent, Drafts, Trash, Junk, Archive).
+  virtual std::error_code account(std::string_view name, std::shared_ptr<Account>& out) = 0;
+  // Removes an account's mail entirely (estafeta user del --purge).
+  virtual std::error_code remove_account(std::string_view name) = 0;
+};
+
+}  // namespace estafeta::store
+
+template <>
+struct std::is_error_code_enum<estafeta::store::Errc> : std::true_type {};
