@@ -1,7 +1,7 @@
 // store: the mailbox store every reader and writer of mail goes through (local delivery,
 // IMAP, POP3, the operator's CLI). The interface has no file paths in it: accounts are named
 // by their canonical address, mailboxes and messages by ids, and message bytes come from a
-// Blob. One backend per deployment: the embedded one (store_maildir.hpp: Maildir files, an
+// Blob. One backend per deployment: the embedded one (../store_maildir.hpp: Maildir files, an
 // SQLite index per account) and later one on PostgreSQL; both must pass the conformance
 // suite (store_conformance.hpp).
 //
