@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "config/config_section.hpp"
+#include "config/config_table_section.hpp"
 
 namespace estafeta::smtp {
 namespace {
@@ -29,11 +29,7 @@ Value int_value(T n) {
   return Value(static_cast<int64_t>(n));
 }
 
-struct Row {
-  config::SectionKey key;
-  std::string (*set)(Settings& cfg, const Value& v);  // "" or what is wrong
-  Value (*get)(const Settings& cfg);
-};
+using Row = config::TableRow<Settings>;
 
 const std::array kRows = {
     Row{{"allow_plain_auth_on_loopback", KeyType::boolean,
@@ -165,48 +161,19 @@ const std::array kRows = {
         [](const Settings& cfg) -> Value { return int_value(cfg.limits.data_rate_grace.count()); }},
 };
 
-const Row* find_row(std::string_view name) {
-  for (const Row& r : kRows)
-    if (r.key.name == name) return &r;
-  return nullptr;
+const config::TableSection<Settings>& section() {
+  static const config::TableSection<Settings> table("smtp", kRows);
+  return table;
 }
-
-class SmtpSection final : public config::Section {
- public:
-  SmtpSection() {
-    for (std::size_t i = 0; i < kRows.size(); ++i) keys_[i] = kRows[i].key;
-  }
-  std::string_view name() const override { return "smtp"; }
-  std::span<const config::SectionKey> keys() const override { return keys_; }
-  std::string check(std::string_view key, const Value& value) const override {
-    const Row* row = find_row(key);
-    if (!row) return "unknown key";
-    Settings scratch;
-    return row->set(scratch, value);
-  }
-  Value default_value(std::string_view key) const override {
-    const Row* row = find_row(key);
-    return row ? row->get(Settings{}) : Value(false);
-  }
-
- private:
-  std::array<config::SectionKey, kRows.size()> keys_;
-};
 
 }  // namespace
 
 void register_config() {
-  static const SmtpSection section;
-  config::register_section(section);
+  config::register_section(section());
 }
 
 Settings settings_from(const config::Config& config) {
-  Settings out;
-  auto it = config.sections.find("smtp");
-  if (it == config.sections.end()) return out;
-  for (const auto& [key, value] : it->second)
-    if (const Row* row = find_row(key)) row->set(out, value);  // checked when loaded
-  return out;
+  return section().settings_from(config);
 }
 
 }  // namespace estafeta::smtp
