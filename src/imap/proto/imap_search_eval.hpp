@@ -1,0 +1,95 @@
+// imap_search_eval: SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4) evaluated for one message, and
+// the answers: "* SEARCH ..." with "(MODSEQ n)" (RFC 7162 §3.1.5) and "* ESEARCH ..." (RFC 4731,
+// RFC 5182 SAVE). No I/O: a key tree from the parser is matched against MessageInfo and
+// CachedFields; the parsed message is asked for (lazily, at most once per message) only for
+// BODY, TEXT and a HEADER / address key the cached header cannot answer.
+//
+// Notes:
+// - Strings match as case-insensitive substrings (close to i;unicode-casemap, RFC 5051): both
+//   sides UTF-8, ASCII and the common Unicode cases (Latin-1, Latin Extended-A, Greek,
+//   Cyrillic) folded to lower case. Header keys search the RFC 2047-decoded value
+//   (mime::decoded_value) of every field of that name; HEADER with an empty string matches
+//   any message having the field (RFC 9051 §6.4.4). BODY searches the text parts' bodies with
+//   transfer encoding and charset decoded (mime::text_body_utf8) and embedded messages' text;
+//   TEXT searches the decoded header and the bodies.
+// - Dates (a day, SearchKey::date): BEFORE/ON/SINCE compare INTERNALDATE's day in the
+//   server's zone (SearchContext::server_tz); SENTBEFORE/SENTON/SENTSINCE compare the Date:
+//   day in the message's own zone (CachedFields::sent_tz), as RFC 9051 §6.4.4 says ("disregarding
+//   time and timezone"). A message without a usable Date: matches no SENT* key. SAVEDATE*
+//   keys use the server's zone; SAVEDATESUPPORTED matches every message (RFC 8514 §4.2).
+// - '*' in a set is the largest sequence number / UID (SearchContext); "$" is the saved
+//   result (RFC 5182), given as UIDs.
+// Input is an untrusted key tree whose depth the parser bounds (imap_limits.hpp); evaluation
+// recursion is that depth. Memory: decoded header values and text bodies of one message at a
+// time. Never throws.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imap/proto/imap_command.hpp"
+#include "mime/mime_message.hpp"
+#include "store/api/store.hpp"
+
+namespace estafeta::imap {
+
+// What is the same for every message of one SEARCH.
+struct SearchContext {
+  std::uint32_t max_seq = 0;  // messages in the mailbox: '*' in sequence sets
+  store::Uid max_uid = 0;     // the largest UID in the mailbox: '*' in UID sets
+  const std::vector<store::Uid>* saved = nullptr;  // "$" (RFC 5182), ascending UIDs; null =
+                                                   // empty
+  std::int64_t now = 0;        // seconds since the epoch, for OLDER/YOUNGER (RFC 5032)
+  std::int32_t server_tz = 0;  // the server's zone, minutes east of UTC, for INTERNALDATE
+                               // and SAVEDATE day comparisons
+};
+
+// One message. `parsed` returns the parsed message (or nullptr when it cannot be read: keys
+// that need it then do not match); it is called only when a key needs the bytes, and the
+// caller caches the result (it may be called once per such key).
+struct SearchMessage {
+  std::uint32_t seq = 0;
+  const store::MessageInfo* info = nullptr;     // required
+  const store::CachedFields* cached = nullptr;  // required
+  bool recent = false;                          // in the session's \Recent set
+  std::function<const mime::Message*()> parsed;
+};
+
+// True when `m` matches `key`.
+bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx);
+
+// True when some key of the tree needs the message bytes (BODY, TEXT).
+bool search_needs_message(const SearchKey& key);
+// True when the tree has a MODSEQ key (the answer then carries the highest MODSEQ).
+bool search_uses_modseq(const SearchKey& key);
+
+// Lower-cases UTF-8 text for matching (ASCII and the common Unicode cases; other characters
+// unchanged). Exposed for the tests and for the session's callers of the same rule.
+std::string search_fold(std::string_view utf8);
+
+// A set of ascending numbers compressed to sequence-set syntax: {1,2,3,5,7,8} -> "1:3,5,7:8".
+std::string compress_sequence_set(const std::vector<std::uint32_t>& ascending);
+
+// The plain answer "* SEARCH 2 3 5\r\n", with " (MODSEQ n)" when `modseq` is given and the
+// list is not empty (RFC 7162 §3.1.5). `numbers` ascending.
+std::string format_search(const std::vector<std::uint32_t>& numbers,
+                          std::optional<store::ModSeq> modseq = std::nullopt);
+
+// The ESEARCH answer (RFC 4731 §3.1): "* ESEARCH (TAG \"a1\") UID MIN 2 MAX 9 COUNT 3 ALL
+// 2,5,9\r\n" with the return options asked (none = ALL); MIN, MAX and ALL are left out when
+// nothing matched, COUNT stays; " MODSEQ n" last when `modseq` is given and something matched.
+// Returns "" when only SAVE was asked (RFC 5182 §2.4: no ESEARCH response then).
+std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& ret,
+                           const std::vector<std::uint32_t>& numbers,
+                           std::optional<store::ModSeq> modseq = std::nullopt);
+
+// What SAVE keeps (RFC 5182 §2.4): every match, or only MIN and/or MAX when those were asked
+// with SAVE. `uids` ascending; returns ascending UIDs.
+std::vector<store::Uid> search_saved_result(const SearchReturn& ret,
+                                            const std::vector<store::Uid>& uids);
+
+}  // namespace estafeta::imap
