@@ -1,6 +1,6 @@
 // config_load_test: config::load over every key, every kind of error (with its line and
 // key), unknown keys, listeners (protocol, role, tls, the older kind), a registered protocol
-// section ([smtp], from smtp/smtp_config.cpp), and the example file against the defaults.
+// sections ([smtp] from smtp/smtp_config.cpp, [imap] from imap/imap_config.cpp), and the example file against the defaults.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "config/config_keys.hpp"
+#include "imap/imap_config.hpp"
 #include "smtp/smtp_config.hpp"
 
 namespace estafeta::config {
@@ -19,6 +20,7 @@ class ConfigLoad : public ::testing::Test {
  protected:
   void SetUp() override {
     smtp::register_config();  // as main() does
+    imap::register_config();
     char tmpl[] = "/tmp/estafeta-config-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -263,8 +265,8 @@ TEST_F(ConfigLoad, UnknownKeys) {
   EXPECT_EQ(e.message, "unknown key");
   e = bad("colour = \"blue\"\n");
   EXPECT_EQ(e.key, "colour");
-  e = bad("[imap]\nport = 143\n");
-  EXPECT_EQ(e.key, "imap");
+  e = bad("[pop3]\nport = 110\n");
+  EXPECT_EQ(e.key, "pop3");
   e = bad("[listener.smtp]\nport = 25\nbacklog = 5\n");
   EXPECT_EQ(e.key, "listener.smtp.backlog");
   EXPECT_EQ(e.line, 3u);
