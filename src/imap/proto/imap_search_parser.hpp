@@ -1,0 +1,25 @@
+// imap_search_parser: the SEARCH criteria grammar (RFC 9051 §6.4.4 and §9 search-key,
+// RFC 3501 §6.4.4) into an imap::SearchKey tree: every key of both RFCs (rev1's NEW, OLD,
+// RECENT too), sequence sets and UID sets, dates as days since 1970-01-01, CONDSTORE's MODSEQ
+// (RFC 7162 §3.1.5), WITHIN's OLDER/YOUNGER (RFC 5032), SAVEDATE keys (RFC 8514) and
+// OBJECTID's EMAILID/THREADID (RFC 8474). Keys are case-insensitive. Trust: unauthenticated
+// peer (after login). Memory: nesting is capped at Limits::max_search_depth (each level one
+// recursion), keys at max_search_keys, sets at max_sequence_ranges. No exceptions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "imap/proto/imap_command.hpp"
+#include "imap/proto/imap_limits.hpp"
+
+namespace estafeta::imap {
+
+// Parses a SEARCH argument list as it follows "SEARCH " (optional "RETURN (...)", optional
+// "CHARSET x", then one or more keys) in wire form (literals "{N}\r\n..." allowed).
+// On failure returns nullopt and sets *error to the BAD text.
+std::optional<Search> parse_search_arguments(std::string_view text, const Limits& limits,
+                                             std::string* error);
+
+}  // namespace estafeta::imap
