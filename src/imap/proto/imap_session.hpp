@@ -1,0 +1,223 @@
+// imap_session: the IMAP server state machine (RFC 9051 IMAP4rev2 and RFC 3501 IMAP4rev1
+// together, with the extensions of imap_command.hpp), sans-I/O. The server hands it parsed
+// commands (receive), parse errors (receive_error) and, while it expects_line(), raw lines
+// (AUTHENTICATE responses, IDLE's DONE); the session answers through next(): text to send,
+// a literal to stream from a store::Blob, "start TLS", "start compression", "close". It calls
+// the store (store::Account, blocking) and the login hook directly: the server runs it on a
+// worker thread, one call at a time per session. It never touches a socket or a file.
+// States (RFC 9051 §3): not_authenticated -> authenticated <-> selected -> logout.
+// Trust: every command comes from an unauthenticated peer until login succeeds, then from
+// the account's owner. Memory: the selected mailbox's message-number map (one UID, one
+// flag word and a MODSEQ per message; RFC 9051 §2.3.1.2), pending output (one command's
+// responses; big BODY[] fetches are streamed from the Blob, not copied), the SASL exchange
+// (auth::kMaxSaslResponse). Sequence sets are never expanded beyond the mailbox size. Never
+// throws.
+//
+// Notes:
+// - Untagged EXISTS / EXPUNGE / FETCH FLAGS of other sessions' changes (RFC 9051 §5.2, §7.5.1)
+//   are sent at the end of a command, except EXPUNGE (or VANISHED) during FETCH, STORE and
+//   SEARCH by sequence number, which waits for a later command; during IDLE they are sent
+//   as changed() reports them. The store tells the server of a change through
+//   store::Account::watch on selected(); the server calls changed().
+// - \Recent (IMAP4rev1 only) is session state: the messages that arrived while this
+//   session had the mailbox selected.
+// - Mailbox names are modified UTF-7 until the client enables IMAP4rev2 or UTF8=ACCEPT, then
+//   UTF-8 (RFC 9051 §5.1, RFC 6855 §3). "INBOX" in any case is the inbox.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/proto/auth_sasl.hpp"
+#include "imap/proto/imap_command.hpp"
+#include "imap/proto/imap_command_reader.hpp"
+#include "store/api/store.hpp"
+
+namespace estafeta::imap {
+
+struct SessionOptions {
+  std::string hostname = "localhost";
+  bool tls_active = false;         // implicit TLS (993): true from the start
+  bool starttls_available = true;  // a certificate is loaded: STARTTLS offered before TLS
+  bool compress_available = true;  // COMPRESS=DEFLATE offered (the server has zlib)
+  std::uint64_t append_limit = 50 * 1024 * 1024;  // APPENDLIMIT (RFC 7889)
+  std::uint32_t max_bad_commands = 10;  // then "* BYE Too many invalid commands" and close
+  std::uint32_t max_auth_failures = 3;  // failed LOGIN/AUTHENTICATE, then BYE and close
+  std::int32_t server_tz = 0;           // minutes east of UTC, for SEARCH dates
+  // Seconds since the epoch (SEARCH OLDER/YOUNGER); the system clock when empty.
+  std::function<std::int64_t()> now;
+};
+
+// The server's answer to a login (auth::check_login with its throttling behind it).
+struct LoginResult {
+  enum class Kind {
+    ok,           // `account` is the canonical account name
+    invalid,      // wrong user or password (or throttled): NO [AUTHENTICATIONFAILED]
+    unavailable,  // the account store cannot be reached now: NO [UNAVAILABLE]
+  };
+  Kind kind = Kind::invalid;
+  std::string account;
+};
+
+struct SessionHooks {
+  // Checks a user name and password (blocking is fine: the session runs on a worker).
+  std::function<LoginResult(std::string_view user, std::string_view password)> login;
+  // The store account of a canonical account name; nullptr when it cannot be opened
+  // (the login then fails with NO [UNAVAILABLE]).
+  std::function<std::shared_ptr<store::Account>(const std::string& account)> open_account;
+};
+
+// One piece of output, in order.
+struct Output {
+  enum class Kind {
+    text,            // send `text`
+    literal,         // send `length` octets at `offset` of `blob` (a literal's data; the
+                     // "{n}\r\n" is at the end of the text before it)
+    start_tls,       // the OK to STARTTLS was the text before: handshake, then tls_started()
+    start_compress,  // the OK to COMPRESS was the text before: compress everything after it
+    close,           // the BYE/OK was the text before: close the connection
+  };
+  Kind kind = Kind::text;
+  std::string text;
+  std::shared_ptr<store::Blob> blob;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+class Session {
+ public:
+  enum class State { not_authenticated, authenticated, selected, logout };
+
+  Session(SessionOptions options, SessionHooks hooks);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Queues the greeting "* OK [CAPABILITY ...] Estafeta ready.".
+  void start();
+  // One parsed command (imap::parse_command). Ignored after close.
+  void receive(Command command);
+  // A command the reader or parser refused: answered with its response (BAD or NO) and
+  // counted against max_bad_commands when it is a BAD.
+  void receive_error(const CommandError& error);
+  void receive_error(std::string_view tag, std::string_view text);  // "<tag> BAD <text>"
+  // A raw line (without CRLF) while expects_line(): an AUTHENTICATE response or IDLE's DONE.
+  void receive_line(std::string_view line);
+  // True while the next client line is not a command (AUTHENTICATE exchange, IDLE).
+  bool expects_line() const;
+  // True while in IDLE (the server then waits without the autologout timer, RFC 9051 §5.4
+  // still applies: the server may keep its own limit).
+  bool idling() const { return idle_tag_.has_value(); }
+  // The TLS handshake after start_tls succeeded.
+  void tls_started();
+  // The store announced a change to the selected mailbox (from Account::watch on
+  // selected()). During IDLE the untagged responses are queued at once; otherwise they
+  // wait for the end of the next command.
+  void changed();
+  // The server's autologout timer fired (RFC 9051 §5.4): BYE and close.
+  void timed_out();
+
+  // The next output, or nullopt when there is nothing to send now.
+  std::optional<Output> next();
+
+  State state() const { return state_; }
+  bool closed() const { return closed_; }
+  // The selected mailbox (to watch), or nullopt.
+  std::optional<store::MailboxId> selected() const;
+  // Bumped whenever selected() changes, so the server knows to re-subscribe.
+  std::uint64_t selection_generation() const { return selection_generation_; }
+  // The logged-in account's name and store ("" / nullptr before login).
+  const std::string& account_name() const { return account_name_; }
+  const std::shared_ptr<store::Account>& account() const { return account_; }
+  // The capability list as currently advertised ("IMAP4rev2 IMAP4rev1 ...").
+  std::string capabilities() const;
+
+  struct SelectedMailbox;  // imap_session_selected.hpp
+
+ private:
+  // imap_session.cpp: dispatch, output, common responses
+  void dispatch(Command& command);
+  void send(std::string text);
+  void tagged_ok(const std::string& tag, std::string_view text);
+  void tagged_no(const std::string& tag, std::string_view text);
+  void tagged_bad(const std::string& tag, std::string_view text);
+  void bad_command();
+  void close_with(std::string bye);
+  std::string store_error_text(std::error_code ec) const;
+  bool utf8_names() const { return enabled_rev2_ || enabled_utf8_; }
+  std::int64_t now() const;
+  // imap_session_auth.cpp
+  void cmd_capability(const Command& c);
+  void cmd_starttls(const Command& c);
+  void cmd_login(const Command& c, const Login& login);
+  void cmd_authenticate(const Command& c, const Authenticate& a);
+  void auth_step(std::string_view response);
+  void finish_login(const std::string& tag, std::string_view user, std::string_view password);
+  void cmd_enable(const Command& c, const Enable& e);
+  void cmd_id(const Command& c, const Id& id);
+  void cmd_compress(const Command& c, const Compress& z);
+  void cmd_logout(const Command& c);
+  // imap_session_mailbox.cpp
+  std::optional<std::string> decode_name(std::string_view wire) const;
+  std::string encode_name(std::string_view utf8) const;
+  void cmd_create(const Command& c, const Create& cr);
+  void cmd_delete(const Command& c, const Delete& d);
+  void cmd_rename(const Command& c, const Rename& r);
+  void cmd_subscribe(const Command& c, const Subscribe& s);
+  void cmd_list(const Command& c, const List& l);
+  void cmd_namespace(const Command& c);
+  void cmd_status(const Command& c, const Status& s);
+  std::string status_items(const store::MailboxInfo& info, const StatusItems& items);
+  // imap_session_select.cpp
+  void cmd_select(const Command& c, const Select& s);
+  void cmd_close(const Command& c, bool expunge);
+  void unselect();
+  void sync(bool allow_expunge);
+  void cmd_idle(const Command& c);
+  // imap_session_message.cpp
+  void cmd_fetch(const Command& c, const Fetch& f);
+  void cmd_search(const Command& c, const Search& s);
+  void cmd_store(const Command& c, const Store& s);
+  void cmd_copy(const Command& c, const Copy& cp);
+  void cmd_expunge(const Command& c, const Expunge& e);
+  void cmd_append(const Command& c, const Append& a);
+  bool resolve_set(const Command& c, const SequenceSet& set, bool uid,
+                   std::vector<std::uint32_t>& indexes);
+
+  SessionOptions options_;
+  SessionHooks hooks_;
+  State state_ = State::not_authenticated;
+  bool closed_ = false;
+  bool tls_active_ = false;
+  bool compressed_ = false;
+  std::deque<Output> out_;
+  std::uint32_t bad_commands_ = 0;
+  std::uint32_t auth_failures_ = 0;
+
+  // AUTHENTICATE in progress
+  std::unique_ptr<auth::SaslMechanism> sasl_;
+  std::string sasl_tag_;
+  // IDLE in progress
+  std::optional<std::string> idle_tag_;
+
+  // ENABLEd (RFC 5161)
+  bool enabled_rev2_ = false;
+  bool enabled_utf8_ = false;
+  bool enabled_condstore_ = false;
+  bool enabled_qresync_ = false;
+
+  std::string account_name_;
+  std::shared_ptr<store::Account> account_;
+  std::unique_ptr<SelectedMailbox> selected_;
+  std::uint64_t selection_generation_ = 0;
+  std::vector<store::Uid> saved_search_;  // SEARCHRES "$" (RFC 5182)
+  bool saved_search_valid_ = false;
+};
+
+}  // namespace estafeta::imap
