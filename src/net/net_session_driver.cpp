@@ -86,6 +86,10 @@ void SessionDriver::post_pending(unsigned bits) {
 void SessionDriver::wake() {
   post_pending(pending_woken);
 }
+
+void Waker::wake() const {
+  if (auto driver = driver_.lock()) driver->wake();
+}
 void SessionDriver::shutdown() {
   post_pending(pending_shutdown);
 }
@@ -356,6 +360,7 @@ asio::awaitable<void> SessionDriver::finish() {
 
 asio::awaitable<void> SessionDriver::run() {
   auto self = shared_from_this();
+  adapter_->attach(Waker(weak_from_this()));
   log::debug(options_.tag, "c{} connect from {}", context_.id, context_.peer_ip);
   if (context_.implicit_tls) {
     // RFC 8314 §3.3: implicit TLS, the handshake comes before the greeting.

@@ -89,11 +89,27 @@ struct SessionContext {
   bool implicit_tls = false;   // the handshake precedes start()
 };
 
+class SessionDriver;
+
+// What an adapter keeps to wake its session from any thread (an IMAP mailbox changed): the
+// driver then tells it Notice::woken. Does nothing once the session has ended.
+class Waker {
+ public:
+  Waker() = default;
+  explicit Waker(std::weak_ptr<SessionDriver> driver) : driver_(std::move(driver)) {}
+  void wake() const;
+
+ private:
+  std::weak_ptr<SessionDriver> driver_;
+};
+
 // The protocol side of a session. Every call comes from the driver, on its executor, one at
 // a time; an adapter never touches the socket.
 class SessionAdapter {
  public:
   virtual ~SessionAdapter() = default;
+  // Once, before start(): the handle to wake this session from elsewhere.
+  virtual void attach(Waker waker) { (void)waker; }
   // Once, when the session may begin (after the implicit TLS handshake): queue the greeting.
   virtual void start(const TlsState& tls) = 0;
   // Bytes from the peer, in order, each exactly once (any split).

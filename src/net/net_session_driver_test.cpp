@@ -25,6 +25,7 @@ struct Seen {
   std::vector<Notice> notices;
   std::size_t body_reads = 0;
   std::size_t largest_body_read = 0;
+  Waker waker;  // what the adapter was given (attach)
   std::string received_copy() {
     std::lock_guard lock(mutex);
     return received;
@@ -61,6 +62,10 @@ class PatternSource : public BodySource {
 class LineAdapter : public SessionAdapter {
  public:
   explicit LineAdapter(std::shared_ptr<Seen> seen) : seen_(std::move(seen)) {}
+  void attach(Waker waker) override {
+    std::lock_guard lock(seen_->mutex);
+    seen_->waker = std::move(waker);
+  }
   void start(const TlsState&) override { out_.push_back(Send{"HELLO\r\n"}); }
   void receive(std::string_view bytes) override {
     {
@@ -228,6 +233,26 @@ TEST_F(DriverTest, WakeBetweenPartsOfACommand) {
   EXPECT_EQ(received, expected.substr(3) + "end\r\n");  // each octet exactly once
   send("QUIT\r\n");
   EXPECT_EQ(read_until("\r\n"), "BYE\r\n");
+}
+
+// The adapter's own handle (attach) wakes the session from another thread, as a mailbox
+// change wakes an IMAP session in IDLE; after the session ended it does nothing.
+TEST_F(DriverTest, AdapterWakesItsSessionThroughItsWaker) {
+  start();
+  EXPECT_EQ(read_until("\r\n"), "HELLO\r\n");
+  Waker waker;
+  {
+    std::lock_guard lock(seen_->mutex);
+    waker = seen_->waker;
+  }
+  wait_reading();
+  waker.wake();
+  EXPECT_EQ(read_until("\r\n"), "WOKEN\r\n");
+  send("QUIT\r\n");
+  EXPECT_EQ(read_until("\r\n"), "BYE\r\n");
+  EXPECT_EQ(done_.wait_for(10s), std::future_status::ready);
+  thread_.join();
+  waker.wake();  // the session is gone: nothing happens
 }
 
 // 50 MB leave in chunks the driver pulls one at a time: it never asks for more than 64 KiB,
