@@ -1,0 +1,470 @@
+// imap_search_eval: see the header.
+#include "imap/proto/imap_search_eval.hpp"
+
+#include <algorithm>
+
+#include "imap/proto/imap_response_strings.hpp"
+#include "mime/mime_body.hpp"
+#include "mime/mime_header.hpp"
+#include "mime/mime_parser.hpp"
+
+namespace estafeta::imap {
+
+namespace {
+
+using Kind = SearchKey::Kind;
+
+// ---- case folding ------------------------------------------------------------------------
+
+// The lower-case form of one code point, for the scripts most mail is written in.
+char32_t fold_code_point(char32_t c) {
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 0x20 : c;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;  // Latin-1
+  if (c >= 0x100 && c <= 0x17F) {                            // Latin Extended-A
+    if (c == 0x130) return 'i';
+    if (c == 0x131 || c == 0x138 || c == 0x149) return c;
+    if (c == 0x178) return 0xFF;
+    if (c == 0x17F) return 's';
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c & 1) ? c + 1 : c;
+    return (c & 1) ? c : c + 1;
+  }
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;  // Greek capitals
+  if (c == 0x3C2) return 0x3C3;                                 // final sigma
+  if (c == 0x386) return 0x3AC;
+  if (c >= 0x388 && c <= 0x38A) return c + 37;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 63;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;  // Cyrillic
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x52F))
+    return (c & 1) ? c : c + 1;
+  if (c >= 0x1E00 && c <= 0x1EFF) return (c & 1) ? c : c + 1;  // Latin Extended Additional
+  if (c >= 0xFF21 && c <= 0xFF3A) return c + 0x20;             // fullwidth A-Z
+  return c;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+// ---- matching helpers --------------------------------------------------------------------
+
+bool contains_folded(std::string_view haystack_utf8, std::string_view folded_needle) {
+  if (folded_needle.empty()) return true;
+  std::string h = search_fold(haystack_utf8);
+  return h.find(folded_needle) != std::string::npos;
+}
+
+// Day number (days since 1970-01-01) of `t` seen in the zone `tz_minutes` east of UTC.
+std::int64_t day_of(std::int64_t t, std::int32_t tz_minutes) {
+  std::int64_t local = t + static_cast<std::int64_t>(tz_minutes) * 60;
+  return local >= 0 ? local / 86400 : (local - 86399) / 86400;
+}
+
+bool compare_day(Kind k, std::int64_t day, std::int64_t key) {
+  switch (k) {
+    case Kind::before:
+    case Kind::sent_before:
+    case Kind::save_date_before:
+      return day < key;
+    case Kind::on:
+    case Kind::sent_on:
+    case Kind::save_date_on:
+      return day == key;
+    default:  // since
+      return day >= key;
+  }
+}
+
+bool in_set(const SequenceSet& set, std::uint32_t n, std::uint32_t max, store::Uid uid,
+            const SearchContext& ctx) {
+  if (set.saved) {  // RFC 5182: "$" is the saved result, kept as UIDs
+    if (!ctx.saved) return false;
+    return std::binary_search(ctx.saved->begin(), ctx.saved->end(), uid);
+  }
+  for (const SeqRange& r : set.ranges) {
+    std::uint32_t a = r.first == 0 ? max : r.first;
+    std::uint32_t b = r.last == 0 ? max : r.last;
+    if (a > b) std::swap(a, b);
+    if (n >= a && n <= b) return true;
+  }
+  return false;
+}
+
+std::string_view header_field_name(Kind k) {
+  switch (k) {
+    case Kind::bcc:
+      return "Bcc";
+    case Kind::cc:
+      return "Cc";
+    case Kind::from:
+      return "From";
+    case Kind::subject:
+      return "Subject";
+    case Kind::to:
+      return "To";
+    default:
+      return {};
+  }
+}
+
+// Matches one message; the header fields and folded texts are worked out once per message.
+class Matcher {
+ public:
+  Matcher(const SearchMessage& m, const SearchContext& ctx) : m_(m), ctx_(ctx) {}
+
+  bool match(const SearchKey& k) {
+    const store::MessageInfo& info = *m_.info;
+    const std::uint8_t sys = info.flags.system;
+    switch (k.kind) {
+      case Kind::all:
+      case Kind::save_date_supported:  // RFC 8514 §4.2: the mailbox supports SAVEDATE
+        return true;
+      case Kind::answered:
+        return sys & store::kAnswered;
+      case Kind::deleted:
+        return sys & store::kDeleted;
+      case Kind::draft:
+        return sys & store::kDraft;
+      case Kind::flagged:
+        return sys & store::kFlagged;
+      case Kind::seen:
+        return sys & store::kSeen;
+      case Kind::unanswered:
+        return !(sys & store::kAnswered);
+      case Kind::undeleted:
+        return !(sys & store::kDeleted);
+      case Kind::undraft:
+        return !(sys & store::kDraft);
+      case Kind::unflagged:
+        return !(sys & store::kFlagged);
+      case Kind::unseen:
+        return !(sys & store::kSeen);
+      case Kind::recent:
+        return m_.recent;
+      case Kind::new_:  // RFC 3501 §6.4.4: RECENT UNSEEN
+        return m_.recent && !(sys & store::kSeen);
+      case Kind::old:
+        return !m_.recent;
+      case Kind::keyword:
+      case Kind::unkeyword: {
+        bool has = std::any_of(info.flags.keywords.begin(), info.flags.keywords.end(),
+                               [&](const std::string& w) { return mime::iequals(w, k.text); });
+        return k.kind == Kind::keyword ? has : !has;
+      }
+      case Kind::bcc:
+      case Kind::cc:
+      case Kind::from:
+      case Kind::subject:
+      case Kind::to:
+        return header_contains(header_field_name(k.kind), k.text, false);
+      case Kind::header:
+        return header_contains(k.field, k.text, true);
+      case Kind::body:
+        return body_contains(search_fold(k.text));
+      case Kind::text: {
+        std::string needle = search_fold(k.text);
+        return whole_header_contains(needle) || body_contains(needle);
+      }
+      case Kind::before:
+      case Kind::on:
+      case Kind::since:
+        // RFC 9051 §6.4.4: the internal date's day, "disregarding time and timezone", taken
+        // in the server's zone as Dovecot does.
+        return compare_day(k.kind, day_of(info.internal_date, ctx_.server_tz), k.date);
+      case Kind::sent_before:
+      case Kind::sent_on:
+      case Kind::sent_since: {
+        // The Date: field's own day in its own zone; without a usable Date:, the internal
+        // date (as Dovecot falls back).
+        const store::CachedFields& c = *m_.cached;
+        std::int64_t day = c.sent_date != 0 ? day_of(c.sent_date, c.sent_tz)
+                                            : day_of(info.internal_date, info.internal_tz);
+        return compare_day(k.kind, day, k.date);
+      }
+      case Kind::save_date_before:
+      case Kind::save_date_on:
+      case Kind::save_date_since: {
+        std::int64_t t = info.save_date != 0 ? info.save_date : info.internal_date;
+        return compare_day(k.kind, day_of(t, ctx_.server_tz), k.date);
+      }
+      case Kind::larger:
+        return info.size > k.number;
+      case Kind::smaller:
+        return info.size < k.number;
+      case Kind::uid:
+        return in_set(k.set, info.uid, ctx_.max_uid, info.uid, ctx_);
+      case Kind::sequence:
+        return in_set(k.set, m_.seq, ctx_.max_seq, info.uid, ctx_);
+      case Kind::not_:
+        return k.children.empty() || !match(k.children[0]);
+      case Kind::or_:
+        if (k.children.size() < 2) return !k.children.empty() && match(k.children[0]);
+        return match(k.children[0]) || match(k.children[1]);
+      case Kind::and_:
+        for (const SearchKey& c : k.children)
+          if (!match(c)) return false;
+        return true;
+      case Kind::modseq:
+        return info.modseq >= k.number;  // RFC 7162 §3.1.5
+      case Kind::older:                  // RFC 5032 §3
+        return info.internal_date <= ctx_.now - static_cast<std::int64_t>(k.number);
+      case Kind::younger:
+        return info.internal_date > ctx_.now - static_cast<std::int64_t>(k.number);
+      case Kind::email_id:
+        return !info.email_id.empty() && info.email_id == k.text;
+      case Kind::thread_id:
+        return false;  // no thread ids are kept
+    }
+    return false;
+  }
+
+ private:
+  // The top-level header fields: from the cached header, else from the parsed message.
+  const std::vector<mime::HeaderField>& fields() {
+    if (!fields_ready_) {
+      fields_ready_ = true;
+      const std::string& h = m_.cached->header;
+      if (!h.empty()) {
+        fields_ = mime::parse_header_fields(h);
+      } else if (const mime::Message* msg = message()) {
+        auto f = msg->fields_of(msg->root());
+        fields_.assign(f.begin(), f.end());
+      }
+    }
+    return fields_;
+  }
+
+  const mime::Message* message() {
+    if (!message_tried_) {
+      message_tried_ = true;
+      if (m_.parsed) message_ = m_.parsed();
+    }
+    return message_;
+  }
+
+  bool header_contains(std::string_view name, std::string_view text, bool any_if_empty) {
+    std::string needle = search_fold(text);
+    for (const mime::HeaderField& f : fields()) {
+      if (!mime::iequals(f.name, name)) continue;
+      // RFC 9051 §6.4.4 HEADER: an empty string matches every message with the field.
+      if (any_if_empty && needle.empty()) return true;
+      if (contains_folded(mime::decoded_value(f.value), needle)) return true;
+    }
+    return false;
+  }
+
+  bool whole_header_contains(std::string_view needle) {
+    if (!header_folded_) {
+      header_folded_.emplace();
+      for (const mime::HeaderField& f : fields()) {
+        header_folded_->append(search_fold(f.name));
+        header_folded_->append(": ");
+        header_folded_->append(search_fold(mime::decoded_value(f.value)));
+        header_folded_->push_back('\n');
+      }
+    }
+    return header_folded_->find(needle) != std::string::npos;
+  }
+
+  // The decoded text of the body: text parts' contents (transfer encoding and charset
+  // removed) and the headers of embedded messages, folded, built once per message.
+  bool body_contains(std::string_view needle) {
+    if (!body_folded_) {
+      body_folded_.emplace();
+      const mime::Message* msg = message();
+      if (!msg) return false;
+      for (const mime::Part& p : msg->parts) {
+        if (p.has(mime::kPartEmbedded)) {
+          for (const mime::HeaderField& f : msg->fields_of(p)) {
+            body_folded_->append(search_fold(f.name));
+            body_folded_->append(": ");
+            body_folded_->append(search_fold(mime::decoded_value(f.value)));
+            body_folded_->push_back('\n');
+          }
+        }
+        if (p.kind != mime::PartKind::leaf || !p.has(mime::kPartText)) continue;
+        body_folded_->append(search_fold(mime::text_body_utf8(*msg, p)));
+        body_folded_->push_back('\n');
+      }
+    }
+    if (needle.empty()) return true;
+    return body_folded_->find(needle) != std::string::npos;
+  }
+
+  const SearchMessage& m_;
+  const SearchContext& ctx_;
+  bool fields_ready_ = false;
+  std::vector<mime::HeaderField> fields_;
+  std::optional<std::string> header_folded_;
+  std::optional<std::string> body_folded_;
+  bool message_tried_ = false;
+  const mime::Message* message_ = nullptr;
+};
+
+void append_number(std::string& out, std::uint64_t n) {
+  out.append(std::to_string(n));
+}
+
+}  // namespace
+
+std::string search_fold(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out.push_back(static_cast<char>((c >= 'A' && c <= 'Z') ? c + 0x20 : c));
+      ++i;
+      continue;
+    }
+    // Decode one well-formed sequence; anything else is copied byte by byte.
+    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    if (len == 0 || i + len > n) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    char32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+    bool ok = true;
+    for (std::size_t j = 1; j < len; ++j) {
+      auto d = static_cast<unsigned char>(s[i + j]);
+      if ((d & 0xC0) != 0x80) {
+        ok = false;
+        break;
+      }
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if (!ok || (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    char32_t f = fold_code_point(cp);
+    if (f == cp)
+      out.append(s.substr(i, len));
+    else
+      append_utf8(out, f);
+    i += len;
+  }
+  return out;
+}
+
+bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx) {
+  Matcher matcher(m, ctx);
+  return matcher.match(key);
+}
+
+bool search_needs_message(const SearchKey& key) {
+  if (key.kind == Kind::body || key.kind == Kind::text) return true;
+  return std::any_of(key.children.begin(), key.children.end(), search_needs_message);
+}
+
+bool search_uses_modseq(const SearchKey& key) {
+  if (key.kind == Kind::modseq) return true;
+  return std::any_of(key.children.begin(), key.children.end(), search_uses_modseq);
+}
+
+std::string compress_sequence_set(const std::vector<std::uint32_t>& v) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < v.size()) {
+    std::size_t j = i;
+    while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+    if (!out.empty()) out.push_back(',');
+    append_number(out, v[i]);
+    if (j > i) {
+      out.push_back(':');
+      append_number(out, v[j]);
+    }
+    // Skip duplicates of the range's end.
+    i = j + 1;
+    while (i < v.size() && v[i] <= v[j]) ++i;
+  }
+  return out;
+}
+
+std::string format_search(const std::vector<std::uint32_t>& numbers,
+                          std::optional<store::ModSeq> modseq) {
+  std::string out = "* SEARCH";
+  for (std::uint32_t n : numbers) {
+    out.push_back(' ');
+    append_number(out, n);
+  }
+  // RFC 7162 §3.1.5: the highest MODSEQ of the matches, only when something matched.
+  if (modseq && !numbers.empty()) {
+    out.append(" (MODSEQ ");
+    append_number(out, *modseq);
+    out.push_back(')');
+  }
+  out.append("\r\n");
+  return out;
+}
+
+std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& ret,
+                           const std::vector<std::uint32_t>& numbers,
+                           std::optional<store::ModSeq> modseq) {
+  bool min = ret.min, max = ret.max, all = ret.all, count = ret.count;
+  if (!min && !max && !all && !count) {
+    if (ret.save) return {};  // RFC 5182 §2.4: SAVE alone gives no ESEARCH response
+    all = true;               // RFC 4731 §3.1: RETURN () means ALL
+  }
+  std::string out = "* ESEARCH (TAG ";
+  append_quoted(out, tag);
+  out.push_back(')');
+  if (uid) out.append(" UID");
+  if (!numbers.empty()) {
+    if (min) {
+      out.append(" MIN ");
+      append_number(out, numbers.front());
+    }
+    if (max) {
+      out.append(" MAX ");
+      append_number(out, numbers.back());
+    }
+  }
+  if (count) {
+    out.append(" COUNT ");
+    append_number(out, numbers.size());
+  }
+  if (all && !numbers.empty()) {
+    out.append(" ALL ");
+    out.append(compress_sequence_set(numbers));
+  }
+  // RFC 7162 §3.1.5 / §3.2: MODSEQ in ESEARCH, only when something matched.
+  if (modseq && !numbers.empty()) {
+    out.append(" MODSEQ ");
+    append_number(out, *modseq);
+  }
+  out.append("\r\n");
+  return out;
+}
+
+std::vector<store::Uid> search_saved_result(const SearchReturn& ret,
+                                            const std::vector<store::Uid>& uids) {
+  // RFC 5182 §2.4: with MIN and/or MAX (and neither ALL nor COUNT), only those are saved.
+  if (uids.empty() || ret.all || ret.count || (!ret.min && !ret.max)) return uids;
+  std::vector<store::Uid> out;
+  if (ret.min) out.push_back(uids.front());
+  if (ret.max && (!ret.min || uids.back() != uids.front())) out.push_back(uids.back());
+  return out;
+}
+
+}  // namespace estafeta::imap
