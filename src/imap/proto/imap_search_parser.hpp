@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "imap/proto/imap_command.hpp"
+#include "imap/proto/imap_lexer.hpp"
 #include "imap/proto/imap_limits.hpp"
 
 namespace estafeta::imap {
@@ -21,5 +22,9 @@ namespace estafeta::imap {
 // On failure returns nullopt and sets *error to the BAD text.
 std::optional<Search> parse_search_arguments(std::string_view text, const Limits& limits,
                                              std::string* error);
+
+// The same, reading from a lexer positioned just after "SEARCH " (the command parser's entry);
+// stops at the end of the last key. false with *error set on failure.
+bool parse_search_arguments(Lexer& lx, const Limits& limits, Search& out, std::string* error);
 
 }  // namespace estafeta::imap
