@@ -1,0 +1,371 @@
+// imap_session_mailbox: the commands on mailboxes as names (RFC 9051 §6.3): CREATE (with USE,
+// RFC 6154 §5), DELETE, RENAME, SUBSCRIBE/UNSUBSCRIBE, LIST (LIST-EXTENDED RFC 5258,
+// SPECIAL-USE RFC 6154, LIST-STATUS RFC 5819, CHILDREN RFC 3348), LSUB (rev1), NAMESPACE
+// (RFC 2342), STATUS (STATUS=SIZE RFC 8438, CONDSTORE HIGHESTMODSEQ, APPENDLIMIT RFC 7889).
+// Names are decoded from modified UTF-7 (or UTF-8 after ENABLE IMAP4rev2/UTF8=ACCEPT) and
+// encoded back the same way; special-use attributes go on every LIST and LSUB answer, as
+// Apple Mail and iOS expect. LIST patterns are matched in O(pattern x name), never by
+// backtracking, so a hostile "*a*a*a*..." costs no more than its length.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "imap/proto/imap_mutf7.hpp"
+#include "imap/proto/imap_response_strings.hpp"
+#include "imap/proto/imap_session.hpp"
+#include "imap/proto/imap_session_selected.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+// RFC 9051 §6.3.9: '*' matches anything, '%' anything but the delimiter '/'.
+bool match(std::string_view pattern, std::string_view name) {
+  std::vector<char> row(name.size() + 1, 0), next(name.size() + 1, 0);
+  row[0] = 1;
+  for (char p : pattern) {
+    std::fill(next.begin(), next.end(), 0);
+    if (p == '*' || p == '%') {
+      bool on = false;
+      for (std::size_t j = 0; j <= name.size(); ++j) {
+        on = on || row[j];
+        next[j] = on;
+        if (p == '%' && j < name.size() && name[j] == '/') on = false;
+      }
+    } else {
+      for (std::size_t j = 0; j < name.size(); ++j)
+        if (row[j] && name[j] == p) next[j + 1] = 1;
+    }
+    row.swap(next);
+  }
+  return row[name.size()] != 0;
+}
+
+// INBOX matches case-insensitively (RFC 9051 §5.1): "inbox", "Inbox*" and "INB%" all find it.
+bool match_name(std::string_view pattern, std::string_view name) {
+  if (match(pattern, name)) return true;
+  if (name.size() >= 5 && name.substr(0, 5) == "INBOX" && (name.size() == 5 || name[5] == '/')) {
+    std::string upper(pattern);
+    for (std::size_t i = 0; i < upper.size() && i < 5; ++i)
+      if (upper[i] >= 'a' && upper[i] <= 'z') upper[i] = static_cast<char>(upper[i] - 32);
+    return match(upper, name);
+  }
+  return false;
+}
+
+std::string_view special_use_name(store::SpecialUse u) {
+  switch (u) {
+    case store::SpecialUse::all:
+      return "\\All";
+    case store::SpecialUse::archive:
+      return "\\Archive";
+    case store::SpecialUse::drafts:
+      return "\\Drafts";
+    case store::SpecialUse::flagged:
+      return "\\Flagged";
+    case store::SpecialUse::junk:
+      return "\\Junk";
+    case store::SpecialUse::sent:
+      return "\\Sent";
+    case store::SpecialUse::trash:
+      return "\\Trash";
+    case store::SpecialUse::none:
+      break;
+  }
+  return {};
+}
+
+std::optional<store::SpecialUse> special_use_of(std::string_view flag) {
+  std::string f(flag);
+  for (auto& ch : f)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+  if (f == "\\all") return store::SpecialUse::all;
+  if (f == "\\archive") return store::SpecialUse::archive;
+  if (f == "\\drafts") return store::SpecialUse::drafts;
+  if (f == "\\flagged") return store::SpecialUse::flagged;
+  if (f == "\\junk") return store::SpecialUse::junk;
+  if (f == "\\sent") return store::SpecialUse::sent;
+  if (f == "\\trash") return store::SpecialUse::trash;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> Session::decode_name(std::string_view wire) const {
+  std::string name;
+  if (utf8_names()) {
+    if (!is_valid_utf8(wire)) return std::nullopt;
+    name = std::string(wire);
+  } else if (auto d = mutf7_decode(wire)) {
+    name = std::move(*d);
+  } else if (is_valid_utf8(wire)) {
+    name = std::string(wire);  // 8-bit UTF-8 from a rev1 client: accepted, as Dovecot does
+  } else {
+    return std::nullopt;
+  }
+  return store::canonical_mailbox_name(name);
+}
+
+std::string Session::encode_name(std::string_view utf8) const {
+  std::string out;
+  StringOptions o;
+  o.utf8 = utf8_names();
+  append_astring(out, utf8_names() ? std::string(utf8) : mutf7_encode(utf8), o);
+  return out;
+}
+
+void Session::cmd_create(const Command& c, const Create& cr) {
+  auto name = decode_name(cr.mailbox);
+  if (!name) {
+    tagged_no(c.tag, "[CANNOT] Invalid mailbox name.");
+    return;
+  }
+  // RFC 9051 §6.3.4: a trailing delimiter declares the intent to create inferiors.
+  while (name->size() > 1 && name->back() == '/') name->pop_back();
+  store::SpecialUse use = store::SpecialUse::none;
+  if (cr.special_use.size() > 1) {
+    tagged_no(c.tag, "[USEATTR] Only one special-use attribute per mailbox.");
+    return;
+  }
+  if (!cr.special_use.empty()) {
+    auto u = special_use_of(cr.special_use.front());
+    if (!u) {
+      tagged_no(c.tag, "[USEATTR] Unsupported special-use attribute.");
+      return;
+    }
+    use = *u;
+  }
+  if (*name == "INBOX") {
+    tagged_no(c.tag, "[ALREADYEXISTS] Mailbox already exists.");
+    return;
+  }
+  if (!store::valid_mailbox_name(*name)) {
+    tagged_no(c.tag, "[CANNOT] Invalid mailbox name.");
+    return;
+  }
+  store::MailboxInfo info;
+  if (auto ec = account_->create(*name, use, info)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  tagged_ok(c.tag, "Create completed.");
+}
+
+void Session::cmd_delete(const Command& c, const Delete& d) {
+  auto name = decode_name(d.mailbox);
+  if (!name) {
+    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
+    return;
+  }
+  if (*name == "INBOX") {
+    tagged_no(c.tag, "[CANNOT] INBOX can't be deleted.");
+    return;
+  }
+  store::MailboxInfo info;
+  bool was_selected = false;
+  if (selected_ && !account_->find(*name, info) && info.id == selected_->info.id)
+    was_selected = true;
+  if (auto ec = account_->remove(*name)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  if (was_selected) {
+    // The selected mailbox is gone: leave the selected state (RFC 7162 §3.2.11's CLOSED).
+    unselect();
+    send("* OK [CLOSED] Mailbox deleted.\r\n");
+  }
+  tagged_ok(c.tag, "Delete completed.");
+}
+
+void Session::cmd_rename(const Command& c, const Rename& r) {
+  auto from = decode_name(r.from);
+  auto to = decode_name(r.to);
+  if (!from) {
+    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
+    return;
+  }
+  if (!to || !store::valid_mailbox_name(*to)) {
+    tagged_no(c.tag, "[CANNOT] Invalid mailbox name.");
+    return;
+  }
+  if (*to == "INBOX" || *from == *to) {
+    tagged_no(c.tag, "[ALREADYEXISTS] Mailbox already exists.");
+    return;
+  }
+  if (auto ec = account_->rename(*from, *to)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  if (selected_) selected_->dirty = true;  // renaming INBOX empties it
+  if (selected_) sync(true);
+  tagged_ok(c.tag, "Rename completed.");
+}
+
+void Session::cmd_subscribe(const Command& c, const Subscribe& s) {
+  auto name = decode_name(s.mailbox);
+  if (!name || !store::valid_mailbox_name(*name)) {
+    tagged_no(c.tag, "[CANNOT] Invalid mailbox name.");
+    return;
+  }
+  if (s.on) {
+    // RFC 9051 §6.3.7 lets the server refuse a name that does not exist; Dovecot does.
+    store::MailboxInfo info;
+    if (account_->find(*name, info)) {
+      tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
+      return;
+    }
+  }
+  if (auto ec = account_->subscribe(*name, s.on)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  tagged_ok(c.tag, s.on ? "Subscribe completed." : "Unsubscribe completed.");
+}
+
+void Session::cmd_list(const Command& c, const List& l) {
+  const char* verb = l.lsub ? "LSUB" : "LIST";
+  // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and the root.
+  if (l.patterns.size() == 1 && l.patterns[0].empty() && !l.extended) {
+    send(std::string("* ") + verb + " (\\Noselect) \"/\" \"\"\r\n");
+    tagged_ok(c.tag, std::string(l.lsub ? "Lsub" : "List") + " completed.");
+    return;
+  }
+  std::vector<store::MailboxInfo> boxes;
+  std::vector<std::string> subs;
+  if (auto ec = account_->list(boxes)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  if (auto ec = account_->subscriptions(subs)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  std::set<std::string> subscribed(subs.begin(), subs.end());
+  std::map<std::string, const store::MailboxInfo*> by_name;
+  for (const auto& b : boxes) by_name[b.name] = &b;
+
+  // Patterns, decoded like names, with the reference prefixed (RFC 9051 §6.3.9).
+  std::vector<std::string> patterns;
+  for (const auto& p : l.patterns) {
+    std::string full = l.reference + p;
+    auto decoded = decode_name(full);
+    patterns.push_back(decoded ? *decoded : full);
+  }
+  auto matches = [&](const std::string& name) {
+    for (const auto& p : patterns)
+      if (match_name(p, name)) return true;
+    return false;
+  };
+  auto has_children = [&](const std::string& name) {
+    std::string prefix = name + "/";
+    for (const auto& [n, b] : by_name)
+      if (n.compare(0, prefix.size(), prefix) == 0) return true;
+    return false;
+  };
+
+  bool only_subscribed = l.lsub || l.select_subscribed;
+  std::vector<std::string> names;  // what to answer, INBOX first
+  if (only_subscribed) {
+    for (const auto& s : subscribed)
+      if (matches(s)) names.push_back(s);
+  } else {
+    for (const auto& b : boxes)
+      if (matches(b.name)) names.push_back(b.name);
+  }
+  std::stable_partition(names.begin(), names.end(),
+                        [](const std::string& n) { return n == "INBOX"; });
+
+  std::string out;
+  StringOptions so;
+  so.utf8 = utf8_names();
+  for (const auto& name : names) {
+    auto it = by_name.find(name);
+    const store::MailboxInfo* info = it == by_name.end() ? nullptr : it->second;
+    if (l.select_special_use && (!info || info->special_use == store::SpecialUse::none)) continue;
+    std::string attrs;
+    auto add = [&](std::string_view a) {
+      if (!attrs.empty()) attrs += ' ';
+      attrs += a;
+    };
+    if (!info) {
+      add(l.lsub ? "\\Noselect" : "\\NonExistent");
+    } else {
+      if (has_children(name))
+        add("\\HasChildren");
+      else
+        add("\\HasNoChildren");
+    }
+    if (!l.lsub && (l.return_subscribed || l.select_subscribed) && subscribed.count(name))
+      add("\\Subscribed");
+    if (info && info->special_use != store::SpecialUse::none)
+      add(special_use_name(info->special_use));  // on every answer (CLIENTS.md: Apple Mail)
+    out += std::string("* ") + verb + " (" + attrs + ") \"/\" " + encode_name(name) + "\r\n";
+    if (l.return_status && info) {
+      // RFC 5819: a STATUS answer after each selectable mailbox's LIST.
+      store::MailboxInfo fresh;
+      if (!account_->find(name, fresh))
+        out += "* STATUS " + encode_name(name) + " (" + status_items(fresh, *l.return_status) +
+               ")\r\n";
+    }
+  }
+  // RFC 5258 §3.5 RECURSIVEMATCH: parents of matching subscribed mailboxes (CHILDINFO).
+  if (l.select_subscribed && l.select_recursive_match) {
+    std::set<std::string> shown(names.begin(), names.end());
+    std::set<std::string> parents;
+    for (const auto& s : subscribed)
+      for (std::size_t slash = s.find('/'); slash != std::string::npos;
+           slash = s.find('/', slash + 1)) {
+        std::string parent = s.substr(0, slash);
+        if (!shown.count(parent) && matches(parent)) parents.insert(parent);
+      }
+    for (const auto& p : parents) {
+      std::string attrs = by_name.count(p) ? "\\HasChildren" : "\\NonExistent";
+      out += "* LIST (" + attrs + ") \"/\" " + encode_name(p) +
+             " (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n";
+    }
+  }
+  send(std::move(out));
+  tagged_ok(c.tag, std::string(l.lsub ? "Lsub" : "List") + " completed.");
+}
+
+void Session::cmd_namespace(const Command& c) {
+  // RFC 2342: one personal namespace, no prefix, delimiter "/"; no others.
+  send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+  tagged_ok(c.tag, "Namespace completed.");
+}
+
+std::string Session::status_items(const store::MailboxInfo& info, const StatusItems& items) {
+  std::string s;
+  auto add = [&](std::string_view name, std::string value) {
+    if (!s.empty()) s += ' ';
+    s += name;
+    s += ' ';
+    s += value;
+  };
+  if (items.messages) add("MESSAGES", std::to_string(info.messages));
+  if (items.recent) add("RECENT", "0");
+  if (items.uid_next) add("UIDNEXT", std::to_string(info.uid_next));
+  if (items.uid_validity) add("UIDVALIDITY", std::to_string(info.uid_validity));
+  if (items.unseen) add("UNSEEN", std::to_string(info.unseen));
+  if (items.deleted) add("DELETED", std::to_string(info.deleted));
+  if (items.size) add("SIZE", std::to_string(info.size));
+  if (items.highest_modseq) add("HIGHESTMODSEQ", std::to_string(info.highest_modseq));
+  if (items.append_limit) add("APPENDLIMIT", std::to_string(options_.append_limit));
+  if (items.mailbox_id) add("MAILBOXID", "(F" + std::to_string(info.id) + ")");
+  return s;
+}
+
+void Session::cmd_status(const Command& c, const Status& st) {
+  auto name = decode_name(st.mailbox);
+  store::MailboxInfo info;
+  if (!name || account_->find(*name, info)) {
+    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
+    return;
+  }
+  // RFC 7162 §3.1: STATUS HIGHESTMODSEQ is a CONDSTORE-enabling command.
+  if (st.items.highest_modseq) enabled_condstore_ = true;
+  send("* STATUS " + encode_name(info.name) + " (" + status_items(info, st.items) + ")\r\n");
+  if (selected_) sync(true);
+  tagged_ok(c.tag, "Status completed.");
+}
+
+}  // namespace estafeta::imap

@@ -1,0 +1,513 @@
+// imap_session_message: the commands on messages (RFC 9051 §6.3.12, §6.4): FETCH through
+// imap_fetch (big whole-message literals streamed from the Blob), SEARCH through
+// imap_search_eval (ESEARCH RFC 4731, SEARCHRES RFC 5182, MODSEQ RFC 7162), STORE (with
+// UNCHANGEDSINCE and the MODIFIED code, RFC 7162 §3.1.3), COPY and MOVE (COPYUID, RFC 4315,
+// RFC 6851), EXPUNGE and UID EXPUNGE, APPEND and MULTIAPPEND (APPENDUID, RFC 3502). Message
+// number sets are checked against the map and expanded at most to its size; UID sets are
+// applied to the map's UIDs, never expanded by themselves.
+#include <algorithm>
+#include <memory>
+
+#include "imap/proto/imap_date.hpp"
+#include "imap/proto/imap_fetch.hpp"
+#include "imap/proto/imap_response_strings.hpp"
+#include "imap/proto/imap_search_eval.hpp"
+#include "imap/proto/imap_sequence.hpp"
+#include "imap/proto/imap_session.hpp"
+#include "imap/proto/imap_session_selected.hpp"
+#include "mime/mime_parser.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+// Whole messages bigger than this are streamed from the Blob rather than copied.
+constexpr std::uint64_t kStreamThreshold = 256 * 1024;
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Flags as the client wrote them -> store flags. \Recent is ignored (it cannot be stored,
+// RFC 3501 §2.3.2); another unknown system flag is an error.
+bool to_store_flags(const FlagList& list, store::Flags& out) {
+  out = {};
+  for (const auto& f : list) {
+    if (!f.empty() && f[0] == '\\') {
+      if (ieq(f, "\\Seen"))
+        out.system |= store::kSeen;
+      else if (ieq(f, "\\Answered"))
+        out.system |= store::kAnswered;
+      else if (ieq(f, "\\Flagged"))
+        out.system |= store::kFlagged;
+      else if (ieq(f, "\\Deleted"))
+        out.system |= store::kDeleted;
+      else if (ieq(f, "\\Draft"))
+        out.system |= store::kDraft;
+      else if (ieq(f, "\\Recent"))
+        continue;
+      else
+        return false;
+    } else {
+      bool dup = false;
+      for (const auto& k : out.keywords) dup = dup || ieq(k, f);
+      if (!dup) out.keywords.push_back(f);
+    }
+  }
+  std::sort(out.keywords.begin(), out.keywords.end());
+  return true;
+}
+
+std::error_code read_all(store::Blob& blob, std::string& out) {
+  out.clear();
+  std::string piece;
+  std::uint64_t size = blob.size();
+  out.reserve(static_cast<std::size_t>(size));
+  while (out.size() < size) {
+    if (auto ec = blob.read(out.size(), 1 << 20, piece)) return ec;
+    if (piece.empty()) break;
+    out += piece;
+  }
+  return {};
+}
+
+}  // namespace
+
+// The entries a set designates, as indexes into the map, ascending. Message numbers beyond
+// the mailbox are a BAD (RFC 9051 §9 seq-number); UIDs that do not exist are ignored.
+bool Session::resolve_set(const Command& c, const SequenceSet& set, bool uid,
+                          std::vector<std::uint32_t>& indexes) {
+  SelectedMailbox& s = *selected_;
+  indexes.clear();
+  const auto size = static_cast<std::uint32_t>(s.messages.size());
+  if (set.saved) {
+    // RFC 5182 §2.1: "$" is the saved UIDs; those gone since are skipped.
+    if (!saved_search_valid_) return true;
+    for (store::Uid u : saved_search_) {
+      std::size_t i = s.find(u);
+      if (i < s.messages.size()) indexes.push_back(static_cast<std::uint32_t>(i));
+    }
+    return true;
+  }
+  if (uid) {
+    std::vector<std::uint32_t> uids;
+    uids.reserve(s.messages.size());
+    for (const auto& e : s.messages) uids.push_back(e.info.uid);
+    for (std::uint32_t u : select_uids(set, uids))
+      indexes.push_back(static_cast<std::uint32_t>(s.find(u)));
+    return true;
+  }
+  if (size == 0 || !sequence_set_within(set, size)) {
+    tagged_bad(c.tag, "Error in IMAP command " + c.name + ": Invalid messageset");
+    return false;
+  }
+  for (std::uint32_t n : expand_sequence_set(set, size)) indexes.push_back(n - 1);
+  return true;
+}
+
+void Session::cmd_fetch(const Command& c, const Fetch& f) {
+  std::vector<std::uint32_t> indexes;
+  if (!resolve_set(c, f.set, f.uid, indexes)) return;
+  if (f.vanished && (!f.uid || !enabled_qresync_ || !f.changed_since)) {
+    tagged_bad(c.tag, "VANISHED needs UID FETCH, QRESYNC and CHANGEDSINCE.");
+    return;
+  }
+  if (f.changed_since) enabled_condstore_ = true;  // RFC 7162 §3.1: CONDSTORE-enabling
+  SelectedMailbox& s = *selected_;
+  const store::MailboxId box = s.info.id;
+
+  // RFC 7162 §3.2.6: VANISHED (EARLIER) for UIDs of the set expunged since CHANGEDSINCE.
+  if (f.vanished) {
+    store::ChangesSince ch;
+    if (!account_->changes_since(box, *f.changed_since, ch)) {
+      std::vector<std::uint32_t> gone;
+      for (store::Uid u : ch.expunged)
+        if (sequence_set_contains(f.set, u, s.info.uid_next ? s.info.uid_next - 1 : 0))
+          gone.push_back(u);
+      if (!gone.empty()) send("* VANISHED (EARLIER) " + compress_uids(gone) + "\r\n");
+    }
+  }
+
+  // Implicit \Seen first (RFC 9051 §6.4.5), in one store call.
+  std::vector<store::Uid> to_see;
+  if (!s.read_only) {
+    for (std::uint32_t i : indexes) {
+      const auto& e = s.messages[i];
+      if (e.expunged) continue;
+      if (f.changed_since && e.info.modseq <= *f.changed_since) continue;
+      if (fetch_sets_seen(f.items, e.info.flags)) to_see.push_back(e.info.uid);
+    }
+  }
+  if (!to_see.empty()) {
+    store::FlagUpdate up;
+    up.mode = store::FlagUpdate::Mode::add;
+    up.flags.system = store::kSeen;
+    store::FlagResult fr;
+    if (!account_->update_flags(box, to_see, up, fr)) {
+      for (const auto& m : fr.changed) {
+        std::size_t i = s.find(m.uid);
+        if (i < s.messages.size()) s.messages[i].info = m;
+      }
+    }
+  }
+
+  FetchOptions fo;
+  fo.uid_command = f.uid;
+  fo.modseq = enabled_condstore_;
+  fo.utf8 = enabled_utf8_ || enabled_rev2_;
+  bool failed = false;
+  bool unknown_cte = false;
+  const bool needs_bytes = fetch_needs_message(f.items);
+  for (std::uint32_t i : indexes) {
+    auto& e = s.messages[i];
+    if (e.expunged) continue;  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
+    if (f.changed_since && e.info.modseq <= *f.changed_since) continue;
+    store::CachedFields cached;
+    if (account_->cached(box, e.info.uid, cached)) {
+      failed = true;
+      continue;
+    }
+    FetchMessage m;
+    m.seq = i + 1;
+    m.info = &e.info;
+    m.cached = &cached;
+    FetchOptions o = fo;
+    o.recent = !enabled_rev2_ && e.recent;
+    o.add_flags = std::find(to_see.begin(), to_see.end(), e.info.uid) != to_see.end();
+    std::shared_ptr<store::Blob> blob;
+    if (needs_bytes && e.info.size >= kStreamThreshold) {
+      std::unique_ptr<store::Blob> b;
+      if (!account_->open(box, e.info.uid, b) && b) {
+        blob = std::move(b);
+        if (auto plan = plan_fetch_stream(m, f.items, blob->size(), o)) {
+          send(std::move(plan->before));
+          Output lit;
+          lit.kind = Output::Kind::literal;
+          lit.blob = blob;
+          lit.offset = plan->offset;
+          lit.length = plan->length;
+          out_.push_back(std::move(lit));
+          send(std::move(plan->after));
+          continue;
+        }
+      }
+    }
+    const store::Uid uid = e.info.uid;
+    m.load = [&, uid](std::string& out) -> std::error_code {
+      if (!blob) {
+        std::unique_ptr<store::Blob> b;
+        if (auto ec = account_->open(box, uid, b)) return ec;
+        blob = std::move(b);
+      }
+      return read_all(*blob, out);
+    };
+    FetchResult r = render_fetch(m, f.items, o);
+    if (r.status == FetchResult::Status::unknown_cte) {
+      unknown_cte = true;
+      continue;
+    }
+    if (r.status != FetchResult::Status::ok) {
+      failed = true;
+      continue;
+    }
+    send(std::move(r.text));
+  }
+  sync(f.uid);
+  if (unknown_cte)
+    tagged_no(c.tag, "[UNKNOWN-CTE] Unknown Content-Transfer-Encoding.");
+  else if (failed)
+    tagged_no(c.tag, "[EXPUNGEISSUED] Some messages could not be fetched.");
+  else
+    tagged_ok(c.tag, f.uid ? "UID FETCH completed." : "Fetch completed.");
+}
+
+void Session::cmd_search(const Command& c, const Search& se) {
+  if (se.charset && !ieq(*se.charset, "UTF-8") && !ieq(*se.charset, "US-ASCII")) {
+    tagged_no(c.tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.");
+    return;
+  }
+  SelectedMailbox& s = *selected_;
+  const store::MailboxId box = s.info.id;
+  bool uses_modseq = search_uses_modseq(se.key);
+  if (uses_modseq) enabled_condstore_ = true;
+  SearchContext ctx;
+  ctx.max_seq = static_cast<std::uint32_t>(s.messages.size());
+  ctx.max_uid = s.messages.empty() ? 0 : s.messages.back().info.uid;
+  ctx.saved = saved_search_valid_ ? &saved_search_ : nullptr;
+  ctx.now = now();
+  ctx.server_tz = options_.server_tz;
+
+  std::vector<std::uint32_t> numbers;
+  std::vector<store::Uid> uids;
+  store::ModSeq highest = 0;
+  for (std::size_t i = 0; i < s.messages.size(); ++i) {
+    const auto& e = s.messages[i];
+    if (e.expunged) continue;
+    store::CachedFields cached;
+    if (account_->cached(box, e.info.uid, cached)) continue;
+    std::string bytes;
+    std::unique_ptr<mime::Message> parsed;
+    bool tried = false;
+    SearchMessage m;
+    m.seq = static_cast<std::uint32_t>(i + 1);
+    m.info = &e.info;
+    m.cached = &cached;
+    m.recent = !enabled_rev2_ && e.recent;
+    const store::Uid uid = e.info.uid;
+    m.parsed = [&, uid]() -> const mime::Message* {
+      if (!tried) {
+        tried = true;
+        std::unique_ptr<store::Blob> blob;
+        if (!account_->open(box, uid, blob) && blob && !read_all(*blob, bytes))
+          parsed = std::make_unique<mime::Message>(mime::parse(bytes));
+      }
+      return parsed.get();
+    };
+    if (!search_matches(se.key, m, ctx)) continue;
+    numbers.push_back(se.uid ? e.info.uid : m.seq);
+    uids.push_back(e.info.uid);
+    highest = std::max(highest, e.info.modseq);
+  }
+  std::optional<store::ModSeq> modseq;
+  if (uses_modseq && !numbers.empty()) modseq = highest;
+  if (se.ret.save) {
+    saved_search_ = search_saved_result(se.ret, uids);
+    saved_search_valid_ = true;
+  }
+  if (se.ret.specified) {
+    send(format_esearch(c.tag, se.uid, se.ret, numbers, modseq));
+  } else {
+    send(format_search(numbers, modseq));
+  }
+  sync(se.uid);
+  tagged_ok(c.tag, se.uid ? "UID SEARCH completed." : "Search completed.");
+}
+
+void Session::cmd_store(const Command& c, const Store& st) {
+  std::vector<std::uint32_t> indexes;
+  if (!resolve_set(c, st.set, st.uid, indexes)) return;
+  SelectedMailbox& s = *selected_;
+  if (s.read_only) {
+    tagged_no(c.tag, "[READ-ONLY] Mailbox is read-only.");
+    return;
+  }
+  store::FlagUpdate up;
+  if (!to_store_flags(st.flags, up.flags)) {
+    tagged_bad(c.tag, "Invalid system flag.");
+    return;
+  }
+  up.mode = st.mode == Store::Mode::add      ? store::FlagUpdate::Mode::add
+            : st.mode == Store::Mode::remove ? store::FlagUpdate::Mode::remove
+                                             : store::FlagUpdate::Mode::replace;
+  if (st.unchanged_since) {
+    up.unchanged_since = *st.unchanged_since;
+    enabled_condstore_ = true;
+  }
+  std::vector<store::Uid> uids;
+  for (std::uint32_t i : indexes)
+    if (!s.messages[i].expunged) uids.push_back(s.messages[i].info.uid);
+  store::FlagResult fr;
+  if (!uids.empty()) {
+    if (auto ec = account_->update_flags(s.info.id, uids, up, fr)) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+  }
+  const bool rev1 = !enabled_rev2_;
+  std::string out;
+  for (const auto& m : fr.changed) {
+    std::size_t i = s.find(m.uid);
+    if (i == s.messages.size()) continue;
+    auto& e = s.messages[i];
+    e.info = m;
+    // RFC 7162 §3.2: with CONDSTORE, .SILENT still reports the new MODSEQ.
+    if (st.silent && !enabled_condstore_) continue;
+    out += "* " + std::to_string(i + 1) + " FETCH (";
+    std::string items;
+    if (!st.silent) {
+      items += "FLAGS ";
+      append_flag_list(items, m.flags, rev1 && e.recent);
+    }
+    if (st.uid || enabled_qresync_) {
+      if (!items.empty()) items += ' ';
+      items += "UID " + std::to_string(m.uid);
+    }
+    if (enabled_condstore_) {
+      if (!items.empty()) items += ' ';
+      items += "MODSEQ (" + std::to_string(m.modseq) + ")";
+    }
+    out += items + ")\r\n";
+  }
+  send(std::move(out));
+  sync(st.uid);
+  if (!fr.modified.empty()) {
+    std::vector<std::uint32_t> shown;
+    for (store::Uid u : fr.modified) {
+      if (st.uid) {
+        shown.push_back(u);
+      } else {
+        std::size_t i = s.find(u);
+        if (i < s.messages.size()) shown.push_back(static_cast<std::uint32_t>(i + 1));
+      }
+    }
+    tagged_ok(c.tag, "[MODIFIED " + compress_uids(shown) + "] Conditional STORE failed.");
+    return;
+  }
+  tagged_ok(c.tag, "Store completed.");
+}
+
+void Session::cmd_copy(const Command& c, const Copy& cp) {
+  std::vector<std::uint32_t> indexes;
+  if (!resolve_set(c, cp.set, cp.uid, indexes)) return;
+  SelectedMailbox& s = *selected_;
+  if (cp.move && s.read_only) {
+    tagged_no(c.tag, "[READ-ONLY] Mailbox is read-only.");
+    return;
+  }
+  auto name = decode_name(cp.mailbox);
+  store::MailboxInfo dest;
+  if (!name || account_->find(*name, dest)) {
+    // RFC 9051 §6.4.7: TRYCREATE when the destination does not exist.
+    tagged_no(c.tag, "[TRYCREATE] Mailbox doesn't exist.");
+    return;
+  }
+  std::vector<store::Uid> uids;
+  for (std::uint32_t i : indexes)
+    if (!s.messages[i].expunged) uids.push_back(s.messages[i].info.uid);
+  if (uids.empty()) {
+    if (selected_) sync(cp.uid || cp.move);
+    tagged_ok(c.tag, cp.move ? "No messages found." : "No messages found.");
+    return;
+  }
+  store::CopyResult r;
+  std::error_code ec = cp.move ? account_->move(s.info.id, uids, dest.id, r)
+                               : account_->copy(s.info.id, uids, dest.id, r);
+  if (ec) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  std::string copyuid;
+  if (!r.source.empty())
+    copyuid = "[COPYUID " + std::to_string(r.uid_validity) + " " + compress_uids(r.source) + " " +
+              compress_uids(r.target) + "] ";
+  if (cp.move) {
+    // RFC 6851 §4.3: COPYUID in an untagged OK before the expunges.
+    if (!copyuid.empty()) send("* OK " + copyuid + "Moved UIDs.\r\n");
+    s.dirty = true;
+    sync(true);
+    tagged_ok(c.tag, "Move completed.");
+    return;
+  }
+  if (dest.id == s.info.id) s.dirty = true;
+  sync(cp.uid);
+  tagged_ok(c.tag, copyuid + "Copy completed.");
+}
+
+void Session::cmd_expunge(const Command& c, const Expunge& ex) {
+  SelectedMailbox& s = *selected_;
+  if (s.read_only) {
+    tagged_no(c.tag, "[READ-ONLY] Mailbox is read-only.");
+    return;
+  }
+  std::vector<std::uint32_t> indexes;
+  if (ex.uids) {
+    if (!resolve_set(c, *ex.uids, true, indexes)) return;
+  } else {
+    for (std::size_t i = 0; i < s.messages.size(); ++i)
+      indexes.push_back(static_cast<std::uint32_t>(i));
+  }
+  // The \Deleted flag as the store has it now (another session may have changed it).
+  store::MailboxInfo info;
+  std::vector<store::MessageInfo> now_in_store;
+  if (auto ec = account_->snapshot(s.info.id, info, now_in_store)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  std::vector<store::Uid> uids;
+  for (std::uint32_t i : indexes) {
+    const auto& e = s.messages[i];
+    if (e.expunged) continue;
+    auto it = std::lower_bound(now_in_store.begin(), now_in_store.end(), e.info.uid,
+                               [](const store::MessageInfo& m, store::Uid u) { return m.uid < u; });
+    if (it != now_in_store.end() && it->uid == e.info.uid && (it->flags.system & store::kDeleted))
+      uids.push_back(e.info.uid);
+  }
+  std::vector<store::Uid> removed;
+  if (!uids.empty()) {
+    if (auto ec = account_->expunge(s.info.id, uids, removed)) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+  }
+  s.dirty = true;
+  sync(true);
+  tagged_ok(c.tag, "Expunge completed.");
+}
+
+void Session::cmd_append(const Command& c, const Append& a) {
+  auto name = decode_name(a.mailbox);
+  store::MailboxInfo dest;
+  if (!name || account_->find(*name, dest)) {
+    tagged_no(c.tag, "[TRYCREATE] Mailbox doesn't exist.");
+    return;
+  }
+  if (a.messages.empty()) {
+    tagged_bad(c.tag, "Missing message.");
+    return;
+  }
+  // Check everything before appending anything (RFC 3502 §6: all or nothing).
+  std::vector<store::NewMessage> news(a.messages.size());
+  for (std::size_t i = 0; i < a.messages.size(); ++i) {
+    const auto& m = a.messages[i];
+    if (m.data.size() > options_.append_limit) {
+      tagged_no(c.tag, "[TOOBIG] Message too large.");
+      return;
+    }
+    if (!to_store_flags(m.flags, news[i].flags)) {
+      tagged_bad(c.tag, "Invalid system flag.");
+      return;
+    }
+    if (m.internal_date) {
+      int zone = 0;
+      auto t = parse_date_time(*m.internal_date, &zone);
+      if (!t) {
+        tagged_bad(c.tag, "Invalid internal date.");
+        return;
+      }
+      news[i].internal_date = *t;
+      news[i].internal_tz = zone;
+    }
+    news[i].bytes = m.data;
+  }
+  std::vector<std::uint32_t> uids;
+  std::uint32_t uid_validity = 0;
+  for (std::size_t i = 0; i < news.size(); ++i) {
+    store::AppendResult r;
+    if (auto ec = account_->append(dest.id, news[i], r)) {
+      if (!uids.empty()) {
+        std::vector<store::Uid> removed;
+        account_->expunge(dest.id, uids, removed);  // undo the earlier ones
+      }
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+    uid_validity = r.uid_validity;
+    uids.push_back(r.uid);
+  }
+  if (selected_ && selected_->info.id == dest.id) {
+    selected_->dirty = true;
+    sync(true);
+  } else if (selected_) {
+    sync(true);
+  }
+  tagged_ok(c.tag, "[APPENDUID " + std::to_string(uid_validity) + " " + compress_uids(uids) +
+                       "] Append completed.");
+}
+
+}  // namespace estafeta::imap

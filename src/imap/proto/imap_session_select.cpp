@@ -1,0 +1,242 @@
+// imap_session_select: the selected state (RFC 9051 §6.3.2, §6.3.3, §6.4.1, §6.4.2): SELECT
+// and EXAMINE with CONDSTORE and QRESYNC (RFC 7162 §3.2.5: VANISHED (EARLIER) and the FETCHes
+// of what changed since the client's MODSEQ), CLOSE, UNSELECT (RFC 3691), IDLE (RFC 2177,
+// RFC 9051 §6.3.13) and the catching up with other sessions' changes (sync): EXPUNGE or
+// VANISHED, EXISTS, RECENT (rev1) and FETCH FLAGS, each only where RFC 9051 §7.5.1 and
+// §5.5 allow it.
+#include <algorithm>
+
+#include "imap/proto/imap_response_strings.hpp"
+#include "imap/proto/imap_sequence.hpp"
+#include "imap/proto/imap_session.hpp"
+#include "imap/proto/imap_session_selected.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+std::string flag_list(const store::Flags& f, bool recent) {
+  std::string s;
+  append_flag_list(s, f, recent);
+  return s;
+}
+
+}  // namespace
+
+void Session::unselect() {
+  if (!selected_) return;
+  selected_.reset();
+  ++selection_generation_;
+  state_ = State::authenticated;
+}
+
+void Session::cmd_select(const Command& c, const Select& s) {
+  const bool rev1 = !enabled_rev2_;
+  if (s.qresync && !enabled_qresync_) {
+    tagged_bad(c.tag, "QRESYNC is not enabled.");
+    return;
+  }
+  if (selected_) {
+    unselect();
+    // RFC 7162 §3.2.11: a client that enabled QRESYNC learns where the old mailbox ends.
+    if (enabled_qresync_) send("* OK [CLOSED] Previous mailbox closed.\r\n");
+  }
+  auto name = decode_name(s.mailbox);
+  store::MailboxInfo found;
+  if (!name || account_->find(*name, found)) {
+    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
+    return;
+  }
+  auto sel = std::make_unique<SelectedMailbox>();
+  std::vector<store::MessageInfo> messages;
+  if (auto ec = account_->snapshot(found.id, sel->info, messages)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  if (s.condstore) enabled_condstore_ = true;  // RFC 7162 §3.1: CONDSTORE-enabling
+  sel->read_only = s.read_only;
+  sel->modseq = sel->info.highest_modseq;
+  sel->messages.reserve(messages.size());
+  std::vector<std::string> keywords;
+  std::uint32_t first_unseen = 0;
+  for (auto& m : messages) {
+    for (const auto& k : m.flags.keywords)
+      if (std::find(keywords.begin(), keywords.end(), k) == keywords.end()) keywords.push_back(k);
+    SelectedMailbox::Entry e;
+    e.info = std::move(m);
+    sel->messages.push_back(std::move(e));
+    if (!first_unseen && !(sel->messages.back().info.flags.system & store::kSeen))
+      first_unseen = static_cast<std::uint32_t>(sel->messages.size());
+  }
+  std::sort(keywords.begin(), keywords.end());
+  sel->dirty = false;
+  sel->reported_exists = static_cast<std::uint32_t>(sel->messages.size());
+
+  std::string out;
+  std::string kw;
+  for (const auto& k : keywords) kw += " " + k;
+  out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")\r\n";
+  if (s.read_only)
+    out += "* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n";
+  else
+    out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw +
+           " \\*)] Flags permitted.\r\n";
+  out += "* " + std::to_string(sel->messages.size()) + " EXISTS\r\n";
+  if (rev1) out += "* 0 RECENT\r\n";
+  if (rev1 && first_unseen)
+    out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen.\r\n";
+  out += "* OK [UIDVALIDITY " + std::to_string(sel->info.uid_validity) + "] UIDs valid\r\n";
+  out += "* OK [UIDNEXT " + std::to_string(sel->info.uid_next) + "] Predicted next UID\r\n";
+  out += "* OK [HIGHESTMODSEQ " + std::to_string(sel->info.highest_modseq) + "] Highest\r\n";
+  if (enabled_rev2_) {
+    // RFC 9051 §6.3.2: the mailbox's LIST response, with its name as the server spells it.
+    out += "* LIST () \"/\" " + encode_name(sel->info.name) + "\r\n";
+  }
+
+  // RFC 7162 §3.2.5: QRESYNC resynchronization when the UIDVALIDITY still holds.
+  if (s.qresync && s.qresync->uid_validity == sel->info.uid_validity) {
+    store::ChangesSince ch;
+    if (!account_->changes_since(found.id, s.qresync->modseq, ch)) {
+      std::vector<std::uint32_t> vanished;
+      for (store::Uid u : ch.expunged) {
+        if (s.qresync->known_uids &&
+            !sequence_set_contains(*s.qresync->known_uids, u, sel->info.uid_next - 1))
+          continue;
+        vanished.push_back(u);
+      }
+      if (!vanished.empty()) out += "* VANISHED (EARLIER) " + compress_uids(vanished) + "\r\n";
+      for (const auto& m : ch.changed) {
+        std::size_t i = sel->find(m.uid);
+        if (i == sel->messages.size()) continue;
+        const auto& e = sel->messages[i].info;
+        out += "* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(e.uid) + " FLAGS " +
+               flag_list(e.flags, false) + " MODSEQ (" + std::to_string(e.modseq) + "))\r\n";
+      }
+    }
+  }
+  send(std::move(out));
+  selected_ = std::move(sel);
+  ++selection_generation_;
+  state_ = State::selected;
+  tagged_ok(c.tag,
+            s.read_only ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.");
+}
+
+void Session::cmd_close(const Command& c, bool expunge) {
+  if (expunge && !selected_->read_only) {
+    // RFC 9051 §6.4.1: CLOSE expunges silently.
+    std::vector<store::Uid> deleted, removed;
+    store::MailboxInfo info;
+    std::vector<store::MessageInfo> messages;
+    if (!account_->snapshot(selected_->info.id, info, messages))
+      for (const auto& m : messages)
+        if (m.flags.system & store::kDeleted) deleted.push_back(m.uid);
+    if (!deleted.empty()) {
+      if (auto ec = account_->expunge(selected_->info.id, deleted, removed)) {
+        tagged_no(c.tag, store_error_text(ec));
+        return;
+      }
+    }
+  }
+  unselect();
+  tagged_ok(c.tag, expunge ? "Close completed." : "Unselect completed.");
+}
+
+void Session::cmd_idle(const Command& c) {
+  send("+ idling\r\n");
+  idle_tag_ = c.tag;
+  if (selected_) sync(true);
+}
+
+// Reports what changed in the store since the session last looked (RFC 9051 §7.5.1: EXPUNGE
+// only when `allow_expunge`; EXISTS and FETCH FLAGS at the end of any command).
+void Session::sync(bool allow_expunge) {
+  SelectedMailbox& s = *selected_;
+  bool have_pending = false;
+  for (const auto& e : s.messages) have_pending = have_pending || e.expunged;
+  if (!s.dirty && !(allow_expunge && have_pending)) return;
+  std::string out;
+  if (s.dirty) {
+    store::ChangesSince ch;
+    std::error_code ec = account_->changes_since(s.info.id, s.modseq, ch);
+    if (ec) {
+      if (ec == store::Errc::no_such_mailbox) {
+        // Deleted by another session: every message is gone.
+        for (auto& e : s.messages) e.expunged = true;
+      }
+    } else {
+      s.dirty = false;
+      for (store::Uid u : ch.expunged) {
+        std::size_t i = s.find(u);
+        if (i < s.messages.size()) s.messages[i].expunged = true;
+      }
+      const bool rev1 = !enabled_rev2_;
+      for (const auto& m : ch.changed) {
+        std::size_t i = s.find(m.uid);
+        if (i < s.messages.size()) {
+          auto& e = s.messages[i];
+          if (e.expunged) continue;
+          bool flags_differ = !(e.info.flags == m.flags);
+          e.info = m;
+          if (flags_differ) {
+            // RFC 9051 §7.5.2 / RFC 7162 §3.2.4: unsolicited FETCH with UID under QRESYNC.
+            std::string item = "* " + std::to_string(i + 1) + " FETCH (";
+            if (enabled_qresync_) item += "UID " + std::to_string(m.uid) + " ";
+            item += "FLAGS " + flag_list(m.flags, rev1 && e.recent);
+            if (enabled_condstore_) item += " MODSEQ (" + std::to_string(m.modseq) + ")";
+            item += ")\r\n";
+            out += item;  // numbers before any expunge below: sent first
+          }
+        } else if (s.messages.empty() || m.uid > s.messages.back().info.uid) {
+          SelectedMailbox::Entry e;
+          e.info = m;
+          e.recent = true;
+          s.messages.push_back(std::move(e));
+        }
+      }
+      s.modseq = ch.mailbox.highest_modseq;
+      s.info.uid_next = ch.mailbox.uid_next;
+    }
+  }
+  std::string expunges;
+  if (allow_expunge) {
+    std::vector<std::uint32_t> vanished;
+    std::size_t removed = 0;
+    std::vector<SelectedMailbox::Entry> kept;
+    kept.reserve(s.messages.size());
+    for (std::size_t i = 0; i < s.messages.size(); ++i) {
+      if (s.messages[i].expunged) {
+        if (enabled_qresync_)
+          vanished.push_back(s.messages[i].info.uid);
+        else
+          expunges += "* " + std::to_string(i + 1 - removed) + " EXPUNGE\r\n";
+        ++removed;
+      } else {
+        kept.push_back(std::move(s.messages[i]));
+      }
+    }
+    if (removed) {
+      s.messages = std::move(kept);
+      // RFC 7162 §3.2.10: VANISHED replaces EXPUNGE once QRESYNC is enabled.
+      if (!vanished.empty()) expunges = "* VANISHED " + compress_uids(vanished) + "\r\n";
+      s.reported_exists -= static_cast<std::uint32_t>(removed);
+    }
+  }
+  // FETCH lines computed above use numbers from before the expunges: send them first.
+  std::string tail;
+  if (s.messages.size() != s.reported_exists) {
+    if (s.messages.size() > s.reported_exists)
+      tail += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n";
+    s.reported_exists = static_cast<std::uint32_t>(s.messages.size());
+  }
+  if (!enabled_rev2_) {
+    std::uint32_t recent = s.recent_count();
+    if (recent != s.reported_recent) {
+      tail += "* " + std::to_string(recent) + " RECENT\r\n";
+      s.reported_recent = recent;
+    }
+  }
+  std::string all = out + expunges + tail;
+  if (!all.empty()) send(std::move(all));
+}
+
+}  // namespace estafeta::imap
