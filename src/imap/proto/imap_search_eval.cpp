@@ -386,11 +386,11 @@ std::string compress_sequence_set(const std::vector<std::uint32_t>& v) {
   std::string out;
   std::size_t i = 0;
   while (i < v.size()) {
-    std::size_t j = i;
-    while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+    std::size_t j = i;  // v[j] is the end of the run; repeats inside it are skipped
+    while (j + 1 < v.size() && (v[j + 1] == v[j] || v[j + 1] == v[j] + 1)) ++j;
     if (!out.empty()) out.push_back(',');
     append_number(out, v[i]);
-    if (j > i) {
+    if (v[j] != v[i]) {
       out.push_back(':');
       append_number(out, v[j]);
     }

@@ -1,0 +1,403 @@
+// Tests of imap_search_eval: every key kind against real messages (encoded-word subjects,
+// base64/QP/charset bodies), dates across zones, sets with '*' and '$', the lazy message
+// accessor, case folding, and the SEARCH / ESEARCH answers.
+#include "imap/proto/imap_search_eval.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "mime/mime_date.hpp"
+#include "mime/mime_parser.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+using Kind = SearchKey::Kind;
+
+std::string read_corpus(std::string_view name) {
+  std::ifstream in(
+      std::filesystem::path(ESTAFETA_SOURCE_DIR) / "tests/corpus/mime" / std::string(name),
+      std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Days since 1970-01-01 of a civil date (the form SearchKey::date takes).
+std::int64_t day(int y, int m, int d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(d) - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct Msg {
+  std::string bytes;
+  mime::Message parsed;
+  store::MessageInfo info;
+  store::CachedFields cached;
+  std::uint32_t seq = 1;
+  bool recent = false;
+  int parses = 0;
+
+  explicit Msg(std::string b) : bytes(std::move(b)), parsed(mime::parse(bytes)) {
+    info.uid = 10;
+    info.size = bytes.size();
+    info.modseq = 5;
+    info.internal_date = 1795000000;  // 2026-11-18T11:06:40Z
+    info.save_date = 1795000000;
+    info.email_id = "Mabc";
+    cached.header = std::string(parsed.header_bytes(parsed.root()));
+    if (const mime::HeaderField* f = parsed.find_field(parsed.root(), "Date"))
+      if (auto d = mime::parse_date(f->value)) {
+        cached.sent_date = d->to_unix();
+        cached.sent_tz = d->zone_minutes;
+      }
+  }
+
+  SearchMessage sm() {
+    SearchMessage m;
+    m.seq = seq;
+    m.info = &info;
+    m.cached = &cached;
+    m.recent = recent;
+    m.parsed = [this]() {
+      ++parses;
+      return &parsed;
+    };
+    return m;
+  }
+};
+
+SearchKey key(Kind k) {
+  SearchKey s;
+  s.kind = k;
+  return s;
+}
+SearchKey text(Kind k, std::string t, std::string field = {}) {
+  SearchKey s = key(k);
+  s.text = std::move(t);
+  s.field = std::move(field);
+  return s;
+}
+SearchKey date(Kind k, std::int64_t d) {
+  SearchKey s = key(k);
+  s.date = d;
+  return s;
+}
+SearchKey number(Kind k, std::uint64_t n) {
+  SearchKey s = key(k);
+  s.number = n;
+  return s;
+}
+SearchKey set(Kind k, std::vector<SeqRange> ranges, bool saved = false) {
+  SearchKey s = key(k);
+  s.set.ranges = std::move(ranges);
+  s.set.saved = saved;
+  return s;
+}
+SearchKey op(Kind k, std::vector<SearchKey> children) {
+  SearchKey s = key(k);
+  s.children = std::move(children);
+  return s;
+}
+
+SearchContext ctx() {
+  SearchContext c;
+  c.max_seq = 20;
+  c.max_uid = 300;
+  c.now = 1795000000 + 3600;
+  return c;
+}
+
+bool matches(Msg& m, const SearchKey& k, const SearchContext& c = ctx()) {
+  return search_matches(k, m.sm(), c);
+}
+
+const char kSimple[] =
+    "From: Alice Example <alice@example.org>\r\n"
+    "To: bob@example.net, \"Carol\" <carol@example.com>\r\n"
+    "Cc: dave@example.org\r\n"
+    "Subject: Quarterly Report\r\n"
+    "Date: Tue, 01 Dec 2026 23:30:00 -0800\r\n"
+    "X-Priority: 1\r\n"
+    "X-Empty:\r\n"
+    "\r\n"
+    "Numbers are UP this quarter.\r\n";
+
+TEST(ImapSearchEval, Fold) {
+  EXPECT_EQ(search_fold("HeLLo"), "hello");
+  EXPECT_EQ(search_fold("\xc3\x84\xc3\x96\xc3\x9c\xc3\x9f"), "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f");
+  EXPECT_EQ(search_fold("\xd0\x9f\xd0\xa0\xd0\x98"), "\xd0\xbf\xd1\x80\xd0\xb8");  // ПРИ -> при
+  EXPECT_EQ(search_fold("\xce\xa3\xce\x9f\xcf\x82"), "\xcf\x83\xce\xbf\xcf\x83");  // ΣΟς -> σοσ
+  EXPECT_EQ(search_fold("\xc5\x81\xc3\xb3"
+                        "d\xc5\xba"),
+            "\xc5\x82\xc3\xb3"
+            "d\xc5\xba");                                // Łódź
+  EXPECT_EQ(search_fold("bad\xff\xc3"), "bad\xff\xc3");  // ill-formed bytes kept
+}
+
+TEST(ImapSearchEval, FlagsAndKeywords) {
+  Msg m(kSimple);
+  m.info.flags.system = store::kSeen | store::kFlagged;
+  m.info.flags.keywords = {"$Forwarded"};
+  EXPECT_TRUE(matches(m, key(Kind::all)));
+  EXPECT_TRUE(matches(m, key(Kind::seen)));
+  EXPECT_TRUE(matches(m, key(Kind::flagged)));
+  EXPECT_FALSE(matches(m, key(Kind::answered)));
+  EXPECT_FALSE(matches(m, key(Kind::deleted)));
+  EXPECT_FALSE(matches(m, key(Kind::draft)));
+  EXPECT_TRUE(matches(m, key(Kind::unanswered)));
+  EXPECT_TRUE(matches(m, key(Kind::undeleted)));
+  EXPECT_TRUE(matches(m, key(Kind::undraft)));
+  EXPECT_FALSE(matches(m, key(Kind::unflagged)));
+  EXPECT_FALSE(matches(m, key(Kind::unseen)));
+  EXPECT_TRUE(matches(m, text(Kind::keyword, "$forwarded")));
+  EXPECT_FALSE(matches(m, text(Kind::unkeyword, "$FORWARDED")));
+  EXPECT_TRUE(matches(m, text(Kind::unkeyword, "Junk")));
+  EXPECT_FALSE(matches(m, key(Kind::recent)));
+  EXPECT_TRUE(matches(m, key(Kind::old)));
+  EXPECT_FALSE(matches(m, key(Kind::new_)));
+  m.recent = true;
+  EXPECT_TRUE(matches(m, key(Kind::recent)));
+  EXPECT_FALSE(matches(m, key(Kind::new_)));  // seen
+  m.info.flags.system = 0;
+  EXPECT_TRUE(matches(m, key(Kind::new_)));
+  EXPECT_FALSE(matches(m, key(Kind::old)));
+  EXPECT_EQ(m.parses, 0);
+}
+
+TEST(ImapSearchEval, HeaderKeysFromTheCache) {
+  Msg m(kSimple);
+  EXPECT_TRUE(matches(m, text(Kind::from, "ALICE")));
+  EXPECT_TRUE(matches(m, text(Kind::from, "alice example")));
+  EXPECT_FALSE(matches(m, text(Kind::from, "bob")));
+  EXPECT_TRUE(matches(m, text(Kind::to, "carol@EXAMPLE.com")));
+  EXPECT_TRUE(matches(m, text(Kind::cc, "dave")));
+  EXPECT_FALSE(matches(m, text(Kind::bcc, "")));  // no Bcc field at all
+  EXPECT_TRUE(matches(m, text(Kind::subject, "quarterly rep")));
+  EXPECT_FALSE(matches(m, text(Kind::subject, "numbers")));
+  EXPECT_TRUE(matches(m, text(Kind::header, "1", "x-priority")));
+  EXPECT_TRUE(matches(m, text(Kind::header, "", "X-Empty")));  // RFC 9051: "" = has the field
+  EXPECT_FALSE(matches(m, text(Kind::header, "", "X-Missing")));
+  EXPECT_FALSE(matches(m, text(Kind::header, "2", "X-Priority")));
+  EXPECT_EQ(m.parses, 0);
+  // Without a cached header the parsed message answers.
+  m.cached.header.clear();
+  EXPECT_TRUE(matches(m, text(Kind::subject, "REPORT")));
+  EXPECT_EQ(m.parses, 1);
+}
+
+TEST(ImapSearchEval, EncodedWordSubjects) {
+  Msg m(read_corpus("24-charsets.eml"));
+  // =?windows-1251?b?z/Do4uXy?= is "Привет"; matched in upper case.
+  EXPECT_TRUE(matches(m, text(Kind::subject, "\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2")));
+  EXPECT_TRUE(matches(m, text(Kind::subject, "\xe4\xbd\xa0\xe5\xa5\xbd")));  // 你好 (gb2312)
+  EXPECT_TRUE(matches(m, text(Kind::subject, "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab")));  // こんに
+  EXPECT_FALSE(matches(m, text(Kind::subject, "z/Do4uXy")));  // not the raw encoded text
+  EXPECT_EQ(m.parses, 0);
+  // The body is windows-1252 QP: "=80 euro" is "€ euro".
+  EXPECT_TRUE(matches(m, text(Kind::body, "\xe2\x82\xac EURO")));
+  EXPECT_FALSE(matches(m, text(Kind::body, "=80")));
+  EXPECT_EQ(m.parses, 2);  // once per search_matches() call: the caller caches the parse
+}
+
+TEST(ImapSearchEval, BodyAndTextDecoded) {
+  Msg m(read_corpus("02-multipart-alternative.eml"));
+  EXPECT_TRUE(matches(m, text(Kind::body, "caf\xc3\x89 AU LAIT")));  // QP, soft break
+  EXPECT_TRUE(matches(m, text(Kind::body, "soft break")));           // joined by soft break
+  EXPECT_TRUE(matches(m, text(Kind::body, "<b>caf\xc3\xa9</b>")));   // base64 HTML part
+  EXPECT_FALSE(matches(m, text(Kind::body, "PGI+Q2Fmw6k8L2I+Cg")));  // not the raw base64
+  EXPECT_FALSE(matches(m, text(Kind::body, "preamble")));            // not a text part
+  EXPECT_FALSE(matches(m, text(Kind::body, "b@example.org")));       // header, not body
+  EXPECT_TRUE(matches(m, text(Kind::text, "b@example.org")));
+  EXPECT_TRUE(matches(m, text(Kind::text, "SUBJECT: ALT")));
+  EXPECT_TRUE(matches(m, text(Kind::text, "au lait")));
+  EXPECT_FALSE(matches(m, text(Kind::text, "nowhere to be found")));
+  EXPECT_TRUE(search_needs_message(text(Kind::body, "x")));
+  EXPECT_TRUE(search_needs_message(op(Kind::not_, {text(Kind::text, "x")})));
+  EXPECT_FALSE(search_needs_message(op(Kind::or_, {text(Kind::subject, "x"), key(Kind::seen)})));
+}
+
+TEST(ImapSearchEval, EmbeddedMessageAndUnreadable) {
+  Msg m(read_corpus("04-message-rfc822.eml"));
+  // Whatever the embedded message says is in the outer message's body.
+  const mime::Part* inner = nullptr;
+  for (const mime::Part& p : m.parsed.parts)
+    if (p.has(mime::kPartEmbedded)) inner = &p;
+  ASSERT_NE(inner, nullptr);
+  const mime::HeaderField* subj = m.parsed.find_field(*inner, "Subject");
+  ASSERT_NE(subj, nullptr);
+  EXPECT_TRUE(matches(m, text(Kind::body, std::string(subj->value))));
+  // An unreadable message matches no body key (and NOT BODY).
+  Msg gone(kSimple);
+  SearchMessage sm = gone.sm();
+  sm.parsed = [] { return static_cast<const mime::Message*>(nullptr); };
+  EXPECT_FALSE(search_matches(text(Kind::body, "up"), sm, ctx()));
+  EXPECT_TRUE(search_matches(op(Kind::not_, {text(Kind::body, "up")}), sm, ctx()));
+  EXPECT_TRUE(search_matches(text(Kind::subject, "report"), sm, ctx()));
+}
+
+TEST(ImapSearchEval, DatesAcrossZones) {
+  Msg m(kSimple);
+  // Date: 2026-12-01 23:30 -0800 (2026-12-02 07:30 UTC): its own day is 1 Dec.
+  EXPECT_TRUE(matches(m, date(Kind::sent_on, day(2026, 12, 1))));
+  EXPECT_FALSE(matches(m, date(Kind::sent_on, day(2026, 12, 2))));
+  EXPECT_TRUE(matches(m, date(Kind::sent_before, day(2026, 12, 2))));
+  EXPECT_FALSE(matches(m, date(Kind::sent_before, day(2026, 12, 1))));
+  EXPECT_TRUE(matches(m, date(Kind::sent_since, day(2026, 12, 1))));
+  EXPECT_FALSE(matches(m, date(Kind::sent_since, day(2026, 12, 2))));
+  // INTERNALDATE 2026-12-01 23:30 UTC: 1 Dec in UTC, 2 Dec for a server at +01:00.
+  m.info.internal_date = 1796167800;
+  SearchContext utc = ctx();
+  SearchContext cet = ctx();
+  cet.server_tz = 60;
+  EXPECT_TRUE(matches(m, date(Kind::on, day(2026, 12, 1)), utc));
+  EXPECT_FALSE(matches(m, date(Kind::on, day(2026, 12, 1)), cet));
+  EXPECT_TRUE(matches(m, date(Kind::on, day(2026, 12, 2)), cet));
+  EXPECT_TRUE(matches(m, date(Kind::before, day(2026, 12, 2)), utc));
+  EXPECT_FALSE(matches(m, date(Kind::before, day(2026, 12, 2)), cet));
+  EXPECT_TRUE(matches(m, date(Kind::since, day(2026, 12, 2)), cet));
+  EXPECT_FALSE(matches(m, date(Kind::since, day(2026, 12, 2)), utc));
+  // A negative zone moves the day back.
+  SearchContext pst = ctx();
+  pst.server_tz = -480;
+  EXPECT_TRUE(matches(m, date(Kind::on, day(2026, 12, 1)), pst));
+  // No usable Date: the internal date's day in its own zone stands in.
+  m.cached.sent_date = 0;
+  m.info.internal_tz = 60;
+  EXPECT_TRUE(matches(m, date(Kind::sent_on, day(2026, 12, 2))));
+  // SAVEDATE keys; without a save date the internal date counts (RFC 8514).
+  m.info.save_date = 1796167800 - 86400;
+  EXPECT_TRUE(matches(m, date(Kind::save_date_on, day(2026, 11, 30))));
+  EXPECT_TRUE(matches(m, date(Kind::save_date_before, day(2026, 12, 1))));
+  EXPECT_FALSE(matches(m, date(Kind::save_date_since, day(2026, 12, 1))));
+  m.info.save_date = 0;
+  EXPECT_TRUE(matches(m, date(Kind::save_date_on, day(2026, 12, 1))));
+  EXPECT_TRUE(matches(m, key(Kind::save_date_supported)));
+  EXPECT_EQ(m.parses, 0);
+}
+
+TEST(ImapSearchEval, OlderYoungerSizeModseqIds) {
+  Msg m(kSimple);
+  SearchContext c = ctx();  // now = internal date + 3600
+  EXPECT_TRUE(matches(m, number(Kind::older, 3600), c));
+  EXPECT_FALSE(matches(m, number(Kind::older, 3601), c));
+  EXPECT_FALSE(matches(m, number(Kind::younger, 3600), c));
+  EXPECT_TRUE(matches(m, number(Kind::younger, 3601), c));
+  m.info.size = 1000;
+  EXPECT_TRUE(matches(m, number(Kind::larger, 999)));
+  EXPECT_FALSE(matches(m, number(Kind::larger, 1000)));
+  EXPECT_TRUE(matches(m, number(Kind::smaller, 1001)));
+  EXPECT_FALSE(matches(m, number(Kind::smaller, 1000)));
+  EXPECT_TRUE(matches(m, number(Kind::modseq, 5)));
+  EXPECT_FALSE(matches(m, number(Kind::modseq, 6)));
+  EXPECT_TRUE(search_uses_modseq(op(Kind::and_, {key(Kind::seen), number(Kind::modseq, 1)})));
+  EXPECT_FALSE(search_uses_modseq(key(Kind::seen)));
+  EXPECT_TRUE(matches(m, text(Kind::email_id, "Mabc")));
+  EXPECT_FALSE(matches(m, text(Kind::email_id, "mabc")));
+  EXPECT_FALSE(matches(m, text(Kind::thread_id, "T1")));
+}
+
+TEST(ImapSearchEval, SetsStarAndSaved) {
+  Msg m(kSimple);
+  m.seq = 20;
+  m.info.uid = 300;
+  EXPECT_TRUE(matches(m, set(Kind::sequence, {{0, 0}})));   // *
+  EXPECT_TRUE(matches(m, set(Kind::sequence, {{25, 0}})));  // 25:* is 20:25
+  EXPECT_TRUE(matches(m, set(Kind::sequence, {{1, 3}, {18, 20}})));
+  EXPECT_FALSE(matches(m, set(Kind::sequence, {{1, 19}})));
+  EXPECT_TRUE(matches(m, set(Kind::uid, {{400, 0}})));  // UID 400:* always has the last
+  EXPECT_TRUE(matches(m, set(Kind::uid, {{300, 1}})));  // reversed range
+  EXPECT_FALSE(matches(m, set(Kind::uid, {{1, 299}})));
+  std::vector<store::Uid> saved = {5, 300};
+  SearchContext c = ctx();
+  EXPECT_FALSE(matches(m, set(Kind::uid, {}, true), c));  // no saved result: empty
+  c.saved = &saved;
+  EXPECT_TRUE(matches(m, set(Kind::uid, {}, true), c));
+  EXPECT_TRUE(matches(m, set(Kind::sequence, {}, true), c));
+  saved = {5};
+  EXPECT_FALSE(matches(m, set(Kind::sequence, {}, true), c));
+}
+
+TEST(ImapSearchEval, BooleanOperators) {
+  Msg m(kSimple);
+  m.info.flags.system = store::kSeen;
+  EXPECT_TRUE(matches(m, op(Kind::and_, {key(Kind::seen), text(Kind::subject, "report")})));
+  EXPECT_FALSE(matches(m, op(Kind::and_, {key(Kind::seen), key(Kind::deleted)})));
+  EXPECT_TRUE(matches(m, op(Kind::and_, {})));
+  EXPECT_TRUE(matches(m, op(Kind::or_, {key(Kind::deleted), key(Kind::seen)})));
+  EXPECT_FALSE(matches(m, op(Kind::or_, {key(Kind::deleted), key(Kind::draft)})));
+  EXPECT_TRUE(matches(m, op(Kind::not_, {key(Kind::deleted)})));
+  EXPECT_FALSE(matches(m, op(Kind::not_, {op(Kind::or_, {key(Kind::seen), key(Kind::draft)})})));
+  // Body needed only when reached.
+  EXPECT_TRUE(matches(m, op(Kind::or_, {key(Kind::seen), text(Kind::body, "x")})));
+  EXPECT_EQ(m.parses, 0);
+  EXPECT_TRUE(matches(m, op(Kind::and_, {text(Kind::body, "quarter"), text(Kind::text, "up")})));
+  EXPECT_EQ(m.parses, 1);  // asked once per message
+}
+
+// ---- answers -----------------------------------------------------------------------------
+
+TEST(ImapSearchEval, CompressSet) {
+  EXPECT_EQ(compress_sequence_set({}), "");
+  EXPECT_EQ(compress_sequence_set({7}), "7");
+  EXPECT_EQ(compress_sequence_set({1, 2, 3, 5, 7, 8}), "1:3,5,7:8");
+  EXPECT_EQ(compress_sequence_set({1, 2, 2, 3, 9}), "1:3,9");
+  EXPECT_EQ(compress_sequence_set({4294967294u, 4294967295u}), "4294967294:4294967295");
+}
+
+TEST(ImapSearchEval, PlainSearchAnswer) {
+  EXPECT_EQ(format_search({}), "* SEARCH\r\n");
+  EXPECT_EQ(format_search({2, 3, 5}), "* SEARCH 2 3 5\r\n");
+  EXPECT_EQ(format_search({2, 3, 5}, 917162500), "* SEARCH 2 3 5 (MODSEQ 917162500)\r\n");
+  EXPECT_EQ(format_search({}, 917162500), "* SEARCH\r\n");
+}
+
+TEST(ImapSearchEval, EsearchAnswer) {
+  SearchReturn none;
+  EXPECT_EQ(format_esearch("A282", false, none, {2, 10, 11}),
+            "* ESEARCH (TAG \"A282\") ALL 2,10:11\r\n");
+  SearchReturn mm;
+  mm.specified = mm.min = mm.max = true;
+  EXPECT_EQ(format_esearch("A285", true, mm, {7, 40, 3800}),
+            "* ESEARCH (TAG \"A285\") UID MIN 7 MAX 3800\r\n");
+  SearchReturn all;
+  all.specified = all.min = all.max = all.count = all.all = true;
+  EXPECT_EQ(format_esearch("t", true, all, {1, 2, 3, 9}, 55),
+            "* ESEARCH (TAG \"t\") UID MIN 1 MAX 9 COUNT 4 ALL 1:3,9 MODSEQ 55\r\n");
+  // Nothing matched: MIN, MAX, ALL and MODSEQ go, COUNT stays (RFC 4731 §3.1).
+  EXPECT_EQ(format_esearch("t", true, all, {}, 55), "* ESEARCH (TAG \"t\") UID COUNT 0\r\n");
+  EXPECT_EQ(format_esearch("t", false, none, {}), "* ESEARCH (TAG \"t\")\r\n");
+  SearchReturn empty;
+  empty.specified = true;  // RETURN (): ALL
+  EXPECT_EQ(format_esearch("t", false, empty, {4}), "* ESEARCH (TAG \"t\") ALL 4\r\n");
+  SearchReturn save;
+  save.specified = save.save = true;
+  EXPECT_EQ(format_esearch("t", false, save, {4}), "");  // RFC 5182: SAVE alone
+  save.count = true;
+  EXPECT_EQ(format_esearch("t", false, save, {4}), "* ESEARCH (TAG \"t\") COUNT 1\r\n");
+}
+
+TEST(ImapSearchEval, SavedResult) {
+  std::vector<store::Uid> uids = {3, 8, 12};
+  SearchReturn r;
+  r.specified = r.save = true;
+  EXPECT_EQ(search_saved_result(r, uids), uids);
+  r.min = true;
+  EXPECT_EQ(search_saved_result(r, uids), (std::vector<store::Uid>{3}));
+  r.max = true;
+  EXPECT_EQ(search_saved_result(r, uids), (std::vector<store::Uid>{3, 12}));
+  EXPECT_EQ(search_saved_result(r, {8}), (std::vector<store::Uid>{8}));
+  r.count = true;  // with COUNT (or ALL) every match is saved
+  EXPECT_EQ(search_saved_result(r, uids), uids);
+  EXPECT_EQ(search_saved_result(r, {}), (std::vector<store::Uid>{}));
+}
+
+}  // namespace
+}  // namespace estafeta::imap
