@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "imap/proto/imap_response_strings.hpp"
+#include "imap/proto/imap_sequence.hpp"
 #include "mime/mime_body.hpp"
 #include "mime/mime_header.hpp"
 #include "mime/mime_parser.hpp"
@@ -96,13 +97,7 @@ bool in_set(const SequenceSet& set, std::uint32_t n, std::uint32_t max, store::U
     if (!ctx.saved) return false;
     return std::binary_search(ctx.saved->begin(), ctx.saved->end(), uid);
   }
-  for (const SeqRange& r : set.ranges) {
-    std::uint32_t a = r.first == 0 ? max : r.first;
-    std::uint32_t b = r.last == 0 ? max : r.last;
-    if (a > b) std::swap(a, b);
-    if (n >= a && n <= b) return true;
-  }
-  return false;
+  return sequence_set_contains(set, n, max);  // '*' = max, "4:2" = "2:4"
 }
 
 std::string_view header_field_name(Kind k) {
@@ -383,22 +378,7 @@ bool search_uses_modseq(const SearchKey& key) {
 }
 
 std::string compress_sequence_set(const std::vector<std::uint32_t>& v) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < v.size()) {
-    std::size_t j = i;  // v[j] is the end of the run; repeats inside it are skipped
-    while (j + 1 < v.size() && (v[j + 1] == v[j] || v[j + 1] == v[j] + 1)) ++j;
-    if (!out.empty()) out.push_back(',');
-    append_number(out, v[i]);
-    if (v[j] != v[i]) {
-      out.push_back(':');
-      append_number(out, v[j]);
-    }
-    // Skip duplicates of the range's end.
-    i = j + 1;
-    while (i < v.size() && v[i] <= v[j]) ++i;
-  }
-  return out;
+  return compress_uids(v);  // imap_sequence: sorts, drops repeats, joins runs
 }
 
 std::string format_search(const std::vector<std::uint32_t>& numbers,
