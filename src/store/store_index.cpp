@@ -1,0 +1,434 @@
+// store_index: see store_index.hpp.
+#include "store/store_index.hpp"
+
+#include "store/store_maildir_files.hpp"
+
+namespace estafeta::store {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS mailboxes(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  dir TEXT NOT NULL UNIQUE,
+  special_use TEXT NOT NULL DEFAULT '',
+  uidvalidity INTEGER NOT NULL,
+  uidnext INTEGER NOT NULL,
+  highestmodseq INTEGER NOT NULL,
+  file_uidnext INTEGER NOT NULL,
+  keywords TEXT NOT NULL DEFAULT '',
+  stamp INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS messages(
+  mailbox INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  base TEXT NOT NULL,
+  in_new INTEGER NOT NULL,
+  file_info TEXT NOT NULL,
+  flags INTEGER NOT NULL,
+  keywords TEXT NOT NULL,
+  modseq INTEGER NOT NULL,
+  internal_date INTEGER NOT NULL,
+  internal_tz INTEGER NOT NULL,
+  save_date INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  email_id TEXT NOT NULL,
+  sent_date INTEGER NOT NULL,
+  sent_tz INTEGER NOT NULL,
+  envelope TEXT NOT NULL,
+  body TEXT NOT NULL,
+  body_structure TEXT NOT NULL,
+  header BLOB NOT NULL,
+  PRIMARY KEY(mailbox, uid));
+CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox, modseq);
+CREATE TABLE IF NOT EXISTS expunged(
+  mailbox INTEGER NOT NULL, uid INTEGER NOT NULL, modseq INTEGER NOT NULL,
+  PRIMARY KEY(mailbox, uid));
+CREATE TABLE IF NOT EXISTS subscriptions(name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS deliveries(
+  key TEXT PRIMARY KEY, mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,
+  uidvalidity INTEGER NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries(at);
+)sql";
+
+constexpr const char* kMessageColumns =
+    "uid, flags, keywords, modseq, internal_date, internal_tz, save_date, size, email_id";
+
+MessageInfo read_info(const Stmt& s, int c) {
+  MessageInfo m;
+  m.uid = static_cast<Uid>(s.i64(c));
+  m.flags.system = static_cast<std::uint8_t>(s.i64(c + 1));
+  m.flags.keywords = split_keywords(s.text(c + 2));
+  m.modseq = static_cast<ModSeq>(s.i64(c + 3));
+  m.internal_date = s.i64(c + 4);
+  m.internal_tz = static_cast<std::int32_t>(s.i64(c + 5));
+  m.save_date = s.i64(c + 6);
+  m.size = static_cast<std::uint64_t>(s.i64(c + 7));
+  m.email_id = s.text(c + 8);
+  return m;
+}
+
+constexpr const char* kMailboxColumns =
+    "id, name, dir, special_use, uidvalidity, uidnext, highestmodseq, file_uidnext, keywords, "
+    "stamp";
+
+MailboxRow read_mailbox(const Stmt& s) {
+  MailboxRow r;
+  r.id = s.i64(0);
+  r.name = s.text(1);
+  r.dir = s.text(2);
+  r.special_use = special_use_from(s.text(3));
+  r.uid_validity = static_cast<std::uint32_t>(s.i64(4));
+  r.uid_next = static_cast<Uid>(s.i64(5));
+  r.highest_modseq = static_cast<ModSeq>(s.i64(6));
+  r.file_uid_next = static_cast<Uid>(s.i64(7));
+  r.keywords = split_keywords(s.text(8));
+  r.stamp = s.i64(9);
+  return r;
+}
+
+}  // namespace
+
+std::string join_keywords(const std::vector<std::string>& k) {
+  std::string out;
+  for (const auto& w : k) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+std::vector<std::string> split_keywords(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t j = s.find(' ', i);
+    if (j == std::string_view::npos) j = s.size();
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::error_code Index::open(const std::filesystem::path& file, bool& created) {
+  created = false;
+  if (auto ec = db_.open(file)) return ec;
+  // Reading the schema detects a file that is not a database (SQLITE_NOTADB).
+  Stmt probe = db_.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'meta'");
+  bool row = probe.step();
+  if (auto ec = probe.ec()) return ec;
+  bool exists = row && probe.i64(0) > 0;
+  if (!exists) {
+    if (auto ec = db_.exec(kSchema)) return ec;
+    if (auto ec = set_meta("schema", kSchemaVersion)) return ec;
+    created = true;
+    return {};
+  }
+  std::int64_t v = meta("schema", -1);
+  if (v != kSchemaVersion) return Errc::index_corrupt;
+  return {};
+}
+
+std::int64_t Index::meta(std::string_view key, std::int64_t fallback) {
+  Stmt s = db_.prepare("SELECT value FROM meta WHERE key = ?1");
+  s.bind(1, key);
+  return s.step() ? s.i64(0) : fallback;
+}
+
+std::error_code Index::set_meta(std::string_view key, std::int64_t value) {
+  return db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)")
+      .bind(1, key)
+      .bind(2, value)
+      .run();
+}
+
+std::error_code Index::clear() {
+  return db_.exec(
+      "DELETE FROM mailboxes; DELETE FROM messages; DELETE FROM expunged; "
+      "DELETE FROM subscriptions;");
+}
+
+std::error_code Index::mailboxes(std::vector<MailboxRow>& out) {
+  out.clear();
+  Stmt s = db_.prepare(std::string("SELECT ") + kMailboxColumns + " FROM mailboxes ORDER BY name");
+  while (s.step()) out.push_back(read_mailbox(s));
+  return s.ec();
+}
+
+std::error_code Index::mailbox(std::string_view name, MailboxRow& out) {
+  Stmt s =
+      db_.prepare(std::string("SELECT ") + kMailboxColumns + " FROM mailboxes WHERE name = ?1");
+  s.bind(1, name);
+  if (s.step()) {
+    out = read_mailbox(s);
+    return {};
+  }
+  if (auto ec = s.ec()) return ec;
+  return Errc::no_such_mailbox;
+}
+
+std::error_code Index::mailbox(MailboxId id, MailboxRow& out) {
+  Stmt s = db_.prepare(std::string("SELECT ") + kMailboxColumns + " FROM mailboxes WHERE id = ?1");
+  s.bind(1, id);
+  if (s.step()) {
+    out = read_mailbox(s);
+    return {};
+  }
+  if (auto ec = s.ec()) return ec;
+  return Errc::no_such_mailbox;
+}
+
+std::error_code Index::insert_mailbox(MailboxRow& r) {
+  Stmt s = db_.prepare(
+      "INSERT INTO mailboxes(name, dir, special_use, uidvalidity, uidnext, "
+      "highestmodseq, file_uidnext, keywords, stamp, id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  s.bind(1, r.name)
+      .bind(2, r.dir)
+      .bind(3, special_use_name(r.special_use))
+      .bind(4, r.uid_validity)
+      .bind(5, r.uid_next)
+      .bind(6, static_cast<std::int64_t>(r.highest_modseq))
+      .bind(7, r.file_uid_next)
+      .bind(8, join_keywords(r.keywords))
+      .bind(9, r.stamp);
+  if (r.id != 0)
+    s.bind(10, r.id);
+  else
+    s.bind_null(10);  // a new id
+  auto ec = s.run();
+  if (!ec && r.id == 0) r.id = db_.last_insert_rowid();
+  return ec;
+}
+
+std::error_code Index::update_mailbox(const MailboxRow& r) {
+  return db_
+      .prepare(
+          "UPDATE mailboxes SET name = ?2, dir = ?3, special_use = ?4, uidvalidity = ?5, "
+          "uidnext = ?6, highestmodseq = ?7, file_uidnext = ?8, keywords = ?9, stamp = ?10 "
+          "WHERE id = ?1")
+      .bind(1, r.id)
+      .bind(2, r.name)
+      .bind(3, r.dir)
+      .bind(4, special_use_name(r.special_use))
+      .bind(5, r.uid_validity)
+      .bind(6, r.uid_next)
+      .bind(7, static_cast<std::int64_t>(r.highest_modseq))
+      .bind(8, r.file_uid_next)
+      .bind(9, join_keywords(r.keywords))
+      .bind(10, r.stamp)
+      .run();
+}
+
+std::error_code Index::delete_mailbox(MailboxId id) {
+  for (const char* sql :
+       {"DELETE FROM messages WHERE mailbox = ?1", "DELETE FROM expunged WHERE mailbox = ?1",
+        "DELETE FROM deliveries WHERE mailbox = ?1", "DELETE FROM mailboxes WHERE id = ?1"})
+    if (auto ec = db_.prepare(sql).bind(1, id).run()) return ec;
+  return {};
+}
+
+std::error_code Index::counts(MailboxId id, MailboxInfo& info) {
+  Stmt s = db_.prepare(
+      "SELECT count(*), coalesce(sum((flags & 1) = 0), 0), coalesce(sum((flags & 8) != 0), 0), "
+      "coalesce(sum(size), 0) FROM messages WHERE mailbox = ?1");
+  s.bind(1, id);
+  if (s.step()) {
+    info.messages = static_cast<std::uint32_t>(s.i64(0));
+    info.unseen = static_cast<std::uint32_t>(s.i64(1));
+    info.deleted = static_cast<std::uint32_t>(s.i64(2));
+    info.size = static_cast<std::uint64_t>(s.i64(3));
+  }
+  return s.ec();
+}
+
+std::error_code Index::messages(MailboxId id, std::vector<MessageRow>& out) {
+  out.clear();
+  Stmt s = db_.prepare(std::string("SELECT ") + kMessageColumns +
+                       ", base, in_new, file_info FROM messages WHERE mailbox = ?1 ORDER BY uid");
+  s.bind(1, id);
+  while (s.step()) {
+    MessageRow r;
+    r.info = read_info(s, 0);
+    r.base = s.text(9);
+    r.in_new = s.i64(10) != 0;
+    r.file_info = s.text(11);
+    out.push_back(std::move(r));
+  }
+  return s.ec();
+}
+
+std::error_code Index::message(MailboxId id, Uid uid, MessageRow& out) {
+  Stmt s = db_.prepare(std::string("SELECT ") + kMessageColumns +
+                       ", base, in_new, file_info FROM messages WHERE mailbox = ?1 AND uid = ?2");
+  s.bind(1, id).bind(2, uid);
+  if (s.step()) {
+    out.info = read_info(s, 0);
+    out.base = s.text(9);
+    out.in_new = s.i64(10) != 0;
+    out.file_info = s.text(11);
+    return {};
+  }
+  if (auto ec = s.ec()) return ec;
+  return Errc::no_such_message;
+}
+
+std::error_code Index::changed_since(MailboxId id, ModSeq since, std::vector<MessageInfo>& out) {
+  out.clear();
+  Stmt s = db_.prepare(std::string("SELECT ") + kMessageColumns +
+                       " FROM messages WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid");
+  s.bind(1, id).bind(2, static_cast<std::int64_t>(since));
+  while (s.step()) out.push_back(read_info(s, 0));
+  return s.ec();
+}
+
+std::error_code Index::expunged_since(MailboxId id, ModSeq since, std::vector<Uid>& out) {
+  out.clear();
+  Stmt s = db_.prepare("SELECT uid FROM expunged WHERE mailbox = ?1 AND modseq > ?2 ORDER BY uid");
+  s.bind(1, id).bind(2, static_cast<std::int64_t>(since));
+  while (s.step()) out.push_back(static_cast<Uid>(s.i64(0)));
+  return s.ec();
+}
+
+std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const CachedFields& c) {
+  return db_
+      .prepare(
+          "INSERT INTO messages(mailbox, uid, base, in_new, file_info, flags, keywords, modseq, "
+          "internal_date, internal_tz, save_date, size, email_id, sent_date, sent_tz, envelope, "
+          "body, body_structure, header) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+          "?18, ?19)")
+      .bind(1, id)
+      .bind(2, r.info.uid)
+      .bind(3, r.base)
+      .bind(4, r.in_new ? 1 : 0)
+      .bind(5, r.file_info)
+      .bind(6, r.info.flags.system)
+      .bind(7, join_keywords(r.info.flags.keywords))
+      .bind(8, static_cast<std::int64_t>(r.info.modseq))
+      .bind(9, r.info.internal_date)
+      .bind(10, r.info.internal_tz)
+      .bind(11, r.info.save_date)
+      .bind(12, static_cast<std::int64_t>(r.info.size))
+      .bind(13, r.info.email_id)
+      .bind(14, c.sent_date)
+      .bind(15, c.sent_tz)
+      .bind(16, c.envelope)
+      .bind(17, c.body)
+      .bind(18, c.body_structure)
+      .bind_blob(19, c.header)
+      .run();
+}
+
+std::error_code Index::update_flags(MailboxId id, Uid uid, const Flags& f, ModSeq modseq) {
+  return db_
+      .prepare(
+          "UPDATE messages SET flags = ?3, keywords = ?4, modseq = ?5 WHERE mailbox = ?1 AND "
+          "uid = ?2")
+      .bind(1, id)
+      .bind(2, uid)
+      .bind(3, f.system)
+      .bind(4, join_keywords(f.keywords))
+      .bind(5, static_cast<std::int64_t>(modseq))
+      .run();
+}
+
+std::error_code Index::update_file(MailboxId id, Uid uid, const std::string& base, bool in_new,
+                                   const std::string& file_info) {
+  return db_
+      .prepare(
+          "UPDATE messages SET base = ?3, in_new = ?4, file_info = ?5 WHERE mailbox = ?1 AND "
+          "uid = ?2")
+      .bind(1, id)
+      .bind(2, uid)
+      .bind(3, base)
+      .bind(4, in_new ? 1 : 0)
+      .bind(5, file_info)
+      .run();
+}
+
+std::error_code Index::update_size(MailboxId id, Uid uid, std::uint64_t size) {
+  return db_.prepare("UPDATE messages SET size = ?3 WHERE mailbox = ?1 AND uid = ?2")
+      .bind(1, id)
+      .bind(2, uid)
+      .bind(3, static_cast<std::int64_t>(size))
+      .run();
+}
+
+std::error_code Index::expunge(MailboxId id, Uid uid, ModSeq modseq) {
+  if (auto ec = db_.prepare("DELETE FROM messages WHERE mailbox = ?1 AND uid = ?2")
+                    .bind(1, id)
+                    .bind(2, uid)
+                    .run())
+    return ec;
+  return db_.prepare("INSERT OR REPLACE INTO expunged(mailbox, uid, modseq) VALUES(?1, ?2, ?3)")
+      .bind(1, id)
+      .bind(2, uid)
+      .bind(3, static_cast<std::int64_t>(modseq))
+      .run();
+}
+
+std::error_code Index::cached(MailboxId id, Uid uid, CachedFields& out) {
+  Stmt s = db_.prepare(
+      "SELECT envelope, body_structure, body, header, sent_date, sent_tz FROM messages "
+      "WHERE mailbox = ?1 AND uid = ?2");
+  s.bind(1, id).bind(2, uid);
+  if (s.step()) {
+    out.envelope = s.text(0);
+    out.body_structure = s.text(1);
+    out.body = s.text(2);
+    out.header = s.text(3);
+    out.sent_date = s.i64(4);
+    out.sent_tz = static_cast<std::int32_t>(s.i64(5));
+    return {};
+  }
+  if (auto ec = s.ec()) return ec;
+  return Errc::no_such_message;
+}
+
+std::error_code Index::subscriptions(std::vector<std::string>& out) {
+  out.clear();
+  Stmt s = db_.prepare("SELECT name FROM subscriptions ORDER BY name");
+  while (s.step()) out.push_back(s.text(0));
+  return s.ec();
+}
+
+std::error_code Index::subscribe(std::string_view name, bool on) {
+  return db_
+      .prepare(on ? "INSERT OR IGNORE INTO subscriptions(name) VALUES(?1)"
+                  : "DELETE FROM subscriptions WHERE name = ?1")
+      .bind(1, name)
+      .run();
+}
+
+bool Index::delivery(std::string_view key, MailboxId& mailbox, Uid& uid, std::uint32_t& validity) {
+  Stmt s = db_.prepare("SELECT mailbox, uid, uidvalidity FROM deliveries WHERE key = ?1");
+  s.bind(1, key);
+  if (!s.step()) return false;
+  mailbox = s.i64(0);
+  uid = static_cast<Uid>(s.i64(1));
+  validity = static_cast<std::uint32_t>(s.i64(2));
+  return true;
+}
+
+std::error_code Index::put_delivery(std::string_view key, MailboxId mailbox, Uid uid,
+                                    std::uint32_t validity, std::int64_t now) {
+  return db_
+      .prepare(
+          "INSERT OR REPLACE INTO deliveries(key, mailbox, uid, uidvalidity, at) "
+          "VALUES(?1, ?2, ?3, ?4, ?5)")
+      .bind(1, key)
+      .bind(2, mailbox)
+      .bind(3, uid)
+      .bind(4, validity)
+      .bind(5, now)
+      .run();
+}
+
+std::error_code Index::prune_deliveries(std::int64_t before) {
+  return db_.prepare("DELETE FROM deliveries WHERE at < ?1").bind(1, before).run();
+}
+
+}  // namespace estafeta::store

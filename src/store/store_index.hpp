@@ -1,0 +1,101 @@
+// store_index: the SQLite index of one account of the embedded store (schema and queries).
+// One database per account, "estafeta-index.sqlite" in the account's Maildir root, because:
+// its write lock is per user (one user's IMAP EXPUNGE never waits for another's delivery);
+// deleting or moving a user is one directory (mail, index and state together); a rebuild is
+// per user and touches nothing else; and a damaged file hurts one account. WAL mode with
+// synchronous=FULL: a commit is durable when it returns.
+//
+// Tables: meta (schema version, last UIDVALIDITY given out), mailboxes (name, folder
+// directory, special use, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, the UIDNEXT last written to
+// the mailbox state file, keyword letters, directory stamp of the last rescan), messages (UID,
+// file base name and place (new/ or cur/ + info), system flags, keywords, MODSEQ,
+// INTERNALDATE + zone, SAVEDATE, RFC822.SIZE, email id, then the cached ENVELOPE,
+// BODYSTRUCTURE, BODY, header and sent date last so that listing queries never read them),
+// expunged (UID, MODSEQ) for changes_since, subscriptions, deliveries (key -> UID, for
+// idempotent deliver()).
+// Trusted input (the store's own values); not thread-safe: the caller holds the account lock.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/api/store.hpp"
+#include "store/store_sqlite.hpp"
+
+namespace estafeta::store {
+
+inline constexpr const char* kIndexFile = "estafeta-index.sqlite";
+
+struct MailboxRow {
+  MailboxId id = 0;
+  std::string name;
+  std::string dir;  // folder directory ("" for INBOX)
+  SpecialUse special_use = SpecialUse::none;
+  std::uint32_t uid_validity = 0;
+  Uid uid_next = 1;
+  ModSeq highest_modseq = 1;
+  Uid file_uid_next = 1;              // UIDNEXT as last written to the state file
+  std::vector<std::string> keywords;  // letter order (a, b, ...)
+  std::int64_t stamp = 0;             // maildir_stamp at the last full scan
+};
+
+struct MessageRow {
+  MessageInfo info;
+  std::string base;
+  bool in_new = false;
+  std::string file_info;  // what follows ":2," in cur/
+};
+
+class Index {
+ public:
+  // Opens or creates the database; `created` tells whether the schema was just made.
+  std::error_code open(const std::filesystem::path& file, bool& created);
+  void close() { db_.close(); }
+  Db& db() { return db_; }
+
+  std::int64_t meta(std::string_view key, std::int64_t fallback = 0);
+  std::error_code set_meta(std::string_view key, std::int64_t value);
+  // Removes every row (rebuild in place, so that other processes keep a valid file).
+  std::error_code clear();
+
+  std::error_code mailboxes(std::vector<MailboxRow>& out);
+  std::error_code mailbox(std::string_view name, MailboxRow& out);  // no_such_mailbox
+  std::error_code mailbox(MailboxId id, MailboxRow& out);
+  std::error_code insert_mailbox(MailboxRow& row);  // sets row.id
+  std::error_code update_mailbox(const MailboxRow& row);
+  std::error_code delete_mailbox(MailboxId id);
+  // messages, unseen, deleted, size of a mailbox.
+  std::error_code counts(MailboxId id, MailboxInfo& info);
+
+  std::error_code messages(MailboxId id, std::vector<MessageRow>& out);
+  std::error_code message(MailboxId id, Uid uid, MessageRow& out);  // no_such_message
+  std::error_code changed_since(MailboxId id, ModSeq since, std::vector<MessageInfo>& out);
+  std::error_code expunged_since(MailboxId id, ModSeq since, std::vector<Uid>& out);
+  std::error_code insert_message(MailboxId id, const MessageRow& row, const CachedFields& cache);
+  std::error_code update_flags(MailboxId id, Uid uid, const Flags& flags, ModSeq modseq);
+  std::error_code update_file(MailboxId id, Uid uid, const std::string& base, bool in_new,
+                              const std::string& file_info);
+  std::error_code update_size(MailboxId id, Uid uid, std::uint64_t size);
+  // Deletes the message and remembers the expunge at `modseq`.
+  std::error_code expunge(MailboxId id, Uid uid, ModSeq modseq);
+  std::error_code cached(MailboxId id, Uid uid, CachedFields& out);
+
+  std::error_code subscriptions(std::vector<std::string>& out);
+  std::error_code subscribe(std::string_view name, bool on);
+
+  // The UID a key was delivered as; false when unknown.
+  bool delivery(std::string_view key, MailboxId& mailbox, Uid& uid, std::uint32_t& validity);
+  std::error_code put_delivery(std::string_view key, MailboxId mailbox, Uid uid,
+                               std::uint32_t validity, std::int64_t now);
+  std::error_code prune_deliveries(std::int64_t before);
+
+ private:
+  Db db_;
+};
+
+std::string join_keywords(const std::vector<std::string>& k);
+std::vector<std::string> split_keywords(std::string_view s);
+
+}  // namespace estafeta::store

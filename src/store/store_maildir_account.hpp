@@ -1,0 +1,105 @@
+// store_maildir_account: one account of the embedded store (store_maildir.hpp has the
+// layout, the order of effects and the durability rules). Internal to the backend.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/api/store.hpp"
+#include "store/store_index.hpp"
+
+namespace estafeta::store {
+
+// Change subscribers, shared with the Subscription objects (which may outlive the account).
+struct Watchers {
+  std::mutex mu;
+  std::uint64_t next = 1;
+  std::map<std::uint64_t, std::pair<MailboxId, std::function<void(const Change&)>>> list;
+};
+
+class MaildirAccount final : public Account {
+ public:
+  MaildirAccount(std::string name, std::filesystem::path root, bool fsync);
+  // Creates the Maildir and index when missing (with the default mailboxes), rebuilds a
+  // missing or unreadable index from the files.
+  std::error_code open();
+
+  const std::string& name() const override { return name_; }
+  std::error_code list(std::vector<MailboxInfo>& out) override;
+  std::error_code find(std::string_view name, MailboxInfo& out) override;
+  std::error_code create(std::string_view name, SpecialUse use, MailboxInfo& out) override;
+  std::error_code remove(std::string_view name) override;
+  std::error_code rename(std::string_view from, std::string_view to) override;
+  std::error_code subscriptions(std::vector<std::string>& out) override;
+  std::error_code subscribe(std::string_view name, bool on) override;
+  std::error_code snapshot(MailboxId mailbox, MailboxInfo& info,
+                           std::vector<MessageInfo>& messages) override;
+  std::error_code changes_since(MailboxId mailbox, ModSeq since, ChangesSince& out) override;
+  std::error_code cached(MailboxId mailbox, Uid uid, CachedFields& out) override;
+  std::error_code open(MailboxId mailbox, Uid uid, std::unique_ptr<Blob>& out) override;
+  std::error_code append(MailboxId mailbox, const NewMessage& message, AppendResult& out) override;
+  std::error_code deliver(std::string_view name, const NewMessage& message,
+                          std::string_view delivery_key, bool defer_sync,
+                          AppendResult& out) override;
+  std::error_code update_flags(MailboxId mailbox, const std::vector<Uid>& uids,
+                               const FlagUpdate& update, FlagResult& out) override;
+  std::error_code expunge(MailboxId mailbox, const std::vector<Uid>& uids,
+                          std::vector<Uid>& out) override;
+  std::error_code copy(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
+                       CopyResult& out) override;
+  std::error_code move(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
+                       CopyResult& out) override;
+  std::unique_ptr<Subscription> watch(MailboxId mailbox,
+                                      std::function<void(const Change&)> on_change) override;
+  std::error_code rescan(MailboxId mailbox) override;
+  std::error_code check_index(IndexReport& out) override;
+  std::error_code rebuild_index(IndexReport& out) override;
+
+ private:
+  using Changes = std::vector<Change>;
+
+  std::filesystem::path dir_of(const MailboxRow& row) const;
+  std::filesystem::path file_of(const MailboxRow& row, const MessageRow& m) const;
+  MailboxInfo info_of(const MailboxRow& row);
+  std::uint32_t next_uid_validity();
+  std::error_code create_locked(const std::string& name, SpecialUse use, MailboxRow& out);
+  std::error_code ensure_parents(const std::string& name);
+  std::error_code ensure_defaults();
+  // Maps keywords onto the mailbox's list (adding new ones, spelled as first seen);
+  // too_many_keywords past kMaxKeywords. `state_changed` when a new one got a letter.
+  std::error_code intern_keywords(MailboxRow& row, Flags& flags, bool& state_changed);
+  std::error_code write_state(const MailboxRow& row);
+  // Finds the file of `m` when it is not where the index says (another tool renamed it);
+  // updates `m` and the index.
+  bool relocate(const MailboxRow& row, MessageRow& m);
+  // Renames a written tmp file into the mailbox and indexes it, inside an open transaction.
+  std::error_code commit_new(MailboxRow& row, const std::filesystem::path& tmp, std::uint64_t size,
+                             const CachedFields& cache, Flags flags, std::int64_t internal_date,
+                             std::int32_t internal_tz, std::string email_id, bool durable, Uid& uid,
+                             std::filesystem::path& placed);
+  std::error_code transfer(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
+                           bool remove_source, CopyResult& out, Changes& changes);
+  std::error_code transfer_locked(MailboxRow& src, const std::vector<Uid>& uids, MailboxRow& dst,
+                                  bool remove_source, CopyResult& out);
+  std::error_code rescan_locked(MailboxRow& row, bool force, bool& changed);
+  std::error_code index_file(MailboxRow& row, const std::string& file_name, bool in_new, Uid uid,
+                             ModSeq modseq, std::int64_t save_date);
+  std::error_code check_locked(IndexReport& out);
+  std::error_code rebuild_locked(IndexReport& out);
+  std::error_code read_subscriptions_file(std::vector<std::string>& out);
+  std::error_code write_subscriptions_file();
+  void notify(const Changes& changes);
+
+  const std::string name_;
+  const std::filesystem::path root_;
+  const bool fsync_;
+  std::mutex mu_;
+  Index index_;
+  std::shared_ptr<Watchers> watchers_ = std::make_shared<Watchers>();
+};
+
+}  // namespace estafeta::store
