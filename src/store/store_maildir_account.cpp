@@ -283,6 +283,9 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
   }
   if (ec) return ec;
   std::sort(dirs.begin(), dirs.end());
+  // Mailboxes that keep their old id are inserted first, so a new one never takes it.
+  std::stable_partition(dirs.begin(), dirs.end(),
+                        [&](const std::string& d) { return old_ids.count(d) > 0; });
 
   std::set<std::uint32_t> validities;
   std::set<std::string> names;

@@ -1,0 +1,664 @@
+// store_conformance: the tests of the conformance suite (store_conformance.hpp).
+#include "store/store_conformance.hpp"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace estafeta::store {
+namespace {
+
+std::string message(const std::string& subject, const std::string& body = "Hello.\r\n") {
+  return "From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: " + subject +
+         "\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\nMessage-ID: <" + subject +
+         "@example.org>\r\n\r\n" + body;
+}
+
+NewMessage new_message(const std::string& bytes, Flags flags = {}) {
+  NewMessage m;
+  m.bytes = bytes;
+  m.flags = std::move(flags);
+  m.internal_date = 1764579600;
+  m.internal_tz = 60;
+  return m;
+}
+
+MailboxInfo find(Account& a, const std::string& name) {
+  MailboxInfo info;
+  EXPECT_FALSE(a.find(name, info)) << name;
+  return info;
+}
+
+Uid append(Account& a, MailboxId mb, const std::string& bytes, Flags flags = {}) {
+  AppendResult r;
+  std::string copy = bytes;
+  EXPECT_FALSE(a.append(mb, new_message(copy, std::move(flags)), r));
+  return r.uid;
+}
+
+std::vector<MessageInfo> messages(Account& a, MailboxId mb, MailboxInfo* info = nullptr) {
+  MailboxInfo i;
+  std::vector<MessageInfo> out;
+  EXPECT_FALSE(a.snapshot(mb, i, out));
+  if (info) *info = i;
+  return out;
+}
+
+std::vector<Uid> uids_of(const std::vector<MessageInfo>& ms) {
+  std::vector<Uid> out;
+  for (const auto& m : ms) out.push_back(m.uid);
+  return out;
+}
+
+std::string read_all(Account& a, MailboxId mb, Uid uid, std::size_t piece) {
+  std::unique_ptr<Blob> blob;
+  EXPECT_FALSE(a.open(mb, uid, blob));
+  if (!blob) return {};
+  std::string all, part;
+  for (std::uint64_t off = 0; off < blob->size(); off += piece) {
+    EXPECT_FALSE(blob->read(off, piece, part));
+    all += part;
+  }
+  return all;
+}
+
+}  // namespace
+
+std::string conformance_name(const ::testing::TestParamInfo<StoreFactory>& info) {
+  return info.param.name;
+}
+
+void StoreConformance::SetUp() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "estafeta-store-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  dir_ = tmpl;
+  store_ = GetParam().make(dir_, nullptr);
+  ASSERT_TRUE(store_);
+}
+
+void StoreConformance::TearDown() {
+  store_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void StoreConformance::reopen() {
+  auto previous = std::move(store_);
+  store_ = GetParam().make(dir_, std::move(previous));
+  ASSERT_TRUE(store_);
+}
+
+std::shared_ptr<Account> StoreConformance::account(const std::string& name) {
+  std::shared_ptr<Account> a;
+  EXPECT_FALSE(store_->account(name, a));
+  return a;
+}
+
+TEST_P(StoreConformance, SpecialUseMailboxesExist) {
+  auto a = account();
+  std::vector<MailboxInfo> list;
+  ASSERT_FALSE(a->list(list));
+  std::map<std::string, SpecialUse> seen;
+  std::set<std::uint32_t> validities;
+  for (const auto& m : list) {
+    seen[m.name] = m.special_use;
+    validities.insert(m.uid_validity);
+    EXPECT_NE(m.uid_validity, 0u);
+    EXPECT_EQ(m.uid_next, 1u);
+  }
+  EXPECT_EQ(validities.size(), list.size()) << "UIDVALIDITY distinct per mailbox";
+  ASSERT_TRUE(seen.count("INBOX"));
+  EXPECT_EQ(seen["Sent"], SpecialUse::sent);
+  EXPECT_EQ(seen["Drafts"], SpecialUse::drafts);
+  EXPECT_EQ(seen["Trash"], SpecialUse::trash);
+  EXPECT_EQ(seen["Junk"], SpecialUse::junk);
+  EXPECT_EQ(seen["Archive"], SpecialUse::archive);
+  MailboxInfo inbox;
+  EXPECT_FALSE(a->find("inbox", inbox));
+  EXPECT_EQ(inbox.name, "INBOX");
+  // The same account object for every caller, and stable UIDVALIDITY across a restart.
+  auto uv = inbox.uid_validity;
+  a.reset();
+  reopen();
+  EXPECT_EQ(find(*account(), "INBOX").uid_validity, uv);
+}
+
+TEST_P(StoreConformance, UidAssignmentAndUidNext) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  EXPECT_EQ(append(*a, inbox.id, message("one")), 1u);
+  EXPECT_EQ(append(*a, inbox.id, message("two")), 2u);
+  EXPECT_EQ(append(*a, inbox.id, message("three")), 3u);
+  MailboxInfo info;
+  auto ms = messages(*a, inbox.id, &info);
+  EXPECT_EQ(uids_of(ms), (std::vector<Uid>{1, 2, 3}));
+  EXPECT_EQ(info.uid_next, 4u);
+  EXPECT_EQ(info.messages, 3u);
+  EXPECT_EQ(info.unseen, 3u);
+  EXPECT_EQ(ms[0].internal_date, 1764579600);
+  EXPECT_EQ(ms[0].internal_tz, 60);
+  EXPECT_EQ(ms[0].size, message("one").size());
+  EXPECT_EQ(info.size, message("one").size() + message("two").size() + message("three").size());
+  EXPECT_FALSE(ms[0].email_id.empty());
+  EXPECT_NE(ms[0].email_id, ms[1].email_id);
+  EXPECT_GT(ms[0].save_date, 0);
+}
+
+TEST_P(StoreConformance, NoUidReuseAfterExpungeAndRestart) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  for (int i = 0; i < 3; ++i) append(*a, inbox.id, message("m" + std::to_string(i)));
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(inbox.id, {2, 3}, gone));
+  EXPECT_EQ(gone, (std::vector<Uid>{2, 3}));
+  EXPECT_EQ(append(*a, inbox.id, message("m3")), 4u);
+  ASSERT_FALSE(a->expunge(inbox.id, {4}, gone));
+  a.reset();
+  reopen();
+  a = account();
+  inbox = find(*a, "INBOX");
+  EXPECT_EQ(inbox.uid_next, 5u);
+  EXPECT_EQ(append(*a, inbox.id, message("m4")), 5u);
+  EXPECT_EQ(uids_of(messages(*a, inbox.id)), (std::vector<Uid>{1, 5}));
+}
+
+TEST_P(StoreConformance, ModSeqGrowsWithEveryChange) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  ModSeq last = inbox.highest_modseq;
+  auto check = [&](const char* what) {
+    auto now = find(*a, "INBOX").highest_modseq;
+    EXPECT_GT(now, last) << what;
+    last = now;
+  };
+  append(*a, inbox.id, message("a"));
+  check("append");
+  append(*a, inbox.id, message("b"));
+  check("append 2");
+  FlagResult fr;
+  FlagUpdate up;
+  up.mode = FlagUpdate::Mode::add;
+  up.flags.system = kSeen;
+  ASSERT_FALSE(a->update_flags(inbox.id, {1}, up, fr));
+  check("flags");
+  ASSERT_EQ(fr.changed.size(), 1u);
+  EXPECT_EQ(fr.changed[0].modseq, last);
+  // No change, no new MODSEQ.
+  ASSERT_FALSE(a->update_flags(inbox.id, {1}, up, fr));
+  EXPECT_TRUE(fr.changed.empty());
+  EXPECT_EQ(find(*a, "INBOX").highest_modseq, last);
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(inbox.id, {2}, gone));
+  check("expunge");
+  auto ms = messages(*a, inbox.id);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_LE(ms[0].modseq, last);
+}
+
+TEST_P(StoreConformance, ChangesSinceWithExpunges) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  for (int i = 0; i < 4; ++i) append(*a, inbox.id, message("c" + std::to_string(i)));
+  ModSeq mark = find(*a, "INBOX").highest_modseq;
+  FlagResult fr;
+  FlagUpdate up;
+  up.mode = FlagUpdate::Mode::add;
+  up.flags.system = kFlagged;
+  ASSERT_FALSE(a->update_flags(inbox.id, {2}, up, fr));
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(inbox.id, {3}, gone));
+  append(*a, inbox.id, message("c4"));
+  ChangesSince cs;
+  ASSERT_FALSE(a->changes_since(inbox.id, mark, cs));
+  EXPECT_EQ(uids_of(cs.changed), (std::vector<Uid>{2, 5}));
+  EXPECT_EQ(cs.expunged, (std::vector<Uid>{3}));
+  EXPECT_EQ(cs.mailbox.messages, 4u);
+  EXPECT_EQ(cs.mailbox.highest_modseq, find(*a, "INBOX").highest_modseq);
+  ASSERT_FALSE(a->changes_since(inbox.id, cs.mailbox.highest_modseq, cs));
+  EXPECT_TRUE(cs.changed.empty());
+  EXPECT_TRUE(cs.expunged.empty());
+}
+
+TEST_P(StoreConformance, FlagsAndKeywords) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  Flags initial;
+  initial.system = kDraft;
+  initial.keywords = {"$Important"};
+  append(*a, inbox.id, message("f"), initial);
+  EXPECT_EQ(messages(*a, inbox.id)[0].flags, initial);
+  FlagResult fr;
+  FlagUpdate up;
+  up.mode = FlagUpdate::Mode::add;
+  up.flags.system = kSeen | kAnswered;
+  up.flags.keywords = {"Work", "$Forwarded"};
+  ASSERT_FALSE(a->update_flags(inbox.id, {1}, up, fr));
+  Flags want;
+  want.system = kDraft | kSeen | kAnswered;
+  want.keywords = {"$Forwarded", "$Important", "Work"};
+  EXPECT_EQ(messages(*a, inbox.id)[0].flags, want);
+  up.mode = FlagUpdate::Mode::remove;
+  up.flags.system = kDraft;
+  up.flags.keywords = {"work"};  // keywords compare case-insensitively
+  ASSERT_FALSE(a->update_flags(inbox.id, {1}, up, fr));
+  want.system = kSeen | kAnswered;
+  want.keywords = {"$Forwarded", "$Important"};
+  EXPECT_EQ(messages(*a, inbox.id)[0].flags, want);
+  up.mode = FlagUpdate::Mode::replace;
+  up.flags.system = kDeleted;
+  up.flags.keywords = {"Later"};
+  ASSERT_FALSE(a->update_flags(inbox.id, {1, 99}, up, fr));
+  ASSERT_EQ(fr.changed.size(), 1u);
+  want.system = kDeleted;
+  want.keywords = {"Later"};
+  EXPECT_EQ(fr.changed[0].flags, want);
+  MailboxInfo info;
+  messages(*a, inbox.id, &info);
+  EXPECT_EQ(info.deleted, 1u);
+  EXPECT_EQ(info.unseen, 1u);
+  // Flags survive a restart.
+  a.reset();
+  reopen();
+  a = account();
+  EXPECT_EQ(messages(*a, inbox.id)[0].flags, want);
+}
+
+TEST_P(StoreConformance, UnchangedSinceReportsModified) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  append(*a, inbox.id, message("u1"));
+  append(*a, inbox.id, message("u2"));
+  auto ms = messages(*a, inbox.id);
+  FlagResult fr;
+  FlagUpdate up;
+  up.mode = FlagUpdate::Mode::add;
+  up.flags.system = kSeen;
+  ASSERT_FALSE(a->update_flags(inbox.id, {2}, up, fr));
+  FlagUpdate cond;
+  cond.mode = FlagUpdate::Mode::add;
+  cond.flags.system = kFlagged;
+  cond.unchanged_since = ms[1].modseq;  // message 2 changed since
+  ASSERT_FALSE(a->update_flags(inbox.id, {1, 2}, cond, fr));
+  EXPECT_EQ(fr.modified, (std::vector<Uid>{2}));
+  ASSERT_EQ(fr.changed.size(), 1u);
+  EXPECT_EQ(fr.changed[0].uid, 1u);
+  ms = messages(*a, inbox.id);
+  EXPECT_EQ(ms[0].flags.system, kFlagged);
+  EXPECT_EQ(ms[1].flags.system, kSeen);
+}
+
+TEST_P(StoreConformance, CopyAndMoveKeepEmailIds) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  auto archive = find(*a, "Archive");
+  append(*a, inbox.id, message("x1"));
+  append(*a, inbox.id, message("x2"), Flags{kSeen, {"Work"}});
+  append(*a, inbox.id, message("x3"));
+  append(*a, archive.id, message("already"));
+  auto src = messages(*a, inbox.id);
+  CopyResult cr;
+  ASSERT_FALSE(a->copy(inbox.id, {3, 2, 42}, archive.id, cr));
+  EXPECT_EQ(cr.uid_validity, archive.uid_validity);
+  EXPECT_EQ(cr.source, (std::vector<Uid>{2, 3}));
+  EXPECT_EQ(cr.target, (std::vector<Uid>{2, 3}));
+  auto dst = messages(*a, archive.id);
+  ASSERT_EQ(dst.size(), 3u);
+  EXPECT_EQ(dst[1].email_id, src[1].email_id);
+  EXPECT_EQ(dst[1].flags, src[1].flags);
+  EXPECT_EQ(dst[2].email_id, src[2].email_id);
+  EXPECT_EQ(messages(*a, inbox.id).size(), 3u);
+  EXPECT_EQ(read_all(*a, archive.id, 2, 1000), message("x2"));
+
+  auto trash = find(*a, "Trash");
+  ASSERT_FALSE(a->move(inbox.id, {1, 3}, trash.id, cr));
+  EXPECT_EQ(cr.source, (std::vector<Uid>{1, 3}));
+  EXPECT_EQ(cr.target, (std::vector<Uid>{1, 2}));
+  EXPECT_EQ(cr.uid_validity, trash.uid_validity);
+  EXPECT_EQ(uids_of(messages(*a, inbox.id)), (std::vector<Uid>{2}));
+  auto moved = messages(*a, trash.id);
+  ASSERT_EQ(moved.size(), 2u);
+  EXPECT_EQ(moved[0].email_id, src[0].email_id);
+  EXPECT_EQ(moved[1].email_id, src[2].email_id);
+  ChangesSince cs;
+  ASSERT_FALSE(a->changes_since(inbox.id, 1, cs));
+  EXPECT_EQ(cs.expunged, (std::vector<Uid>{1, 3}));
+  CachedFields c;
+  ASSERT_FALSE(a->cached(trash.id, 2, c));
+  EXPECT_NE(c.envelope.find("x3"), std::string::npos);
+  EXPECT_EQ(read_all(*a, trash.id, 1, 7), message("x1"));
+  // A missing mailbox.
+  EXPECT_EQ(a->copy(inbox.id, {2}, 987654, cr), std::error_code(Errc::no_such_mailbox));
+}
+
+TEST_P(StoreConformance, RenameWithInferiors) {
+  auto a = account();
+  MailboxInfo info;
+  ASSERT_FALSE(a->create("Work/2025/Q1", SpecialUse::none, info));
+  EXPECT_FALSE(a->find("Work", info));  // parents made too
+  auto q1 = find(*a, "Work/2025/Q1");
+  append(*a, q1.id, message("q1"));
+  auto work = find(*a, "Work");
+  append(*a, work.id, message("w"));
+  ASSERT_FALSE(a->rename("Work", "Projects/Old"));
+  EXPECT_EQ(a->find("Work", info), std::error_code(Errc::no_such_mailbox));
+  EXPECT_EQ(a->find("Work/2025/Q1", info), std::error_code(Errc::no_such_mailbox));
+  auto moved = find(*a, "Projects/Old/2025/Q1");
+  EXPECT_EQ(moved.messages, 1u);
+  EXPECT_EQ(find(*a, "Projects/Old").messages, 1u);
+  EXPECT_FALSE(a->find("Projects", info));
+  auto ms = messages(*a, moved.id);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(read_all(*a, moved.id, ms[0].uid, 4096), message("q1"));
+  // Onto an existing name, into itself, and a missing source.
+  EXPECT_EQ(a->rename("Projects/Old", "Sent"), std::error_code(Errc::mailbox_exists));
+  EXPECT_EQ(a->rename("Projects", "Projects/Sub"), std::error_code(Errc::bad_mailbox_name));
+  EXPECT_EQ(a->rename("Nope", "Other"), std::error_code(Errc::no_such_mailbox));
+  EXPECT_EQ(a->rename("Projects", "a/../b"), std::error_code(Errc::bad_mailbox_name));
+}
+
+TEST_P(StoreConformance, RenameInbox) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  append(*a, inbox.id, message("i1"));
+  append(*a, inbox.id, message("i2"));
+  ASSERT_FALSE(a->rename("inbox", "Old Inbox"));
+  auto old = find(*a, "Old Inbox");
+  EXPECT_EQ(old.messages, 2u);
+  auto now = find(*a, "INBOX");
+  EXPECT_EQ(now.messages, 0u);
+  EXPECT_EQ(now.uid_validity, inbox.uid_validity);
+  EXPECT_GE(now.uid_next, 3u);  // INBOX's UIDs are not handed out again
+  EXPECT_EQ(append(*a, now.id, message("i3")), now.uid_next);
+  auto ms = messages(*a, old.id);
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(read_all(*a, old.id, ms[1].uid, 3), message("i2"));
+}
+
+TEST_P(StoreConformance, DeleteMailbox) {
+  auto a = account();
+  MailboxInfo info;
+  ASSERT_FALSE(a->create("Old", SpecialUse::none, info));
+  append(*a, info.id, message("old"));
+  ASSERT_FALSE(a->remove("Old"));
+  EXPECT_EQ(a->find("Old", info), std::error_code(Errc::no_such_mailbox));
+  EXPECT_EQ(a->remove("Old"), std::error_code(Errc::no_such_mailbox));
+  EXPECT_EQ(a->remove("INBOX"), std::error_code(Errc::cannot_delete_inbox));
+  EXPECT_EQ(a->remove("inbox"), std::error_code(Errc::cannot_delete_inbox));
+  // Made again: empty, with a new UIDVALIDITY.
+  ASSERT_FALSE(a->create("Old", SpecialUse::none, info));
+  EXPECT_EQ(info.messages, 0u);
+  EXPECT_EQ(messages(*a, info.id).size(), 0u);
+}
+
+TEST_P(StoreConformance, CreateRefusesBadAndExistingNames) {
+  auto a = account();
+  MailboxInfo info;
+  for (const char* bad : {"", "/x", "x/", "a//b", "a/../b", "..", "a\nb", "a\x01"})
+    EXPECT_EQ(a->create(bad, SpecialUse::none, info), std::error_code(Errc::bad_mailbox_name))
+        << bad;
+  EXPECT_EQ(a->create(std::string(kMaxMailboxName + 1, 'n'), SpecialUse::none, info),
+            std::error_code(Errc::bad_mailbox_name));
+  EXPECT_EQ(a->create("INBOX", SpecialUse::none, info), std::error_code(Errc::mailbox_exists));
+  EXPECT_EQ(a->create("Sent", SpecialUse::none, info), std::error_code(Errc::mailbox_exists));
+  // Names any UTF-8 allows, and a '.' inside a component.
+  for (const char* good : {"Entwürfe", "日本語/メール", "lists.debian", "a & b", "&Jjo-"}) {
+    ASSERT_FALSE(a->create(good, SpecialUse::none, info)) << good;
+    EXPECT_EQ(info.name, good);
+  }
+  ASSERT_FALSE(a->create("Flagged mail", SpecialUse::flagged, info));
+  EXPECT_EQ(info.special_use, SpecialUse::flagged);
+  a.reset();
+  reopen();
+  a = account();
+  for (const char* good : {"Entwürfe", "日本語/メール", "日本語", "lists.debian", "a & b", "&Jjo-"})
+    EXPECT_FALSE(a->find(good, info)) << good;
+  EXPECT_EQ(find(*a, "Flagged mail").special_use, SpecialUse::flagged);
+}
+
+TEST_P(StoreConformance, Subscriptions) {
+  auto a = account();
+  ASSERT_FALSE(a->subscribe("INBOX", true));
+  ASSERT_FALSE(a->subscribe("Sent", true));
+  ASSERT_FALSE(a->subscribe("Not/There", true));  // need not exist
+  ASSERT_FALSE(a->subscribe("Sent", true));       // twice is once
+  std::vector<std::string> subs;
+  ASSERT_FALSE(a->subscriptions(subs));
+  std::sort(subs.begin(), subs.end());
+  EXPECT_EQ(subs, (std::vector<std::string>{"INBOX", "Not/There", "Sent"}));
+  ASSERT_FALSE(a->subscribe("Sent", false));
+  EXPECT_EQ(a->subscribe("a//b", true), std::error_code(Errc::bad_mailbox_name));
+  a.reset();
+  reopen();
+  a = account();
+  ASSERT_FALSE(a->subscriptions(subs));
+  std::sort(subs.begin(), subs.end());
+  EXPECT_EQ(subs, (std::vector<std::string>{"INBOX", "Not/There"}));
+}
+
+TEST_P(StoreConformance, DeliverIsIdempotentByKey) {
+  auto a = account();
+  std::string bytes = message("d1");
+  AppendResult r1, r2, r3;
+  ASSERT_FALSE(a->deliver("", new_message(bytes), "spool-1/alice", false, r1));
+  ASSERT_FALSE(a->deliver("", new_message(bytes), "spool-1/alice", false, r2));
+  EXPECT_EQ(r1.uid, r2.uid);
+  EXPECT_EQ(r1.uid_validity, r2.uid_validity);
+  ASSERT_FALSE(a->deliver("INBOX", new_message(bytes), "spool-2/alice", true, r3));
+  EXPECT_EQ(r3.uid, r1.uid + 1);
+  auto inbox = find(*a, "INBOX");
+  EXPECT_EQ(inbox.messages, 2u);
+  EXPECT_EQ(inbox.uid_validity, r1.uid_validity);
+  // Into a folder, created on the way.
+  AppendResult r4;
+  ASSERT_FALSE(a->deliver("lists", new_message(bytes), "spool-3/alice", false, r4));
+  EXPECT_EQ(r4.uid, 1u);
+  EXPECT_EQ(find(*a, "lists").messages, 1u);
+  // The key survives a restart.
+  a.reset();
+  reopen();
+  a = account();
+  AppendResult r5;
+  ASSERT_FALSE(a->deliver("", new_message(bytes), "spool-1/alice", false, r5));
+  EXPECT_EQ(r5.uid, r1.uid);
+  EXPECT_EQ(find(*a, "INBOX").messages, 2u);
+}
+
+TEST_P(StoreConformance, DeliverFromFileWithPrefix) {
+  auto a = account();
+  std::string spool = "SPOOL-HEADER-JUNK" + message("fd");
+  std::string path = (dir_ / "spool-file").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, spool.data(), spool.size()), static_cast<ssize_t>(spool.size()));
+  NewMessage m;
+  std::string prefix = "Return-Path: <alice@example.org>\r\nReceived: from x by y\r\n";
+  m.prefix = prefix;
+  m.fd = fd;
+  m.offset = 17;
+  m.length = spool.size() - 17;
+  AppendResult r;
+  ASSERT_FALSE(a->deliver("", m, "k", false, r));
+  ::close(fd);
+  auto inbox = find(*a, "INBOX");
+  EXPECT_EQ(read_all(*a, inbox.id, r.uid, 5), prefix + message("fd"));
+  EXPECT_EQ(messages(*a, inbox.id)[0].size, prefix.size() + message("fd").size());
+  CachedFields c;
+  ASSERT_FALSE(a->cached(inbox.id, r.uid, c));
+  EXPECT_EQ(c.header.rfind("Return-Path:", 0), 0u);
+}
+
+TEST_P(StoreConformance, WatchNotifiesAfterCommit) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  auto sent = find(*a, "Sent");
+  std::mutex mu;
+  std::vector<Change> inbox_changes, all_changes;
+  auto w1 = a->watch(inbox.id, [&](const Change& c) {
+    std::lock_guard lock(mu);
+    inbox_changes.push_back(c);
+  });
+  auto w2 = a->watch(0, [&](const Change& c) {
+    std::lock_guard lock(mu);
+    all_changes.push_back(c);
+  });
+  append(*a, inbox.id, message("w1"));
+  append(*a, sent.id, message("w2"));
+  AppendResult r;
+  std::string bytes = message("w3");
+  ASSERT_FALSE(a->deliver("", new_message(bytes), "", false, r));
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(inbox_changes.size(), 2u);
+    EXPECT_EQ(inbox_changes[0].mailbox, inbox.id);
+    EXPECT_LT(inbox_changes[0].modseq, inbox_changes[1].modseq);
+    EXPECT_EQ(inbox_changes[1].modseq, find(*a, "INBOX").highest_modseq);
+    EXPECT_EQ(all_changes.size(), 3u);
+  }
+  // Seen from the callback: the change is committed.
+  MailboxInfo seen_in_callback;
+  auto w3 = a->watch(inbox.id, [&](const Change&) { a->find("INBOX", seen_in_callback); });
+  append(*a, inbox.id, message("w4"));
+  EXPECT_EQ(seen_in_callback.messages, 3u);
+  w1.reset();
+  w3.reset();
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(inbox.id, {1}, gone));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(inbox_changes.size(), 3u);  // w4 only, not the expunge
+  EXPECT_EQ(all_changes.size(), 5u);
+}
+
+TEST_P(StoreConformance, CachedFieldsAfterAppend) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  std::string mime =
+      "From: =?UTF-8?Q?J=C3=B6rg?= <joerg@example.org>\r\nTo: bob@example.org\r\n"
+      "Subject: Structure\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+      "hello\r\n--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+      "AAAA\r\n--b--\r\n";
+  Uid uid = append(*a, inbox.id, mime);
+  CachedFields c;
+  ASSERT_FALSE(a->cached(inbox.id, uid, c));
+  EXPECT_NE(c.envelope.find("\"Structure\""), std::string::npos) << c.envelope;
+  EXPECT_NE(c.envelope.find("\"joerg\" \"example.org\""), std::string::npos) << c.envelope;
+  EXPECT_NE(c.body_structure.find("\"mixed\""), std::string::npos) << c.body_structure;
+  EXPECT_NE(c.body_structure.find("\"pdf\""), std::string::npos);
+  EXPECT_NE(c.body.find("\"mixed\""), std::string::npos);
+  EXPECT_LT(c.body.size(), c.body_structure.size());
+  EXPECT_EQ(c.header.rfind("From: ", 0), 0u);
+  EXPECT_EQ(c.header.substr(c.header.size() - 4), "\r\n\r\n");
+  EXPECT_EQ(c.sent_date, 1796115600);  // 2026-12-01T09:00:00Z
+  EXPECT_EQ(c.sent_tz, 60);
+  EXPECT_EQ(a->cached(inbox.id, 999, c), std::error_code(Errc::no_such_message));
+}
+
+TEST_P(StoreConformance, BlobReadsInPieces) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  std::string body;
+  for (int i = 0; i < 5000; ++i) body += "line " + std::to_string(i) + "\r\n";
+  std::string bytes = message("big", body);
+  Uid uid = append(*a, inbox.id, bytes);
+  std::unique_ptr<Blob> blob;
+  ASSERT_FALSE(a->open(inbox.id, uid, blob));
+  EXPECT_EQ(blob->size(), bytes.size());
+  for (std::size_t piece : {1u, 7u, 4096u, 100000u})
+    EXPECT_EQ(read_all(*a, inbox.id, uid, piece), bytes) << piece;
+  std::string out = "junk";
+  ASSERT_FALSE(blob->read(bytes.size() - 3, 10, out));
+  EXPECT_EQ(out, bytes.substr(bytes.size() - 3));
+  ASSERT_FALSE(blob->read(bytes.size() + 5, 10, out));
+  EXPECT_EQ(out, "");
+  // A blob stays readable after its message is expunged.
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(inbox.id, {uid}, gone));
+  ASSERT_FALSE(blob->read(0, 4, out));
+  EXPECT_EQ(out, "From");
+  EXPECT_EQ(a->open(inbox.id, uid, blob), std::error_code(Errc::no_such_message));
+}
+
+TEST_P(StoreConformance, AccountsAreSeparate) {
+  auto a = account("alice@example.org");
+  auto b = account("bob@example.org");
+  append(*a, find(*a, "INBOX").id, message("for alice"));
+  EXPECT_EQ(find(*b, "INBOX").messages, 0u);
+  std::shared_ptr<Account> again;
+  ASSERT_FALSE(store_->account("alice@example.org", again));
+  EXPECT_EQ(find(*again, "INBOX").messages, 1u);
+  a.reset();
+  again.reset();
+  ASSERT_FALSE(store_->remove_account("alice@example.org"));
+  EXPECT_EQ(find(*account("alice@example.org"), "INBOX").messages, 0u);
+}
+
+TEST_P(StoreConformance, ConcurrentWritersNeverLoseOrReuse) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  constexpr int kThreads = 3;
+  constexpr int kPerThread = 20;
+  std::atomic<int> delivered{0};
+  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::set<Uid> assigned;
+  std::vector<Uid> all_expunged;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string bytes = message("t" + std::to_string(t) + "-" + std::to_string(i));
+        AppendResult r;
+        std::error_code ec = a->deliver(
+            "", new_message(bytes), "key-" + std::to_string(t) + "-" + std::to_string(i), false, r);
+        EXPECT_FALSE(ec) << ec.message();
+        std::lock_guard lock(mu);
+        EXPECT_TRUE(assigned.insert(r.uid).second) << "UID " << r.uid << " given twice";
+        ++delivered;
+      }
+    });
+  }
+  std::thread expunger([&] {
+    // Marks and expunges every other message as they arrive, in another "session".
+    for (int round = 0; round < 200 && !done; ++round) {
+      MailboxInfo info;
+      std::vector<MessageInfo> ms;
+      if (a->snapshot(inbox.id, info, ms)) continue;
+      std::vector<Uid> odd;
+      for (const auto& m : ms)
+        if (m.uid % 2 == 1) odd.push_back(m.uid);
+      FlagUpdate up;
+      up.mode = FlagUpdate::Mode::add;
+      up.flags.system = kDeleted;
+      FlagResult fr;
+      EXPECT_FALSE(a->update_flags(inbox.id, odd, up, fr));
+      std::vector<Uid> gone;
+      EXPECT_FALSE(a->expunge(inbox.id, odd, gone));
+      std::lock_guard lock(mu);
+      all_expunged.insert(all_expunged.end(), gone.begin(), gone.end());
+    }
+  });
+  for (auto& t : threads) t.join();
+  done = true;
+  expunger.join();
+  EXPECT_EQ(delivered.load(), kThreads * kPerThread);
+  MailboxInfo info;
+  auto ms = messages(*a, inbox.id, &info);
+  const auto left_uids = uids_of(ms);
+  std::set<Uid> left(left_uids.begin(), left_uids.end());
+  std::set<Uid> gone(all_expunged.begin(), all_expunged.end());
+  EXPECT_EQ(gone.size(), all_expunged.size()) << "a UID expunged twice";
+  EXPECT_EQ(left.size() + gone.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  for (Uid u : left) EXPECT_FALSE(gone.count(u));
+  for (Uid u : assigned) EXPECT_TRUE(left.count(u) || gone.count(u)) << u;
+  EXPECT_EQ(info.uid_next, static_cast<Uid>(kThreads * kPerThread + 1));
+  EXPECT_EQ(*assigned.rbegin(), static_cast<Uid>(kThreads * kPerThread));
+}
+
+}  // namespace estafeta::store

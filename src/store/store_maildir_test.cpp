@@ -1,0 +1,364 @@
+// store_maildir_test: what only the embedded backend promises: mailbox names <-> Maildir++
+// folders, file names carrying UID / email id / flags, files dropped in by other programs,
+// a lost or corrupt index rebuilt from the files with the same UIDs and flags, an unclean
+// exit (no close) keeping UIDs, and index check/rebuild reports.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "base/test_temp_dir.hpp"
+#include "store/store_folder_names.hpp"
+#include "store/store_index.hpp"
+#include "store/store_maildir.hpp"
+#include "store/store_maildir_files.hpp"
+
+namespace estafeta::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string message(const std::string& subject) {
+  return "From: a@example.org\r\nSubject: " + subject + "\r\n\r\nbody " + subject + "\r\n";
+}
+
+class MaildirStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void open() {
+    account_.reset();
+    store_ = make_maildir_store(MaildirStoreOptions{tmp_.path(), 4, true});
+    ASSERT_FALSE(store_->account("alice@example.org", account_));
+  }
+  void close() {
+    account_.reset();
+    store_.reset();
+  }
+  fs::path root() const { return tmp_.path() / "mail" / "example.org" / "alice"; }
+  MailboxInfo find(const std::string& name) {
+    MailboxInfo info;
+    EXPECT_FALSE(account_->find(name, info)) << name;
+    return info;
+  }
+  Uid append(const std::string& mailbox, const std::string& bytes, Flags flags = {}) {
+    NewMessage m;
+    m.bytes = bytes;
+    m.flags = std::move(flags);
+    AppendResult r;
+    EXPECT_FALSE(account_->append(find(mailbox).id, m, r));
+    return r.uid;
+  }
+  std::vector<MessageInfo> messages(const std::string& mailbox) {
+    MailboxInfo info;
+    std::vector<MessageInfo> out;
+    EXPECT_FALSE(account_->snapshot(find(mailbox).id, info, out));
+    return out;
+  }
+  std::vector<std::string> files(const fs::path& dir) {
+    std::vector<ScannedFile> found;
+    EXPECT_FALSE(scan_maildir(dir, found));
+    std::vector<std::string> names;
+    for (const auto& f : found) names.push_back((f.in_new ? "new/" : "cur/") + f.name);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  void drop_file(const fs::path& dir, const std::string& name, const std::string& bytes) {
+    std::ofstream(dir / "tmp" / name) << bytes;
+    fs::rename(dir / "tmp" / name,
+               dir / (name.find(":2,") == std::string::npos ? "new" : "cur") / name);
+  }
+
+  testing::TempDir tmp_{"estafeta-maildir"};
+  std::shared_ptr<Store> store_;
+  std::shared_ptr<Account> account_;
+};
+
+TEST(StoreFolderNames, RoundTrip) {
+  EXPECT_EQ(folder_dir_of("INBOX"), "");
+  EXPECT_EQ(folder_dir_of("tag"), ".tag");
+  EXPECT_EQ(folder_dir_of("a/b"), ".a.b");
+  EXPECT_EQ(folder_dir_of("lists.debian"), ".lists&AC4-debian");
+  EXPECT_EQ(folder_dir_of("Tom & Jerry"), ".Tom &- Jerry");
+  EXPECT_EQ(folder_dir_of("Entwürfe"), ".Entw&APw-rfe");
+  EXPECT_EQ(folder_dir_of("台北"), ".&U,BTFw-");  // RFC 3501 §5.1.3's example
+  for (const char* name : {"INBOX", "tag", "a/b/c", "lists.debian", "...x", "&", "&-", "a&b.c",
+                           "Entwürfe/日本語", "😀 smile", "x~y%z*"}) {
+    auto back = mailbox_of_folder_dir(folder_dir_of(name));
+    ASSERT_TRUE(back) << name;
+    EXPECT_EQ(*back, name);
+  }
+  EXPECT_EQ(mailbox_of_folder_dir(""), "INBOX");
+  EXPECT_FALSE(mailbox_of_folder_dir("tag"));
+  EXPECT_FALSE(mailbox_of_folder_dir(".a..b"));
+  EXPECT_FALSE(mailbox_of_folder_dir(".a&"));
+  EXPECT_FALSE(mailbox_of_folder_dir(".a&Zm9v"));
+  EXPECT_FALSE(mailbox_of_folder_dir(".\xff"));
+}
+
+TEST(StoreMaildirFiles, NamesAndFlags) {
+  std::string base = make_base_name("1700000000.M1P2Q3.host", 42, "M00ff", 1234);
+  EXPECT_EQ(base, "1700000000.M1P2Q3.host,U=42,E=M00ff,S=1234");
+  FileName f = parse_file_name(base + ":2,FRSa");
+  EXPECT_EQ(f.base, base);
+  EXPECT_EQ(f.uid, 42u);
+  EXPECT_EQ(f.email_id, "M00ff");
+  EXPECT_EQ(f.size, 1234u);
+  EXPECT_TRUE(f.has_info);
+  EXPECT_EQ(f.info, "FRSa");
+  std::vector<std::string> letters{"Work", "$Junk"};
+  Flags flags = flags_from_info("DFPRSTab", letters);
+  EXPECT_EQ(flags.system, kDraft | kFlagged | kAnswered | kSeen | kDeleted);
+  EXPECT_EQ(flags.keywords, (std::vector<std::string>{"$Forwarded", "$Junk", "Work"}));
+  EXPECT_EQ(info_from_flags(flags, letters), "DFPRSTab");
+  FileName foreign = parse_file_name("1700000000.12345.otherhost,S=99:2,S");
+  EXPECT_EQ(foreign.uid, 0u);
+  EXPECT_EQ(rebase_name(foreign, 7, "Mabc"), "1700000000.12345.otherhost,U=7,E=Mabc,S=99");
+  EXPECT_EQ(parse_file_name("plain").base, "plain");
+  EXPECT_NE(unique_name(), unique_name());
+  EXPECT_NE(new_email_id(), new_email_id());
+}
+
+TEST_F(MaildirStoreTest, LayoutOnDisk) {
+  EXPECT_TRUE(fs::exists(root() / "cur"));
+  EXPECT_TRUE(fs::exists(root() / kIndexFile));
+  EXPECT_TRUE(fs::exists(root() / kMailboxFile));
+  EXPECT_TRUE(fs::exists(root() / ".Sent" / "maildirfolder"));
+  MailboxFile state;
+  ASSERT_TRUE(read_mailbox_file(root() / ".Sent", state));
+  EXPECT_EQ(state.special_use, SpecialUse::sent);
+  EXPECT_EQ(state.uid_validity, find("Sent").uid_validity);
+  Uid uid = append("INBOX", message("new"));
+  Uid seen = append("INBOX", message("seen"), Flags{kSeen, {}});
+  auto names = files(root());
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[0].rfind("cur/", 0), 0u);
+  EXPECT_NE(names[0].find(",U=" + std::to_string(seen) + ",E="), std::string::npos);
+  EXPECT_EQ(names[0].substr(names[0].size() - 4), ":2,S");
+  EXPECT_EQ(names[1].rfind("new/", 0), 0u);
+  EXPECT_NE(names[1].find(",U=" + std::to_string(uid) + ",E="), std::string::npos);
+  // A flag change renames the file into cur/ with the flags in its name.
+  FlagUpdate up;
+  up.mode = FlagUpdate::Mode::add;
+  up.flags.system = kFlagged | kSeen;
+  up.flags.keywords = {"Work"};
+  FlagResult fr;
+  ASSERT_FALSE(account_->update_flags(find("INBOX").id, {uid}, up, fr));
+  names = files(root());
+  EXPECT_EQ(names[0].rfind("cur/", 0), 0u);
+  EXPECT_EQ(names[1].rfind("cur/", 0), 0u);
+  bool found = false;
+  for (const auto& n : names)
+    if (n.find(",U=" + std::to_string(uid) + ",") != std::string::npos)
+      found = n.substr(n.size() - 6) == ":2,FSa";
+  EXPECT_TRUE(found);
+  // A plus-tag folder made by delivery (".tag") is the mailbox "tag".
+  MailboxInfo info;
+  ASSERT_FALSE(account_->create("lists.debian/sub", SpecialUse::none, info));
+  EXPECT_TRUE(fs::exists(root() / ".lists&AC4-debian.sub" / "cur"));
+}
+
+TEST_F(MaildirStoreTest, ForeignFilesPickedUpWithNewUids) {
+  append("INBOX", message("ours"));
+  drop_file(root(), "1700000000.111.other", message("foreign new"));
+  drop_file(root(), "1700000001.222.other:2,FS", message("foreign seen"));
+  // A file claiming a UID already taken gets a new one.
+  auto ours = files(root());
+  drop_file(root(), "1700000002.333.other,U=1,E=Mdup:2,", message("dup"));
+  ASSERT_FALSE(account_->rescan(find("INBOX").id));
+  auto ms = messages("INBOX");
+  ASSERT_EQ(ms.size(), 4u);
+  EXPECT_EQ(ms[0].uid, 1u);
+  std::set<Uid> uids;
+  for (const auto& m : ms) uids.insert(m.uid);
+  EXPECT_EQ(uids, (std::set<Uid>{1, 2, 3, 4}));
+  // Flags from the name; the file now carries its UID.
+  bool seen_flagged = false;
+  for (const auto& m : ms)
+    if (m.flags.system == (kFlagged | kSeen)) seen_flagged = true;
+  EXPECT_TRUE(seen_flagged);
+  for (const auto& n : files(root())) EXPECT_NE(n.find(",U="), std::string::npos) << n;
+  CachedFields c;
+  ASSERT_FALSE(account_->cached(find("INBOX").id, 2, c));
+  EXPECT_NE(c.envelope.find("foreign"), std::string::npos);
+  // A file removed by another program vanishes from the index at the next rescan.
+  fs::remove(root() / files(root())[0]);
+  ASSERT_FALSE(account_->rescan(find("INBOX").id));
+  EXPECT_EQ(messages("INBOX").size(), 3u);
+  // Another tool marking a message read (rename) is seen as a flag change.
+  std::string victim;
+  for (const auto& n : files(root()))
+    if (n.rfind("new/", 0) == 0) victim = n;
+  ASSERT_FALSE(victim.empty());
+  fs::rename(root() / victim, root() / ("cur/" + victim.substr(4) + ":2,S"));
+  ASSERT_FALSE(account_->rescan(find("INBOX").id));
+  Uid victim_uid = parse_file_name(victim.substr(4)).uid;
+  int seen = 0;
+  for (const auto& m : messages("INBOX"))
+    if (m.uid == victim_uid) seen += m.flags.system == kSeen ? 1 : 100;
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(MaildirStoreTest, RebuildKeepsUidsFlagsAndUidValidity) {
+  auto inbox = find("INBOX");
+  for (int i = 0; i < 5; ++i) append("INBOX", message("m" + std::to_string(i)));
+  FlagUpdate up;
+  up.mode = FlagUpdate::Mode::add;
+  up.flags.system = kAnswered;
+  up.flags.keywords = {"$Label1"};
+  FlagResult fr;
+  ASSERT_FALSE(account_->update_flags(inbox.id, {2, 4}, up, fr));
+  std::vector<Uid> gone;
+  ASSERT_FALSE(account_->expunge(inbox.id, {3, 5}, gone));
+  ASSERT_FALSE(account_->subscribe("Sent", true));
+  auto before = messages("INBOX");
+  auto modseq = find("INBOX").highest_modseq;
+  close();
+  fs::remove(root() / kIndexFile);
+  fs::remove(root() / (std::string(kIndexFile) + "-wal"));
+  fs::remove(root() / (std::string(kIndexFile) + "-shm"));
+  open();
+  auto after = messages("INBOX");
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].uid, before[i].uid);
+    EXPECT_EQ(after[i].flags, before[i].flags);
+    EXPECT_EQ(after[i].email_id, before[i].email_id);
+    EXPECT_EQ(after[i].size, before[i].size);
+  }
+  auto now = find("INBOX");
+  EXPECT_EQ(now.uid_validity, inbox.uid_validity);
+  EXPECT_EQ(now.uid_next, 6u);  // UID 5 was expunged: never handed out again
+  EXPECT_GT(now.highest_modseq, modseq);
+  std::vector<std::string> subs;
+  ASSERT_FALSE(account_->subscriptions(subs));
+  EXPECT_EQ(subs, (std::vector<std::string>{"Sent"}));
+  EXPECT_EQ(append("INBOX", message("next")), 6u);
+}
+
+TEST_F(MaildirStoreTest, CorruptIndexIsRebuiltAtOpen) {
+  append("INBOX", message("a"));
+  append("INBOX", message("b"), Flags{kSeen, {}});
+  auto validity = find("INBOX").uid_validity;
+  close();
+  fs::remove(root() / (std::string(kIndexFile) + "-wal"));
+  fs::remove(root() / (std::string(kIndexFile) + "-shm"));
+  std::ofstream(root() / kIndexFile, std::ios::trunc) << std::string(8192, 'x');
+  open();
+  auto ms = messages("INBOX");
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[0].uid, 1u);
+  EXPECT_EQ(ms[1].uid, 2u);
+  EXPECT_EQ(ms[1].flags.system, kSeen);
+  EXPECT_EQ(find("INBOX").uid_validity, validity);
+  bool aside = false;
+  for (const auto& e : fs::directory_iterator(root()))
+    if (e.path().filename().string().find(".corrupt-") != std::string::npos) aside = true;
+  EXPECT_TRUE(aside);
+}
+
+TEST_F(MaildirStoreTest, UncleanExitKeepsUids) {
+  close();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // The child appends and dies without closing anything (as kill -9 would leave it).
+    auto store = make_maildir_store(MaildirStoreOptions{tmp_.path(), 4, true});
+    std::shared_ptr<Account> a;
+    if (store->account("alice@example.org", a)) ::_exit(2);
+    MailboxInfo inbox;
+    if (a->find("INBOX", inbox)) ::_exit(3);
+    for (int i = 0; i < 3; ++i) {
+      std::string bytes = message("child" + std::to_string(i));
+      NewMessage m;
+      m.bytes = bytes;
+      AppendResult r;
+      if (a->append(inbox.id, m, r) || r.uid != static_cast<Uid>(i + 1)) ::_exit(4);
+    }
+    std::vector<Uid> gone;
+    if (a->expunge(inbox.id, {3}, gone)) ::_exit(5);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  open();
+  auto ms = messages("INBOX");
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[0].uid, 1u);
+  EXPECT_EQ(ms[1].uid, 2u);
+  EXPECT_EQ(append("INBOX", message("after")), 4u);
+}
+
+TEST_F(MaildirStoreTest, CheckReportsAndRebuildRepairs) {
+  append("INBOX", message("indexed"));
+  append("Sent", message("sent"));
+  IndexReport report;
+  ASSERT_FALSE(account_->check_index(report));
+  EXPECT_EQ(report.mailboxes, 6u);
+  EXPECT_EQ(report.messages, 2u);
+  EXPECT_EQ(report.added, 0u);
+  EXPECT_TRUE(report.problems.empty());
+  drop_file(root(), "1700000000.999.elsewhere", message("dropped"));
+  fs::remove(root() / ".Sent" / files(root() / ".Sent")[0]);
+  ASSERT_FALSE(account_->check_index(report));
+  EXPECT_EQ(report.added, 1u);
+  EXPECT_EQ(report.removed, 1u);
+  EXPECT_EQ(report.problems.size(), 2u);
+  // check changes nothing.
+  EXPECT_EQ(messages("INBOX").size(), 1u);
+  ASSERT_FALSE(account_->rebuild_index(report));
+  EXPECT_EQ(report.added, 1u);
+  EXPECT_EQ(report.removed, 1u);
+  EXPECT_EQ(report.messages, 2u);
+  auto ms = messages("INBOX");
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[0].uid, 1u);
+  EXPECT_EQ(ms[1].uid, 2u);
+  EXPECT_EQ(messages("Sent").size(), 0u);
+  ASSERT_FALSE(account_->check_index(report));
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+}
+
+TEST_F(MaildirStoreTest, PlusTagFolderIsAMailbox) {
+  close();
+  // What local delivery makes for user+tag: a Maildir++ folder ".tag" with a message.
+  fs::create_directories(root() / ".tag" / "cur");
+  fs::create_directories(root() / ".tag" / "new");
+  fs::create_directories(root() / ".tag" / "tmp");
+  std::ofstream(root() / ".tag" / "new" / "1700000000.1.host,S=10") << message("tagged");
+  fs::remove(root() / kIndexFile);
+  fs::remove(root() / (std::string(kIndexFile) + "-wal"));
+  open();
+  EXPECT_EQ(find("tag").messages, 1u);
+  // And a folder made after the index exists is found by rebuild (its directory).
+  fs::create_directories(root() / ".later" / "cur");
+  fs::create_directories(root() / ".later" / "new");
+  IndexReport report;
+  ASSERT_FALSE(account_->check_index(report));
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_NE(report.problems[0].find(".later"), std::string::npos);
+  ASSERT_FALSE(account_->rebuild_index(report));
+  MailboxInfo later;
+  EXPECT_FALSE(account_->find("later", later)) << ::testing::PrintToString(report.problems);
+}
+
+TEST(MaildirStore, AccountNames) {
+  testing::TempDir tmp("estafeta-maildir");
+  EXPECT_EQ(maildir_account_root("/d", "alice@example.org"), fs::path("/d/mail/example.org/alice"));
+  EXPECT_TRUE(maildir_account_root("/d", "alice").empty());
+  EXPECT_TRUE(maildir_account_root("/d", "../x@y").empty());
+  EXPECT_TRUE(maildir_account_root("/d", "a@../y").empty());
+  EXPECT_TRUE(maildir_account_root("/d", "a/b@y").empty());
+  EXPECT_TRUE(maildir_account_root("/d", "@y").empty());
+  auto store = make_maildir_store(MaildirStoreOptions{tmp.path(), 4, true});
+  std::shared_ptr<Account> a;
+  EXPECT_EQ(store->account("nobody", a), std::error_code(Errc::no_such_account));
+  EXPECT_EQ(store->remove_account("ghost@example.org"), std::error_code(Errc::no_such_account));
+}
+
+}  // namespace
+}  // namespace estafeta::store
