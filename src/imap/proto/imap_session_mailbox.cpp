@@ -97,7 +97,8 @@ std::optional<std::string> Session::decode_name(std::string_view wire) const {
     name = std::string(wire);
   } else if (auto d = mutf7_decode(wire)) {
     name = std::move(*d);
-  } else if (is_valid_utf8(wire)) {
+  } else if (is_valid_utf8(wire) &&
+             std::any_of(wire.begin(), wire.end(), [](char ch) { return ch & 0x80; })) {
     name = std::string(wire);  // 8-bit UTF-8 from a rev1 client: accepted, as Dovecot does
   } else {
     return std::nullopt;

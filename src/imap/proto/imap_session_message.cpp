@@ -169,8 +169,13 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     if (e.expunged) continue;  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
     if (f.changed_since && e.info.modseq <= *f.changed_since) continue;
     store::CachedFields cached;
-    if (account_->cached(box, e.info.uid, cached)) {
-      failed = true;
+    if (auto ec = account_->cached(box, e.info.uid, cached)) {
+      // Expunged by another session since the last sync: left out now, its EXPUNGE follows
+      // when allowed (RFC 9051 §7.5.1).
+      if (ec == store::Errc::no_such_message)
+        s.dirty = true;
+      else
+        failed = true;
       continue;
     }
     FetchMessage m;

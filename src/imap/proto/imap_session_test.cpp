@@ -1,0 +1,349 @@
+// imap_session_test: the session core driven in memory (imap_session_test_harness.hpp) with
+// the in-memory store: states, TLS rules, each command group, untagged updates between two
+// sessions, IDLE, and the bounds on hostile input.
+#include "imap/proto/imap_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include "imap/proto/imap_session_test_harness.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+using testing::Driver;
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string login(Driver& d) {
+  d.start();
+  return d.send("l1 LOGIN alice secret\r\n");
+}
+
+// Appends a small message to `box` of alice through the store (as a delivery would).
+store::Uid deliver(Driver& d, std::string_view box, std::string_view subject,
+                   std::string_view body = "hello\r\n") {
+  auto a = d.account("alice@example.org");
+  std::string msg =
+      "From: Bob <bob@example.org>\r\nTo: alice@example.org\r\nSubject: " + std::string(subject) +
+      "\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n\r\n" + std::string(body);
+  store::NewMessage m;
+  m.bytes = msg;
+  m.internal_date = 1796000000;
+  store::AppendResult r;
+  EXPECT_FALSE(a->deliver(box, m, "", false, r));
+  return r.uid;
+}
+
+TEST(ImapSession, GreetingBeforeTlsAdvertisesStartTlsAndLoginDisabled) {
+  SessionOptions o = testing::tls_options();
+  o.tls_active = false;
+  Driver d(o);
+  std::string g = d.start();
+  EXPECT_EQ(g.rfind("* OK [CAPABILITY IMAP4rev2 IMAP4rev1 STARTTLS LOGINDISABLED ", 0), 0u) << g;
+  EXPECT_FALSE(contains(g, "AUTH=PLAIN"));
+  EXPECT_TRUE(contains(g, "] Estafeta ready.\r\n"));
+}
+
+TEST(ImapSession, LoginAndAuthenticateRefusedBeforeTls) {
+  SessionOptions o = testing::tls_options();
+  o.tls_active = false;
+  Driver d(o);
+  d.start();
+  EXPECT_EQ(d.send("a LOGIN alice secret\r\n"),
+            "a NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) "
+            "connections.\r\n");
+  EXPECT_EQ(d.send("b AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\r\n"),
+            "b NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) "
+            "connections.\r\n");
+  EXPECT_EQ(d.send("c STARTTLS\r\n"), "c OK Begin TLS negotiation now.\r\n[start_tls]\r\n");
+  std::string caps = d.send("d CAPABILITY\r\n");
+  EXPECT_FALSE(contains(caps, "STARTTLS"));
+  EXPECT_FALSE(contains(caps, "LOGINDISABLED"));
+  EXPECT_TRUE(contains(caps, " AUTH=PLAIN AUTH=LOGIN SASL-IR "));
+  EXPECT_EQ(d.send("e STARTTLS\r\n"), "e BAD TLS is already active.\r\n");
+  std::string ok = d.send("f LOGIN alice secret\r\n");
+  EXPECT_EQ(ok.rfind("f OK [CAPABILITY IMAP4rev2 IMAP4rev1 LITERAL+", 0), 0u) << ok;
+}
+
+TEST(ImapSession, LoginFailuresAndBye) {
+  Driver d;
+  d.start();
+  EXPECT_EQ(d.send("a LOGIN alice wrong\r\n"),
+            "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+  EXPECT_EQ(d.send("b LOGIN down@example.org x\r\n"),
+            "b NO [UNAVAILABLE] Temporary authentication failure.\r\n");
+  EXPECT_EQ(d.send("c LOGIN bob nope\r\n"),
+            "c NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+  EXPECT_EQ(d.send("d LOGIN bob nope\r\n"),
+            "d NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"
+            "* BYE Too many invalid authentication attempts.\r\n[close]\r\n");
+  EXPECT_TRUE(d.session().closed());
+}
+
+TEST(ImapSession, AuthenticatePlainWithAndWithoutInitialResponse) {
+  Driver d;
+  d.start();
+  // "\0alice\0secret"
+  std::string r = d.send("a AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\r\n");
+  EXPECT_EQ(r.rfind("a OK [CAPABILITY ", 0), 0u) << r;
+  Driver e;
+  e.start();
+  EXPECT_EQ(e.send("a AUTHENTICATE PLAIN\r\n"), "+ \r\n");
+  EXPECT_TRUE(e.session().expects_line());
+  r = e.send("AGFsaWNlAHNlY3JldA==\r\n");
+  EXPECT_EQ(r.rfind("a OK [CAPABILITY ", 0), 0u) << r;
+  Driver f;
+  f.start();
+  f.send("a AUTHENTICATE LOGIN\r\n");
+  EXPECT_EQ(f.send("*\r\n"), "a BAD Authentication aborted by client.\r\n");
+  EXPECT_EQ(f.send("b AUTHENTICATE CRAM-MD5\r\n"),
+            "b NO Unsupported authentication mechanism.\r\n");
+}
+
+TEST(ImapSession, StateRules) {
+  Driver d;
+  d.start();
+  EXPECT_EQ(d.send("a SELECT INBOX\r\n"), "a BAD Not authenticated.\r\n");
+  login(d);
+  EXPECT_EQ(d.send("b FETCH 1 FLAGS\r\n"), "b BAD No mailbox selected.\r\n");
+  EXPECT_EQ(d.send("c LOGIN alice secret\r\n"), "c BAD Already authenticated.\r\n");
+  EXPECT_EQ(d.send("d NOOP\r\n"), "d OK NOOP completed.\r\n");
+  EXPECT_EQ(d.send("e LOGOUT\r\n"), "* BYE Logging out\r\ne OK Logout completed.\r\n[close]\r\n");
+}
+
+TEST(ImapSession, TooManyBadCommandsEndsTheSession) {
+  SessionOptions o = testing::tls_options();
+  o.max_bad_commands = 3;
+  Driver d(o);
+  d.start();
+  d.send("a FOO\r\n");
+  d.send("b BAR\r\n");
+  std::string r = d.send("c BAZ\r\n");
+  EXPECT_TRUE(contains(r, "* BYE Too many invalid IMAP commands.\r\n[close]\r\n")) << r;
+  EXPECT_TRUE(d.session().closed());
+}
+
+TEST(ImapSession, ListShowsSpecialUseAndChildren) {
+  Driver d;
+  login(d);
+  EXPECT_EQ(d.send("c CREATE Work/Projects\r\n"), "c OK Create completed.\r\n");
+  std::string r = d.send("l LIST \"\" *\r\n");
+  EXPECT_EQ(r,
+            "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
+            "* LIST (\\HasNoChildren \\Archive) \"/\" Archive\r\n"
+            "* LIST (\\HasNoChildren \\Drafts) \"/\" Drafts\r\n"
+            "* LIST (\\HasNoChildren \\Junk) \"/\" Junk\r\n"
+            "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"
+            "* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n"
+            "* LIST (\\HasChildren) \"/\" Work\r\n"
+            "* LIST (\\HasNoChildren) \"/\" Work/Projects\r\n"
+            "l OK List completed.\r\n");
+  EXPECT_EQ(d.send("m LIST \"\" %\r\n").find("Work/Projects"), std::string::npos);
+  EXPECT_EQ(d.send("n LIST \"\" inbox\r\n"),
+            "* LIST (\\HasNoChildren) \"/\" INBOX\r\nn OK List completed.\r\n");
+  EXPECT_EQ(d.send("o LIST \"\" \"\"\r\n"),
+            "* LIST (\\Noselect) \"/\" \"\"\r\no OK List completed.\r\n");
+  EXPECT_EQ(d.send("p SUBSCRIBE Sent\r\n"), "p OK Subscribe completed.\r\n");
+  EXPECT_EQ(d.send("q LSUB \"\" *\r\n"),
+            "* LSUB (\\HasNoChildren \\Sent) \"/\" Sent\r\nq OK Lsub completed.\r\n");
+  EXPECT_EQ(d.send("r LIST \"\" Sent RETURN (STATUS (MESSAGES UIDNEXT))\r\n"),
+            "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"
+            "* STATUS Sent (MESSAGES 0 UIDNEXT 1)\r\n"
+            "r OK List completed.\r\n");
+}
+
+TEST(ImapSession, MailboxNamesInModifiedUtf7UntilUtf8IsEnabled) {
+  Driver d;
+  login(d);
+  EXPECT_EQ(d.send("a CREATE \"Entw&APw-rfe\"\r\n"), "a OK Create completed.\r\n");
+  EXPECT_EQ(d.send("b LIST \"\" Entw*\r\n"),
+            "* LIST (\\HasNoChildren) \"/\" Entw&APw-rfe\r\nb OK List completed.\r\n");
+  EXPECT_EQ(d.send("c ENABLE UTF8=ACCEPT\r\n"), "* ENABLED UTF8=ACCEPT\r\nc OK Enabled.\r\n");
+  EXPECT_EQ(d.send("d LIST \"\" Entw*\r\n"),
+            "* LIST (\\HasNoChildren) \"/\" \"Entwürfe\"\r\nd OK List completed.\r\n");
+}
+
+TEST(ImapSession, CreateDeleteRename) {
+  Driver d;
+  login(d);
+  EXPECT_EQ(d.send("a CREATE inbox\r\n"), "a NO [ALREADYEXISTS] Mailbox already exists.\r\n");
+  EXPECT_EQ(d.send("b CREATE Sent\r\n"), "b NO [ALREADYEXISTS] Mailbox already exists.\r\n");
+  EXPECT_EQ(d.send("c CREATE a/../b\r\n"), "c NO [CANNOT] Invalid mailbox name.\r\n");
+  EXPECT_EQ(d.send("d DELETE Inbox\r\n"), "d NO [CANNOT] INBOX can't be deleted.\r\n");
+  EXPECT_EQ(d.send("e DELETE Nope\r\n"), "e NO [NONEXISTENT] Mailbox doesn't exist.\r\n");
+  EXPECT_EQ(d.send("f CREATE Old\r\n"), "f OK Create completed.\r\n");
+  EXPECT_EQ(d.send("g RENAME Old New\r\n"), "g OK Rename completed.\r\n");
+  EXPECT_EQ(d.send("h DELETE New\r\n"), "h OK Delete completed.\r\n");
+  EXPECT_EQ(d.send("i CREATE Stuff (USE (\\Flagged))\r\n"), "i OK Create completed.\r\n");
+  EXPECT_EQ(d.send("j LIST \"\" Stuff\r\n"),
+            "* LIST (\\HasNoChildren \\Flagged) \"/\" Stuff\r\nj OK List completed.\r\n");
+  deliver(d, "INBOX", "one");
+  EXPECT_EQ(d.send("k RENAME INBOX Saved\r\n"), "k OK Rename completed.\r\n");
+  EXPECT_EQ(d.send("l STATUS inbox (MESSAGES)\r\n"),
+            "* STATUS INBOX (MESSAGES 0)\r\nl OK Status completed.\r\n");
+  EXPECT_EQ(d.send("m STATUS Saved (MESSAGES)\r\n"),
+            "* STATUS Saved (MESSAGES 1)\r\nm OK Status completed.\r\n");
+}
+
+TEST(ImapSession, SelectAnswers) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  deliver(d, "INBOX", "two");
+  std::string r = d.send("s SELECT inbox\r\n");
+  EXPECT_TRUE(contains(r, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n")) << r;
+  EXPECT_TRUE(contains(r, "* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN 1] First unseen.\r\n"));
+  EXPECT_TRUE(contains(r, "* OK [UIDNEXT 3] Predicted next UID\r\n"));
+  EXPECT_TRUE(contains(r, "* OK [HIGHESTMODSEQ "));
+  EXPECT_TRUE(contains(r, "s OK [READ-WRITE] Select completed.\r\n"));
+  EXPECT_EQ(d.session().state(), Session::State::selected);
+  r = d.send("t EXAMINE Sent\r\n");
+  EXPECT_TRUE(contains(r, "* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n")) << r;
+  EXPECT_TRUE(contains(r, "t OK [READ-ONLY] Examine completed.\r\n"));
+  EXPECT_EQ(d.send("u SELECT Nope\r\n"), "u NO [NONEXISTENT] Mailbox doesn't exist.\r\n");
+  EXPECT_EQ(d.session().state(), Session::State::authenticated);
+}
+
+TEST(ImapSession, FetchStoreSearch) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  deliver(d, "INBOX", "two");
+  d.send("s SELECT INBOX\r\n");
+  EXPECT_EQ(d.send("a FETCH 1:2 (UID FLAGS)\r\n"),
+            "* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 2 FLAGS ())\r\na OK Fetch "
+            "completed.\r\n");
+  EXPECT_EQ(d.send("b STORE 2 +FLAGS (\\Flagged $Work)\r\n"),
+            "* 2 FETCH (FLAGS (\\Flagged $Work))\r\nb OK Store completed.\r\n");
+  EXPECT_EQ(d.send("c UID STORE 1 +FLAGS.SILENT (\\Deleted)\r\n"), "c OK Store completed.\r\n");
+  EXPECT_EQ(d.send("d SEARCH FLAGGED\r\n"), "* SEARCH 2\r\nd OK Search completed.\r\n");
+  EXPECT_EQ(d.send("e UID SEARCH SUBJECT one\r\n"), "* SEARCH 1\r\ne OK UID SEARCH completed.\r\n");
+  EXPECT_EQ(d.send("f SEARCH RETURN (COUNT MIN) ALL\r\n"),
+            "* ESEARCH (TAG \"f\") MIN 1 COUNT 2\r\nf OK Search completed.\r\n");
+  EXPECT_EQ(d.send("g FETCH 3 FLAGS\r\n"),
+            "g BAD Error in IMAP command FETCH: Invalid messageset\r\n");
+  EXPECT_EQ(d.send("h UID FETCH 1:4294967295 UID\r\n"),
+            "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\nh OK UID FETCH completed.\r\n");
+  std::string r = d.send("i FETCH 1 BODY[]\r\n");
+  EXPECT_TRUE(contains(r, "Subject: one")) << r;
+  EXPECT_TRUE(contains(r, "FLAGS (\\Seen \\Deleted)")) << r;
+  EXPECT_EQ(d.send("j EXPUNGE\r\n"), "* 1 EXPUNGE\r\nj OK Expunge completed.\r\n");
+  EXPECT_EQ(d.send("k FETCH 1 (UID)\r\n"), "* 1 FETCH (UID 2)\r\nk OK Fetch completed.\r\n");
+}
+
+TEST(ImapSession, AppendWithAppendUidAndTooBig) {
+  SessionOptions o = testing::tls_options();
+  Driver d(o);
+  login(d);
+  EXPECT_EQ(d.send("a APPEND Drafts (\\Draft) {11+}\r\nSubject: x\r\n"),
+            "a OK [APPENDUID " + std::to_string([&] {
+              store::MailboxInfo i;
+              d.account("alice@example.org")->find("Drafts", i);
+              return i.uid_validity;
+            }()) +
+                " 1] Append completed.\r\n");
+  EXPECT_EQ(d.send("b APPEND Nope {1+}\r\nx\r\n"), "b NO [TRYCREATE] Mailbox doesn't exist.\r\n");
+  std::string r = d.send("c APPEND INBOX {3}\r\n");
+  EXPECT_EQ(r, "+ Ready for literal data\r\n");
+  r = d.send("abc\r\n");
+  EXPECT_TRUE(contains(r, "c OK [APPENDUID ")) << r;
+}
+
+TEST(ImapSession, CopyAndMoveReportCopyUid) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  deliver(d, "INBOX", "two");
+  store::MailboxInfo trash;
+  d.account("alice@example.org")->find("Trash", trash);
+  std::string v = std::to_string(trash.uid_validity);
+  d.send("s SELECT INBOX\r\n");
+  EXPECT_EQ(d.send("a COPY 1:2 Trash\r\n"), "a OK [COPYUID " + v + " 1:2 1:2] Copy completed.\r\n");
+  EXPECT_EQ(d.send("b UID MOVE 2 Trash\r\n"),
+            "* OK [COPYUID " + v + " 2 3] Moved UIDs.\r\n* 2 EXPUNGE\r\nb OK Move completed.\r\n");
+  EXPECT_EQ(d.send("c COPY 1 Nope\r\n"), "c NO [TRYCREATE] Mailbox doesn't exist.\r\n");
+}
+
+TEST(ImapSession, OtherSessionsChangesArriveWhereAllowed) {
+  auto store = store::make_memory_store();
+  Driver a(testing::tls_options(), store);
+  Driver b(testing::tls_options(), store);
+  login(a);
+  login(b);
+  deliver(a, "INBOX", "one");
+  deliver(a, "INBOX", "two");
+  a.send("s SELECT INBOX\r\n");
+  b.send("s SELECT INBOX\r\n");
+  // b deletes message 1; a hears of it only where EXPUNGE is allowed.
+  b.send("x STORE 1 +FLAGS.SILENT (\\Deleted)\r\n");
+  b.send("y EXPUNGE\r\n");
+  a.changed();
+  EXPECT_EQ(a.send("f FETCH 1:* UID\r\n"),
+            "* 2 FETCH (UID 2)\r\nf OK Fetch completed.\r\n");  // no EXPUNGE during FETCH
+  deliver(a, "INBOX", "three");
+  a.changed();
+  EXPECT_EQ(a.send("g NOOP\r\n"),
+            "* 1 EXPUNGE\r\n* 2 EXISTS\r\n* 1 RECENT\r\ng OK NOOP completed.\r\n");
+  // A flag change by b shows up as FETCH FLAGS.
+  b.send("z NOOP\r\n");
+  b.send("w STORE 1 +FLAGS.SILENT (\\Answered)\r\n");
+  a.changed();
+  EXPECT_EQ(a.send("h NOOP\r\n"), "* 1 FETCH (FLAGS (\\Answered))\r\nh OK NOOP completed.\r\n");
+}
+
+TEST(ImapSession, IdleReportsDeliveriesAtOnce) {
+  Driver d;
+  login(d);
+  d.send("s SELECT INBOX\r\n");
+  EXPECT_EQ(d.send("i IDLE\r\n"), "+ idling\r\n");
+  EXPECT_TRUE(d.session().expects_line());
+  deliver(d, "INBOX", "new");
+  EXPECT_EQ(d.changed(), "* 1 EXISTS\r\n* 1 RECENT\r\n");
+  EXPECT_EQ(d.send("DONE\r\n"), "i OK Idle completed.\r\n");
+  EXPECT_FALSE(d.session().expects_line());
+}
+
+TEST(ImapSession, EnableRev2DropsRecentAndQresyncGivesVanished) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  deliver(d, "INBOX", "two");
+  EXPECT_EQ(d.send("e ENABLE IMAP4rev2 QRESYNC\r\n"),
+            "* ENABLED IMAP4rev2 QRESYNC CONDSTORE\r\ne OK Enabled.\r\n");
+  std::string r = d.send("s SELECT INBOX\r\n");
+  EXPECT_FALSE(contains(r, "RECENT")) << r;
+  EXPECT_TRUE(contains(r, "* LIST () \"/\" INBOX\r\n")) << r;
+  r = d.send("a STORE 1 +FLAGS (\\Deleted)\r\n");
+  EXPECT_TRUE(contains(r, "* 1 FETCH (FLAGS (\\Deleted) UID 1 MODSEQ (")) << r;
+  EXPECT_EQ(d.send("b EXPUNGE\r\n"), "* VANISHED 1\r\nb OK Expunge completed.\r\n");
+}
+
+TEST(ImapSession, HugeSequenceSetsAreNotExpanded) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  d.send("s SELECT INBOX\r\n");
+  EXPECT_EQ(d.send("a UID FETCH 1:4294967295,2:4000000000 FLAGS\r\n"),
+            "* 1 FETCH (UID 1 FLAGS ())\r\na OK UID FETCH completed.\r\n");
+  EXPECT_EQ(d.send("b FETCH 1:4294967295 FLAGS\r\n"),
+            "b BAD Error in IMAP command FETCH: Invalid messageset\r\n");
+  EXPECT_EQ(d.send("c UID SEARCH UID 1:4294967295\r\n"),
+            "* SEARCH 1\r\nc OK UID SEARCH completed.\r\n");
+}
+
+TEST(ImapSession, CompressAndIdAndNamespace) {
+  Driver d;
+  login(d);
+  EXPECT_EQ(d.send("a ID (\"name\" \"test\")\r\n"),
+            "* ID (\"name\" \"Estafeta\")\r\na OK ID completed.\r\n");
+  EXPECT_EQ(d.send("b NAMESPACE\r\n"),
+            "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nb OK Namespace completed.\r\n");
+  EXPECT_EQ(d.send("c COMPRESS DEFLATE\r\n"), "c OK DEFLATE active\r\n[compress]\r\n");
+  EXPECT_EQ(d.send("d COMPRESS DEFLATE\r\n"),
+            "d NO [COMPRESSIONACTIVE] Compression already enabled.\r\n");
+}
+
+}  // namespace
+}  // namespace estafeta::imap

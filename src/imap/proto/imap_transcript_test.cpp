@@ -1,0 +1,188 @@
+// imap_transcript_test: replays the IMAP dialogues of tests/transcripts/imap/*.txt (format in
+// that folder's README.md) through the session core with the in-memory store
+// (imap_session_test_harness.hpp), once write by write and once byte by byte.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "imap/proto/imap_session_test_harness.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+struct Step {
+  enum class Kind { send, changed, deliver, session };
+  Kind kind = Kind::send;
+  std::string input;     // send: client bytes; deliver: "MAILBOX SUBJECT"; session: name
+  std::string expected;  // server lines that must follow (CRLF-terminated)
+  int line = 0;
+};
+
+struct Transcript {
+  SessionOptions options = testing::tls_options();
+  std::vector<Step> steps;
+};
+
+// "{*}" in an expected line matches any run of characters.
+bool matches(std::string_view expected, std::string_view actual) {
+  auto star = expected.find("{*}");
+  if (star == std::string_view::npos) return expected == actual;
+  if (actual.substr(0, star) != expected.substr(0, star)) return false;
+  std::string_view rest = expected.substr(star + 3);
+  std::string_view tail = actual.substr(star);
+  for (std::size_t i = 0; i <= tail.size(); ++i)
+    if (matches(rest, tail.substr(i))) return true;
+  return false;
+}
+
+Transcript load(const std::filesystem::path& path) {
+  Transcript t;
+  std::ifstream in(path);
+  std::string line;
+  int number = 0;
+  auto current = [&]() -> Step& { return t.steps.back(); };
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("C: ", 0) == 0 || line == "C:") {
+      std::string text = line.size() > 3 ? line.substr(3) : "";
+      if (t.steps.empty() || current().kind != Step::Kind::send || !current().expected.empty())
+        t.steps.push_back({Step::Kind::send, "", "", number});
+      current().input += text + "\r\n";
+    } else if (line.rfind("S: ", 0) == 0 || line == "S:") {
+      if (t.steps.empty() || current().kind != Step::Kind::send)
+        t.steps.push_back({Step::Kind::send, "", "", number});
+      current().expected += (line.size() > 3 ? line.substr(3) : "") + "\r\n";
+    } else if (line.rfind("! ", 0) == 0) {
+      std::istringstream ss(line.substr(2));
+      std::string key, rest;
+      ss >> key;
+      std::getline(ss, rest);
+      if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
+      if (key == "tls:")
+        t.options.tls_active = rest == "implicit";
+      else if (key == "starttls:")
+        t.options.starttls_available = rest == "on";
+      else if (key == "max_bad_commands:")
+        t.options.max_bad_commands = static_cast<std::uint32_t>(std::stoul(rest));
+      else if (key == "append_limit:")
+        t.options.append_limit = std::stoull(rest);
+      else if (key == "changed")
+        t.steps.push_back({Step::Kind::changed, "", "", number});
+      else if (key == "deliver:")
+        t.steps.push_back({Step::Kind::deliver, rest, "", number});
+      else if (key == "session:")
+        t.steps.push_back({Step::Kind::session, rest, "", number});
+      else
+        ADD_FAILURE() << path << ":" << number << ": unknown directive " << line;
+    }
+    // anything else is prose
+  }
+  return t;
+}
+
+std::vector<std::filesystem::path> transcripts() {
+  std::vector<std::filesystem::path> out;
+  std::filesystem::path dir = std::filesystem::path(ESTAFETA_SOURCE_DIR) / "tests/transcripts/imap";
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".txt") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void check(const std::string& expected, const std::string& actual, const std::string& where) {
+  std::vector<std::string> want, got;
+  auto split = [](const std::string& s, std::vector<std::string>& out) {
+    std::size_t pos = 0;
+    while (pos < s.size()) {
+      auto eol = s.find("\r\n", pos);
+      if (eol == std::string::npos) eol = s.size();
+      out.push_back(s.substr(pos, eol - pos));
+      pos = eol + 2;
+    }
+  };
+  split(expected, want);
+  split(actual, got);
+  bool ok = want.size() == got.size();
+  for (std::size_t i = 0; ok && i < want.size(); ++i) ok = matches(want[i], got[i]);
+  EXPECT_TRUE(ok) << where << "\nexpected:\n" << expected << "actual:\n" << actual;
+}
+
+void replay(const std::filesystem::path& path, bool byte_by_byte) {
+  SCOPED_TRACE(path.filename().string() + (byte_by_byte ? " (byte by byte)" : ""));
+  Transcript t = load(path);
+  ASSERT_FALSE(t.steps.empty());
+  auto store = store::make_memory_store();
+  std::map<std::string, std::unique_ptr<testing::Driver>> sessions;
+  std::string out;
+  auto open = [&](const std::string& name) {
+    auto& d = sessions[name];
+    if (!d) {
+      d = std::make_unique<testing::Driver>(t.options, store);
+      out += d->start();
+    }
+    return d.get();
+  };
+  testing::Driver* d = open("a");
+  for (const auto& step : t.steps) {
+    std::string where = path.filename().string() + ":" + std::to_string(step.line);
+    switch (step.kind) {
+      case Step::Kind::send:
+        if (!byte_by_byte) {
+          out += d->send(step.input);
+        } else {
+          for (char c : step.input) out += d->send(std::string_view(&c, 1));
+        }
+        check(step.expected, out, where);
+        out.clear();
+        break;
+      case Step::Kind::changed:
+        for (auto& [name, s] : sessions) {
+          std::string o = s->changed();
+          if (s.get() == d) out += o;
+        }
+        break;
+      case Step::Kind::deliver: {
+        auto space = step.input.find(' ');
+        std::string box = step.input.substr(0, space);
+        std::string subject = space == std::string::npos ? "" : step.input.substr(space + 1);
+        std::string msg =
+            "From: Bob <bob@example.org>\r\nTo: alice@example.org\r\nSubject: " + subject +
+            "\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\nMessage-ID: <" +
+            std::to_string(step.line) + "@example.org>\r\n\r\nHello " + subject + ".\r\n";
+        store::NewMessage m;
+        m.bytes = msg;
+        m.internal_date = 1796000000;
+        store::AppendResult r;
+        EXPECT_FALSE(d->account("alice@example.org")->deliver(box, m, "", false, r)) << where;
+        break;
+      }
+      case Step::Kind::session:
+        check("", out, where + " (unanswered output before switching session)");
+        out.clear();
+        d = open(step.input);
+        break;
+    }
+  }
+  check("", out, path.filename().string() + ": output after the last step");
+}
+
+TEST(ImapTranscript, ReplayEachWrite) {
+  auto files = transcripts();
+  EXPECT_GE(files.size(), 1u);
+  for (const auto& f : files) replay(f, false);
+}
+
+TEST(ImapTranscript, ReplayByteByByte) {
+  for (const auto& f : transcripts()) replay(f, true);
+}
+
+}  // namespace
+}  // namespace estafeta::imap
