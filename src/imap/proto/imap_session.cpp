@@ -208,7 +208,10 @@ void Session::receive(Command command) {
       }
       break;
   }
+  // Dovecot's rule: only consecutive BAD answers count towards max_bad_commands.
+  const std::uint32_t bad_before = bad_commands_;
   dispatch(command);
+  if (bad_commands_ == bad_before) bad_commands_ = 0;
 }
 
 void Session::dispatch(Command& c) {

@@ -285,7 +285,8 @@ void Session::cmd_search(const Command& c, const Search& se) {
     saved_search_ = search_saved_result(se.ret, uids);
     saved_search_valid_ = true;
   }
-  if (se.ret.specified) {
+  // RFC 9051 §7.3.4: an IMAP4rev2 client gets ESEARCH even without RETURN.
+  if (se.ret.specified || enabled_rev2_) {
     send(format_esearch(c.tag, se.uid, se.ret, numbers, modseq));
   } else {
     send(format_search(numbers, modseq));

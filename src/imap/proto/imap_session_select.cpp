@@ -68,7 +68,9 @@ void Session::cmd_select(const Command& c, const Select& s) {
       first_unseen = static_cast<std::uint32_t>(sel->messages.size());
   }
   std::sort(keywords.begin(), keywords.end());
-  sel->dirty = false;
+  // A change between the snapshot and the server's watch() on the new selection would go
+  // unnoticed: the first sync asks the store once.
+  sel->dirty = true;
   sel->reported_exists = static_cast<std::uint32_t>(sel->messages.size());
 
   std::string out;

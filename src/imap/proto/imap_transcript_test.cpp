@@ -120,34 +120,35 @@ void replay(const std::filesystem::path& path, bool byte_by_byte) {
   Transcript t = load(path);
   ASSERT_FALSE(t.steps.empty());
   auto store = store::make_memory_store();
-  std::map<std::string, std::unique_ptr<testing::Driver>> sessions;
-  std::string out;
-  auto open = [&](const std::string& name) {
-    auto& d = sessions[name];
-    if (!d) {
-      d = std::make_unique<testing::Driver>(t.options, store);
-      out += d->start();
-    }
-    return d.get();
+  struct Open {
+    std::unique_ptr<testing::Driver> driver;
+    std::string pending;  // output not yet compared with S: lines
   };
-  testing::Driver* d = open("a");
+  std::map<std::string, Open> sessions;
+  auto open = [&](const std::string& name) {
+    auto& s = sessions[name];
+    if (!s.driver) {
+      s.driver = std::make_unique<testing::Driver>(t.options, store);
+      s.pending += s.driver->start();
+    }
+    return &s;
+  };
+  Open* current = open("a");
   for (const auto& step : t.steps) {
     std::string where = path.filename().string() + ":" + std::to_string(step.line);
     switch (step.kind) {
       case Step::Kind::send:
         if (!byte_by_byte) {
-          out += d->send(step.input);
+          current->pending += current->driver->send(step.input);
         } else {
-          for (char c : step.input) out += d->send(std::string_view(&c, 1));
+          for (char c : step.input)
+            current->pending += current->driver->send(std::string_view(&c, 1));
         }
-        check(step.expected, out, where);
-        out.clear();
+        check(step.expected, current->pending, where);
+        current->pending.clear();
         break;
       case Step::Kind::changed:
-        for (auto& [name, s] : sessions) {
-          std::string o = s->changed();
-          if (s.get() == d) out += o;
-        }
+        for (auto& [name, s] : sessions) s.pending += s.driver->changed();
         break;
       case Step::Kind::deliver: {
         auto space = step.input.find(' ');
@@ -161,17 +162,17 @@ void replay(const std::filesystem::path& path, bool byte_by_byte) {
         m.bytes = msg;
         m.internal_date = 1796000000;
         store::AppendResult r;
-        EXPECT_FALSE(d->account("alice@example.org")->deliver(box, m, "", false, r)) << where;
+        EXPECT_FALSE(current->driver->account("alice@example.org")->deliver(box, m, "", false, r))
+            << where;
         break;
       }
       case Step::Kind::session:
-        check("", out, where + " (unanswered output before switching session)");
-        out.clear();
-        d = open(step.input);
+        current = open(step.input);
         break;
     }
   }
-  check("", out, path.filename().string() + ": output after the last step");
+  for (auto& [name, s] : sessions)
+    check("", s.pending, path.filename().string() + ": output of session " + name + " at the end");
 }
 
 TEST(ImapTranscript, ReplayEachWrite) {
