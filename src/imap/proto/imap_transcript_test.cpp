@@ -128,7 +128,9 @@ void replay(const std::filesystem::path& path, bool byte_by_byte) {
   auto open = [&](const std::string& name) {
     auto& s = sessions[name];
     if (!s.driver) {
-      s.driver = std::make_unique<testing::Driver>(t.options, store);
+      Limits limits;
+      limits.append_limit = t.options.append_limit;  // as the server sets it
+      s.driver = std::make_unique<testing::Driver>(t.options, store, limits);
       s.pending += s.driver->start();
     }
     return &s;
