@@ -188,6 +188,89 @@ std::optional<std::string> complete_cached_header(const store::CachedFields& c) 
   return b.crlf_str();
 }
 
+// Whether a part path names a part, as Dovecot resolves it (RFC 3501 §6.4.5): in a multipart
+// each number picks a child; a message/rfc822 part is entered when more numbers follow; a
+// non-multipart part (the message itself included) takes one "1" as itself, not a second
+// ("1.1" of a one-part message does not exist; "2.1" is part 2 when it is not multipart).
+bool part_path_exists(const mime::Message& m, const std::vector<std::uint32_t>& path) {
+  if (m.parts.empty()) return false;
+  std::uint32_t cur = 0;
+  bool one_taken = false;  // a "1" was already applied to the non-multipart part `cur`
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const mime::Part& p = m.parts[cur];
+    if (p.kind == mime::PartKind::multipart) {
+      cur = m.child(cur, path[i]);
+      if (cur == mime::kNoPart) return false;
+      one_taken = false;
+    } else {
+      if (path[i] != 1 || one_taken) return false;
+      one_taken = true;
+    }
+    // More numbers after a message/rfc822 part address its embedded message.
+    if (i + 1 < path.size() && m.parts[cur].kind == mime::PartKind::message) {
+      cur = m.parts[cur].first_child;
+      if (cur == mime::kNoPart) return false;
+      one_taken = false;
+    }
+  }
+  return true;
+}
+
+// The part whose header HEADER / HEADER.FIELDS of `path` address: the message itself, or the
+// embedded message of a message/rfc822 part; kNoPart otherwise.
+std::uint32_t header_part(const mime::Message& m, const std::vector<std::uint32_t>& path) {
+  if (path.empty()) return 0;
+  std::uint32_t p = mime::resolve_part(m, path);
+  if (p == mime::kNoPart || m.parts[p].kind != mime::PartKind::message) return mime::kNoPart;
+  return m.parts[p].first_child;
+}
+
+std::string crlf(std::string_view data) {
+  mime::SectionBytes b;
+  b.pieces.push_back(data);
+  return b.crlf_str();
+}
+
+// True when a header block ends with its empty line.
+bool has_empty_line(std::string_view h) {
+  return h == "\n" || h == "\r\n" || h.ends_with("\n\n") || h.ends_with("\n\r\n");
+}
+
+// HEADER.FIELDS[.NOT] (RFC 9051 §6.4.5) of a header block: the chosen fields, each ending in
+// CRLF (a last field cut off by the end of the message gets one), then the empty line when
+// the header had one or a field was chosen — as Dovecot answers ("" when nothing is chosen
+// from a header without its empty line).
+std::string header_fields(std::string_view header, const mime::SectionSpec& spec) {
+  std::vector<mime::HeaderField> fields = mime::parse_header_fields(header);
+  const bool want = spec.text == Text::header_fields;
+  std::string data;
+  for (const mime::HeaderField& f : fields) {
+    bool listed = std::any_of(spec.fields.begin(), spec.fields.end(),
+                              [&](const std::string& n) { return mime::iequals(f.name, n); });
+    if (listed != want) continue;
+    data.append(f.raw);
+    if (!f.raw.ends_with('\n')) data.append("\r\n");
+  }
+  if (!data.empty() || has_empty_line(header)) data.append("\r\n");
+  return crlf(data);
+}
+
+// The header block of part `p` as HEADER / MIME serve it. When a part ends right after its
+// header at a boundary, the last line break belongs to the boundary line (RFC 2046 §5.1.1),
+// not to the header: it is left out, as Dovecot does (a part with nothing before the
+// boundary has an empty header).
+std::string_view part_header(const mime::Message& m, std::uint32_t p) {
+  const mime::Part& part = m.parts[p];
+  std::string_view h = m.header_bytes(part);
+  if (p != 0 && part.body.size == 0 && m.data.substr(part.header.end()).starts_with("--")) {
+    if (h.ends_with("\r\n"))
+      h.remove_suffix(2);
+    else if (h.ends_with('\n'))
+      h.remove_suffix(1);
+  }
+  return h;
+}
+
 class Renderer {
  public:
   Renderer(const FetchMessage& m, const FetchOptions& o) : m_(m), o_(o) {}
@@ -275,57 +358,70 @@ class Renderer {
     sep();
     out_.append(name);
     out_.push_back(' ');
-    append_body_data(out_, apply_partial(data, it));
+    std::string_view v = apply_partial(data, it);
+    if (v.find('\0') == std::string_view::npos) {
+      append_body_data(out_, v);
+    } else {
+      // A literal cannot carry NUL (RFC 9051 §9 CHAR8): written as 0x80, as Dovecot does,
+      // keeping the size. Only BINARY sends NUL (literal8).
+      std::string copy(v);
+      std::replace(copy.begin(), copy.end(), '\0', '\x80');
+      append_body_data(out_, copy);
+    }
     return true;
   }
 
   bool section(const FetchItem& it, std::string_view name) {
-    if (header_only(it)) {
-      if (std::optional<std::string> h = complete_cached_header(*m_.cached)) {
-        if (it.kind == Kind::rfc822_header || it.section.text == Text::header)
-          return body_data(name, *h, it);
-        // HEADER.FIELDS[.NOT] from the cached header, as mime::fetch_section picks them.
-        std::vector<mime::HeaderField> fields = mime::parse_header_fields(*h);
-        const bool want = it.section.text == Text::header_fields;
-        std::string data;
-        for (const mime::HeaderField& f : fields) {
-          bool listed = std::any_of(it.section.fields.begin(), it.section.fields.end(),
-                                    [&](const std::string& n) { return mime::iequals(f.name, n); });
-          if (listed == want) data.append(f.raw);
-        }
-        data.append("\r\n");
-        return body_data(name, data, it);
-      }
-    }
-    const mime::Message* msg = message();
-    if (!msg) return false;
     mime::SectionSpec spec = it.section;
     if (it.kind == Kind::rfc822) spec = {};
     if (it.kind == Kind::rfc822_header) spec = {.path = {}, .text = Text::header, .fields = {}};
     if (it.kind == Kind::rfc822_text) spec = {.path = {}, .text = Text::text, .fields = {}};
-    std::optional<mime::SectionBytes> b = mime::fetch_section(*msg, spec);
+    const bool fields = spec.text == Text::header_fields || spec.text == Text::header_fields_not;
+    if (header_only(it) && !m_.cached->header.empty()) {  // from the cache
+      if (fields) return body_data(name, header_fields(m_.cached->header, spec), it);
+      if (std::optional<std::string> h = complete_cached_header(*m_.cached))
+        return body_data(name, *h, it);
+    }
+    const mime::Message* msg = message();
+    if (!msg) return false;
     // A section that does not exist: an empty string, as Dovecot answers.
-    std::string data = b ? b->crlf_str() : std::string();
-    return body_data(name, data, it);
+    if (!part_path_exists(*msg, spec.path)) return body_data(name, {}, it);
+    if (fields || spec.text == Text::header || spec.text == Text::mime) {
+      std::uint32_t p = spec.text == Text::mime ? mime::resolve_part(*msg, spec.path)
+                                                : header_part(*msg, spec.path);
+      if (p == mime::kNoPart) return body_data(name, {}, it);
+      std::string_view h = part_header(*msg, p);
+      return body_data(name, fields ? header_fields(h, spec) : crlf(h), it);
+    }
+    std::optional<mime::SectionBytes> b = mime::fetch_section(*msg, spec);
+    return body_data(name, b ? b->crlf_str() : std::string(), it);
+  }
+
+  // BINARY data of a part: the transfer encoding removed; identity encodings (and the whole
+  // message) as CRLF text, as Dovecot serves them. nullopt for [UNKNOWN-CTE].
+  std::optional<std::string> binary_data(const mime::Message& msg, const FetchItem& it) {
+    if (it.section.path.empty()) return crlf(msg.data);  // as RFC822.SIZE counts it
+    if (!part_path_exists(msg, it.section.path)) return std::string();
+    std::uint32_t p = mime::resolve_part(msg, it.section.path);
+    if (p == mime::kNoPart) return std::string();
+    mime::BinaryResult r = mime::fetch_binary(msg, it.section.path);
+    if (r.status == mime::BinaryResult::Status::unknown_cte) return std::nullopt;  // §4.3
+    const mime::Part& part = msg.parts[p];
+    if (part.kind != mime::PartKind::leaf || part.encoding == mime::TransferEncoding::seven_bit ||
+        part.encoding == mime::TransferEncoding::eight_bit)
+      return crlf(r.data);
+    return std::move(r.data);
   }
 
   bool binary(const FetchItem& it, std::string_view name) {
     const mime::Message* msg = message();
     if (!msg) return false;
-    std::string data;
-    if (it.section.path.empty()) {
-      mime::SectionBytes b;
-      b.pieces.push_back(msg->data);
-      data = b.crlf_str();  // the whole message, as RFC822.SIZE counts it
-    } else {
-      mime::BinaryResult r = mime::fetch_binary(*msg, it.section.path);
-      if (r.status == mime::BinaryResult::Status::unknown_cte) {
-        status_ = FetchResult::Status::unknown_cte;  // RFC 3516 §4.3
-        return false;
-      }
-      data = std::move(r.data);  // no_such_part: ""
+    std::optional<std::string> data = binary_data(*msg, it);
+    if (!data) {
+      status_ = FetchResult::Status::unknown_cte;  // RFC 3516 §4.3
+      return false;
     }
-    std::string_view v = apply_partial(data, it);
+    std::string_view v = apply_partial(*data, it);
     sep();
     out_.append(name);
     out_.push_back(' ');
@@ -346,13 +442,13 @@ class Renderer {
       mime::SectionBytes b;
       b.pieces.push_back(msg->data);
       size = b.crlf_size();
-    } else if (mime::resolve_part(*msg, it.section.path) != mime::kNoPart) {
-      std::optional<std::size_t> s = mime::binary_size(*msg, it.section.path);
-      if (!s) {
+    } else {
+      std::optional<std::string> data = binary_data(*msg, it);
+      if (!data) {
         status_ = FetchResult::Status::unknown_cte;  // RFC 3516 §4.3
         return false;
       }
-      size = *s;
+      size = data->size();
     }
     simple(name, std::to_string(size));
     return true;
