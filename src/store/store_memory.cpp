@@ -185,7 +185,7 @@ class MemoryAccount final : public Account {
       if (n == "INBOX") return Errc::cannot_delete_inbox;
       Mailbox* m = by_name(n);
       if (!m) return Errc::no_such_mailbox;
-      if (has_children(n)) return Errc::mailbox_has_children;
+      // Inferiors stay (RFC 9051 §6.3.4), as in the Maildir backend.
       MailboxId id = m->info.id;
       changes.push_back({id, m->info.highest_modseq + 1});
       by_name_.erase(n);
@@ -631,13 +631,6 @@ class MemoryAccount final : public Account {
       by_name_[m.info.name] = m.info.id;
       mailboxes_.emplace(m.info.id, std::move(m));
     }
-  }
-
-  bool has_children(const std::string& name) const {
-    std::string prefix = name + "/";
-    for (const auto& [n, id] : by_name_)
-      if (n.compare(0, prefix.size(), prefix) == 0) return true;
-    return false;
   }
 
   Mailbox* by_name(std::string_view raw) {

@@ -3,6 +3,8 @@
 // (imap_session_test_harness.hpp), once write by write and once byte by byte.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "imap/proto/imap_session_test_harness.hpp"
+#include "store/store_maildir.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -27,6 +30,7 @@ struct Step {
 
 struct Transcript {
   SessionOptions options = testing::tls_options();
+  bool memory_only = false;  // relies on the in-memory store's MODSEQ numbering
   std::vector<Step> steps;
 };
 
@@ -74,6 +78,8 @@ Transcript load(const std::filesystem::path& path) {
         t.options.max_bad_commands = static_cast<std::uint32_t>(std::stoul(rest));
       else if (key == "append_limit:")
         t.options.append_limit = std::stoull(rest);
+      else if (key == "memory-only")
+        t.memory_only = true;
       else if (key == "changed")
         t.steps.push_back({Step::Kind::changed, "", "", number});
       else if (key == "deliver:")
@@ -115,11 +121,11 @@ void check(const std::string& expected, const std::string& actual, const std::st
   EXPECT_TRUE(ok) << where << "\nexpected:\n" << expected << "actual:\n" << actual;
 }
 
-void replay(const std::filesystem::path& path, bool byte_by_byte) {
+void replay(const std::filesystem::path& path, bool byte_by_byte,
+            std::shared_ptr<store::Store> store = store::make_memory_store()) {
   SCOPED_TRACE(path.filename().string() + (byte_by_byte ? " (byte by byte)" : ""));
   Transcript t = load(path);
   ASSERT_FALSE(t.steps.empty());
-  auto store = store::make_memory_store();
   struct Open {
     std::unique_ptr<testing::Driver> driver;
     std::string pending;  // output not yet compared with S: lines
@@ -185,6 +191,20 @@ TEST(ImapTranscript, ReplayEachWrite) {
 
 TEST(ImapTranscript, ReplayByteByByte) {
   for (const auto& f : transcripts()) replay(f, true);
+}
+
+// The same dialogues on the embedded backend (Maildir + SQLite in a temporary directory): the
+// session must not depend on which store is behind the interface.
+TEST(ImapTranscript, ReplayOnMaildirStore) {
+  for (const auto& f : transcripts()) {
+    auto dir = std::filesystem::temp_directory_path() /
+               ("estafeta-imap-transcript-" + std::to_string(::getpid()) + "-" + f.stem().string());
+    if (load(f).memory_only) continue;
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    replay(f, false, store::make_maildir_store(store::MaildirStoreOptions{dir, 4, false}));
+    std::filesystem::remove_all(dir);
+  }
 }
 
 }  // namespace
