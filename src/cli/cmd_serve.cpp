@@ -41,6 +41,8 @@
 #include "cli/commands.hpp"
 #include "config/config_keys.hpp"
 #include "delivery/local_delivery.hpp"
+#include "imap/imap_config.hpp"
+#include "imap/imap_server.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
@@ -50,6 +52,7 @@
 #include "queue/queue_spool.hpp"
 #include "smtp/smtp_config.hpp"
 #include "smtp/smtp_server.hpp"
+#include "store/store_maildir.hpp"
 
 namespace estafeta::cli {
 namespace {
@@ -67,12 +70,12 @@ smtp::ListenerMode mode_of(const config::Listener& l) {
                                                  : smtp::ListenerMode::submission;
 }
 
-// Only SMTP is served so far: a listener for another protocol stops the start with a
+// SMTP and IMAP are served so far: a listener for another protocol stops the start with a
 // message, before anything is bound.
 bool protocols_available(const config::Config& config) {
   bool ok = true;
   for (const config::Listener& l : config.listeners) {
-    if (l.protocol == config::Protocol::smtp) continue;
+    if (l.protocol == config::Protocol::smtp || l.protocol == config::Protocol::imap) continue;
     log::error("serve", "listener.{}: protocol {} is not available yet; remove the table from {}",
                l.name, config::to_string(l.protocol),
                config.source.empty() ? "the configuration" : config.source.string());
@@ -369,6 +372,7 @@ int run_serve(const config::Config& config) {
   std::condition_variable signalled;
   int signals = 0;
   std::atomic<smtp::Server*> serving{nullptr};
+  std::atomic<imap::Server*> serving_imap{nullptr};
   asio::signal_set signal_set(io.context(0), SIGINT, SIGTERM);
   std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
                                                                     int number) {
@@ -397,7 +401,8 @@ int run_serve(const config::Config& config) {
       bool read = tls_helper.started() ? tls_helper.fetch(pem, error) : load_tls(pem, error);
       if (!read) log::error("serve", "TLS: {}", error);
       if (auto fresh = read ? make_tls(config, pem) : nullptr) {
-        server->reload_tls(std::move(fresh));
+        server->reload_tls(fresh);
+        if (imap::Server* imap_server = serving_imap.load()) imap_server->reload_tls(fresh);
         log::info("serve", "TLS certificate reloaded; new sessions use it");
       } else {
         log::error("serve", "TLS reload failed; keeping the previous certificate");
@@ -433,6 +438,9 @@ int run_serve(const config::Config& config) {
   }
   if (auto ec = spool.replenish())
     log::warn("serve", "cannot prepare spool files in {}: {}", spool.dir().string(), ec.message());
+  // The mailbox store (Maildir files, an index per account), opened as the service user.
+  std::shared_ptr<store::Store> mail_store = store::make_maildir_store(
+      store::MaildirStoreOptions{config.data_dir, 64, config.delivery.fsync});
   queue::LocalRunner runner(
       spool, delivery,
       [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
@@ -453,11 +461,24 @@ int run_serve(const config::Config& config) {
   options.login_throttle = std::make_shared<auth::SharedLoginThrottle>(throttle);
   smtp::Server server(io, workers, hashers, tls, options, directory, spool, runner);
   serving = &server;
+
+  imap::ServerOptions imap_options;
+  imap_options.hostname = config.hostname;
+  imap_options.settings = imap::settings_from(config);
+  imap_options.trace = config.trace;
+  imap_options.login_throttle = options.login_throttle;  // one throttle for every protocol
+  imap::Server imap_server(io, workers, hashers, tls, imap_options, directory, *mail_store);
+  serving_imap = &imap_server;
+
   for (std::size_t i = 0; i < acceptors.size(); ++i) {
     const config::Listener& l = config.listeners[i];
     log::info("serve", "listening: {} {} ({})", l.name,
               net::describe_endpoint(acceptors[i].local_endpoint()), config::describe(l));
-    server.serve(std::move(acceptors[i]), mode_of(l));
+    if (l.protocol == config::Protocol::imap) {
+      imap_server.serve(std::move(acceptors[i]), l.name, l.tls_mode == config::TlsMode::implicit);
+    } else {
+      server.serve(std::move(acceptors[i]), mode_of(l));
+    }
   }
   log::info("serve",
             "estafeta serving as {} with {} io, {} worker and {} hashing threads, "
@@ -469,18 +490,26 @@ int run_serve(const config::Config& config) {
     std::unique_lock lock(mutex);
     signalled.wait(lock, [&] { return signals > 0; });
   }
-  log::info("serve", "shutting down: {} session(s) open", server.active_sessions());
+  log::info("serve", "shutting down: {} session(s) open",
+            server.active_sessions() + imap_server.active_sessions());
   server.shutdown();
+  imap_server.shutdown();
   auto give_up = std::chrono::steady_clock::now() + kDrainTimeout;
-  while (!server.wait_idle(std::chrono::milliseconds(100))) {
+  auto open_sessions = [&] { return server.active_sessions() + imap_server.active_sessions(); };
+  auto all_idle = [&] {
+    const bool smtp_idle = server.wait_idle(std::chrono::milliseconds(50));
+    const bool imap_idle = imap_server.wait_idle(std::chrono::milliseconds(50));
+    return smtp_idle && imap_idle;
+  };
+  while (!all_idle()) {
     std::lock_guard lock(mutex);
     if (signals > 1) {
-      log::warn("serve", "second signal: not waiting for {} session(s)", server.active_sessions());
+      log::warn("serve", "second signal: not waiting for {} session(s)", open_sessions());
       break;
     }
     if (std::chrono::steady_clock::now() >= give_up) {
-      log::warn("serve", "{} session(s) still open after {} s; closing them",
-                server.active_sessions(), kDrainTimeout.count());
+      log::warn("serve", "{} session(s) still open after {} s; closing them", open_sessions(),
+                kDrainTimeout.count());
       break;
     }
   }
@@ -497,6 +526,7 @@ int run_serve(const config::Config& config) {
   runner.finish();
   hashers.join();
   serving = nullptr;
+  serving_imap = nullptr;
   log::info("serve", "stopped");
   return 0;
 }

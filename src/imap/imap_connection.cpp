@@ -1,0 +1,325 @@
+// imap_connection: see the header. The order of things per step of next(): actions already
+// made, then the core's output, then a wake-up (changes of the selected mailbox), then input.
+// Input is consumed one event at a time (a line, or a run of literal octets), so the core
+// never sees a command whose predecessor's answer it has not produced.
+#include "imap/imap_connection.hpp"
+
+#include <algorithm>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <span>
+
+#include "auth/auth_login.hpp"
+#include "base/log.hpp"
+#include "imap/proto/imap_parser.hpp"
+#include "net/blocking.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+constexpr std::size_t kLiteralChunk = 64 * 1024;
+
+Limits limits_of(const Settings& s) {
+  Limits l;
+  l.max_line = s.max_line_length;
+  l.append_limit = s.append_limit;
+  l.max_append_total = std::max<std::uint64_t>(l.max_append_total, s.append_limit);
+  return l;
+}
+
+// A literal of the core's output, read from its store::Blob on a worker, one chunk at a time.
+class BlobSource final : public net::BodySource {
+ public:
+  BlobSource(asio::thread_pool& pool, std::shared_ptr<store::Blob> blob, std::uint64_t offset,
+             std::uint64_t length)
+      : pool_(pool), blob_(std::move(blob)), offset_(offset), left_(length) {}
+
+  asio::awaitable<std::size_t> read(std::span<char> buffer, std::error_code& ec) override {
+    if (left_ == 0) co_return 0;
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(left_, buffer.size()));
+    struct Got {
+      std::error_code ec;
+      std::string data;
+    };
+    Got got = co_await net::run_blocking(pool_, [this, want] {
+      Got g;
+      g.ec = blob_->read(offset_, want, g.data);
+      return g;
+    });
+    if (!got.ec && got.data.empty()) got.ec = std::make_error_code(std::errc::io_error);
+    if (got.ec) {
+      ec = got.ec;  // the message vanished under us: the literal cannot be completed
+      co_return 0;
+    }
+    const std::size_t n = std::min(got.data.size(), want);
+    std::copy_n(got.data.data(), n, buffer.data());
+    offset_ += n;
+    left_ -= n;
+    co_return n;
+  }
+
+ private:
+  asio::thread_pool& pool_;
+  std::shared_ptr<store::Blob> blob_;
+  std::uint64_t offset_;
+  std::uint64_t left_;
+};
+
+}  // namespace
+
+Connection::Connection(std::shared_ptr<Server::Impl> server, const net::SessionContext& context)
+    : server_(std::move(server)),
+      context_(context),
+      lines_(server_->options.settings.max_line_length),
+      commands_(limits_of(server_->options.settings)) {}
+
+Connection::~Connection() {
+  watch_.reset();
+  if (!account_.empty()) server_->leave_account(account_);
+}
+
+void Connection::start(const net::TlsState& tls) {
+  const Settings& s = server_->options.settings;
+  SessionOptions o;
+  o.hostname = server_->options.hostname;
+  o.tls_active = tls.active;
+  o.starttls_available = context_.tls_available && !tls.active;
+  o.compress_available = false;  // COMPRESS=DEFLATE needs a compressing stream in net/
+  o.append_limit = s.append_limit;
+  o.max_bad_commands = s.max_bad_commands;
+  o.max_auth_failures = s.max_auth_failures;
+  SessionHooks hooks;
+  // Both run inside a core call, on a worker thread.
+  hooks.login = [this](std::string_view user, std::string_view password) {
+    auth::LoginOutcome outcome =
+        auth::check_login(server_->directory, server_->options.login_throttle.get(),
+                          auth::LoginAttempt{user, password, context_.peer_ip, "imap"});
+    LoginResult r;
+    switch (outcome.status) {
+      case auth::LoginOutcome::Status::ok:
+        if (!account_.empty() || !server_->enter_account(outcome.account)) {
+          log::warn("imap", "c{}: {} has too many sessions open (imap.max_connections_per_user)",
+                    context_.id, outcome.account);
+          r.kind = LoginResult::Kind::unavailable;
+          return r;
+        }
+        account_ = outcome.account;
+        r.kind = LoginResult::Kind::ok;
+        r.account = outcome.account;
+        return r;
+      case auth::LoginOutcome::Status::unavailable:
+        r.kind = LoginResult::Kind::unavailable;
+        return r;
+      case auth::LoginOutcome::Status::invalid:
+      case auth::LoginOutcome::Status::throttled:
+        login_delay_ = outcome.delay;
+        r.kind = LoginResult::Kind::invalid;
+        return r;
+    }
+    return r;
+  };
+  hooks.open_account = [this](const std::string& name) -> std::shared_ptr<store::Account> {
+    std::shared_ptr<store::Account> account;
+    if (auto ec = server_->store.account(name, account)) {
+      log::error("imap", "c{}: cannot open the mailboxes of {}: {}", context_.id, name,
+                 ec.message());
+      return nullptr;
+    }
+    return account;
+  };
+  core_ = std::make_unique<Session>(std::move(o), std::move(hooks));
+  core_->start();
+  collect_output();
+}
+
+void Connection::receive(std::string_view bytes) {
+  input_.append(bytes);
+}
+
+void Connection::notify(net::Notice notice) {
+  switch (notice) {
+    case net::Notice::woken:
+      woken_ = true;
+      return;
+    case net::Notice::timeout:
+      if (core_ && !closing_) {
+        core_->timed_out();
+        collect_output();
+      }
+      return;
+    case net::Notice::too_slow:
+      say_goodbye("* BYE Connection too slow\r\n");
+      return;
+    case net::Notice::shutdown:
+      // Between commands only: a command being read or carried out finishes first (the
+      // driver tells us again when it is idle).
+      if (commands_.idle() && !lines_.mid_line() && lines_.octets_remaining() == 0)
+        say_goodbye("* BYE [UNAVAILABLE] Server shutting down\r\n");
+      return;
+    case net::Notice::evicted:
+      say_goodbye("* BYE [UNAVAILABLE] Server busy, try again later\r\n");
+      return;
+  }
+}
+
+void Connection::say_goodbye(std::string bye) {
+  if (closing_) return;
+  closing_ = true;
+  actions_.push_back(net::Send{std::move(bye)});
+  actions_.push_back(net::CloseSession{});
+}
+
+void Connection::tls_started(const net::TlsState&) {
+  // RFC 9051 §6.2.1: anything the client pipelined after STARTTLS in plain text is dropped.
+  input_.clear();
+  lines_.reset();
+  commands_.reset();
+  core_->tls_started();
+  collect_output();
+}
+
+net::ProtocolStatus Connection::status() const {
+  net::ProtocolStatus s;
+  const bool literal = lines_.octets_remaining() > 0;
+  const bool logged_in = core_ && core_->state() != Session::State::not_authenticated;
+  s.phase = literal ? net::Phase::data : logged_in ? net::Phase::idle : net::Phase::command;
+  s.in_transaction = literal;
+  s.data_started = literal;
+  s.evictable = !logged_in && !literal && commands_.idle() && !lines_.mid_line();
+  return s;
+}
+
+void Connection::collect_output() {
+  while (auto out = core_->next()) {
+    switch (out->kind) {
+      case Output::Kind::text:
+        actions_.push_back(net::Send{std::move(out->text)});
+        break;
+      case Output::Kind::literal:
+        actions_.push_back(net::SendBody{std::make_unique<BlobSource>(
+            server_->workers, std::move(out->blob), out->offset, out->length)});
+        break;
+      case Output::Kind::start_tls:
+        actions_.push_back(net::UpgradeTls{});
+        break;
+      case Output::Kind::start_compress:
+        // Not offered (SessionOptions::compress_available is false): never reached.
+        break;
+      case Output::Kind::close:
+        closing_ = true;
+        actions_.push_back(net::CloseSession{});
+        break;
+    }
+  }
+}
+
+void Connection::follow_selection() {
+  if (core_->selection_generation() == watched_generation_) return;
+  watched_generation_ = core_->selection_generation();
+  watch_.reset();
+  auto mailbox = core_->selected();
+  if (!mailbox || !core_->account()) return;
+  net::Waker waker = waker_;
+  watch_ = core_->account()->watch(*mailbox, [waker](const store::Change&) { waker.wake(); });
+}
+
+asio::awaitable<void> Connection::on_core(const CoreCall& call, bool may_login) {
+  asio::thread_pool& pool = may_login ? server_->hashers : server_->workers;
+  login_delay_ = std::chrono::milliseconds(0);
+  co_await net::run_blocking(pool, [this, &call] {
+    call(*core_);
+    follow_selection();  // (un)subscribing takes the store's locks: not on the io thread
+    return true;
+  });
+  if (login_delay_.count() > 0) {
+    // The throttle's delay after a wrong password: a timer, never a sleeping thread.
+    asio::steady_timer timer(co_await asio::this_coro::executor, login_delay_);
+    std::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  collect_output();
+}
+
+asio::awaitable<void> Connection::handle(const CommandReader::Step& step) {
+  switch (step.kind) {
+    case CommandReader::Step::Kind::need_line:
+      co_return;
+    case CommandReader::Step::Kind::need_literal:
+      if (step.synchronizing && !step.discard)
+        actions_.push_back(net::Send{"+ Ready for literal data\r\n"});
+      discarding_ = step.discard;
+      lines_.read_octets(step.size);
+      co_return;
+    case CommandReader::Step::Kind::error:
+      core_->receive_error(step.error);
+      collect_output();
+      if (step.size > 0) {
+        discarding_ = true;
+        lines_.read_octets(step.size);
+      }
+      co_return;
+    case CommandReader::Step::Kind::complete: {
+      ParseResult parsed = parse_command(commands_.command(), commands_.limits());
+      commands_.reset();
+      if (!parsed) {
+        core_->receive_error(parsed.error);
+        collect_output();
+        co_return;
+      }
+      const bool login = std::holds_alternative<Login>(parsed.command->body) ||
+                         std::holds_alternative<Authenticate>(parsed.command->body);
+      Command command = std::move(*parsed.command);
+      const CoreCall call = [&command](Session& s) { s.receive(std::move(command)); };
+      co_await on_core(call, login);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<bool> Connection::step_input() {
+  if (input_.empty()) co_return false;
+  if (lines_.octets_remaining() > 0) {
+    const std::size_t n =
+        lines_.feed(std::string_view(input_).substr(0, std::min(input_.size(), kLiteralChunk)));
+    CommandReader::Step step = commands_.feed_literal(std::string_view(input_).substr(0, n));
+    input_.erase(0, n);
+    if (lines_.octets_remaining() == 0) discarding_ = false;
+    co_await handle(step);
+    co_return true;
+  }
+  const std::size_t n = lines_.feed(input_);
+  input_.erase(0, n);
+  if (!lines_.line_ready()) co_return n > 0;
+  net::LineReader::Line line = lines_.take_line();
+  if (core_->expects_line() && commands_.idle()) {
+    // An AUTHENTICATE response (which may check a password) or IDLE's DONE.
+    const CoreCall call = [&line](Session& s) { s.receive_line(line.text); };
+    co_await on_core(call, true);
+    co_return true;
+  }
+  co_await handle(commands_.feed_line(line));
+  co_return true;
+}
+
+asio::awaitable<std::optional<net::Action>> Connection::next() {
+  for (;;) {
+    if (!actions_.empty()) {
+      net::Action a = std::move(actions_.front());
+      actions_.pop_front();
+      co_return a;
+    }
+    if (closing_ || !core_ || core_->closed()) co_return std::nullopt;
+    if (woken_) {
+      woken_ = false;
+      static const CoreCall kChanged = [](Session& s) { s.changed(); };
+      co_await on_core(kChanged, false);
+      continue;
+    }
+    if (!co_await step_input()) co_return std::nullopt;
+  }
+}
+
+}  // namespace estafeta::imap
