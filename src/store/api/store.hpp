@@ -154,6 +154,10 @@ struct NewMessage {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
   std::string_view bytes;  // otherwise the data itself
+  // When set, the data (not the prefix) passes through it, in pieces in order, then once
+  // with `last` true and no input: what it appends to `out` is stored instead. Local delivery
+  // drops the Return-Path fields a message arrived with (RFC 5321 §4.4).
+  std::function<void(std::string_view in, bool last, std::string& out)> filter;
   Flags flags;
   std::optional<std::int64_t> internal_date;  // now when absent
   std::int32_t internal_tz = 0;
