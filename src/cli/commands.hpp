@@ -48,6 +48,21 @@ int run_alias_list(const config::Config& config);
 // state; `json` prints a JSON array instead.
 int run_queue_list(const config::Config& config, bool json);
 
+// cmd_mailbox.cpp: `estafeta mailbox list|create|delete|rename USER ...` on the account's
+// mailboxes in the store (special_use: "" or all, archive, drafts, flagged, junk, sent, trash).
+int run_mailbox_list(const config::Config& config, const std::string& user);
+int run_mailbox_create(const config::Config& config, const std::string& user,
+                       const std::string& name, const std::string& special_use);
+int run_mailbox_delete(const config::Config& config, const std::string& user,
+                       const std::string& name);
+int run_mailbox_rename(const config::Config& config, const std::string& user,
+                       const std::string& from, const std::string& to);
+
+// cmd_index.cpp: `estafeta index check|rebuild USER`: the account's mailbox index against its
+// Maildir files (check exits 1 when it finds problems); rebuild recreates it from the files.
+int run_index_check(const config::Config& config, const std::string& user);
+int run_index_rebuild(const config::Config& config, const std::string& user);
+
 // cmd_config.cpp: `estafeta config check`. `file` is the configuration file chosen by main
 // (nullopt: none, built-in defaults). Loads it, checks that TLS files named in it are
 // readable, prints "OK: <file>" or the error.

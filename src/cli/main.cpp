@@ -124,6 +124,60 @@ int run(int argc, char** argv) {
     action = [&](const config::Config& c) { return cli::run_queue_list(c, queue_json); };
   });
 
+  // mailbox (cmd_mailbox.cpp) and index (cmd_index.cpp): one account's mailbox store.
+  auto* mailbox = app.add_subcommand("mailbox", "manage an account's mailboxes");
+  mailbox->require_subcommand(1);
+  std::string mail_user, mailbox_name, mailbox_to, special_use;
+  auto user_arg = [&](CLI::App* sub) {
+    sub->add_option("USER", mail_user, "account address, e.g. alice@example.org")->required();
+  };
+  auto* mailbox_list = mailbox->add_subcommand("list", "list mailboxes with their counts");
+  user_arg(mailbox_list);
+  mailbox_list->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_mailbox_list(c, mail_user); };
+  });
+  auto* mailbox_create = mailbox->add_subcommand("create", "create a mailbox (and its parents)");
+  user_arg(mailbox_create);
+  mailbox_create->add_option("NAME", mailbox_name, "mailbox name, '/' between levels")
+      ->required();
+  mailbox_create->add_option("--special-use", special_use,
+                             "all, archive, drafts, flagged, junk, sent or trash");
+  mailbox_create->callback([&] {
+    action = [&](const config::Config& c) {
+      return cli::run_mailbox_create(c, mail_user, mailbox_name, special_use);
+    };
+  });
+  auto* mailbox_delete = mailbox->add_subcommand("delete", "delete a mailbox and its messages");
+  user_arg(mailbox_delete);
+  mailbox_delete->add_option("NAME", mailbox_name, "mailbox name")->required();
+  mailbox_delete->callback([&] {
+    action = [&](const config::Config& c) {
+      return cli::run_mailbox_delete(c, mail_user, mailbox_name);
+    };
+  });
+  auto* mailbox_rename =
+      mailbox->add_subcommand("rename", "rename a mailbox with its inferiors (INBOX: its mail)");
+  user_arg(mailbox_rename);
+  mailbox_rename->add_option("FROM", mailbox_name, "current name")->required();
+  mailbox_rename->add_option("TO", mailbox_to, "new name")->required();
+  mailbox_rename->callback([&] {
+    action = [&](const config::Config& c) {
+      return cli::run_mailbox_rename(c, mail_user, mailbox_name, mailbox_to);
+    };
+  });
+  auto* index = app.add_subcommand("index", "check or rebuild an account's mailbox index");
+  index->require_subcommand(1);
+  auto* index_check = index->add_subcommand("check", "compare the index with the Maildir files");
+  user_arg(index_check);
+  index_check->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_index_check(c, mail_user); };
+  });
+  auto* index_rebuild = index->add_subcommand("rebuild", "rebuild the index from the files");
+  user_arg(index_rebuild);
+  index_rebuild->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_index_rebuild(c, mail_user); };
+  });
+
   // alias
   auto* alias = app.add_subcommand("alias", "manage aliases and catch-alls");
   alias->require_subcommand(1);

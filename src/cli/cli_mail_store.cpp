@@ -1,0 +1,81 @@
+// cli_mail_store: see cli_mail_store.hpp.
+#include "cli/cli_mail_store.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "auth/auth_address.hpp"
+#include "cli/cli_store.hpp"
+#include "cli/commands.hpp"
+#include "store/store_maildir.hpp"
+
+namespace estafeta::cli {
+
+namespace {
+
+// As root, becomes the owner of data_dir/mail when that is someone else.
+bool become_mail_owner(const config::Config& config) {
+  if (::geteuid() != 0) return true;
+  struct stat st {};
+  if (::stat((config.data_dir / "mail").c_str(), &st) != 0 || st.st_uid == 0) return true;
+  if (::setegid(st.st_gid) != 0 || ::seteuid(st.st_uid) != 0) {
+    fail(std::string("cannot switch to the owner of the mail directory: ") + std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<store::Account> open_mail_account(const config::Config& config,
+                                                  const std::string& address) {
+  auto parsed = auth::parse_account(address);
+  if (!parsed) {
+    fail("invalid account address: " + address);
+    return nullptr;
+  }
+  const std::string name = parsed->full();
+  {
+    auto accounts = open_store(config);
+    if (!accounts) return nullptr;
+    if (!accounts->has_user(name)) {
+      fail("no such user: " + name);
+      return nullptr;
+    }
+  }
+  if (!become_mail_owner(config)) return nullptr;
+  auto store = store::make_maildir_store(store::MaildirStoreOptions{config.data_dir, 1, true});
+  std::shared_ptr<store::Account> account;
+  if (auto ec = store->account(name, account)) {
+    fail("cannot open the mailboxes of " + name + ": " + ec.message());
+    return nullptr;
+  }
+  return account;
+}
+
+std::string special_use_attribute(store::SpecialUse use) {
+  switch (use) {
+    case store::SpecialUse::all:
+      return "\\All";
+    case store::SpecialUse::archive:
+      return "\\Archive";
+    case store::SpecialUse::drafts:
+      return "\\Drafts";
+    case store::SpecialUse::flagged:
+      return "\\Flagged";
+    case store::SpecialUse::junk:
+      return "\\Junk";
+    case store::SpecialUse::sent:
+      return "\\Sent";
+    case store::SpecialUse::trash:
+      return "\\Trash";
+    case store::SpecialUse::none:
+      break;
+  }
+  return "";
+}
+
+}  // namespace estafeta::cli

@@ -1,0 +1,24 @@
+// cli_mail_store: opening one account's mailbox store for the `mailbox` and `index`
+// subcommands (cmd_mailbox.cpp, cmd_index.cpp). The account must exist in the account
+// database; its mail is the embedded store's (store/store_maildir.hpp) under data_dir/mail.
+// Run as root, the command first takes the identity of the owner of data_dir/mail (the
+// service user `serve` handed it to), so that every file it makes stays usable by the
+// server. Input: the operator's command line (trusted); names are checked by the store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "store/api/store.hpp"
+
+namespace estafeta::cli {
+
+// The account of `address` (canonical form), or nullptr after printing why not.
+std::shared_ptr<store::Account> open_mail_account(const config::Config& config,
+                                                  const std::string& address);
+
+// "\Sent" etc. for a special-use attribute, "" for none (RFC 6154).
+std::string special_use_attribute(store::SpecialUse use);
+
+}  // namespace estafeta::cli
