@@ -351,15 +351,17 @@ class CommandParser {
           auto uv = lx_.number(true);
           if (!uv || !lx_.sp() || !modseq(q.modseq)) return fail("Invalid QRESYNC parameters");
           q.uid_validity = *uv;
-          if (lx_.sp() && lx_.peek() != '(') {
+          bool more = lx_.sp();
+          if (more && lx_.peek() != '(') {  // known-uids
             SequenceSet known;
             if (!sequence_set(known)) return false;
             q.known_uids = std::move(known);
-            if (!lx_.sp() && lx_.peek() != ')') return fail("Invalid QRESYNC parameters");
+            more = lx_.sp();
           }
-          if (lx_.consume('(')) {
+          if (more) {  // seq-match-data = "(" known-sequence-set SP known-uid-set ")"
             SequenceSet seqs, uids;
-            if (!sequence_set(seqs) || !lx_.sp() || !sequence_set(uids) || !lx_.consume(')'))
+            if (!lx_.consume('(') || !sequence_set(seqs) || !lx_.sp() || !sequence_set(uids) ||
+                !lx_.consume(')'))
               return fail("Invalid QRESYNC parameters");
             q.seq_match = std::make_pair(std::move(seqs), std::move(uids));
           }

@@ -164,6 +164,8 @@ TEST(ImapParser, SelectExamineWithCondstoreAndQresync) {
   EXPECT_EQ(bad("a SELECT INBOX ()"), "a BAD Unknown SELECT parameter");
   EXPECT_EQ(bad("a SELECT INBOX (QRESYNC (0 1))"), "a BAD Invalid QRESYNC parameters");
   EXPECT_EQ(bad("a SELECT INBOX (QRESYNC (1))"), "a BAD Invalid QRESYNC parameters");
+  EXPECT_EQ(bad("a SELECT INBOX (QRESYNC (1 2 1:5 ))"), "a BAD Invalid QRESYNC parameters");
+  EXPECT_EQ(bad("a SELECT INBOX (QRESYNC (1 2 1:5 (1)))"), "a BAD Invalid QRESYNC parameters");
   EXPECT_EQ(bad("a SELECT INBOX (CONDSTORE"), "a BAD Invalid SELECT parameters");
 }
 

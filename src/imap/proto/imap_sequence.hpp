@@ -24,7 +24,7 @@ namespace estafeta::imap {
 std::optional<SequenceSet> parse_sequence_set(std::string_view text,
                                               std::size_t max_ranges = 10000);
 
-// The set as text ("1:3,5,7:*", "$"), ranges as written.
+// The set as text ("1:3,5,7:*", "$"), ranges as written except "n:n", written "n".
 std::string format_sequence_set(const SequenceSet& set);
 
 // Every number of the set in 1..highest, sorted, unique. '*' stands for highest; a range is
