@@ -142,7 +142,7 @@ void Session::receive_line(std::string_view line) {
       tagged_bad(tag, "Expected DONE.");
       return;
     }
-    sync(true);
+    if (selected_) sync(true);
     tagged_ok(tag, "Idle completed.");
     return;
   }

@@ -332,6 +332,7 @@ void Session::cmd_store(const Command& c, const Store& st) {
     if (i == s.messages.size()) continue;
     auto& e = s.messages[i];
     e.info = m;
+    out += s.learn_keywords(m.flags);
     // RFC 7162 §3.2: with CONDSTORE, .SILENT still reports the new MODSEQ.
     if (st.silent && !enabled_condstore_) continue;
     out += "* " + std::to_string(i + 1) + " FETCH (";

@@ -22,6 +22,29 @@ std::string flag_list(const store::Flags& f, bool recent) {
 
 }  // namespace
 
+std::string Session::SelectedMailbox::flags_lines() const {
+  std::string kw;
+  for (const auto& k : keywords) kw += " " + k;
+  std::string out = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")\r\n";
+  if (read_only)
+    out += "* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n";
+  else
+    out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw +
+           " \\*)] Flags permitted.\r\n";
+  return out;
+}
+
+std::string Session::SelectedMailbox::learn_keywords(const store::Flags& f) {
+  bool added = false;
+  for (const auto& k : f.keywords) {
+    auto it = std::lower_bound(keywords.begin(), keywords.end(), k);
+    if (it != keywords.end() && *it == k) continue;
+    keywords.insert(it, k);
+    added = true;
+  }
+  return added ? flags_lines() : std::string();
+}
+
 void Session::unselect() {
   if (!selected_) return;
   selected_.reset();
@@ -37,8 +60,9 @@ void Session::cmd_select(const Command& c, const Select& s) {
   }
   if (selected_) {
     unselect();
-    // RFC 7162 §3.2.11: a client that enabled QRESYNC learns where the old mailbox ends.
-    if (enabled_qresync_) send("* OK [CLOSED] Previous mailbox closed.\r\n");
+    // RFC 7162 §3.2.11, RFC 9051 §7.1: the client learns where the old mailbox's responses
+    // end.
+    send("* OK [CLOSED] Previous mailbox closed.\r\n");
   }
   auto name = decode_name(s.mailbox);
   store::MailboxInfo found;
@@ -56,32 +80,21 @@ void Session::cmd_select(const Command& c, const Select& s) {
   sel->read_only = s.read_only;
   sel->modseq = sel->info.highest_modseq;
   sel->messages.reserve(messages.size());
-  std::vector<std::string> keywords;
   std::uint32_t first_unseen = 0;
   for (auto& m : messages) {
-    for (const auto& k : m.flags.keywords)
-      if (std::find(keywords.begin(), keywords.end(), k) == keywords.end()) keywords.push_back(k);
+    sel->learn_keywords(m.flags);
     SelectedMailbox::Entry e;
     e.info = std::move(m);
     sel->messages.push_back(std::move(e));
     if (!first_unseen && !(sel->messages.back().info.flags.system & store::kSeen))
       first_unseen = static_cast<std::uint32_t>(sel->messages.size());
   }
-  std::sort(keywords.begin(), keywords.end());
   // A change between the snapshot and the server's watch() on the new selection would go
   // unnoticed: the first sync asks the store once.
   sel->dirty = true;
   sel->reported_exists = static_cast<std::uint32_t>(sel->messages.size());
 
-  std::string out;
-  std::string kw;
-  for (const auto& k : keywords) kw += " " + k;
-  out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")\r\n";
-  if (s.read_only)
-    out += "* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n";
-  else
-    out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw +
-           " \\*)] Flags permitted.\r\n";
+  std::string out = sel->flags_lines();
   out += "* " + std::to_string(sel->messages.size()) + " EXISTS\r\n";
   if (rev1) out += "* 0 RECENT\r\n";
   if (rev1 && first_unseen)
@@ -178,6 +191,7 @@ void Session::sync(bool allow_expunge) {
           auto& e = s.messages[i];
           if (e.expunged) continue;
           bool flags_differ = !(e.info.flags == m.flags);
+          out += s.learn_keywords(m.flags);
           e.info = m;
           if (flags_differ) {
             // RFC 9051 §7.5.2 / RFC 7162 §3.2.4: unsolicited FETCH with UID under QRESYNC.
@@ -189,6 +203,7 @@ void Session::sync(bool allow_expunge) {
             out += item;  // numbers before any expunge below: sent first
           }
         } else if (s.messages.empty() || m.uid > s.messages.back().info.uid) {
+          out += s.learn_keywords(m.flags);
           SelectedMailbox::Entry e;
           e.info = m;
           e.recent = true;

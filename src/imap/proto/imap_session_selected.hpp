@@ -29,7 +29,14 @@ struct Session::SelectedMailbox {
   store::ModSeq modseq = 0;     // HIGHESTMODSEQ the session has caught up to
   std::uint32_t reported_exists = 0;
   std::uint32_t reported_recent = 0;
-  bool dirty = true;  // a change may be waiting in the store
+  bool dirty = true;                  // a change may be waiting in the store
+  std::vector<std::string> keywords;  // as announced in FLAGS / PERMANENTFLAGS, sorted
+
+  // The FLAGS and PERMANENTFLAGS lines of the mailbox (RFC 9051 §7.3.5, §7.1).
+  std::string flags_lines() const;
+  // When `f` holds keywords not announced yet: adds them and returns the new FLAGS and
+  // PERMANENTFLAGS lines (clients learn of new keywords this way, RFC 9051 §7.3.5), else "".
+  std::string learn_keywords(const store::Flags& f);
 
   // Index of the entry with `uid`, or messages.size().
   std::size_t find(store::Uid uid) const {

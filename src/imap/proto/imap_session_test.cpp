@@ -202,7 +202,10 @@ TEST(ImapSession, SelectAnswers) {
   r = d.send("t EXAMINE Sent\r\n");
   EXPECT_TRUE(contains(r, "* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n")) << r;
   EXPECT_TRUE(contains(r, "t OK [READ-ONLY] Examine completed.\r\n"));
-  EXPECT_EQ(d.send("u SELECT Nope\r\n"), "u NO [NONEXISTENT] Mailbox doesn't exist.\r\n");
+  // RFC 7162 §3.2.11: the old mailbox is closed even when the new SELECT fails.
+  EXPECT_EQ(d.send("u SELECT Nope\r\n"),
+            "* OK [CLOSED] Previous mailbox closed.\r\nu NO [NONEXISTENT] Mailbox doesn't "
+            "exist.\r\n");
   EXPECT_EQ(d.session().state(), Session::State::authenticated);
 }
 
@@ -215,7 +218,11 @@ TEST(ImapSession, FetchStoreSearch) {
   EXPECT_EQ(d.send("a FETCH 1:2 (UID FLAGS)\r\n"),
             "* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 2 FLAGS ())\r\na OK Fetch "
             "completed.\r\n");
+  // A new keyword is announced in FLAGS and PERMANENTFLAGS first (RFC 9051 §7.3.5).
   EXPECT_EQ(d.send("b STORE 2 +FLAGS (\\Flagged $Work)\r\n"),
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)\r\n"
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags "
+            "permitted.\r\n"
             "* 2 FETCH (FLAGS (\\Flagged $Work))\r\nb OK Store completed.\r\n");
   EXPECT_EQ(d.send("c UID STORE 1 +FLAGS.SILENT (\\Deleted)\r\n"), "c OK Store completed.\r\n");
   EXPECT_EQ(d.send("d SEARCH FLAGGED\r\n"), "* SEARCH 2\r\nd OK Search completed.\r\n");
@@ -343,6 +350,95 @@ TEST(ImapSession, CompressAndIdAndNamespace) {
   EXPECT_EQ(d.send("c COMPRESS DEFLATE\r\n"), "c OK DEFLATE active\r\n[compress]\r\n");
   EXPECT_EQ(d.send("d COMPRESS DEFLATE\r\n"),
             "d NO [COMPRESSIONACTIVE] Compression already enabled.\r\n");
+}
+
+TEST(ImapSession, QresyncSelectCatchesUp) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  deliver(d, "INBOX", "two");
+  deliver(d, "INBOX", "three");
+  auto a = d.account("alice@example.org");
+  store::MailboxInfo inbox;
+  a->find("INBOX", inbox);
+  const store::ModSeq known = inbox.highest_modseq;
+  // Changes the client did not see: message 2 flagged, message 3 expunged.
+  store::FlagUpdate up;
+  up.mode = store::FlagUpdate::Mode::add;
+  up.flags.system = store::kFlagged;
+  store::FlagResult fr;
+  a->update_flags(inbox.id, {2}, up, fr);
+  std::vector<store::Uid> removed;
+  a->expunge(inbox.id, {3}, removed);
+  EXPECT_EQ(d.send("q SELECT INBOX (QRESYNC (1 1))\r\n"), "q BAD QRESYNC is not enabled.\r\n");
+  d.send("e ENABLE QRESYNC\r\n");
+  std::string r = d.send("s SELECT INBOX (QRESYNC (" + std::to_string(inbox.uid_validity) + " " +
+                         std::to_string(known) + " 1:3))\r\n");
+  EXPECT_TRUE(contains(r, "* 2 EXISTS\r\n")) << r;
+  EXPECT_TRUE(contains(r, "* VANISHED (EARLIER) 3\r\n")) << r;
+  EXPECT_TRUE(contains(r, "* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (")) << r;
+  EXPECT_FALSE(contains(r, "* 1 FETCH")) << r;
+  EXPECT_TRUE(contains(r, "s OK [READ-WRITE] Select completed.\r\n")) << r;
+  // A stale UIDVALIDITY: a plain SELECT answer, no VANISHED.
+  r = d.send("t SELECT INBOX (QRESYNC (1 1))\r\n");
+  EXPECT_FALSE(contains(r, "VANISHED")) << r;
+}
+
+TEST(ImapSession, BigBodyIsStreamedFromTheBlob) {
+  Driver d;
+  login(d);
+  std::string body;
+  for (int i = 0; i < 20000; ++i) body += "line " + std::to_string(i) + " of a long message\r\n";
+  deliver(d, "INBOX", "big", body);
+  d.send("s SELECT INBOX\r\n");
+  // Through the parser: BODY.PEEK[] of a >256 KiB message comes out as a literal Output.
+  auto& core = d.session();
+  std::string wire = "f2 FETCH 1 (UID BODY.PEEK[])";
+  ParseResult p = parse_command(wire);
+  ASSERT_TRUE(p);
+  core.receive(std::move(*p.command));
+  std::vector<Output> outs;
+  while (auto o = core.next()) outs.push_back(std::move(*o));
+  ASSERT_GE(outs.size(), 3u);
+  EXPECT_EQ(outs[0].kind, Output::Kind::text);
+  EXPECT_TRUE(contains(outs[0].text, "* 1 FETCH (UID 1 BODY[] {")) << outs[0].text;
+  EXPECT_EQ(outs[1].kind, Output::Kind::literal);
+  ASSERT_TRUE(outs[1].blob);
+  EXPECT_EQ(outs[1].offset, 0u);
+  EXPECT_EQ(outs[1].length, outs[1].blob->size());
+  EXPECT_GT(outs[1].length, 256u * 1024);
+  EXPECT_EQ(outs[2].kind, Output::Kind::text);
+  EXPECT_TRUE(contains(outs[2].text, ")\r\nf2 OK Fetch completed.\r\n")) << outs[2].text;
+}
+
+TEST(ImapSession, AutologoutAndIdleEdges) {
+  Driver d;
+  login(d);
+  EXPECT_EQ(d.send("i IDLE\r\n"), "+ idling\r\n");  // IDLE is legal without a mailbox
+  EXPECT_EQ(d.send("done\r\n"), "i OK Idle completed.\r\n");
+  d.send("j IDLE\r\n");
+  EXPECT_EQ(d.send("j2 NOOP\r\n"), "j BAD Expected DONE.\r\n");
+  d.session().timed_out();
+  std::string out;
+  while (auto o = d.session().next()) out += o->kind == Output::Kind::close ? "[close]" : o->text;
+  EXPECT_EQ(out, "* BYE Disconnected for inactivity.\r\n[close]");
+  EXPECT_TRUE(d.session().closed());
+}
+
+TEST(ImapSession, SelectionGenerationTellsTheServerToWatchAgain) {
+  Driver d;
+  login(d);
+  EXPECT_FALSE(d.session().selected());
+  auto g0 = d.session().selection_generation();
+  d.send("s SELECT INBOX\r\n");
+  ASSERT_TRUE(d.session().selected());
+  store::MailboxInfo inbox;
+  d.account("alice@example.org")->find("INBOX", inbox);
+  EXPECT_EQ(*d.session().selected(), inbox.id);
+  EXPECT_NE(d.session().selection_generation(), g0);
+  d.send("u UNSELECT\r\n");
+  EXPECT_FALSE(d.session().selected());
+  EXPECT_EQ(d.session().state(), Session::State::authenticated);
 }
 
 }  // namespace
