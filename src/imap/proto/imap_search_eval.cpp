@@ -2,8 +2,10 @@
 #include "imap/proto/imap_search_eval.hpp"
 
 #include <algorithm>
+#include <span>
 
 #include "imap/proto/imap_response_strings.hpp"
+#include "imap/proto/imap_search_eval_casemap.hpp"
 #include "imap/proto/imap_sequence.hpp"
 #include "mime/mime_body.hpp"
 #include "mime/mime_header.hpp"
@@ -173,7 +175,7 @@ class Matcher {
         return body_contains(search_fold(k.text));
       case Kind::text: {
         std::string needle = search_fold(k.text);
-        return whole_header_contains(needle) || body_contains(needle);
+        return headers_contain(needle) || body_contains(needle);
       }
       case Kind::before:
       case Kind::on:
@@ -184,12 +186,10 @@ class Matcher {
       case Kind::sent_before:
       case Kind::sent_on:
       case Kind::sent_since: {
-        // The Date: field's own day in its own zone; without a usable Date:, the internal
-        // date (as Dovecot falls back).
+        // The Date: field's own day in its own zone. A message without a usable Date: is
+        // dated 1970-01-01 (sent_date 0), as Dovecot dates it: before any SENTBEFORE day.
         const store::CachedFields& c = *m_.cached;
-        std::int64_t day = c.sent_date != 0 ? day_of(c.sent_date, c.sent_tz)
-                                            : day_of(info.internal_date, info.internal_tz);
-        return compare_day(k.kind, day, k.date);
+        return compare_day(k.kind, day_of(c.sent_date, c.sent_date ? c.sent_tz : 0), k.date);
       }
       case Kind::save_date_before:
       case Kind::save_date_on:
@@ -263,35 +263,38 @@ class Matcher {
     return false;
   }
 
-  bool whole_header_contains(std::string_view needle) {
-    if (!header_folded_) {
-      header_folded_.emplace();
-      for (const mime::HeaderField& f : fields()) {
-        header_folded_->append(search_fold(f.name));
-        header_folded_->append(": ");
-        header_folded_->append(search_fold(mime::decoded_value(f.value)));
-        header_folded_->push_back('\n');
-      }
+  static void append_fields(std::string& out, std::span<const mime::HeaderField> fields) {
+    for (const mime::HeaderField& f : fields) {
+      out.append(search_fold(f.name));
+      out.append(": ");
+      out.append(search_fold(mime::decoded_value(f.value)));
+      out.push_back('\n');
     }
-    return header_folded_->find(needle) != std::string::npos;
   }
 
-  // The decoded text of the body: text parts' contents (transfer encoding and charset
-  // removed) and the headers of embedded messages, folded, built once per message.
+  // TEXT's header half: every header of the message, decoded — the top-level one and those
+  // of the body parts and embedded messages (from the cache alone when the message cannot be
+  // read).
+  bool headers_contain(std::string_view needle) {
+    if (!headers_folded_) {
+      headers_folded_.emplace();
+      append_fields(*headers_folded_, fields());
+      if (const mime::Message* msg = message())
+        for (std::size_t i = 1; i < msg->parts.size(); ++i)
+          append_fields(*headers_folded_, msg->fields_of(msg->parts[i]));
+    }
+    return headers_folded_->find(needle) != std::string::npos;
+  }
+
+  // BODY: the decoded text of the text parts (transfer encoding and charset removed),
+  // embedded messages' text parts included, their headers not (as Dovecot searches), folded
+  // once per message.
   bool body_contains(std::string_view needle) {
     if (!body_folded_) {
       body_folded_.emplace();
       const mime::Message* msg = message();
       if (!msg) return false;
       for (const mime::Part& p : msg->parts) {
-        if (p.has(mime::kPartEmbedded)) {
-          for (const mime::HeaderField& f : msg->fields_of(p)) {
-            body_folded_->append(search_fold(f.name));
-            body_folded_->append(": ");
-            body_folded_->append(search_fold(mime::decoded_value(f.value)));
-            body_folded_->push_back('\n');
-          }
-        }
         if (p.kind != mime::PartKind::leaf || !p.has(mime::kPartText)) continue;
         body_folded_->append(search_fold(mime::text_body_utf8(*msg, p)));
         body_folded_->push_back('\n');
@@ -305,7 +308,7 @@ class Matcher {
   const SearchContext& ctx_;
   bool fields_ready_ = false;
   std::vector<mime::HeaderField> fields_;
-  std::optional<std::string> header_folded_;
+  std::optional<std::string> headers_folded_;
   std::optional<std::string> body_folded_;
   bool message_tried_ = false;
   const mime::Message* message_ = nullptr;
@@ -350,6 +353,11 @@ std::string search_fold(std::string_view s) {
         (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
       out.push_back(static_cast<char>(c));
       ++i;
+      continue;
+    }
+    if (std::string_view t = casemap_fold(cp); !t.empty()) {
+      out.append(t);
+      i += len;
       continue;
     }
     char32_t f = fold_code_point(cp);

@@ -14,9 +14,10 @@
 //   TEXT searches the decoded header and the bodies.
 // - Dates (a day, SearchKey::date): BEFORE/ON/SINCE compare INTERNALDATE's day in the
 //   server's zone (SearchContext::server_tz); SENTBEFORE/SENTON/SENTSINCE compare the Date:
-//   day in the message's own zone (CachedFields::sent_tz), as RFC 9051 §6.4.4 says ("disregarding
-//   time and timezone"). A message without a usable Date: matches no SENT* key. SAVEDATE*
-//   keys use the server's zone; SAVEDATESUPPORTED matches every message (RFC 8514 §4.2).
+//   day in the message's own zone (CachedFields::sent_tz), as RFC 9051 §6.4.4 says
+//   ("disregarding time and timezone"). A message without a usable Date: counts as sent on
+//   1970-01-01, as Dovecot counts it. SAVEDATE* keys use the server's zone;
+//   SAVEDATESUPPORTED matches every message (RFC 8514 §4.2).
 // - '*' in a set is the largest sequence number / UID (SearchContext); "$" is the saved
 //   result (RFC 5182), given as UIDs.
 // Input is an untrusted key tree whose depth the parser bounds (imap_limits.hpp); evaluation

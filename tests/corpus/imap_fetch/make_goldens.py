@@ -69,7 +69,7 @@ class Conn:
              "-c", os.path.join(base, "dovecot.conf")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env={"USER": "nobody", "HOME": base, "MAIL": "maildir:" + mail,
-                 "PATH": "/usr/bin:/bin"})
+                 "PATH": "/usr/bin:/bin", "TZ": "UTC"})
         self.buf = b""
         self.line()  # PREAUTH greeting
 
