@@ -348,8 +348,6 @@ int run_serve(const config::Config& config) {
     log::error("serve", "{}", error);
     return 1;
   }
-  delivery::LocalDelivery delivery(
-      delivery::DeliveryOptions{config.delivery.fsync, config.hostname});
   if (!config.delivery.fsync)
     log::warn("serve", "delivery.fsync is off: a crash can lose mail that was acknowledged");
 
@@ -441,6 +439,10 @@ int run_serve(const config::Config& config) {
   // The mailbox store (Maildir files, an index per account), opened as the service user.
   std::shared_ptr<store::Store> mail_store = store::make_maildir_store(
       store::MaildirStoreOptions{config.data_dir, 64, config.delivery.fsync});
+  // Local delivery goes through the store: UIDs at delivery, IMAP sessions told at once.
+  delivery::DeliveryOptions delivery_options{config.delivery.fsync, config.hostname};
+  delivery_options.store = mail_store.get();
+  delivery::LocalDelivery delivery(delivery_options);
   queue::LocalRunner runner(
       spool, delivery,
       [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },

@@ -148,6 +148,8 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
                                        const MessageSource& source, std::string_view base_name,
                                        bool skip_existing, bool defer_sync,
                                        std::vector<std::filesystem::path>* synced_dirs) {
+  if (options_.store)
+    return deliver_to_store(return_path, targets, source, base_name, defer_sync, synced_dirs);
   std::error_code ec =
       deliver_once(return_path, targets, source, base_name, skip_existing, defer_sync, synced_dirs);
   // A Maildir removed behind our back (it was known complete): the failure made us forget it,
@@ -156,6 +158,56 @@ std::error_code LocalDelivery::deliver(std::string_view return_path,
     ec = deliver_once(return_path, targets, source, base_name, skip_existing, defer_sync,
                       synced_dirs);
   return ec;
+}
+
+// Through the store: one deliver() per distinct mailbox, each with its own Delivered-To.
+// A failure part-way leaves the mailboxes already done as they are: their delivery keys
+// make the retry skip them, so nothing is duplicated.
+std::error_code LocalDelivery::deliver_to_store(std::string_view return_path,
+                                                std::span<const auth::MailboxTarget> targets,
+                                                const MessageSource& source,
+                                                std::string_view base_name, bool defer_sync,
+                                                std::vector<std::filesystem::path>* synced_dirs) {
+  std::unordered_set<std::string> seen;
+  bool first = true;
+  for (const auth::MailboxTarget& t : targets) {
+    // A Maildir++ folder name uses '.' between levels; the store's names use '/'.
+    std::string mailbox = t.folder;
+    std::replace(mailbox.begin(), mailbox.end(), '.', '/');
+    if (!seen.insert(t.user + '\0' + mailbox).second) continue;
+    if (!first) fault::point("delivery-between-mailboxes");
+    first = false;
+    std::shared_ptr<store::Account> account;
+    if (auto ec = options_.store->account(t.user, account)) {
+      log::error("delivery", "cannot open the mailboxes of {}: {}", t.user, ec.message());
+      return ec;
+    }
+    const std::string prefix = trace_headers(return_path, t.address) + std::string(source.received);
+    store::NewMessage m;
+    m.prefix = prefix;
+    m.fd = source.fd;
+    m.offset = source.offset;
+    m.length = source.length;
+    m.bytes = source.bytes;
+    auto filter = std::make_shared<ReturnPathFilter>();
+    m.filter = [filter](std::string_view in, bool last, std::string& out) {
+      if (!in.empty()) filter->feed(in, out);
+      if (last) filter->finish(out);
+    };
+    // The key names this message in this mailbox: a redelivery after a crash finds it.
+    const std::string key = std::string(base_name) + '/' + mailbox;
+    store::AppendResult r;
+    if (auto ec = account->deliver(mailbox, m, key, defer_sync, r)) {
+      log::error("delivery", "cannot deliver {} to {} ({}): {}", base_name, t.user,
+                 mailbox.empty() ? "INBOX" : mailbox, ec.message());
+      return ec;
+    }
+    if (r.existing)
+      log::info("delivery", "{} ({}) already holds {}: not delivered again", t.user,
+                mailbox.empty() ? "INBOX" : mailbox, base_name);
+    if (synced_dirs) synced_dirs->push_back(t.maildir);
+  }
+  return {};
 }
 
 std::error_code LocalDelivery::deliver_once(std::string_view return_path,

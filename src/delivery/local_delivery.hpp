@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "auth/directory.hpp"
+#include "store/api/store.hpp"
 
 namespace estafeta::delivery {
 
@@ -33,6 +34,11 @@ struct DeliveryOptions {
   bool fsync = true;          // config delivery.fsync
   std::string hostname;       // for unique file names; "" = gethostname() at construction
   bool unnamed_files = true;  // O_TMPFILE where available; false: always the tmp/ way (tests)
+  // The mailbox store: when set, every message goes through it (store::Account::deliver:
+  // a UID at delivery, the index and open IMAP sessions told at once), one message per
+  // mailbox, made idempotent by a key per spool entry and mailbox; the Maildir writer below
+  // is then unused. Null: files are written straight into the Maildirs (tests, tools).
+  store::Store* store = nullptr;
 };
 
 // The message to deliver: our Received field, then `length` octets of data, read from `fd` at
@@ -79,6 +85,11 @@ class LocalDelivery {
                                const MessageSource& source, std::string_view base_name,
                                bool skip_existing, bool defer_sync,
                                std::vector<std::filesystem::path>* synced_dirs);
+  std::error_code deliver_to_store(std::string_view return_path,
+                                   std::span<const auth::MailboxTarget> targets,
+                                   const MessageSource& source, std::string_view base_name,
+                                   bool defer_sync,
+                                   std::vector<std::filesystem::path>* synced_dirs);
   bool known_maildir(const std::filesystem::path& dir) const;
   void remember_maildir(const std::filesystem::path& dir, bool known);
 

@@ -145,6 +145,7 @@ struct CopyResult {
 struct AppendResult {
   std::uint32_t uid_validity = 0;
   Uid uid = 0;
+  bool existing = false;  // deliver(): the key was delivered before; nothing was appended
 };
 
 // A message to append or deliver: its bytes (CRLF line ends) from a Blob-like source.
