@@ -1,11 +1,12 @@
 // cmd_mailbox: `estafeta mailbox list|create|delete|rename USER ...`: the operator's view of
 // one account's mailboxes in the store. list prints one line per mailbox: its name (UTF-8,
 // '/' between levels), its special-use attribute, then messages, unseen, size in octets,
-// UIDVALIDITY and UIDNEXT. create makes the missing parents too (--special-use gives the
-// RFC 6154 attribute); delete removes the mailbox and its messages (not INBOX); rename moves
-// its inferiors along (INBOX: its messages move, INBOX stays). Safe while the server runs:
-// the store's index serializes writers. Input: the operator's command line (trusted; names
-// are still checked by the store).
+// UIDVALIDITY and UIDNEXT, after a rescan that picks up files other programs put into the
+// Maildirs. create makes the missing parents too (--special-use gives the RFC 6154
+// attribute); delete removes the mailbox and its messages (not INBOX); rename moves its
+// inferiors along (INBOX: its messages move, INBOX stays). Safe while the server runs: the
+// store's index serializes writers. Input: the operator's command line (trusted; names are
+// still checked by the store).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -46,6 +47,11 @@ int run_mailbox_list(const config::Config& config, const std::string& user) {
   auto account = open_mail_account(config, user);
   if (!account) return 1;
   std::vector<store::MailboxInfo> list;
+  if (auto ec = account->list(list)) return fail("cannot list mailboxes: " + ec.message());
+  // What other programs put into the Maildirs counts too (rescan is cheap when nothing did).
+  for (const auto& m : list)
+    if (auto ec = account->rescan(m.id))
+      return fail("cannot rescan mailbox " + shown(m.name) + ": " + ec.message());
   if (auto ec = account->list(list)) return fail("cannot list mailboxes: " + ec.message());
   for (const auto& m : list) {
     std::string name = shown(m.name);

@@ -152,7 +152,8 @@ std::error_code Index::clear() {
 
 std::error_code Index::mailboxes(std::vector<MailboxRow>& out) {
   out.clear();
-  Stmt s = db_.prepare(std::string("SELECT ") + kMailboxColumns + " FROM mailboxes ORDER BY name <> 'INBOX', name");
+  Stmt s = db_.prepare(std::string("SELECT ") + kMailboxColumns +
+                       " FROM mailboxes ORDER BY name <> 'INBOX', name");
   while (s.step()) out.push_back(read_mailbox(s));
   return s.ec();
 }
