@@ -505,6 +505,14 @@ class MemoryAccount final : public Account {
     } else {
       raw.append(message.bytes);
     }
+    if (message.filter) {
+      // The data (not the prefix) passes through the filter (store.hpp, NewMessage::filter).
+      std::string filtered(message.prefix);
+      std::string_view body = std::string_view(raw).substr(message.prefix.size());
+      message.filter(body, false, filtered);
+      message.filter({}, true, filtered);
+      raw = std::move(filtered);
+    }
     data = to_crlf(raw);
     return {};
   }

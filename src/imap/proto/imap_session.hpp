@@ -47,9 +47,9 @@ struct SessionOptions {
   bool starttls_available = true;  // a certificate is loaded: STARTTLS offered before TLS
   bool compress_available = true;  // COMPRESS=DEFLATE offered (the server has zlib)
   std::uint64_t append_limit = 50 * 1024 * 1024;  // APPENDLIMIT (RFC 7889)
-  std::uint32_t max_bad_commands = 20;  // BAD answers in a row, then BYE and close
-  std::uint32_t max_auth_failures = 3;  // failed LOGIN/AUTHENTICATE, then BYE and close
-  std::int32_t server_tz = 0;           // minutes east of UTC, for SEARCH dates
+  std::uint32_t max_bad_commands = 20;            // BAD answers in a row, then BYE and close
+  std::uint32_t max_auth_failures = 3;            // failed LOGIN/AUTHENTICATE, then BYE and close
+  std::int32_t server_tz = 0;                     // minutes east of UTC, for SEARCH dates
   // Seconds since the epoch (SEARCH OLDER/YOUNGER); the system clock when empty.
   std::function<std::int64_t()> now;
 };
