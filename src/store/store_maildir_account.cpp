@@ -180,7 +180,28 @@ std::error_code MaildirAccount::open() {
                 report.mailboxes, report.messages);
   }
   index_.prune_deliveries(now_seconds() - kDeliveryKeyLifetime);
+  clean_tmp();
   return {};
+}
+
+void MaildirAccount::clean_tmp() {
+  // Maildir's rule: a file left in tmp/ for 36 hours is a writer's leftover. Mailboxes whose
+  // removal was interrupted (root tmp/deleted-*) go too.
+  std::vector<MailboxRow> rows;
+  if (index_.mailboxes(rows)) return;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(36);
+  for (const auto& row : rows) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_of(row) / "tmp", ec)) {
+      std::error_code e2;
+      if (row.dir.empty() && e.is_directory(e2) &&
+          e.path().filename().string().rfind("deleted-", 0) == 0) {
+        fs::remove_all(e.path(), e2);
+      } else if (e.is_regular_file(e2) && e.last_write_time(e2) < cutoff && !e2) {
+        fs::remove(e.path(), e2);
+      }
+    }
+  }
 }
 
 std::error_code MaildirAccount::ensure_defaults() {

@@ -93,6 +93,7 @@ class MaildirAccount final : public Account {
   std::error_code read_subscriptions_file(std::vector<std::string>& out);
   std::error_code write_subscriptions_file();
   void notify(const Changes& changes);
+  void clean_tmp();
 
   const std::string name_;
   const std::filesystem::path root_;
