@@ -10,11 +10,17 @@
 // - Bytes are served as IMAP sees them: every bare LF as CRLF (mime::SectionBytes::crlf_str),
 //   the form RFC822.SIZE and BODYSTRUCTURE sizes count. Partial fetches "<o.c>" apply to that
 //   form; an origin at or past the end gives "" (../shared/CLIENTS.md), and the response
-//   names "BODY[sec]<o>" (RFC 9051 §7.5.2). A section that does not exist gives "" as
-//   Dovecot answers.
-// - BINARY data holding NUL is sent as literal8 "~{n}" (RFC 3516 §4.2); a part with an
-//   unknown Content-Transfer-Encoding makes the whole fetch fail with [UNKNOWN-CTE] (§4.3),
-//   reported in FetchResult::status for the session's tagged NO.
+//   names "BODY[sec]<o>" (RFC 9051 §7.5.2). NUL, which a literal cannot carry (RFC 9051 §9
+//   CHAR8), is sent as 0x80 in BODY data (same size), as Dovecot does.
+// - Sections resolve as Dovecot resolves them, checked against its answers for the whole
+//   MIME corpus (tests/corpus/imap_fetch): a section that does not exist gives "" (also
+//   "1.1" of a one-part message); HEADER.FIELDS[.NOT] ends with the empty line when the header
+//   had one or a field was chosen; a part cut off by a boundary right after its header has no
+//   empty line in its MIME header; the section is echoed as the client wrote it.
+// - BINARY data holding NUL is sent as literal8 "~{n}" (RFC 3516 §4.2); 7bit/8bit parts as
+//   CRLF text; a part with an unknown Content-Transfer-Encoding makes the whole fetch fail
+//   with [UNKNOWN-CTE] (§4.3), reported in FetchResult::status for the session's tagged NO.
+//   Broken base64 / quoted-printable is decoded tolerantly (Dovecot refuses it).
 // - \Seen (RFC 9051 §6.4.5): a BODY[...] / BINARY[...] / RFC822 / RFC822.TEXT fetch without
 //   PEEK on a message without \Seen sets it. The session asks fetch_sets_seen() first,
 //   updates the store, then renders with the new flags and FetchOptions::add_flags so the
@@ -84,7 +90,8 @@ FetchResult render_fetch(const FetchMessage& m, const std::vector<FetchItem>& it
 // "\r\n"). Offered when exactly one item is BODY[] / BODY.PEEK[] / RFC822 / BINARY[] /
 // BINARY.PEEK[] (whole message, with or without a partial range), every other item is
 // answered without the bytes, and the stored message is in CRLF form (`stored_size` equals
-// RFC822.SIZE, so no bare LF needs converting). BINARY[] is then always sent as literal8,
+// RFC822.SIZE, so no bare LF needs converting). The literal is the stored bytes as they
+// are: a NUL in them is not rewritten as render_fetch() does. BINARY[] is always literal8,
 // since the bytes are not scanned for NUL (RFC 3516 §4.2 allows it). nullopt otherwise: use
 // render_fetch().
 struct FetchStream {

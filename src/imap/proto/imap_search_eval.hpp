@@ -5,13 +5,16 @@
 // BODY, TEXT and a HEADER / address key the cached header cannot answer.
 //
 // Notes:
-// - Strings match as case-insensitive substrings (close to i;unicode-casemap, RFC 5051): both
-//   sides UTF-8, ASCII and the common Unicode cases (Latin-1, Latin Extended-A, Greek,
-//   Cyrillic) folded to lower case. Header keys search the RFC 2047-decoded value
-//   (mime::decoded_value) of every field of that name; HEADER with an empty string matches
-//   any message having the field (RFC 9051 §6.4.4). BODY searches the text parts' bodies with
-//   transfer encoding and charset decoded (mime::text_body_utf8) and embedded messages' text;
-//   TEXT searches the decoded header and the bodies.
+// - Strings match as case-insensitive substrings, close to i;unicode-casemap (RFC 5051) as
+//   Dovecot uses it: both sides UTF-8, lower-cased and NFKD-decomposed for Latin, Greek,
+//   Cyrillic, ligatures and fullwidth forms (imap_search_eval_casemap.hpp), so "cafe" finds
+//   "Café". Header keys search the RFC 2047-decoded value (mime::decoded_value) of every
+//   top-level field of that name; HEADER with an empty string matches any message having the
+//   field (RFC 9051 §6.4.4). BODY searches the text parts (embedded messages' ones too) with
+//   transfer encoding and charset decoded (mime::text_body_utf8), not the headers of parts or
+//   embedded messages; TEXT searches every header (top-level, parts, embedded messages) and
+//   BODY's text. Checked against Dovecot's answers over the MIME corpus
+//   (tests/corpus/imap_search).
 // - Dates (a day, SearchKey::date): BEFORE/ON/SINCE compare INTERNALDATE's day in the
 //   server's zone (SearchContext::server_tz); SENTBEFORE/SENTON/SENTSINCE compare the Date:
 //   day in the message's own zone (CachedFields::sent_tz), as RFC 9051 §6.4.4 says
