@@ -494,6 +494,33 @@ TEST_P(StoreConformance, DeliverFromFileWithPrefix) {
   EXPECT_EQ(c.header.rfind("Return-Path:", 0), 0u);
 }
 
+TEST_P(StoreConformance, FilterAppliesToTheDataNotThePrefix) {
+  auto a = account();
+  std::string bytes = "X-Drop: 1\r\n" + message("filtered");
+  NewMessage m = new_message(bytes);
+  std::string prefix = "X-Drop: prefix stays\r\n";
+  m.prefix = prefix;
+  int lasts = 0;
+  std::string seen;
+  // Drops every "X-Drop: 1\r\n" of the data; the data may come in any pieces.
+  m.filter = [&](std::string_view in, bool last, std::string& out) {
+    seen.append(in);
+    if (!last) return;
+    ++lasts;
+    std::string s = seen;
+    for (auto p = s.find("X-Drop: 1\r\n"); p != std::string::npos; p = s.find("X-Drop: 1\r\n"))
+      s.erase(p, 11);
+    out += s + "X-Added: end\r\n";
+  };
+  AppendResult r;
+  ASSERT_FALSE(a->deliver("", m, "f", false, r));
+  EXPECT_EQ(lasts, 1);
+  auto inbox = find(*a, "INBOX");
+  std::string want = prefix + message("filtered") + "X-Added: end\r\n";
+  EXPECT_EQ(read_all(*a, inbox.id, r.uid, 4096), want);
+  EXPECT_EQ(messages(*a, inbox.id)[0].size, want.size());
+}
+
 TEST_P(StoreConformance, WatchNotifiesAfterCommit) {
   auto a = account();
   auto inbox = find(*a, "INBOX");

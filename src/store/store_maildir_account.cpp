@@ -793,6 +793,7 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
         row.uid_validity == validity) {
       out.uid_validity = validity;
       out.uid = uid;
+      out.existing = true;
       return {};
     }
     std::error_code ec = index_.mailbox(name, row);
@@ -826,6 +827,7 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
         ::unlink(written.tmp_path.c_str());
         out.uid_validity = validity;
         out.uid = uid;
+        out.existing = true;
       } else {
         if (!ec) ec = index_.mailbox(name, row);
         fs::path placed;

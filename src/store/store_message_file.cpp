@@ -132,7 +132,7 @@ std::error_code write_message_file(const std::filesystem::path& maildir, const N
   out.size = 0;
   std::uint64_t total = m.fd >= 0 ? m.length : m.bytes.size();
   std::uint64_t pos = 0;
-  std::string block;
+  std::string block, filtered;
   while (!ec && pos < total) {
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, total - pos));
     std::string_view chunk;
@@ -149,12 +149,23 @@ std::error_code write_message_file(const std::filesystem::path& maildir, const N
       chunk = m.bytes.substr(static_cast<std::size_t>(pos), want);
     }
     pos += chunk.size();
-    append_crlf(buf, chunk, prev);
+    if (m.filter) {
+      filtered.clear();
+      m.filter(chunk, false, filtered);
+      append_crlf(buf, filtered, prev);
+    } else {
+      append_crlf(buf, chunk, prev);
+    }
     if (buf.size() >= kBlock) {
       ec = write_all(fd, buf);
       out.size += buf.size();
       buf.clear();
     }
+  }
+  if (!ec && m.filter) {
+    filtered.clear();
+    m.filter({}, true, filtered);
+    append_crlf(buf, filtered, prev);
   }
   if (!ec && !buf.empty()) {
     ec = write_all(fd, buf);
