@@ -208,15 +208,11 @@ CommandReader::Step CommandReader::feed_literal(std::string_view octets) {
       octets.size() < literal_left_ ? octets.size() : static_cast<std::size_t>(literal_left_);
   if (state_ == State::literal) buffer_.append(octets.substr(0, n));
   literal_left_ -= n;
-  Step s;
-  if (literal_left_ > 0) {
-    s.kind = Step::Kind::need_literal;
-    s.size = literal_left_;
-    s.discard = state_ == State::discard_literal;
-    return s;
-  }
-  state_ = state_ == State::literal ? State::lines : State::discard_lines;
-  return s;  // need_line
+  Step s;  // need_line: nothing to do but go on reading (octets first, if any remain)
+  s.size = literal_left_;
+  s.discard = state_ == State::discard_literal;
+  if (literal_left_ == 0) state_ = state_ == State::literal ? State::lines : State::discard_lines;
+  return s;
 }
 
 std::string CommandReader::take_command() {

@@ -14,8 +14,8 @@
 //   while (true) switch (s.kind) {
 //     need_line:    read the next line, s = reader.feed_line(...);
 //     need_literal: if s.synchronizing send "+ Ready for literal data"; line_reader.read_octets(
-//                   s.size); hand each run of octets to reader.feed_literal() (it returns
-//                   need_line once all arrived: the command continues on the next line);
+//                   s.size) once; hand each run of octets to reader.feed_literal() (it
+//                   returns need_line: the command continues on the next line after them);
 //     complete:     parse_command(reader.command(), limits); reader.reset() for the next one;
 //     error:        send s.error.response() at once. If s.size > 0 (a too-big non-synchronizing
 //                   literal the client is sending anyway, RFC 7888 §4) the command is being
@@ -57,7 +57,8 @@ class CommandReader {
   struct Step {
     enum class Kind { need_line, need_literal, complete, error };
     Kind kind = Kind::need_line;
-    std::uint64_t size = 0;      // need_literal / error: octets the caller must read next
+    std::uint64_t size = 0;      // need_literal / error: octets the caller must read next;
+                                 // need_line after feed_literal: octets still expected
     bool synchronizing = false;  // need_literal: send "+ ..." before the client sends them
     bool literal8 = false;       // need_literal: "~{N}" (may hold NUL octets)
     bool discard = false;        // need_literal: octets of a rejected command, to be dropped
@@ -74,8 +75,10 @@ class CommandReader {
   Step feed_line(std::string_view text);
 
   // Octets of the literal announced by the last need_literal (or error with size > 0), in
-  // any number of pieces; never more than announced in total. Returns need_literal with
-  // size = octets still expected, or need_line once all arrived.
+  // any number of pieces; never more than announced in total (extra octets are ignored).
+  // Always returns need_line: nothing for the caller to do but go on reading input, the rest
+  // of the literal first (LineReader::octets_remaining() counts it; Step::size repeats it,
+  // 0 once all arrived: then the command continues on the next line).
   Step feed_literal(std::string_view octets);
 
   // After complete: the command in wire form (lines joined by CRLF, literals in place).
