@@ -77,6 +77,52 @@ std::error_code read_all(store::Blob& blob, std::string& out) {
   return {};
 }
 
+// True when a FETCH item needs the cached fields (ENVELOPE, BODYSTRUCTURE, header sections)
+// or the message; FLAGS, UID, sizes and dates come from MessageInfo alone, so the common
+// "FETCH 1:* (UID FLAGS)" costs no store lookup per message.
+bool fetch_needs_cached(const std::vector<FetchItem>& items) {
+  for (const auto& i : items) {
+    switch (i.kind) {
+      case FetchItem::Kind::flags:
+      case FetchItem::Kind::internal_date:
+      case FetchItem::Kind::rfc822_size:
+      case FetchItem::Kind::uid:
+      case FetchItem::Kind::modseq:
+      case FetchItem::Kind::save_date:
+      case FetchItem::Kind::email_id:
+      case FetchItem::Kind::thread_id:
+        break;
+      default:
+        return true;
+    }
+  }
+  return false;
+}
+
+// The same for SEARCH keys: flags, sizes, dates, sets and MODSEQ need no cached fields.
+bool search_needs_cached(const SearchKey& k) {
+  switch (k.kind) {
+    case SearchKey::Kind::bcc:
+    case SearchKey::Kind::body:
+    case SearchKey::Kind::cc:
+    case SearchKey::Kind::from:
+    case SearchKey::Kind::subject:
+    case SearchKey::Kind::text:
+    case SearchKey::Kind::to:
+    case SearchKey::Kind::header:
+    case SearchKey::Kind::sent_before:
+    case SearchKey::Kind::sent_on:
+    case SearchKey::Kind::sent_since:
+    case SearchKey::Kind::thread_id:
+      return true;
+    default:
+      break;
+  }
+  for (const auto& c : k.children)
+    if (search_needs_cached(c)) return true;
+  return false;
+}
+
 }  // namespace
 
 // The entries a set designates, as indexes into the map, ascending. Message numbers beyond
@@ -164,12 +210,15 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   bool failed = false;
   bool unknown_cte = false;
   const bool needs_bytes = fetch_needs_message(f.items);
+  const bool needs_cached = needs_bytes || fetch_needs_cached(f.items);
   for (std::uint32_t i : indexes) {
     auto& e = s.messages[i];
     if (e.expunged) continue;  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
     if (f.changed_since && e.info.modseq <= *f.changed_since) continue;
     store::CachedFields cached;
-    if (auto ec = account_->cached(box, e.info.uid, cached)) {
+    if (!needs_cached) {
+      // nothing to look up
+    } else if (auto ec = account_->cached(box, e.info.uid, cached)) {
       // Expunged by another session since the last sync: left out now, its EXPUNGE follows
       // when allowed (RFC 9051 §7.5.1).
       if (ec == store::Errc::no_such_message)
@@ -248,6 +297,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
   ctx.now = now();
   ctx.server_tz = options_.server_tz;
 
+  const bool needs_cached = search_needs_cached(se.key) || search_needs_message(se.key);
   std::vector<std::uint32_t> numbers;
   std::vector<store::Uid> uids;
   store::ModSeq highest = 0;
@@ -255,7 +305,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
     const auto& e = s.messages[i];
     if (e.expunged) continue;
     store::CachedFields cached;
-    if (account_->cached(box, e.info.uid, cached)) continue;
+    if (needs_cached && account_->cached(box, e.info.uid, cached)) continue;
     std::string bytes;
     std::unique_ptr<mime::Message> parsed;
     bool tried = false;
