@@ -3,6 +3,7 @@
 # and offers clients (smtplib with a TLS context trusting the generated CA; the raw line
 # client of estafeta_client, re-exported here) and Maildir readers. Everything is bounded:
 # socket timeouts of 10 s, 20 s to come up, 20 s to drain on SIGTERM. Loopback only.
+import imaplib
 import os
 import pwd
 import shutil
@@ -103,12 +104,22 @@ class Server:
     def submissions(self):
         return self.port("submissions")
 
+    @property
+    def imap_port(self):
+        return self.port("imap")
+
+    @property
+    def imaps_port(self):
+        return self.port("imaps")
+
     # -- config and CLI ------------------------------------------------------------------------
     # The listener kinds tests name, as [listener.NAME] keys.
     LISTENER_KEYS = {
         "mx": ['protocol = "smtp"', 'role = "mx"', 'tls = "starttls"'],
         "submission": ['protocol = "smtp"', 'role = "submission"', 'tls = "starttls"'],
         "submissions": ['protocol = "smtp"', 'role = "submission"', 'tls = "implicit"'],
+        "imap": ['protocol = "imap"', 'tls = "starttls"'],
+        "imaps": ['protocol = "imap"', 'tls = "implicit"'],
     }
 
     def write_config(self, smtp, top, sections):
@@ -294,6 +305,24 @@ class Server:
         s.ehlo()
         return s
 
+    def imap(self, user=None, password=None, starttls=True):
+        """An imaplib client on the STARTTLS listener (TLS started unless starttls=False),
+        logged in when `user` is given (password from PASSWORDS unless given)."""
+        c = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=TIMEOUT)
+        if starttls:
+            c.starttls(self.tls_context())
+        if user:
+            c.login(user, password if password is not None else PASSWORDS[user])
+        return c
+
+    def imaps(self, user=None, password=None):
+        """An imaplib client on the implicit-TLS listener, logged in when `user` is given."""
+        c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=self.tls_context(),
+                              timeout=TIMEOUT)
+        if user:
+            c.login(user, password if password is not None else PASSWORDS[user])
+        return c
+
     def raw(self, kind="mx", greet=True):
         c = RawClient(self.port(kind))
         if greet:
@@ -382,11 +411,12 @@ class ServerTestCase(unittest.TestCase):
     TOP = {}
     SECTIONS = {}
     SERVE_ARGS = ()
+    LISTENERS = None  # None: smtp, submission, submissions; else as Server's `listeners`
 
     @classmethod
     def setUpClass(cls):
         cls.server = Server(smtp=cls.SMTP, top=cls.TOP, sections=cls.SECTIONS,
-                            serve_args=cls.SERVE_ARGS)
+                            serve_args=cls.SERVE_ARGS, listeners=cls.LISTENERS)
         try:
             cls.server.start()
         except BaseException:
