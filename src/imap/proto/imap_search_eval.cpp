@@ -276,9 +276,13 @@ class Matcher {
   // of the body parts and embedded messages (from the cache alone when the message cannot be
   // read).
   bool headers_contain(std::string_view needle) {
-    if (!headers_folded_) {
+    if (!headers_folded_) {  // the top-level header first: no parse when it matches
       headers_folded_.emplace();
       append_fields(*headers_folded_, fields());
+      if (headers_folded_->find(needle) != std::string::npos) return true;
+    }
+    if (!part_headers_added_) {
+      part_headers_added_ = true;
       if (const mime::Message* msg = message())
         for (std::size_t i = 1; i < msg->parts.size(); ++i)
           append_fields(*headers_folded_, msg->fields_of(msg->parts[i]));
@@ -309,6 +313,7 @@ class Matcher {
   bool fields_ready_ = false;
   std::vector<mime::HeaderField> fields_;
   std::optional<std::string> headers_folded_;
+  bool part_headers_added_ = false;
   std::optional<std::string> body_folded_;
   bool message_tried_ = false;
   const mime::Message* message_ = nullptr;
