@@ -308,6 +308,19 @@ void Session::cmd_list(const Command& c, const List& l) {
                ")\r\n";
     }
   }
+  // RFC 3501 §6.3.9: LSUB "%" shows the parent of a subscribed mailbox it cannot show, as
+  // \Noselect when the parent itself is not subscribed.
+  if (l.lsub) {
+    std::set<std::string> shown(names.begin(), names.end());
+    for (const auto& sub : subscribed)
+      for (std::size_t slash = matches(sub) ? std::string::npos : sub.find('/');
+           slash != std::string::npos; slash = sub.find('/', slash + 1)) {
+        std::string parent = sub.substr(0, slash);
+        if (shown.count(parent) || !matches(parent)) continue;
+        shown.insert(parent);
+        out += "* LSUB (\\Noselect) \"/\" " + encode_name(parent) + "\r\n";
+      }
+  }
   // RFC 5258 §3.5 RECURSIVEMATCH: parents of matching subscribed mailboxes (CHILDINFO).
   if (l.select_subscribed && l.select_recursive_match) {
     std::set<std::string> shown(names.begin(), names.end());
