@@ -25,22 +25,26 @@ struct Limits {
   // Octets of one APPEND message literal (APPENDLIMIT, RFC 7889); the server sets it.
   // Past it: "NO [TOOBIG] Message too large".
   std::uint64_t append_limit = 50 * 1024 * 1024;
-  // Octets of all message literals of one (MULTI)APPEND together.
+  // Octets of all message literals of one (MULTI)APPEND together. Past it:
+  // "NO [TOOBIG] Messages too large together".
   std::uint64_t max_append_total = 100 * 1024 * 1024;
-  // Messages in one MULTIAPPEND (RFC 3502).
+  // Messages in one MULTIAPPEND (RFC 3502). Past it: "BAD Too many messages".
   std::size_t max_append_messages = 1000;
-  // Literals in one command (each costs a "+" round trip or a buffer).
+  // Literals in one command (each costs a "+" round trip or a buffer). Past it: "BAD Too many
+  // literals".
   std::size_t max_literals = 1100;
-  // Nesting of SEARCH keys: parentheses, NOT, OR (each level a recursion).
+  // Nesting of SEARCH keys: parentheses, NOT, OR (each level a recursion). Past it: "BAD Search
+  // keys nested too deeply".
   std::size_t max_search_depth = 32;
-  // SEARCH keys in one command, at every level together.
+  // SEARCH keys in one command, at every level together. Past it: "BAD Too many search keys".
   std::size_t max_search_keys = 1000;
-  // Ranges in one sequence set ("1,3,5:7" has three).
+  // Ranges in one sequence set ("1,3,5:7" has three). Past it: "BAD Too many ranges in sequence
+  // set". (Expanding a set is bounded by the mailbox, not by this: see imap_sequence.hpp.)
   std::size_t max_sequence_ranges = 10000;
-  // FETCH data items in one command, after macro expansion.
+  // FETCH data items in one command. Past it: "BAD Too many FETCH items".
   std::size_t max_fetch_items = 100;
   // Items in any other parenthesized list (flags, STATUS items, ID fields, ENABLE names,
-  // LIST patterns and options, CREATE USE flags).
+  // LIST patterns, CREATE USE flags). Past it: "BAD Too many flags" (STATUS items, ...).
   std::size_t max_list_items = 100;
 };
 
