@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "base/fault_injection.hpp"
 #include "base/log.hpp"
 #include "store/store_folder_names.hpp"
 #include "store/store_maildir_files.hpp"
@@ -180,8 +181,30 @@ std::error_code MaildirAccount::open() {
                 report.mailboxes, report.messages);
   }
   index_.prune_deliveries(now_seconds() - kDeliveryKeyLifetime);
+  if (!created) adopt_orphans();
   clean_tmp();
   return {};
+}
+
+void MaildirAccount::adopt_orphans() {
+  std::vector<MailboxRow> rows;
+  if (index_.mailboxes(rows)) return;
+  for (auto& row : rows) {
+    std::vector<ScannedFile> files;
+    if (scan_maildir(dir_of(row), files)) continue;
+    bool orphan = std::any_of(files.begin(), files.end(), [&](const ScannedFile& f) {
+      return parse_file_name(f.name).uid >= row.uid_next;
+    });
+    if (!orphan) continue;
+    Transaction tx(index_.db());
+    bool changed = false;
+    if (tx.begin_error() || index_.mailbox(row.id, row) || rescan_locked(row, true, changed))
+      continue;
+    if (fsync_) fsync_dir(dir_of(row) / "new"), fsync_dir(dir_of(row) / "cur");
+    if (!tx.commit() && changed)
+      log::info("store", "{}: mailbox {}: messages placed before an interrupted commit adopted",
+                name_, row.name);
+  }
 }
 
 void MaildirAccount::clean_tmp() {
@@ -701,8 +724,8 @@ std::error_code MaildirAccount::intern_keywords(MailboxRow& row, Flags& flags,
 std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp, std::uint64_t size,
                                            const CachedFields& cache, Flags flags,
                                            std::int64_t internal_date, std::int32_t internal_tz,
-                                           std::string email_id, bool durable, Uid& uid,
-                                           fs::path& placed) {
+                                           std::string email_id, std::string_view key_hash,
+                                           bool durable, Uid& uid, fs::path& placed) {
   bool state_changed = false;
   if (auto ec = intern_keywords(row, flags, state_changed)) return ec;
   if (state_changed)
@@ -712,7 +735,7 @@ std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp,
   m.info.uid = uid;
   m.info.flags = flags;
   m.info.email_id = email_id.empty() ? new_email_id() : std::move(email_id);
-  m.base = make_base_name(unique_name(), uid, m.info.email_id, size);
+  m.base = make_base_name(unique_name(), uid, m.info.email_id, size, key_hash);
   m.in_new = flags.system == 0 && flags.keywords.empty();
   m.file_info = m.in_new ? "" : info_from_flags(flags, row.keywords);
   const fs::path target = file_of(row, m);
@@ -759,7 +782,7 @@ std::error_code MaildirAccount::append(MailboxId id, const NewMessage& message, 
     fs::path placed;
     if (!ec)
       ec = commit_new(row, written.tmp_path, written.size, written.cache, message.flags,
-                      message.internal_date.value_or(now_seconds()), message.internal_tz, "",
+                      message.internal_date.value_or(now_seconds()), message.internal_tz, "", "",
                       fsync_, uid, placed);
     if (!ec) ec = tx.commit();
     if (ec) {
@@ -781,6 +804,8 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
   std::string name = raw.empty() ? std::string("INBOX") : canonical_mailbox_name(raw);
   if (!valid_mailbox_name(name)) return Errc::bad_mailbox_name;
   const bool durable = fsync_ && !defer_sync;
+  // Kept as a hash (also in the file name: see adopt_orphans).
+  const std::string hash = key.empty() ? std::string() : delivery_key_hash(key);
   fs::path dir;
   Changes changes;
   {
@@ -789,7 +814,7 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
     Uid uid = 0;
     std::uint32_t validity = 0;
     MailboxRow row;
-    if (!key.empty() && index_.delivery(key, mb, uid, validity) && !index_.mailbox(mb, row) &&
+    if (!hash.empty() && index_.delivery(hash, mb, uid, validity) && !index_.mailbox(mb, row) &&
         row.uid_validity == validity) {
       out.uid_validity = validity;
       out.uid = uid;
@@ -821,7 +846,7 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
       MailboxId mb = 0;
       Uid uid = 0;
       std::uint32_t validity = 0;
-      bool duplicate = !ec && !key.empty() && index_.delivery(key, mb, uid, validity) &&
+      bool duplicate = !ec && !hash.empty() && index_.delivery(hash, mb, uid, validity) &&
                        !index_.mailbox(mb, row) && row.uid_validity == validity;
       if (duplicate) {
         ::unlink(written.tmp_path.c_str());
@@ -834,9 +859,10 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
         if (!ec)
           ec = commit_new(row, written.tmp_path, written.size, written.cache, message.flags,
                           message.internal_date.value_or(now_seconds()), message.internal_tz, "",
-                          durable, uid, placed);
-        if (!ec && !key.empty())
-          ec = index_.put_delivery(key, row.id, uid, row.uid_validity, now_seconds());
+                          hash, durable, uid, placed);
+        if (!ec && !hash.empty())
+          ec = index_.put_delivery(hash, row.id, uid, row.uid_validity, now_seconds());
+        if (!ec) fault::point("store-deliver-before-commit");
         if (!ec) ec = tx.commit();
         if (ec) {
           ::unlink(written.tmp_path.c_str());
@@ -1234,6 +1260,19 @@ std::error_code MaildirAccount::rescan_locked(MailboxRow& row, bool force, bool&
     FileName fn = parse_file_name(f->name);
     std::string name = f->name;
     Uid uid = fn.uid;
+    if (!fn.key.empty()) {
+      // Placed by a delivery whose commit never happened. If that delivery has been made
+      // again since (its key is recorded), this copy is the duplicate: it goes.
+      MailboxId kb = 0;
+      Uid ku = 0;
+      std::uint32_t kv = 0;
+      if (index_.delivery(fn.key, kb, ku, kv) && !(kb == row.id && ku == fn.uid)) {
+        log::info("store", "{}: {} duplicates a recorded delivery: removed", name_, f->name);
+        ::unlink((dir / (f->in_new ? "new" : "cur") / f->name).c_str());
+        changed = true;
+        continue;
+      }
+    }
     if (uid == 0 || uid < row.uid_next || used.count(uid) || fn.email_id.empty()) {
       uid = row.uid_next;
       if (auto ec = rename_with_uid(dir, f->in_new, f->name, uid, name)) {
@@ -1247,6 +1286,8 @@ std::error_code MaildirAccount::rescan_locked(MailboxRow& row, bool force, bool&
       continue;
     }
     row.uid_next = std::max<Uid>(row.uid_next, uid + 1);
+    if (!fn.key.empty())
+      if (auto ec = index_.put_delivery(fn.key, row.id, uid, row.uid_validity, now)) return ec;
     changed = true;
   }
   if (changed) row.highest_modseq = modseq;

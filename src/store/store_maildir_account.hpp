@@ -79,8 +79,12 @@ class MaildirAccount final : public Account {
   // Renames a written tmp file into the mailbox and indexes it, inside an open transaction.
   std::error_code commit_new(MailboxRow& row, const std::filesystem::path& tmp, std::uint64_t size,
                              const CachedFields& cache, Flags flags, std::int64_t internal_date,
-                             std::int32_t internal_tz, std::string email_id, bool durable, Uid& uid,
+                             std::int32_t internal_tz, std::string email_id,
+                             std::string_view key_hash, bool durable, Uid& uid,
                              std::filesystem::path& placed);
+  // Adopts files placed by a delivery that crashed before its index commit (a UID at or
+  // above UIDNEXT), so the redelivery finds its key; run when the account opens.
+  void adopt_orphans();
   std::error_code transfer(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
                            bool remove_source, CopyResult& out, Changes& changes);
   std::error_code transfer_locked(MailboxRow& src, const std::vector<Uid>& uids, MailboxRow& dst,

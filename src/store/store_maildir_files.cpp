@@ -87,6 +87,8 @@ FileName parse_file_name(std::string_view name) {
         if (u > 0 && u <= 0xffffffffu) f.uid = static_cast<Uid>(u);
       } else if (field[0] == 'E' && v.size() <= 64) {
         f.email_id = std::string(v);
+      } else if (field[0] == 'K' && v.size() <= 32) {
+        f.key = std::string(v);
       } else if (field[0] == 'S' && digits && v.size() <= 19) {
         f.size = std::stoull(std::string(v));
       }
@@ -97,8 +99,18 @@ FileName parse_file_name(std::string_view name) {
 }
 
 std::string make_base_name(std::string_view unique, Uid uid, std::string_view email_id,
-                           std::uint64_t size) {
-  return fmt::format("{},U={},E={},S={}", unique, uid, email_id, size);
+                           std::uint64_t size, std::string_view key_hash) {
+  if (key_hash.empty()) return fmt::format("{},U={},E={},S={}", unique, uid, email_id, size);
+  return fmt::format("{},U={},E={},K={},S={}", unique, uid, email_id, key_hash, size);
+}
+
+std::string delivery_key_hash(std::string_view key) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return fmt::format("{:016x}", h);
 }
 
 std::string rebase_name(const FileName& f, Uid uid, std::string_view email_id) {

@@ -4,14 +4,14 @@
 // A message file is named "<unique>,U=<uid>,E=<email id>,S=<file size>" in new/ and the same
 // with ":2,<flags>" in cur/ (the Maildir specification's info suffix). <unique> is
 // "<sec>.M<usec>P<pid>Q<counter>.<host>" with '/' and ':' in the host escaped as \057 and
-// \072. U= and E= let a rebuild from the files alone keep every UID and email id; S= is the
-// file size (Dovecot reads it too). Flags: D \Draft, F \Flagged, P $Forwarded, R \Answered,
-// S \Seen, T \Deleted; keywords are the letters a-z, mapped through the mailbox's keyword
-// list (the 27th keyword on has no letter: it lives in the index only).
-// The mailbox state file "estafeta-mailbox" in each Maildir directory holds UIDVALIDITY, a
-// UIDNEXT that is never below any UID handed out and since removed, the special-use
-// attribute and the keyword letters; it is written durably (temporary file, fsync, rename,
-// directory fsync) when the mailbox is made and when one of those values must change.
+// \072. A delivered message also has ",K=<hash of its delivery key>" before S=. U= and E= let a
+// rebuild from the files alone keep every UID and email id; S= is the file size (Dovecot reads it
+// too). Flags: D \Draft, F \Flagged, P $Forwarded, R \Answered, S \Seen, T \Deleted; keywords are
+// the letters a-z, mapped through the mailbox's keyword list (the 27th keyword on has no letter: it
+// lives in the index only). The mailbox state file "estafeta-mailbox" in each Maildir directory
+// holds UIDVALIDITY, a UIDNEXT that is never below any UID handed out and since removed, the
+// special-use attribute and the keyword letters; it is written durably (temporary file, fsync,
+// rename, directory fsync) when the mailbox is made and when one of those values must change.
 // Input: names found on disk are untrusted (parsing never fails, it just finds fewer fields).
 // Memory: a directory scan holds one name per file.
 #pragma once
@@ -37,14 +37,18 @@ struct FileName {
   Uid uid = 0;                        // U=, 0 when absent
   std::string email_id;               // E=, "" when absent
   std::optional<std::uint64_t> size;  // S=
+  std::string key;                    // K=: hash of the delivery key (deliver() only)
   std::string info;                   // after ":2," ("" in new/ or without info)
   bool has_info = false;
 };
 
 FileName parse_file_name(std::string_view name);
-// "<unique>,U=<uid>,E=<id>,S=<size>".
+// "<unique>,U=<uid>,E=<id>,S=<size>", or with ",K=<key hash>" before S= for a delivery.
 std::string make_base_name(std::string_view unique, Uid uid, std::string_view email_id,
-                           std::uint64_t size);
+                           std::uint64_t size, std::string_view key_hash = {});
+// The stable hash (FNV-1a 64, 16 hex digits) a delivery key is kept as, in the index and in
+// the file name, so that a file placed just before a crash is recognised as that delivery.
+std::string delivery_key_hash(std::string_view key);
 // A base name with U= (and E=) replaced or added: for foreign files given a UID.
 std::string rebase_name(const FileName& f, Uid uid, std::string_view email_id);
 // "<sec>.M<usec>P<pid>Q<counter>.<host>", unique on this host.

@@ -293,6 +293,45 @@ TEST_F(MaildirStoreTest, UncleanExitKeepsUids) {
   EXPECT_EQ(append("INBOX", message("after")), 4u);
 }
 
+#ifdef ESTAFETA_FAULT_INJECTION
+TEST_F(MaildirStoreTest, CrashBetweenFileAndCommitDeliversOnce) {
+  append("INBOX", message("before"));
+  close();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // Killed (SIGKILL) with the file in new/ and the index commit not made.
+    ::setenv("ESTAFETA_CRASH_AT", "store-deliver-before-commit", 1);
+    auto store = make_maildir_store(MaildirStoreOptions{tmp_.path(), 4, true});
+    std::shared_ptr<Account> a;
+    if (store->account("alice@example.org", a)) ::_exit(2);
+    std::string bytes = message("crashed");
+    NewMessage m;
+    m.bytes = bytes;
+    AppendResult r;
+    a->deliver("", m, "spool/crash", false, r);
+    ::_exit(3);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  // The redelivery after the restart finds the placed file: one copy, the UID it was given.
+  open();
+  std::string bytes = message("crashed");
+  NewMessage m;
+  m.bytes = bytes;
+  AppendResult r;
+  ASSERT_FALSE(account_->deliver("", m, "spool/crash", false, r));
+  EXPECT_TRUE(r.existing);
+  EXPECT_EQ(r.uid, 2u);
+  auto ms = messages("INBOX");
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[1].uid, 2u);
+  EXPECT_EQ(files(root()).size(), 2u);
+  EXPECT_EQ(append("INBOX", message("after")), 3u);
+}
+#endif
+
 TEST_F(MaildirStoreTest, CheckReportsAndRebuildRepairs) {
   append("INBOX", message("indexed"));
   append("Sent", message("sent"));
