@@ -200,8 +200,8 @@ const std::array kKeys = {
 
 const std::array kListenerKeys = {
     ListenerKeyDoc{"protocol", KeyType::string,
-                   "smtp, imap or pop3 (imap and pop3 are refused by serve until those servers "
-                   "exist); defaults from the table name smtp/submission/submissions, "
+                   "smtp, imap or pop3 (pop3 is refused by serve until that server exists); "
+                   "defaults from the table name smtp/submission/submissions, "
                    "imap/imaps, pop3/pop3s, otherwise required."},
     ListenerKeyDoc{"role", KeyType::string,
                    "smtp only: mx (mail from other servers; AUTH off unless smtp.auth_on_mx) or "
@@ -337,6 +337,8 @@ std::vector<Listener> default_listeners() {
       Listener{"smtp", Protocol::smtp, TlsMode::starttls, SmtpRole::mx, "", 25},
       Listener{"submission", Protocol::smtp, TlsMode::starttls, SmtpRole::submission, "", 587},
       Listener{"submissions", Protocol::smtp, TlsMode::implicit, SmtpRole::submission, "", 465},
+      Listener{"imap", Protocol::imap, TlsMode::starttls, SmtpRole::submission, "", 143},
+      Listener{"imaps", Protocol::imap, TlsMode::implicit, SmtpRole::submission, "", 993},
   };
 }
 

@@ -54,7 +54,7 @@ TEST_F(ConfigLoad, EmptyFileIsDefaults) {
   Config c = ok("");
   EXPECT_TRUE(same_settings(c, defaults()));
   EXPECT_EQ(c.source, dir_ / "estafeta.toml");
-  EXPECT_EQ(c.listeners.size(), 3u);
+  EXPECT_EQ(c.listeners.size(), 5u);
 }
 
 TEST_F(ConfigLoad, DefaultsAreSane) {
@@ -62,8 +62,15 @@ TEST_F(ConfigLoad, DefaultsAreSane) {
   EXPECT_FALSE(d.hostname.empty());
   EXPECT_FALSE(d.data_dir.empty());
   EXPECT_TRUE(d.data_dir.is_absolute());
-  ASSERT_EQ(d.listeners.size(), 3u);
-  for (const auto& l : d.listeners) EXPECT_EQ(l.protocol, Protocol::smtp) << l.name;
+  ASSERT_EQ(d.listeners.size(), 5u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(d.listeners[i].protocol, Protocol::smtp) << d.listeners[i].name;
+  EXPECT_EQ(d.listeners[3].protocol, Protocol::imap);
+  EXPECT_EQ(d.listeners[3].port, 143);
+  EXPECT_EQ(d.listeners[3].tls_mode, TlsMode::starttls);
+  EXPECT_EQ(d.listeners[4].protocol, Protocol::imap);
+  EXPECT_EQ(d.listeners[4].port, 993);
+  EXPECT_EQ(d.listeners[4].tls_mode, TlsMode::implicit);
   EXPECT_EQ(d.listeners[0].port, 25);
   EXPECT_EQ(d.listeners[0].role, SmtpRole::mx);
   EXPECT_EQ(d.listeners[0].tls_mode, TlsMode::starttls);
@@ -158,7 +165,7 @@ fsync = false
   EXPECT_EQ(c.delivery.detail_separator, '-');
   EXPECT_TRUE(c.delivery.detail_to_folder);
   EXPECT_FALSE(c.delivery.fsync);
-  EXPECT_EQ(c.listeners.size(), 3u);  // untouched without [listener.*]
+  EXPECT_EQ(c.listeners.size(), 5u);  // untouched without [listener.*]
 }
 
 TEST_F(ConfigLoad, EveryKeyOfTheTableIsSettable) {

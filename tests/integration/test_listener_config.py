@@ -1,6 +1,6 @@
 # test_listener_config: [listener.NAME] tables against the real binary. A listener for a
-# protocol without a server yet (imap) stops `serve` with exit code 1 and says so, binding
-# nothing; the older `kind` spelling still configures working listeners; a table named
+# protocol without a server yet (pop3) stops `serve` with exit code 1 and says so, binding
+# nothing; an `imap` table with only an address and port serves IMAP with STARTTLS; the older `kind` spelling still configures working listeners; a table named
 # `submissions` with only a port is implicit TLS.
 import socket
 import unittest
@@ -18,17 +18,32 @@ class ListenerConfig(ServerPerTest):
         with open(self.server.config_path, "w") as f:
             f.write(head + text)
 
-    def test_imap_listener_is_refused_with_a_message(self):
+    def test_pop3_listener_is_refused_with_a_message(self):
         self.server = Server(seed=False)
-        port, imap_port = free_port(), free_port()
+        port, pop3_port = free_port(), free_port()
         self.rewrite_listeners(f'[listener.smtp]\naddress = "127.0.0.1"\nport = {port}\n\n'
-                               f'[listener.imap]\naddress = "127.0.0.1"\nport = {imap_port}\n')
+                               f'[listener.pop3]\naddress = "127.0.0.1"\nport = {pop3_port}\n')
         with self.assertRaises(AssertionError):
             self.server.start(attempts=1)
         self.assertEqual(self.server.proc.returncode, 1)
-        self.assertIn("listener.imap: protocol imap is not available yet", self.server.log_text())
+        self.assertIn("listener.pop3: protocol pop3 is not available yet", self.server.log_text())
         with self.assertRaises(OSError):  # nothing was bound
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+    def test_imap_table_name_implies_the_protocol(self):
+        self.server = Server()
+        mx, imap = free_port(), free_port()
+        self.server.listeners = {"smtp": ("mx", mx), "imap": ("imap", imap)}
+        self.server.addresses = {"smtp": "127.0.0.1", "imap": "127.0.0.1"}
+        self.rewrite_listeners(f'[listener.smtp]\naddress = "127.0.0.1"\nport = {mx}\n\n'
+                               f'[listener.imap]\naddress = "127.0.0.1"\nport = {imap}\n')
+        self.server.start(attempts=1)
+        with socket.create_connection(("127.0.0.1", imap), timeout=TIMEOUT) as s:
+            greeting = s.recv(512)
+        self.assertTrue(greeting.startswith(b"* OK [CAPABILITY IMAP4rev2 "), greeting)
+        self.assertIn(b" STARTTLS ", greeting)
+        self.assertIn("listening: imap 127.0.0.1:%d (imap starttls)" % imap, self.server.log_text())
+        self.server.stop_ok(self)
 
     def test_older_kind_spelling_still_serves(self):
         self.server = Server()
