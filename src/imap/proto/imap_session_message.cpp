@@ -376,30 +376,38 @@ void Session::cmd_store(const Command& c, const Store& st) {
     }
   }
   const bool rev1 = !enabled_rev2_;
+  std::sort(fr.modified.begin(), fr.modified.end());
   std::string out;
+  std::vector<bool> changed(s.messages.size(), false);
   for (const auto& m : fr.changed) {
     std::size_t i = s.find(m.uid);
     if (i == s.messages.size()) continue;
-    auto& e = s.messages[i];
-    e.info = m;
+    s.messages[i].info = m;
+    changed[i] = true;
     out += s.learn_keywords(m.flags);
-    // RFC 7162 §3.2: with CONDSTORE, .SILENT still reports the new MODSEQ.
-    if (st.silent && !enabled_condstore_) continue;
-    out += "* " + std::to_string(i + 1) + " FETCH (";
+  }
+  // RFC 9051 §6.4.6: the flags of every message of the set, as a FETCH of FLAGS would give
+  // them, changed or not (those refused by UNCHANGEDSINCE excepted, RFC 7162 §3.1.3); with
+  // .SILENT none, except that CONDSTORE still reports each new MODSEQ (RFC 7162 §3.1.3).
+  for (std::uint32_t i : indexes) {
+    const auto& e = s.messages[i];
+    if (e.expunged) continue;
+    if (std::binary_search(fr.modified.begin(), fr.modified.end(), e.info.uid)) continue;
+    if (st.silent && !(enabled_condstore_ && changed[i])) continue;
     std::string items;
     if (!st.silent) {
       items += "FLAGS ";
-      append_flag_list(items, m.flags, rev1 && e.recent);
+      append_flag_list(items, e.info.flags, rev1 && e.recent);
     }
     if (st.uid || enabled_qresync_) {
       if (!items.empty()) items += ' ';
-      items += "UID " + std::to_string(m.uid);
+      items += "UID " + std::to_string(e.info.uid);
     }
     if (enabled_condstore_) {
       if (!items.empty()) items += ' ';
-      items += "MODSEQ (" + std::to_string(m.modseq) + ")";
+      items += "MODSEQ (" + std::to_string(e.info.modseq) + ")";
     }
-    out += items + ")\r\n";
+    out += "* " + std::to_string(i + 1) + " FETCH (" + items + ")\r\n";
   }
   send(std::move(out));
   sync(st.uid);
