@@ -355,6 +355,40 @@ TEST(ImapSearchEval, BooleanOperators) {
   EXPECT_EQ(m.parses, 1);  // asked once per message
 }
 
+// Every key kind on every corpus message, alone and under NOT: no crash (ASan/UBSan), NOT is
+// the complement, and header keys never parse the message when the header is cached.
+TEST(ImapSearchEval, CorpusEveryKey) {
+  std::vector<SearchKey> keys;
+  for (int k = static_cast<int>(Kind::all); k <= static_cast<int>(Kind::thread_id); ++k) {
+    SearchKey s = key(static_cast<Kind>(k));
+    s.text = "e";
+    s.field = "Subject";
+    s.date = day(2026, 1, 1);
+    s.number = 100;
+    s.set.ranges = {{1, 0}};
+    if (s.kind == Kind::not_ || s.kind == Kind::and_) s.children = {text(Kind::body, "a")};
+    if (s.kind == Kind::or_) s.children = {text(Kind::subject, "a"), text(Kind::text, "b")};
+    keys.push_back(s);
+  }
+  int evaluated = 0;
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::filesystem::path(ESTAFETA_SOURCE_DIR) / "tests/corpus/mime")) {
+    if (e.path().extension() != ".eml") continue;
+    SCOPED_TRACE(e.path().filename().string());
+    Msg m(read_corpus(e.path().filename().string()));
+    for (const SearchKey& k : keys) {
+      m.parses = 0;
+      bool yes = matches(m, k);
+      EXPECT_NE(yes, matches(m, op(Kind::not_, {k})));
+      if (!search_needs_message(k) && !m.cached.header.empty()) {
+        EXPECT_EQ(m.parses, 0);
+      }
+      ++evaluated;
+    }
+  }
+  EXPECT_GT(evaluated, 1500);
+}
+
 // ---- answers -----------------------------------------------------------------------------
 
 TEST(ImapSearchEval, CompressSet) {
