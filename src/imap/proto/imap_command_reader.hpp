@@ -18,7 +18,7 @@
 //                   returns need_line: the command continues on the next line after them);
 //     complete:     parse_command(reader.command(), limits); reader.reset() for the next one;
 //     error:        send s.error.response() at once. If s.size > 0 (a too-big non-synchronizing
-//                   literal the client is sending anyway, RFC 7888 §4) the command is being
+//                   literal the client is sending anyway, RFC 7888) the command is being
 //                   discarded: line_reader.read_octets(s.size), hand the octets to
 //                   feed_literal() (they are counted and dropped, never stored), and go on
 //                   feeding lines: the reader swallows the rest of that command (further

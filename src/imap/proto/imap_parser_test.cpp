@@ -481,3 +481,78 @@ TEST(ImapParser, Limits) {
 
 }  // namespace
 }  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// Commands as widely used clients send them (from their protocol logs): each must parse.
+TEST(ImapParser, WhatRealClientsSend) {
+  for (const char* wire : {
+           // Thunderbird
+           "1 capability",
+           "2 ID (\"name\" \"Thunderbird\" \"version\" \"115.3.1\")",
+           "3 authenticate PLAIN",
+           "4 enable CONDSTORE",
+           "5 list (SUBSCRIBED) \"\" \"*\" RETURN (SPECIAL-USE)",
+           "6 select \"INBOX\" (CONDSTORE)",
+           "7 UID fetch 1:* (FLAGS) (CHANGEDSINCE 1234)",
+           "8 UID fetch 41 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc "
+           "Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To "
+           "Content-Type Reply-To)])",
+           "9 UID fetch 41 (UID RFC822.SIZE BODY.PEEK[]<0.16384>)",
+           "10 uid store 41 +Flags (\\Seen)",
+           "11 UID MOVE 41 \"Trash\"",
+           "12 IDLE",
+           // mbsync (isync)
+           "1 AUTHENTICATE PLAIN AHVzZXIAcGFzcw==",
+           "2 LIST \"\" \"*\"",
+           "3 SELECT \"Drafts\"",
+           "4 UID FETCH 1:2147483647 (UID FLAGS)",
+           "5 APPEND \"Sent\" (\\Seen) {5+}\r\nHello",
+           "6 UID SEARCH HEADER X-TUID 7GzRnhy7+mRv",
+           "7 UID STORE 4 +FLAGS.SILENT (\\Deleted)",
+           "8 UID EXPUNGE 4",
+           // Apple Mail / iOS
+           "1.1 ID (\"name\" \"iPhone Mail\" \"version\" \"21A5326a\" \"os\" \"iOS\")",
+           "2.1 LIST \"\" \"\"",
+           "3.1 LSUB \"\" \"*\"",
+           "4.1 STATUS \"INBOX\" (MESSAGES UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ)",
+           "5.1 EXAMINE \"INBOX\"",
+           "6.1 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)",
+           "7.1 UID SEARCH 1:* NOT DELETED",
+           "8.1 UID FETCH 3 (BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (references "
+           "x-ms-tnef-correlator)])",
+           "9.1 UID FETCH 3 (BODY.PEEK[1]<0.10240>)",
+           "10.1 NAMESPACE",
+           // K-9 / Thunderbird for Android
+           "5 UID SEARCH 1:* NOT DELETED",
+           "6 UID FETCH 1,2,3 (UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (date "
+           "subject from content-type to cc reply-to message-id references in-reply-to "
+           "X-K9mail-Identity Chat-Version)])",
+           "7 UID STORE 1 +FLAGS.SILENT (\\Seen)",
+           "8 UID COPY 1 \"Archive\"",
+           // curl, fetchmail, mutt, Outlook
+           "A001 LOGIN \"user\" \"secret\"",
+           "A002 SELECT INBOX",
+           "A003 FETCH 1 BODY[]",
+           "a4 SEARCH UNSEEN NOT DELETED",
+           "a5 FETCH 1:3 RFC822.SIZE",
+           "a6 FETCH 1 RFC822.HEADER",
+           "a7 FETCH 2 BODY.PEEK[TEXT]",
+           "a0008 UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS "
+           "(DATE FROM SENDER SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE "
+           "CONTENT-DESCRIPTION IN-REPLY-TO REPLY-TO LINES LIST-POST X-LABEL X-ORIGINAL-TO)])",
+           "a0009 UID SEARCH CHARSET UTF-8 TEXT {5}\r\nhello",
+           "a0010 STATUS \"Lists/estafeta\" (MESSAGES RECENT UNSEEN)",
+           "b1 ENABLE QRESYNC",
+           "b2 SELECT INBOX (QRESYNC (1 2))",
+           "b3 COMPRESS DEFLATE",
+           "b4 UNSELECT",
+       }) {
+    auto r = parse_command(wire);
+    EXPECT_TRUE(r) << wire << " -> " << r.error.text;
+  }
+}
+
+}  // namespace
+}  // namespace estafeta::imap
