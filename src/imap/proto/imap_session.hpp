@@ -7,11 +7,11 @@
 // worker thread, one call at a time per session. It never touches a socket or a file.
 // States (RFC 9051 §3): not_authenticated -> authenticated <-> selected -> logout.
 // Trust: every command comes from an unauthenticated peer until login succeeds, then from
-// the account's owner. Memory: the selected mailbox's message-number map (one UID, one
-// flag word and a MODSEQ per message; RFC 9051 §2.3.1.2), pending output (one command's
-// responses; big BODY[] fetches are streamed from the Blob, not copied), the SASL exchange
-// (auth::kMaxSaslResponse). Sequence sets are never expanded beyond the mailbox size. Never
-// throws.
+// the account's owner. Memory: the selected mailbox's message-number map (one
+// store::MessageInfo per message, ~120 octets; RFC 9051 §2.3.1.2), pending output (one
+// command's responses; whole-message fetches over 256 KiB are streamed from the Blob, not
+// copied), the SASL exchange (auth::kMaxSaslResponse). Sequence sets are never expanded
+// beyond the mailbox size. Never throws.
 //
 // Notes:
 // - Untagged EXISTS / EXPUNGE / FETCH FLAGS of other sessions' changes (RFC 9051 §5.2, §7.5.1)
@@ -23,6 +23,11 @@
 //   session had the mailbox selected.
 // - Mailbox names are modified UTF-7 until the client enables IMAP4rev2 or UTF8=ACCEPT, then
 //   UTF-8 (RFC 9051 §5.1, RFC 6855 §3). "INBOX" in any case is the inbox.
+// - What the server does around it: send "+ Ready for literal data" for synchronizing
+//   literals (imap::CommandReader), drop input buffered before a STARTTLS handshake, compress
+//   after start_compress (set compress_available = false if it cannot), run the autologout
+//   timer (timed_out()) but not while idling() beyond its IDLE limit, and watch selected().
+// - Only consecutive BAD answers count towards max_bad_commands (as Dovecot counts them).
 #pragma once
 
 #include <cstdint>
