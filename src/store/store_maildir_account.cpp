@@ -810,17 +810,8 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
   Changes changes;
   {
     std::lock_guard lock(mu_);
-    MailboxId mb = 0;
-    Uid uid = 0;
-    std::uint32_t validity = 0;
     MailboxRow row;
-    if (!hash.empty() && index_.delivery(hash, mb, uid, validity) && !index_.mailbox(mb, row) &&
-        row.uid_validity == validity) {
-      out.uid_validity = validity;
-      out.uid = uid;
-      out.existing = true;
-      return {};
-    }
+    // (A repeated key is found below, under the write lock; repeats are rare: recovery only.)
     std::error_code ec = index_.mailbox(name, row);
     if (ec == Errc::no_such_mailbox) {
       Transaction tx(index_.db());

@@ -29,7 +29,31 @@ Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
 }
 
 Stmt::~Stmt() {
-  if (st_) sqlite3_finalize(st_);
+  if (!st_) return;
+  if (in_use_) {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+    *in_use_ = false;
+  } else {
+    sqlite3_finalize(st_);
+  }
+}
+
+Stmt Db::prepare(std::string_view sql) {
+  if (!db_) return Stmt(nullptr, sql);
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) {
+    auto c = std::make_unique<Cached>();
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &c->st, nullptr) != SQLITE_OK) {
+      if (c->st) sqlite3_finalize(c->st);
+      return Stmt(db_, sql);  // reports the error
+    }
+    it = cache_.emplace(std::string(sql), std::move(c)).first;
+  }
+  if (it->second->in_use) return Stmt(db_, sql);
+  it->second->in_use = true;
+  return Stmt(db_, it->second->st, &it->second->in_use);
 }
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
@@ -78,6 +102,8 @@ Db::~Db() {
 }
 
 void Db::close() {
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c->st);
+  cache_.clear();
   if (db_) sqlite3_close_v2(db_);
   db_ = nullptr;
 }

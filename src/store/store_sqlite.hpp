@@ -10,9 +10,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 
 namespace estafeta::store {
 
@@ -23,8 +25,13 @@ class Stmt {
  public:
   Stmt() = default;
   Stmt(sqlite3* db, std::string_view sql);
+  // A statement from Db's cache: reset (not finalized) when done, `in_use` cleared.
+  Stmt(sqlite3* db, sqlite3_stmt* st, bool* in_use) : db_(db), st_(st), in_use_(in_use) {}
   ~Stmt();
-  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_), rc_(o.rc_) { o.st_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_), rc_(o.rc_), in_use_(o.in_use_) {
+    o.st_ = nullptr;
+    o.in_use_ = nullptr;
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -46,6 +53,7 @@ class Stmt {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* st_ = nullptr;
   int rc_ = SQLITE_OK;
+  bool* in_use_ = nullptr;
 };
 
 class Db {
@@ -62,12 +70,19 @@ class Db {
   sqlite3* handle() const { return db_; }
 
   std::error_code exec(std::string_view sql);
-  Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  // Statements are prepared once per connection and kept (the hot paths run the same few
+  // statements for every message); a statement already in use is prepared afresh.
+  Stmt prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
 
  private:
+  struct Cached {
+    sqlite3_stmt* st = nullptr;
+    bool in_use = false;
+  };
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolled back when destroyed without commit().
