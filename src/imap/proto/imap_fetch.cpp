@@ -564,21 +564,44 @@ FetchResult render_fetch(const FetchMessage& m, const std::vector<FetchItem>& it
   return r;
 }
 
+namespace {
+
+// Where the data of `it` lies in a stored CRLF message of `size` octets, when that is known
+// without reading it: the whole message (BODY[], RFC822, BINARY[]), or the body after the
+// cached header (BODY[TEXT], RFC822.TEXT, and BODY[1] of a message that is not multipart).
+std::optional<std::pair<std::uint64_t, std::uint64_t>> stored_range(const FetchItem& it,
+                                                                    const store::CachedFields& c,
+                                                                    std::uint64_t size) {
+  if (whole_message_item(it)) return std::make_pair(std::uint64_t{0}, size);
+  const bool text =
+      it.kind == Kind::rfc822_text ||
+      (it.kind == Kind::body_section && it.section.path.empty() && it.section.text == Text::text) ||
+      (it.kind == Kind::body_section && it.section.text == Text::none &&
+       it.section.path == std::vector<std::uint32_t>{1} &&
+       c.body_structure.starts_with('"'));  // one part: "type" "subtype" ...
+  if (!text || !has_empty_line(c.header) || c.header.size() > size) return std::nullopt;
+  return std::make_pair(std::uint64_t{c.header.size()}, size - c.header.size());
+}
+
+}  // namespace
+
 std::optional<FetchStream> plan_fetch_stream(const FetchMessage& m,
                                              const std::vector<FetchItem>& items,
                                              std::uint64_t stored_size, const FetchOptions& o) {
   if (stored_size != m.info->size) return std::nullopt;  // bare LFs to convert
   const FetchItem* stream = nullptr;
+  std::pair<std::uint64_t, std::uint64_t> range;
   for (const FetchItem& it : items) {
-    if (whole_message_item(it)) {
+    if (auto r = item_needs_message(it) ? stored_range(it, *m.cached, stored_size) : std::nullopt) {
       if (stream) return std::nullopt;
       stream = &it;
+      range = *r;
     } else if (item_needs_message(it)) {
       return std::nullopt;
     }
   }
   if (!stream) return std::nullopt;
-  auto [offset, length] = partial_range(stored_size, *stream);
+  auto [offset, length] = partial_range(range.second, *stream);
   FetchMessage no_load = m;
   no_load.load = nullptr;
   Renderer w(no_load, o);
@@ -586,7 +609,7 @@ std::optional<FetchStream> plan_fetch_stream(const FetchMessage& m,
   FetchStream s;
   s.before = w.out().substr(0, w.split());
   s.after = w.out().substr(w.split());
-  s.offset = length == 0 ? 0 : offset;
+  s.offset = length == 0 ? 0 : range.first + offset;
   s.length = length;
   return s;
 }

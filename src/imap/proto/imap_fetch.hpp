@@ -88,12 +88,13 @@ FetchResult render_fetch(const FetchMessage& m, const std::vector<FetchItem>& it
 // response as text before the literal (ending with its "{n}\r\n" or "~{n}\r\n"), the literal
 // as `length` octets at `offset` of the stored message, and the text after it (ending in
 // "\r\n"). Offered when exactly one item is BODY[] / BODY.PEEK[] / RFC822 / BINARY[] /
-// BINARY.PEEK[] (whole message, with or without a partial range), every other item is
-// answered without the bytes, and the stored message is in CRLF form (`stored_size` equals
-// RFC822.SIZE, so no bare LF needs converting). The literal is the stored bytes as they
-// are: a NUL in them is not rewritten as render_fetch() does. BINARY[] is always literal8,
-// since the bytes are not scanned for NUL (RFC 3516 §4.2 allows it). nullopt otherwise: use
-// render_fetch().
+// BINARY.PEEK[] (the whole message) or BODY[TEXT] / RFC822.TEXT / BODY[1] of a message that
+// is not multipart (the body after the cached header), with or without a partial range,
+// every other item is answered without the bytes, and the stored message is in CRLF form
+// (`stored_size` equals RFC822.SIZE, so no bare LF needs converting). The literal is the stored
+// bytes as they are: a NUL in them is not rewritten as render_fetch() does. BINARY[] is always
+// literal8, since the bytes are not scanned for NUL (RFC 3516 §4.2 allows it). nullopt otherwise:
+// use render_fetch().
 struct FetchStream {
   std::string before;
   std::uint64_t offset = 0;
