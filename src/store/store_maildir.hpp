@@ -26,7 +26,7 @@
 //   another program put them until their flags change, which renames them into cur/ (the
 //   file names always carry the flags, so Maildir tools agree with IMAP clients).
 // - Files dropped in by other programs are found by rescan() (cheap when the new/ and cur/
-//   directory stamps have not changed) and by rebuild: a file without U= (or with a UID
+//   directory stamps have not changed; snapshot() runs it first) and by rebuild: a file without U= (or with a UID
 //   already taken or below UIDNEXT) gets the next UID and is renamed to carry it.
 // - A missing index is built from the files when the account is opened; an index SQLite
 //   cannot read is moved aside (estafeta-index.sqlite.corrupt-<time>), logged, and rebuilt.

@@ -640,6 +640,8 @@ std::error_code MaildirAccount::subscribe(std::string_view raw, bool on) {
 
 std::error_code MaildirAccount::snapshot(MailboxId id, MailboxInfo& info,
                                          std::vector<MessageInfo>& messages) {
+  // A snapshot (SELECT) sees what other programs put into the Maildir: cheap when nothing did.
+  if (auto ec = rescan(id); ec == Errc::no_such_mailbox) return ec;
   std::lock_guard lock(mu_);
   Transaction tx(index_.db());  // one consistent read
   MailboxRow row;
