@@ -258,6 +258,23 @@ TEST(ImapSession, AppendWithAppendUidAndTooBig) {
   EXPECT_TRUE(contains(r, "c OK [APPENDUID ")) << r;
 }
 
+TEST(ImapSession, MultiAppendIsAllOrNothing) {
+  Driver d;
+  login(d);
+  store::MailboxInfo drafts;
+  d.account("alice@example.org")->find("Drafts", drafts);
+  std::string v = std::to_string(drafts.uid_validity);
+  // RFC 3502: one APPEND, several messages, one APPENDUID with their UIDs.
+  EXPECT_EQ(d.send("a APPEND Drafts (\\Seen) {3+}\r\none (\\Draft) {3+}\r\ntwo\r\n"),
+            "a OK [APPENDUID " + v + " 1:2] Append completed.\r\n");
+  // A bad date in the second message: nothing is appended.
+  EXPECT_EQ(d.send("b APPEND Drafts {3+}\r\none \"31-Feb-2026 10:00:00 +0000\" {3+}\r\ntwo\r\n")
+                .rfind("b BAD ", 0),
+            0u);
+  EXPECT_EQ(d.send("c STATUS Drafts (MESSAGES UIDNEXT)\r\n"),
+            "* STATUS Drafts (MESSAGES 2 UIDNEXT 3)\r\nc OK Status completed.\r\n");
+}
+
 TEST(ImapSession, CopyAndMoveReportCopyUid) {
   Driver d;
   login(d);
