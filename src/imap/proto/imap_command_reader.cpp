@@ -3,6 +3,8 @@
 // the command size. A rejected non-synchronizing literal is drained, never stored.
 #include "imap/proto/imap_command_reader.hpp"
 
+#include <algorithm>
+
 #include "imap/proto/imap_lexer.hpp"
 
 namespace estafeta::imap {
@@ -191,7 +193,9 @@ CommandReader::Step CommandReader::on_line(std::string_view text, std::uint64_t 
     command_octets_ += a.size;
   }
   buffer_.append("\r\n");
-  buffer_.reserve(buffer_.size() + static_cast<std::size_t>(a.size));
+  // Grow as octets arrive: an announced literal reserves no memory the client has not sent.
+  buffer_.reserve(buffer_.size() +
+                  static_cast<std::size_t>(std::min<std::uint64_t>(a.size, 65536)));
   state_ = State::literal;
   literal_left_ = a.size;
   Step s;
