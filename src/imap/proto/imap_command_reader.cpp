@@ -161,6 +161,10 @@ CommandReader::Step CommandReader::on_line(std::string_view text, std::uint64_t 
   if (command_octets_ > limits_.max_command)
     return failed(CommandError::Kind::bad, "Command too long");
   buffer_.append(text);
+  if (a.present && tag_.empty()) {
+    // No command can follow: refuse now rather than ask the client for the literal.
+    return failed(CommandError::Kind::bad, "Invalid tag");
+  }
   if (!a.present) {
     state_ = State::complete;
     Step s;

@@ -201,6 +201,12 @@ TEST(ImapCommandReader, ErrorWithoutATagUsesStar) {
   EXPECT_EQ(d.run("(((((((((((((((((((((((((((\r\n"), (Out{"* BAD Command line too long"}));
 }
 
+TEST(ImapCommandReader, LiteralAfterAnInvalidTagIsNotRequested) {
+  Driver d;
+  EXPECT_EQ(d.run("{5}\r\n(x {3+}\r\nabc\r\nb NOOP\r\n"),
+            (Out{"* BAD Invalid tag", "* BAD Invalid tag", "CMD b NOOP"}));
+}
+
 TEST(ImapCommandReader, FeedLineTextForm) {
   CommandReader r;
   auto s = r.feed_line("a LOGIN {3}");
