@@ -275,6 +275,20 @@ TEST(ImapSession, MultiAppendIsAllOrNothing) {
             "* STATUS Drafts (MESSAGES 2 UIDNEXT 3)\r\nc OK Status completed.\r\n");
 }
 
+TEST(ImapSession, DeletingOrEmptyingTheSelectedMailbox) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  d.send("c CREATE Tmp\r\n");
+  d.send("s SELECT Tmp\r\n");
+  EXPECT_EQ(d.send("d DELETE Tmp\r\n"),
+            "* OK [CLOSED] Mailbox deleted.\r\nd OK Delete completed.\r\n");
+  EXPECT_EQ(d.session().state(), Session::State::authenticated);
+  d.send("t SELECT INBOX\r\n");
+  // RFC 9051 §6.3.6: renaming INBOX moves its messages out; the session sees them expunged.
+  EXPECT_EQ(d.send("r RENAME INBOX Old\r\n"), "* 1 EXPUNGE\r\nr OK Rename completed.\r\n");
+}
+
 TEST(ImapSession, CopyAndMoveReportCopyUid) {
   Driver d;
   login(d);
