@@ -416,6 +416,10 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
       ++report.messages;
       rewrite = true;
     }
+    if (!fresh.empty() && fsync_) {  // the renames that gave files their UIDs
+      fsync_dir(dir_of(row) / "new");
+      fsync_dir(dir_of(row) / "cur");
+    }
     if (rewrite || row.uid_next != state.uid_next) {
       if (auto e = write_state(row)) return e;
     }
@@ -714,7 +718,15 @@ std::error_code MaildirAccount::intern_keywords(MailboxRow& row, Flags& flags,
       k = *it;
       continue;
     }
-    if (k.empty() || k.size() > kMaxKeywordLength) return Errc::too_many_keywords;
+    // An IMAP atom (RFC 9051 §4.1): no space, control, or atom-special; at most
+    // kMaxKeywordLength octets. The session refuses such input before; this keeps the index's
+    // space-separated keyword lists sound whatever the caller.
+    if (k.empty() || k.size() > kMaxKeywordLength)
+      return std::make_error_code(std::errc::invalid_argument);
+    for (unsigned char c : k)
+      if (c <= 0x20 || c == 0x7f ||
+          std::string_view("(){%*\"\\]").find(static_cast<char>(c)) != std::string_view::npos)
+        return std::make_error_code(std::errc::invalid_argument);
     if (row.keywords.size() >= kMaxKeywords) return Errc::too_many_keywords;
     row.keywords.push_back(k);
     if (row.keywords.size() <= kMaxKeywordLetters) state_changed = true;
@@ -1086,6 +1098,12 @@ std::error_code MaildirAccount::transfer_locked(MailboxRow& src, const std::vect
     if (r != 0 && !remove_source && (errno == EXDEV || errno == EPERM || errno == EMLINK)) {
       std::error_code ec;
       fs::copy_file(from, to, ec);
+      if (!ec && fsync_) {
+        int fd = ::open(to.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fsync(fd) != 0) ec = last_error();
+        if (fd >= 0) ::close(fd);
+      }
+      if (ec) errno = ec.value();
       r = ec ? -1 : 0;
     }
     if (r != 0) {
