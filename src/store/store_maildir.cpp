@@ -4,9 +4,11 @@
 #include "store/store_maildir.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -32,17 +34,27 @@ class MaildirStore final : public Store {
   std::error_code account(std::string_view name, std::shared_ptr<Account>& out) override {
     fs::path root = maildir_account_root(options_.data_dir, name);
     if (root.empty()) return Errc::no_such_account;
-    std::lock_guard lock(mu_);
     std::string key(name);
-    if (auto it = open_.find(key); it != open_.end()) {
-      if (auto live = it->second.lock()) {
-        touch(live);
-        out = live;
-        return {};
+    {
+      std::unique_lock lock(mu_);
+      // Opening one account (its first use makes six Maildirs, durably) never holds up the
+      // others: only callers of the same account wait for it.
+      opened_.wait(lock, [&] { return !opening_.count(key); });
+      if (auto it = open_.find(key); it != open_.end()) {
+        if (auto live = it->second.lock()) {
+          touch(live);
+          out = live;
+          return {};
+        }
       }
+      opening_.insert(key);
     }
     auto acc = std::make_shared<MaildirAccount>(key, root, options_.fsync);
-    if (auto ec = acc->open()) {
+    std::error_code ec = acc->open();
+    std::lock_guard lock(mu_);
+    opening_.erase(key);
+    opened_.notify_all();
+    if (ec) {
       log::error("store", "cannot open the mailbox store of {}: {}", key, ec.message());
       return ec;
     }
@@ -55,7 +67,8 @@ class MaildirStore final : public Store {
   std::error_code remove_account(std::string_view name) override {
     fs::path root = maildir_account_root(options_.data_dir, name);
     if (root.empty()) return Errc::no_such_account;
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    opened_.wait(lock, [&] { return !opening_.count(std::string(name)); });
     open_.erase(std::string(name));
     std::erase_if(recent_, [&](const auto& a) { return a->name() == name; });
     std::error_code ec;
@@ -80,6 +93,8 @@ class MaildirStore final : public Store {
 
   MaildirStoreOptions options_;
   std::mutex mu_;
+  std::condition_variable opened_;
+  std::set<std::string> opening_;  // accounts being opened by some caller
   std::map<std::string, std::weak_ptr<Account>> open_;
   std::deque<std::shared_ptr<Account>> recent_;
 };

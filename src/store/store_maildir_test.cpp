@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "base/test_temp_dir.hpp"
 #include "store/store_folder_names.hpp"
@@ -397,6 +398,23 @@ TEST_F(MaildirStoreTest, DeliverTellsAnEarlierDelivery) {
   EXPECT_TRUE(r2.existing);
   EXPECT_EQ(r2.uid, r1.uid);
   EXPECT_EQ(messages("INBOX").size(), 1u);
+}
+
+TEST(MaildirStore, ConcurrentOpensShareOneAccount) {
+  testing::TempDir tmp("estafeta-maildir");
+  auto store = make_maildir_store(MaildirStoreOptions{tmp.path(), 2, true});
+  std::vector<std::shared_ptr<Account>> got(6);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    threads.emplace_back([&, i] {
+      EXPECT_FALSE(store->account(i % 2 ? "carol@example.org" : "dan@example.org", got[i]));
+    });
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 2; i < got.size(); ++i) EXPECT_EQ(got[i], got[i % 2]);
+  EXPECT_NE(got[0], got[1]);
+  std::vector<MailboxInfo> list;
+  ASSERT_FALSE(got[1]->list(list));
+  EXPECT_EQ(list.size(), 6u);
 }
 
 TEST(MaildirStore, AccountNames) {
