@@ -50,6 +50,9 @@ void Session::unselect() {
   selected_.reset();
   ++selection_generation_;
   state_ = State::authenticated;
+  // RFC 5182 §2.1: the saved search result does not outlive the selection.
+  saved_search_.clear();
+  saved_search_valid_ = false;
 }
 
 void Session::cmd_select(const Command& c, const Select& s) {
