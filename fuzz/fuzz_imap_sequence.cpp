@@ -38,10 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(std::is_sorted(v.begin(), v.end()));
     check(std::adjacent_find(v.begin(), v.end()) == v.end());
     check(expand_sequence_set(*again, highest) == v);
+    SequenceMatcher matcher(*set, highest);
     for (std::uint32_t x = 1; x <= highest; ++x) {
       bool in_v = std::binary_search(v.begin(), v.end(), x);
       check(in_v == sequence_set_contains(*set, x, highest));
+      check(in_v == matcher.contains(x));
     }
+    for (std::uint32_t x : {0u, highest + 1, 1000000u, 4294967295u})
+      check(matcher.contains(x) == sequence_set_contains(*set, x, highest));
     std::string c = compress_uids(v);
     if (!v.empty()) {
       auto back = parse_sequence_set(c, 1000);

@@ -108,17 +108,14 @@ bool sequence_set_contains(const SequenceSet& set, std::uint32_t value, std::uin
   return false;
 }
 
-std::vector<std::uint32_t> select_uids(const SequenceSet& set,
-                                       const std::vector<std::uint32_t>& uids) {
-  std::vector<std::uint32_t> out;
-  if (set.saved || uids.empty()) return out;
-  std::uint32_t highest = uids.back();
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;
+// The ranges of a set resolved against highest, sorted, with overlapping or adjacent ones merged.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> merged_spans(const SequenceSet& set,
+                                                                  std::uint32_t highest) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans, merged;
+  if (set.saved) return merged;
   spans.reserve(set.ranges.size());
   for (const SeqRange& r : set.ranges) spans.push_back(resolve(r, highest));
   std::sort(spans.begin(), spans.end());
-  // Merge, then walk both sorted sequences: O((ranges + uids) log ranges) at most.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
   for (auto s : spans) {
     if (!merged.empty() && static_cast<std::uint64_t>(s.first) <=
                                static_cast<std::uint64_t>(merged.back().second) + 1) {
@@ -127,6 +124,27 @@ std::vector<std::uint32_t> select_uids(const SequenceSet& set,
       merged.push_back(s);
     }
   }
+  return merged;
+}
+
+SequenceMatcher::SequenceMatcher(const SequenceSet& set, std::uint32_t highest)
+    : spans_(merged_spans(set, highest)) {}
+
+bool SequenceMatcher::contains(std::uint32_t value) const {
+  // The last span starting at or before value.
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), value,
+                             [](std::uint32_t v, const auto& span) { return v < span.first; });
+  if (it == spans_.begin()) return false;
+  --it;
+  return value <= it->second;
+}
+
+std::vector<std::uint32_t> select_uids(const SequenceSet& set,
+                                       const std::vector<std::uint32_t>& uids) {
+  std::vector<std::uint32_t> out;
+  if (set.saved || uids.empty()) return out;
+  // Merged spans, then one walk over both sorted sequences.
+  auto merged = merged_spans(set, uids.back());
   auto it = uids.begin();
   for (auto [a, b] : merged) {
     it = std::lower_bound(it, uids.end(), a);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "imap/proto/imap_command.hpp"
@@ -34,6 +35,18 @@ std::vector<std::uint32_t> expand_sequence_set(const SequenceSet& set, std::uint
 
 // True when `value` is in the set, with '*' = highest (after normalization, before clipping).
 bool sequence_set_contains(const SequenceSet& set, std::uint32_t value, std::uint32_t highest);
+
+// A set prepared for many membership tests (SEARCH over a whole mailbox): ranges resolved
+// against `highest`, sorted and merged once; contains() is O(log ranges) where
+// sequence_set_contains is O(ranges). Same answers as sequence_set_contains.
+class SequenceMatcher {
+ public:
+  SequenceMatcher(const SequenceSet& set, std::uint32_t highest);
+  bool contains(std::uint32_t value) const;
+
+ private:
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;  // disjoint, ascending
+};
 
 // The UIDs of `uids` (sorted ascending, as the mailbox holds them) that the set designates,
 // '*' being the last (largest) UID. Memory: at most uids.size() values.

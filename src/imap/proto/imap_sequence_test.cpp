@@ -70,6 +70,19 @@ TEST(ImapSequence, ContainsAndWithin) {
   EXPECT_FALSE(sequence_set_within(set("4:*"), 3));
 }
 
+TEST(ImapSequence, MatcherAgreesWithContains) {
+  for (const char* text : {"1:3,9", "5:*", "*", "4:2,3:7,20,19,100:90", "$", "1:4294967295"}) {
+    SequenceSet s = set(text);
+    for (std::uint32_t highest : {0u, 4u, 50u}) {
+      SequenceMatcher m(s, highest);
+      for (std::uint32_t v = 0; v <= 120; ++v) {
+        EXPECT_EQ(m.contains(v), sequence_set_contains(s, v, highest)) << text << " " << v;
+      }
+      EXPECT_EQ(m.contains(4294967295u), sequence_set_contains(s, 4294967295u, highest));
+    }
+  }
+}
+
 TEST(ImapSequence, SelectsExistingUids) {
   V uids{3, 5, 8, 13, 21};
   EXPECT_EQ(select_uids(set("1:*"), uids), uids);
