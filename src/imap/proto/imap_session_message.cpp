@@ -164,7 +164,10 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     tagged_bad(c.tag, "VANISHED needs UID FETCH, QRESYNC and CHANGEDSINCE.");
     return;
   }
-  if (f.changed_since) enabled_condstore_ = true;  // RFC 7162 §3.1: CONDSTORE-enabling
+  // RFC 7162 §3.1: CHANGEDSINCE and the MODSEQ item are CONDSTORE-enabling.
+  if (f.changed_since) enabled_condstore_ = true;
+  for (const auto& item : f.items)
+    if (item.kind == FetchItem::Kind::modseq) enabled_condstore_ = true;
   SelectedMailbox& s = *selected_;
   const store::MailboxId box = s.info.id;
 
