@@ -219,6 +219,33 @@ class Concurrent(ServerTestCase):
         self.assertEqual(st["MESSAGES"], 0)
 
 
+class Submission(ServerTestCase):
+    LISTENERS = {**IMAP_LISTENERS, "submission": ("submission", None)}
+
+    def test_submitted_mail_is_not_filed_into_sent(self):
+        # Clients APPEND their own copy to Sent (issue 7, CLIENTS.md): the server must not
+        # file one too, or every sent message shows up twice.
+        c = ImapRaw(self.server.imaps_port, ctx=self.server.tls_context())
+        self.addCleanup(c.close)
+        c.login(ALICE, PASSWORDS[ALICE])
+        before = status(c, "Sent", "MESSAGES")["MESSAGES"]
+        marker = unique("submitted")
+        s = self.server.smtp_tls("submission")
+        try:
+            s.login(ALICE, PASSWORDS[ALICE])
+            s.sendmail(ALICE, [BOB], simple_message(marker, sender=ALICE, to=BOB))
+        finally:
+            s.quit()
+        self.server.wait_spool()
+        b = ImapRaw(self.server.imaps_port, ctx=self.server.tls_context())
+        self.addCleanup(b.close)
+        b.login(BOB, PASSWORDS[BOB])
+        b.ok("EXAMINE INBOX")
+        u, _ = b.ok(f"SEARCH SUBJECT {marker}")
+        self.assertEqual(len(u[0].split()), 3, u)
+        self.assertEqual(status(c, "Sent", "MESSAGES")["MESSAGES"], before)
+
+
 class Restart(ServerPerTest):
     """Each test restarts its own server (SIGTERM and kill -9)."""
 
