@@ -152,7 +152,11 @@ class Curl(ClientTestCase):
         self.assertRan(r, "curl")
         self.assertEqual(len(re.findall(rb"> RCPT TO:", r.stderr)), 3, r.stderr)
         stored = [self.server.read_one(self, rcpt, marker) for rcpt in rcpts]
-        self.assertEqual(len(set(stored)), 1, "every recipient reads the same bytes")
+        # Every recipient reads the same bytes but for the Delivered-To naming them.
+        for rcpt, data in zip(rcpts, stored):
+            self.assertIn(f"Delivered-To: {rcpt}\r\n".encode(), data)
+        bare = {re.sub(rb"Delivered-To: [^\r]*\r\n", b"", data) for data in stored}
+        self.assertEqual(len(bare), 1, "every recipient reads the same message")
         self.assertIn(f"(authenticated user {ALICE})", received_fields(stored[0])[0])
 
     def test_multiple_recipients_on_mx(self):
