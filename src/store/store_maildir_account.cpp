@@ -186,6 +186,11 @@ std::error_code MaildirAccount::open() {
   return {};
 }
 
+void MaildirAccount::restamp(MailboxRow& row, std::int64_t before) {
+  // Our own change keeps the stamp valid only if nothing else had changed the directory.
+  if (before == row.stamp && before != 0) row.stamp = maildir_stamp(dir_of(row));
+}
+
 void MaildirAccount::adopt_orphans() {
   std::vector<MailboxRow> rows;
   if (index_.mailboxes(rows)) return;
@@ -753,7 +758,9 @@ std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp,
   m.in_new = flags.system == 0 && flags.keywords.empty();
   m.file_info = m.in_new ? "" : info_from_flags(flags, row.keywords);
   const fs::path target = file_of(row, m);
+  const std::int64_t before = maildir_stamp(dir_of(row));
   if (::rename(tmp.c_str(), target.c_str()) != 0) return last_error();
+  restamp(row, before);
   if (durable)
     if (auto ec = fsync_dir(target.parent_path())) {
       ::unlink(target.c_str());
@@ -908,6 +915,7 @@ std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid
     if (state_changed)
       if (auto ec = write_state(row)) return ec;
     const ModSeq modseq = row.highest_modseq + 1;
+    const std::int64_t before = maildir_stamp(dir_of(row));
     bool renamed_new = false, renamed_cur = false;
     for (Uid uid : uids) {
       MessageRow m;
@@ -964,6 +972,7 @@ std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid
     }
     if (!out.changed.empty()) {
       row.highest_modseq = modseq;
+      restamp(row, before);
       if (auto ec = index_.update_mailbox(row)) return ec;
       if (fsync_) {
         if (renamed_new)
@@ -1009,6 +1018,7 @@ std::error_code MaildirAccount::expunge(MailboxId id, const std::vector<Uid>& ui
       row.file_uid_next = row.uid_next;
     }
     const ModSeq modseq = row.highest_modseq + 1;
+    const std::int64_t before = maildir_stamp(dir_of(row));
     bool in_new = false, in_cur = false;
     for (auto& m : doomed) {
       fs::path p = file_of(row, m);
@@ -1026,6 +1036,7 @@ std::error_code MaildirAccount::expunge(MailboxId id, const std::vector<Uid>& ui
         if (auto ec = fsync_dir(dir_of(row) / "cur")) return ec;
     }
     row.highest_modseq = modseq;
+    restamp(row, before);
     if (auto ec = index_.update_mailbox(row)) return ec;
     if (auto ec = tx.commit()) return ec;
     changes.push_back({id, modseq});
@@ -1058,6 +1069,8 @@ std::error_code MaildirAccount::transfer_locked(MailboxRow& src, const std::vect
   }
   const ModSeq dst_modseq = dst.highest_modseq + 1;
   const ModSeq src_modseq = src.highest_modseq + 1;
+  const std::int64_t dst_before = maildir_stamp(dir_of(dst));
+  const std::int64_t src_before = maildir_stamp(dir_of(src));
   const std::int64_t now = now_seconds();
   std::vector<fs::path> placed;
   auto undo = [&] {
@@ -1136,9 +1149,11 @@ std::error_code MaildirAccount::transfer_locked(MailboxRow& src, const std::vect
   }
   if (!out.target.empty()) {
     dst.highest_modseq = dst_modseq;
+    restamp(dst, dst_before);
     if (auto ec = index_.update_mailbox(dst)) return ec;
     if (remove_source) {
       src.highest_modseq = src_modseq;
+      if (&src != &dst) restamp(src, src_before);
       if (auto ec = index_.update_mailbox(src)) return ec;
     }
   }
@@ -1312,12 +1327,24 @@ std::error_code MaildirAccount::rescan(MailboxId id) {
     std::lock_guard lock(mu_);
     MailboxRow row;
     if (auto ec = index_.mailbox(id, row)) return ec;
-    if (maildir_stamp(dir_of(row)) == row.stamp && row.stamp != 0) return {};
+    // Unchanged since the last scan or our own last change: nothing to do, unless a file
+    // could hide in the same timestamp tick (the directory changed in the last two seconds);
+    // then a full scan at most once a second.
+    std::int64_t newest = 0;
+    const std::int64_t stamp = maildir_stamp(dir_of(row), &newest);
+    const auto now = std::chrono::steady_clock::now();
+    if (stamp == row.stamp && stamp != 0) {
+      if (newest < now_seconds() - 2) return {};
+      auto it = last_scan_.find(id);
+      if (it != last_scan_.end() && now - it->second < std::chrono::seconds(1)) return {};
+    }
+    if (last_scan_.size() > 4096) last_scan_.clear();
+    last_scan_[id] = now;
     Transaction tx(index_.db());
     if (tx.begin_error()) return tx.begin_error();
     if (auto ec = index_.mailbox(id, row)) return ec;
     bool changed = false;
-    if (auto ec = rescan_locked(row, false, changed)) return ec;
+    if (auto ec = rescan_locked(row, true, changed)) return ec;
     if (changed && fsync_) {
       fsync_dir(dir_of(row) / "new");
       fsync_dir(dir_of(row) / "cur");

@@ -2,6 +2,7 @@
 // layout, the order of effects and the durability rules). Internal to the backend.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -98,6 +99,9 @@ class MaildirAccount final : public Account {
   std::error_code write_subscriptions_file();
   void notify(const Changes& changes);
   void clean_tmp();
+  // After our own change to the mailbox's directories: the stamp follows it when it was
+  // valid before (`before` = the stamp just before the change).
+  void restamp(MailboxRow& row, std::int64_t before);
 
   const std::string name_;
   const std::filesystem::path root_;
@@ -105,6 +109,7 @@ class MaildirAccount final : public Account {
   std::mutex mu_;
   Index index_;
   std::shared_ptr<Watchers> watchers_ = std::make_shared<Watchers>();
+  std::map<MailboxId, std::chrono::steady_clock::time_point> last_scan_;  // full rescans
 };
 
 }  // namespace estafeta::store

@@ -352,17 +352,15 @@ std::error_code ensure_maildir(const fs::path& dir, bool durable) {
   return {};
 }
 
-std::int64_t maildir_stamp(const fs::path& dir) {
+std::int64_t maildir_stamp(const fs::path& dir, std::int64_t* newest) {
   std::uint64_t stamp = 0;
-  const std::int64_t recent = static_cast<std::int64_t>(::time(nullptr)) - 2;
+  if (newest) *newest = 0;
   for (const char* sub : {"new", "cur"}) {
     struct stat st {};
     if (::stat((dir / sub).c_str(), &st) != 0) continue;
-    // A directory changed in the last two seconds may change again within the same
-    // timestamp tick: not trusted (0 forces a scan), as Dovecot does.
-    if (static_cast<std::int64_t>(st.st_mtim.tv_sec) >= recent) return 0;
     stamp = stamp * 31 + static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000000u +
             static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+    if (newest) *newest = std::max<std::int64_t>(*newest, st.st_mtim.tv_sec);
   }
   return static_cast<std::int64_t>(stamp >> 1);
 }

@@ -86,8 +86,8 @@ std::error_code scan_maildir(const std::filesystem::path& dir, std::vector<Scann
 // Makes dir, dir/cur, dir/new, dir/tmp (0700), fsyncing parents when `durable`.
 std::error_code ensure_maildir(const std::filesystem::path& dir, bool durable);
 std::error_code fsync_dir(const std::filesystem::path& dir);
-// A stamp of dir/new and dir/cur (mtimes) for "has anything changed" checks; 0 (never
-// trusted) when either changed in the last two seconds.
-std::int64_t maildir_stamp(const std::filesystem::path& dir);
+// A stamp of dir/new and dir/cur (their modification times, to the nanosecond) for "has
+// anything changed" checks; `newest` gets the later of the two times in seconds.
+std::int64_t maildir_stamp(const std::filesystem::path& dir, std::int64_t* newest = nullptr);
 
 }  // namespace estafeta::store
