@@ -80,7 +80,7 @@ std::error_code read_all(store::Blob& blob, std::string& out) {
 // True when a FETCH item needs the cached fields (ENVELOPE, BODYSTRUCTURE, header sections)
 // or the message; FLAGS, UID, sizes and dates come from MessageInfo alone, so the common
 // "FETCH 1:* (UID FLAGS)" costs no store lookup per message.
-bool fetch_needs_cached(const std::vector<FetchItem>& items) {
+bool items_need_cache(const std::vector<FetchItem>& items) {
   for (const auto& i : items) {
     switch (i.kind) {
       case FetchItem::Kind::flags:
@@ -100,7 +100,7 @@ bool fetch_needs_cached(const std::vector<FetchItem>& items) {
 }
 
 // The same for SEARCH keys: flags, sizes, dates, sets and MODSEQ need no cached fields.
-bool search_needs_cached(const SearchKey& k) {
+bool key_needs_cache(const SearchKey& k) {
   switch (k.kind) {
     case SearchKey::Kind::bcc:
     case SearchKey::Kind::body:
@@ -119,7 +119,7 @@ bool search_needs_cached(const SearchKey& k) {
       break;
   }
   for (const auto& c : k.children)
-    if (search_needs_cached(c)) return true;
+    if (key_needs_cache(c)) return true;
   return false;
 }
 
@@ -213,7 +213,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   bool failed = false;
   bool unknown_cte = false;
   const bool needs_bytes = fetch_needs_message(f.items);
-  const bool needs_cached = needs_bytes || fetch_needs_cached(f.items);
+  const bool needs_cached = needs_bytes || items_need_cache(f.items);
   for (std::uint32_t i : indexes) {
     auto& e = s.messages[i];
     if (e.expunged) continue;  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
@@ -300,7 +300,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
   ctx.now = now();
   ctx.server_tz = options_.server_tz;
 
-  const bool needs_cached = search_needs_cached(se.key) || search_needs_message(se.key);
+  const bool needs_cached = key_needs_cache(se.key) || search_needs_message(se.key);
   std::vector<std::uint32_t> numbers;
   std::vector<store::Uid> uids;
   store::ModSeq highest = 0;
