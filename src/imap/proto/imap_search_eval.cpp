@@ -385,6 +385,25 @@ bool search_needs_message(const SearchKey& key) {
   return std::any_of(key.children.begin(), key.children.end(), search_needs_message);
 }
 
+bool search_reads_cache(const SearchKey& key) {
+  switch (key.kind) {
+    case Kind::bcc:
+    case Kind::cc:
+    case Kind::from:
+    case Kind::subject:
+    case Kind::to:
+    case Kind::header:
+    case Kind::body:
+    case Kind::text:
+    case Kind::sent_before:
+    case Kind::sent_on:
+    case Kind::sent_since:
+      return true;
+    default:
+      return std::any_of(key.children.begin(), key.children.end(), search_reads_cache);
+  }
+}
+
 bool search_uses_modseq(const SearchKey& key) {
   if (key.kind == Kind::modseq) return true;
   return std::any_of(key.children.begin(), key.children.end(), search_uses_modseq);

@@ -68,6 +68,10 @@ bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchCo
 
 // True when some key of the tree needs the message bytes (BODY, TEXT).
 bool search_needs_message(const SearchKey& key);
+// True when some key of the tree reads CachedFields (header keys, SENT* dates, BODY, TEXT).
+// When false, flags, sets, sizes, INTERNALDATE and MODSEQ answer alone: the caller may pass
+// an empty CachedFields and skip the store's cache lookup.
+bool search_reads_cache(const SearchKey& key);
 // True when the tree has a MODSEQ key (the answer then carries the highest MODSEQ).
 bool search_uses_modseq(const SearchKey& key);
 
