@@ -25,8 +25,12 @@
 //   as new); messages with flags into cur/ with the info suffix. Messages are left where
 //   another program put them until their flags change, which renames them into cur/ (the
 //   file names always carry the flags, so Maildir tools agree with IMAP clients).
-// - Files dropped in by other programs are found by rescan() (cheap when the new/ and cur/
-//   directory stamps have not changed; snapshot() runs it first) and by rebuild: a file without U= (or with a UID
+// - Files dropped in by other programs are found by rescan() (snapshot() runs it first) and
+//   by rebuild. rescan is two stat() calls when the new/ and cur/ modification times are
+//   those of the last scan or of the store's own last change; a directory changed within the
+//   last two seconds (a file may hide in the same timestamp tick) is scanned at most once a
+//   second. A file another program adds while the store changes the same directory may wait
+//   for the next change there (or a rebuild) to be seen. At a rescan or rebuild, a file without U= (or with a UID
 //   already taken or below UIDNEXT) gets the next UID and is renamed to carry it.
 // - A missing index is built from the files when the account is opened; an index SQLite
 //   cannot read is moved aside (estafeta-index.sqlite.corrupt-<time>), logged, and rebuilt.
