@@ -17,7 +17,9 @@
 // - Order of effects, so that a crash at any point loses nothing acknowledged and never
 //   reuses a UID: files are written in tmp/, renamed into new/ or cur/ under the index write
 //   lock (BEGIN IMMEDIATE), then the index commits; a crash between leaves a file whose U= is
-//   at or above UIDNEXT, which the next rescan adopts with that UID. Expunge removes the file
+//   at or above UIDNEXT, adopted with that UID when the account is next opened; a delivered
+//   file carries its delivery key's hash (K=), recorded then, so the spool's redelivery
+//   appends nothing (a copy whose key is already recorded is dropped). Expunge removes the file
 //   before the commit; a crash between leaves an entry without a file, which rescan drops.
 //   The state file's UIDNEXT is raised (durably) before a file holding a UID at or above it
 //   is removed, so that a rebuild from the files never hands that UID out again.
@@ -30,8 +32,9 @@
 //   those of the last scan or of the store's own last change; a directory changed within the
 //   last two seconds (a file may hide in the same timestamp tick) is scanned at most once a
 //   second. A file another program adds while the store changes the same directory may wait
-//   for the next change there (or a rebuild) to be seen. At a rescan or rebuild, a file without U= (or with a UID
-//   already taken or below UIDNEXT) gets the next UID and is renamed to carry it.
+//   for the next change there (or a rebuild) to be seen. At a rescan or rebuild, a file
+//   without U= (or with a UID already taken or below UIDNEXT) gets the next UID and is
+//   renamed to carry it.
 // - A missing index is built from the files when the account is opened; an index SQLite
 //   cannot read is moved aside (estafeta-index.sqlite.corrupt-<time>), logged, and rebuilt.
 //   A rebuild keeps UIDs, UIDVALIDITY, UIDNEXT, flags, keywords with a letter, special use,
