@@ -236,6 +236,30 @@ class Authenticate(ImapCase):
         u, t = c.cmd("AUTHENTICATE PLAIN =")
         self.assertTrue(t.startswith(b"NO") or t.startswith(b"BAD"), t)
 
+    def test_authenticate_plain_authzid(self):
+        # RFC 4616: an authorization identity other than the authenticated one is refused
+        # (RFC 5530 AUTHORIZATIONFAILED); the same identity is fine.
+        c = self.raw(user=None)
+        other = base64.b64encode(f"{BOB}\0{ALICE}\0{PASSWORDS[ALICE]}".encode()).decode()
+        u, t = c.cmd("AUTHENTICATE PLAIN " + other)
+        self.assertTrue(t.startswith(b"NO [AUTHORIZATIONFAILED] "), t)
+        same = base64.b64encode(f"{ALICE}\0{ALICE}\0{PASSWORDS[ALICE]}".encode()).decode()
+        u, t = c.cmd("AUTHENTICATE PLAIN " + same)
+        self.assertTrue(t.startswith(b"OK [CAPABILITY "), t)
+        u, _ = c.ok('LIST "" "INBOX"')
+        self.assertEqual(len(u), 1)
+
+    def test_login_with_synchronizing_literals(self):
+        c = self.raw(user=None)
+        user, pw = ALICE.encode(), PASSWORDS[ALICE].encode()
+        c.send(f"l1 LOGIN {{{len(user)}}}\r\n")
+        self.assertTrue(c.line().startswith(b"+"))
+        c.send(user + f" {{{len(pw)}}}\r\n".encode())
+        self.assertTrue(c.line().startswith(b"+"))
+        c.send(pw + b"\r\n")
+        u, t = c.until_tagged("l1")
+        self.assertTrue(t.startswith(b"l1 OK [CAPABILITY "), t)
+
     def test_authenticate_cancelled(self):
         c = self.raw(user=None)
         c.send("a1 AUTHENTICATE PLAIN\r\n")

@@ -6,6 +6,7 @@
 # stable across restarts; UIDs and flags kept across SIGTERM and kill -9 (also in the middle of
 # an APPEND literal and right after an EXPUNGE), no UID ever reused.
 import re
+import threading
 import time
 import unittest
 
@@ -216,6 +217,56 @@ class Concurrent(ServerTestCase):
         c.ok("EXAMINE INBOX")
         u, _ = c.ok(f"UID FETCH {before['UIDNEXT']} (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         self.assertIn(marker.encode(), u[0])
+
+    def test_deliveries_while_another_session_expunges(self):
+        # Issue 7: a delivery while a client expunges in another session never loses or
+        # duplicates a message and never reuses a UID.
+        carol = "carol@example.test"
+        a = self.raw(carol)
+        a.ok("SELECT INBOX")
+        markers = [unique(f"race{i}") for i in range(24)]
+        errors = []
+
+        def send():
+            try:
+                with self.server.smtp() as s:
+                    for m in markers:
+                        s.sendmail("someone@remote.test", [carol], simple_message(m, to=carol))
+            except Exception as e:  # reported by the main thread
+                errors.append(e)
+
+        t = threading.Thread(target=send)
+        t.start()
+        subject_of = {}  # uid -> subject, for every UID ever seen
+        expunged = []
+        deadline = time.monotonic() + 60
+        rounds = 0
+        while (t.is_alive() or rounds < 2) and time.monotonic() < deadline:
+            if not t.is_alive():
+                self.server.wait_spool()
+                rounds += 1
+            u, _ = a.ok("UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+            for line in u:
+                m = re.search(rb"UID (\d+)", line)
+                sub = re.search(rb"Subject: ([^\r\n]*)", line)
+                if not (m and sub):
+                    continue
+                uid, subject = int(m.group(1)), sub.group(1).decode()
+                self.assertEqual(subject_of.setdefault(uid, subject), subject, f"UID {uid} reused")
+            victims = [uid for uid, subj in subject_of.items() if uid % 2 == 0 and subj not in expunged]
+            if victims:
+                uids = ",".join(map(str, victims))
+                a.ok(f"UID STORE {uids} +FLAGS.SILENT (\\Deleted)")
+                a.ok(f"UID EXPUNGE {uids}")
+                expunged += [subject_of[v] for v in victims]
+        t.join(timeout=30)
+        self.assertEqual(errors, [])
+        u, _ = a.ok("UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        present = [re.search(rb"Subject: ([^\r\n]*)", x).group(1).decode() for x in u if b"Subject:" in x]
+        self.assertEqual(len(present), len(set(present)), "a message is there twice")
+        self.assertEqual(set(present) & set(expunged), set())
+        self.assertEqual(sorted(set(present) | set(expunged)), sorted(markers))
+        self.assertEqual(len(set(subject_of.values())), len(subject_of), "one message under two UIDs")
 
     def test_uidvalidity_distinct_per_mailbox(self):
         c = self.raw()
