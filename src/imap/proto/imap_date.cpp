@@ -91,7 +91,8 @@ std::optional<std::int64_t> parse_date_time(std::string_view text, int* zone_min
     return std::nullopt;
   int zone = static_cast<int>(zh * 60 + zm) * (z[0] == '-' ? -1 : 1);
   if (zone_minutes) *zone_minutes = zone;
-  return *days * 86400 + hh * 3600 + mm * 60 + ss - static_cast<std::int64_t>(zone) * 60;
+  const std::int64_t seconds_of_day = std::int64_t{hh} * 3600 + std::int64_t{mm} * 60 + ss;
+  return *days * 86400 + seconds_of_day - static_cast<std::int64_t>(zone) * 60;
 }
 
 std::string format_date_time(std::int64_t seconds, int zone_minutes) {

@@ -15,19 +15,19 @@ namespace estafeta::imap {
 struct Limits {
   // Octets in one line incl. CRLF (the LineReader's max_line). Past it: "BAD Command line too
   // long". Dovecot's imap_max_line_length default.
-  std::size_t max_line = 64 * 1024;
+  std::size_t max_line = std::size_t{64} * 1024;
   // Octets of one command: all its lines plus every literal that is not an APPEND message.
   // Past it: "BAD Command too long".
-  std::uint64_t max_command = 256 * 1024;
+  std::uint64_t max_command = std::uint64_t{256} * 1024;
   // Octets of one literal anywhere but an APPEND message (mailbox names, search strings,
   // passwords). Past it: "NO [TOOBIG] Literal too large".
-  std::uint64_t max_literal = 64 * 1024;
+  std::uint64_t max_literal = std::uint64_t{64} * 1024;
   // Octets of one APPEND message literal (APPENDLIMIT, RFC 7889); the server sets it.
   // Past it: "NO [TOOBIG] Message too large".
-  std::uint64_t append_limit = 50 * 1024 * 1024;
+  std::uint64_t append_limit = std::uint64_t{50} * 1024 * 1024;
   // Octets of all message literals of one (MULTI)APPEND together. Past it:
   // "NO [TOOBIG] Messages too large together".
-  std::uint64_t max_append_total = 100 * 1024 * 1024;
+  std::uint64_t max_append_total = std::uint64_t{100} * 1024 * 1024;
   // Messages in one MULTIAPPEND (RFC 3502). Past it: "BAD Too many messages".
   std::size_t max_append_messages = 1000;
   // Literals in one command (each costs a "+" round trip or a buffer). Past it: "BAD Too many

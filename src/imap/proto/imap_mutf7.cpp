@@ -178,10 +178,8 @@ std::optional<std::string> mutf7_decode(std::string_view in) {
           high = 0;
         } else if (u >= 0xd800 && u <= 0xdbff) {
           high = u;
-        } else if (u >= 0xdc00 && u <= 0xdfff) {
-          return std::nullopt;
-        } else if (u >= 0x20 && u <= 0x7e) {
-          return std::nullopt;  // printable ASCII must be written directly
+        } else if ((u >= 0xdc00 && u <= 0xdfff) || (u >= 0x20 && u <= 0x7e)) {
+          return std::nullopt;  // a lone low surrogate, or printable ASCII not written as itself
         } else {
           put_utf8(out, u);
         }
