@@ -452,13 +452,13 @@ std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& r
       append_number(out, numbers.back());
     }
   }
+  if (all && !numbers.empty()) {  // in Dovecot's order: MIN MAX ALL COUNT
+    out.append(" ALL ");
+    out.append(compress_sequence_set(numbers));
+  }
   if (count) {
     out.append(" COUNT ");
     append_number(out, numbers.size());
-  }
-  if (all && !numbers.empty()) {
-    out.append(" ALL ");
-    out.append(compress_sequence_set(numbers));
   }
   // RFC 7162 §3.1.5 / §3.2: MODSEQ in ESEARCH, only when something matched.
   if (modseq && !numbers.empty()) {

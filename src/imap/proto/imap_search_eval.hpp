@@ -87,10 +87,11 @@ std::string compress_sequence_set(const std::vector<std::uint32_t>& ascending);
 std::string format_search(const std::vector<std::uint32_t>& numbers,
                           std::optional<store::ModSeq> modseq = std::nullopt);
 
-// The ESEARCH answer (RFC 4731 §3.1): "* ESEARCH (TAG \"a1\") UID MIN 2 MAX 9 COUNT 3 ALL
-// 2,5,9\r\n" with the return options asked (none = ALL); MIN, MAX and ALL are left out when
-// nothing matched, COUNT stays; " MODSEQ n" last when `modseq` is given and something matched.
-// Returns "" when only SAVE was asked (RFC 5182 §2.4: no ESEARCH response then).
+// The ESEARCH answer (RFC 4731 §3.1), in Dovecot's order:
+// "* ESEARCH (TAG \"a1\") UID MIN 2 MAX 9 ALL 2,5,9 COUNT 3\r\n" with the return options
+// asked (none = ALL); MIN, MAX and ALL are left out when nothing matched, COUNT stays;
+// " MODSEQ n" last when `modseq` is given and something matched. Returns "" when only SAVE
+// was asked (RFC 5182 §2.4: no ESEARCH response then).
 std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& ret,
                            const std::vector<std::uint32_t>& numbers,
                            std::optional<store::ModSeq> modseq = std::nullopt);

@@ -425,7 +425,7 @@ TEST(ImapSearchEval, EsearchAnswer) {
   SearchReturn all;
   all.specified = all.min = all.max = all.count = all.all = true;
   EXPECT_EQ(format_esearch("t", true, all, {1, 2, 3, 9}, 55),
-            "* ESEARCH (TAG \"t\") UID MIN 1 MAX 9 COUNT 4 ALL 1:3,9 MODSEQ 55\r\n");
+            "* ESEARCH (TAG \"t\") UID MIN 1 MAX 9 ALL 1:3,9 COUNT 4 MODSEQ 55\r\n");
   // Nothing matched: MIN, MAX, ALL and MODSEQ go, COUNT stays (RFC 4731 §3.1).
   EXPECT_EQ(format_esearch("t", true, all, {}, 55), "* ESEARCH (TAG \"t\") UID COUNT 0\r\n");
   EXPECT_EQ(format_esearch("t", false, none, {}), "* ESEARCH (TAG \"t\")\r\n");
