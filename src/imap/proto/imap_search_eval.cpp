@@ -120,9 +120,12 @@ std::string_view header_field_name(Kind k) {
 }
 
 // Matches one message; the header fields and folded texts are worked out once per message.
+using SetMatchers = std::vector<std::pair<const SearchKey*, SequenceMatcher>>;
+
 class Matcher {
  public:
-  Matcher(const SearchMessage& m, const SearchContext& ctx) : m_(m), ctx_(ctx) {}
+  Matcher(const SearchMessage& m, const SearchContext& ctx, const SetMatchers* sets = nullptr)
+      : m_(m), ctx_(ctx), sets_(sets) {}
 
   bool match(const SearchKey& k) {
     const store::MessageInfo& info = *m_.info;
@@ -202,8 +205,10 @@ class Matcher {
       case Kind::smaller:
         return info.size < k.number;
       case Kind::uid:
+        if (const SequenceMatcher* sm = prepared(k)) return sm->contains(info.uid);
         return in_set(k.set, info.uid, ctx_.max_uid, info.uid, ctx_);
       case Kind::sequence:
+        if (const SequenceMatcher* sm = prepared(k)) return sm->contains(m_.seq);
         return in_set(k.set, m_.seq, ctx_.max_seq, info.uid, ctx_);
       case Kind::not_:
         return k.children.empty() || !match(k.children[0]);
@@ -229,6 +234,14 @@ class Matcher {
   }
 
  private:
+  // The SearchEvaluator's resolved form of a UID / sequence set key, if there is one.
+  const SequenceMatcher* prepared(const SearchKey& k) const {
+    if (!sets_ || k.set.saved) return nullptr;
+    for (const auto& [key, matcher] : *sets_)
+      if (key == &k) return &matcher;
+    return nullptr;
+  }
+
   // The top-level header fields: from the cached header, else from the parsed message.
   const std::vector<mime::HeaderField>& fields() {
     if (!fields_ready_) {
@@ -310,6 +323,7 @@ class Matcher {
 
   const SearchMessage& m_;
   const SearchContext& ctx_;
+  const SetMatchers* sets_;
   bool fields_ready_ = false;
   std::vector<mime::HeaderField> fields_;
   std::optional<std::string> headers_folded_;
@@ -378,6 +392,32 @@ std::string search_fold(std::string_view s) {
 bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx) {
   Matcher matcher(m, ctx);
   return matcher.match(key);
+}
+
+namespace {
+
+void prepare_sets(const SearchKey& k, const SearchContext& ctx, SetMatchers& out) {
+  if ((k.kind == Kind::uid || k.kind == Kind::sequence) && !k.set.saved)
+    out.emplace_back(&k, SequenceMatcher(k.set, k.kind == Kind::uid ? ctx.max_uid : ctx.max_seq));
+  for (const SearchKey& c : k.children) prepare_sets(c, ctx, out);
+}
+
+}  // namespace
+
+struct SearchEvaluator::Sets {
+  SetMatchers matchers;
+};
+
+SearchEvaluator::SearchEvaluator(const SearchKey& key, const SearchContext& ctx)
+    : key_(key), ctx_(ctx), sets_(std::make_unique<Sets>()) {
+  prepare_sets(key, ctx, sets_->matchers);
+}
+
+SearchEvaluator::~SearchEvaluator() = default;
+
+bool SearchEvaluator::matches(const SearchMessage& m) const {
+  Matcher matcher(m, ctx_, &sets_->matchers);
+  return matcher.match(key_);
 }
 
 bool search_needs_message(const SearchKey& key) {

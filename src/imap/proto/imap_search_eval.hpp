@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,25 @@ struct SearchMessage {
 
 // True when `m` matches `key`.
 bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx);
+
+// One SEARCH over many messages (a whole mailbox): the UID and sequence sets of the tree are
+// resolved once against the context (imap_sequence.hpp SequenceMatcher), so that a key with
+// thousands of ranges costs O(log ranges) per message instead of O(ranges). Same answers as
+// search_matches(). `key` and `ctx` must outlive the evaluator. Memory: the merged ranges.
+class SearchEvaluator {
+ public:
+  SearchEvaluator(const SearchKey& key, const SearchContext& ctx);
+  ~SearchEvaluator();
+  SearchEvaluator(const SearchEvaluator&) = delete;
+  SearchEvaluator& operator=(const SearchEvaluator&) = delete;
+  bool matches(const SearchMessage& m) const;
+
+ private:
+  struct Sets;
+  const SearchKey& key_;
+  const SearchContext& ctx_;
+  std::unique_ptr<Sets> sets_;
+};
 
 // True when some key of the tree needs the message bytes (BODY, TEXT).
 bool search_needs_message(const SearchKey& key);
