@@ -583,6 +583,35 @@ class Append(ImapCase):
                                         b'INTERNALDATE "05-Jan-2024 10:11:12 +0100" '
                                         + f"RFC822.SIZE {len(data)} BODY[] {{{len(data)}}}\r\n".encode() + data), u[0])
 
+    def test_append_dates_kept_exactly(self):
+        c = self.raw()
+        box = self.mailbox(c)
+        c.ok(f"SELECT {box}")
+        for date in ("31-Dec-1999 23:59:59 -0800", "01-Jan-2100 00:00:00 +0000", "29-Feb-2024 12:00:00 +1345"):
+            data = msg("dated")
+            u, t = c.ok(f'APPEND {box} "{date}" {{{len(data)}+}}\r\n'.encode() + data)
+            uid = int(re.search(rb"\[APPENDUID \d+ (\d+)\]", t).group(1))
+            u, _ = c.ok(f"UID FETCH {uid} INTERNALDATE")
+            self.assertIn(f'INTERNALDATE "{date}"'.encode(), u[-1], date)
+
+    # BUG: an APPEND date before 1970 is answered OK but stored as the epoch:
+    # APPEND box "01-Jan-1900 00:00:00 +0000" {n+} -> OK [APPENDUID v u], then
+    # UID FETCH u INTERNALDATE -> INTERNALDATE "01-Jan-1970 00:00:00 +0000". RFC 9051 §6.3.12:
+    # the internal date SHOULD be the one given; a date the store cannot keep must be refused
+    # (NO), never silently replaced.
+    @unittest.expectedFailure
+    def test_append_date_before_1970(self):
+        c = self.raw()
+        box = self.mailbox(c)
+        data = msg("old")
+        u, t = c.cmd(f'APPEND {box} "01-Jan-1900 00:00:00 +0000" {{{len(data)}+}}\r\n'.encode() + data)
+        if t.startswith(b"OK"):
+            c.ok(f"SELECT {box}")
+            u, _ = c.ok("FETCH 1 INTERNALDATE")
+            self.assertEqual(u, [b'* 1 FETCH (INTERNALDATE "01-Jan-1900 00:00:00 +0000")'])
+        else:
+            self.assertTrue(t.startswith(b"NO"), t)
+
     def test_append_to_missing_mailbox_says_trycreate(self):
         c = self.raw()
         data = msg("nowhere")
@@ -922,6 +951,13 @@ class Fetch(ImapCase):
         # Offset at and past the end: an empty string (RFC 9051 §6.4.5).
         self.assertEqual(self.fetch1(c, f"BODY.PEEK[]<{n}.10>"), f'* 1 FETCH (BODY[]<{n}> "")'.encode())
         self.assertEqual(self.fetch1(c, f"BODY.PEEK[]<{n + 1000}.10>"), f'* 1 FETCH (BODY[]<{n + 1000}> "")'.encode())
+        # Offsets at the top of the 32-bit range (and offset + length past it) are empty too.
+        self.assertEqual(self.fetch1(c, "BODY.PEEK[]<4294967295.4294967295>"), b'* 1 FETCH (BODY[]<4294967295> "")')
+        self.assertEqual(self.fetch1(c, "BINARY.PEEK[2]<9999.10>"), b'* 1 FETCH (BINARY[2]<9999> "")')
+        u, t = c.cmd("FETCH 1 BODY.PEEK[]<4294967296.1>")
+        self.assertEqual(t, b"BAD Invalid partial")
+        u, t = c.cmd("FETCH 1 BODY.PEEK[]<0.0>")  # partial length is nz-number (RFC 9051 §9)
+        self.assertEqual(t, b"BAD Invalid partial")
         self.assertEqual(self.fetch1(c, "BODY.PEEK[1]<5.8>"),
                          b"* 1 FETCH (BODY[1]<5> {8}\r\n" + PART1[5:13] + b")")
         r = self.fetch1(c, "BINARY.PEEK[2]<250.20>")
