@@ -177,12 +177,16 @@ void append_body_data(std::string& out, std::string_view data) {
     append_literal(out, data);
 }
 
+// True when a header block ends with its empty line.
+bool has_empty_line(std::string_view h) {
+  return h == "\n" || h == "\r\n" || h.ends_with("\n\n") || h.ends_with("\n\r\n");
+}
+
 // A header block as IMAP serves it (bare LF as CRLF), from the cached header when that is a
 // complete header section (ends with its empty line).
 std::optional<std::string> complete_cached_header(const store::CachedFields& c) {
   std::string_view h = c.header;
-  bool complete = h == "\n" || h == "\r\n" || h.ends_with("\n\n") || h.ends_with("\n\r\n");
-  if (!complete) return std::nullopt;
+  if (!has_empty_line(h)) return std::nullopt;
   mime::SectionBytes b;
   b.pieces.push_back(h);
   return b.crlf_str();
@@ -229,11 +233,6 @@ std::string crlf(std::string_view data) {
   mime::SectionBytes b;
   b.pieces.push_back(data);
   return b.crlf_str();
-}
-
-// True when a header block ends with its empty line.
-bool has_empty_line(std::string_view h) {
-  return h == "\n" || h == "\r\n" || h.ends_with("\n\n") || h.ends_with("\n\r\n");
 }
 
 // HEADER.FIELDS[.NOT] (RFC 9051 §6.4.5) of a header block: the chosen fields, each ending in
