@@ -5,6 +5,7 @@
 # delivery (STATUS UIDNEXT moves before any SELECT); UIDVALIDITY distinct per mailbox and
 # stable across restarts; UIDs and flags kept across SIGTERM and kill -9 (also in the middle of
 # an APPEND literal and right after an EXPUNGE), no UID ever reused.
+import os
 import re
 import threading
 import time
@@ -268,6 +269,36 @@ class Concurrent(ServerTestCase):
         self.assertEqual(sorted(set(present) | set(expunged)), sorted(markers))
         self.assertEqual(len(set(subject_of.values())), len(subject_of), "one message under two UIDs")
 
+    def test_message_dropped_into_maildir_gets_a_uid(self):
+        # A file another program puts into the Maildir is picked up with a new UID (issue 7):
+        # a SELECT after the drop shows it.
+        a = self.raw()
+        box = self.fresh_box(a, 1)
+        path = os.path.join(self.server.maildir(ALICE, box), "new", f"{int(time.time())}.dropped1.host")
+        with open(path, "wb") as f:
+            f.write(msg("dropped-select"))
+        u, _ = a.ok(f"SELECT {box}")
+        self.assertIn(b"* 2 EXISTS", u)
+        u, _ = a.ok("UID FETCH 2 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertIn(b"Subject: dropped-select", u[0])
+
+    # BUG: a message dropped into the Maildir by another program is invisible to STATUS,
+    # LIST ... RETURN (STATUS) and to NOOP in a session that has the mailbox selected, until
+    # some session SELECTs or EXAMINEs the mailbox: after the drop, STATUS box (MESSAGES) ->
+    # "(MESSAGES 1)" (expected 2, as Dovecot's STATUS syncs the Maildir) and NOOP in the
+    # selected session -> no "* 2 EXISTS" (RFC 9051 §6.1.2: NOOP is the poll for new mail).
+    @unittest.expectedFailure
+    def test_message_dropped_into_maildir_seen_by_status_and_noop(self):
+        a, b = self.raw(), self.raw()
+        box = self.fresh_box(a, 1)
+        b.ok(f"SELECT {box}")
+        path = os.path.join(self.server.maildir(ALICE, box), "new", f"{int(time.time())}.dropped2.host")
+        with open(path, "wb") as f:
+            f.write(msg("dropped-status"))
+        self.assertEqual(status(a, box, "MESSAGES")["MESSAGES"], 2)
+        u, _ = b.ok("NOOP")
+        self.assertIn(b"* 2 EXISTS", u)
+
     def test_uidvalidity_distinct_per_mailbox(self):
         c = self.raw()
         names = [unique("v") for _ in range(3)]
@@ -423,6 +454,22 @@ class Restart(ServerPerTest):
         expected_gone = {u: f for u, f in before[box][1].items() if u != 1}
         self.assertIn(flags, (before[box][1], expected_gone))
         self.assertGreaterEqual(after[box][0]["UIDNEXT"], before[box][0]["UIDNEXT"])
+
+    def test_lost_index_rebuilt_with_same_uids_and_flags(self):
+        # A lost index is rebuilt from the Maildir (UIDs and flags from the file names): the
+        # same UIDVALIDITY, UIDs and flags, so clients keep their caches.
+        self.start()
+        c = self.raw()
+        boxes = [self.populate(c)]
+        before, _ = self.state(boxes)
+        self.server.stop_ok(self)
+        index = os.path.join(self.server.maildir(ALICE), "estafeta-index.sqlite")
+        self.assertTrue(os.path.exists(index), os.listdir(self.server.maildir(ALICE)))
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(index + suffix):
+                os.unlink(index + suffix)
+        self.server.start()
+        self.check_after(boxes, before)
 
     def test_delivered_uid_survives_kill_9(self):
         self.start()
