@@ -1,9 +1,9 @@
 // store_message_file: one message file of the embedded store: writing a new one into a
 // Maildir's tmp/ from a NewMessage (prefix, then bytes or a range of a spool file, bare LF
 // written as CRLF so that RFC822.SIZE is the file size), computing the cached fields the index
-// keeps (NewMessage::filter applied to the data first; mime::parse over a read-only mapping of the file, then ENVELOPE, BODYSTRUCTURE, BODY,
-// the header and the Date), and reading it back in pieces (Blob).
-// Input: message bytes are untrusted (the MIME parser accepts anything). Memory: writing
+// keeps (NewMessage::filter applied to the data first; mime::parse over a read-only mapping of the
+// file, then ENVELOPE, BODYSTRUCTURE, BODY, the header and the Date), and reading it back in pieces
+// (Blob). Input: message bytes are untrusted (the MIME parser accepts anything). Memory: writing
 // uses one 64 KB buffer; the cache computation maps the file (page cache, not heap) and holds
 // the parsed structure, bounded by mime::Limits.
 #pragma once
