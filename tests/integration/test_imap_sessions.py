@@ -471,6 +471,40 @@ class Restart(ServerPerTest):
         self.server.start()
         self.check_after(boxes, before)
 
+    def test_corrupt_index_rebuilt_with_same_uids_and_flags(self):
+        self.start()
+        c = self.raw()
+        boxes = [self.populate(c)]
+        before, _ = self.state(boxes)
+        self.server.stop_ok(self)
+        index = os.path.join(self.server.maildir(ALICE), "estafeta-index.sqlite")
+        with open(index, "r+b") as f:
+            f.write(b"not a database " * 300)
+        self.server.start()
+        self.check_after(boxes, before)
+
+    def test_kill_9_after_move(self):
+        self.start()
+        c = self.raw()
+        src = self.populate(c)
+        dst = unique("dst")
+        c.ok(f"CREATE {dst}")
+        before, _ = self.state([src, dst])
+        c.ok(f"SELECT {src}")
+        c.send(f"m1 UID MOVE 2 {dst}\r\n")
+        self.server.kill()
+        self.server.start()
+        after, _ = self.state([src, dst])
+        # The message is in exactly one of the two mailboxes, with its flags.
+        in_src = 2 in after[src][1]
+        in_dst = list(after[dst][1].values())
+        if in_src:
+            self.assertEqual(after[src][1], before[src][1])
+            self.assertEqual(in_dst, [])
+        else:
+            self.assertEqual(in_dst, [before[src][1][2]])
+            self.assertEqual(after[src][1], {u: f for u, f in before[src][1].items() if u != 2})
+
     def test_delivered_uid_survives_kill_9(self):
         self.start()
         marker = unique("delivered")
