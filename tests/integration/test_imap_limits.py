@@ -7,6 +7,7 @@
 # as a configuration fact (docs and `config check`) instead of by waiting.
 import os
 import re
+import socket
 import subprocess
 import time
 import unittest
@@ -214,6 +215,37 @@ class PerUser(LimitCase):
             d.close()
             time.sleep(0.1)
         self.assertTrue(t.startswith(b"OK"), t)
+
+
+class PerAddress(LimitCase):
+    SECTIONS = {"imap": {"max_connections_per_ip": 3}}
+
+    def test_fourth_connection_from_one_address_refused(self):
+        held = [self.raw(user=None) for _ in range(3)]
+        self.assertTrue(all(c.greeting.startswith(b"* OK ") for c in held))
+        # On 143 (plaintext until STARTTLS) the refusal is one BYE line; the count is per
+        # address across listeners.
+        c = ImapRaw(self.server.imap_port, greet=False)
+        self.clients.append(c)
+        self.assertEqual(c.response(), b"* BYE [UNAVAILABLE] Too many connections from your address")
+        self.assertTrue(c.closed_within(5))
+        # On 993 nothing may be sent in clear: the connection is closed before any TLS.
+        k = socket.create_connection(("127.0.0.1", self.server.imaps_port), timeout=5)
+        try:
+            self.assertEqual(k.recv(1000), b"")
+        finally:
+            k.close()
+        # When one goes, a new one is served (bounded wait for the server to see the close).
+        held[0].ok("LOGOUT")
+        deadline = time.monotonic() + 5
+        while True:
+            d = ImapRaw(self.server.imaps_port, ctx=self.server.tls_context(), greet=False)
+            self.clients.append(d)
+            g = d.response()
+            if g.startswith(b"* OK ") or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertTrue(g.startswith(b"* OK "), g)
 
 
 class Throttle(LimitCase):
