@@ -889,6 +889,26 @@ class Fetch(ImapCase):
         r = self.fetch1(c, "FULL")
         self.assertIn(b"BODY ((", r)
 
+    def test_envelope_groups_and_latin1_search(self):
+        # RFC 9051 §7.5.2 ENVELOPE: display names kept, groups as (NIL NIL "name" NIL) ...
+        # (NIL NIL NIL NIL), no Date: is NIL; SEARCH decodes a latin-1 quoted-printable body.
+        m = (b'From: "Doe, John" <john.doe@x.test>\r\nTo: undisclosed-recipients:;\r\n'
+             b'Cc: Team: a@x.test, "B b" <b@x.test>;, c@x.test\r\nSubject: env\r\nIn-Reply-To: <p@x>\r\n'
+             b'Message-ID: <id@x>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n'
+             b'Content-Transfer-Encoding: quoted-printable\r\n\r\nJ=F6rg sagt Gr=FC=DF Gott\r\n')
+        c = self.raw()
+        box = self.mailbox(c, [m])
+        c.ok(f"EXAMINE {box}")
+        self.assertEqual(self.fetch1(c, "ENVELOPE"),
+                         b'* 1 FETCH (ENVELOPE (NIL "env" (("Doe, John" NIL "john.doe" "x.test")) '
+                         b'(("Doe, John" NIL "john.doe" "x.test")) (("Doe, John" NIL "john.doe" "x.test")) '
+                         b'((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL)) '
+                         b'((NIL NIL "Team" NIL)(NIL NIL "a" "x.test")("B b" NIL "b" "x.test")(NIL NIL NIL NIL)'
+                         b'(NIL NIL "c" "x.test")) NIL "<p@x>" "<id@x>"))')
+        for key in ('BODY "jörg"', 'BODY "GRÜẞ"', 'TEXT "gott"', "CC team", 'FROM "doe, john"'):
+            u, t = c.cmd(f"SEARCH CHARSET UTF-8 {key}".encode())
+            self.assertEqual(u, [b"* SEARCH 1"], key)
+
     def test_bodystructure_and_body(self):
         c = self.raw()
         c.ok(f"EXAMINE {self.box}")
