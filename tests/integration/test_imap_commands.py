@@ -161,6 +161,17 @@ class Greeting(ImapCase):
         typ, data = c.noop()
         self.assertEqual(typ, "OK")
 
+    def test_pipelined_commands_answered_in_order(self):
+        c = self.raw()
+        c.send(b"".join(f"n{i} NOOP\r\n".encode() for i in range(300)) + b"s1 SELECT INBOX\r\nf1 FETCH 1:* FLAGS\r\n")
+        got = [c.line() for _ in range(300)]
+        self.assertEqual([g.split(b" ")[0] for g in got], [f"n{i}".encode() for i in range(300)])
+        self.assertTrue(all(g.split(b" ")[1] == b"OK" for g in got))
+        u, t = c.until_tagged("s1")
+        self.assertTrue(t.startswith(b"s1 OK [READ-WRITE]"), t)
+        u, t = c.until_tagged("f1")
+        self.assertTrue(t.startswith(b"f1 OK") or t.startswith(b"f1 BAD Error in IMAP command FETCH: Invalid messageset"), t)
+
     def test_noop_and_logout(self):
         c = self.raw()
         u, t = c.cmd("NOOP")

@@ -217,6 +217,28 @@ class PerUser(LimitCase):
         self.assertTrue(t.startswith(b"OK"), t)
 
 
+class PerUserAbruptClose(LimitCase):
+    SECTIONS = {"imap": {"max_connections_per_user": 2}}
+
+    def test_sessions_dropped_without_logout_free_their_slots(self):
+        a, b = self.raw(BOB), self.raw(BOB)
+        a.ok("SELECT INBOX")
+        a.send("i1 IDLE\r\n")
+        self.assertTrue(a.line().startswith(b"+ "))
+        a.close()  # no DONE, no LOGOUT: the connection just goes
+        b.close()
+        deadline = time.monotonic() + 5
+        while True:
+            c = self.raw(user=None)
+            u, t = c.cmd(f'LOGIN "{BOB}" "{PASSWORDS[BOB]}"')
+            if t.startswith(b"OK") or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertTrue(t.startswith(b"OK [CAPABILITY "), t)
+        d = self.raw(BOB)
+        d.ok("NOOP")
+
+
 class PerAddress(LimitCase):
     SECTIONS = {"imap": {"max_connections_per_ip": 3}}
 

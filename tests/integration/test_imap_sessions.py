@@ -7,6 +7,7 @@
 # an APPEND literal and right after an EXPUNGE), no UID ever reused.
 import os
 import re
+import signal
 import threading
 import time
 import unittest
@@ -454,6 +455,17 @@ class Restart(ServerPerTest):
         expected_gone = {u: f for u, f in before[box][1].items() if u != 1}
         self.assertIn(flags, (before[box][1], expected_gone))
         self.assertGreaterEqual(after[box][0]["UIDNEXT"], before[box][0]["UIDNEXT"])
+
+    def test_sigterm_says_bye_to_idle_sessions(self):
+        self.start()
+        c = self.raw()
+        c.ok("SELECT INBOX")
+        c.send("i1 IDLE\r\n")
+        self.assertTrue(c.line().startswith(b"+ "))
+        self.server.signal(signal.SIGTERM)
+        self.assertEqual(c.response(timeout=15), b"* BYE [UNAVAILABLE] Server shutting down")
+        self.assertTrue(c.closed_within(10))
+        self.assertEqual(self.server.wait(), 0)
 
     def test_lost_index_rebuilt_with_same_uids_and_flags(self):
         # A lost index is rebuilt from the Maildir (UIDs and flags from the file names): the
