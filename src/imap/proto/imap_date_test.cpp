@@ -33,6 +33,11 @@ TEST(ImapDate, FormatsInternalDate) {
   EXPECT_EQ(format_date_time(837596665, -420), "17-Jul-1996 02:44:25 -0700");
   EXPECT_EQ(format_date_time(836732665), " 7-Jul-1996 09:44:25 +0000");
   EXPECT_EQ(format_date_time(0, 330), " 1-Jan-1970 05:30:00 +0530");
+  // Before 1970 and after 2038.
+  EXPECT_EQ(parse_date_time("01-Jan-1900 00:00:00 +0000"), -2208988800);
+  EXPECT_EQ(format_date_time(-2208988800), " 1-Jan-1900 00:00:00 +0000");
+  EXPECT_EQ(format_date_time(-1, 0), "31-Dec-1969 23:59:59 +0000");
+  EXPECT_EQ(format_date_time(4102444800), " 1-Jan-2100 00:00:00 +0000");
   int zone = 0;
   EXPECT_EQ(parse_date_time(format_date_time(1700000000, 60), &zone), 1700000000);
   EXPECT_EQ(zone, 60);
