@@ -87,7 +87,7 @@ void Connection::start(const net::TlsState& tls) {
   o.hostname = server_->options.hostname;
   o.tls_active = tls.active;
   o.starttls_available = context_.tls_available && !tls.active;
-  o.compress_available = false;  // COMPRESS=DEFLATE needs a compressing stream in net/
+  o.compress_available = true;  // net::Stream compresses once the driver is told (RFC 4978)
   o.append_limit = s.append_limit;
   o.max_bad_commands = s.max_bad_commands;
   o.max_auth_failures = s.max_auth_failures;
@@ -206,7 +206,7 @@ void Connection::collect_output() {
         actions_.push_back(net::UpgradeTls{});
         break;
       case Output::Kind::start_compress:
-        // Not offered (SessionOptions::compress_available is false): never reached.
+        actions_.push_back(net::StartCompress{});
         break;
       case Output::Kind::close:
         closing_ = true;

@@ -253,6 +253,16 @@ asio::awaitable<void> SessionDriver::dispatch() {
       }
       adapter_->tls_started(tls_state());
       enter(SessionState::dispatching);
+    } else if (std::holds_alternative<StartCompress>(*action)) {
+      // The OK goes out plain; everything after it, both ways, is compressed. A read in
+      // flight would hand over compressed bytes as they are: not allowed (as for TLS).
+      if (read_pending_) {
+        enter(SessionState::closing);
+        co_return;
+      }
+      if (!co_await flush()) co_return;
+      stream_.start_compression();
+      enter(SessionState::dispatching);
     } else {  // CloseSession
       // Hand the slot back before the last output, so a client that reconnects as soon as
       // it reads the goodbye finds it free.

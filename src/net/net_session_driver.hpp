@@ -66,10 +66,13 @@ struct SendBody {
 struct Flush {};
 // Write what is queued, then the TLS handshake; then SessionAdapter::tls_started().
 struct UpgradeTls {};
+// Write what is queued (the OK to IMAP COMPRESS), then compress everything after it in both
+// directions (RFC 4978).
+struct StartCompress {};
 // Write what is queued, then close (TLS close_notify first). The connection slot is freed
 // before that last write, so a client that reconnects at once finds it free.
 struct CloseSession {};
-using Action = std::variant<Send, SendBody, Flush, UpgradeTls, CloseSession>;
+using Action = std::variant<Send, SendBody, Flush, UpgradeTls, StartCompress, CloseSession>;
 
 // Things the driver tells the adapter besides the peer's bytes.
 enum class Notice {

@@ -1,10 +1,11 @@
 // stream: one client connection, plain TCP or TLS, upgraded in place by STARTTLS (RFC 3207)
-// or wrapped from the first byte (implicit TLS, RFC 8314). The TLS layer is created only
-// when needed, over the same socket, so a plain session pays nothing for it.
-// Operations report errors by value (std::error_code), never by exception, and at most one
-// read and one write may be outstanding at a time (the Asio stream rules).
-// Input: bytes from the network (untrusted); buffers are the caller's. Memory: the socket,
-// plus one SSL object (~tens of KB while active) after the upgrade.
+// or wrapped from the first byte (implicit TLS, RFC 8314), and optionally compressed from a
+// point on (IMAP COMPRESS=DEFLATE, RFC 4978: inside TLS when both are on). The TLS layer is created
+// only when needed, over the same socket, so a plain session pays nothing for it. Operations report
+// errors by value (std::error_code), never by exception, and at most one read and one write may be
+// outstanding at a time (the Asio stream rules). Input: bytes from the network (untrusted); buffers
+// are the caller's. Memory: the socket, plus one SSL object (~tens of KB while active) after the
+// upgrade.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -15,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <system_error>
+
+#include "net/deflate_codec.hpp"
 
 namespace estafeta::net {
 
@@ -34,6 +37,10 @@ class Stream {
   // TLS only: sends close_notify (RFC 8446 §6.1: required before closing the write side)
   // and waits for the peer's answer or its FIN; bound it with cancel(). No-op when plain.
   asio::awaitable<void> shutdown_tls(std::error_code& ec);
+  // From now on every write is deflated and every read inflated (RFC 4978). Bytes the
+  // caller already read stay plain.
+  void start_compression();
+  bool compression_active() const { return deflater_ != nullptr; }
   // Closes at once: TCP FIN.
   void close();
   // Cancels the outstanding read/write; they complete with operation_aborted.
@@ -45,8 +52,15 @@ class Stream {
   asio::ip::tcp::socket& socket() { return socket_; }
 
  private:
+  asio::awaitable<std::size_t> read_raw(asio::mutable_buffer buffer, std::error_code& ec);
+  asio::awaitable<void> write_raw(asio::const_buffer buffer, std::error_code& ec);
+
   asio::ip::tcp::socket socket_;
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::unique_ptr<Deflater> deflater_;
+  std::unique_ptr<Inflater> inflater_;
+  std::string compressed_in_;  // read from the wire, not yet inflated
+  std::string inflated_;       // inflated, not yet handed to the caller
 };
 
 }  // namespace estafeta::net
