@@ -88,6 +88,12 @@ std::optional<store::SpecialUse> special_use_of(std::string_view flag) {
   return std::nullopt;
 }
 
+// A name a new mailbox may take: the store's rules, and no LIST wildcard (a mailbox called
+// "%" could never be listed by itself, RFC 9051 §6.3.9; Dovecot refuses them too).
+bool creatable(const std::string& name) {
+  return store::valid_mailbox_name(name) && name.find_first_of("%*") == std::string::npos;
+}
+
 }  // namespace
 
 std::optional<std::string> Session::decode_name(std::string_view wire) const {
@@ -139,7 +145,7 @@ void Session::cmd_create(const Command& c, const Create& cr) {
     tagged_no(c.tag, "[ALREADYEXISTS] Mailbox already exists.");
     return;
   }
-  if (!store::valid_mailbox_name(*name)) {
+  if (!creatable(*name)) {
     tagged_no(c.tag, "[CANNOT] Invalid mailbox name.");
     return;
   }
@@ -184,7 +190,7 @@ void Session::cmd_rename(const Command& c, const Rename& r) {
     tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
     return;
   }
-  if (!to || !store::valid_mailbox_name(*to)) {
+  if (!to || !creatable(*to)) {
     tagged_no(c.tag, "[CANNOT] Invalid mailbox name.");
     return;
   }
