@@ -333,6 +333,30 @@ TEST(ImapSession, OtherSessionsChangesArriveWhereAllowed) {
   EXPECT_EQ(a.send("h NOOP\r\n"), "* 1 FETCH (FLAGS (\\Answered))\r\nh OK NOOP completed.\r\n");
 }
 
+TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
+  auto store = store::make_memory_store();
+  Driver a(testing::tls_options(), store);
+  Driver b(testing::tls_options(), store);
+  login(a);
+  login(b);
+  deliver(a, "INBOX", "one");
+  deliver(a, "INBOX", "two");
+  deliver(a, "INBOX", "three");
+  a.send("s SELECT INBOX\r\n");
+  b.send("s SELECT INBOX\r\n");
+  b.send("x STORE 2 +FLAGS.SILENT (\\Deleted)\r\ny EXPUNGE\r\n");
+  a.changed();
+  // Message 2 is gone, but a's numbers stay as they were until an EXPUNGE may be sent.
+  EXPECT_EQ(a.send("c STORE 3 +FLAGS (\\Seen)\r\n"),
+            "* 3 FETCH (FLAGS (\\Seen))\r\nc OK Store completed.\r\n");
+  EXPECT_EQ(a.send("d STORE 2 +FLAGS (\\Seen)\r\n"), "d OK Store completed.\r\n");
+  EXPECT_EQ(a.send("e SEARCH SEEN\r\n"), "* SEARCH 3\r\ne OK Search completed.\r\n");
+  EXPECT_EQ(a.send("f UID STORE 3 +FLAGS (\\Flagged)\r\n"),
+            "* 3 FETCH (FLAGS (\\Seen \\Flagged) UID 3)\r\n* 2 EXPUNGE\r\nf OK Store "
+            "completed.\r\n");
+  EXPECT_EQ(a.send("g FETCH 2 UID\r\n"), "* 2 FETCH (UID 3)\r\ng OK Fetch completed.\r\n");
+}
+
 TEST(ImapSession, IdleReportsDeliveriesAtOnce) {
   Driver d;
   login(d);
