@@ -236,7 +236,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     m.cached = &cached;
     FetchOptions o = fo;
     o.recent = !enabled_rev2_ && e.recent;
-    o.add_flags = std::find(to_see.begin(), to_see.end(), e.info.uid) != to_see.end();
+    o.add_flags = std::binary_search(to_see.begin(), to_see.end(), e.info.uid);  // ascending
     std::shared_ptr<store::Blob> blob;
     if (needs_bytes && e.info.size >= kStreamThreshold) {
       std::unique_ptr<store::Blob> b;
@@ -270,7 +270,10 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
       continue;
     }
     if (r.status != FetchResult::Status::ok) {
-      failed = true;
+      if (r.error == store::Errc::no_such_message)
+        s.dirty = true;  // expunged meanwhile, as above
+      else
+        failed = true;
       continue;
     }
     send(std::move(r.text));
@@ -279,7 +282,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   if (unknown_cte)
     tagged_no(c.tag, "[UNKNOWN-CTE] Unknown Content-Transfer-Encoding.");
   else if (failed)
-    tagged_no(c.tag, "[EXPUNGEISSUED] Some messages could not be fetched.");
+    tagged_no(c.tag, "[UNAVAILABLE] Some messages could not be read.");
   else
     tagged_ok(c.tag, f.uid ? "UID FETCH completed." : "Fetch completed.");
 }
