@@ -16,11 +16,15 @@ namespace estafeta::cli {
 
 namespace {
 
-// As root, becomes the owner of data_dir/mail when that is someone else.
+// As root, becomes the owner of data_dir/mail (or of data_dir while mail/ does not exist)
+// when that is someone else: `serve` hands both to run_as_user.
 bool become_mail_owner(const config::Config& config) {
   if (::geteuid() != 0) return true;
   struct stat st {};
-  if (::stat((config.data_dir / "mail").c_str(), &st) != 0 || st.st_uid == 0) return true;
+  if (::stat((config.data_dir / "mail").c_str(), &st) != 0 &&
+      ::stat(config.data_dir.c_str(), &st) != 0)
+    return true;
+  if (st.st_uid == 0) return true;
   if (::setegid(st.st_gid) != 0 || ::seteuid(st.st_uid) != 0) {
     fail(std::string("cannot switch to the owner of the mail directory: ") + std::strerror(errno));
     return false;

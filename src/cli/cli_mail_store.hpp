@@ -1,9 +1,10 @@
 // cli_mail_store: opening one account's mailbox store for the `mailbox` and `index`
 // subcommands (cmd_mailbox.cpp, cmd_index.cpp). The account must exist in the account
 // database; its mail is the embedded store's (store/store_maildir.hpp) under data_dir/mail.
-// Run as root, the command first takes the identity of the owner of data_dir/mail (the
-// service user `serve` handed it to), so that every file it makes stays usable by the
-// server. Input: the operator's command line (trusted); names are checked by the store.
+// Run as root, the command first takes the identity of the owner of data_dir/mail, or of
+// data_dir before mail/ exists (the service user `serve` handed them to), so that every file it
+// makes stays usable by the server. Input: the operator's command line (trusted); names are checked
+// by the store.
 #pragma once
 
 #include <memory>
