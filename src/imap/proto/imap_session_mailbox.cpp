@@ -263,10 +263,10 @@ void Session::cmd_list(const Command& c, const List& l) {
     return false;
   };
   auto has_children = [&](const std::string& name) {
+    // The names are sorted: an inferior, if any, is the first name at or after "name/".
     std::string prefix = name + "/";
-    for (const auto& [n, b] : by_name)
-      if (n.compare(0, prefix.size(), prefix) == 0) return true;
-    return false;
+    auto it = by_name.lower_bound(prefix);
+    return it != by_name.end() && it->first.compare(0, prefix.size(), prefix) == 0;
   };
 
   bool only_subscribed = l.lsub || l.select_subscribed;
