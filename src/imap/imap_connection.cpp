@@ -300,7 +300,11 @@ asio::awaitable<bool> Connection::step_input() {
     co_await on_core(call, true);
     co_return true;
   }
+  const bool overlong = line.overlong;
   co_await handle(commands_.feed_line(line));
+  // The end of an overlong line was dropped unread, and with it any literal it announced:
+  // what follows cannot be told apart from commands, so the session ends (after the BAD).
+  if (overlong) say_goodbye("* BYE Command line too long\r\n");
   co_return true;
 }
 
