@@ -13,9 +13,7 @@ namespace estafeta::imap {
 Session::Session(SessionOptions options, SessionHooks hooks)
     : options_(std::move(options)), hooks_(std::move(hooks)), tls_active_(options_.tls_active) {}
 
-Session::~Session() {
-  if (sasl_) sasl_.reset();
-}
+Session::~Session() = default;
 
 std::int64_t Session::now() const {
   if (options_.now) return options_.now();
