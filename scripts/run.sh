@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: the README's first command. Installs what is needed, builds the release binary and
 # starts `estafeta serve` on its embedded default (data dir, generated certificates, ports
-# 25/587/465). Extra arguments go to `estafeta serve`.
+# 25/587/465 for SMTP and 143/993 for IMAP). Extra arguments go to `estafeta serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
