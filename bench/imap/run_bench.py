@@ -1,0 +1,663 @@
+#!/usr/bin/env python3
+"""IMAP benchmark: Estafeta against Dovecot (Debian dovecot-imapd), side by side.
+
+Starts a private Estafeta and a private Dovecot on 127.0.0.1 (implicit TLS, the same
+certificate and key, the same yescrypt password hashes), fills the same generated mailboxes into
+both over IMAP APPEND, then drives each in turn with bench/imap/imap_load: a client mix for a
+fixed time (operations/s, server CPU ms per operation, peak RSS/PSS of the server's processes),
+TLS login+logout pairs per second, UID SEARCH TEXT over a large mailbox (Dovecot without an FTS
+plugin), and the memory of K connections parked in IDLE. Each run is repeated, the two servers
+alternating which goes first, and medians are printed with the Estafeta / Dovecot ratios.
+
+Everything it starts it stops again by PID (or `dovecot stop` on its own configuration), also on
+failure or Ctrl-C; its temporary directory is removed unless --keep-tmp. It never touches a
+system Dovecot. See bench/imap/README.md. Python 3 standard library only; run as root (it may
+install dovecot-imapd and starts Dovecot, which drops to the user `mail`).
+"""
+
+import argparse
+import contextlib
+import ctypes
+import importlib.util
+import json
+import os
+import pwd
+import resource
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+DOMAIN = "bench.test"
+PASSWORD = "bench-password-not-secret"
+MAIL_USER = "mail"
+BIG_USER = "big"          # local part of the SEARCH TEXT mailbox
+
+# Process accounting, sampling and small helpers are shared with the SMTP benchmark.
+_spec = importlib.util.spec_from_file_location("smtp_bench", os.path.join(HERE, "..", "smtp", "run_bench.py"))
+sb = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sb)
+log, run, run_starter = sb.log, sb.run, sb.run_starter
+process_tree, cpu_seconds, memory_of, MemorySampler = sb.process_tree, sb.cpu_seconds, sb.memory_of, sb.MemorySampler
+free_port, read_pid, pid_alive, wait_gone, kill_tree, mkdir_owned = (
+    sb.free_port, sb.read_pid, sb.pid_alive, sb.wait_gone, sb.kill_tree, sb.mkdir_owned)
+
+
+class RunFailed(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# Installation and build
+
+def ensure_packages():
+    need = [p for p, exe in (("dovecot-core", "/usr/sbin/dovecot"),
+                             ("dovecot-imapd", "/usr/lib/dovecot/imap"))
+            if not os.path.exists(exe)]
+    if not need:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"missing packages {need}; run as root so they can be installed")
+    log(f"installing {' '.join(need)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"] + need,
+           check=False, env=env).returncode != 0:
+        run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-q"], env=env)
+        run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"] + need, env=env)
+
+
+def find_or_build_load(args):
+    if args.imap_load:
+        return os.path.abspath(args.imap_load)
+    build = os.path.join(REPO, "build", "bench-imap")
+    exe = os.path.join(build, "bench", "imap_load")
+    if not args.no_build or not os.path.exists(exe):
+        log(f"building imap_load (Release) in {build}")
+        if not os.path.exists(os.path.join(build, "build.ninja")):
+            run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+                 "-DESTAFETA_BENCH=ON"])
+        run(["ninja", "-C", build, f"-j{args.jobs}", "imap_load"])
+    return exe
+
+
+def yescrypt(password):
+    """A yescrypt hash from libcrypt, as `estafeta user add` makes, so both servers pay the same
+    password check at LOGIN."""
+    lib = ctypes.CDLL("libcrypt.so.1")
+    lib.crypt_gensalt.restype = ctypes.c_char_p
+    lib.crypt.restype = ctypes.c_char_p
+    salt = lib.crypt_gensalt(b"$y$", 0, None, 0)
+    h = lib.crypt(password.encode(), salt)
+    if not h or not h.startswith(b"$y$"):
+        raise RuntimeError("libcrypt could not make a yescrypt hash")
+    return h.decode()
+
+
+def make_certificate(top):
+    """One self-signed P-256 certificate for 127.0.0.1 / localhost, used by both servers."""
+    cert, key = os.path.join(top, "cert.pem"), os.path.join(top, "key.pem")
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+    pw = pwd.getpwnam(MAIL_USER)
+    for f in (cert, key):
+        os.chown(f, pw.pw_uid, pw.pw_gid)
+        os.chmod(f, 0o600 if f == key else 0o644)
+    return cert, key
+
+
+def raise_limits(nofile):
+    def fn():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    return fn
+
+
+def wait_for_imaps(port, timeout, alive=lambda: True):
+    deadline = time.monotonic() + timeout
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"server for port {port} exited during start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
+                with ctx.wrap_socket(raw) as s:
+                    if s.recv(512).startswith(b"* OK"):
+                        s.sendall(b"a LOGOUT\r\n")
+                        return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"no IMAP greeting on 127.0.0.1:{port} within {timeout}s")
+
+
+# --------------------------------------------------------------------------------------------
+# The servers: start(), roots(), stop(), logs(); `port` is the implicit-TLS IMAP port.
+
+class Dovecot:
+    name = "Dovecot"
+
+    def __init__(self, top, users, cert, key, max_conns):
+        self.dir = os.path.join(top, "dovecot")
+        self.run_dir = os.path.join(self.dir, "run")
+        self.mail_dir = os.path.join(self.dir, "mail")
+        self.conf = os.path.join(self.dir, "dovecot.conf")
+        self.users, self.cert, self.key, self.max_conns = users, cert, key, max_conns
+        self.port = None
+        self.master = None
+        self.started = False
+
+    def start(self):
+        os.makedirs(self.run_dir, mode=0o755)
+        os.makedirs(os.path.join(self.dir, "state"), mode=0o750)
+        mkdir_owned(self.mail_dir, MAIL_USER)
+        pw = pwd.getpwnam(MAIL_USER)
+        self.port = free_port()
+        passwd = os.path.join(self.dir, "passwd")
+        h = yescrypt(PASSWORD)
+        with open(passwd, "w") as f:
+            for u in self.users:
+                f.write(f"{u}@{DOMAIN}:{{CRYPT}}{h}\n")
+        n = self.max_conns + 100
+        conf = f"""# Private Dovecot for the Estafeta IMAP benchmark (generated by bench/imap/run_bench.py).
+base_dir = {self.run_dir}
+state_dir = {self.dir}/state
+instance_name = estafeta-imapbench-{os.getpid()}
+log_path = {self.dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <{self.cert}
+ssl_key = <{self.key}
+first_valid_uid = {pw.pw_uid}
+last_valid_uid = {pw.pw_uid}
+first_valid_gid = {pw.pw_gid}
+mail_location = maildir:~/Maildir
+auth_mechanisms = plain login
+default_vsz_limit = 1G
+passdb {{
+  driver = passwd-file
+  args = scheme=CRYPT username_format=%u {passwd}
+}}
+userdb {{
+  driver = static
+  args = uid={pw.pw_uid} gid={pw.pw_gid} home={self.mail_dir}/%d/%n
+}}
+protocol imap {{
+  mail_max_userip_connections = {n}
+}}
+# Login processes in Dovecot's documented high-performance mode (one process serves many
+# connections) instead of one process per connection: the faster of its two modes.
+service imap-login {{
+  inet_listener imap {{
+    port = 0
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {self.port}
+    ssl = yes
+  }}
+  service_count = 0
+  process_min_avail = {os.cpu_count()}
+  client_limit = {n}
+  process_limit = {n}
+}}
+service imap {{
+  process_limit = {n}
+  client_limit = 1
+}}
+service auth {{
+  client_limit = {n + 1000}
+}}
+service anvil {{
+  client_limit = {n + 1000}
+}}
+"""
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self.started = True
+        with open(os.path.join(self.dir, "start.log"), "a") as out:
+            rc = subprocess.run(["/usr/sbin/dovecot", "-c", self.conf], stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=raise_limits(4 * n + 4096)).returncode
+        if rc != 0:
+            with open(os.path.join(self.dir, "start.log"), errors="replace") as f:
+                raise RuntimeError(f"dovecot failed to start:\n{f.read()[-2000:]}")
+        self.master = read_pid(os.path.join(self.run_dir, "master.pid"))
+        wait_for_imaps(self.port, 20, lambda: pid_alive(self.master))
+
+    def roots(self):
+        return [self.master] if self.master else []
+
+    def stop(self):
+        if not self.started:
+            return
+        if not self.master:
+            with contextlib.suppress(RuntimeError):
+                self.master = read_pid(os.path.join(self.run_dir, "master.pid"), 1)
+        pids = list(process_tree([self.master])) if self.master else []
+        run(["/usr/sbin/dovecot", "-c", self.conf, "stop"], check=False)
+        if self.master and not wait_gone([self.master], 15):
+            kill_tree(pids)
+        self.master = None
+        self.started = False
+
+    def logs(self):
+        return [os.path.join(self.dir, "dovecot.log")]
+
+    def version(self):
+        return run(["/usr/sbin/dovecot", "--version"], check=False).stdout.split(" ")[0].strip()
+
+
+class Estafeta:
+    name = "Estafeta"
+
+    def __init__(self, top, users, cert, key, max_conns, exe, extra_config=""):
+        self.dir = os.path.join(top, "estafeta")
+        self.data = os.path.join(self.dir, "data")
+        self.conf = os.path.join(self.dir, "estafeta.toml")
+        self.users, self.cert, self.key, self.max_conns = users, cert, key, max_conns
+        self.exe = exe
+        self.extra_config = extra_config
+        self.port = None
+        self.proc = None
+        self.log_file = None
+
+    def _as_mail_user(self):
+        pw = pwd.getpwnam(MAIL_USER)
+        env = dict(os.environ, HOME=self.dir, ESTAFETA_CONFIG=self.conf)
+        nofile = 2 * self.max_conns + 4096
+
+        def drop():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+            os.setgid(pw.pw_gid)
+            os.setgroups([])
+            os.setuid(pw.pw_uid)
+        return drop, env
+
+    def _cli(self, argv, stdin=None):
+        preexec, env = self._as_mail_user()
+        p = subprocess.run([self.exe, "-c", self.conf] + argv, input=stdin, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           preexec_fn=preexec, env=env, cwd=self.dir)
+        if p.returncode != 0:
+            raise RuntimeError(f"estafeta {' '.join(argv)}: {p.stdout.strip()}")
+
+    def start(self):
+        self.port = free_port()
+        mkdir_owned(self.dir, MAIL_USER)
+        mkdir_owned(self.data, MAIL_USER, 0o750)
+        n = self.max_conns + 100
+        conf = f"""# Private Estafeta for the IMAP benchmark (generated by bench/imap/run_bench.py).
+data_dir = "{self.data}"
+hostname = "{DOMAIN}"
+log_level = "warn"
+{self.extra_config}
+
+[imap]
+max_connections = {n}
+max_connections_per_ip = {n}
+max_connections_per_user = {n}
+
+[tls]
+certificate = "{self.cert}"
+private_key = "{self.key}"
+
+[listener.imaps]
+address = "127.0.0.1"
+port = {self.port}
+"""
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self._cli(["domain", "add", DOMAIN])
+        h = yescrypt(PASSWORD)
+        for u in self.users:
+            self._cli(["user", "add", f"{u}@{DOMAIN}", "--hash", h])
+        preexec, env = self._as_mail_user()
+        self.log_file = open(os.path.join(self.dir, "estafeta.log"), "w")
+        self.proc = subprocess.Popen([self.exe, "-c", self.conf, "serve"], stdin=subprocess.DEVNULL,
+                                     stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec, env=env, cwd=self.dir)
+        wait_for_imaps(self.port, 30, lambda: self.proc.poll() is None)
+
+    def roots(self):
+        return [self.proc.pid] if self.proc and self.proc.poll() is None else []
+
+    def stop(self):
+        if self.proc:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(5)
+            self.proc = None
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+
+    def logs(self):
+        return [os.path.join(self.dir, "estafeta.log")]
+
+
+# --------------------------------------------------------------------------------------------
+# Runs of imap_load
+
+class Load:
+    def __init__(self, exe, args):
+        self.exe, self.args = exe, args
+
+    def cmd(self, server, mode, *extra):
+        return [self.exe, "--mode", mode, "--port", str(server.port), "--domain", DOMAIN,
+                "--password", PASSWORD, "--seed", str(self.args.seed)] + [str(x) for x in extra]
+
+    def run(self, server, mode, *extra, timeout=None):
+        """Runs imap_load to the end; returns (json result, CPU s of the server between the
+        'start' and 'end' marks imap_load prints on stderr, or over the whole run without them),
+        with peak memory of the server's processes."""
+        timeout = timeout or self.args.timeout
+        roots = server.roots()
+        if not roots:
+            raise RunFailed(f"{server.name} is not running")
+        marks = {}
+        proc = subprocess.Popen(self.cmd(server, mode, *extra), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        err_lines = []
+
+        def read_err():
+            for line in proc.stderr:
+                if line.startswith("imap_load: start"):
+                    marks["start"] = cpu_seconds(roots)
+                elif line.startswith("imap_load: end"):
+                    marks["end"] = cpu_seconds(roots)
+                else:
+                    err_lines.append(line)
+        cpu0 = cpu_seconds(roots)
+        with MemorySampler(server.roots, 0.2) as mem:
+            t = threading.Thread(target=read_err, daemon=True)
+            t.start()
+            try:
+                out, _ = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise RunFailed(f"{server.name}: imap_load {mode} took longer than {timeout}s")
+            t.join(5)
+        cpu1 = cpu_seconds(roots)
+        try:
+            res = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise RunFailed(f"{server.name}: imap_load {mode} exited {proc.returncode}: "
+                            f"{out[-500:]} {''.join(err_lines)[-1000:]}")
+        if proc.returncode != 0:
+            raise RunFailed(f"{server.name}: imap_load {mode} failed: {res.get('first_error')} "
+                            f"{''.join(err_lines)[-500:]}")
+        cpu = marks["end"] - marks["start"] if "start" in marks and "end" in marks else cpu1 - cpu0
+        res["server_cpu"] = cpu
+        res["rss"], res["pss"] = mem.peak_rss, mem.peak_pss
+        return res
+
+
+def idle_memory(load, server, conns, users, threads, timeout):
+    """Memory of the server's processes before and with `conns` connections in IDLE."""
+    roots = server.roots()
+    time.sleep(1.0)
+    rss0, pss0 = memory_of(process_tree(roots))
+    proc = subprocess.Popen(load.cmd(server, "idle", "--connections", conns, "--users", users,
+                                     "--threads", threads),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        line = ""
+        deadline = time.monotonic() + timeout
+        # imap_load prints one line once every connection is up (or failed).
+        while not line and time.monotonic() < deadline and proc.poll() is None:
+            line = proc.stdout.readline()
+        if not line:
+            raise RunFailed(f"{server.name}: idle connections not up: {proc.stderr.read()[-500:]}")
+        res = json.loads(line)
+        time.sleep(2.0)  # let lazily freed buffers and hibernation settle
+        tree = process_tree(server.roots())
+        rss1, pss1 = memory_of(tree)
+        res.update(rss_before=rss0, pss_before=pss0, rss_after=rss1, pss_after=pss1,
+                   processes=len(tree))
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if res["up"] != conns:
+        raise RunFailed(f"{server.name}: {res['up']}/{conns} idle connections up: {res['first_error']}")
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+def mib(n):
+    return n / (1 << 20)
+
+
+def med(rs, key):
+    vals = [r[key] for r in rs if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "n/a"
+
+
+def f(v, spec):
+    return "n/a" if v is None else format(v, spec)
+
+
+def report(results, names, args):
+    a, b = names
+    R = results
+    lines = []
+    lines.append(f"| measure | {a} | {b} | ratio {a}/{b} |")
+    lines.append("|---|---:|---:|---:|")
+
+    def row(label, va, vb, spec):
+        lines.append(f"| {label} | {f(va, spec)} | {f(vb, spec)} | {ratio(va, vb)} |")
+
+    mix_a, mix_b = R["mix"].get(a, []), R["mix"].get(b, [])
+    ops_a, ops_b = med(mix_a, "ops_per_s"), med(mix_b, "ops_per_s")
+    for r in mix_a + mix_b:
+        r["cpu_ms_per_op"] = r["server_cpu"] * 1000 / r["total_ops"] if r["total_ops"] else None
+        r["ops_per_cpu_s"] = r["total_ops"] / r["server_cpu"] if r["server_cpu"] else None
+    row(f"mix: operations/s ({args.users} clients)", ops_a, ops_b, ".0f")
+    row("mix: server CPU ms per operation", med(mix_a, "cpu_ms_per_op"), med(mix_b, "cpu_ms_per_op"), ".3f")
+    row("mix: operations per server CPU-second", med(mix_a, "ops_per_cpu_s"), med(mix_b, "ops_per_cpu_s"), ".0f")
+    row("mix: peak RSS MiB", med(mix_a, "rss") and mib(med(mix_a, "rss")),
+        med(mix_b, "rss") and mib(med(mix_b, "rss")), ".1f")
+    row("mix: peak PSS MiB", med(mix_a, "pss") and mib(med(mix_a, "pss")),
+        med(mix_b, "pss") and mib(med(mix_b, "pss")), ".1f")
+    lg_a, lg_b = R["login"].get(a, []), R["login"].get(b, [])
+    for r in lg_a + lg_b:
+        r["cpu_ms_per_pair"] = r["server_cpu"] * 1000 / r["pairs"] if r["pairs"] else None
+    row(f"TLS login+logout pairs/s ({args.login_threads} threads)", med(lg_a, "pairs_per_s"),
+        med(lg_b, "pairs_per_s"), ".0f")
+    row("login+logout: server CPU ms per pair", med(lg_a, "cpu_ms_per_pair"), med(lg_b, "cpu_ms_per_pair"), ".2f")
+    se_a, se_b = R["search"].get(a, []), R["search"].get(b, [])
+    row(f"UID SEARCH TEXT, {args.search_messages} messages: ms per search (median)",
+        med(se_a, "median_ms"), med(se_b, "median_ms"), ".1f")
+    for r in se_a + se_b:
+        r["cpu_ms_per_search"] = r["server_cpu"] * 1000 / r["searches"]
+    row("UID SEARCH TEXT: server CPU ms per search", med(se_a, "cpu_ms_per_search"),
+        med(se_b, "cpu_ms_per_search"), ".1f")
+    id_a, id_b = R["idle"].get(a), R["idle"].get(b)
+    if id_a or id_b:
+        def per(r, k):
+            return (r[f"{k}_after"] - r[f"{k}_before"]) / r["up"] / 1024 if r else None
+        row(f"{args.idle_connections} connections in IDLE: RSS KiB per connection",
+            per(id_a, "rss"), per(id_b, "rss"), ".1f")
+        row(f"{args.idle_connections} connections in IDLE: PSS KiB per connection",
+            per(id_a, "pss"), per(id_b, "pss"), ".1f")
+        row("IDLE: server processes with all connections up",
+            id_a and id_a["processes"], id_b and id_b["processes"], "d")
+    # Operations by kind (median operations/s).
+    kinds = list((mix_a or mix_b)[0]["per_s"].keys()) if (mix_a or mix_b) else []
+    lines2 = [f"| mix operation | {a} ops/s | {b} ops/s | ratio |", "|---|---:|---:|---:|"]
+    for k in kinds:
+        va = statistics.median(r["per_s"][k] for r in mix_a) if mix_a else None
+        vb = statistics.median(r["per_s"][k] for r in mix_b) if mix_b else None
+        lines2.append(f"| {k} | {f(va, '.1f')} | {f(vb, '.1f')} | {ratio(va, vb)} |")
+    return "\n".join(lines) + "\n\n" + "\n".join(lines2)
+
+
+# --------------------------------------------------------------------------------------------
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--users", type=int, default=20, help="mix: clients, one user each")
+    p.add_argument("--messages", type=int, default=500, help="messages filled per user")
+    p.add_argument("--duration", type=float, default=15, help="seconds per mix run")
+    p.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians reported")
+    p.add_argument("--login-duration", type=float, default=8, help="seconds per login+logout run")
+    p.add_argument("--login-threads", type=int, default=8, help="parallel login+logout loops")
+    p.add_argument("--search-messages", type=int, default=10000,
+                   help="messages in the SEARCH TEXT mailbox (0 = skip)")
+    p.add_argument("--searches", type=int, default=6, help="UID SEARCH TEXT per run")
+    p.add_argument("--idle-connections", type=int, default=1000,
+                   help="connections parked in IDLE for the memory figure (0 = skip; the "
+                        "issue's target is 10000)")
+    p.add_argument("--fill-threads", type=int, default=4, help="parallel APPEND sessions when filling")
+    p.add_argument("--seed", type=int, default=1, help="message generator and mix seed")
+    p.add_argument("--servers", default="estafeta,dovecot", help="estafeta, dovecot or both")
+    p.add_argument("--estafeta", help="estafeta binary to use as is (default: build/bench-release/"
+                                      "src/cli/estafeta, brought up to date with ninja first)")
+    p.add_argument("--estafeta-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra top-level line for Estafeta's config (experiments only)")
+    p.add_argument("--imap-load", help="imap_load binary to use as is (default: build/bench-imap/"
+                                       "bench/imap_load, built first)")
+    p.add_argument("--no-build", action="store_true", help="do not run ninja")
+    p.add_argument("--jobs", type=int, default=2, help="ninja -j when building")
+    p.add_argument("--timeout", type=float, default=900, help="seconds one imap_load run may take")
+    p.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory")
+    p.add_argument("--markdown", help="also write the table to this file")
+    return p.parse_args()
+
+
+def main():
+    args = parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root (may install dovecot-imapd, starts Dovecot)")
+    wanted = [s.strip() for s in args.servers.split(",")]
+    ensure_packages()
+    exe = sb.find_or_build_estafeta(args) if "estafeta" in wanted else None
+    load = Load(find_or_build_load(args), args)
+
+    users = [f"u{i}" for i in range(args.users)] + [BIG_USER]
+    top = tempfile.mkdtemp(prefix="estafeta-imapbench-")
+    os.chmod(top, 0o755)
+    cert, key = make_certificate(top)
+    servers = []
+    max_conns = max(args.idle_connections, args.users, args.login_threads) + 10
+    if "estafeta" in wanted:
+        servers.append(Estafeta(top, users, cert, key, max_conns, exe, "\n".join(args.estafeta_set)))
+    if "dovecot" in wanted:
+        servers.append(Dovecot(top, users, cert, key, max_conns))
+    names = ("Estafeta", "Dovecot")
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, on_signal)
+    results = {"mix": {}, "login": {}, "search": {}, "idle": {}}
+    fills = {}
+    ok = False
+    load_before = os.getloadavg()[0]
+    t_start = time.monotonic()
+    try:
+        for srv in servers:
+            log(f"starting {srv.name}")
+            srv.start()
+            r = load.run(srv, "fill", "--users", args.users, "--messages", args.messages,
+                         "--threads", args.fill_threads)
+            fills[srv.name] = r
+            log(f"{srv.name}: {r['appended']} messages APPENDed to {args.users} users in {r['seconds']:.1f} s")
+            if args.search_messages:
+                r = load.run(srv, "fill", "--user", f"{BIG_USER}@{DOMAIN}", "--messages",
+                             args.search_messages)
+                log(f"{srv.name}: {r['appended']} messages APPENDed to {BIG_USER} in {r['seconds']:.1f} s")
+            # Warm-up: first SELECTs build caches and indexes on both sides; not measured.
+            load.run(srv, "mix", "--users", args.users, "--duration", 3)
+        load_before = os.getloadavg()[0]
+        log(f"load {load_before:.2f} on {os.cpu_count()} CPUs before the runs")
+        for rep in range(args.repeat):
+            order = servers if rep % 2 == 0 else list(reversed(servers))
+            for srv in order:
+                r = load.run(srv, "mix", "--users", args.users, "--duration", args.duration)
+                results["mix"].setdefault(srv.name, []).append(r)
+                log(f"rep {rep + 1}/{args.repeat} mix {srv.name}: {r['ops_per_s']:.0f} ops/s, "
+                    f"CPU {r['server_cpu']:.2f} s ({r['server_cpu'] * 1000 / max(1, r['total_ops']):.3f} ms/op), "
+                    f"RSS {mib(r['rss']):.1f} MiB, PSS {mib(r['pss']):.1f} MiB")
+            for srv in order:
+                r = load.run(srv, "login", "--users", args.users, "--threads", args.login_threads,
+                             "--duration", args.login_duration)
+                results["login"].setdefault(srv.name, []).append(r)
+                log(f"rep {rep + 1}/{args.repeat} login {srv.name}: {r['pairs_per_s']:.0f} pairs/s, "
+                    f"CPU {r['server_cpu']:.2f} s")
+            if args.search_messages:
+                for srv in order:
+                    r = load.run(srv, "search", "--user", f"{BIG_USER}@{DOMAIN}", "--searches",
+                                 args.searches)
+                    results["search"].setdefault(srv.name, []).append(r)
+                    log(f"rep {rep + 1}/{args.repeat} search {srv.name}: median {r['median_ms']:.1f} ms "
+                        f"over {r['messages']} messages, CPU {r['server_cpu']:.2f} s")
+        if args.idle_connections:
+            for srv in servers:
+                r = idle_memory(load, srv, args.idle_connections, args.users, 8, args.timeout)
+                results["idle"][srv.name] = r
+                log(f"idle {srv.name}: {r['up']} up in {r['seconds']:.1f} s; RSS "
+                    f"{mib(r['rss_before']):.1f} -> {mib(r['rss_after']):.1f} MiB, PSS "
+                    f"{mib(r['pss_before']):.1f} -> {mib(r['pss_after']):.1f} MiB, {r['processes']} processes")
+        ok = True
+    except (RunFailed, RuntimeError, KeyboardInterrupt) as e:
+        log(f"FAILED: {e}")
+        for srv in servers:
+            for path in srv.logs():
+                with contextlib.suppress(OSError), open(path, errors="replace") as fh:
+                    log(f"--- tail of {path}\n{fh.read()[-3000:]}")
+    finally:
+        for srv in reversed(servers):
+            with contextlib.suppress(Exception):
+                srv.stop()
+        if args.keep_tmp:
+            log(f"kept {top}")
+        else:
+            shutil.rmtree(top, ignore_errors=True)
+
+    text = report(results, names, args)
+    rev = run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
+    dv = run(["/usr/sbin/dovecot", "--version"], check=False).stdout.split(" ")[0].strip()
+    header = (f"Estafeta {rev} (Release) vs Dovecot {dv}, Linux {os.uname().release}; "
+              f"{args.users} users × {args.messages} messages, mix {args.duration:g} s × {args.repeat} "
+              f"runs, medians; implicit TLS on 127.0.0.1; load average {load_before:.1f} before and "
+              f"{os.getloadavg()[0]:.1f} after the runs on {os.cpu_count()} CPUs; "
+              f"{time.monotonic() - t_start:.0f} s in all.")
+    print(header)
+    print()
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as fh:
+            fh.write(header + "\n\n" + text + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
