@@ -448,9 +448,12 @@ TEST_P(StoreConformance, DeliverIsIdempotentByKey) {
   AppendResult r1, r2, r3;
   ASSERT_FALSE(a->deliver("", new_message(bytes), "spool-1/alice", false, r1));
   ASSERT_FALSE(a->deliver("", new_message(bytes), "spool-1/alice", false, r2));
+  EXPECT_FALSE(r1.existing);
+  EXPECT_TRUE(r2.existing);  // nothing appended: the first delivery's UID
   EXPECT_EQ(r1.uid, r2.uid);
   EXPECT_EQ(r1.uid_validity, r2.uid_validity);
   ASSERT_FALSE(a->deliver("INBOX", new_message(bytes), "spool-2/alice", true, r3));
+  EXPECT_FALSE(r3.existing);
   EXPECT_EQ(r3.uid, r1.uid + 1);
   auto inbox = find(*a, "INBOX");
   EXPECT_EQ(inbox.messages, 2u);
@@ -466,6 +469,7 @@ TEST_P(StoreConformance, DeliverIsIdempotentByKey) {
   a = account();
   AppendResult r5;
   ASSERT_FALSE(a->deliver("", new_message(bytes), "spool-1/alice", false, r5));
+  EXPECT_TRUE(r5.existing);
   EXPECT_EQ(r5.uid, r1.uid);
   EXPECT_EQ(find(*a, "INBOX").messages, 2u);
 }

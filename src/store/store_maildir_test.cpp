@@ -386,20 +386,6 @@ TEST_F(MaildirStoreTest, PlusTagFolderIsAMailbox) {
   EXPECT_FALSE(account_->find("later", later)) << ::testing::PrintToString(report.problems);
 }
 
-TEST_F(MaildirStoreTest, DeliverTellsAnEarlierDelivery) {
-  // (AppendResult::existing: here until every backend sets it; then in the conformance suite.)
-  std::string bytes = message("twice");
-  NewMessage m;
-  m.bytes = bytes;
-  AppendResult r1, r2;
-  ASSERT_FALSE(account_->deliver("", m, "spool/1", true, r1));
-  ASSERT_FALSE(account_->deliver("", m, "spool/1", true, r2));
-  EXPECT_FALSE(r1.existing);
-  EXPECT_TRUE(r2.existing);
-  EXPECT_EQ(r2.uid, r1.uid);
-  EXPECT_EQ(messages("INBOX").size(), 1u);
-}
-
 TEST(MaildirStore, ConcurrentOpensShareOneAccount) {
   testing::TempDir tmp("estafeta-maildir");
   auto store = make_maildir_store(MaildirStoreOptions{tmp.path(), 2, true});

@@ -343,6 +343,7 @@ class MemoryAccount final : public Account {
         auto it = delivered_.find(std::string(delivery_key));
         if (it != delivered_.end()) {
           out = it->second;
+          out.existing = true;
           return {};
         }
       }
