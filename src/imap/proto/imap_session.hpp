@@ -19,8 +19,8 @@
 //   SEARCH by sequence number, which waits for a later command; during IDLE they are sent
 //   as changed() reports them. The store tells the server of a change through
 //   store::Account::watch on selected(); the server calls changed().
-// - \Recent (IMAP4rev1 only) is session state: the messages that arrived while this
-//   session had the mailbox selected.
+// - \Recent (IMAP4rev1 only) is session state: the messages this session was the first to
+//   notice (SessionHooks::recent, shared by the server's sessions).
 // - Mailbox names are modified UTF-7 until the client enables IMAP4rev2 or UTF8=ACCEPT, then
 //   UTF-8 (RFC 9051 §5.1, RFC 6855 §3). "INBOX" in any case is the inbox.
 // - What the server does around it: send "+ Ready for literal data" for synchronizing
@@ -42,6 +42,7 @@
 #include "auth/proto/auth_sasl.hpp"
 #include "imap/proto/imap_command.hpp"
 #include "imap/proto/imap_command_reader.hpp"
+#include "imap/proto/imap_recent.hpp"
 #include "store/api/store.hpp"
 
 namespace estafeta::imap {
@@ -76,6 +77,9 @@ struct SessionHooks {
   // The store account of a canonical account name; nullptr when it cannot be opened
   // (the login then fails with NO [UNAVAILABLE]).
   std::function<std::shared_ptr<store::Account>(const std::string& account)> open_account;
+  // Who gets \Recent (IMAP4rev1), one per server (imap_recent.hpp). When null, every session
+  // that sees a message arrive marks it \Recent.
+  std::shared_ptr<RecentClaims> recent;
 };
 
 // One piece of output, in order.
@@ -184,6 +188,7 @@ class Session {
   void cmd_close(const Command& c, bool expunge);
   void unselect();
   void sync(bool allow_expunge);
+  store::Uid claim_recent(store::Uid uid_next);
   void cmd_idle(const Command& c);
   // imap_session_message.cpp
   void cmd_fetch(const Command& c, const Fetch& f);

@@ -5,6 +5,8 @@
 // VANISHED, EXISTS, RECENT (rev1) and FETCH FLAGS, each only where RFC 9051 §7.5.1 and
 // §5.5 allow it.
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 
 #include "imap/proto/imap_response_strings.hpp"
 #include "imap/proto/imap_sequence.hpp"
@@ -43,6 +45,15 @@ std::string Session::SelectedMailbox::learn_keywords(const store::Flags& f) {
     added = true;
   }
   return added ? flags_lines() : std::string();
+}
+
+// The first UID that is \Recent for this session among those below `uid_next` (RFC 3501
+// §2.3.2): claimed from the server's RecentClaims; none in IMAP4rev2 or read-only.
+store::Uid Session::claim_recent(store::Uid uid_next) {
+  if (!hooks_.recent) return 0;  // no registry: whoever sees it arrive
+  if (enabled_rev2_ || selected_->read_only) return UINT32_MAX;
+  return hooks_.recent->claim(account_name_, selected_->info.id, selected_->info.uid_validity,
+                              uid_next);
 }
 
 void Session::unselect() {
@@ -96,10 +107,16 @@ void Session::cmd_select(const Command& c, const Select& s) {
   // unnoticed: the first sync asks the store once.
   sel->dirty = true;
   sel->reported_exists = static_cast<std::uint32_t>(sel->messages.size());
+  if (hooks_.recent && rev1 && !s.read_only) {
+    const store::Uid first = hooks_.recent->claim(account_name_, sel->info.id,
+                                                  sel->info.uid_validity, sel->info.uid_next);
+    for (auto& e : sel->messages) e.recent = e.info.uid >= first;
+  }
+  sel->reported_recent = sel->recent_count();
 
   std::string out = sel->flags_lines();
   out += "* " + std::to_string(sel->messages.size()) + " EXISTS\r\n";
-  if (rev1) out += "* 0 RECENT\r\n";
+  if (rev1) out += "* " + std::to_string(sel->reported_recent) + " RECENT\r\n";
   if (rev1 && first_unseen)
     out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen.\r\n";
   out += "* OK [UIDVALIDITY " + std::to_string(sel->info.uid_validity) + "] UIDs valid\r\n";
@@ -188,6 +205,7 @@ void Session::sync(bool allow_expunge) {
         if (i < s.messages.size()) s.messages[i].expunged = true;
       }
       const bool rev1 = !enabled_rev2_;
+      std::optional<store::Uid> first_recent;  // claimed once, when a new message shows up
       for (const auto& m : ch.changed) {
         std::size_t i = s.find(m.uid);
         if (i < s.messages.size()) {
@@ -207,9 +225,10 @@ void Session::sync(bool allow_expunge) {
           }
         } else if (s.messages.empty() || m.uid > s.messages.back().info.uid) {
           out += s.learn_keywords(m.flags);
+          if (!first_recent) first_recent = claim_recent(ch.mailbox.uid_next);
           SelectedMailbox::Entry e;
           e.info = m;
-          e.recent = true;
+          e.recent = m.uid >= *first_recent;
           s.messages.push_back(std::move(e));
         }
       }

@@ -306,8 +306,9 @@ TEST(ImapSession, CopyAndMoveReportCopyUid) {
 
 TEST(ImapSession, OtherSessionsChangesArriveWhereAllowed) {
   auto store = store::make_memory_store();
-  Driver a(testing::tls_options(), store);
-  Driver b(testing::tls_options(), store);
+  auto recent = std::make_shared<RecentClaims>();
+  Driver a(testing::tls_options(), store, {}, recent);
+  Driver b(testing::tls_options(), store, {}, recent);
   login(a);
   login(b);
   deliver(a, "INBOX", "one");
@@ -335,8 +336,9 @@ TEST(ImapSession, OtherSessionsChangesArriveWhereAllowed) {
 
 TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
   auto store = store::make_memory_store();
-  Driver a(testing::tls_options(), store);
-  Driver b(testing::tls_options(), store);
+  auto recent = std::make_shared<RecentClaims>();
+  Driver a(testing::tls_options(), store, {}, recent);
+  Driver b(testing::tls_options(), store, {}, recent);
   login(a);
   login(b);
   deliver(a, "INBOX", "one");
@@ -355,6 +357,28 @@ TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
             "* 3 FETCH (FLAGS (\\Seen \\Flagged) UID 3)\r\n* 2 EXPUNGE\r\nf OK Store "
             "completed.\r\n");
   EXPECT_EQ(a.send("g FETCH 2 UID\r\n"), "* 2 FETCH (UID 3)\r\ng OK Fetch completed.\r\n");
+}
+
+TEST(ImapSession, RecentGoesToOneSessionOnly) {
+  auto store = store::make_memory_store();
+  auto recent = std::make_shared<RecentClaims>();
+  Driver a(testing::tls_options(), store, {}, recent);
+  Driver b(testing::tls_options(), store, {}, recent);
+  login(a);
+  login(b);
+  deliver(a, "INBOX", "old");
+  // The first look after start: what is there is old.
+  EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 1 EXISTS\r\n* 0 RECENT\r\n"));
+  a.send("c CLOSE\r\n");
+  deliver(a, "INBOX", "new");  // arrives while nobody has INBOX selected
+  EXPECT_TRUE(contains(b.send("e EXAMINE INBOX\r\n"), "* 2 EXISTS\r\n* 0 RECENT\r\n"));
+  EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 2 EXISTS\r\n* 1 RECENT\r\n"));
+  EXPECT_TRUE(contains(b.send("t SELECT INBOX\r\n"), "* 2 EXISTS\r\n* 0 RECENT\r\n"));
+  EXPECT_EQ(a.send("f FETCH 2 FLAGS\r\n"),
+            "* 2 FETCH (FLAGS (\\Recent))\r\nf OK Fetch completed.\r\n");
+  EXPECT_EQ(b.send("f FETCH 2 FLAGS\r\n"), "* 2 FETCH (FLAGS ())\r\nf OK Fetch completed.\r\n");
+  EXPECT_EQ(b.send("g SEARCH RECENT\r\n"), "* SEARCH\r\ng OK Search completed.\r\n");
+  EXPECT_EQ(a.send("g SEARCH RECENT\r\n"), "* SEARCH 2\r\ng OK Search completed.\r\n");
 }
 
 TEST(ImapSession, IdleReportsDeliveriesAtOnce) {

@@ -28,8 +28,10 @@ inline SessionOptions tls_options() {
   return o;
 }
 
-inline SessionHooks memory_hooks(std::shared_ptr<store::Store> store) {
+inline SessionHooks memory_hooks(std::shared_ptr<store::Store> store,
+                                 std::shared_ptr<RecentClaims> recent) {
   SessionHooks h;
+  h.recent = std::move(recent);
   h.login = [](std::string_view user, std::string_view password) {
     LoginResult r;
     std::string u(user);
@@ -54,13 +56,15 @@ inline SessionHooks memory_hooks(std::shared_ptr<store::Store> store) {
 
 class Driver {
  public:
+  // Sessions on one store should share `recent`, as the sessions of one server do.
   explicit Driver(SessionOptions options = tls_options(),
                   std::shared_ptr<store::Store> store = store::make_memory_store(),
-                  Limits limits = {})
+                  Limits limits = {},
+                  std::shared_ptr<RecentClaims> recent = std::make_shared<RecentClaims>())
       : store_(std::move(store)),
         reader_(limits),
         limits_(limits),
-        session_(std::move(options), memory_hooks(store_)) {}
+        session_(std::move(options), memory_hooks(store_, std::move(recent))) {}
 
   std::string start() {
     session_.start();

@@ -131,12 +131,13 @@ void replay(const std::filesystem::path& path, bool byte_by_byte,
     std::string pending;  // output not yet compared with S: lines
   };
   std::map<std::string, Open> sessions;
+  auto recent = std::make_shared<RecentClaims>();  // one server: one \Recent registry
   auto open = [&](const std::string& name) {
     auto& s = sessions[name];
     if (!s.driver) {
       Limits limits;
       limits.append_limit = t.options.append_limit;  // as the server sets it
-      s.driver = std::make_unique<testing::Driver>(t.options, store, limits);
+      s.driver = std::make_unique<testing::Driver>(t.options, store, limits, recent);
       s.pending += s.driver->start();
     }
     return &s;
