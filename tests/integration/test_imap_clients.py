@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from estafeta_harness import HOSTNAME, PASSWORDS, ServerTestCase, simple_message, unique
+from estafeta_harness import HOSTNAME, PASSWORDS, ServerTestCase, unique
 from imap_client import ImapRaw
 
 ALICE = "alice@example.test"

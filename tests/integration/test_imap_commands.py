@@ -15,7 +15,7 @@ import time
 import unittest
 import zlib
 
-from estafeta_harness import PASSWORDS, ServerTestCase, simple_message, unique
+from estafeta_harness import PASSWORDS, ServerTestCase, unique
 from imap_client import ImapRaw
 
 ALICE = "alice@example.test"
@@ -564,7 +564,6 @@ class Mailboxes(ImapCase):
         # A client without UTF8=ACCEPT sees it in modified UTF-7.
         c2 = self.raw(CAROL)
         u, t = c2.cmd('LIST "" "*"')
-        enc = name.encode("utf-16-be")
         self.assertTrue(any(b"&BB8EPgRIBEIEMA-" in x for x in u), u)
         self.assertFalse(any(name.encode() in x for x in u), u)
 
@@ -1013,7 +1012,6 @@ class Fetch(ImapCase):
     def test_rfc822_and_body_set_seen(self):
         c = self.raw()
         box = self.mailbox(c, [msg("seen-me"), msg("seen-too")])
-        data = msg("x")
         c.ok(f"SELECT {box}")
         u, _ = c.cmd("FETCH 1 BODY[TEXT]")
         self.assertEqual(len(u), 1)
