@@ -383,16 +383,24 @@ class Load:
                 else:
                     err_lines.append(line)
         cpu0 = cpu_seconds(roots)
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out_parts = []
         with MemorySampler(server.roots, 0.2) as mem:
-            t = threading.Thread(target=read_err, daemon=True)
-            t.start()
+            threads = [threading.Thread(target=read_err, daemon=True),
+                       threading.Thread(target=lambda: out_parts.append(proc.stdout.read()),
+                                        daemon=True)]
+            for t in threads:
+                t.start()
             try:
-                out, _ = proc.communicate(timeout=timeout)
+                proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
                 raise RunFailed(f"{server.name}: imap_load {mode} took longer than {timeout}s")
-            t.join(5)
+            for t in threads:
+                t.join(10)
+        out = "".join(out_parts)
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu1 = cpu_seconds(roots)
         try:
             res = json.loads(out.strip().splitlines()[-1])
@@ -404,6 +412,7 @@ class Load:
                             f"{''.join(err_lines)[-500:]}")
         cpu = marks["end"] - marks["start"] if "start" in marks and "end" in marks else cpu1 - cpu0
         res["server_cpu"] = cpu
+        res["load_cpu"] = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         res["rss"], res["pss"] = mem.peak_rss, mem.peak_pss
         return res
 
@@ -605,7 +614,7 @@ def main():
                 results["mix"].setdefault(srv.name, []).append(r)
                 log(f"rep {rep + 1}/{args.repeat} mix {srv.name}: {r['ops_per_s']:.0f} ops/s, "
                     f"CPU {r['server_cpu']:.2f} s ({r['server_cpu'] * 1000 / max(1, r['total_ops']):.3f} ms/op), "
-                    f"RSS {mib(r['rss']):.1f} MiB, PSS {mib(r['pss']):.1f} MiB")
+                    f"RSS {mib(r['rss']):.1f} MiB, PSS {mib(r['pss']):.1f} MiB; imap_load CPU {r['load_cpu']:.2f} s")
             for srv in order:
                 r = load.run(srv, "login", "--users", args.users, "--threads", args.login_threads,
                              "--duration", args.login_duration)
