@@ -443,22 +443,42 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
 
 // ---- mailboxes ---------------------------------------------------------------------------
 
+// list() and find() rescan first (two stat() calls per mailbox when nothing changed), so that
+// STATUS, LIST-STATUS and NOOP see files other programs dropped into the Maildir.
 std::error_code MaildirAccount::list(std::vector<MailboxInfo>& out) {
-  std::lock_guard lock(mu_);
   out.clear();
-  std::vector<MailboxRow> rows;
-  if (auto ec = index_.mailboxes(rows)) return ec;
-  for (const auto& r : rows) out.push_back(info_of(r));
+  Changes changes;
+  {
+    std::lock_guard lock(mu_);
+    std::vector<MailboxRow> rows;
+    if (auto ec = index_.mailboxes(rows)) return ec;
+    for (auto& r : rows) {
+      if (auto ec = rescan_if_changed_locked(r, changes)) {
+        log::warn("store", "{}: cannot rescan {}: {}", name_, r.name, ec.message());
+        index_.mailbox(r.id, r);  // as committed
+      }
+    }
+    for (const auto& r : rows) out.push_back(info_of(r));
+  }
+  notify(changes);
   return {};
 }
 
 std::error_code MaildirAccount::find(std::string_view raw, MailboxInfo& out) {
   std::string name = canonical_mailbox_name(raw);
   if (!valid_mailbox_name(name)) return Errc::bad_mailbox_name;
-  std::lock_guard lock(mu_);
-  MailboxRow row;
-  if (auto ec = index_.mailbox(name, row)) return ec;
-  out = info_of(row);
+  Changes changes;
+  {
+    std::lock_guard lock(mu_);
+    MailboxRow row;
+    if (auto ec = index_.mailbox(name, row)) return ec;
+    if (auto ec = rescan_if_changed_locked(row, changes)) {
+      log::warn("store", "{}: cannot rescan {}: {}", name_, row.name, ec.message());
+      index_.mailbox(row.id, row);  // as committed
+    }
+    out = info_of(row);
+  }
+  notify(changes);
   return {};
 }
 
@@ -740,11 +760,12 @@ std::error_code MaildirAccount::intern_keywords(MailboxRow& row, Flags& flags,
   return {};
 }
 
-std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp, std::uint64_t size,
-                                           const CachedFields& cache, Flags flags,
-                                           std::int64_t internal_date, std::int32_t internal_tz,
-                                           std::string email_id, std::string_view key_hash,
-                                           bool durable, Uid& uid, fs::path& placed) {
+std::error_code MaildirAccount::place_new(MailboxRow& row, const fs::path& tmp,
+                                          std::string_view unique, std::uint64_t size,
+                                          const CachedFields& cache, Flags flags,
+                                          std::int64_t internal_date, std::int32_t internal_tz,
+                                          std::string email_id, std::string_view key_hash, Uid& uid,
+                                          fs::path& placed) {
   bool state_changed = false;
   if (auto ec = intern_keywords(row, flags, state_changed)) return ec;
   if (state_changed)
@@ -754,18 +775,13 @@ std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp,
   m.info.uid = uid;
   m.info.flags = flags;
   m.info.email_id = email_id.empty() ? new_email_id() : std::move(email_id);
-  m.base = make_base_name(unique_name(), uid, m.info.email_id, size, key_hash);
+  const std::string fresh = unique.empty() ? unique_name() : std::string();
+  m.base = make_base_name(unique.empty() ? std::string_view(fresh) : unique, uid, m.info.email_id,
+                          size, key_hash);
   m.in_new = flags.system == 0 && flags.keywords.empty();
   m.file_info = m.in_new ? "" : info_from_flags(flags, row.keywords);
-  const fs::path target = file_of(row, m);
-  const std::int64_t before = maildir_stamp(dir_of(row));
+  fs::path target = file_of(row, m);
   if (::rename(tmp.c_str(), target.c_str()) != 0) return last_error();
-  restamp(row, before);
-  if (durable)
-    if (auto ec = fsync_dir(target.parent_path())) {
-      ::unlink(target.c_str());
-      return ec;
-    }
   row.uid_next = uid + 1;
   row.highest_modseq += 1;
   m.info.modseq = row.highest_modseq;
@@ -773,12 +789,26 @@ std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp,
   m.info.internal_tz = internal_tz;
   m.info.save_date = now_seconds();
   m.info.size = size;
-  std::error_code ec = index_.insert_message(row.id, m, cache);
+  placed = std::move(target);
+  return index_.insert_message(row.id, m, cache);
+}
+
+std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp, std::uint64_t size,
+                                           const CachedFields& cache, Flags flags,
+                                           std::int64_t internal_date, std::int32_t internal_tz,
+                                           std::string email_id, std::string_view key_hash,
+                                           bool durable, Uid& uid, fs::path& placed) {
+  const std::int64_t before = maildir_stamp(dir_of(row));
+  std::error_code ec =
+      place_new(row, tmp, tmp.filename().string(), size, cache, std::move(flags), internal_date,
+                internal_tz, std::move(email_id), key_hash, uid, placed);
+  if (!placed.empty()) restamp(row, before);
+  if (!ec && durable) ec = fsync_dir(placed.parent_path());
   if (!ec) ec = index_.update_mailbox(row);
-  if (ec)
-    ::unlink(target.c_str());
-  else
-    placed = target;
+  if (ec && !placed.empty()) {
+    ::unlink(placed.c_str());
+    placed.clear();
+  }
   return ec;
 }
 
@@ -822,75 +852,147 @@ std::error_code MaildirAccount::append(MailboxId id, const NewMessage& message, 
 
 std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& message,
                                         std::string_view key, bool defer_sync, AppendResult& out) {
-  std::string name = raw.empty() ? std::string("INBOX") : canonical_mailbox_name(raw);
-  if (!valid_mailbox_name(name)) return Errc::bad_mailbox_name;
-  const bool durable = fsync_ && !defer_sync;
+  PendingDelivery p;
+  p.mailbox = raw.empty() ? std::string("INBOX") : canonical_mailbox_name(raw);
+  if (!valid_mailbox_name(p.mailbox)) return Errc::bad_mailbox_name;
+  p.durable = fsync_ && !defer_sync;
   // Kept as a hash (also in the file name: see adopt_orphans).
-  const std::string hash = key.empty() ? std::string() : delivery_key_hash(key);
-  fs::path dir;
+  if (!key.empty()) p.key_hash = delivery_key_hash(key);
+  p.message = &message;
+  p.internal_date = message.internal_date.value_or(now_seconds());
+  // Written into the account's tmp/ (same file system as every folder), outside every lock:
+  // no index lookup before the write. A repeated key is found at the commit, under the write
+  // lock (repeats are rare: recovery only), and the file then goes.
+  if (auto ec = write_message_file(root_, message, p.durable, p.written)) return ec;
+  // Group commit: the first waiter commits every queued delivery in one transaction.
   Changes changes;
   {
-    std::lock_guard lock(mu_);
-    MailboxRow row;
-    // (A repeated key is found below, under the write lock; repeats are rare: recovery only.)
-    std::error_code ec = index_.mailbox(name, row);
-    if (ec == Errc::no_such_mailbox) {
-      Transaction tx(index_.db());
-      ec = tx.begin_error();
-      if (!ec) ec = ensure_parents(name);
-      if (!ec) ec = create_locked(name, default_use(name), row);
-      if (!ec && fsync_) ec = fsync_dir(root_);
-      if (!ec) ec = tx.commit();
+    std::unique_lock lock(queue_mu_);
+    queue_.push_back(&p);
+    while (!p.done) {
+      if (committing_) {
+        queue_cv_.wait(lock);
+        continue;
+      }
+      committing_ = true;
+      std::vector<PendingDelivery*> batch;
+      batch.swap(queue_);
+      lock.unlock();
+      commit_deliveries(batch, changes);
+      lock.lock();
+      for (PendingDelivery* d : batch) d->done = true;
+      committing_ = false;
+      queue_cv_.notify_all();
     }
-    if (ec) return ec;
-    dir = dir_of(row);
   }
-  WrittenFile written;
-  if (auto ec = write_message_file(dir, message, durable, written)) return ec;
+  notify(changes);  // the leader's: every mailbox its batch changed
+  if (p.ec) return p.ec;
+  out = p.out;
+  return {};
+}
+
+void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batch,
+                                       Changes& changes) {
+  std::lock_guard lock(mu_);
+  const bool durable =
+      std::any_of(batch.begin(), batch.end(), [](const PendingDelivery* d) { return d->durable; });
+  const bool deferred = !durable;
+  // Deferred: the commit is not synced (synchronous=OFF); the caller syncs the file system.
+  if (deferred) index_.db().prepare("PRAGMA synchronous=OFF").run();
+  struct Touched {
+    MailboxRow row;
+    std::int64_t before = 0;  // directory stamp before our first rename
+    bool new_dir = false, cur_dir = false;
+  };
+  std::map<std::string, Touched> touched;
+  std::vector<fs::path> placed_files;
+  std::error_code batch_ec;
   {
-    std::lock_guard lock(mu_);
-    if (defer_sync) index_.db().exec("PRAGMA synchronous=OFF");
-    std::error_code ec;
-    {
-      Transaction tx(index_.db());
-      ec = tx.begin_error();
-      MailboxRow row;
+    Transaction tx(index_.db());
+    batch_ec = tx.begin_error();
+    const std::int64_t now = now_seconds();
+    for (PendingDelivery* d : batch) {
+      if (batch_ec) break;
       MailboxId mb = 0;
       Uid uid = 0;
       std::uint32_t validity = 0;
-      bool duplicate = !ec && !hash.empty() && index_.delivery(hash, mb, uid, validity) &&
-                       !index_.mailbox(mb, row) && row.uid_validity == validity;
-      if (duplicate) {
-        ::unlink(written.tmp_path.c_str());
-        out.uid_validity = validity;
-        out.uid = uid;
-        out.existing = true;
-      } else {
-        if (!ec) ec = index_.mailbox(name, row);
-        fs::path placed;
-        if (!ec)
-          ec = commit_new(row, written.tmp_path, written.size, written.cache, message.flags,
-                          message.internal_date.value_or(now_seconds()), message.internal_tz, "",
-                          hash, durable, uid, placed);
-        if (!ec && !hash.empty())
-          ec = index_.put_delivery(hash, row.id, uid, row.uid_validity, now_seconds());
-        if (!ec) fault::point("store-deliver-before-commit");
-        if (!ec) ec = tx.commit();
-        if (ec) {
-          ::unlink(written.tmp_path.c_str());
-          if (!placed.empty()) ::unlink(placed.c_str());
-        } else {
-          out.uid_validity = row.uid_validity;
-          out.uid = uid;
-          changes.push_back({row.id, row.highest_modseq});
-        }
+      MailboxRow existing;
+      if (!d->key_hash.empty() && index_.delivery(d->key_hash, mb, uid, validity) &&
+          !index_.mailbox(mb, existing) && existing.uid_validity == validity) {
+        ::unlink(d->written.tmp_path.c_str());
+        d->out.uid_validity = validity;
+        d->out.uid = uid;
+        d->out.existing = true;
+        continue;
       }
+      auto it = touched.find(d->mailbox);
+      if (it == touched.end()) {
+        Touched t;
+        std::error_code ec = index_.mailbox(d->mailbox, t.row);
+        if (ec == Errc::no_such_mailbox) {
+          ec = ensure_parents(d->mailbox);
+          if (!ec) ec = create_locked(d->mailbox, default_use(d->mailbox), t.row);
+          if (!ec && fsync_) ec = fsync_dir(root_);
+        }
+        if (ec) {
+          d->ec = ec;
+          ::unlink(d->written.tmp_path.c_str());
+          continue;
+        }
+        t.before = maildir_stamp(dir_of(t.row));
+        it = touched.emplace(d->mailbox, std::move(t)).first;
+      }
+      MailboxRow row = it->second.row;  // kept only when this message is placed
+      fs::path placed;
+      std::error_code ec = place_new(row, d->written.tmp_path, d->written.unique, d->written.size,
+                                     d->written.cache, d->message->flags, d->internal_date,
+                                     d->message->internal_tz, "", d->key_hash, uid, placed);
+      if (!ec && !d->key_hash.empty())
+        ec = index_.put_delivery(d->key_hash, row.id, uid, row.uid_validity, now);
+      if (ec && placed.empty()) {
+        // Nothing written to the index for it (keywords refused, the rename failed).
+        d->ec = ec;
+        ::unlink(d->written.tmp_path.c_str());
+        continue;
+      }
+      placed_files.push_back(placed);
+      if (ec) {
+        batch_ec = ec;  // an index write failed: the transaction is not to be trusted
+        break;
+      }
+      const bool in_new = placed.parent_path().filename() == "new";
+      (in_new ? it->second.new_dir : it->second.cur_dir) = true;
+      it->second.row = std::move(row);
+      d->out.uid_validity = it->second.row.uid_validity;
+      d->out.uid = uid;
     }
-    if (defer_sync) index_.db().exec("PRAGMA synchronous=FULL");
-    if (ec) return ec;
+    for (auto& [name, t] : touched) {
+      if (batch_ec) break;
+      restamp(t.row, t.before);
+      if (durable) {
+        if (t.new_dir && (batch_ec = fsync_dir(dir_of(t.row) / "new"))) break;
+        if (t.cur_dir && (batch_ec = fsync_dir(dir_of(t.row) / "cur"))) break;
+      }
+      batch_ec = index_.update_mailbox(t.row);
+    }
+    if (!batch_ec && !placed_files.empty()) fault::point("store-deliver-before-commit");
+    if (!batch_ec) batch_ec = tx.commit();
   }
-  notify(changes);
-  return {};
+  if (deferred) index_.db().prepare("PRAGMA synchronous=FULL").run();
+  if (batch_ec) {
+    // Nothing committed: the placed files go too, and every delivery of the group fails (even
+    // one found to repeat a key, which may have been this group's); the spool retries them.
+    for (const auto& f : placed_files) ::unlink(f.c_str());
+    for (PendingDelivery* d : batch) {
+      if (d->ec) continue;
+      ::unlink(d->written.tmp_path.c_str());
+      d->ec = batch_ec;
+      d->out = {};
+    }
+    return;
+  }
+  for (const auto& [name, t] : touched)
+    if (t.new_dir || t.cur_dir) changes.push_back({t.row.id, t.row.highest_modseq});
 }
 
 std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid>& uids_in,
@@ -1321,36 +1423,41 @@ std::error_code MaildirAccount::rescan_locked(MailboxRow& row, bool force, bool&
   return index_.update_mailbox(row);
 }
 
+std::error_code MaildirAccount::rescan_if_changed_locked(MailboxRow& row, Changes& changes) {
+  // Unchanged since the last scan or our own last change: nothing to do, unless a file could
+  // hide in the same timestamp tick (the directory changed in the last two seconds); then a
+  // full scan at most once a second.
+  std::int64_t newest = 0;
+  const std::int64_t stamp = maildir_stamp(dir_of(row), &newest);
+  const auto now = std::chrono::steady_clock::now();
+  if (stamp == row.stamp && stamp != 0) {
+    if (newest < now_seconds() - 2) return {};
+    auto it = last_scan_.find(row.id);
+    if (it != last_scan_.end() && now - it->second < std::chrono::seconds(1)) return {};
+  }
+  if (last_scan_.size() > 4096) last_scan_.clear();
+  last_scan_[row.id] = now;
+  Transaction tx(index_.db());
+  if (tx.begin_error()) return tx.begin_error();
+  if (auto ec = index_.mailbox(row.id, row)) return ec;
+  bool changed = false;
+  if (auto ec = rescan_locked(row, true, changed)) return ec;
+  if (changed && fsync_) {
+    fsync_dir(dir_of(row) / "new");
+    fsync_dir(dir_of(row) / "cur");
+  }
+  if (auto ec = tx.commit()) return ec;
+  if (changed) changes.push_back({row.id, row.highest_modseq});
+  return {};
+}
+
 std::error_code MaildirAccount::rescan(MailboxId id) {
   Changes changes;
   {
     std::lock_guard lock(mu_);
     MailboxRow row;
     if (auto ec = index_.mailbox(id, row)) return ec;
-    // Unchanged since the last scan or our own last change: nothing to do, unless a file
-    // could hide in the same timestamp tick (the directory changed in the last two seconds);
-    // then a full scan at most once a second.
-    std::int64_t newest = 0;
-    const std::int64_t stamp = maildir_stamp(dir_of(row), &newest);
-    const auto now = std::chrono::steady_clock::now();
-    if (stamp == row.stamp && stamp != 0) {
-      if (newest < now_seconds() - 2) return {};
-      auto it = last_scan_.find(id);
-      if (it != last_scan_.end() && now - it->second < std::chrono::seconds(1)) return {};
-    }
-    if (last_scan_.size() > 4096) last_scan_.clear();
-    last_scan_[id] = now;
-    Transaction tx(index_.db());
-    if (tx.begin_error()) return tx.begin_error();
-    if (auto ec = index_.mailbox(id, row)) return ec;
-    bool changed = false;
-    if (auto ec = rescan_locked(row, true, changed)) return ec;
-    if (changed && fsync_) {
-      fsync_dir(dir_of(row) / "new");
-      fsync_dir(dir_of(row) / "cur");
-    }
-    if (auto ec = tx.commit()) return ec;
-    if (changed) changes.push_back({id, row.highest_modseq});
+    if (auto ec = rescan_if_changed_locked(row, changes)) return ec;
   }
   notify(changes);
   return {};

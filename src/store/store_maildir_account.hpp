@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "store/api/store.hpp"
 #include "store/store_index.hpp"
+#include "store/store_message_file.hpp"
 
 namespace estafeta::store {
 
@@ -83,6 +85,30 @@ class MaildirAccount final : public Account {
                              std::int32_t internal_tz, std::string email_id,
                              std::string_view key_hash, bool durable, Uid& uid,
                              std::filesystem::path& placed);
+  // Renames a written tmp file into the mailbox and inserts its index row (no directory stamp,
+  // fsync or mailbox row update: the caller does those once), inside an open transaction.
+  std::error_code place_new(MailboxRow& row, const std::filesystem::path& tmp,
+                            std::string_view unique, std::uint64_t size, const CachedFields& cache,
+                            Flags flags, std::int64_t internal_date, std::int32_t internal_tz,
+                            std::string email_id, std::string_view key_hash, Uid& uid,
+                            std::filesystem::path& placed);
+  // A delivery written to tmp/ and waiting for its index commit (deliver()).
+  struct PendingDelivery {
+    std::string mailbox;  // canonical name
+    std::string key_hash;
+    const NewMessage* message = nullptr;
+    WrittenFile written;
+    bool durable = false;
+    std::int64_t internal_date = 0;
+    std::error_code ec;
+    AppendResult out;
+    bool done = false;  // under queue_mu_
+  };
+  // Commits a batch of deliveries in one index transaction (group commit): one WAL append,
+  // one lock round, one mailbox row update per mailbox for N messages.
+  void commit_deliveries(const std::vector<PendingDelivery*>& batch, Changes& changes);
+  // Runs the rescan of `row` when its directories changed (rescan()'s rule), under mu_.
+  std::error_code rescan_if_changed_locked(MailboxRow& row, Changes& changes);
   // Adopts files placed by a delivery that crashed before its index commit (a UID at or
   // above UIDNEXT), so the redelivery finds its key; run when the account opens.
   void adopt_orphans();
@@ -110,6 +136,11 @@ class MaildirAccount final : public Account {
   Index index_;
   std::shared_ptr<Watchers> watchers_ = std::make_shared<Watchers>();
   std::map<MailboxId, std::chrono::steady_clock::time_point> last_scan_;  // full rescans
+  // Group commit of deliveries: the first waiter commits what is queued, the others wait.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<PendingDelivery*> queue_;
+  bool committing_ = false;
 };
 
 }  // namespace estafeta::store

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -131,12 +132,27 @@ std::string rebase_name(const FileName& f, Uid uid, std::string_view email_id) {
   return out;
 }
 
+// The process id, asked once (and again in a child after fork), not once per message.
+static std::atomic<pid_t> g_pid{0};
+
+static pid_t current_pid() {
+  pid_t pid = g_pid.load(std::memory_order_relaxed);
+  if (pid == 0) {
+    static const int registered =
+        ::pthread_atfork(nullptr, nullptr, [] { g_pid.store(0, std::memory_order_relaxed); });
+    (void)registered;
+    pid = ::getpid();
+    g_pid.store(pid, std::memory_order_relaxed);
+  }
+  return pid;
+}
+
 std::string unique_name() {
   static const std::string host = escaped_host();
   static std::atomic<std::uint64_t> counter{0};
   struct timeval tv {};
   ::gettimeofday(&tv, nullptr);
-  return fmt::format("{}.M{}P{}Q{}.{}", tv.tv_sec, tv.tv_usec, ::getpid(), ++counter, host);
+  return fmt::format("{}.M{}P{}Q{}.{}", tv.tv_sec, tv.tv_usec, current_pid(), ++counter, host);
 }
 
 std::string new_email_id() {

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -347,9 +349,11 @@ TEST_F(MaildirStoreTest, CheckReportsAndRebuildRepairs) {
   EXPECT_EQ(report.added, 1u);
   EXPECT_EQ(report.removed, 1u);
   EXPECT_EQ(report.problems.size(), 2u);
-  // check changes nothing (find() does not rescan; snapshot() would).
-  EXPECT_EQ(find("INBOX").messages, 1u);
-  EXPECT_EQ(find("Sent").messages, 1u);
+  // check changes nothing: a second check finds the same (find(), list() and snapshot() would
+  // rescan and repair).
+  ASSERT_FALSE(account_->check_index(report));
+  EXPECT_EQ(report.added, 1u);
+  EXPECT_EQ(report.removed, 1u);
   ASSERT_FALSE(account_->rebuild_index(report));
   EXPECT_EQ(report.added, 1u);
   EXPECT_EQ(report.removed, 1u);
@@ -359,6 +363,8 @@ TEST_F(MaildirStoreTest, CheckReportsAndRebuildRepairs) {
   EXPECT_EQ(ms[0].uid, 1u);
   EXPECT_EQ(ms[1].uid, 2u);
   EXPECT_EQ(messages("Sent").size(), 0u);
+  EXPECT_EQ(find("INBOX").messages, 2u);
+  EXPECT_EQ(find("Sent").messages, 0u);
   ASSERT_FALSE(account_->check_index(report));
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
 }
@@ -384,6 +390,70 @@ TEST_F(MaildirStoreTest, PlusTagFolderIsAMailbox) {
   ASSERT_FALSE(account_->rebuild_index(report));
   MailboxInfo later;
   EXPECT_FALSE(account_->find("later", later)) << ::testing::PrintToString(report.problems);
+}
+
+TEST_F(MaildirStoreTest, FindAndListSeeDroppedFiles) {
+  // STATUS, LIST-STATUS and NOOP ask find() and list(): they rescan first.
+  append("INBOX", message("ours"));
+  EXPECT_EQ(find("INBOX").messages, 1u);
+  drop_file(root(), "1700000000.111.other", message("dropped"));
+  MailboxInfo info = find("INBOX");
+  EXPECT_EQ(info.messages, 2u);
+  EXPECT_EQ(info.unseen, 2u);
+  EXPECT_EQ(info.uid_next, 3u);
+  drop_file(root() / ".Sent", "1700000001.222.other:2,S", message("sent elsewhere"));
+  std::vector<MailboxInfo> list;
+  ASSERT_FALSE(account_->list(list));
+  bool found = false;
+  for (const auto& m : list)
+    if (m.name == "Sent") {
+      found = true;
+      EXPECT_EQ(m.messages, 1u);
+      EXPECT_EQ(m.unseen, 0u);
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(MaildirStoreTest, ConcurrentDeliveriesCommitTogetherOnceEach) {
+  // Deliveries to one account from many threads share commits; a repeated key (the same
+  // spool entry delivered twice at once) still yields one message.
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::map<std::string, std::set<Uid>> uids_by_key;
+  int existing = 0;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Threads t and t^1 deliver the same keys.
+        const std::string key = "spool/" + std::to_string(t / 2) + "-" + std::to_string(i);
+        const std::string bytes = message(key);
+        NewMessage m;
+        m.bytes = bytes;
+        AppendResult r;
+        std::error_code ec = account_->deliver(i % 5 == 0 ? "lists" : "", m, key, t % 3 != 0, r);
+        EXPECT_FALSE(ec) << ec.message();
+        std::lock_guard lock(mu);
+        uids_by_key[key + (i % 5 == 0 ? "@lists" : "")].insert(r.uid);
+        existing += r.existing ? 1 : 0;
+      }
+    });
+  for (auto& t : threads) t.join();
+  const std::size_t keys = kThreads / 2 * kPerThread;
+  EXPECT_EQ(uids_by_key.size(), keys);
+  for (const auto& [key, uids] : uids_by_key) EXPECT_EQ(uids.size(), 1u) << key;
+  EXPECT_EQ(existing, static_cast<int>(keys));
+  const std::size_t in_lists = kThreads / 2 * ((kPerThread + 4) / 5);
+  EXPECT_EQ(messages("lists").size(), in_lists);
+  EXPECT_EQ(messages("INBOX").size(), keys - in_lists);
+  EXPECT_EQ(files(root()).size(), keys - in_lists);
+  EXPECT_EQ(find("INBOX").uid_next, static_cast<Uid>(keys - in_lists + 1));
+  IndexReport report;
+  ASSERT_FALSE(account_->check_index(report));
+  EXPECT_TRUE(report.problems.empty()) << ::testing::PrintToString(report.problems);
+  // Nothing left behind in tmp/.
+  EXPECT_TRUE(fs::is_empty(root() / "tmp"));
 }
 
 TEST(MaildirStore, ConcurrentOpensShareOneAccount) {

@@ -121,7 +121,8 @@ class FileBlob final : public Blob {
 
 std::error_code write_message_file(const std::filesystem::path& maildir, const NewMessage& m,
                                    bool durable, WrittenFile& out) {
-  out.tmp_path = maildir / "tmp" / unique_name();
+  out.unique = unique_name();
+  out.tmp_path = maildir / "tmp" / out.unique;
   int fd = ::open(out.tmp_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return last_error();
   std::error_code ec;
@@ -172,8 +173,13 @@ std::error_code write_message_file(const std::filesystem::path& maildir, const N
     out.size += buf.size();
   }
   if (!ec && durable && ::fdatasync(fd) != 0) ec = last_error();
-  std::uint64_t imap_size = 0;
-  if (!ec) ec = cache_of_fd(fd, out.size, out.cache, imap_size);
+  if (!ec && out.size == buf.size()) {
+    // A message that fit in the buffer (all but large ones) is still in memory: no mapping.
+    compute_cache(buf, out.cache);
+  } else if (!ec) {
+    std::uint64_t imap_size = 0;
+    ec = cache_of_fd(fd, out.size, out.cache, imap_size);
+  }
   if (::close(fd) != 0 && !ec) ec = last_error();
   if (ec) ::unlink(out.tmp_path.c_str());
   return ec;

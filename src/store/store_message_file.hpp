@@ -4,8 +4,9 @@
 // keeps (NewMessage::filter applied to the data first; mime::parse over a read-only mapping of the
 // file, then ENVELOPE, BODYSTRUCTURE, BODY, the header and the Date), and reading it back in pieces
 // (Blob). Input: message bytes are untrusted (the MIME parser accepts anything). Memory: writing
-// uses one 64 KB buffer; the cache computation maps the file (page cache, not heap) and holds
-// the parsed structure, bounded by mime::Limits.
+// uses one 64 KB buffer; the cache computation parses that buffer when the whole message fit in
+// it, else maps the file (page cache, not heap), and holds the parsed structure, bounded by
+// mime::Limits.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 namespace estafeta::store {
 
 struct WrittenFile {
+  std::string unique;              // the file's Maildir unique name (in tmp/)
   std::filesystem::path tmp_path;  // in tmp/; the caller renames it into new/ or cur/
   std::uint64_t size = 0;          // octets written (= RFC822.SIZE)
   CachedFields cache;
