@@ -1,8 +1,11 @@
 // mime_imap_section: section specifiers to bytes (see mime_imap_section.hpp).
 #include "mime/mime_imap_section.hpp"
 
+#include <span>
+
 #include "mime/mime_body.hpp"
 #include "mime/mime_lexer.hpp"
+#include "mime/mime_parser.hpp"
 
 namespace estafeta::mime {
 namespace {
@@ -20,6 +23,53 @@ std::uint32_t message_of(const Message& m, const std::vector<std::uint32_t>& pat
   std::uint32_t p = resolve_part(m, path);
   if (p == kNoPart || m.parts[p].kind != PartKind::message) return kNoPart;
   return m.parts[p].first_child;
+}
+
+// True when a header block ends with its empty line.
+bool has_empty_line(std::string_view h) {
+  return h == "\n" || h == "\r\n" || h.ends_with("\n\n") || h.ends_with("\n\r\n");
+}
+
+// The header of part `p` as MIME and HEADER serve it. When a part ends right after its
+// header's empty line at a boundary, that line break precedes the boundary line and belongs
+// to it (RFC 2046 §5.1.1), not to the header: it is left out, as Dovecot does (a part with
+// only a line break before the boundary has an empty header).
+std::string_view served_header(const Message& m, std::uint32_t p) {
+  const Part& part = m.parts[p];
+  std::string_view h = m.header_bytes(part);
+  if (p == 0 || part.body.size != 0 || !has_empty_line(h) ||
+      !m.data.substr(part.header.end()).starts_with("--"))
+    return h;
+  h.remove_suffix(h.ends_with("\r\n") ? 2 : 1);
+  return h;
+}
+
+// HEADER.FIELDS[.NOT] (RFC 9051 §6.4.5) of `fields`, the fields of the header block
+// `header`: the chosen fields, each ending in CRLF (a last field cut short gets one), then the
+// empty line when anything was chosen or the header had its empty line. Nothing chosen from a
+// cut header is "", as Dovecot answers.
+SectionBytes select_fields(std::span<const HeaderField> fields, std::string_view header,
+                           const SectionSpec& spec) {
+  SectionBytes out;
+  const bool want = spec.text == SectionSpec::Text::header_fields;
+  const char* header_end = header.data() + header.size();
+  for (HeaderField f : fields) {
+    // A header cut by a boundary ends before the line break that belongs to the boundary
+    // line; its last field's raw bytes may still hold it.
+    if (f.raw.data() + f.raw.size() > header_end)
+      f.raw = f.raw.substr(0, static_cast<std::size_t>(header_end - f.raw.data()));
+    bool listed = false;
+    for (const std::string& name : spec.fields)
+      if (iequals(f.name, name)) {
+        listed = true;
+        break;
+      }
+    if (listed != want) continue;
+    out.pieces.push_back(f.raw);
+    if (!f.raw.ends_with('\n')) out.pieces.push_back(kCrlf);
+  }
+  if (!out.pieces.empty() || has_empty_line(header)) out.pieces.push_back(kCrlf);  // empty line
+  return out;
 }
 
 }  // namespace
@@ -150,19 +200,31 @@ SectionBytes SectionBytes::slice(std::size_t origin, std::size_t count) const {
 std::uint32_t resolve_part(const Message& m, const std::vector<std::uint32_t>& path) {
   if (m.parts.empty()) return kNoPart;
   std::uint32_t cur = 0;
-  bool at_message = true;  // cur is being addressed as a message (root or entered embedded)
-  for (std::uint32_t n : path) {
-    if (!at_message && m.parts[cur].kind == PartKind::message) cur = m.parts[cur].first_child;
-    if (cur == kNoPart) return kNoPart;
+  bool one_taken = false;  // a "1" already named the non-multipart part `cur` itself
+  for (std::size_t i = 0; i < path.size(); ++i) {
     if (m.parts[cur].kind == PartKind::multipart) {
-      cur = m.child(cur, n);
+      cur = m.child(cur, path[i]);
       if (cur == kNoPart) return kNoPart;
-    } else if (n != 1) {
-      return kNoPart;
+      one_taken = false;
+    } else {
+      // RFC 3501 §6.4.5: a non-multipart part has one part, itself, numbered 1; a second
+      // "1" ("1.1" of a one-part message) names nothing.
+      if (path[i] != 1 || one_taken) return kNoPart;
+      one_taken = true;
     }
-    at_message = false;
+    // More numbers after a message/rfc822 part address its embedded message.
+    if (i + 1 < path.size() && m.parts[cur].kind == PartKind::message) {
+      cur = m.parts[cur].first_child;
+      if (cur == kNoPart) return kNoPart;
+      one_taken = false;
+    }
   }
   return cur;
+}
+
+SectionBytes header_fields_of(std::string_view header, const SectionSpec& spec) {
+  std::vector<HeaderField> fields = parse_header_fields(header);
+  return select_fields(fields, header, spec);
 }
 
 std::optional<SectionBytes> fetch_section(const Message& m, const SectionSpec& spec) {
@@ -182,14 +244,14 @@ std::optional<SectionBytes> fetch_section(const Message& m, const SectionSpec& s
     case Text::mime: {
       std::uint32_t p = resolve_part(m, spec.path);
       if (p == kNoPart) return std::nullopt;
-      out.pieces.push_back(m.header_bytes(m.parts[p]));
+      out.pieces.push_back(served_header(m, p));
       return out;
     }
     case Text::header:
     case Text::text: {
       std::uint32_t p = message_of(m, spec.path);
       if (p == kNoPart) return std::nullopt;
-      out.pieces.push_back(spec.text == Text::header ? m.header_bytes(m.parts[p])
+      out.pieces.push_back(spec.text == Text::header ? served_header(m, p)
                                                      : m.body_bytes(m.parts[p]));
       return out;
     }
@@ -197,18 +259,7 @@ std::optional<SectionBytes> fetch_section(const Message& m, const SectionSpec& s
     case Text::header_fields_not: {
       std::uint32_t p = message_of(m, spec.path);
       if (p == kNoPart) return std::nullopt;
-      const bool want = spec.text == Text::header_fields;
-      for (const HeaderField& f : m.fields_of(m.parts[p])) {
-        bool listed = false;
-        for (const std::string& name : spec.fields)
-          if (iequals(f.name, name)) {
-            listed = true;
-            break;
-          }
-        if (listed == want) out.pieces.push_back(f.raw);
-      }
-      out.pieces.push_back(kCrlf);  // the empty line ending the header
-      return out;
+      return select_fields(m.fields_of(m.parts[p]), served_header(m, p), spec);
     }
   }
   return std::nullopt;

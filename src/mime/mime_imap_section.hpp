@@ -49,10 +49,20 @@ struct SectionBytes {
 
 // Resolves a section. nullopt when the part does not exist or the section does not apply
 // (HEADER / TEXT of a part that is not message/rfc822): servers answer with an empty string.
+// MIME and HEADER of a part that ends right after its header at a boundary leave out the
+// line break before the boundary line (RFC 2046 §5.1.1), as Dovecot does. HEADER.FIELDS ends
+// every chosen field with CRLF, a last one cut short included, then the empty line.
 std::optional<SectionBytes> fetch_section(const Message& m, const SectionSpec& spec);
 
-// The part a part path designates (RFC 3501 §6.4.5 numbering): kNoPart when absent. For a
-// non-multipart message or embedded message, part 1 is that message itself.
+// HEADER.FIELDS[.NOT] of a header block on its own (a cached header, say), served as
+// fetch_section serves it: the chosen fields, each ending in CRLF, then the empty line ("" when
+// nothing is chosen from a header without its empty line). Views into `header`.
+SectionBytes header_fields_of(std::string_view header, const SectionSpec& spec);
+
+// The part a part path designates (RFC 3501 §6.4.5 numbering): kNoPart when absent. A
+// non-multipart part (the message, an embedded message, a leaf) has one part, itself, numbered
+// 1: "1" of a one-part message is its body, "1.1" does not exist. Numbers after a
+// message/rfc822 part address its embedded message.
 std::uint32_t resolve_part(const Message& m, const std::vector<std::uint32_t>& path);
 
 // RFC 3516 BINARY[path]: the part's body with its Content-Transfer-Encoding removed.

@@ -80,6 +80,81 @@ TEST(ImapSection, NonMultipartPartOne) {
   EXPECT_EQ(get(m, "2"), "<NONE>");
 }
 
+// RFC 3501 §6.4.5 / RFC 9051 §6.4.5: a non-multipart part takes one "1" as itself; only a
+// message/rfc822 part has sub-parts beyond it. Dovecot answers "" for the others.
+TEST(ImapSection, NonMultipartHasNoSubParts) {
+  Message m = parse("Subject: x\r\n\r\nbody\r\n");
+  EXPECT_EQ(get(m, "1.1"), "<NONE>");
+  EXPECT_EQ(get(m, "1.1.1"), "<NONE>");
+  EXPECT_EQ(get(m, "1.1.MIME"), "<NONE>");
+  EXPECT_EQ(resolve_part(m, {1, 1}), kNoPart);
+  EXPECT_EQ(fetch_binary(m, {1, 1}).status, BinaryResult::Status::no_such_part);
+  EXPECT_EQ(binary_size(m, {1, 1}), std::nullopt);
+  Message mp = parse(kMsg);
+  EXPECT_EQ(get(mp, "1.1.1"), "<NONE>");  // "1.1" is part 1 itself (ImapSection.Sections)
+  EXPECT_EQ(get(mp, "4.1"), "begin");
+  EXPECT_EQ(get(mp, "4.1.1"), "<NONE>");
+  // A message/rfc822 part: the next number enters its message, whose body is "1".
+  EXPECT_EQ(get(mp, "3.1.1"), "<NONE>");
+  EXPECT_EQ(get(mp, "2.1.1"), "aGVsbG8=");  // a leaf of the embedded multipart: one "1"
+  EXPECT_EQ(get(mp, "2.1.1.1"), "<NONE>");
+  // A message that is itself message/rfc822: "1" is its body, "1.1" the embedded body.
+  Message r = parse("Content-Type: message/rfc822\r\n\r\nSubject: in\r\n\r\ninner\r\n");
+  EXPECT_EQ(get(r, "1"), "Subject: in\r\n\r\ninner\r\n");
+  EXPECT_EQ(get(r, "1.1"), "inner\r\n");
+  EXPECT_EQ(get(r, "1.1.1"), "<NONE>");
+  EXPECT_EQ(get(r, "1.2"), "<NONE>");
+}
+
+// A part that ends right after its header at a boundary: the line break before the boundary
+// line belongs to the boundary (RFC 2046 §5.1.1), not to the header (Dovecot serves it so).
+TEST(ImapSection, MimeHeaderLeavesBoundaryLineBreak) {
+  Message m = parse(
+      "Content-Type: multipart/mixed; boundary=e\r\n\r\n"
+      "--e\r\n--e\r\n\r\n--e\r\nContent-Type: message/rfc822\r\n\r\n--e\r\n"
+      "Content-Type: message/rfc822\r\n\r\nSubject: a\r\n\r\n--e\r\n"
+      "Content-Type: text/plain\r\n\r\nx\r\n--e--\r\n");
+  EXPECT_EQ(get(m, "1.MIME"), "");
+  EXPECT_EQ(get(m, "2.MIME"), "");
+  EXPECT_EQ(get(m, "3.MIME"), "Content-Type: message/rfc822\r\n");
+  EXPECT_EQ(get(m, "4.MIME"), "Content-Type: message/rfc822\r\n\r\n");
+  EXPECT_EQ(get(m, "4.HEADER"), "Subject: a\r\n");
+  EXPECT_EQ(get(m, "4.HEADER.FIELDS (Subject)"), "Subject: a\r\n\r\n");
+  EXPECT_EQ(get(m, "4.HEADER.FIELDS (X)"), "");
+  EXPECT_EQ(get(m, "5.MIME"), "Content-Type: text/plain\r\n\r\n");
+  Message lf = parse("Content-Type: multipart/mixed; boundary=e\n\n--e\nA: b\n\n--e--\n");
+  EXPECT_EQ(get(lf, "1.MIME"), "A: b\n");
+  // The header of the message itself, or one ending the data, keeps its empty line.
+  Message eof = parse("Content-Type: multipart/mixed; boundary=e\r\n\r\n--e\r\nA: b\r\n\r\n");
+  EXPECT_EQ(get(eof, "1.MIME"), "A: b\r\n\r\n");
+}
+
+// HEADER.FIELDS of a header cut short (RFC 9051 §6.4.5): every chosen field ends in CRLF and
+// the empty line follows; nothing chosen from a header without its empty line is "" (Dovecot).
+TEST(ImapSection, HeaderFieldsOfCutHeader) {
+  Message m = parse("From: a@b\r\nSubject: cut");
+  EXPECT_EQ(get(m, "HEADER.FIELDS (Subject)"), "Subject: cut\r\n\r\n");
+  EXPECT_EQ(get(m, "HEADER.FIELDS (From Subject)"), "From: a@b\r\nSubject: cut\r\n\r\n");
+  EXPECT_EQ(get(m, "HEADER.FIELDS (From)"), "From: a@b\r\n\r\n");
+  EXPECT_EQ(get(m, "HEADER.FIELDS.NOT (From Subject)"), "");
+  EXPECT_EQ(get(m, "HEADER.FIELDS (X)"), "");
+  Message cr = parse("From: a@b\rSubject: old\r");  // CR-only lines: one field
+  EXPECT_EQ(get(cr, "HEADER.FIELDS (From)"), "From: a@b\rSubject: old\r\r\n\r\n");
+  // An embedded header cut by a boundary.
+  Message e = parse(
+      "Content-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n"
+      "Content-Type: message/rfc822\r\n\r\nFrom: i@x\r\nSubject: short\n--h--\r\n");
+  EXPECT_EQ(get(e, "1.HEADER.FIELDS (Subject)"), "Subject: short\r\n\r\n");
+  EXPECT_EQ(get(e, "1.HEADER.FIELDS.NOT (Subject)"), "From: i@x\r\n\r\n");
+  // A complete header: nothing chosen is the empty line alone.
+  EXPECT_EQ(get(parse(kMsg), "HEADER.FIELDS (X-None)"), "\r\n");
+  // A header block on its own (a cached header) is served the same way.
+  auto spec = parse_section("HEADER.FIELDS (Subject)");
+  EXPECT_EQ(header_fields_of("From: a@b\r\nSubject: cut", *spec).str(), "Subject: cut\r\n\r\n");
+  EXPECT_EQ(header_fields_of("From: a@b\r\n", *spec).str(), "");
+  EXPECT_EQ(header_fields_of("From: a@b\r\n\r\n", *spec).str(), "\r\n");
+}
+
 TEST(ImapSection, Partial) {
   Message m = parse(kMsg);
   auto spec = parse_section("HEADER.FIELDS (From Subject)");
