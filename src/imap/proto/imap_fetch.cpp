@@ -192,82 +192,10 @@ std::optional<std::string> complete_cached_header(const store::CachedFields& c) 
   return b.crlf_str();
 }
 
-// Whether a part path names a part, as Dovecot resolves it (RFC 3501 §6.4.5): in a multipart
-// each number picks a child; a message/rfc822 part is entered when more numbers follow; a
-// non-multipart part (the message itself included) takes one "1" as itself, not a second
-// ("1.1" of a one-part message does not exist; "2.1" is part 2 when it is not multipart).
-bool part_path_exists(const mime::Message& m, const std::vector<std::uint32_t>& path) {
-  if (m.parts.empty()) return false;
-  std::uint32_t cur = 0;
-  bool one_taken = false;  // a "1" was already applied to the non-multipart part `cur`
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    const mime::Part& p = m.parts[cur];
-    if (p.kind == mime::PartKind::multipart) {
-      cur = m.child(cur, path[i]);
-      if (cur == mime::kNoPart) return false;
-      one_taken = false;
-    } else {
-      if (path[i] != 1 || one_taken) return false;
-      one_taken = true;
-    }
-    // More numbers after a message/rfc822 part address its embedded message.
-    if (i + 1 < path.size() && m.parts[cur].kind == mime::PartKind::message) {
-      cur = m.parts[cur].first_child;
-      if (cur == mime::kNoPart) return false;
-      one_taken = false;
-    }
-  }
-  return true;
-}
-
-// The part whose header HEADER / HEADER.FIELDS of `path` address: the message itself, or the
-// embedded message of a message/rfc822 part; kNoPart otherwise.
-std::uint32_t header_part(const mime::Message& m, const std::vector<std::uint32_t>& path) {
-  if (path.empty()) return 0;
-  std::uint32_t p = mime::resolve_part(m, path);
-  if (p == mime::kNoPart || m.parts[p].kind != mime::PartKind::message) return mime::kNoPart;
-  return m.parts[p].first_child;
-}
-
 std::string crlf(std::string_view data) {
   mime::SectionBytes b;
   b.pieces.push_back(data);
   return b.crlf_str();
-}
-
-// HEADER.FIELDS[.NOT] (RFC 9051 §6.4.5) of a header block: the chosen fields, each ending in
-// CRLF (a last field cut off by the end of the message gets one), then the empty line when
-// the header had one or a field was chosen — as Dovecot answers ("" when nothing is chosen
-// from a header without its empty line).
-std::string header_fields(std::string_view header, const mime::SectionSpec& spec) {
-  std::vector<mime::HeaderField> fields = mime::parse_header_fields(header);
-  const bool want = spec.text == Text::header_fields;
-  std::string data;
-  for (const mime::HeaderField& f : fields) {
-    bool listed = std::any_of(spec.fields.begin(), spec.fields.end(),
-                              [&](const std::string& n) { return mime::iequals(f.name, n); });
-    if (listed != want) continue;
-    data.append(f.raw);
-    if (!f.raw.ends_with('\n')) data.append("\r\n");
-  }
-  if (!data.empty() || has_empty_line(header)) data.append("\r\n");
-  return crlf(data);
-}
-
-// The header block of part `p` as HEADER / MIME serve it. When a part ends right after its
-// header at a boundary, the last line break belongs to the boundary line (RFC 2046 §5.1.1),
-// not to the header: it is left out, as Dovecot does (a part with nothing before the
-// boundary has an empty header).
-std::string_view part_header(const mime::Message& m, std::uint32_t p) {
-  const mime::Part& part = m.parts[p];
-  std::string_view h = m.header_bytes(part);
-  if (p != 0 && part.body.size == 0 && m.data.substr(part.header.end()).starts_with("--")) {
-    if (h.ends_with("\r\n"))
-      h.remove_suffix(2);
-    else if (h.ends_with('\n'))
-      h.remove_suffix(1);
-  }
-  return h;
 }
 
 class Renderer {
@@ -377,21 +305,14 @@ class Renderer {
     if (it.kind == Kind::rfc822_text) spec = {.path = {}, .text = Text::text, .fields = {}};
     const bool fields = spec.text == Text::header_fields || spec.text == Text::header_fields_not;
     if (header_only(it) && !m_.cached->header.empty()) {  // from the cache
-      if (fields) return body_data(name, header_fields(m_.cached->header, spec), it);
+      if (fields)
+        return body_data(name, mime::header_fields_of(m_.cached->header, spec).crlf_str(), it);
       if (std::optional<std::string> h = complete_cached_header(*m_.cached))
         return body_data(name, *h, it);
     }
     const mime::Message* msg = message();
     if (!msg) return false;
     // A section that does not exist: an empty string, as Dovecot answers.
-    if (!part_path_exists(*msg, spec.path)) return body_data(name, {}, it);
-    if (fields || spec.text == Text::header || spec.text == Text::mime) {
-      std::uint32_t p = spec.text == Text::mime ? mime::resolve_part(*msg, spec.path)
-                                                : header_part(*msg, spec.path);
-      if (p == mime::kNoPart) return body_data(name, {}, it);
-      std::string_view h = part_header(*msg, p);
-      return body_data(name, fields ? header_fields(h, spec) : crlf(h), it);
-    }
     std::optional<mime::SectionBytes> b = mime::fetch_section(*msg, spec);
     return body_data(name, b ? b->crlf_str() : std::string(), it);
   }
@@ -400,7 +321,6 @@ class Renderer {
   // message) as CRLF text, as Dovecot serves them. nullopt for [UNKNOWN-CTE].
   std::optional<std::string> binary_data(const mime::Message& msg, const FetchItem& it) {
     if (it.section.path.empty()) return crlf(msg.data);  // as RFC822.SIZE counts it
-    if (!part_path_exists(msg, it.section.path)) return std::string();
     std::uint32_t p = mime::resolve_part(msg, it.section.path);
     if (p == mime::kNoPart) return std::string();
     mime::BinaryResult r = mime::fetch_binary(msg, it.section.path);
