@@ -60,6 +60,7 @@ struct Options {
   int connections = 100;  // idle: connections in total
   int searches = 10;      // search: number of UID SEARCH TEXT
   uint64_t seed = 1;
+  std::string weights;  // mix: "kind=w,..." overriding the default weights
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -453,6 +454,28 @@ const char* const kOpNames[kNumOps] = {
 // searching, filing and IDLE.
 const int kOpWeights[kNumOps] = {4, 8, 12, 20, 10, 15, 5, 5, 2, 6, 6, 7};
 
+// The default weights with `spec` ("fetch_body=1,append=0") applied; "only" style profiling
+// is a spec giving one kind a weight and every other 0 ("all=0,fetch_body=1").
+std::vector<int> mix_weights(const std::string& spec) {
+  std::vector<int> w(std::begin(kOpWeights), std::end(kOpWeights));
+  size_t pos = 0;
+  while (pos < spec.size()) {
+    size_t comma = spec.find(',', pos);
+    std::string item =
+        spec.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? spec.size() : comma + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) die("bad --weights item " + item);
+    std::string name = item.substr(0, eq);
+    int value = std::stoi(item.substr(eq + 1));
+    bool found = false;
+    for (int k = 0; k < kNumOps; ++k)
+      if (name == "all" || name == kOpNames[k]) w[static_cast<size_t>(k)] = value, found = true;
+    if (!found) die("unknown operation " + name);
+  }
+  return w;
+}
+
 struct MixResult {
   long ops[kNumOps] = {};
   long errors = 0;
@@ -462,7 +485,8 @@ struct MixResult {
 void mix_worker(const Options& o, SSL_CTX* ctx, int user, std::atomic<int64_t>& start_ns,
                 MixResult& res, std::atomic<int>& ready) {
   std::mt19937_64 rng(o.seed * 31 + static_cast<uint64_t>(user));
-  std::discrete_distribution<int> pick(std::begin(kOpWeights), std::end(kOpWeights));
+  std::vector<int> weights = mix_weights(o.weights);
+  std::discrete_distribution<int> pick(weights.begin(), weights.end());
   std::unique_ptr<Conn> c;
   try {
     c = std::make_unique<Conn>(ctx, o);
@@ -735,7 +759,8 @@ void usage() {
                "usage: imap_load --mode fill|mix|login|idle|search [--host 127.0.0.1] --port N\n"
                "  [--ca FILE] [--users N] [--first-user N] [--user ADDR] [--prefix u]\n"
                "  [--domain bench.test] [--password P] [--messages N] [--threads N]\n"
-               "  [--duration S] [--connections K] [--searches N] [--seed N]\n");
+               "  [--duration S] [--connections K] [--searches N] [--seed N]\n"
+               "  [--weights kind=w,...]\n");
   std::exit(2);
 }
 
@@ -779,6 +804,8 @@ int main(int argc, char** argv) {
       o.connections = std::stoi(val());
     else if (a == "--searches")
       o.searches = std::stoi(val());
+    else if (a == "--weights")
+      o.weights = val();
     else if (a == "--seed")
       o.seed = std::stoull(val());
     else

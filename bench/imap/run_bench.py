@@ -40,6 +40,9 @@ DOMAIN = "bench.test"
 PASSWORD = "bench-password-not-secret"
 MAIL_USER = "mail"
 BIG_USER = "big"          # local part of the SEARCH TEXT mailbox
+OP_KINDS = ("select", "fetch_flags", "fetch_envelope", "fetch_body", "fetch_bodystructure",
+            "store_flags", "search_flags", "search_subject", "search_text", "append", "expunge",
+            "idle")                # imap_load's mix operations
 
 # Process accounting, sampling and small helpers are shared with the SMTP benchmark.
 _spec = importlib.util.spec_from_file_location("smtp_bench", os.path.join(HERE, "..", "smtp", "run_bench.py"))
@@ -545,6 +548,11 @@ def parse_args():
     p.add_argument("--idle-connections", type=int, default=1000,
                    help="connections parked in IDLE for the memory figure (0 = skip; the "
                         "issue's target is 10000)")
+    p.add_argument("--mix-weights", default="",
+                   help="imap_load --weights for every mix run, e.g. search_text=0 (experiments)")
+    p.add_argument("--per-op-duration", type=float, default=0,
+                   help="after the table, one run of this many seconds per operation kind alone "
+                        "on each server, printing server CPU ms per operation by kind (0 = skip)")
     p.add_argument("--fill-threads", type=int, default=4, help="parallel APPEND sessions when filling")
     p.add_argument("--seed", type=int, default=1, help="message generator and mix seed")
     p.add_argument("--servers", default="estafeta,dovecot", help="estafeta, dovecot or both")
@@ -588,6 +596,7 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     results = {"mix": {}, "login": {}, "search": {}, "idle": {}}
     fills = {}
+    per_op = {}
     ok = False
     load_before = os.getloadavg()[0]
     t_start = time.monotonic()
@@ -604,13 +613,14 @@ def main():
                              args.search_messages)
                 log(f"{srv.name}: {r['appended']} messages APPENDed to {BIG_USER} in {r['seconds']:.1f} s")
             # Warm-up: first SELECTs build caches and indexes on both sides; not measured.
-            load.run(srv, "mix", "--users", args.users, "--duration", 3)
+            load.run(srv, "mix", "--users", args.users, "--duration", 3, "--weights", args.mix_weights)
         load_before = os.getloadavg()[0]
         log(f"load {load_before:.2f} on {os.cpu_count()} CPUs before the runs")
         for rep in range(args.repeat):
             order = servers if rep % 2 == 0 else list(reversed(servers))
             for srv in order:
-                r = load.run(srv, "mix", "--users", args.users, "--duration", args.duration)
+                r = load.run(srv, "mix", "--users", args.users, "--duration", args.duration,
+                             "--weights", args.mix_weights)
                 results["mix"].setdefault(srv.name, []).append(r)
                 log(f"rep {rep + 1}/{args.repeat} mix {srv.name}: {r['ops_per_s']:.0f} ops/s, "
                     f"CPU {r['server_cpu']:.2f} s ({r['server_cpu'] * 1000 / max(1, r['total_ops']):.3f} ms/op), "
@@ -628,6 +638,14 @@ def main():
                     results["search"].setdefault(srv.name, []).append(r)
                     log(f"rep {rep + 1}/{args.repeat} search {srv.name}: median {r['median_ms']:.1f} ms "
                         f"over {r['messages']} messages, CPU {r['server_cpu']:.2f} s")
+        if args.per_op_duration:
+            for kind in OP_KINDS:
+                for srv in servers:
+                    r = load.run(srv, "mix", "--users", args.users, "--duration",
+                                 args.per_op_duration, "--weights", f"all=0,{kind}=1")
+                    per_op.setdefault(kind, {})[srv.name] = r
+                    log(f"{kind} alone, {srv.name}: {r['ops_per_s']:.0f} ops/s, "
+                        f"{r['server_cpu'] * 1000 / max(1, r['total_ops']):.3f} CPU ms/op")
         if args.idle_connections:
             for srv in servers:
                 r = idle_memory(load, srv, args.idle_connections, args.users, 8, args.timeout)
@@ -659,6 +677,17 @@ def main():
               f"runs, medians; implicit TLS on 127.0.0.1; load average {load_before:.1f} before and "
               f"{os.getloadavg()[0]:.1f} after the runs on {os.cpu_count()} CPUs; "
               f"{time.monotonic() - t_start:.0f} s in all.")
+    if per_op:
+        a, b = names
+        rows = [f"| operation alone | {a} ops/s | {b} ops/s | {a} CPU ms/op | {b} CPU ms/op | CPU ratio |",
+                "|---|---:|---:|---:|---:|---:|"]
+        for kind, rs in per_op.items():
+            ra, rb = rs.get(a), rs.get(b)
+            ca = ra and ra["total_ops"] and ra["server_cpu"] * 1000 / ra["total_ops"]
+            cb = rb and rb["total_ops"] and rb["server_cpu"] * 1000 / rb["total_ops"]
+            rows.append(f"| {kind} | {f(ra and ra['ops_per_s'], '.0f')} | {f(rb and rb['ops_per_s'], '.0f')} "
+                        f"| {f(ca, '.3f')} | {f(cb, '.3f')} | {ratio(ca, cb)} |")
+        text += "\n\n" + "\n".join(rows)
     print(header)
     print()
     print(text)
