@@ -69,7 +69,7 @@ const std::array kRows = {
         [](Settings& s, const Value& v) { return set_int(s.max_line_length, v, 1000, 16 * kMiB); },
         [](const Settings& s) -> Value { return int_value(s.max_line_length); }},
     Row{{"max_bad_commands", KeyType::integer,
-         "Commands answered BAD per session before BYE and close."},
+         "Commands answered BAD in a row (as Dovecot counts) before BYE and close."},
         [](Settings& s, const Value& v) { return set_int(s.max_bad_commands, v, 1, 1000); },
         [](const Settings& s) -> Value { return int_value(s.max_bad_commands); }},
     Row{{"max_auth_failures", KeyType::integer,

@@ -121,6 +121,7 @@ void Connection::start(const net::TlsState& tls) {
     }
     return r;
   };
+  hooks.recent = server_->recent;
   hooks.open_account = [this](const std::string& name) -> std::shared_ptr<store::Account> {
     std::shared_ptr<store::Account> account;
     if (auto ec = server_->store.account(name, account)) {

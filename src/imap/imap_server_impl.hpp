@@ -12,6 +12,7 @@
 #include <string>
 
 #include "imap/imap_server.hpp"
+#include "imap/proto/imap_recent.hpp"
 #include "net/net_server.hpp"
 
 namespace estafeta::imap {
@@ -30,6 +31,8 @@ struct Server::Impl {
   const ServerOptions options;
   auth::Directory& directory;
   store::Store& store;
+  // Which session sees a message as \Recent (IMAP4rev1): one registry for all sessions.
+  const std::shared_ptr<RecentClaims> recent = std::make_shared<RecentClaims>();
   net::Server net;
 
  private:
