@@ -579,6 +579,11 @@ def main():
     exe = sb.find_or_build_estafeta(args) if "estafeta" in wanted else None
     load = Load(find_or_build_load(args), args)
 
+    # The commit measured (taken now: others may commit while the benchmark runs).
+    rev = run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
+    dirty = run(["git", "-C", REPO, "status", "--porcelain", "--", "src", "CMakeLists.txt"],
+                check=False).stdout.strip()
+    rev += "+uncommitted changes" if dirty else ""
     users = [f"u{i}" for i in range(args.users)] + [BIG_USER]
     top = tempfile.mkdtemp(prefix="estafeta-imapbench-")
     os.chmod(top, 0o755)
@@ -670,7 +675,6 @@ def main():
             shutil.rmtree(top, ignore_errors=True)
 
     text = report(results, names, args)
-    rev = run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
     dv = run(["/usr/sbin/dovecot", "--version"], check=False).stdout.split(" ")[0].strip()
     header = (f"Estafeta {rev} (Release) vs Dovecot {dv}, Linux {os.uname().release}; "
               f"{args.users} users × {args.messages} messages, mix {args.duration:g} s × {args.repeat} "
