@@ -392,6 +392,27 @@ TEST_F(MaildirStoreTest, PlusTagFolderIsAMailbox) {
   EXPECT_FALSE(account_->find("later", later)) << ::testing::PrintToString(report.problems);
 }
 
+TEST_F(MaildirStoreTest, BareLineFeedsAreStoredAsCrlf) {
+  // A CR ending the prefix and the LF starting the data are one line end, not two.
+  NewMessage m;
+  m.prefix = "Return-Path: <a@example.org>\r";
+  m.bytes = "\nFrom: a@example.org\nSubject: s\r\n\nbody\n\n\r\nend";
+  AppendResult r;
+  ASSERT_FALSE(account_->deliver("", m, "", false, r));
+  const std::string want =
+      "Return-Path: <a@example.org>\r\nFrom: a@example.org\r\nSubject: s\r\n\r\nbody\r\n\r\n"
+      "\r\nend";
+  std::unique_ptr<Blob> blob;
+  ASSERT_FALSE(account_->open(find("INBOX").id, r.uid, blob));
+  std::string got;
+  ASSERT_FALSE(blob->read(0, 4096, got));
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(messages("INBOX")[0].size, want.size());
+  CachedFields c;
+  ASSERT_FALSE(account_->cached(find("INBOX").id, r.uid, c));
+  EXPECT_NE(c.envelope.find("\"s\""), std::string::npos) << c.envelope;
+}
+
 TEST_F(MaildirStoreTest, FindAndListSeeDroppedFiles) {
   // STATUS, LIST-STATUS and NOOP ask find() and list(): they rescan first.
   append("INBOX", message("ours"));

@@ -39,10 +39,20 @@ std::error_code write_all(int fd, std::string_view data) {
 // Appends `in` to `out` with every LF not preceded by CR written as CRLF; `prev` is the
 // last byte seen (across calls).
 void append_crlf(std::string& out, std::string_view in, char& prev) {
-  for (char c : in) {
-    if (c == '\n' && prev != '\r') out += '\r';
-    out += c;
-    prev = c;
+  // Whole lines at a time: messages that arrived over SMTP already end lines with CRLF.
+  while (!in.empty()) {
+    std::size_t lf = in.find('\n');
+    if (lf == std::string_view::npos) {
+      out.append(in);
+      prev = in.back();
+      return;
+    }
+    const char before = lf > 0 ? in[lf - 1] : prev;
+    out.append(in.data(), lf);
+    if (before != '\r') out += '\r';
+    out += '\n';
+    prev = '\n';
+    in.remove_prefix(lf + 1);
   }
 }
 
