@@ -60,26 +60,4 @@ std::shared_ptr<store::Account> open_mail_account(const config::Config& config,
   return account;
 }
 
-std::string special_use_attribute(store::SpecialUse use) {
-  switch (use) {
-    case store::SpecialUse::all:
-      return "\\All";
-    case store::SpecialUse::archive:
-      return "\\Archive";
-    case store::SpecialUse::drafts:
-      return "\\Drafts";
-    case store::SpecialUse::flagged:
-      return "\\Flagged";
-    case store::SpecialUse::junk:
-      return "\\Junk";
-    case store::SpecialUse::sent:
-      return "\\Sent";
-    case store::SpecialUse::trash:
-      return "\\Trash";
-    case store::SpecialUse::none:
-      break;
-  }
-  return "";
-}
-
 }  // namespace estafeta::cli

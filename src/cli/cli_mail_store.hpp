@@ -19,7 +19,4 @@ namespace estafeta::cli {
 std::shared_ptr<store::Account> open_mail_account(const config::Config& config,
                                                   const std::string& address);
 
-// "\Sent" etc. for a special-use attribute, "" for none (RFC 6154).
-std::string special_use_attribute(store::SpecialUse use);
-
 }  // namespace estafeta::cli

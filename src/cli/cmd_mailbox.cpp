@@ -24,21 +24,15 @@ std::string shown(std::string_view s) {
   return out;
 }
 
+// "sent", "\\Sent", "SENT" ...; "" is none.
 bool parse_special_use(const std::string& text, store::SpecialUse& out) {
-  static const std::pair<const char*, store::SpecialUse> kUses[] = {
-      {"", store::SpecialUse::none},           {"all", store::SpecialUse::all},
-      {"archive", store::SpecialUse::archive}, {"drafts", store::SpecialUse::drafts},
-      {"flagged", store::SpecialUse::flagged}, {"junk", store::SpecialUse::junk},
-      {"sent", store::SpecialUse::sent},       {"trash", store::SpecialUse::trash}};
-  std::string t;
-  for (char c : text) t += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  if (!t.empty() && t[0] == '\\') t.erase(0, 1);
-  for (const auto& [name, use] : kUses)
-    if (t == name) {
-      out = use;
-      return true;
-    }
-  return false;
+  if (text.empty()) {
+    out = store::SpecialUse::none;
+    return true;
+  }
+  auto use = store::special_use_from_attribute(text[0] == '\\' ? text : "\\" + text);
+  if (use) out = *use;
+  return use.has_value();
 }
 
 }  // namespace
@@ -55,7 +49,7 @@ int run_mailbox_list(const config::Config& config, const std::string& user) {
   if (auto ec = account->list(list)) return fail("cannot list mailboxes: " + ec.message());
   for (const auto& m : list) {
     std::string name = shown(m.name);
-    std::string use = special_use_attribute(m.special_use);
+    std::string use(store::special_use_attribute(m.special_use));
     std::printf("%s\n", fmt::format("{}{}{}  messages={} unseen={} size={} uidvalidity={} "
                                     "uidnext={}",
                                     name, use.empty() ? "" : " ", use, m.messages, m.unseen, m.size,

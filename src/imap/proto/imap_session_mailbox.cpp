@@ -52,42 +52,6 @@ bool match_name(std::string_view pattern, std::string_view name) {
   return false;
 }
 
-std::string_view special_use_name(store::SpecialUse u) {
-  switch (u) {
-    case store::SpecialUse::all:
-      return "\\All";
-    case store::SpecialUse::archive:
-      return "\\Archive";
-    case store::SpecialUse::drafts:
-      return "\\Drafts";
-    case store::SpecialUse::flagged:
-      return "\\Flagged";
-    case store::SpecialUse::junk:
-      return "\\Junk";
-    case store::SpecialUse::sent:
-      return "\\Sent";
-    case store::SpecialUse::trash:
-      return "\\Trash";
-    case store::SpecialUse::none:
-      break;
-  }
-  return {};
-}
-
-std::optional<store::SpecialUse> special_use_of(std::string_view flag) {
-  std::string f(flag);
-  for (auto& ch : f)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
-  if (f == "\\all") return store::SpecialUse::all;
-  if (f == "\\archive") return store::SpecialUse::archive;
-  if (f == "\\drafts") return store::SpecialUse::drafts;
-  if (f == "\\flagged") return store::SpecialUse::flagged;
-  if (f == "\\junk") return store::SpecialUse::junk;
-  if (f == "\\sent") return store::SpecialUse::sent;
-  if (f == "\\trash") return store::SpecialUse::trash;
-  return std::nullopt;
-}
-
 // A name a new mailbox may take: the store's rules, and no LIST wildcard (a mailbox called
 // "%" could never be listed by itself, RFC 9051 §6.3.9; Dovecot refuses them too).
 bool creatable(const std::string& name) {
@@ -134,7 +98,7 @@ void Session::cmd_create(const Command& c, const Create& cr) {
     return;
   }
   if (!cr.special_use.empty()) {
-    auto u = special_use_of(cr.special_use.front());
+    auto u = store::special_use_from_attribute(cr.special_use.front());
     if (!u) {
       tagged_no(c.tag, "[USEATTR] Unsupported special-use attribute.");
       return;
@@ -304,7 +268,8 @@ void Session::cmd_list(const Command& c, const List& l) {
     if (!l.lsub && (l.return_subscribed || l.select_subscribed) && subscribed.count(name))
       add("\\Subscribed");
     if (info && info->special_use != store::SpecialUse::none)
-      add(special_use_name(info->special_use));  // on every answer (CLIENTS.md: Apple Mail)
+      add(store::special_use_attribute(
+          info->special_use));  // on every answer (CLIENTS.md: Apple Mail)
     out += std::string("* ") + verb + " (" + attrs + ") \"/\" " + encode_name(name) + "\r\n";
     if (l.return_status && info) {
       // RFC 5819: a STATUS answer after each selectable mailbox's LIST.

@@ -197,6 +197,9 @@ inline std::error_code make_error_code(Errc e) {
 bool valid_mailbox_name(std::string_view name);
 // "INBOX" for any case of inbox, else the name unchanged.
 std::string canonical_mailbox_name(std::string_view name);
+// The RFC 6154 attribute of a special use ("\\Sent"; "" for none), and back (any case).
+std::string_view special_use_attribute(SpecialUse use);
+std::optional<SpecialUse> special_use_from_attribute(std::string_view attribute);
 
 class Subscription {
  public:

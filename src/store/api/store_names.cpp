@@ -84,4 +84,42 @@ std::string canonical_mailbox_name(std::string_view name) {
   return std::string(name);
 }
 
+namespace {
+
+struct SpecialUseName {
+  SpecialUse use;
+  std::string_view attribute;
+};
+constexpr SpecialUseName kSpecialUses[] = {
+    {SpecialUse::all, "\\All"},       {SpecialUse::archive, "\\Archive"},
+    {SpecialUse::drafts, "\\Drafts"}, {SpecialUse::flagged, "\\Flagged"},
+    {SpecialUse::junk, "\\Junk"},     {SpecialUse::sent, "\\Sent"},
+    {SpecialUse::trash, "\\Trash"},
+};
+
+bool same_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view special_use_attribute(SpecialUse use) {
+  for (const auto& s : kSpecialUses)
+    if (s.use == use) return s.attribute;
+  return {};
+}
+
+std::optional<SpecialUse> special_use_from_attribute(std::string_view attribute) {
+  for (const auto& s : kSpecialUses)
+    if (same_ignoring_ascii_case(s.attribute, attribute)) return s.use;
+  return std::nullopt;
+}
+
 }  // namespace estafeta::store

@@ -64,3 +64,21 @@ TEST(StoreErrors, CategoryAndMessages) {
 
 }  // namespace
 }  // namespace estafeta::store
+
+namespace estafeta::store {
+namespace {
+
+TEST(SpecialUseAttribute, BothWaysAnyCase) {
+  EXPECT_EQ(special_use_attribute(SpecialUse::sent), "\\Sent");
+  EXPECT_EQ(special_use_attribute(SpecialUse::none), "");
+  EXPECT_EQ(special_use_from_attribute("\\SENT"), SpecialUse::sent);
+  EXPECT_EQ(special_use_from_attribute("\\trash"), SpecialUse::trash);
+  EXPECT_EQ(special_use_from_attribute("Sent"), std::nullopt);  // the backslash belongs to it
+  EXPECT_EQ(special_use_from_attribute("\\Important"), std::nullopt);
+  for (auto u : {SpecialUse::all, SpecialUse::archive, SpecialUse::drafts, SpecialUse::flagged,
+                 SpecialUse::junk, SpecialUse::sent, SpecialUse::trash})
+    EXPECT_EQ(special_use_from_attribute(special_use_attribute(u)), u);
+}
+
+}  // namespace
+}  // namespace estafeta::store
