@@ -12,6 +12,7 @@
 // disk (untrusted: decoding refuses malformed ones). Output is bounded by 4x the input.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@ namespace estafeta::store {
 
 // The folder directory name of a valid mailbox name: "" for INBOX, else "." + components.
 std::string folder_dir_of(std::string_view mailbox_name);
+// The longest folder directory name a file system takes (NAME_MAX on Linux).
+inline constexpr std::size_t kMaxFolderDir = 255;
 
 // The mailbox name of a folder directory name ("" -> "INBOX", ".a.b" -> "a/b"); nullopt when
 // `dir` is not a well-formed folder name (no leading '.', empty component, bad encoding).

@@ -487,6 +487,9 @@ std::error_code MaildirAccount::create_locked(const std::string& name, SpecialUs
   MailboxRow row;
   row.name = name;
   row.dir = folder_dir_of(name);
+  // One directory name per mailbox (Maildir++ flattens the hierarchy): a name whose folder
+  // would exceed the file system's limit on a name is refused like any invalid one.
+  if (row.dir.size() > kMaxFolderDir) return Errc::bad_mailbox_name;
   row.special_use = use;
   MailboxFile state;
   const fs::path dir = dir_of(row);
@@ -611,7 +614,8 @@ std::error_code MaildirAccount::rename(std::string_view from_raw, std::string_vi
         if (r.name == from || is_inferior(r.name, from)) moving.push_back(r);
       for (const auto& r : moving) {
         std::string target = to + r.name.substr(from.size());
-        if (!valid_mailbox_name(target)) return Errc::bad_mailbox_name;
+        if (!valid_mailbox_name(target) || folder_dir_of(target).size() > kMaxFolderDir)
+          return Errc::bad_mailbox_name;
         if (index_.mailbox(target, existing) != Errc::no_such_mailbox) return Errc::mailbox_exists;
       }
       if ((ec = ensure_parents(to))) return ec;

@@ -567,14 +567,8 @@ class Mailboxes(ImapCase):
         self.assertTrue(any(b"&BB8EPgRIBEIEMA-" in x for x in u), u)
         self.assertFalse(any(name.encode() in x for x in u), u)
 
-    # BUG: names the server accepts by length but cannot store answer
-    # "NO [SERVERBUG] Internal error occurred. Refer to server log for more information.":
-    # CREATE of a flat name of 255 to 999 octets, of about 100 "é" after ENABLE UTF8=ACCEPT, or
-    # of "a/a/.../a" (200 levels, 399 octets). The Maildir++ folder "." + name (modified UTF-7
-    # on disk, hierarchy flattened) passes the 255-octet file name limit of the file system.
-    # Expected: OK (and a usable mailbox) or a precise refusal such as the one a 1000-octet name
-    # gets, "NO [CANNOT] Invalid mailbox name.".
-    @unittest.expectedFailure
+    # A name whose Maildir++ folder would pass the file system's 255-octet limit on a name
+    # is refused precisely ("NO [CANNOT] Invalid mailbox name."), never an internal error.
     def test_long_names_refused_precisely_or_usable(self):
         c = self.raw(BOB)
         c.ok("ENABLE UTF8=ACCEPT")
@@ -627,12 +621,7 @@ class Append(ImapCase):
             u, _ = c.ok(f"UID FETCH {uid} INTERNALDATE")
             self.assertIn(f'INTERNALDATE "{date}"'.encode(), u[-1], date)
 
-    # BUG: an APPEND date before 1970 is answered OK but stored as the epoch:
-    # APPEND box "01-Jan-1900 00:00:00 +0000" {n+} -> OK [APPENDUID v u], then
-    # UID FETCH u INTERNALDATE -> INTERNALDATE "01-Jan-1970 00:00:00 +0000". RFC 9051 §6.3.12:
-    # the internal date SHOULD be the one given; a date the store cannot keep must be refused
-    # (NO), never silently replaced.
-    @unittest.expectedFailure
+    # RFC 9051 §6.3.12: the internal date given is kept, 1900 too.
     def test_append_date_before_1970(self):
         c = self.raw()
         box = self.mailbox(c)

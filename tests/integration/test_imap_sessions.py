@@ -114,12 +114,8 @@ class Concurrent(ServerTestCase):
         u2, _ = b.ok("NOOP")
         self.assertEqual((u + u2).count(b"* 1 EXPUNGE"), 1, u + u2)
 
-    # BUG: STORE on a message another session has expunged (this session not yet told) answers
-    # "* 2 FETCH (FLAGS ())" and "OK Store completed.": the FETCH claims the message has no
-    # flags (it had \Deleted, and the \Flagged asked for was not stored). The data of a FETCH
-    # response must be the message's (RFC 9051 §7.5.2); RFC 2180 §4.2 lets the server refuse
-    # (tagged NO, RFC 5530 [EXPUNGEISSUED]) or ignore the store, not invent flags.
-    @unittest.expectedFailure
+    # STORE on a message another session expunged (this session not yet told): no FETCH
+    # invents flags for it; the answer is NO [EXPUNGEISSUED] (RFC 5530) or OK.
     def test_store_on_message_expunged_elsewhere(self):
         a, b = self.raw(), self.raw()
         box = self.fresh_box(a, 3)

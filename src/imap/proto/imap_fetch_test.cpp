@@ -180,6 +180,7 @@ TEST(ImapResponseStrings, FlagListsAndDates) {
   append_flag_list(s, {}, false);
   EXPECT_EQ(s, "()");
   EXPECT_EQ(format_internal_date(0, 0), "01-Jan-1970 00:00:00 +0000");
+  EXPECT_EQ(format_internal_date(-2208988800, 0), "01-Jan-1900 00:00:00 +0000");  // kept
   // 2026-12-01T21:03:04Z in -07:00 and +05:30.
   EXPECT_EQ(format_internal_date(1796158984, -420), "01-Dec-2026 14:03:04 -0700");
   EXPECT_EQ(format_internal_date(1796158984, 330), "02-Dec-2026 02:33:04 +0530");

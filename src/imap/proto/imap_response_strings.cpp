@@ -145,7 +145,9 @@ std::string format_internal_date(std::int64_t t, std::int32_t tz_minutes) {
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   if (tz_minutes <= -24 * 60 || tz_minutes >= 24 * 60) tz_minutes = 0;
   constexpr std::int64_t kMaxTime = 253402300799;  // 9999-12-31 23:59:59 UTC
-  if (t < 0) t = 0;
+  constexpr std::int64_t kMinTime = -62135596800;  // 0001-01-01 00:00:00 UTC
+  // Four-digit years either way (RFC 9051 date-time); dates before 1970 are kept as given.
+  if (t < kMinTime + 86400) t = kMinTime + 86400;
   if (t > kMaxTime - 86400) t = kMaxTime - 86400;
   mime::DateTime d = mime::date_from_unix(t, tz_minutes);
   int z = tz_minutes < 0 ? -tz_minutes : tz_minutes;

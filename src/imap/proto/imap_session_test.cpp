@@ -351,7 +351,9 @@ TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
   // Message 2 is gone, but a's numbers stay as they were until an EXPUNGE may be sent.
   EXPECT_EQ(a.send("c STORE 3 +FLAGS (\\Seen)\r\n"),
             "* 3 FETCH (FLAGS (\\Seen))\r\nc OK Store completed.\r\n");
-  EXPECT_EQ(a.send("d STORE 2 +FLAGS (\\Seen)\r\n"), "d OK Store completed.\r\n");
+  // Nothing is invented for the expunged one (RFC 9051 §7.1 EXPUNGEISSUED, as Dovecot says).
+  EXPECT_EQ(a.send("d STORE 2 +FLAGS (\\Seen)\r\n"),
+            "d NO [EXPUNGEISSUED] Some of the requested messages no longer exist.\r\n");
   EXPECT_EQ(a.send("e SEARCH SEEN\r\n"), "* SEARCH 3\r\ne OK Search completed.\r\n");
   EXPECT_EQ(a.send("f UID STORE 3 +FLAGS (\\Flagged)\r\n"),
             "* 3 FETCH (FLAGS (\\Seen \\Flagged) UID 3)\r\n* 2 EXPUNGE\r\nf OK Store "
