@@ -26,8 +26,11 @@ endif()
 # Asio compiled once (separate compilation), never header-only in every file.
 add_library(estafeta_asio STATIC ${PROJECT_SOURCE_DIR}/src/net/asio_impl.cpp)
 target_include_directories(estafeta_asio SYSTEM PUBLIC ${ASIO_INCLUDE_DIR})
+# ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio picks aligned_alloc or operator new for coroutine
+# frames by what standard headers came before it, so two files could allocate and free one
+# frame differently (an optimised ASan build saw new/free mismatches); one choice everywhere.
 target_compile_definitions(estafeta_asio PUBLIC ASIO_SEPARATE_COMPILATION ASIO_NO_DEPRECATED
-  ASIO_NO_TYPEID)
+  ASIO_NO_TYPEID ASIO_DISABLE_STD_ALIGNED_ALLOC)
 target_link_libraries(estafeta_asio PUBLIC Threads::Threads OpenSSL::SSL OpenSSL::Crypto)
 
 # estafeta_library(NAME SOURCES a.cpp ... DEPS lib ...)

@@ -115,7 +115,7 @@ class Concurrent(ServerTestCase):
         self.assertEqual((u + u2).count(b"* 1 EXPUNGE"), 1, u + u2)
 
     # STORE on a message another session expunged (this session not yet told): no FETCH
-    # invents flags for it; the answer is NO [EXPUNGEISSUED] (RFC 5530) or OK.
+    # invents flags for it (RFC 2180 §4.2.1: left out, OK; NO [EXPUNGEISSUED] would do too).
     def test_store_on_message_expunged_elsewhere(self):
         a, b = self.raw(), self.raw()
         box = self.fresh_box(a, 3)

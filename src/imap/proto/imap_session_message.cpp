@@ -395,7 +395,6 @@ void Session::cmd_store(const Command& c, const Store& st) {
   // A message the store neither changed nor refused may have been expunged by another
   // session that has not told us yet: catch up (without announcing expunges, not allowed
   // during a STORE by number) so that no FETCH invents flags for a message that is gone.
-  bool expunge_issued = false;
   if (fr.changed.size() + fr.modified.size() < uids.size()) {
     s.dirty = true;
     std::string pending = out;
@@ -403,7 +402,6 @@ void Session::cmd_store(const Command& c, const Store& st) {
     send(std::move(pending));
     sync(false);
   }
-  for (std::uint32_t i : indexes) expunge_issued = expunge_issued || s.messages[i].expunged;
   // RFC 9051 §6.4.6: the flags of every message of the set, as a FETCH of FLAGS would give
   // them, changed or not (those refused by UNCHANGEDSINCE excepted, RFC 7162 §3.1.3); with
   // .SILENT none, except that CONDSTORE still reports each new MODSEQ (RFC 7162 §3.1.3).
@@ -442,11 +440,8 @@ void Session::cmd_store(const Command& c, const Store& st) {
     tagged_ok(c.tag, "[MODIFIED " + compress_uids(shown) + "] Conditional STORE failed.");
     return;
   }
-  if (expunge_issued) {
-    // RFC 9051 §7.1: the others were stored; these no longer exist (as Dovecot answers).
-    tagged_no(c.tag, "[EXPUNGEISSUED] Some of the requested messages no longer exist.");
-    return;
-  }
+  // Messages expunged meanwhile are left out silently (RFC 2180 §4.2.1), as Dovecot does:
+  // a NO would make clients report an error for a race they cannot avoid.
   tagged_ok(c.tag, "Store completed.");
 }
 

@@ -237,7 +237,11 @@ void Session::sync(bool allow_expunge) {
     }
   }
   std::string expunges;
-  if (allow_expunge) {
+  const bool any_expunged =
+      std::any_of(s.messages.begin(), s.messages.end(), [](const auto& e) { return e.expunged; });
+  // Only when something goes: the entries are moved into `kept` (moving them out and then
+  // keeping the old vector would leave every kept entry hollow: keywords and ids gone).
+  if (allow_expunge && any_expunged) {
     std::vector<std::uint32_t> vanished;
     std::size_t removed = 0;
     std::vector<SelectedMailbox::Entry> kept;
