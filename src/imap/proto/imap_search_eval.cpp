@@ -7,6 +7,7 @@
 #include "imap/proto/imap_response_strings.hpp"
 #include "imap/proto/imap_search_eval_casemap.hpp"
 #include "imap/proto/imap_sequence.hpp"
+#include "mime/mime_address.hpp"
 #include "mime/mime_body.hpp"
 #include "mime/mime_header.hpp"
 #include "mime/mime_parser.hpp"
@@ -166,12 +167,14 @@ class Matcher {
                                [&](const std::string& w) { return mime::iequals(w, k.text); });
         return k.kind == Kind::keyword ? has : !has;
       }
+      case Kind::subject:
+        return header_contains(header_field_name(k.kind), k.text, false);
       case Kind::bcc:
       case Kind::cc:
       case Kind::from:
-      case Kind::subject:
       case Kind::to:
-        return header_contains(header_field_name(k.kind), k.text, false);
+        return header_contains(header_field_name(k.kind), k.text, false) ||
+               address_contains(header_field_name(k.kind), k.text);
       case Kind::header:
         return header_contains(k.field, k.text, true);
       case Kind::body:
@@ -272,6 +275,23 @@ class Matcher {
       // RFC 9051 §6.4.4 HEADER: an empty string matches every message with the field.
       if (any_if_empty && needle.empty()) return true;
       if (contains_folded(mime::decoded_value(f.value), needle)) return true;
+    }
+    return false;
+  }
+
+  // The addresses of the field as parsed, "name <local@domain>" (as Dovecot matches them):
+  // "user@domain.org" finds <user (comment)@ (comment) domain.org>, whose raw text has
+  // comments between the parts.
+  bool address_contains(std::string_view name, std::string_view text) {
+    std::string needle = search_fold(text);
+    for (const mime::HeaderField& f : fields()) {
+      if (!mime::iequals(f.name, name)) continue;
+      for (const mime::Address& a : mime::parse_address_list(f.value)) {
+        if (a.kind != mime::Address::Kind::mailbox) continue;
+        std::string shown = mime::decoded_name(a);
+        shown += " <" + a.local + "@" + a.domain + ">";
+        if (contains_folded(shown, needle)) return true;
+      }
     }
     return false;
   }

@@ -574,3 +574,33 @@ TEST(ImapSearchDovecot, CorpusMatchesDovecot) {
 
 }  // namespace
 }  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// FROM matches the parsed address too: comments between its parts do not hide it (found by
+// imaptest's search-addresses script).
+TEST(ImapSearchAddresses, ParsedAddressMatches) {
+  store::CachedFields cached;
+  cached.header = "From: <user-from (comment)@ (comment) domain.org>\r\nSubject: s\r\n\r\n";
+  store::MessageInfo info;
+  info.uid = 1;
+  SearchMessage m;
+  m.seq = 1;
+  m.info = &info;
+  m.cached = &cached;
+  SearchContext ctx;
+  ctx.max_seq = 1;
+  ctx.max_uid = 1;
+  SearchKey k;
+  k.kind = SearchKey::Kind::from;
+  k.text = "user-from@domain.org";
+  EXPECT_TRUE(search_matches(k, m, ctx));
+  k.text = "USER-FROM@DOMAIN";
+  EXPECT_TRUE(search_matches(k, m, ctx));
+  k.text = "other@domain.org";
+  EXPECT_FALSE(search_matches(k, m, ctx));
+}
+
+}  // namespace
+}  // namespace estafeta::imap
