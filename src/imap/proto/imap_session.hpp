@@ -191,6 +191,7 @@ class Session {
   store::Uid claim_recent(store::Uid uid_next);
   void cmd_idle(const Command& c);
   // imap_session_message.cpp
+  void enable_condstore_in_selected();
   void cmd_fetch(const Command& c, const Fetch& f);
   void cmd_search(const Command& c, const Search& s);
   void cmd_store(const Command& c, const Store& s);

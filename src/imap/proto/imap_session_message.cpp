@@ -157,6 +157,14 @@ bool Session::resolve_set(const Command& c, const SequenceSet& set, bool uid,
   return true;
 }
 
+// A CONDSTORE-enabling command while a mailbox is selected (RFC 7162 §3.1): the client
+// learns the mailbox's HIGHESTMODSEQ at once, as SELECT would have told it.
+void Session::enable_condstore_in_selected() {
+  if (enabled_condstore_) return;
+  enabled_condstore_ = true;
+  if (selected_) send("* OK [HIGHESTMODSEQ " + std::to_string(selected_->modseq) + "] Highest\r\n");
+}
+
 void Session::cmd_fetch(const Command& c, const Fetch& f) {
   std::vector<std::uint32_t> indexes;
   if (!resolve_set(c, f.set, f.uid, indexes)) return;
@@ -165,9 +173,9 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     return;
   }
   // RFC 7162 §3.1: CHANGEDSINCE and the MODSEQ item are CONDSTORE-enabling.
-  if (f.changed_since) enabled_condstore_ = true;
+  if (f.changed_since) enable_condstore_in_selected();
   for (const auto& item : f.items)
-    if (item.kind == FetchItem::Kind::modseq) enabled_condstore_ = true;
+    if (item.kind == FetchItem::Kind::modseq) enable_condstore_in_selected();
   SelectedMailbox& s = *selected_;
   const store::MailboxId box = s.info.id;
 
@@ -295,7 +303,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
   SelectedMailbox& s = *selected_;
   const store::MailboxId box = s.info.id;
   bool uses_modseq = search_uses_modseq(se.key);
-  if (uses_modseq) enabled_condstore_ = true;
+  if (uses_modseq) enable_condstore_in_selected();
   SearchContext ctx;
   ctx.max_seq = static_cast<std::uint32_t>(s.messages.size());
   ctx.max_uid = s.messages.empty() ? 0 : s.messages.back().info.uid;
@@ -369,7 +377,7 @@ void Session::cmd_store(const Command& c, const Store& st) {
                                              : store::FlagUpdate::Mode::replace;
   if (st.unchanged_since) {
     up.unchanged_since = *st.unchanged_since;
-    enabled_condstore_ = true;
+    enable_condstore_in_selected();
   }
   std::vector<store::Uid> uids;
   for (std::uint32_t i : indexes)

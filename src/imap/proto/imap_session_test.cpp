@@ -552,3 +552,24 @@ TEST(ImapSession, KeywordsSurviveOtherSessionsChanges) {
 
 }  // namespace
 }  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// RFC 7162 §3.1: a CONDSTORE-enabling FETCH MODSEQ on a selected mailbox first tells the
+// HIGHESTMODSEQ (once).
+TEST(ImapSession, CondstoreEnabledInSelectedSendsHighestModseq) {
+  auto store = store::make_memory_store();
+  Driver a(testing::tls_options(), store);
+  login(a);
+  deliver(a, "INBOX", "one");
+  a.send("s SELECT INBOX\r\n");
+  std::string out = a.send("f FETCH 1 (MODSEQ)\r\n");
+  EXPECT_EQ(out.rfind("* OK [HIGHESTMODSEQ ", 0), 0u) << out;
+  EXPECT_NE(out.find("* 1 FETCH (MODSEQ ("), std::string::npos) << out;
+  out = a.send("g FETCH 1 (MODSEQ)\r\n");
+  EXPECT_EQ(out.find("HIGHESTMODSEQ"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace estafeta::imap
