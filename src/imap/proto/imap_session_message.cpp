@@ -313,6 +313,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
 
   const bool needs_cached = key_needs_cache(se.key) || search_needs_message(se.key);
   std::vector<std::uint32_t> numbers;
+  std::vector<store::ModSeq> modseqs;  // of each match, in order
   std::vector<store::Uid> uids;
   store::ModSeq highest = 0;
   for (std::size_t i = 0; i < s.messages.size(); ++i) {
@@ -341,10 +342,22 @@ void Session::cmd_search(const Command& c, const Search& se) {
     if (!search_matches(se.key, m, ctx)) continue;
     numbers.push_back(se.uid ? e.info.uid : m.seq);
     uids.push_back(e.info.uid);
+    modseqs.push_back(e.info.modseq);
     highest = std::max(highest, e.info.modseq);
   }
   std::optional<store::ModSeq> modseq;
-  if (uses_modseq && !numbers.empty()) modseq = highest;
+  if (uses_modseq && !numbers.empty()) {
+    modseq = highest;
+    // RFC 4731 §3.2 / RFC 7162 §3.1.5: with only MIN and/or MAX asked for, the MODSEQ is the
+    // highest of the messages returned, not of every match.
+    const SearchReturn& r = se.ret;
+    if (r.specified && (r.min || r.max) && !r.all && !r.count) {
+      store::ModSeq shown = 0;
+      if (r.min) shown = std::max(shown, modseqs.front());
+      if (r.max) shown = std::max(shown, modseqs.back());
+      modseq = shown;
+    }
+  }
   if (se.ret.save) {
     saved_search_ = search_saved_result(se.ret, uids);
     saved_search_valid_ = true;

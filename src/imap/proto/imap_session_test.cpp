@@ -573,3 +573,36 @@ TEST(ImapSession, CondstoreEnabledInSelectedSendsHighestModseq) {
 
 }  // namespace
 }  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// ESEARCH with MIN or MAX alone gives the MODSEQ of the message returned (imaptest's
+// esearch-condstore): not the highest of every match.
+TEST(ImapSession, EsearchMinMaxModseqIsOfTheReturnedMessage) {
+  auto store = store::make_memory_store();
+  Driver a(testing::tls_options(), store);
+  login(a);
+  deliver(a, "INBOX", "one");
+  deliver(a, "INBOX", "two");
+  deliver(a, "INBOX", "three");
+  a.send("s SELECT INBOX\r\n");
+  a.send("x STORE 1 +FLAGS.SILENT (\\Seen)\r\n");
+  a.send("y STORE 3 +FLAGS.SILENT (\\Seen)\r\n");
+  a.send("z STORE 2 +FLAGS.SILENT (\\Seen)\r\n");  // message 2 now has the highest MODSEQ
+  std::string all = a.send("f FETCH 1:3 (MODSEQ)\r\n");
+  auto modseq_of = [&](int n) {
+    std::string key = "* " + std::to_string(n) + " FETCH (MODSEQ (";
+    auto p = all.find(key);
+    return all.substr(p + key.size(), all.find(')', p) - p - key.size());
+  };
+  std::string out = a.send("m SEARCH RETURN (MIN) MODSEQ 1\r\n");
+  EXPECT_NE(out.find("MIN 1 MODSEQ " + modseq_of(1)), std::string::npos) << out << all;
+  out = a.send("n SEARCH RETURN (MAX) MODSEQ 1\r\n");
+  EXPECT_NE(out.find("MAX 3 MODSEQ " + modseq_of(3)), std::string::npos) << out << all;
+  out = a.send("o SEARCH RETURN (ALL) MODSEQ 1\r\n");
+  EXPECT_NE(out.find("ALL 1:3 MODSEQ " + modseq_of(2)), std::string::npos) << out << all;
+}
+
+}  // namespace
+}  // namespace estafeta::imap
