@@ -1,4 +1,6 @@
-// local_delivery: the MDA. Writes one message into the Maildirs of its local recipients,
+// local_delivery: the MDA. With a store (DeliveryOptions::store, what `serve` uses) every
+// mailbox gets its own copy through store::Account::deliver (deliver_to_store below).
+// Without one it writes one message into the Maildirs of its local recipients,
 // writing the bytes once into an unnamed file and linking it, complete, into every mailbox's
 // new/ (or, where unnamed files are not available, into the first mailbox's tmp/, hard-linked
 // from there into the others' new/ and renamed into its own: a Maildir reader may move files
