@@ -60,4 +60,12 @@ std::shared_ptr<store::Account> open_mail_account(const config::Config& config,
   return account;
 }
 
+std::string remove_mail_of(const config::Config& config, const std::string& address) {
+  if (!become_mail_owner(config)) return "cannot switch to the owner of the mail directory";
+  auto store = store::make_maildir_store(store::MaildirStoreOptions{config.data_dir, 1, true});
+  std::error_code ec = store->remove_account(address);
+  if (ec && ec != store::Errc::no_such_account) return ec.message();
+  return "";
+}
+
 }  // namespace estafeta::cli

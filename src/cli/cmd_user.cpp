@@ -1,10 +1,11 @@
-// cmd_user: `estafeta user add|passwd|del|list`. Accounts are full addresses and log in with
-// that address; adding one in a new domain adds the domain. Passwords are hashed here with
+// cmd_user: `estafeta user add|passwd|del [--purge]|list`. Accounts are full addresses and log in
+// with that address; adding one in a new domain adds the domain. Passwords are hashed here with
 // yescrypt (or an existing hash is imported after libcrypt checks it) and never printed.
 #include <cstdio>
 
 #include "auth/auth_address.hpp"
 #include "auth/auth_password.hpp"
+#include "cli/cli_mail_store.hpp"
 #include "cli/cli_password.hpp"
 #include "cli/cli_store.hpp"
 #include "cli/commands.hpp"
@@ -69,12 +70,20 @@ int run_user_passwd(const config::Config& config, const std::string& address,
   return 0;
 }
 
-int run_user_del(const config::Config& config, const std::string& address) {
+int run_user_del(const config::Config& config, const std::string& address, bool purge) {
   auto store = open_store(config);
   if (!store) return 1;
+  const std::string maildir = store->maildir_of(address).string();
   if (std::string e = store->del_user(address); !e.empty()) return fail(e);
-  std::printf("deleted user %s (its mail stays in %s)\n", canonical(address).c_str(),
-              store->maildir_of(address).c_str());
+  if (purge) {
+    if (std::string e = remove_mail_of(config, canonical(address)); !e.empty())
+      return fail("deleted user " + canonical(address) + " but not its mail in " + maildir + ": " +
+                  e);
+    std::printf("deleted user %s and its mail\n", canonical(address).c_str());
+  } else {
+    std::printf("deleted user %s (its mail stays in %s)\n", canonical(address).c_str(),
+                maildir.c_str());
+  }
   std::vector<auth::AliasInfo> aliases;
   if (store->list_aliases(aliases).empty()) {
     for (const auto& a : aliases) {

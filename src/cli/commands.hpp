@@ -29,7 +29,7 @@ int run_user_add(const config::Config& config, const std::string& address,
                  const PasswordInput& password);
 int run_user_passwd(const config::Config& config, const std::string& address,
                     const PasswordInput& password);
-int run_user_del(const config::Config& config, const std::string& address);
+int run_user_del(const config::Config& config, const std::string& address, bool purge);
 int run_user_list(const config::Config& config);
 
 // cmd_domain.cpp

@@ -88,10 +88,14 @@ int run(int argc, char** argv) {
       return cli::run_user_passwd(c, address, password_input());
     };
   });
-  auto* user_del = user->add_subcommand("del", "delete an account (its mail stays on disk)");
+  bool purge = false;
+  auto* user_del =
+      user->add_subcommand("del", "delete an account (its mail stays on disk unless --purge)");
   user_del->add_option("ADDRESS", address, "account address")->required();
-  user_del->callback(
-      [&] { action = [&](const config::Config& c) { return cli::run_user_del(c, address); }; });
+  user_del->add_flag("--purge", purge, "also remove all of its mail");
+  user_del->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_user_del(c, address, purge); };
+  });
   auto* user_list = user->add_subcommand("list", "list accounts");
   user_list->callback(
       [&] { action = [](const config::Config& c) { return cli::run_user_list(c); }; });
@@ -138,8 +142,7 @@ int run(int argc, char** argv) {
   });
   auto* mailbox_create = mailbox->add_subcommand("create", "create a mailbox (and its parents)");
   user_arg(mailbox_create);
-  mailbox_create->add_option("NAME", mailbox_name, "mailbox name, '/' between levels")
-      ->required();
+  mailbox_create->add_option("NAME", mailbox_name, "mailbox name, '/' between levels")->required();
   mailbox_create->add_option("--special-use", special_use,
                              "all, archive, drafts, flagged, junk, sent or trash");
   mailbox_create->callback([&] {

@@ -3,7 +3,8 @@
 # A user added with the CLI gets mail over SMTP; its mailboxes are listed (INBOX and the
 # special-use ones exist), created, renamed with their inferiors and deleted; a +tag folder
 # made with the CLI receives user+tag mail; a file dropped into the Maildir by hand is
-# reported by `index check` (exit 1) and picked up by `index rebuild` with a UID in its name.
+# reported by `index check` (exit 1) and picked up by `index rebuild` with a UID in its name;
+# `user del --purge` removes an account's mail, `user del` alone keeps it.
 import os
 import re
 import smtplib
@@ -150,3 +151,22 @@ class StoreCli(ServerTestCase):
         marker = unique("after-rename")
         self.deliver(marker)
         self.assertEqual(self.mailboxes()["INBOX"]["messages"], 1)
+
+    def test_7_user_del_purge_removes_the_mail(self):
+        erin = "erin@example.test"
+        self.server.cli("user", "add", erin, "--password-stdin", input="erin-Secret-5\n")
+        marker = unique("purge")
+        self.deliver(marker, rcpt=erin)
+        root = self.server.maildir(erin)
+        self.assertEqual(len(self.server.find(erin, marker)), 1)
+        r = self.server.cli("user", "del", erin, "--purge")
+        self.assertEqual(r.stdout, f"deleted user {erin} and its mail\n")
+        self.assertFalse(os.path.exists(root), root)
+        # Without --purge the mail stays, and the output says where.
+        frank = "frank@example.test"
+        self.server.cli("user", "add", frank, "--password-stdin", input="frank-Secret-6\n")
+        self.deliver(unique("kept"), rcpt=frank)
+        r = self.server.cli("user", "del", frank)
+        self.assertEqual(r.stdout, f"deleted user {frank} (its mail stays in "
+                                   f"{self.server.maildir(frank)})\n")
+        self.assertTrue(os.path.isdir(self.server.maildir(frank)))
