@@ -1,6 +1,7 @@
 // config_load_test: config::load over every key, every kind of error (with its line and
 // key), unknown keys, listeners (protocol, role, tls, the older kind), a registered protocol
-// sections ([smtp] from smtp/smtp_config.cpp, [imap] from imap/imap_config.cpp), and the example file against the defaults.
+// sections ([smtp] from smtp/smtp_config.cpp, [imap] from imap/imap_config.cpp), and the example
+// file against the defaults.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

@@ -43,23 +43,23 @@ struct FetchItem {
     rfc822_size,
     envelope,
     body_structure,
-    body,            // BODY without a section: the non-extensible BODYSTRUCTURE
+    body,  // BODY without a section: the non-extensible BODYSTRUCTURE
     uid,
     modseq,
     save_date,
-    email_id,        // OBJECTID EMAILID (RFC 8474)
-    thread_id,       // OBJECTID THREADID
-    rfc822,          // RFC822 (rev1): BODY[]
-    rfc822_header,   // RFC822.HEADER (rev1): BODY.PEEK[HEADER]
-    rfc822_text,     // RFC822.TEXT (rev1): BODY[TEXT]
-    body_section,    // BODY[...] / BODY.PEEK[...]
-    binary,          // BINARY[...] / BINARY.PEEK[...]
-    binary_size,     // BINARY.SIZE[...]
+    email_id,       // OBJECTID EMAILID (RFC 8474)
+    thread_id,      // OBJECTID THREADID
+    rfc822,         // RFC822 (rev1): BODY[]
+    rfc822_header,  // RFC822.HEADER (rev1): BODY.PEEK[HEADER]
+    rfc822_text,    // RFC822.TEXT (rev1): BODY[TEXT]
+    body_section,   // BODY[...] / BODY.PEEK[...]
+    binary,         // BINARY[...] / BINARY.PEEK[...]
+    binary_size,    // BINARY.SIZE[...]
   };
   Kind kind = Kind::flags;
-  bool peek = false;               // BODY.PEEK / BINARY.PEEK: do not set \Seen
-  mime::SectionSpec section;       // body_section (text part), binary/binary_size (path only)
-  std::string section_text;        // the section as written, echoed in the response
+  bool peek = false;          // BODY.PEEK / BINARY.PEEK: do not set \Seen
+  mime::SectionSpec section;  // body_section (text part), binary/binary_size (path only)
+  std::string section_text;   // the section as written, echoed in the response
   std::optional<std::uint32_t> partial_origin;  // "<origin.count>"
   std::uint32_t partial_count = 0;
 };
@@ -68,27 +68,59 @@ struct FetchItem {
 // list, `children[0]` for NOT, `children[0]`/`children[1]` for OR.
 struct SearchKey {
   enum class Kind {
-    all, answered, deleted, draft, flagged, seen, unanswered, undeleted, undraft, unflagged,
-    unseen, recent, new_, old,                  // rev1 \Recent keys
-    keyword, unkeyword,                         // text = the keyword
-    bcc, body, cc, from, subject, text, to,     // text = the string
-    header,                                     // field + text
-    before, on, since,                          // date: INTERNALDATE
-    sent_before, sent_on, sent_since,           // date: Date: header
-    larger, smaller,                            // number
-    uid, sequence,                              // set
-    not_, or_, and_,                            // children
-    modseq,                                     // number (CONDSTORE), entry ignored
-    older, younger,                             // number of seconds (WITHIN, RFC 5032)
-    save_date_before, save_date_on, save_date_since, save_date_supported,  // RFC 8514
-    email_id, thread_id,                        // text (OBJECTID)
+    all,
+    answered,
+    deleted,
+    draft,
+    flagged,
+    seen,
+    unanswered,
+    undeleted,
+    undraft,
+    unflagged,
+    unseen,
+    recent,
+    new_,
+    old,  // rev1 \Recent keys
+    keyword,
+    unkeyword,  // text = the keyword
+    bcc,
+    body,
+    cc,
+    from,
+    subject,
+    text,
+    to,      // text = the string
+    header,  // field + text
+    before,
+    on,
+    since,  // date: INTERNALDATE
+    sent_before,
+    sent_on,
+    sent_since,  // date: Date: header
+    larger,
+    smaller,  // number
+    uid,
+    sequence,  // set
+    not_,
+    or_,
+    and_,    // children
+    modseq,  // number (CONDSTORE), entry ignored
+    older,
+    younger,  // number of seconds (WITHIN, RFC 5032)
+    save_date_before,
+    save_date_on,
+    save_date_since,
+    save_date_supported,  // RFC 8514
+    email_id,
+    thread_id,  // text (OBJECTID)
   };
   Kind kind = Kind::all;
-  std::string field;          // header
-  std::string text;           // strings, keyword, ids
-  std::int64_t date = 0;      // days since 1970-01-01 for date keys (a day, not a time)
-  std::uint64_t number = 0;   // larger/smaller/modseq/older/younger
-  SequenceSet set;            // uid/sequence
+  std::string field;         // header
+  std::string text;          // strings, keyword, ids
+  std::int64_t date = 0;     // days since 1970-01-01 for date keys (a day, not a time)
+  std::uint64_t number = 0;  // larger/smaller/modseq/older/younger
+  SequenceSet set;           // uid/sequence
   std::vector<SearchKey> children;
 };
 
@@ -111,7 +143,7 @@ struct Noop {};
 struct Logout {};
 struct StartTls {};
 struct Authenticate {
-  std::string mechanism;                      // upper-cased
+  std::string mechanism;                        // upper-cased
   std::optional<std::string> initial_response;  // SASL-IR (RFC 4959), base64 as sent; "=" = empty
 };
 struct Login {
@@ -194,9 +226,9 @@ struct Search {
 struct Fetch {
   bool uid = false;
   SequenceSet set;
-  std::vector<FetchItem> items;  // macros (ALL/FAST/FULL) already expanded
+  std::vector<FetchItem> items;                // macros (ALL/FAST/FULL) already expanded
   std::optional<std::uint64_t> changed_since;  // CONDSTORE
-  bool vanished = false;                        // QRESYNC (UID FETCH only)
+  bool vanished = false;                       // QRESYNC (UID FETCH only)
 };
 struct Store {
   bool uid = false;
