@@ -296,9 +296,10 @@ asio::awaitable<bool> Connection::step_input() {
   if (!lines_.line_ready()) co_return n > 0;
   net::LineReader::Line line = lines_.take_line();
   if (core_->expects_line() && commands_.idle()) {
-    // An AUTHENTICATE response (which may check a password) or IDLE's DONE.
+    // An AUTHENTICATE response (which may check a password: the hasher pool) or IDLE's DONE
+    // (store work: the worker pool, never queued behind password hashing).
     const CoreCall call = [&line](Session& s) { s.receive_line(line.text); };
-    co_await on_core(call, true);
+    co_await on_core(call, !core_->idling());
     co_return true;
   }
   const bool overlong = line.overlong;
