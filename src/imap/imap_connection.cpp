@@ -155,15 +155,19 @@ void Connection::notify(net::Notice notice) {
       say_goodbye("* BYE Connection too slow\r\n");
       return;
     case net::Notice::shutdown:
-      // Between commands only: a command being read or carried out finishes first (the
-      // driver tells us again when it is idle).
-      if (commands_.idle() && !lines_.mid_line() && lines_.octets_remaining() == 0)
-        say_goodbye("* BYE [UNAVAILABLE] Server shutting down\r\n");
+      // Between commands only: a command being read (an APPEND literal) finishes first, and
+      // next() says goodbye once it is answered.
+      draining_ = true;
+      if (between_commands()) say_goodbye("* BYE [UNAVAILABLE] Server shutting down\r\n");
       return;
     case net::Notice::evicted:
       say_goodbye("* BYE [UNAVAILABLE] Server busy, try again later\r\n");
       return;
   }
+}
+
+bool Connection::between_commands() const {
+  return commands_.idle() && !lines_.mid_line() && lines_.octets_remaining() == 0;
 }
 
 void Connection::say_goodbye(std::string bye) {
@@ -318,6 +322,10 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
       co_return a;
     }
     if (closing_ || !core_ || core_->closed()) co_return std::nullopt;
+    if (draining_ && between_commands()) {
+      say_goodbye("* BYE [UNAVAILABLE] Server shutting down\r\n");
+      continue;
+    }
     if (woken_) {
       woken_ = false;
       static const CoreCall kChanged = [](Session& s) { s.changed(); };

@@ -57,6 +57,7 @@ class Connection : public net::SessionAdapter {
   // The core's output as driver actions, queued in actions_.
   void collect_output();
   void say_goodbye(std::string bye);
+  bool between_commands() const;
 
   std::shared_ptr<Server::Impl> server_;
   net::SessionContext context_;
@@ -68,8 +69,9 @@ class Connection : public net::SessionAdapter {
   std::deque<net::Action> actions_;
   bool woken_ = false;
   bool closing_ = false;
-  bool discarding_ = false;                   // octets of a refused literal are being dropped
-  std::string account_;                       // counted in the server's per-account sessions
+  bool draining_ = false;    // shutdown asked for: BYE once the command at hand is answered
+  bool discarding_ = false;  // octets of a refused literal are being dropped
+  std::string account_;      // counted in the server's per-account sessions
   std::chrono::milliseconds login_delay_{0};  // after a failed login, before the answer
   std::uint64_t watched_generation_ = 0;
   std::unique_ptr<store::Subscription> watch_;

@@ -465,6 +465,26 @@ class Restart(ServerPerTest):
         self.assertTrue(c.closed_within(10))
         self.assertEqual(self.server.wait(), 0)
 
+    def test_sigterm_lets_an_append_in_progress_finish(self):
+        # A drain while an APPEND literal is half sent: the message is stored and answered,
+        # then the session gets its BYE (nothing accepted is lost, nothing cut mid-command).
+        self.start()
+        c = self.raw()
+        data = msg("drain") + b"x" * 20000 + b"\r\n"
+        c.send(f"a1 APPEND INBOX {{{len(data)}}}\r\n".encode())
+        self.assertTrue(c.line().startswith(b"+ "))
+        c.send(data[:5000])
+        time.sleep(0.3)  # the half is read before the signal
+        self.server.signal(signal.SIGTERM)
+        time.sleep(0.3)
+        c.send(data[5000:] + b"\r\n")
+        untagged, tagged = c.until_tagged("a1", timeout=15)
+        self.assertTrue(tagged.startswith(b"a1 OK [APPENDUID "), tagged)
+        self.assertEqual(c.response(timeout=15), b"* BYE [UNAVAILABLE] Server shutting down")
+        self.assertTrue(c.closed_within(10))
+        self.assertEqual(self.server.wait(), 0)
+        self.assertEqual(len(self.server.find(ALICE, "drain", wait=False)), 1)
+
     def test_lost_index_rebuilt_with_same_uids_and_flags(self):
         # A lost index is rebuilt from the Maildir (UIDs and flags from the file names): the
         # same UIDVALIDITY, UIDs and flags, so clients keep their caches.
