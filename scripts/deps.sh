@@ -9,7 +9,7 @@ packages=(
   libssl-dev openssl libsqlite3-dev libcrypt-dev libasio-dev libtomlplusplus-dev libcli11-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   python3 swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates procps curl msmtp
-  strace isync fetchmail neomutt
+  strace isync fetchmail getmail6 neomutt
 )
 
 missing=()
