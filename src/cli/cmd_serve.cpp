@@ -468,6 +468,7 @@ int run_serve(const config::Config& config) {
   imap_options.hostname = config.hostname;
   imap_options.settings = imap::settings_from(config);
   imap_options.trace = config.trace;
+  imap_options.allow_plaintext_auth = config.auth.allow_plaintext;
   imap_options.login_throttle = options.login_throttle;  // one throttle for every protocol
   imap::Server imap_server(io, workers, hashers, tls, imap_options, directory, *mail_store);
   serving_imap = &imap_server;

@@ -20,8 +20,7 @@
 
 namespace estafeta::config {
 
-// The protocol a listener speaks ([listener.NAME] protocol). IMAP and POP3 can be written
-// down already; `serve` refuses them until their servers exist.
+// The protocol a listener speaks ([listener.NAME] protocol).
 enum class Protocol { smtp, imap, pop3 };
 
 // How TLS begins ([listener.NAME] tls): starttls, a plaintext greeting and the protocol's
@@ -70,6 +69,9 @@ struct Auth {
   // long; each failure also delays the answer (auth/proto/auth_login_throttle.hpp). 0 = off.
   std::size_t max_login_failures = 10;
   std::chrono::seconds login_failure_window{900};
+  // auth.allow_plaintext: IMAP LOGIN/AUTHENTICATE and POP3 USER/PASS/AUTH without TLS. Off:
+  // passwords never cross the network in clear. For benchmarks and trusted loopback only.
+  bool allow_plaintext = false;
 };
 
 struct Config {
@@ -84,7 +86,7 @@ struct Config {
       0;  // worker_threads: blocking work (fsync, SQLite); 0 = 2×cores, at least 32
   Auth auth;
   std::vector<Listener>
-      listeners;  // [listener.NAME] tables; defaults: smtp, submission, submissions
+      listeners;  // [listener.NAME] tables; defaults: config_keys.hpp default_listeners()
   // Registered protocol sections ("smtp" -> its keys as set in the file; unset keys are
   // absent). The protocol reads them: smtp::settings_from(config).
   std::map<std::string, SectionValues, std::less<>> sections;

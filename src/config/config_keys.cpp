@@ -196,13 +196,19 @@ const std::array kKeys = {
               return set_seconds(c.auth.login_failure_window, v, 1, 86400);
             },
             [](const Config& c) { return std::to_string(c.auth.login_failure_window.count()); }},
+    KeySpec{"auth.allow_plaintext", KeyType::boolean,
+            "Let IMAP and POP3 clients log in without TLS (passwords in clear); for "
+            "benchmarks and trusted loopback only. SMTP AUTH always needs TLS.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_bool(c.auth.allow_plaintext, v);
+            },
+            [](const Config& c) { return yes_no(c.auth.allow_plaintext); }},
 };
 
 const std::array kListenerKeys = {
     ListenerKeyDoc{"protocol", KeyType::string,
-                   "smtp, imap or pop3 (pop3 is refused by serve until that server exists); "
-                   "defaults from the table name smtp/submission/submissions, "
-                   "imap/imaps, pop3/pop3s, otherwise required."},
+                   "smtp, imap or pop3; defaults from the table name "
+                   "smtp/submission/submissions, imap/imaps, pop3/pop3s, otherwise required."},
     ListenerKeyDoc{"role", KeyType::string,
                    "smtp only: mx (mail from other servers; AUTH off unless smtp.auth_on_mx) or "
                    "submission (AUTH required, RFC 6409); from the table name, otherwise "
@@ -339,6 +345,8 @@ std::vector<Listener> default_listeners() {
       Listener{"submissions", Protocol::smtp, TlsMode::implicit, SmtpRole::submission, "", 465},
       Listener{"imap", Protocol::imap, TlsMode::starttls, SmtpRole::submission, "", 143},
       Listener{"imaps", Protocol::imap, TlsMode::implicit, SmtpRole::submission, "", 993},
+      Listener{"pop3", Protocol::pop3, TlsMode::starttls, SmtpRole::submission, "", 110},
+      Listener{"pop3s", Protocol::pop3, TlsMode::implicit, SmtpRole::submission, "", 995},
   };
 }
 

@@ -87,6 +87,7 @@ void Connection::start(const net::TlsState& tls) {
   o.hostname = server_->options.hostname;
   o.tls_active = tls.active;
   o.starttls_available = context_.tls_available && !tls.active;
+  o.allow_plaintext_auth = server_->options.allow_plaintext_auth;
   o.compress_available = true;  // net::Stream compresses once the driver is told (RFC 4978)
   o.append_limit = s.append_limit;
   o.max_bad_commands = s.max_bad_commands;

@@ -26,7 +26,7 @@ std::string Session::capabilities() const {
   std::string c = "IMAP4rev2 IMAP4rev1";
   if (state_ == State::not_authenticated) {
     if (!tls_active_ && options_.starttls_available) c += " STARTTLS";
-    if (tls_active_)
+    if (auth_allowed())
       c += " AUTH=PLAIN AUTH=LOGIN SASL-IR";
     else
       c += " LOGINDISABLED";

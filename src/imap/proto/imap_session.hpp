@@ -51,7 +51,9 @@ struct SessionOptions {
   std::string hostname = "localhost";
   bool tls_active = false;         // implicit TLS (993): true from the start
   bool starttls_available = true;  // a certificate is loaded: STARTTLS offered before TLS
-  bool compress_available = true;  // COMPRESS=DEFLATE offered (the server has zlib)
+  // LOGIN/AUTHENTICATE without TLS too (auth.allow_plaintext; benchmarks, trusted loopback).
+  bool allow_plaintext_auth = false;
+  bool compress_available = true;                 // COMPRESS=DEFLATE offered (the server has zlib)
   std::uint64_t append_limit = 50 * 1024 * 1024;  // APPENDLIMIT (RFC 7889)
   std::uint32_t max_bad_commands = 20;            // BAD answers in a row, then BYE and close
   std::uint32_t max_auth_failures = 3;            // failed LOGIN/AUTHENTICATE, then BYE and close
@@ -159,6 +161,7 @@ class Session {
   void bad_command();
   void close_with(std::string bye);
   std::string store_error_text(std::error_code ec) const;
+  bool auth_allowed() const { return tls_active_ || options_.allow_plaintext_auth; }
   bool utf8_names() const { return enabled_rev2_ || enabled_utf8_; }
   std::int64_t now() const;
   // imap_session_auth.cpp

@@ -41,7 +41,7 @@ void Session::cmd_starttls(const Command& c) {
 }
 
 void Session::cmd_login(const Command& c, const Login& login) {
-  if (!tls_active_) {
+  if (!auth_allowed()) {
     // RFC 9051 §6.2.3, §7.1 PRIVACYREQUIRED: no passwords in clear.
     tagged_no(c.tag,
               "[PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure "
@@ -54,7 +54,7 @@ void Session::cmd_login(const Command& c, const Login& login) {
 }
 
 void Session::cmd_authenticate(const Command& c, const Authenticate& a) {
-  if (!tls_active_) {
+  if (!auth_allowed()) {
     tagged_no(c.tag,
               "[PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure "
               "(SSL/TLS) connections.");

@@ -67,6 +67,22 @@ TEST(ImapSession, LoginAndAuthenticateRefusedBeforeTls) {
   EXPECT_EQ(ok.rfind("f OK [CAPABILITY IMAP4rev2 IMAP4rev1 LITERAL+", 0), 0u) << ok;
 }
 
+// auth.allow_plaintext: logins without TLS, STARTTLS still offered.
+TEST(ImapSession, PlaintextLoginWhenAllowed) {
+  SessionOptions o = testing::tls_options();
+  o.tls_active = false;
+  o.allow_plaintext_auth = true;
+  Driver d(o);
+  std::string g = d.start();
+  EXPECT_EQ(
+      g.rfind("* OK [CAPABILITY IMAP4rev2 IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=LOGIN SASL-IR ", 0),
+      0u)
+      << g;
+  EXPECT_FALSE(contains(g, "LOGINDISABLED"));
+  std::string ok = d.send("a LOGIN alice secret\r\n");
+  EXPECT_EQ(ok.rfind("a OK [CAPABILITY IMAP4rev2 IMAP4rev1 LITERAL+", 0), 0u) << ok;
+}
+
 TEST(ImapSession, LoginFailuresAndBye) {
   Driver d;
   d.start();
