@@ -17,12 +17,8 @@ install dovecot-imapd and starts Dovecot, which drops to the user `mail`).
 
 import argparse
 import contextlib
-import ctypes
-import importlib.util
 import json
 import os
-import pwd
-import resource
 import shutil
 import signal
 import socket
@@ -31,96 +27,37 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-DOMAIN = "bench.test"
-PASSWORD = "bench-password-not-secret"
-MAIL_USER = "mail"
 BIG_USER = "big"          # local part of the SEARCH TEXT mailbox
 OP_KINDS = ("select", "fetch_flags", "fetch_envelope", "fetch_body", "fetch_bodystructure",
             "store_flags", "search_flags", "search_subject", "search_text", "append", "expunge",
             "idle")                # imap_load's mix operations
 
-# Process accounting, sampling and small helpers are shared with the SMTP benchmark.
-_spec = importlib.util.spec_from_file_location("smtp_bench", os.path.join(HERE, "..", "smtp", "run_bench.py"))
-sb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sb)
-log, run, run_starter = sb.log, sb.run, sb.run_starter
-process_tree, cpu_seconds, memory_of, MemorySampler = sb.process_tree, sb.cpu_seconds, sb.memory_of, sb.MemorySampler
-free_port, read_pid, pid_alive, wait_gone, kill_tree, mkdir_owned = (
-    sb.free_port, sb.read_pid, sb.pid_alive, sb.wait_gone, sb.kill_tree, sb.mkdir_owned)
+# Process accounting, sampling, credentials and the private servers are shared with the other
+# benchmarks (bench/bench_common.py).
+sys.path.insert(0, os.path.join(HERE, ".."))
+import bench_common as bc  # noqa: E402
 
-
-class RunFailed(Exception):
-    pass
+DOMAIN, PASSWORD = bc.DOMAIN, bc.PASSWORD
+log, run = bc.log, bc.run
+process_tree, memory_of, make_certificate = bc.process_tree, bc.memory_of, bc.make_certificate
+RunFailed = bc.RunFailed
 
 
 # --------------------------------------------------------------------------------------------
 # Installation and build
 
 def ensure_packages():
-    need = [p for p, exe in (("dovecot-core", "/usr/sbin/dovecot"),
-                             ("dovecot-imapd", "/usr/lib/dovecot/imap"))
-            if not os.path.exists(exe)]
-    if not need:
-        return
-    if os.geteuid() != 0:
-        sys.exit(f"missing packages {need}; run as root so they can be installed")
-    log(f"installing {' '.join(need)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    if run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"] + need,
-           check=False, env=env).returncode != 0:
-        run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-q"], env=env)
-        run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"] + need, env=env)
+    bc.ensure_packages((("dovecot-core", "/usr/sbin/dovecot"),
+                        ("dovecot-imapd", "/usr/lib/dovecot/imap")))
 
 
 def find_or_build_load(args):
-    if args.imap_load:
-        return os.path.abspath(args.imap_load)
-    build = os.path.join(REPO, "build", "bench-imap")
-    exe = os.path.join(build, "bench", "imap_load")
-    if not args.no_build or not os.path.exists(exe):
-        log(f"building imap_load (Release) in {build}")
-        if not os.path.exists(os.path.join(build, "build.ninja")):
-            run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
-                 "-DESTAFETA_BENCH=ON"])
-        run(["ninja", "-C", build, f"-j{args.jobs}", "imap_load"])
-    return exe
-
-
-def yescrypt(password):
-    """A yescrypt hash from libcrypt, as `estafeta user add` makes, so both servers pay the same
-    password check at LOGIN."""
-    lib = ctypes.CDLL("libcrypt.so.1")
-    lib.crypt_gensalt.restype = ctypes.c_char_p
-    lib.crypt.restype = ctypes.c_char_p
-    salt = lib.crypt_gensalt(b"$y$", 0, None, 0)
-    h = lib.crypt(password.encode(), salt)
-    if not h or not h.startswith(b"$y$"):
-        raise RuntimeError("libcrypt could not make a yescrypt hash")
-    return h.decode()
-
-
-def make_certificate(top):
-    """One self-signed P-256 certificate for 127.0.0.1 / localhost, used by both servers."""
-    cert, key = os.path.join(top, "cert.pem"), os.path.join(top, "key.pem")
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-    pw = pwd.getpwnam(MAIL_USER)
-    for f in (cert, key):
-        os.chown(f, pw.pw_uid, pw.pw_gid)
-        os.chmod(f, 0o600 if f == key else 0o644)
-    return cert, key
-
-
-def raise_limits(nofile):
-    def fn():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-    return fn
+    return bc.find_or_build_bench_target(args, args.imap_load,
+                                         os.path.join(REPO, "build", "bench-imap"), "imap_load")
 
 
 def wait_for_imaps(port, timeout, alive=lambda: True):
@@ -144,168 +81,30 @@ def wait_for_imaps(port, timeout, alive=lambda: True):
 
 
 # --------------------------------------------------------------------------------------------
-# The servers: start(), roots(), stop(), logs(); `port` is the implicit-TLS IMAP port.
+# The servers (bench_common's, with the IMAP part of their configuration): start(), roots(),
+# stop(), logs(); `port` is the implicit-TLS IMAP port.
 
-class Dovecot:
-    name = "Dovecot"
-
-    def __init__(self, top, users, cert, key, max_conns):
-        self.dir = os.path.join(top, "dovecot")
-        self.run_dir = os.path.join(self.dir, "run")
-        self.mail_dir = os.path.join(self.dir, "mail")
-        self.conf = os.path.join(self.dir, "dovecot.conf")
-        self.users, self.cert, self.key, self.max_conns = users, cert, key, max_conns
-        self.port = None
-        self.master = None
-        self.started = False
-
-    def start(self):
-        os.makedirs(self.run_dir, mode=0o755)
-        os.makedirs(os.path.join(self.dir, "state"), mode=0o750)
-        mkdir_owned(self.mail_dir, MAIL_USER)
-        pw = pwd.getpwnam(MAIL_USER)
-        self.port = free_port()
-        passwd = os.path.join(self.dir, "passwd")
-        h = yescrypt(PASSWORD)
-        with open(passwd, "w") as f:
-            for u in self.users:
-                f.write(f"{u}@{DOMAIN}:{{CRYPT}}{h}\n")
-        n = self.max_conns + 100
-        conf = f"""# Private Dovecot for the Estafeta IMAP benchmark (generated by bench/imap/run_bench.py).
-base_dir = {self.run_dir}
-state_dir = {self.dir}/state
-instance_name = estafeta-imapbench-{os.getpid()}
-log_path = {self.dir}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = required
-ssl_cert = <{self.cert}
-ssl_key = <{self.key}
-first_valid_uid = {pw.pw_uid}
-last_valid_uid = {pw.pw_uid}
-first_valid_gid = {pw.pw_gid}
-mail_location = maildir:~/Maildir
-auth_mechanisms = plain login
-default_vsz_limit = 1G
-passdb {{
-  driver = passwd-file
-  args = scheme=CRYPT username_format=%u {passwd}
-}}
-userdb {{
-  driver = static
-  args = uid={pw.pw_uid} gid={pw.pw_gid} home={self.mail_dir}/%d/%n
-}}
-protocol imap {{
+class Dovecot(bc.Dovecot):
+    def protocol_config(self, n):
+        return (f"""protocol imap {{
   mail_max_userip_connections = {n}
 }}
 # Login processes in Dovecot's documented high-performance mode (one process serves many
 # connections) instead of one process per connection: the faster of its two modes.
-service imap-login {{
-  inet_listener imap {{
-    port = 0
-  }}
-  inet_listener imaps {{
-    address = 127.0.0.1
-    port = {self.port}
-    ssl = yes
-  }}
-  service_count = 0
-  process_min_avail = {os.cpu_count()}
-  client_limit = {n}
-  process_limit = {n}
-}}
-service imap {{
+""" + bc.dovecot_login_service("imap", (("imap", 0, False), ("imaps", self.port, True)), n)
+                + f"""service imap {{
   process_limit = {n}
   client_limit = 1
 }}
-service auth {{
-  client_limit = {n + 1000}
-}}
-service anvil {{
-  client_limit = {n + 1000}
-}}
-"""
-        with open(self.conf, "w") as f:
-            f.write(conf)
-        self.started = True
-        with open(os.path.join(self.dir, "start.log"), "a") as out:
-            rc = subprocess.run(["/usr/sbin/dovecot", "-c", self.conf], stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT,
-                                preexec_fn=raise_limits(4 * n + 4096)).returncode
-        if rc != 0:
-            with open(os.path.join(self.dir, "start.log"), errors="replace") as f:
-                raise RuntimeError(f"dovecot failed to start:\n{f.read()[-2000:]}")
-        self.master = read_pid(os.path.join(self.run_dir, "master.pid"))
-        wait_for_imaps(self.port, 20, lambda: pid_alive(self.master))
+""")
 
-    def roots(self):
-        return [self.master] if self.master else []
-
-    def stop(self):
-        if not self.started:
-            return
-        if not self.master:
-            with contextlib.suppress(RuntimeError):
-                self.master = read_pid(os.path.join(self.run_dir, "master.pid"), 1)
-        pids = list(process_tree([self.master])) if self.master else []
-        run(["/usr/sbin/dovecot", "-c", self.conf, "stop"], check=False)
-        if self.master and not wait_gone([self.master], 15):
-            kill_tree(pids)
-        self.master = None
-        self.started = False
-
-    def logs(self):
-        return [os.path.join(self.dir, "dovecot.log")]
-
-    def version(self):
-        return run(["/usr/sbin/dovecot", "--version"], check=False).stdout.split(" ")[0].strip()
+    def wait_ready(self, alive):
+        wait_for_imaps(self.port, 20, alive)
 
 
-class Estafeta:
-    name = "Estafeta"
-
-    def __init__(self, top, users, cert, key, max_conns, exe, extra_config=""):
-        self.dir = os.path.join(top, "estafeta")
-        self.data = os.path.join(self.dir, "data")
-        self.conf = os.path.join(self.dir, "estafeta.toml")
-        self.users, self.cert, self.key, self.max_conns = users, cert, key, max_conns
-        self.exe = exe
-        self.extra_config = extra_config
-        self.port = None
-        self.proc = None
-        self.log_file = None
-
-    def _as_mail_user(self):
-        pw = pwd.getpwnam(MAIL_USER)
-        env = dict(os.environ, HOME=self.dir, ESTAFETA_CONFIG=self.conf)
-        nofile = 2 * self.max_conns + 4096
-
-        def drop():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-            os.setgid(pw.pw_gid)
-            os.setgroups([])
-            os.setuid(pw.pw_uid)
-        return drop, env
-
-    def _cli(self, argv, stdin=None):
-        preexec, env = self._as_mail_user()
-        p = subprocess.run([self.exe, "-c", self.conf] + argv, input=stdin, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           preexec_fn=preexec, env=env, cwd=self.dir)
-        if p.returncode != 0:
-            raise RuntimeError(f"estafeta {' '.join(argv)}: {p.stdout.strip()}")
-
-    def start(self):
-        self.port = free_port()
-        mkdir_owned(self.dir, MAIL_USER)
-        mkdir_owned(self.data, MAIL_USER, 0o750)
-        n = self.max_conns + 100
-        conf = f"""# Private Estafeta for the IMAP benchmark (generated by bench/imap/run_bench.py).
-data_dir = "{self.data}"
-hostname = "{DOMAIN}"
-log_level = "warn"
-{self.extra_config}
-
+class Estafeta(bc.Estafeta):
+    def protocol_config(self, n):
+        return f"""
 [imap]
 max_connections = {n}
 max_connections_per_ip = {n}
@@ -319,38 +118,9 @@ private_key = "{self.key}"
 address = "127.0.0.1"
 port = {self.port}
 """
-        with open(self.conf, "w") as f:
-            f.write(conf)
-        self._cli(["domain", "add", DOMAIN])
-        h = yescrypt(PASSWORD)
-        for u in self.users:
-            self._cli(["user", "add", f"{u}@{DOMAIN}", "--hash", h])
-        preexec, env = self._as_mail_user()
-        self.log_file = open(os.path.join(self.dir, "estafeta.log"), "w")
-        self.proc = subprocess.Popen([self.exe, "-c", self.conf, "serve"], stdin=subprocess.DEVNULL,
-                                     stdout=self.log_file, stderr=subprocess.STDOUT,
-                                     preexec_fn=preexec, env=env, cwd=self.dir)
-        wait_for_imaps(self.port, 30, lambda: self.proc.poll() is None)
 
-    def roots(self):
-        return [self.proc.pid] if self.proc and self.proc.poll() is None else []
-
-    def stop(self):
-        if self.proc:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(5)
-            self.proc = None
-        if self.log_file:
-            self.log_file.close()
-            self.log_file = None
-
-    def logs(self):
-        return [os.path.join(self.dir, "estafeta.log")]
+    def wait_ready(self, alive):
+        wait_for_imaps(self.port, 30, alive)
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,56 +138,8 @@ class Load:
         """Runs imap_load to the end; returns (json result, CPU s of the server between the
         'start' and 'end' marks imap_load prints on stderr, or over the whole run without them),
         with peak memory of the server's processes."""
-        timeout = timeout or self.args.timeout
-        roots = server.roots()
-        if not roots:
-            raise RunFailed(f"{server.name} is not running")
-        marks = {}
-        proc = subprocess.Popen(self.cmd(server, mode, *extra), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        err_lines = []
-
-        def read_err():
-            for line in proc.stderr:
-                if line.startswith("imap_load: start"):
-                    marks["start"] = cpu_seconds(roots)
-                elif line.startswith("imap_load: end"):
-                    marks["end"] = cpu_seconds(roots)
-                else:
-                    err_lines.append(line)
-        cpu0 = cpu_seconds(roots)
-        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        out_parts = []
-        with MemorySampler(server.roots, 0.2) as mem:
-            threads = [threading.Thread(target=read_err, daemon=True),
-                       threading.Thread(target=lambda: out_parts.append(proc.stdout.read()),
-                                        daemon=True)]
-            for t in threads:
-                t.start()
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise RunFailed(f"{server.name}: imap_load {mode} took longer than {timeout}s")
-            for t in threads:
-                t.join(10)
-        out = "".join(out_parts)
-        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu1 = cpu_seconds(roots)
-        try:
-            res = json.loads(out.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            raise RunFailed(f"{server.name}: imap_load {mode} exited {proc.returncode}: "
-                            f"{out[-500:]} {''.join(err_lines)[-1000:]}")
-        if proc.returncode != 0:
-            raise RunFailed(f"{server.name}: imap_load {mode} failed: {res.get('first_error')} "
-                            f"{''.join(err_lines)[-500:]}")
-        cpu = marks["end"] - marks["start"] if "start" in marks and "end" in marks else cpu1 - cpu0
-        res["server_cpu"] = cpu
-        res["load_cpu"] = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
-        res["rss"], res["pss"] = mem.peak_rss, mem.peak_pss
-        return res
+        return bc.run_load(self.cmd(server, mode, *extra), server, "imap_load", mode,
+                           timeout or self.args.timeout)
 
 
 def idle_memory(load, server, conns, users, threads, timeout):
@@ -576,7 +298,7 @@ def main():
         sys.exit("run as root (may install dovecot-imapd, starts Dovecot)")
     wanted = [s.strip() for s in args.servers.split(",")]
     ensure_packages()
-    exe = sb.find_or_build_estafeta(args) if "estafeta" in wanted else None
+    exe = bc.find_or_build_estafeta(args) if "estafeta" in wanted else None
     load = Load(find_or_build_load(args), args)
 
     # The commit measured (taken now: others may commit while the benchmark runs).

@@ -28,167 +28,37 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DOMAIN = "bench.test"
+# Process accounting, sampling and small helpers are shared with the other benchmarks
+# (bench/bench_common.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_common as bc  # noqa: E402
+from bench_common import (REPO, DOMAIN, CLK_TCK, MAIL_USER, log, run, run_starter,  # noqa: E402
+                          process_tree, cpu_seconds, MemorySampler, free_port, read_pid,
+                          pid_alive, wait_gone, kill_tree, mkdir_owned)
+
 SENDER = "sender@client.example"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 SMTP_SOURCE = "/usr/sbin/smtp-source"
-MAIL_USER = "mail"          # unprivileged owner of both servers' Maildirs
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def run(cmd, check=True, **kw):
-    """Runs a command to completion, returning CompletedProcess; output captured."""
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-    if check and p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}")
-    return p
-
-
-def run_starter(cmd, log_path):
-    """Runs a command that leaves a daemon behind. Its output goes to a file, not a pipe:
-    the daemon inherits the descriptors and would hold a pipe open forever."""
-    with open(log_path, "a") as out:
-        rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT).returncode
-    if rc != 0:
-        with open(log_path, errors="replace") as f:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({rc}):\n{f.read()[-2000:]}")
 
 
 # --------------------------------------------------------------------------------------------
 # Installation and build
 
 def ensure_packages():
-    need = [p for p, exe in (("postfix", "/usr/sbin/postfix"),
-                             ("dovecot-core", "/usr/sbin/dovecot"),
-                             ("dovecot-lmtpd", "/usr/lib/dovecot/lmtp"))
-            if not os.path.exists(exe)]
-    if not need:
-        return
-    if os.geteuid() != 0:
-        sys.exit(f"missing packages {need}; run as root so they can be installed")
-    log(f"installing {' '.join(need)}")
     # "No configuration": the package installs binaries but configures and starts nothing.
     sel = ("postfix postfix/main_mailer_type select No configuration\n"
            "postfix postfix/mailname string localhost\n")
-    subprocess.run(["debconf-set-selections"], input=sel, text=True, check=True)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    if run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"] + need,
-           check=False, env=env).returncode != 0:
-        run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-q"], env=env)
-        run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"] + need, env=env)
+    bc.ensure_packages((("postfix", "/usr/sbin/postfix"),
+                        ("dovecot-core", "/usr/sbin/dovecot"),
+                        ("dovecot-lmtpd", "/usr/lib/dovecot/lmtp")), debconf=sel)
 
 
-def find_or_build_estafeta(args):
-    if args.estafeta:
-        return os.path.abspath(args.estafeta)
-    build = os.path.join(REPO, "build", "bench-release")
-    exe = os.path.join(build, "src", "cli", "estafeta")
-    if not args.no_build or not os.path.exists(exe):
-        log(f"building estafeta (Release) in {build}")
-        if not os.path.exists(os.path.join(build, "build.ninja")):
-            run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release"])
-        run(["ninja", "-C", build, f"-j{args.jobs}", "estafeta"])
-    return exe
-
-
-# --------------------------------------------------------------------------------------------
-# Process accounting from /proc
-
-def _read_stat(pid):
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        data = f.read()
-    rest = data[data.rindex(b")") + 2:].split()
-    # rest[0] = state (field 3), rest[1] = ppid (4), rest[11..14] = utime stime cutime cstime
-    return int(rest[1]), sum(int(x) for x in rest[11:15])
-
-
-def process_tree(roots):
-    """PIDs of roots and all their live descendants, with their CPU ticks (own + reaped)."""
-    parent, ticks = {}, {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            parent[int(name)], ticks[int(name)] = _read_stat(name)
-        except (OSError, ValueError, IndexError):
-            pass
-    children = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    out, todo = {}, [r for r in roots if r in parent]
-    while todo:
-        pid = todo.pop()
-        if pid in out:
-            continue
-        out[pid] = ticks[pid]
-        todo.extend(children.get(pid, ()))
-    return out
-
-
-def cpu_seconds(roots):
-    return sum(process_tree(roots).values()) / CLK_TCK
-
-
-def memory_of(pids):
-    rss = pss = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/statm") as f:
-                rss += int(f.read().split()[1]) * PAGE
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
-                        break
-        except (OSError, ValueError, IndexError):
-            pass
-    return rss, pss
-
-
-class MemorySampler:
-    """Samples the summed RSS / PSS of a process tree every `interval` seconds."""
-
-    def __init__(self, roots_fn, interval=0.1):
-        self.roots_fn, self.interval = roots_fn, interval
-        self.peak_rss = self.peak_pss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def _sample(self):
-        rss, pss = memory_of(process_tree(self.roots_fn()))
-        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
-
-    def _loop(self):
-        while not self._stop.wait(self.interval):
-            self._sample()
-
-    def __enter__(self):
-        self._sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self._sample()
+find_or_build_estafeta = bc.find_or_build_estafeta
 
 
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def wait_for_banner(port, timeout, alive=lambda: True):
     deadline = time.monotonic() + timeout
@@ -206,47 +76,6 @@ def wait_for_banner(port, timeout, alive=lambda: True):
     raise RuntimeError(f"no 220 banner on 127.0.0.1:{port} within {timeout}s")
 
 
-def read_pid(path, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError, ValueError):
-            with open(path) as f:
-                return int(f.read().split()[0])
-        time.sleep(0.05)
-    raise RuntimeError(f"no pid file {path}")
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours counts as gone.
-    with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                return False
-    return True
-
-
-def wait_gone(pids, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not any(pid_alive(p) for p in pids):
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def kill_tree(pids):
-    """Last resort: SIGKILL processes we started (known PIDs only)."""
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-
-
 def count_messages(maildir):
     n = 0
     for sub in ("new", "cur"):
@@ -261,12 +90,6 @@ def last_change_ns(maildir):
         with contextlib.suppress(FileNotFoundError):
             t = max(t, os.stat(os.path.join(maildir, sub)).st_mtime_ns)
     return t
-
-
-def mkdir_owned(path, user, mode=0o755):
-    os.makedirs(path, mode=mode, exist_ok=True)
-    pw = pwd.getpwnam(user)
-    os.chown(path, pw.pw_uid, pw.pw_gid)
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,8 +379,7 @@ fsync = true
 # --------------------------------------------------------------------------------------------
 # One measured run
 
-class RunFailed(Exception):
-    pass
+RunFailed = bc.RunFailed
 
 
 def measure(server, user, size, conc, count, timeout):
