@@ -1,10 +1,11 @@
 # estafeta_harness: starts the real `estafeta` binary (ESTAFETA_BINARY) on 127.0.0.1 with a
 # temporary data dir, free ports and a generated TOML config, seeds accounts through the CLI,
-# and offers clients (smtplib with a TLS context trusting the generated CA; the raw line
-# client of estafeta_client, re-exported here) and Maildir readers. Everything is bounded:
-# socket timeouts of 10 s, 20 s to come up, 20 s to drain on SIGTERM. Loopback only.
+# and offers clients (smtplib, imaplib and poplib with a TLS context trusting the generated
+# CA; the raw line client of estafeta_client, re-exported here) and Maildir readers. Everything
+# is bounded: socket timeouts of 10 s, 20 s to come up, 20 s to drain on SIGTERM. Loopback only.
 import imaplib
 import os
+import poplib
 import pwd
 import shutil
 import signal
@@ -112,6 +113,14 @@ class Server:
     def imaps_port(self):
         return self.port("imaps")
 
+    @property
+    def pop3_port(self):
+        return self.port("pop3")
+
+    @property
+    def pop3s_port(self):
+        return self.port("pop3s")
+
     # -- config and CLI ------------------------------------------------------------------------
     # The listener kinds tests name, as [listener.NAME] keys.
     LISTENER_KEYS = {
@@ -120,6 +129,8 @@ class Server:
         "submissions": ['protocol = "smtp"', 'role = "submission"', 'tls = "implicit"'],
         "imap": ['protocol = "imap"', 'tls = "starttls"'],
         "imaps": ['protocol = "imap"', 'tls = "implicit"'],
+        "pop3": ['protocol = "pop3"', 'tls = "starttls"'],
+        "pop3s": ['protocol = "pop3"', 'tls = "implicit"'],
     }
 
     def write_config(self, smtp, top, sections):
@@ -321,6 +332,26 @@ class Server:
                               timeout=TIMEOUT)
         if user:
             c.login(user, password if password is not None else PASSWORDS[user])
+        return c
+
+    def pop3(self, user=None, password=None, stls=True):
+        """A poplib client on the STLS listener (TLS started unless stls=False), logged in
+        with USER/PASS when `user` is given (password from PASSWORDS unless given)."""
+        c = poplib.POP3("127.0.0.1", self.pop3_port, timeout=TIMEOUT)
+        if stls:
+            c.stls(self.tls_context())
+        if user:
+            c.user(user)
+            c.pass_(password if password is not None else PASSWORDS[user])
+        return c
+
+    def pop3s(self, user=None, password=None):
+        """A poplib client on the implicit-TLS listener, logged in when `user` is given."""
+        c = poplib.POP3_SSL("127.0.0.1", self.pop3s_port, context=self.tls_context(),
+                            timeout=TIMEOUT)
+        if user:
+            c.user(user)
+            c.pass_(password if password is not None else PASSWORDS[user])
         return c
 
     def raw(self, kind="mx", greet=True):
