@@ -42,16 +42,15 @@ class DotStuffer {
   std::uint64_t content_octets() const { return content_; }
 
  private:
-  void put(char c, std::string& out);
   void end_line(std::string& out);
 
   std::optional<std::uint64_t> top_lines_;
   bool at_line_start_ = true;
-  bool pending_cr_ = false;  // a CR was read; whether it is a line end depends on the next
-  bool in_body_ = false;
-  bool header_line_empty_ = true;  // the current header line has no octets yet
-  std::uint64_t body_lines_ = 0;
-  bool done_ = false;  // TOP satisfied
+  bool pending_cr_ = false;        // the last octet of the current line so far is a CR
+  std::uint64_t line_octets_ = 0;  // octets of the current line so far, its line end not counted
+  bool in_body_ = false;           // TOP: the blank line after the header was sent
+  std::uint64_t body_lines_ = 0;   // TOP: body lines sent
+  bool done_ = false;              // TOP satisfied
   std::uint64_t content_ = 0;
 };
 

@@ -75,6 +75,8 @@
 
 namespace estafeta::pop3 {
 
+struct Command;  // pop3_command.hpp
+
 // RFC 2449 §4: a command line is at most 255 octets, its CRLF included.
 inline constexpr std::size_t kMaxCommandLine = 255;
 // The longest line the server's reader must accept (CRLF included): AUTH's client responses
@@ -200,18 +202,37 @@ class Session {
   struct Message;  // one message of the snapshot (pop3_session.cpp)
 
  private:
-  void dispatch(std::string_view line);
+  void handle_line(std::string_view line, std::uint64_t length);
+  void dispatch(pop3::Command& c);
   void send(std::string text);
   void ok(std::string_view text);
   void err(std::string_view text);
   void bad(std::string_view text);
   void close();
   bool plaintext_allowed() const { return tls_active_ || options_.allow_plaintext_auth; }
+  bool apop_enabled() const;
+  // AUTHORIZATION
+  void cmd_capa();
+  void cmd_quit();
+  void cmd_stls();
+  void cmd_utf8();
+  void cmd_user(pop3::Command& c);
+  void cmd_pass(pop3::Command& c);
+  void cmd_apop(pop3::Command& c);
+  void cmd_auth(pop3::Command& c);
+  void auth_step(std::string_view line);
   void auth_failed(std::string_view text);
   void finish_login(const LoginResult& result);
-  void auth_step(std::string_view line);
+  // TRANSACTION
+  Message* message(std::optional<std::uint32_t> number);
+  std::uint64_t exact_size(std::size_t index, store::Blob* open = nullptr);
+  void cmd_stat();
+  void cmd_list(const pop3::Command& c, bool uidl);
+  void cmd_retr(const pop3::Command& c, std::optional<std::uint64_t> top_lines);
+  void cmd_dele(const pop3::Command& c);
+  void cmd_rset();
+  // UPDATE
   void update();
-  std::uint64_t exact_size(std::size_t index);
 
   SessionOptions options_;
   SessionHooks hooks_;
