@@ -133,6 +133,16 @@ std::vector<std::string> Session::capabilities() const {
   return caps;
 }
 
+bool Session::runs_without_io(std::string_view line) const {
+  if (closed_ || awaiting_tls_) return true;
+  if (sasl_) return false;  // the exchange may end in the login hook
+  std::string keyword = command_keyword(line);
+  if (state_ == State::authorization)
+    return keyword != "PASS" && keyword != "APOP" && keyword != "AUTH";
+  return keyword != "STAT" && keyword != "LIST" && keyword != "RETR" && keyword != "TOP" &&
+         keyword != "QUIT";
+}
+
 void Session::receive_line(const net::LineReader::Line& line) {
   if (closed_ || awaiting_tls_) return;
   if (line.overlong || line.nul || line.bare_cr) {

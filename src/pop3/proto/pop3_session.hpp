@@ -48,10 +48,10 @@
 // - USER/PASS, AUTH (and APOP) are refused before TLS unless allow_plaintext_auth:
 //   "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
 //   (the text IMAP's [PRIVACYREQUIRED] uses); CAPA then lists neither USER nor SASL.
-// - Only consecutive -ERR answers to malformed or unknown commands count towards
-//   max_bad_commands (as IMAP counts BAD); "no such message" and refusals of valid commands
-//   do not. The max_bad_commands'th is answered "-ERR Too many bad commands, closing." then
-//   close.
+// - Only consecutive -ERR answers to malformed, unknown or misplaced (wrong state) commands
+//   and bad lines count towards max_bad_commands (as IMAP counts BAD); "no such message" and
+//   refusals of valid commands (no TLS, failed login) do not. The max_bad_commands'th is answered
+//   "-ERR Too many bad commands, closing." then close.
 // - What the server does around it: read lines with a net::LineReader of kMaxLine octets and
 //   pass every line (overlong ones too: the Line says so); after start_tls drop input
 //   buffered before the handshake (RFC 2595 §4), then call tls_started(); run the idle timer
@@ -183,6 +183,10 @@ class Session {
   void receive_line(std::string_view line);
   // True while the next line is an AUTH response, not a command (RFC 5034 §4).
   bool expects_line() const { return sasl_ != nullptr; }
+  // True when receive_line(line) will not call the store, a hook or a Blob, so the server may
+  // run it on its I/O thread: in AUTHORIZATION every line but PASS, APOP and AUTH (and none
+  // during an AUTH exchange); in TRANSACTION every line but STAT, LIST, RETR, TOP and QUIT.
+  bool runs_without_io(std::string_view line) const;
   // The TLS handshake after start_tls succeeded.
   void tls_started();
   // The server's idle timer fired (RFC 1939 §3): "-ERR Disconnected for inactivity." and

@@ -736,5 +736,21 @@ TEST(Pop3Session, AccountStoreUnavailable) {
             kGreeting + "+OK\r\n-ERR [SYS/TEMP] Mailbox storage is temporarily unavailable.\r\n");
 }
 
+TEST(Pop3Session, RunsWithoutIo) {
+  auto d = started();
+  Session& s = d->session();
+  for (const char* l : {"CAPA", "USER alice", "STLS", "UTF8", "QUIT", "NOOP", "STAT", "XYZ", ""})
+    EXPECT_TRUE(s.runs_without_io(l)) << l;
+  for (const char* l : {"PASS x", "pass x", "APOP a b", "AUTH PLAIN", "AUTH"})
+    EXPECT_FALSE(s.runs_without_io(l)) << l;
+  d->send("AUTH PLAIN\r\n");
+  EXPECT_FALSE(s.runs_without_io("CAPA"));
+  d->send("*\r\n");
+  login(*d);
+  for (const char* l : {"CAPA", "UIDL", "UIDL 1", "DELE 1", "RSET", "NOOP", "PASS x", "AUTH PLAIN"})
+    EXPECT_TRUE(s.runs_without_io(l)) << l;
+  for (const char* l : {"STAT", "LIST", "LIST 1", "RETR 1", "TOP 1 1", "QUIT", "quit"})
+    EXPECT_FALSE(s.runs_without_io(l)) << l;
+}
 }  // namespace
 }  // namespace estafeta::pop3
