@@ -41,7 +41,6 @@ Session::Session(SessionOptions options, SessionHooks hooks)
     : options_(std::move(options)), hooks_(std::move(hooks)), tls_active_(options_.tls_active) {}
 
 Session::~Session() {
-  if (sasl_) sasl_.reset();
   if (user_) auth::wipe(*user_);
 }
 
