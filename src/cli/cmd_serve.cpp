@@ -48,6 +48,8 @@
 #include "net/tls_context.hpp"
 #include "net/tls_key_helper.hpp"
 #include "net/tls_local_ca.hpp"
+#include "pop3/pop3_config.hpp"
+#include "pop3/pop3_server.hpp"
 #include "queue/queue_local_runner.hpp"
 #include "queue/queue_spool.hpp"
 #include "smtp/smtp_config.hpp"
@@ -68,20 +70,6 @@ smtp::ListenerMode mode_of(const config::Listener& l) {
   if (l.role == config::SmtpRole::mx) return smtp::ListenerMode::mx;
   return l.tls_mode == config::TlsMode::implicit ? smtp::ListenerMode::submissions
                                                  : smtp::ListenerMode::submission;
-}
-
-// SMTP and IMAP are served so far: a listener for another protocol stops the start with a
-// message, before anything is bound.
-bool protocols_available(const config::Config& config) {
-  bool ok = true;
-  for (const config::Listener& l : config.listeners) {
-    if (l.protocol == config::Protocol::smtp || l.protocol == config::Protocol::imap) continue;
-    log::error("serve", "listener.{}: protocol {} is not available yet; remove the table from {}",
-               l.name, config::to_string(l.protocol),
-               config.source.empty() ? "the configuration" : config.source.string());
-    ok = false;
-  }
-  return ok;
 }
 
 std::size_t cores() {
@@ -315,7 +303,6 @@ int run_serve(const config::Config& config) {
                config.source.empty() ? "a config file" : config.source.string());
     return 1;
   }
-  if (!protocols_available(config)) return 1;
   if (!check_run_as_user(config)) return 1;
   if (!make_data_dir(config.data_dir)) return 1;
   const net::TlsKeyHelper::Loader load_tls = tls_loader(config);
@@ -371,6 +358,7 @@ int run_serve(const config::Config& config) {
   int signals = 0;
   std::atomic<smtp::Server*> serving{nullptr};
   std::atomic<imap::Server*> serving_imap{nullptr};
+  std::atomic<pop3::Server*> serving_pop3{nullptr};
   asio::signal_set signal_set(io.context(0), SIGINT, SIGTERM);
   std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
                                                                     int number) {
@@ -401,6 +389,7 @@ int run_serve(const config::Config& config) {
       if (auto fresh = read ? make_tls(config, pem) : nullptr) {
         server->reload_tls(fresh);
         if (imap::Server* imap_server = serving_imap.load()) imap_server->reload_tls(fresh);
+        if (pop3::Server* pop3_server = serving_pop3.load()) pop3_server->reload_tls(fresh);
         log::info("serve", "TLS certificate reloaded; new sessions use it");
       } else {
         log::error("serve", "TLS reload failed; keeping the previous certificate");
@@ -473,12 +462,23 @@ int run_serve(const config::Config& config) {
   imap::Server imap_server(io, workers, hashers, tls, imap_options, directory, *mail_store);
   serving_imap = &imap_server;
 
+  pop3::ServerOptions pop3_options;
+  pop3_options.hostname = config.hostname;
+  pop3_options.settings = pop3::settings_from(config);
+  pop3_options.trace = config.trace;
+  pop3_options.allow_plaintext_auth = config.auth.allow_plaintext;
+  pop3_options.login_throttle = options.login_throttle;
+  pop3::Server pop3_server(io, workers, hashers, tls, pop3_options, directory, *mail_store);
+  serving_pop3 = &pop3_server;
+
   for (std::size_t i = 0; i < acceptors.size(); ++i) {
     const config::Listener& l = config.listeners[i];
     log::info("serve", "listening: {} {} ({})", l.name,
               net::describe_endpoint(acceptors[i].local_endpoint()), config::describe(l));
     if (l.protocol == config::Protocol::imap) {
       imap_server.serve(std::move(acceptors[i]), l.name, l.tls_mode == config::TlsMode::implicit);
+    } else if (l.protocol == config::Protocol::pop3) {
+      pop3_server.serve(std::move(acceptors[i]), l.name, l.tls_mode == config::TlsMode::implicit);
     } else {
       server.serve(std::move(acceptors[i]), mode_of(l));
     }
@@ -493,16 +493,21 @@ int run_serve(const config::Config& config) {
     std::unique_lock lock(mutex);
     signalled.wait(lock, [&] { return signals > 0; });
   }
-  log::info("serve", "shutting down: {} session(s) open",
-            server.active_sessions() + imap_server.active_sessions());
+  log::info(
+      "serve", "shutting down: {} session(s) open",
+      server.active_sessions() + imap_server.active_sessions() + pop3_server.active_sessions());
   server.shutdown();
   imap_server.shutdown();
+  pop3_server.shutdown();
   auto give_up = std::chrono::steady_clock::now() + kDrainTimeout;
-  auto open_sessions = [&] { return server.active_sessions() + imap_server.active_sessions(); };
+  auto open_sessions = [&] {
+    return server.active_sessions() + imap_server.active_sessions() + pop3_server.active_sessions();
+  };
   auto all_idle = [&] {
     const bool smtp_idle = server.wait_idle(std::chrono::milliseconds(50));
     const bool imap_idle = imap_server.wait_idle(std::chrono::milliseconds(50));
-    return smtp_idle && imap_idle;
+    const bool pop3_idle = pop3_server.wait_idle(std::chrono::milliseconds(50));
+    return smtp_idle && imap_idle && pop3_idle;
   };
   while (!all_idle()) {
     std::lock_guard lock(mutex);
@@ -530,6 +535,7 @@ int run_serve(const config::Config& config) {
   hashers.join();
   serving = nullptr;
   serving_imap = nullptr;
+  serving_pop3 = nullptr;
   log::info("serve", "stopped");
   return 0;
 }

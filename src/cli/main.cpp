@@ -13,6 +13,7 @@
 #include "base/log.hpp"
 #include "cli/commands.hpp"
 #include "imap/imap_config.hpp"
+#include "pop3/pop3_config.hpp"
 #include "smtp/smtp_config.hpp"
 
 namespace {
@@ -23,8 +24,10 @@ using cli::PasswordInput;
 constexpr const char* kVersion = "estafeta 0.1.0";
 
 int run(int argc, char** argv) {
-  smtp::register_config();  // the [smtp] and [imap] sections, before any configuration is read
+  // The [smtp], [imap] and [pop3] sections, before any configuration is read.
+  smtp::register_config();
   imap::register_config();
+  pop3::register_config();
   CLI::App app{"Estafeta: a complete mail system in one program", "estafeta"};
   app.set_version_flag("--version", kVersion);
   app.fallthrough();  // -c/--config is also accepted after the subcommand

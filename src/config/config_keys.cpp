@@ -394,7 +394,7 @@ std::string render_example() {
     out += "\n";
     comment(out,
             "Listeners: if any [listener.NAME] table is present, exactly those run; "
-            "otherwise the three below.");
+            "otherwise the seven below.");
     for (const auto& k : kListenerKeys) {
       std::string line = std::string(k.name) + ": " + std::string(k.doc);
       comment(out, line);

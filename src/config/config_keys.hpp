@@ -58,7 +58,7 @@ uint16_t default_port(Protocol protocol, TlsMode mode, SmtpRole role);
 // "smtp mx starttls", "imap implicit": for logs.
 std::string describe(const Listener& listener);
 // The listeners used when no [listener.*] table is present: SMTP 25 (mx), 587 (submission)
-// and 465 (submission, implicit TLS). IMAP and POP3 join once their servers exist.
+// and 465 (submission, implicit TLS); IMAP 143 (STARTTLS) and 993; POP3 110 (STLS) and 995.
 std::vector<Listener> default_listeners();
 
 // A TOML basic string: quotes, backslashes and control characters escaped.

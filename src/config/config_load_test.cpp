@@ -1,7 +1,7 @@
 // config_load_test: config::load over every key, every kind of error (with its line and
 // key), unknown keys, listeners (protocol, role, tls, the older kind), a registered protocol
-// sections ([smtp] from smtp/smtp_config.cpp, [imap] from imap/imap_config.cpp), and the example
-// file against the defaults.
+// sections ([smtp] from smtp/smtp_config.cpp, [imap] from imap/imap_config.cpp, [pop3] from
+// pop3/pop3_config.cpp), and the example file against the defaults.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "config/config_keys.hpp"
 #include "imap/imap_config.hpp"
+#include "pop3/pop3_config.hpp"
 #include "smtp/smtp_config.hpp"
 
 namespace estafeta::config {
@@ -22,6 +23,7 @@ class ConfigLoad : public ::testing::Test {
   void SetUp() override {
     smtp::register_config();  // as main() does
     imap::register_config();
+    pop3::register_config();
     char tmpl[] = "/tmp/estafeta-config-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -55,7 +57,7 @@ TEST_F(ConfigLoad, EmptyFileIsDefaults) {
   Config c = ok("");
   EXPECT_TRUE(same_settings(c, defaults()));
   EXPECT_EQ(c.source, dir_ / "estafeta.toml");
-  EXPECT_EQ(c.listeners.size(), 5u);
+  EXPECT_EQ(c.listeners.size(), 7u);
 }
 
 TEST_F(ConfigLoad, DefaultsAreSane) {
@@ -63,7 +65,7 @@ TEST_F(ConfigLoad, DefaultsAreSane) {
   EXPECT_FALSE(d.hostname.empty());
   EXPECT_FALSE(d.data_dir.empty());
   EXPECT_TRUE(d.data_dir.is_absolute());
-  ASSERT_EQ(d.listeners.size(), 5u);
+  ASSERT_EQ(d.listeners.size(), 7u);
   for (std::size_t i = 0; i < 3; ++i)
     EXPECT_EQ(d.listeners[i].protocol, Protocol::smtp) << d.listeners[i].name;
   EXPECT_EQ(d.listeners[3].protocol, Protocol::imap);
@@ -72,6 +74,12 @@ TEST_F(ConfigLoad, DefaultsAreSane) {
   EXPECT_EQ(d.listeners[4].protocol, Protocol::imap);
   EXPECT_EQ(d.listeners[4].port, 993);
   EXPECT_EQ(d.listeners[4].tls_mode, TlsMode::implicit);
+  EXPECT_EQ(d.listeners[5].protocol, Protocol::pop3);
+  EXPECT_EQ(d.listeners[5].port, 110);
+  EXPECT_EQ(d.listeners[5].tls_mode, TlsMode::starttls);
+  EXPECT_EQ(d.listeners[6].protocol, Protocol::pop3);
+  EXPECT_EQ(d.listeners[6].port, 995);
+  EXPECT_EQ(d.listeners[6].tls_mode, TlsMode::implicit);
   EXPECT_EQ(d.listeners[0].port, 25);
   EXPECT_EQ(d.listeners[0].role, SmtpRole::mx);
   EXPECT_EQ(d.listeners[0].tls_mode, TlsMode::starttls);
@@ -166,7 +174,7 @@ fsync = false
   EXPECT_EQ(c.delivery.detail_separator, '-');
   EXPECT_TRUE(c.delivery.detail_to_folder);
   EXPECT_FALSE(c.delivery.fsync);
-  EXPECT_EQ(c.listeners.size(), 5u);  // untouched without [listener.*]
+  EXPECT_EQ(c.listeners.size(), 7u);  // untouched without [listener.*]
 }
 
 TEST_F(ConfigLoad, EveryKeyOfTheTableIsSettable) {
@@ -274,7 +282,9 @@ TEST_F(ConfigLoad, UnknownKeys) {
   e = bad("colour = \"blue\"\n");
   EXPECT_EQ(e.key, "colour");
   e = bad("[pop3]\nport = 110\n");
-  EXPECT_EQ(e.key, "pop3");
+  EXPECT_EQ(e.key, "pop3.port");
+  e = bad("[pop2]\nport = 109\n");
+  EXPECT_EQ(e.key, "pop2");
   e = bad("[listener.smtp]\nport = 25\nbacklog = 5\n");
   EXPECT_EQ(e.key, "listener.smtp.backlog");
   EXPECT_EQ(e.line, 3u);
