@@ -273,6 +273,13 @@ asio::awaitable<bool> Connection::step_input() {
     if (!lines_.line_ready()) co_return false;  // all of input_ was taken: wait for more
   }
   net::LineReader::Line line = lines_.take_line();
+  if (core_->runs_without_io(line.text)) {
+    // CAPA, USER, NOOP, UIDL, DELE, RSET, STLS ...: the snapshot in memory answers, no store
+    // call and no hook, so the io thread runs it without the hop to a worker.
+    core_->receive_line(line);
+    collect_output(false);
+    co_return true;
+  }
   const bool login = core_->expects_line() || may_check_password(line.text);
   co_await on_core(std::move(line), login);
   co_return true;

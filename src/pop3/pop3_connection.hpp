@@ -3,14 +3,15 @@
 // timer after), TLS, drain and stress mode; this class cuts the driver's bytes into lines
 // (net::LineReader, bounded by the core's kMaxLine) and hands each to the sans-I/O core
 // (pop3::Session) on the worker pool (the hasher pool for PASS, AUTH, APOP and SASL
-// responses, which may check a password), where it reads and writes the store. The core's
-// output becomes driver actions: text, a message (RETR/TOP) streamed from its store::Blob
-// through pop3::MessageStreamer a piece at a time on the worker pool, the STLS handshake,
-// close. Pipelined commands are answered in order, one at a time (RFC 2449 §6.6), and their
-// replies leave in one write where the driver can batch them.
-// Runs on its driver's io thread, one call at a time: no locks. Input: the peer's bytes
-// (untrusted); memory: the bytes of one read not yet consumed, one line (kMaxLine), the
-// core's pending output, and while a message streams one piece of it (about 128 KiB).
+// responses, which may check a password), where it reads and writes the store; lines the core
+// answers from memory (Session::runs_without_io: CAPA, UIDL, DELE ...) run on the io thread
+// without that hop. The core's output becomes driver actions: text, a message (RETR/TOP)
+// streamed from its store::Blob through pop3::MessageStreamer a piece at a time on the worker
+// pool, the STLS handshake, close. Pipelined commands are answered in order, one at a time (RFC
+// 2449 §6.6), and their replies leave in one write where the driver can batch them. Runs on its
+// driver's io thread, one call at a time: no locks. Input: the peer's bytes (untrusted); memory:
+// the bytes of one read not yet consumed, one line (kMaxLine), the core's pending output, and while
+// a message streams one piece of it (about 128 KiB).
 #pragma once
 
 #include <asio/awaitable.hpp>

@@ -132,7 +132,7 @@ class Pop3Commands(ServerTestCase):
         self.assertEqual(count, 3)
         self.assertEqual(total, sum(len(m) for m in msgs))
         resp, lines, _ = c.list()
-        self.assertTrue(resp.startswith(b"+OK"))
+        self.assertEqual(resp, f"+OK 3 messages ({total} octets)".encode())
         self.assertEqual(lines, [f"{i + 1} {len(m)}".encode() for i, m in enumerate(msgs)])
         self.assertEqual(c.list(2), f"+OK 2 {len(msgs[1])}".encode())
         for i, m in enumerate(msgs):
@@ -151,16 +151,18 @@ class Pop3Commands(ServerTestCase):
         for u in uidls.values():
             self.assertRegex(u, rb"^[\x21-\x7e]{1,70}$")
         self.assertEqual(c.uidl(2), b"+OK 2 " + uidls[2])
-        self.assertTrue(c.dele(2).startswith(b"+OK"))
+        self.assertEqual(c.dele(2), b"+OK Marked to be deleted.")
         self.assertEqual(c.stat(), (2, len(msgs[0]) + len(msgs[2])))
-        with self.assertRaises(poplib.error_proto):
-            c.retr(2)  # deleted
-        with self.assertRaises(poplib.error_proto):
+        with self.assertRaises(poplib.error_proto) as e:
+            c.retr(2)
+        self.assertEqual(e.exception.args[0], b"-ERR Message is deleted.")
+        with self.assertRaises(poplib.error_proto) as e:
             c.dele(2)
+        self.assertEqual(e.exception.args[0], b"-ERR Message is already deleted.")
         self.assertTrue(c.rset().startswith(b"+OK"))
         self.assertEqual(c.stat()[0], 3)
         self.assertTrue(c.dele(3).startswith(b"+OK"))
-        self.assertTrue(c.quit().startswith(b"+OK"))
+        self.assertEqual(c.quit(), b"+OK Logging out, messages deleted.")
         # UPDATE: message 3 is gone, 1 and 2 stay with their UIDLs.
         c = self.pop(user, password)
         self.assertEqual(c.stat(), (2, len(msgs[0]) + len(msgs[1])))
@@ -172,6 +174,10 @@ class Pop3Commands(ServerTestCase):
         c = self.raw_tls(user, password)
         for bad in ("RETR 0", "RETR 2", "LIST 99", "TOP 1", "TOP x 1", "DELE", "UIDL 0"):
             self.assertTrue(c.cmd(bad).startswith(b"-ERR"), bad)
+        self.assertEqual(c.cmd("RETR 2"), b"-ERR No such message.")
+        size = int(c.cmd("LIST 1").split()[2])
+        self.assertEqual(c.cmd("RETR 1"), f"+OK {size} octets".encode())
+        c.multiline()
         status, lines = c.long_cmd("UIDL")
         self.assertEqual(len(lines), 1)
         self.assertTrue(c.cmd("QUIT").startswith(b"+OK"))
@@ -248,7 +254,7 @@ class Pop3Commands(ServerTestCase):
         second = self.raw_tls()
         self.assertTrue(second.cmd(f"USER {user}").startswith(b"+OK"))
         status = second.cmd(f"PASS {password}")
-        self.assertTrue(status.startswith(b"-ERR [IN-USE]"), status)
+        self.assertEqual(status, b"-ERR [IN-USE] Mailbox is locked by another POP3 session.")
         self.assertRegex(self.server.log_text(), rf"{re.escape(user)} already has a POP3 session")
         # The lock also covers implicit TLS and AUTH.
         third = self.raw(tls=True)
@@ -367,7 +373,7 @@ class Pop3Commands(ServerTestCase):
         user, password = self.account()
         c = self.raw_tls()
         c.cmd(f"USER {user}")
-        self.assertTrue(c.cmd("PASS wrong-password").startswith(b"-ERR [AUTH]"))
+        self.assertEqual(c.cmd("PASS wrong-password"), b"-ERR [AUTH] Authentication failed.")
         deadline = time.monotonic() + 5
         pattern = f'auth failed: user="{user}" address=127.0.0.1 protocol=pop3'
         while self.server.log_text().count(pattern) < 1 and time.monotonic() < deadline:
