@@ -214,6 +214,38 @@ class Pop3Store(ServerPerTest):
         self.assertTrue(c.closed_within(5))
         self.server.stop_ok(self)
 
+    def test_retr_leaves_seen_alone_when_configured(self):
+        self.start(sections={"pop3": {"retr_sets_seen": False}})
+        user, password = self.account(1)
+        p = self.pop(user, password)
+        p.retr(1)
+        p.quit()
+        i = imap_session(self.server, user, password)
+        i.select("INBOX", readonly=True)
+        typ, data = i.fetch("1", "(FLAGS)")
+        self.assertNotIn(b"\\Seen", data[0])
+        i.logout()
+        self.server.stop_ok(self)
+
+    def test_connection_limits_refuse_with_sys_temp(self):
+        self.start(sections={"pop3": {"max_connections_per_ip": 2}})
+        held = []
+        deadline = time.monotonic() + 5
+        while len(held) < 2:  # the harness's probes of the port may still be counted
+            c = Pop3Raw(self.server.pop3_port)
+            self.clients.append(c)
+            if c.greeting.startswith(b"+OK"):
+                held.append(c)
+            else:
+                self.assertLess(time.monotonic(), deadline, c.greeting)
+                time.sleep(0.05)
+        refused = Pop3Raw(self.server.pop3_port, greet=False)
+        self.clients.append(refused)
+        self.assertEqual(refused.line(),
+                         b"-ERR [SYS/TEMP] Too many connections from your address, try again later.")
+        self.assertTrue(refused.closed_within(5))
+        self.server.stop_ok(self)
+
     def test_idle_timeout_below_ten_minutes_is_refused_by_the_config(self):
         self.server = Server(listeners=POP3_LISTENERS, sections={"pop3": {"idle_timeout": 599}},
                              seed=False)
