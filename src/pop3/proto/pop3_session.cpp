@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <unordered_set>
 #include <utility>
+#include <variant>
 
 #include "pop3/proto/pop3_command.hpp"
 
@@ -345,9 +346,8 @@ void Session::cmd_auth(Command& c) {
     // A bare AUTH lists the mechanisms (the pre-RFC 5034 form Outlook still sends).
     std::string text = "+OK\r\n";
     if (plaintext_allowed()) {
-      std::string_view mechs = "";
       std::string all = registry.advertised();
-      mechs = all;
+      std::string_view mechs = all;
       while (!mechs.empty()) {
         auto sp = mechs.find(' ');
         text += std::string(mechs.substr(0, sp)) + "\r\n";
