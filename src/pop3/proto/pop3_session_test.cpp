@@ -752,5 +752,165 @@ TEST(Pop3Session, RunsWithoutIo) {
   for (const char* l : {"STAT", "LIST", "LIST 1", "RETR 1", "TOP 1 1", "QUIT", "quit"})
     EXPECT_FALSE(s.runs_without_io(l)) << l;
 }
+
+// An account that forwards to a real one, failing the calls a test picks. Methods carry no
+// `override` so that a method the interface gains or loses does not break this file twice.
+class FlakyAccount : public store::Account {
+ public:
+  explicit FlakyAccount(std::shared_ptr<store::Account> a) : a_(std::move(a)) {}
+  bool fail_snapshot = false, fail_expunge = false, fail_flags = false, fail_open = false;
+  std::error_code io() const { return std::make_error_code(std::errc::io_error); }
+  const std::string& name() const { return a_->name(); }
+  std::error_code list(std::vector<store::MailboxInfo>& out) { return a_->list(out); }
+  std::error_code find(std::string_view n, store::MailboxInfo& out) { return a_->find(n, out); }
+  std::error_code create(std::string_view n, store::SpecialUse u, store::MailboxInfo& out) {
+    return a_->create(n, u, out);
+  }
+  std::error_code remove(std::string_view n) { return a_->remove(n); }
+  std::error_code rename(std::string_view f, std::string_view t) { return a_->rename(f, t); }
+  std::error_code subscriptions(std::vector<std::string>& out) { return a_->subscriptions(out); }
+  std::error_code subscribe(std::string_view n, bool on) { return a_->subscribe(n, on); }
+  std::error_code snapshot(store::MailboxId m, store::MailboxInfo& info,
+                           std::vector<store::MessageInfo>& out) {
+    return fail_snapshot ? io() : a_->snapshot(m, info, out);
+  }
+  std::error_code changes_since(store::MailboxId m, store::ModSeq s, store::ChangesSince& out) {
+    return a_->changes_since(m, s, out);
+  }
+  std::error_code cached(store::MailboxId m, store::Uid u, store::CachedFields& out) {
+    return a_->cached(m, u, out);
+  }
+  std::error_code open(store::MailboxId m, store::Uid u, std::unique_ptr<store::Blob>& out) {
+    return fail_open ? io() : a_->open(m, u, out);
+  }
+  std::error_code append(store::MailboxId m, const store::NewMessage& n, store::AppendResult& out) {
+    return a_->append(m, n, out);
+  }
+  std::error_code deliver(std::string_view n, const store::NewMessage& m, std::string_view k,
+                          bool d, store::AppendResult& out) {
+    return a_->deliver(n, m, k, d, out);
+  }
+  std::error_code update_flags(store::MailboxId m, const std::vector<store::Uid>& u,
+                               const store::FlagUpdate& f, store::FlagResult& out) {
+    return fail_flags ? io() : a_->update_flags(m, u, f, out);
+  }
+  std::error_code expunge(store::MailboxId m, const std::vector<store::Uid>& u,
+                          std::vector<store::Uid>& out) {
+    return fail_expunge ? io() : a_->expunge(m, u, out);
+  }
+  std::error_code expunge_deleted(store::MailboxId, const std::vector<store::Uid>*,
+                                  std::vector<store::Uid>&) {
+    return io();  // not used by POP3
+  }
+  std::error_code copy(store::MailboxId f, const std::vector<store::Uid>& u, store::MailboxId t,
+                       store::CopyResult& out) {
+    return a_->copy(f, u, t, out);
+  }
+  std::error_code move(store::MailboxId f, const std::vector<store::Uid>& u, store::MailboxId t,
+                       store::CopyResult& out) {
+    return a_->move(f, u, t, out);
+  }
+  std::unique_ptr<store::Subscription> watch(store::MailboxId m,
+                                             std::function<void(const store::Change&)> f) {
+    return a_->watch(m, std::move(f));
+  }
+  std::error_code rescan(store::MailboxId m) { return a_->rescan(m); }
+  std::error_code check_index(store::IndexReport& out) { return a_->check_index(out); }
+  std::error_code rebuild_index(store::IndexReport& out) { return a_->rebuild_index(out); }
+
+ private:
+  std::shared_ptr<store::Account> a_;
+};
+
+// A session on a FlakyAccount over the in-memory store (alice, two messages).
+struct FlakySession {
+  FlakySession() {
+    auto store = store::make_memory_store();
+    std::shared_ptr<store::Account> real;
+    EXPECT_FALSE(store->account("alice@example.org", real));
+    for (const auto* m : {&kMsg1, &kMsg2}) {
+      store::NewMessage n;
+      n.bytes = *m;
+      store::AppendResult r;
+      EXPECT_FALSE(real->deliver("INBOX", n, "", false, r));
+    }
+    account = std::make_shared<FlakyAccount>(real);
+    SessionHooks h = testing::memory_hooks(store, std::make_shared<testing::Locks>(), log);
+    h.open_account = [a = account](const std::string&) { return a; };
+    session = std::make_unique<Session>(testing::tls_options(), h);
+    session->start();
+    send("");
+  }
+  std::string send(std::string_view lines) {
+    std::size_t pos = 0;
+    while (pos < lines.size()) {
+      auto eol = lines.find("\r\n", pos);
+      session->receive_line(lines.substr(pos, eol - pos));
+      pos = eol + 2;
+    }
+    std::string out;
+    while (auto o = session->next()) {
+      if (o->kind == Output::Kind::text) out += o->text;
+      if (o->kind == Output::Kind::message) out += "[message]\r\n";
+      if (o->kind == Output::Kind::close) out += "[close]\r\n";
+    }
+    return out;
+  }
+  std::size_t messages() {
+    store::MailboxInfo info;
+    std::vector<store::MessageInfo> out;
+    EXPECT_FALSE(account->find("INBOX", info));
+    account->fail_snapshot = false;
+    EXPECT_FALSE(account->snapshot(info.id, info, out));
+    return out.size();
+  }
+  std::shared_ptr<std::string> log = std::make_shared<std::string>();
+  std::shared_ptr<FlakyAccount> account;
+  std::unique_ptr<Session> session;
+};
+
+TEST(Pop3Session, SnapshotFailureRefusesTheLogin) {
+  FlakySession f;
+  f.account->fail_snapshot = true;
+  EXPECT_EQ(f.send("USER alice\r\nPASS secret\r\n"),
+            "+OK\r\n-ERR [SYS/TEMP] Mailbox storage is temporarily unavailable.\r\n");
+  f.account->fail_snapshot = false;
+  // The lock taken for the failed attempt was released.
+  EXPECT_EQ(f.send("USER alice\r\nPASS secret\r\n"), "+OK\r\n+OK Logged in.\r\n");
+}
+
+TEST(Pop3Session, ExpungeFailureAtQuit) {
+  FlakySession f;
+  f.send("USER alice\r\nPASS secret\r\n");
+  f.account->fail_expunge = true;
+  EXPECT_EQ(f.send("DELE 1\r\nQUIT\r\n"),
+            "+OK Marked to be deleted.\r\n"
+            "-ERR [SYS/TEMP] Some deleted messages were not removed.\r\n[close]\r\n");
+  EXPECT_EQ(f.messages(), 2u);
+  EXPECT_NE(f.log->find("POP3 could not expunge"), std::string::npos);
+}
+
+TEST(Pop3Session, SeenFailureAtQuitIsLoggedOnly) {
+  FlakySession f;
+  f.send("USER alice\r\nPASS secret\r\n");
+  f.account->fail_flags = true;
+  EXPECT_EQ(f.send("RETR 1\r\nDELE 2\r\nQUIT\r\n"),
+            "+OK " + std::to_string(kMsg1.size()) +
+                " octets\r\n[message]\r\n+OK Marked to be deleted.\r\n"
+                "+OK Logging out, messages deleted.\r\n[close]\r\n");
+  EXPECT_EQ(f.messages(), 1u);
+  EXPECT_NE(f.log->find("POP3 could not set \\Seen"), std::string::npos);
+}
+
+TEST(Pop3Session, OpenFailure) {
+  FlakySession f;
+  f.send("USER alice\r\nPASS secret\r\n");
+  f.account->fail_open = true;
+  EXPECT_EQ(f.send("RETR 1\r\nTOP 1 0\r\n"),
+            "-ERR [SYS/TEMP] Mailbox storage is temporarily unavailable.\r\n"
+            "-ERR [SYS/TEMP] Mailbox storage is temporarily unavailable.\r\n");
+  // Sizes fall back to the store's RFC822.SIZE.
+  EXPECT_EQ(f.send("LIST 1\r\n"), "+OK 1 " + std::to_string(kMsg1.size()) + "\r\n");
+}
 }  // namespace
 }  // namespace estafeta::pop3
