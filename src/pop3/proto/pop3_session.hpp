@@ -94,9 +94,9 @@ inline constexpr std::size_t kMaxLine = 4096;
 inline constexpr std::size_t kMaxUidl = 70;
 
 struct SessionOptions {
-  std::string hostname = "localhost";
-  bool tls_active = false;         // implicit TLS (995): true from the start
-  bool starttls_available = true;  // a certificate is loaded: STLS offered before TLS
+  std::string hostname = "localhost";  // for the server's logs and APOP timestamp; not sent
+  bool tls_active = false;             // implicit TLS (995): true from the start
+  bool starttls_available = true;      // a certificate is loaded: STLS offered before TLS
   // USER/PASS, AUTH PLAIN/LOGIN allowed before TLS (benchmarks and trusted loopback only; the
   // config key is named in /work/notes/pop3_contract.md). Off: refused with -ERR [AUTH].
   bool allow_plaintext_auth = false;
