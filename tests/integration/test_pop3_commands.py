@@ -1,7 +1,7 @@
 # test_pop3_commands: the POP3 server end to end with Python's poplib and a raw line client:
 # every RFC 1939 command (USER, PASS, STAT, LIST, RETR, DELE, NOOP, RSET, TOP, UIDL, QUIT) with
 # CAPA (RFC 2449), STLS on the plain port (RFC 2595) and implicit TLS on the other (RFC 8314),
-# AUTH PLAIN (RFC 5034), UTF8 (RFC 6856); USER/PASS/AUTH refused before TLS with the exact
+# AUTH PLAIN and LOGIN (RFC 5034), UTF8 (RFC 6856); USER/PASS/AUTH refused before TLS with the exact
 # reply; pipelined commands in one write answered in order; sizes in STAT/LIST equal to the
 # octets RETR sends; deletions only at QUIT; a second session on the account gets
 # -ERR [IN-USE]; NUL bytes and a message without a blank line after its header get their
@@ -196,6 +196,12 @@ class Pop3Commands(ServerTestCase):
         self.assertEqual(c.cmd("AUTH PLAIN"), b"+ ")
         status = c.cmd(b64(f"\0{user}\0{password}"))
         self.assertTrue(status.startswith(b"+OK"), status)
+        c.cmd("QUIT")
+        # AUTH LOGIN: user name and password each asked for in base64 (RFC 5034 §4).
+        c = self.raw_tls()
+        self.assertEqual(c.cmd("AUTH LOGIN"), b"+ " + b64("Username:").encode())
+        self.assertEqual(c.cmd(b64(user)), b"+ " + b64("Password:").encode())
+        self.assertTrue(c.cmd(b64(password)).startswith(b"+OK"))
         c.cmd("QUIT")
         # A wrong password: -ERR [AUTH]; a cancelled exchange ("*"): -ERR.
         c = self.raw_tls()

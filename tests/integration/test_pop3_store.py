@@ -1,6 +1,7 @@
 # test_pop3_store: POP3 and IMAP on one store, and what survives what. An IMAP session selected
 # on the INBOX sees a POP3 deletion as EXPUNGE once the POP3 session QUITs, and nothing
-# before; UIDLs are the same before and after a restart, `estafeta index rebuild USER` and a
+# before; a message IMAP expunges during a POP3 session answers "-ERR Message was removed by
+# another session." and mail delivered during a session waits for the next; UIDLs are the same before and after a restart, `estafeta index rebuild USER` and a
 # lost index; kill -9 between RETR and QUIT deletes nothing (and sets no \Seen), nor does a
 # dropped connection or the idle timeout; SIGTERM closes an idle POP3 session without UPDATE;
 # the login timeout and the idle timeout (shortened through the test-build environment
@@ -80,6 +81,43 @@ class Pop3Store(ServerPerTest):
         self.assertIn(b"Subject: m2", subjects)
         self.assertNotIn(b"Subject: m1", subjects)
         imap.close()
+        self.server.stop_ok(self)
+
+    def test_imap_expunge_during_a_pop3_session(self):
+        self.start()
+        user, password = self.account(3)
+        c = self.raw(user, password)
+        i = imap_session(self.server, user, password)
+        i.select("INBOX")
+        i.store("1", "+FLAGS", "\\Deleted")
+        i.expunge()
+        i.logout()
+        # The POP3 view is the snapshot of login: message 1 is still listed, but gone.
+        self.assertEqual(c.cmd("STAT").split()[1], b"3")
+        self.assertEqual(c.cmd("RETR 1"), b"-ERR Message was removed by another session.")
+        status, lines = c.long_cmd("RETR 2")
+        self.assertIn(b"Subject: m1", lines)
+        self.assertTrue(c.cmd("DELE 1").startswith(b"+OK"))
+        self.assertTrue(c.cmd("DELE 3").startswith(b"+OK"))
+        self.assertTrue(c.cmd("QUIT").startswith(b"+OK"))
+        p = self.pop(user, password)
+        resp, lines, _ = p.retr(1)
+        self.assertEqual(p.stat()[0], 1)
+        self.assertIn(b"Subject: m1", lines)
+        p.quit()
+        self.server.stop_ok(self)
+
+    def test_mail_delivered_during_a_session_waits_for_the_next(self):
+        self.start()
+        user, password = self.account(1)
+        c = self.raw(user, password)
+        fill(self.server, user, password, [message("late")])
+        self.assertEqual(c.cmd("STAT").split()[1], b"1")  # RFC 1939 §8: the maildrop at login
+        self.assertEqual(c.cmd("NOOP"), b"+OK")
+        self.assertTrue(c.cmd("QUIT").startswith(b"+OK"))
+        p = self.pop(user, password)
+        self.assertEqual(p.stat()[0], 2)
+        p.quit()
         self.server.stop_ok(self)
 
     def test_idle_imap_session_is_told_at_once(self):
