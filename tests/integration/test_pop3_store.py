@@ -1,11 +1,12 @@
 # test_pop3_store: POP3 and IMAP on one store, and what survives what. An IMAP session selected
-# on the INBOX sees a POP3 deletion as EXPUNGE once the POP3 session QUITs, and nothing
-# before; a message IMAP expunges during a POP3 session answers "-ERR Message was removed by
-# another session." and mail delivered during a session waits for the next; UIDLs are the
-# same before and after a restart, `estafeta index rebuild USER` and a lost index; kill -9 between RETR and QUIT deletes nothing (and sets no \Seen), nor does a
-# dropped connection or the idle timeout; SIGTERM closes an idle POP3 session without UPDATE;
-# the login timeout and the idle timeout (shortened through the test-build environment
-# variable) close silent sessions with the core's reply.
+# on the INBOX sees a POP3 deletion as EXPUNGE once the POP3 session QUITs, and nothing before;
+# a message IMAP expunges during a POP3 session answers "-ERR Message was removed by another
+# session." and mail delivered during a session waits for the next; UIDLs are the same before
+# and after a restart, `estafeta index rebuild USER` and a lost index; kill -9 between RETR and
+# QUIT deletes nothing (and sets no \Seen), nor does a dropped connection or the idle timeout;
+# SIGTERM closes an idle POP3 session without UPDATE; the login timeout and the idle timeout
+# (shortened through the test-build environment variable) close silent sessions with the core's
+# reply.
 import os
 import signal
 import time
