@@ -169,6 +169,54 @@ TEST_P(StoreConformance, NoUidReuseAfterExpungeAndRestart) {
   EXPECT_EQ(uids_of(messages(*a, inbox.id)), (std::vector<Uid>{1, 5}));
 }
 
+// EXPUNGE and CLOSE: \Deleted as the store has it at that moment decides; the kept counts
+// (STATUS MESSAGES, UNSEEN, DELETED, SIZE) follow every change.
+TEST_P(StoreConformance, ExpungeDeletedAndCounts) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  for (int i = 0; i < 5; ++i) append(*a, inbox.id, message("m" + std::to_string(i)));
+  MailboxInfo info = find(*a, "INBOX");
+  EXPECT_EQ(info.messages, 5u);
+  EXPECT_EQ(info.unseen, 5u);
+  EXPECT_EQ(info.deleted, 0u);
+  const std::uint64_t all_size = info.size;
+  EXPECT_GT(all_size, 0u);
+  FlagResult fr;
+  FlagUpdate up;
+  up.mode = FlagUpdate::Mode::add;
+  up.flags.system = kDeleted | kSeen;
+  ASSERT_FALSE(a->update_flags(inbox.id, {2, 3, 5}, up, fr));
+  info = find(*a, "INBOX");
+  EXPECT_EQ(info.unseen, 2u);
+  EXPECT_EQ(info.deleted, 3u);
+  std::vector<Uid> gone;
+  // Among given UIDs: only those with \Deleted (1 has none, 9 does not exist).
+  const std::vector<Uid> among{1, 2, 9};
+  ASSERT_FALSE(a->expunge_deleted(inbox.id, &among, gone));
+  EXPECT_EQ(gone, (std::vector<Uid>{2}));
+  // Another session clears \Deleted on 3 before the EXPUNGE: 3 stays.
+  FlagUpdate clear;
+  clear.mode = FlagUpdate::Mode::remove;
+  clear.flags.system = kDeleted;
+  ASSERT_FALSE(a->update_flags(inbox.id, {3}, clear, fr));
+  ASSERT_FALSE(a->expunge_deleted(inbox.id, nullptr, gone));
+  EXPECT_EQ(gone, (std::vector<Uid>{5}));
+  ASSERT_FALSE(a->expunge_deleted(inbox.id, nullptr, gone));
+  EXPECT_TRUE(gone.empty());
+  EXPECT_EQ(uids_of(messages(*a, inbox.id)), (std::vector<Uid>{1, 3, 4}));
+  info = find(*a, "INBOX");
+  EXPECT_EQ(info.messages, 3u);
+  EXPECT_EQ(info.unseen, 2u);
+  EXPECT_EQ(info.deleted, 0u);
+  EXPECT_LT(info.size, all_size);
+  a.reset();
+  reopen();
+  a = account();
+  info = find(*a, "INBOX");
+  EXPECT_EQ(info.messages, 3u);
+  EXPECT_EQ(info.unseen, 2u);
+}
+
 TEST_P(StoreConformance, ModSeqGrowsWithEveryChange) {
   auto a = account();
   auto inbox = find(*a, "INBOX");

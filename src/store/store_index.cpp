@@ -6,7 +6,9 @@
 namespace estafeta::store {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: per-mailbox counts kept by triggers, expunge log indexed by MODSEQ, \Deleted index.
+// An index of another version is rebuilt from the Maildir when the account opens.
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -20,7 +22,11 @@ CREATE TABLE IF NOT EXISTS mailboxes(
   highestmodseq INTEGER NOT NULL,
   file_uidnext INTEGER NOT NULL,
   keywords TEXT NOT NULL DEFAULT '',
-  stamp INTEGER NOT NULL DEFAULT 0);
+  stamp INTEGER NOT NULL DEFAULT 0,
+  n_messages INTEGER NOT NULL DEFAULT 0,
+  n_unseen INTEGER NOT NULL DEFAULT 0,
+  n_deleted INTEGER NOT NULL DEFAULT 0,
+  total_size INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS messages(
   mailbox INTEGER NOT NULL,
   uid INTEGER NOT NULL,
@@ -43,9 +49,31 @@ CREATE TABLE IF NOT EXISTS messages(
   header BLOB NOT NULL,
   PRIMARY KEY(mailbox, uid));
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox, modseq);
+CREATE INDEX IF NOT EXISTS messages_deleted ON messages(mailbox, uid) WHERE flags & 8;
 CREATE TABLE IF NOT EXISTS expunged(
   mailbox INTEGER NOT NULL, uid INTEGER NOT NULL, modseq INTEGER NOT NULL,
   PRIMARY KEY(mailbox, uid));
+CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged(mailbox, modseq);
+-- STATUS MESSAGES/UNSEEN/DELETED/SIZE without counting rows (flags: 1 \Seen, 8 \Deleted).
+CREATE TRIGGER IF NOT EXISTS messages_counts_insert AFTER INSERT ON messages BEGIN
+  UPDATE mailboxes SET n_messages = n_messages + 1, n_unseen = n_unseen + ((NEW.flags & 1) = 0),
+    n_deleted = n_deleted + ((NEW.flags & 8) != 0), total_size = total_size + NEW.size
+  WHERE id = NEW.mailbox;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counts_delete AFTER DELETE ON messages BEGIN
+  UPDATE mailboxes SET n_messages = n_messages - 1, n_unseen = n_unseen - ((OLD.flags & 1) = 0),
+    n_deleted = n_deleted - ((OLD.flags & 8) != 0), total_size = total_size - OLD.size
+  WHERE id = OLD.mailbox;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counts_update AFTER UPDATE OF mailbox, flags, size
+ON messages BEGIN
+  UPDATE mailboxes SET n_messages = n_messages - 1, n_unseen = n_unseen - ((OLD.flags & 1) = 0),
+    n_deleted = n_deleted - ((OLD.flags & 8) != 0), total_size = total_size - OLD.size
+  WHERE id = OLD.mailbox;
+  UPDATE mailboxes SET n_messages = n_messages + 1, n_unseen = n_unseen + ((NEW.flags & 1) = 0),
+    n_deleted = n_deleted + ((NEW.flags & 8) != 0), total_size = total_size + NEW.size
+  WHERE id = NEW.mailbox;
+END;
 CREATE TABLE IF NOT EXISTS subscriptions(name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS deliveries(
   key TEXT PRIMARY KEY, mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,
@@ -72,7 +100,7 @@ MessageInfo read_info(const Stmt& s, int c) {
 
 constexpr const char* kMailboxColumns =
     "id, name, dir, special_use, uidvalidity, uidnext, highestmodseq, file_uidnext, keywords, "
-    "stamp";
+    "stamp, n_messages, n_unseen, n_deleted, total_size";
 
 MailboxRow read_mailbox(const Stmt& s) {
   MailboxRow r;
@@ -86,6 +114,10 @@ MailboxRow read_mailbox(const Stmt& s) {
   r.file_uid_next = static_cast<Uid>(s.i64(7));
   r.keywords = split_keywords(s.text(8));
   r.stamp = s.i64(9);
+  r.messages = static_cast<std::uint32_t>(s.i64(10));
+  r.unseen = static_cast<std::uint32_t>(s.i64(11));
+  r.deleted = static_cast<std::uint32_t>(s.i64(12));
+  r.size = static_cast<std::uint64_t>(s.i64(13));
   return r;
 }
 
@@ -229,6 +261,14 @@ std::error_code Index::delete_mailbox(MailboxId id) {
         "DELETE FROM deliveries WHERE mailbox = ?1", "DELETE FROM mailboxes WHERE id = ?1"})
     if (auto ec = db_.prepare(sql).bind(1, id).run()) return ec;
   return {};
+}
+
+std::error_code Index::deleted(MailboxId id, std::vector<Uid>& out) {
+  out.clear();
+  Stmt s = db_.prepare("SELECT uid FROM messages WHERE mailbox = ?1 AND flags & 8 ORDER BY uid");
+  s.bind(1, id);
+  while (s.step()) out.push_back(static_cast<Uid>(s.i64(0)));
+  return s.ec();
 }
 
 std::error_code Index::counts(MailboxId id, MailboxInfo& info) {

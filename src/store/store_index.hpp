@@ -39,6 +39,11 @@ struct MailboxRow {
   Uid file_uid_next = 1;              // UIDNEXT as last written to the state file
   std::vector<std::string> keywords;  // letter order (a, b, ...)
   std::int64_t stamp = 0;             // maildir_stamp at the last full scan
+  // Kept by triggers on `messages` (read-only here: update_mailbox does not write them).
+  std::uint32_t messages = 0;
+  std::uint32_t unseen = 0;
+  std::uint32_t deleted = 0;
+  std::uint64_t size = 0;
 };
 
 struct MessageRow {
@@ -67,7 +72,10 @@ class Index {
   std::error_code update_mailbox(const MailboxRow& row);
   std::error_code delete_mailbox(MailboxId id);
   // messages, unseen, deleted, size of a mailbox.
+  // Counted from the messages themselves (index check compares with the kept counts).
   std::error_code counts(MailboxId id, MailboxInfo& info);
+  // UIDs of the messages with \Deleted, ascending (a partial index keeps this cheap).
+  std::error_code deleted(MailboxId id, std::vector<Uid>& out);
 
   std::error_code messages(MailboxId id, std::vector<MessageRow>& out);
   std::error_code message(MailboxId id, Uid uid, MessageRow& out);  // no_such_message

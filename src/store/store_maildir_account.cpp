@@ -126,7 +126,10 @@ MailboxInfo MaildirAccount::info_of(const MailboxRow& row) {
   info.uid_validity = row.uid_validity;
   info.uid_next = row.uid_next;
   info.highest_modseq = row.highest_modseq;
-  index_.counts(row.id, info);
+  info.messages = row.messages;
+  info.unseen = row.unseen;
+  info.deleted = row.deleted;
+  info.size = row.size;
   return info;
 }
 
@@ -1096,17 +1099,42 @@ std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid
   return {};
 }
 
-std::error_code MaildirAccount::expunge(MailboxId id, const std::vector<Uid>& uids_in,
+std::error_code MaildirAccount::expunge(MailboxId id, const std::vector<Uid>& uids,
                                         std::vector<Uid>& out) {
+  return expunge_where(id, &uids, false, out);
+}
+
+std::error_code MaildirAccount::expunge_deleted(MailboxId id, const std::vector<Uid>* among,
+                                                std::vector<Uid>& out) {
+  return expunge_where(id, among, true, out);
+}
+
+std::error_code MaildirAccount::expunge_where(MailboxId id, const std::vector<Uid>* among,
+                                              bool only_deleted, std::vector<Uid>& out) {
   out.clear();
-  std::vector<Uid> uids = uids_in;
-  std::sort(uids.begin(), uids.end());
-  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+  std::vector<Uid> uids;
+  if (among) {
+    uids = *among;
+    std::sort(uids.begin(), uids.end());
+    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+  }
   Changes changes;
   {
     std::lock_guard lock(mu_);
     Transaction tx(index_.db());
     if (tx.begin_error()) return tx.begin_error();
+    if (only_deleted) {  // \Deleted as the index has it inside this transaction
+      std::vector<Uid> deleted;
+      if (auto ec = index_.deleted(id, deleted)) return ec;
+      if (among) {
+        std::vector<Uid> both;
+        std::set_intersection(uids.begin(), uids.end(), deleted.begin(), deleted.end(),
+                              std::back_inserter(both));
+        uids = std::move(both);
+      } else {
+        uids = std::move(deleted);
+      }
+    }
     MailboxRow row;
     if (auto ec = index_.mailbox(id, row)) return ec;
     std::vector<MessageRow> doomed;
@@ -1424,7 +1452,8 @@ std::error_code MaildirAccount::rescan_locked(MailboxRow& row, bool force, bool&
   }
   if (changed) row.highest_modseq = modseq;
   row.stamp = maildir_stamp(dir) == stamp ? stamp : 0;
-  return index_.update_mailbox(row);
+  if (auto ec = index_.update_mailbox(row)) return ec;
+  return changed ? index_.mailbox(row.id, row) : std::error_code{};  // the counts moved
 }
 
 std::error_code MaildirAccount::rescan_if_changed_locked(MailboxRow& row, Changes& changes) {
@@ -1482,6 +1511,15 @@ std::error_code MaildirAccount::check_locked(IndexReport& out) {
     std::vector<MessageRow> msgs;
     if (auto ec = index_.messages(row.id, msgs)) return ec;
     out.messages += static_cast<std::uint32_t>(msgs.size());
+    MailboxInfo counted;
+    if (auto ec = index_.counts(row.id, counted)) return ec;
+    if (counted.messages != row.messages || counted.unseen != row.unseen ||
+        counted.deleted != row.deleted || counted.size != row.size)
+      out.problems.push_back(fmt::format(
+          "mailbox {}: kept counts (messages {}, unseen {}, deleted {}, size {}) differ from "
+          "the messages (messages {}, unseen {}, deleted {}, size {})",
+          row.name, row.messages, row.unseen, row.deleted, row.size, counted.messages,
+          counted.unseen, counted.deleted, counted.size));
     std::unordered_map<std::string, const ScannedFile*> on_disk;
     for (const auto& f : files) on_disk.emplace(parse_file_name(f.name).base, &f);
     std::unordered_set<std::string> indexed;

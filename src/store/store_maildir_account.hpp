@@ -50,6 +50,8 @@ class MaildirAccount final : public Account {
                           AppendResult& out) override;
   std::error_code update_flags(MailboxId mailbox, const std::vector<Uid>& uids,
                                const FlagUpdate& update, FlagResult& out) override;
+  std::error_code expunge_deleted(MailboxId mailbox, const std::vector<Uid>* among,
+                                  std::vector<Uid>& out) override;
   std::error_code expunge(MailboxId mailbox, const std::vector<Uid>& uids,
                           std::vector<Uid>& out) override;
   std::error_code copy(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
@@ -120,6 +122,9 @@ class MaildirAccount final : public Account {
   std::error_code index_file(MailboxRow& row, const std::string& file_name, bool in_new, Uid uid,
                              ModSeq modseq, std::int64_t save_date);
   std::error_code check_locked(IndexReport& out);
+  // expunge (among: those UIDs) and expunge_deleted (only_deleted; among null: every one).
+  std::error_code expunge_where(MailboxId id, const std::vector<Uid>* among, bool only_deleted,
+                                std::vector<Uid>& out);
   std::error_code rebuild_locked(IndexReport& out);
   std::error_code read_subscriptions_file(std::vector<std::string>& out);
   std::error_code write_subscriptions_file();

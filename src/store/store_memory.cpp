@@ -83,6 +83,10 @@ struct Message {
   std::shared_ptr<const CachedFields> cached;
 };
 
+bool deleted(const Message& m) {
+  return (m.info.flags.system & kDeleted) != 0;
+}
+
 struct Mailbox {
   MailboxInfo info;                 // id, name, special_use, uid_validity, uid_next, modseq
   std::map<Uid, Message> messages;  // ascending UID
@@ -410,12 +414,32 @@ class MemoryAccount final : public Account {
 
   std::error_code expunge(MailboxId mailbox, const std::vector<Uid>& uids,
                           std::vector<Uid>& out) override {
+    return expunge_where(mailbox, &uids, false, out);
+  }
+
+  std::error_code expunge_deleted(MailboxId mailbox, const std::vector<Uid>* among,
+                                  std::vector<Uid>& out) override {
+    return expunge_where(mailbox, among, true, out);
+  }
+
+  std::error_code expunge_where(MailboxId mailbox, const std::vector<Uid>* among, bool only_deleted,
+                                std::vector<Uid>& out) {
     out.clear();
     Change change;
     {
       std::lock_guard lock(mutex_);
       Mailbox* m = by_id(mailbox);
       if (!m) return Errc::no_such_mailbox;
+      std::vector<Uid> uids;
+      if (among) {
+        for (Uid u : *among) {
+          auto it = m->messages.find(u);
+          if (it != m->messages.end() && (!only_deleted || deleted(it->second))) uids.push_back(u);
+        }
+      } else {
+        for (const auto& [u, msg] : m->messages)
+          if (!only_deleted || deleted(msg)) uids.push_back(u);
+      }
       expunge_locked(*m, uids, out);
       if (out.empty()) return {};
       change = {m->info.id, m->info.highest_modseq};

@@ -519,32 +519,19 @@ void Session::cmd_expunge(const Command& c, const Expunge& ex) {
     tagged_no(c.tag, "[READ-ONLY] Mailbox is read-only.");
     return;
   }
-  std::vector<std::uint32_t> indexes;
-  if (ex.uids) {
-    if (!resolve_set(c, *ex.uids, true, indexes)) return;
-  } else {
-    for (std::size_t i = 0; i < s.messages.size(); ++i)
-      indexes.push_back(static_cast<std::uint32_t>(i));
-  }
-  // The \Deleted flag as the store has it now (another session may have changed it).
-  store::MailboxInfo info;
-  std::vector<store::MessageInfo> now_in_store;
-  if (auto ec = account_->snapshot(s.info.id, info, now_in_store)) {
-    tagged_no(c.tag, store_error_text(ec));
-    return;
-  }
+  // The store checks \Deleted as it has it now (another session may have changed it). Plain
+  // EXPUNGE also removes messages this session has not learnt of yet: their \Deleted was set
+  // by another session, and RFC 9051 §6.4.3 speaks of the mailbox, not of this view of it.
   std::vector<store::Uid> uids;
-  for (std::uint32_t i : indexes) {
-    const auto& e = s.messages[i];
-    if (e.expunged) continue;
-    auto it = std::lower_bound(now_in_store.begin(), now_in_store.end(), e.info.uid,
-                               [](const store::MessageInfo& m, store::Uid u) { return m.uid < u; });
-    if (it != now_in_store.end() && it->uid == e.info.uid && (it->flags.system & store::kDeleted))
-      uids.push_back(e.info.uid);
+  if (ex.uids) {
+    std::vector<std::uint32_t> indexes;
+    if (!resolve_set(c, *ex.uids, true, indexes)) return;
+    for (std::uint32_t i : indexes)
+      if (!s.messages[i].expunged) uids.push_back(s.messages[i].info.uid);
   }
   std::vector<store::Uid> removed;
-  if (!uids.empty()) {
-    if (auto ec = account_->expunge(s.info.id, uids, removed)) {
+  if (!ex.uids || !uids.empty()) {
+    if (auto ec = account_->expunge_deleted(s.info.id, ex.uids ? &uids : nullptr, removed)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }

@@ -159,17 +159,10 @@ void Session::cmd_select(const Command& c, const Select& s) {
 void Session::cmd_close(const Command& c, bool expunge) {
   if (expunge && !selected_->read_only) {
     // RFC 9051 §6.4.1: CLOSE expunges silently.
-    std::vector<store::Uid> deleted, removed;
-    store::MailboxInfo info;
-    std::vector<store::MessageInfo> messages;
-    if (!account_->snapshot(selected_->info.id, info, messages))
-      for (const auto& m : messages)
-        if (m.flags.system & store::kDeleted) deleted.push_back(m.uid);
-    if (!deleted.empty()) {
-      if (auto ec = account_->expunge(selected_->info.id, deleted, removed)) {
-        tagged_no(c.tag, store_error_text(ec));
-        return;
-      }
+    std::vector<store::Uid> removed;
+    if (auto ec = account_->expunge_deleted(selected_->info.id, nullptr, removed)) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
     }
   }
   unselect();

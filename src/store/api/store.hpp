@@ -250,6 +250,11 @@ class Account {
   // actually removed, ascending.
   virtual std::error_code expunge(MailboxId mailbox, const std::vector<Uid>& uids,
                                   std::vector<Uid>& out) = 0;
+  // IMAP EXPUNGE, UID EXPUNGE and CLOSE: removes the messages that have \Deleted in the
+  // store at this moment (another session may have just set or cleared it), all of them
+  // when `among` is null, else only those among the given UIDs; `out` as for expunge.
+  virtual std::error_code expunge_deleted(MailboxId mailbox, const std::vector<Uid>* among,
+                                          std::vector<Uid>& out) = 0;
   virtual std::error_code copy(MailboxId from, const std::vector<Uid>& uids, MailboxId to,
                                CopyResult& out) = 0;
   // COPY then EXPUNGE of the sources, as one change (RFC 6851).
