@@ -55,8 +55,9 @@ class MessageSource final : public net::BodySource {
         error_ = filled.ec;
       }
       if (pos_ == pending_.size()) {
-        // The message vanished or could not be read: the answer cannot be completed (the
-        // client sees no terminating "."), so the driver closes the session.
+        // The end (the terminating "." was sent), or the message vanished or could not be
+        // read: then the answer cannot be completed (the client sees no terminating "."), and
+        // the driver closes the session on `ec`.
         ec = error_;
         co_return 0;
       }
@@ -68,16 +69,16 @@ class MessageSource final : public net::BodySource {
   }
 
  private:
-  // Appends the next piece(s) of wire output to what is left unsent.
+  // Appends the next piece of wire output (at least one octet unless the message is done) to
+  // what is left unsent (the "+OK" line when prefetching, else nothing).
   std::error_code fill() {
-    if (pos_ == pending_.size()) {
-      pending_.clear();
-      pos_ = 0;
-    }
+    pending_.erase(0, pos_);
+    pos_ = 0;
     std::string piece;
-    while (pending_.size() == pos_ && !streamer_.done()) {
+    while (!streamer_.done()) {
       if (std::error_code ec = streamer_.next(piece)) return ec;
       pending_ += piece;
+      if (!piece.empty()) break;
     }
     return {};
   }
