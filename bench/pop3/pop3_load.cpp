@@ -58,6 +58,7 @@ struct Options {
   double duration = 5;          // seconds; sessions started before the end are finished
   int once = 0;                 // > 0: each client runs this many rounds over its mailboxes instead
   double io_timeout = 30;       // seconds per socket read or write
+  bool quickack = false;        // diagnostics: TCP_QUICKACK before every read (no delayed ACKs)
   double watchdog_slack = 120;  // the run is abandoned (exit 3) this long after its end
 };
 
@@ -219,6 +220,10 @@ class Conn {
     }
     size_t old = buf_.size();
     buf_.resize(old + kReadChunk);
+    if (opt_.quickack) {
+      int one = 1;
+      setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    }
     long n;
     if (ssl_)
       n = SSL_read(ssl_, buf_.data() + old, static_cast<int>(kReadChunk));
@@ -413,7 +418,7 @@ void usage() {
                "usage: pop3_load [--mode sessions|login] [--host 127.0.0.1] --port N\n"
                "  [--tls implicit|stls|none] [--ca FILE] [--users N] [--clients N]\n"
                "  [--duration S | --once ROUNDS] [--prefix u] [--domain bench.test]\n"
-               "  [--password P] [--io-timeout S]\n");
+               "  [--password P] [--io-timeout S] [--quickack]\n");
   std::exit(2);
 }
 
@@ -453,6 +458,8 @@ int main(int argc, char** argv) {
       o.password = val();
     else if (a == "--io-timeout")
       o.io_timeout = std::stod(val());
+    else if (a == "--quickack")
+      o.quickack = true;
     else
       usage();
   }

@@ -162,6 +162,10 @@ class Estafeta(bc.Estafeta):
 max_connections = {n}
 max_connections_per_ip = {n}
 max_connections_per_user = {n}
+
+[pop3]
+max_connections = {n}
+max_connections_per_ip = {n}
 """
         if self.plain:
             conf += """
@@ -296,6 +300,8 @@ def parse_args():
     p.add_argument("--servers", default="estafeta,dovecot", help="estafeta, dovecot or both")
     p.add_argument("--estafeta", help="estafeta binary to use as is (default: build/pop3bench/"
                                       "src/cli/estafeta, brought up to date with ninja first)")
+    p.add_argument("--estafeta-label", help="how the header names the Estafeta measured, e.g. the "
+                                            "commit a --estafeta binary was built from")
     p.add_argument("--estafeta-set", action="append", default=[], metavar="KEY=VALUE",
                    help="extra top-level line for Estafeta's config (experiments only)")
     p.add_argument("--pop3-load", help="pop3_load binary to use as is (default: build/pop3bench/"
@@ -326,7 +332,7 @@ def main():
     exe = bc.find_or_build_estafeta(args, build) if "estafeta" in wanted else None
     load = Load(bc.find_or_build_bench_target(args, args.pop3_load, build, "pop3_load"),
                 bc.find_or_build_bench_target(args, args.imap_load, build, "imap_load"), args)
-    rev = bc.estafeta_revision()
+    rev = args.estafeta_label or (f"{exe}" if args.estafeta else f"{bc.estafeta_revision()} (Release)")
     top = tempfile.mkdtemp(prefix="estafeta-pop3bench-")
     os.chmod(top, 0o755)
     notes = []
@@ -382,7 +388,8 @@ def main():
                     log(f"rep {rep + 1}/{args.repeat} {mode} {srv.name}: {r['sessions']} sessions, "
                         f"{r['sessions_per_s']:.1f}/s, CPU {r['server_cpu']:.2f} s "
                         f"({f(r['cpu_ms_per_session'], '.2f')} ms/session), RSS {r['rss_mib']:.1f} "
-                        f"MiB, PSS {r['pss_mib']:.1f} MiB; pop3_load CPU {r['load_cpu']:.2f} s")
+                        f"MiB, PSS {r['pss_mib']:.1f} MiB; session median {r['session_ms_median']:.0f} ms; "
+                        f"pop3_load CPU {r['load_cpu']:.2f} s")
             if args.login_duration:
                 for mode in modes:
                     for srv in order:
@@ -411,7 +418,7 @@ def main():
     text = report(results, names, args)
     per_box = (f"{mailbox[0]} messages of {mailbox[1] / 1024:.1f} KiB on average per mailbox"
                if mailbox else f"{args.messages} messages per mailbox")
-    header = (f"Estafeta {rev} (Release) vs Dovecot {bc.dovecot_version()}, Linux "
+    header = (f"Estafeta {rev} vs Dovecot {bc.dovecot_version()}, Linux "
               f"{os.uname().release}; {args.users} mailboxes ({per_box}), {args.clients} "
               f"clients, {args.duration:g} s × {args.repeat} runs per mode, medians; 127.0.0.1; "
               f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the runs "
