@@ -276,6 +276,11 @@ def report(results, names, args):
             row(f"{title}: MiB/s downloaded", med(ra, "mib_per_s"), med(rb, "mib_per_s"), ".1f")
         row(f"{title}: peak RSS MiB", med(ra, "rss_mib"), med(rb, "rss_mib"), ".1f")
         row(f"{title}: peak PSS MiB", med(ra, "pss_mib"), med(rb, "pss_mib"), ".1f")
+    ra, rb = results.get("rest", {}).get(a, []), results.get("rest", {}).get(b, [])
+    if ra or rb:
+        row("at rest after start (POP3 only, no session yet): RSS MiB", med(ra, "rss_mib"),
+            med(rb, "rss_mib"), ".1f")
+        row("at rest after start: PSS MiB", med(ra, "pss_mib"), med(rb, "pss_mib"), ".1f")
     return "\n".join(lines)
 
 
@@ -371,6 +376,10 @@ def main():
             srv.stop()
             srv.filling = False
             srv.start()
+            time.sleep(1.0)
+            rest = bc.memory_of(bc.process_tree(srv.roots()))
+            results.setdefault("rest", {})[srv.name] = [{"rss_mib": mib(rest[0]), "pss_mib": mib(rest[1])}]
+            log(f"{srv.name}: at rest after start, RSS {mib(rest[0]):.1f} MiB, PSS {mib(rest[1]):.1f} MiB")
             # Warm-up, not measured: one download of every mailbox (RETR sets \Seen once,
             # Dovecot builds its index and cache files, both servers read the files once).
             r = load.pop3(srv, modes[0], "--once", 1)
