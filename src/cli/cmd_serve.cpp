@@ -1,8 +1,9 @@
 // cmd_serve: `estafeta serve`. Prepares the data directory and TLS material, opens the
 // account directory and the MDA, binds every listener (all or nothing, each failure
-// explained), drops root privileges for run_as_user, then serves until SIGTERM/SIGINT.
-// Shutdown: stop accepting, 421 to idle sessions, let each DATA in progress finish and get
-// its 250 (bounded by kDrainTimeout; a second signal cuts it short), exit 0. A message is
+// explained), drops root privileges for run_as_user, then serves SMTP, IMAP and POP3 until
+// SIGTERM/SIGINT. Shutdown: stop accepting, 421 to idle sessions (IMAP: BYE; POP3: -ERR, with
+// no UPDATE, so nothing is deleted), let each DATA in progress finish and get its 250 (bounded
+// by kDrainTimeout; a second signal cuts it short), exit 0. A message is
 // acknowledged only after it is durable in the spool (queue/); local delivery runs from there
 // (queue::LocalRunner), and what it has not finished at exit, or after a crash, is finished
 // at the next start, so stopping never loses one that got 250.
