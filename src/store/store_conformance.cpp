@@ -639,6 +639,31 @@ TEST_P(StoreConformance, CachedFieldsAfterAppend) {
   EXPECT_EQ(a->cached(inbox.id, 999, c), std::error_code(Errc::no_such_message));
 }
 
+TEST_P(StoreConformance, OpenManyAtOnce) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  std::vector<std::string> bytes;
+  for (int i = 0; i < 3; ++i) {
+    bytes.push_back(message("m" + std::to_string(i)));
+    append(*a, inbox.id, bytes.back());
+  }
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(inbox.id, {2}, gone));
+  const std::vector<Uid> uids{3, 2, 1, 77};
+  std::vector<std::unique_ptr<Blob>> blobs;
+  ASSERT_FALSE(a->open_many(inbox.id, uids, blobs));
+  ASSERT_EQ(blobs.size(), 4u);
+  ASSERT_TRUE(blobs[0] && blobs[2]);
+  EXPECT_FALSE(blobs[1]);  // expunged
+  EXPECT_FALSE(blobs[3]);  // never there
+  std::string out;
+  ASSERT_FALSE(blobs[0]->read(0, bytes[2].size(), out));
+  EXPECT_EQ(out, bytes[2]);
+  ASSERT_FALSE(blobs[2]->read(0, bytes[0].size(), out));
+  EXPECT_EQ(out, bytes[0]);
+  EXPECT_EQ(a->open_many(12345, uids, blobs), std::error_code(Errc::no_such_mailbox));
+}
+
 TEST_P(StoreConformance, BlobReadsInPieces) {
   auto a = account();
   auto inbox = find(*a, "INBOX");

@@ -271,6 +271,25 @@ std::error_code Index::deleted(MailboxId id, std::vector<Uid>& out) {
   return s.ec();
 }
 
+std::error_code Index::file_location(MailboxId id, Uid uid, std::string& dir, MessageRow& out) {
+  Stmt s = db_.prepare(
+      "SELECT b.dir, m.base, m.in_new, m.file_info FROM messages m JOIN mailboxes b "
+      "ON b.id = m.mailbox WHERE m.mailbox = ?1 AND m.uid = ?2");
+  s.bind(1, id).bind(2, uid);
+  if (s.step()) {
+    dir = s.text(0);
+    out.base = s.text(1);
+    out.in_new = s.i64(2) != 0;
+    out.file_info = s.text(3);
+    return {};
+  }
+  if (auto ec = s.ec()) return ec;
+  // Which is missing, the mailbox or the message?
+  MailboxRow row;
+  if (auto ec = mailbox(id, row)) return ec;
+  return Errc::no_such_message;
+}
+
 std::error_code Index::counts(MailboxId id, MailboxInfo& info) {
   Stmt s = db_.prepare(
       "SELECT count(*), coalesce(sum((flags & 1) = 0), 0), coalesce(sum((flags & 8) != 0), 0), "

@@ -76,6 +76,8 @@ class Index {
   std::error_code counts(MailboxId id, MailboxInfo& info);
   // UIDs of the messages with \Deleted, ascending (a partial index keeps this cheap).
   std::error_code deleted(MailboxId id, std::vector<Uid>& out);
+  // The mailbox's folder and the message's base, in_new and file_info (out.info untouched).
+  std::error_code file_location(MailboxId id, Uid uid, std::string& dir, MessageRow& out);
 
   std::error_code messages(MailboxId id, std::vector<MessageRow>& out);
   std::error_code message(MailboxId id, Uid uid, MessageRow& out);  // no_such_message

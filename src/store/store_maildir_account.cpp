@@ -679,7 +679,7 @@ std::error_code MaildirAccount::snapshot(MailboxId id, MailboxInfo& info,
   // A snapshot (SELECT) sees what other programs put into the Maildir: cheap when nothing did.
   if (auto ec = rescan(id); ec == Errc::no_such_mailbox) return ec;
   std::lock_guard lock(mu_);
-  Transaction tx(index_.db());  // one consistent read
+  ReadTransaction tx(index_.db());  // one consistent read
   MailboxRow row;
   if (auto ec = index_.mailbox(id, row)) return ec;
   std::vector<MessageRow> rows;
@@ -693,7 +693,7 @@ std::error_code MaildirAccount::snapshot(MailboxId id, MailboxInfo& info,
 
 std::error_code MaildirAccount::changes_since(MailboxId id, ModSeq since, ChangesSince& out) {
   std::lock_guard lock(mu_);
-  Transaction tx(index_.db());
+  ReadTransaction tx(index_.db());
   MailboxRow row;
   if (auto ec = index_.mailbox(id, row)) return ec;
   if (auto ec = index_.changed_since(id, since, out.changed)) return ec;
@@ -705,6 +705,23 @@ std::error_code MaildirAccount::changes_since(MailboxId id, ModSeq since, Change
 std::error_code MaildirAccount::cached(MailboxId id, Uid uid, CachedFields& out) {
   std::lock_guard lock(mu_);
   return index_.cached(id, uid, out);
+}
+
+std::error_code MaildirAccount::cached_many(MailboxId id, std::span<const Uid> uids,
+                                            std::vector<std::optional<CachedFields>>& out) {
+  out.clear();
+  out.resize(uids.size());
+  std::lock_guard lock(mu_);
+  ReadTransaction tx(index_.db());
+  MailboxRow row;
+  if (auto ec = index_.mailbox(id, row)) return ec;
+  for (std::size_t i = 0; i < uids.size(); ++i) {
+    CachedFields c;
+    std::error_code ec = index_.cached(id, uids[i], c);
+    if (ec && ec != Errc::no_such_message) return ec;
+    if (!ec) out[i] = std::move(c);
+  }
+  return {};
 }
 
 bool MaildirAccount::relocate(const MailboxRow& row, MessageRow& m) {
@@ -723,13 +740,33 @@ bool MaildirAccount::relocate(const MailboxRow& row, MessageRow& m) {
 
 std::error_code MaildirAccount::open(MailboxId id, Uid uid, std::unique_ptr<Blob>& out) {
   std::lock_guard lock(mu_);
+  return open_locked(id, uid, out);
+}
+
+std::error_code MaildirAccount::open_many(MailboxId id, std::span<const Uid> uids,
+                                          std::vector<std::unique_ptr<Blob>>& out) {
+  out.clear();
+  out.resize(uids.size());
+  std::lock_guard lock(mu_);
+  ReadTransaction tx(index_.db());
+  for (std::size_t i = 0; i < uids.size(); ++i) {
+    std::error_code ec = open_locked(id, uids[i], out[i]);
+    if (ec == Errc::no_such_mailbox || (ec && ec != Errc::no_such_message)) return ec;
+  }
+  return {};
+}
+
+std::error_code MaildirAccount::open_locked(MailboxId id, Uid uid, std::unique_ptr<Blob>& out) {
+  // One query for the folder and the file name (SEARCH TEXT opens every message).
   MailboxRow row;
-  if (auto ec = index_.mailbox(id, row)) return ec;
   MessageRow m;
-  if (auto ec = index_.message(id, uid, m)) return ec;
+  if (auto ec = index_.file_location(id, uid, row.dir, m)) return ec;
   int fd = ::open(file_of(row, m).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT && relocate(row, m))
-    fd = ::open(file_of(row, m).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {  // renamed by another program: find it by its base name
+    if (auto ec = index_.mailbox(id, row)) return ec;
+    if (auto ec = index_.message(id, uid, m)) return ec;
+    if (relocate(row, m)) fd = ::open(file_of(row, m).c_str(), O_RDONLY | O_CLOEXEC);
+  }
   if (fd < 0) return errno == ENOENT ? std::error_code(Errc::no_such_message) : last_error();
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

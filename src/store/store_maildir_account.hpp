@@ -43,7 +43,11 @@ class MaildirAccount final : public Account {
                            std::vector<MessageInfo>& messages) override;
   std::error_code changes_since(MailboxId mailbox, ModSeq since, ChangesSince& out) override;
   std::error_code cached(MailboxId mailbox, Uid uid, CachedFields& out) override;
+  std::error_code cached_many(MailboxId mailbox, std::span<const Uid> uids,
+                              std::vector<std::optional<CachedFields>>& out) override;
   std::error_code open(MailboxId mailbox, Uid uid, std::unique_ptr<Blob>& out) override;
+  std::error_code open_many(MailboxId mailbox, std::span<const Uid> uids,
+                            std::vector<std::unique_ptr<Blob>>& out) override;
   std::error_code append(MailboxId mailbox, const NewMessage& message, AppendResult& out) override;
   std::error_code deliver(std::string_view name, const NewMessage& message,
                           std::string_view delivery_key, bool defer_sync,
@@ -123,6 +127,7 @@ class MaildirAccount final : public Account {
                              ModSeq modseq, std::int64_t save_date);
   std::error_code check_locked(IndexReport& out);
   // expunge (among: those UIDs) and expunge_deleted (only_deleted; among null: every one).
+  std::error_code open_locked(MailboxId id, Uid uid, std::unique_ptr<Blob>& out);
   std::error_code expunge_where(MailboxId id, const std::vector<Uid>* among, bool only_deleted,
                                 std::vector<Uid>& out);
   std::error_code rebuild_locked(IndexReport& out);

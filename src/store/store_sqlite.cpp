@@ -108,6 +108,14 @@ void Db::close() {
   db_ = nullptr;
 }
 
+namespace {
+// Before SQLite's first use in the process: no global memory statistics, whose mutex every
+// allocation of every connection would take (the server's threads contend on it).
+[[maybe_unused]] const int kSqliteConfigured = [] {
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}();
+}  // namespace
+
 std::error_code Db::open(const std::filesystem::path& path) {
   close();
   int rc =
@@ -146,6 +154,14 @@ std::error_code Transaction::commit() {
   auto ec = db_.exec("COMMIT");
   if (!ec) open_ = false;
   return ec;
+}
+
+ReadTransaction::ReadTransaction(Db& db) : db_(db) {
+  open_ = !db_.exec("BEGIN");
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (open_) db_.exec("ROLLBACK");
 }
 
 }  // namespace estafeta::store

@@ -101,4 +101,19 @@ class Transaction {
   std::error_code begin_ec_;
 };
 
+// A read transaction (BEGIN DEFERRED): one consistent view for several statements, without
+// taking the write lock, and one WAL read lock instead of one per statement. Ends (ROLLBACK;
+// nothing was written) when destroyed.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Db& db);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  Db& db_;
+  bool open_ = false;
+};
+
 }  // namespace estafeta::store

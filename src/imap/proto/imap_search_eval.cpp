@@ -194,7 +194,7 @@ class Matcher {
       case Kind::sent_since: {
         // The Date: field's own day in its own zone. A message without a usable Date: is
         // dated 1970-01-01 (sent_date 0), as Dovecot dates it: before any SENTBEFORE day.
-        const store::CachedFields& c = *m_.cached;
+        const store::CachedFields& c = cached();
         return compare_day(k.kind, day_of(c.sent_date, c.sent_date ? c.sent_tz : 0), k.date);
       }
       case Kind::save_date_before:
@@ -249,7 +249,7 @@ class Matcher {
   const std::vector<mime::HeaderField>& fields() {
     if (!fields_ready_) {
       fields_ready_ = true;
-      const std::string& h = m_.cached->header;
+      const std::string& h = cached().header;
       if (!h.empty()) {
         fields_ = mime::parse_header_fields(h);
       } else if (const mime::Message* msg = message()) {
@@ -258,6 +258,13 @@ class Matcher {
       }
     }
     return fields_;
+  }
+
+  // The cached fields; none when the session did not read them because the keys read the
+  // message itself (TEXT, BODY: the top-level header then comes from the parsed message).
+  const store::CachedFields& cached() const {
+    static const store::CachedFields kNone;
+    return m_.cached ? *m_.cached : kNone;
   }
 
   const mime::Message* message() {
@@ -366,9 +373,14 @@ std::string search_fold(std::string_view s) {
   const std::size_t n = s.size();
   while (i < n) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>((c >= 'A' && c <= 'Z') ? c + 0x20 : c));
-      ++i;
+    if (c < 0x80) {  // a run of ASCII at once (most text): one append, a loop that vectorizes
+      std::size_t j = i + 1;
+      while (j < n && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+      const std::size_t at = out.size();
+      out.append(s.data() + i, j - i);
+      for (char *p = out.data() + at, *end = out.data() + out.size(); p != end; ++p)
+        *p = static_cast<char>(*p + ((*p >= 'A' && *p <= 'Z') ? 0x20 : 0));
+      i = j;
       continue;
     }
     // Decode one well-formed sequence; anything else is copied byte by byte.

@@ -58,9 +58,11 @@ struct SearchContext {
 // caller caches the result (it may be called once per such key).
 struct SearchMessage {
   std::uint32_t seq = 0;
-  const store::MessageInfo* info = nullptr;     // required
-  const store::CachedFields* cached = nullptr;  // required
-  bool recent = false;                          // in the session's \Recent set
+  const store::MessageInfo* info = nullptr;  // required
+  // Required unless every key that reads header fields is TEXT or BODY (they then take the
+  // header from `parsed`, which they read anyway).
+  const store::CachedFields* cached = nullptr;
+  bool recent = false;  // in the session's \Recent set
   std::function<const mime::Message*()> parsed;
 };
 

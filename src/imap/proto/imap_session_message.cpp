@@ -99,15 +99,14 @@ bool items_need_cache(const std::vector<FetchItem>& items) {
   return false;
 }
 
-// The same for SEARCH keys: flags, sizes, dates, sets and MODSEQ need no cached fields.
+// The same for SEARCH keys: flags, sizes, dates, sets and MODSEQ need no cached fields, and
+// TEXT and BODY read the message file, which has the header too.
 bool key_needs_cache(const SearchKey& k) {
   switch (k.kind) {
     case SearchKey::Kind::bcc:
-    case SearchKey::Kind::body:
     case SearchKey::Kind::cc:
     case SearchKey::Kind::from:
     case SearchKey::Kind::subject:
-    case SearchKey::Kind::text:
     case SearchKey::Kind::to:
     case SearchKey::Kind::header:
     case SearchKey::Kind::sent_before:
@@ -222,14 +221,37 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   bool unknown_cte = false;
   const bool needs_bytes = fetch_needs_message(f.items);
   const bool needs_cached = needs_bytes || items_need_cache(f.items);
-  for (std::uint32_t i : indexes) {
+  // Cached fields kBatch messages at a time, one index read each (FETCH 1:50 ENVELOPE).
+  constexpr std::size_t kBatch = 64;
+  std::vector<std::optional<store::CachedFields>> cached_batch;
+  std::size_t batch_from = 0;
+  bool batch_loaded = false;
+  for (std::size_t k = 0; k < indexes.size(); ++k) {
+    const std::uint32_t i = indexes[k];
     auto& e = s.messages[i];
     if (e.expunged) continue;  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
     if (f.changed_since && e.info.modseq <= *f.changed_since) continue;
+    if (needs_cached && indexes.size() > 1 && (!batch_loaded || k - batch_from >= kBatch)) {
+      batch_loaded = true;
+      std::vector<store::Uid> batch;
+      for (std::size_t j = k; j < indexes.size() && batch.size() < kBatch; ++j)
+        batch.push_back(s.messages[indexes[j]].info.uid);
+      batch_from = k;
+      if (account_->cached_many(box, batch, cached_batch)) cached_batch.clear();
+    }
     store::CachedFields cached;
+    std::error_code cached_ec;
     if (!needs_cached) {
       // nothing to look up
-    } else if (auto ec = account_->cached(box, e.info.uid, cached)) {
+    } else if (k - batch_from < cached_batch.size()) {
+      if (cached_batch[k - batch_from])
+        cached = std::move(*cached_batch[k - batch_from]);
+      else
+        cached_ec = store::Errc::no_such_message;
+    } else {
+      cached_ec = account_->cached(box, e.info.uid, cached);
+    }
+    if (auto ec = cached_ec) {
       // Expunged by another session since the last sync: left out now, its EXPUNGE follows
       // when allowed (RFC 9051 §7.5.1).
       if (ec == store::Errc::no_such_message)
@@ -311,30 +333,58 @@ void Session::cmd_search(const Command& c, const Search& se) {
   ctx.now = now();
   ctx.server_tz = options_.server_tz;
 
-  const bool needs_cached = key_needs_cache(se.key) || search_needs_message(se.key);
+  const bool needs_cached = key_needs_cache(se.key);
   std::vector<std::uint32_t> numbers;
   std::vector<store::ModSeq> modseqs;  // of each match, in order
   std::vector<store::Uid> uids;
   store::ModSeq highest = 0;
+  // Header keys read every message's cached fields, TEXT and BODY every message: kBatch
+  // messages at a time, one index read each.
+  const bool reads_messages = search_needs_message(se.key);
+  constexpr std::size_t kBatch = 64;
+  std::vector<std::optional<store::CachedFields>> cached_batch;
+  std::vector<std::unique_ptr<store::Blob>> blobs;
+  std::size_t batch_from = 0;
+  bool batch_loaded = false;
   for (std::size_t i = 0; i < s.messages.size(); ++i) {
     const auto& e = s.messages[i];
     if (e.expunged) continue;
+    if ((needs_cached || reads_messages) && (!batch_loaded || i - batch_from >= kBatch)) {
+      std::vector<store::Uid> batch;
+      for (std::size_t j = i; j < s.messages.size() && batch.size() < kBatch; ++j)
+        batch.push_back(s.messages[j].info.uid);
+      batch_from = i;
+      batch_loaded = true;
+      if (needs_cached && account_->cached_many(box, batch, cached_batch)) cached_batch.clear();
+      if (reads_messages && account_->open_many(box, batch, blobs)) blobs.clear();
+    }
     store::CachedFields cached;
-    if (needs_cached && account_->cached(box, e.info.uid, cached)) continue;
+    if (needs_cached) {
+      if (i - batch_from < cached_batch.size()) {
+        if (!cached_batch[i - batch_from]) continue;  // gone meanwhile
+        cached = std::move(*cached_batch[i - batch_from]);
+      } else if (account_->cached(box, e.info.uid, cached)) {
+        continue;
+      }
+    }
     std::string bytes;
     std::unique_ptr<mime::Message> parsed;
     bool tried = false;
     SearchMessage m;
     m.seq = static_cast<std::uint32_t>(i + 1);
     m.info = &e.info;
-    m.cached = &cached;
+    m.cached = needs_cached ? &cached : nullptr;
     m.recent = !enabled_rev2_ && e.recent;
     const store::Uid uid = e.info.uid;
-    m.parsed = [&, uid]() -> const mime::Message* {
+    m.parsed = [&, uid, i]() -> const mime::Message* {
       if (!tried) {
         tried = true;
         std::unique_ptr<store::Blob> blob;
-        if (!account_->open(box, uid, blob) && blob && !read_all(*blob, bytes))
+        if (i - batch_from < blobs.size())
+          blob = std::move(blobs[i - batch_from]);
+        else
+          account_->open(box, uid, blob);
+        if (blob && !read_all(*blob, bytes))
           parsed = std::make_unique<mime::Message>(mime::parse(bytes));
       }
       return parsed.get();

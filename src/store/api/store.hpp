@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -234,6 +235,34 @@ class Account {
   virtual std::error_code changes_since(MailboxId mailbox, ModSeq since, ChangesSince& out) = 0;
   virtual std::error_code cached(MailboxId mailbox, Uid uid, CachedFields& out) = 0;
   virtual std::error_code open(MailboxId mailbox, Uid uid, std::unique_ptr<Blob>& out) = 0;
+  // cached() of several messages at once (SEARCH SUBJECT reads every message's header):
+  // out[i] for uids[i], empty when that message does not exist. A backend may answer all in
+  // one index read; this one calls cached() for each.
+  virtual std::error_code cached_many(MailboxId mailbox, std::span<const Uid> uids,
+                                      std::vector<std::optional<CachedFields>>& out) {
+    out.clear();
+    out.resize(uids.size());
+    for (std::size_t i = 0; i < uids.size(); ++i) {
+      CachedFields c;
+      std::error_code ec = cached(mailbox, uids[i], c);
+      if (ec && ec != make_error_code(Errc::no_such_message)) return ec;
+      if (!ec) out[i] = std::move(c);
+    }
+    return {};
+  }
+  // open() of several messages at once (SEARCH TEXT reads every message): out[i] for uids[i],
+  // null when that message does not exist. A backend may answer all in one index read; this
+  // one calls open() for each.
+  virtual std::error_code open_many(MailboxId mailbox, std::span<const Uid> uids,
+                                    std::vector<std::unique_ptr<Blob>>& out) {
+    out.clear();
+    out.resize(uids.size());
+    for (std::size_t i = 0; i < uids.size(); ++i) {
+      std::error_code ec = open(mailbox, uids[i], out[i]);
+      if (ec && ec != make_error_code(Errc::no_such_message)) return ec;
+    }
+    return {};
+  }
 
   virtual std::error_code append(MailboxId mailbox, const NewMessage& message,
                                  AppendResult& out) = 0;
