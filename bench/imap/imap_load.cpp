@@ -1,15 +1,17 @@
 // imap_load: the IMAP load generator of the IMAP benchmark (bench/imap/run_bench.py, see
 // bench/imap/README.md). It speaks IMAP4rev1 over implicit TLS (OpenSSL, blocking sockets, one
 // thread per simulated client) to any server on loopback, so the same program drives Estafeta
-// and Dovecot. Modes: `fill` APPENDs generated, deterministic messages (realistic headers, plain,
-// alternative and mixed MIME with a base64 attachment) into users' INBOXes; `mix` logs in N users
-// and runs a weighted client mix (SELECT, FETCH flags/envelopes/BODY.PEEK[]/BODYSTRUCTURE, STORE,
-// UID SEARCH, APPEND, EXPUNGE, IDLE/DONE) for a fixed time; `login` counts TLS login+logout
-// pairs per second; `idle` opens K connections parked in IDLE, reports when all are up and holds
-// them until stdin closes; `search` times UID SEARCH TEXT on one mailbox. Results go to stdout as
-// one JSON object. Trust: a benchmark tool, run by hand against servers we started; it reads
-// server replies defensively (bounded line and literal sizes) but is not hardened. Memory: one
-// reply buffer per connection (literals up to 64 MiB), generated messages are built one at a time.
+// and Dovecot. With --plain it speaks without TLS (a
+// server that allows plaintext login). Modes: `fill` APPENDs generated, deterministic messages
+// (realistic headers, plain, alternative and mixed MIME with a base64 attachment) into users'
+// INBOXes; `mix` logs in N users and runs a weighted client mix (SELECT, FETCH
+// flags/envelopes/BODY.PEEK[]/BODYSTRUCTURE, STORE, UID SEARCH, APPEND, EXPUNGE, IDLE/DONE) for a
+// fixed time; `login` counts TLS login+logout pairs per second; `idle` opens K connections parked
+// in IDLE, reports when all are up and holds them until stdin closes; `search` times UID SEARCH
+// TEXT on one mailbox. Results go to stdout as one JSON object. Trust: a benchmark tool, run by
+// hand against servers we started; it reads server replies defensively (bounded line and literal
+// sizes) but is not hardened. Memory: one reply buffer per connection (literals up to 64 MiB),
+// generated messages are built one at a time.
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -48,6 +50,7 @@ struct Options {
   std::string host = "127.0.0.1";
   int port = 993;
   std::string ca_file;  // empty: do not verify the certificate
+  bool plain = false;   // --plain: no TLS at all (port 143 with plaintext login allowed)
   std::string user_prefix = "u";
   std::string domain = "bench.test";
   std::string password = "bench-password-not-secret";
@@ -222,6 +225,11 @@ class Conn {
       throw std::runtime_error(std::string("connect: ") + std::strerror(errno));
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!ctx) {  // --plain: no TLS (the server must allow plaintext login)
+      std::string greet = read_line();
+      if (greet.rfind("* OK", 0) != 0) throw std::runtime_error("greeting: " + greet);
+      return;
+    }
     ssl_ = SSL_new(ctx);
     SSL_set_fd(ssl_, fd_);
     SSL_set_tlsext_host_name(ssl_, "localhost");
@@ -239,8 +247,10 @@ class Conn {
 
   void send(std::string_view data) {
     while (!data.empty()) {
-      int n =
-          SSL_write(ssl_, data.data(), static_cast<int>(std::min<size_t>(data.size(), 1 << 20)));
+      int chunk = static_cast<int>(std::min<size_t>(data.size(), 1 << 20));
+      int n = ssl_ ? SSL_write(ssl_, data.data(), chunk)
+                   : static_cast<int>(
+                         ::send(fd_, data.data(), static_cast<size_t>(chunk), MSG_NOSIGNAL));
       if (n <= 0) throw std::runtime_error("write failed");
       data.remove_prefix(static_cast<size_t>(n));
     }
@@ -320,7 +330,8 @@ class Conn {
  private:
   void fill() {
     char tmp[16384];
-    int n = SSL_read(ssl_, tmp, sizeof tmp);
+    int n =
+        ssl_ ? SSL_read(ssl_, tmp, sizeof tmp) : static_cast<int>(::recv(fd_, tmp, sizeof tmp, 0));
     if (n <= 0) throw std::runtime_error("connection closed by server");
     buf_.append(tmp, static_cast<size_t>(n));
     if (buf_.size() - off_ > (80u << 20)) throw std::runtime_error("reply too large");
@@ -760,7 +771,7 @@ void usage() {
                "  [--ca FILE] [--users N] [--first-user N] [--user ADDR] [--prefix u]\n"
                "  [--domain bench.test] [--password P] [--messages N] [--threads N]\n"
                "  [--duration S] [--connections K] [--searches N] [--seed N]\n"
-               "  [--weights kind=w,...]\n");
+               "  [--weights kind=w,...] [--plain]\n");
   std::exit(2);
 }
 
@@ -806,6 +817,8 @@ int main(int argc, char** argv) {
       o.searches = std::stoi(val());
     else if (a == "--weights")
       o.weights = val();
+    else if (a == "--plain")
+      o.plain = true;
     else if (a == "--seed")
       o.seed = std::stoull(val());
     else
@@ -818,7 +831,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   std::signal(SIGPIPE, SIG_IGN);
-  SSL_CTX* ctx = make_ctx(o);
+  SSL_CTX* ctx = o.plain ? nullptr : make_ctx(o);
   int rc;
   if (o.mode == "fill")
     rc = run_fill(o, ctx);
@@ -833,6 +846,6 @@ int main(int argc, char** argv) {
   else
     usage();
   std::fflush(stdout);
-  SSL_CTX_free(ctx);
+  if (ctx) SSL_CTX_free(ctx);
   return rc;
 }
