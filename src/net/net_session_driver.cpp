@@ -138,7 +138,13 @@ void SessionDriver::start_read() {
       executor(),
       [self = shared_from_this()]() -> asio::awaitable<void> {
         std::error_code ec;
-        std::size_t n = co_await self->stream_.read_some(asio::buffer(self->buffer_), ec);
+        std::size_t n = 0;
+        // The buffer exists only while bytes are coming: an idle connection holds none.
+        co_await self->stream_.wait_readable(ec);
+        if (!ec) {
+          if (!self->buffer_) self->buffer_ = std::make_unique<char[]>(kReadBuffer);
+          n = co_await self->stream_.read_some(asio::buffer(self->buffer_.get(), kReadBuffer), ec);
+        }
         self->read_ec_ = ec;
         self->read_n_ = n;
         self->read_done_ = true;
@@ -339,7 +345,8 @@ asio::awaitable<void> SessionDriver::read_step() {
     co_return;
   }
   machine_.received(read_n_);
-  adapter_->receive(std::string_view(buffer_.data(), read_n_));
+  adapter_->receive(std::string_view(buffer_.get(), read_n_));
+  buffer_.reset();
   co_await dispatch();
 }
 

@@ -216,7 +216,8 @@ class SessionDriver : public std::enable_shared_from_this<SessionDriver> {
   bool read_done_ = false;
   std::error_code read_ec_;
   std::size_t read_n_ = 0;
-  std::array<char, 16384> buffer_;
+  static constexpr std::size_t kReadBuffer = 16384;
+  std::unique_ptr<char[]> buffer_;  // only while a read is taking bytes
 };
 
 }  // namespace estafeta::net

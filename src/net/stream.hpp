@@ -4,15 +4,15 @@
 // only when needed, over the same socket, so a plain session pays nothing for it. Operations report
 // errors by value (std::error_code), never by exception, and at most one read and one write may be
 // outstanding at a time (the Asio stream rules). Input: bytes from the network (untrusted); buffers
-// are the caller's. Memory: the socket, plus one SSL object (~tens of KB while active) after the
-// upgrade.
+// are the caller's. Memory: the socket, plus one SSL object after the upgrade (OpenSSL reads
+// and writes the socket directly; its record buffers are released while the connection is
+// idle).
 #pragma once
 
 #include <asio/awaitable.hpp>
 #include <asio/buffer.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
-#include <asio/ssl/stream.hpp>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -28,6 +28,9 @@ class Stream {
 
   // Reads at least one byte (0 with ec set at end of stream or error).
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, std::error_code& ec);
+  // Completes once read_some would find bytes (the socket is readable, or TLS or inflated
+  // bytes are already waiting): the caller can wait without holding a buffer.
+  asio::awaitable<void> wait_readable(std::error_code& ec);
   // Writes all of `buffer`.
   asio::awaitable<void> write(asio::const_buffer buffer, std::error_code& ec);
   // Server-side TLS handshake over the current socket; afterwards reads and writes are
@@ -54,9 +57,12 @@ class Stream {
  private:
   asio::awaitable<std::size_t> read_raw(asio::mutable_buffer buffer, std::error_code& ec);
   asio::awaitable<void> write_raw(asio::const_buffer buffer, std::error_code& ec);
+  // Until the socket is readable (for_read) or writable: what OpenSSL asked for.
+  asio::awaitable<void> wait(bool for_read, std::error_code& ec);
 
+  struct Tls;  // the SSL object over the socket
   asio::ip::tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::unique_ptr<Tls> tls_;
   std::unique_ptr<Deflater> deflater_;
   std::unique_ptr<Inflater> inflater_;
   std::string compressed_in_;  // read from the wire, not yet inflated
