@@ -122,6 +122,11 @@ bool key_needs_cache(const SearchKey& k) {
   return false;
 }
 
+bool search_uses_email_id(const SearchKey& k) {
+  if (k.kind == SearchKey::Kind::email_id) return true;
+  return std::any_of(k.children.begin(), k.children.end(), search_uses_email_id);
+}
+
 }  // namespace
 
 // The entries a set designates, as indexes into the map, ascending. Message numbers beyond
@@ -143,7 +148,7 @@ bool Session::resolve_set(const Command& c, const SequenceSet& set, bool uid,
   if (uid) {
     std::vector<std::uint32_t> uids;
     uids.reserve(s.messages.size());
-    for (const auto& e : s.messages) uids.push_back(e.info.uid);
+    for (const auto& e : s.messages) uids.push_back(e.uid);
     for (std::uint32_t u : select_uids(set, uids))
       indexes.push_back(static_cast<std::uint32_t>(s.find(u)));
     return true;
@@ -196,8 +201,8 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     for (std::uint32_t i : indexes) {
       const auto& e = s.messages[i];
       if (e.expunged) continue;
-      if (f.changed_since && e.info.modseq <= *f.changed_since) continue;
-      if (fetch_sets_seen(f.items, e.info.flags)) to_see.push_back(e.info.uid);
+      if (f.changed_since && e.modseq <= *f.changed_since) continue;
+      if (fetch_sets_seen(f.items, s.flags_of(e))) to_see.push_back(e.uid);
     }
   }
   if (!to_see.empty()) {
@@ -208,7 +213,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     if (!account_->update_flags(box, to_see, up, fr)) {
       for (const auto& m : fr.changed) {
         std::size_t i = s.find(m.uid);
-        if (i < s.messages.size()) s.messages[i].info = m;
+        if (i < s.messages.size()) s.update(s.messages[i], m);
       }
     }
   }
@@ -221,6 +226,9 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   bool unknown_cte = false;
   const bool needs_bytes = fetch_needs_message(f.items);
   const bool needs_cached = needs_bytes || items_need_cache(f.items);
+  const bool wants_email_id = std::any_of(f.items.begin(), f.items.end(), [](const FetchItem& it) {
+    return it.kind == FetchItem::Kind::email_id;
+  });
   // Cached fields kBatch messages at a time, one index read each (FETCH 1:50 ENVELOPE).
   constexpr std::size_t kBatch = 64;
   std::vector<std::optional<store::CachedFields>> cached_batch;
@@ -230,12 +238,12 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     const std::uint32_t i = indexes[k];
     auto& e = s.messages[i];
     if (e.expunged) continue;  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
-    if (f.changed_since && e.info.modseq <= *f.changed_since) continue;
+    if (f.changed_since && e.modseq <= *f.changed_since) continue;
     if (needs_cached && indexes.size() > 1 && (!batch_loaded || k - batch_from >= kBatch)) {
       batch_loaded = true;
       std::vector<store::Uid> batch;
       for (std::size_t j = k; j < indexes.size() && batch.size() < kBatch; ++j)
-        batch.push_back(s.messages[indexes[j]].info.uid);
+        batch.push_back(s.messages[indexes[j]].uid);
       batch_from = k;
       if (account_->cached_many(box, batch, cached_batch)) cached_batch.clear();
     }
@@ -249,7 +257,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
       else
         cached_ec = store::Errc::no_such_message;
     } else {
-      cached_ec = account_->cached(box, e.info.uid, cached);
+      cached_ec = account_->cached(box, e.uid, cached);
     }
     if (auto ec = cached_ec) {
       // Expunged by another session since the last sync: left out now, its EXPUNGE follows
@@ -260,17 +268,18 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
         failed = true;
       continue;
     }
+    const store::MessageInfo info = s.info_of(e, wants_email_id);
     FetchMessage m;
     m.seq = i + 1;
-    m.info = &e.info;
+    m.info = &info;
     m.cached = &cached;
     FetchOptions o = fo;
     o.recent = !enabled_rev2_ && e.recent;
-    o.add_flags = std::binary_search(to_see.begin(), to_see.end(), e.info.uid);  // ascending
+    o.add_flags = std::binary_search(to_see.begin(), to_see.end(), e.uid);  // ascending
     std::shared_ptr<store::Blob> blob;
-    if (needs_bytes && e.info.size >= kStreamThreshold) {
+    if (needs_bytes && e.size >= kStreamThreshold) {
       std::unique_ptr<store::Blob> b;
-      if (!account_->open(box, e.info.uid, b) && b) {
+      if (!account_->open(box, e.uid, b) && b) {
         blob = std::move(b);
         if (auto plan = plan_fetch_stream(m, f.items, blob->size(), o)) {
           send(std::move(plan->before));
@@ -285,7 +294,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
         }
       }
     }
-    const store::Uid uid = e.info.uid;
+    const store::Uid uid = e.uid;
     m.load = [&, uid](std::string& out) -> std::error_code {
       if (!blob) {
         std::unique_ptr<store::Blob> b;
@@ -328,12 +337,13 @@ void Session::cmd_search(const Command& c, const Search& se) {
   if (uses_modseq) enable_condstore_in_selected();
   SearchContext ctx;
   ctx.max_seq = static_cast<std::uint32_t>(s.messages.size());
-  ctx.max_uid = s.messages.empty() ? 0 : s.messages.back().info.uid;
+  ctx.max_uid = s.messages.empty() ? 0 : s.messages.back().uid;
   ctx.saved = saved_search_valid_ ? &saved_search_ : nullptr;
   ctx.now = now();
   ctx.server_tz = options_.server_tz;
 
   const bool needs_cached = key_needs_cache(se.key);
+  const bool wants_email_id = search_uses_email_id(se.key);
   std::vector<std::uint32_t> numbers;
   std::vector<store::ModSeq> modseqs;  // of each match, in order
   std::vector<store::Uid> uids;
@@ -352,7 +362,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
     if ((needs_cached || reads_messages) && (!batch_loaded || i - batch_from >= kBatch)) {
       std::vector<store::Uid> batch;
       for (std::size_t j = i; j < s.messages.size() && batch.size() < kBatch; ++j)
-        batch.push_back(s.messages[j].info.uid);
+        batch.push_back(s.messages[j].uid);
       batch_from = i;
       batch_loaded = true;
       if (needs_cached && account_->cached_many(box, batch, cached_batch)) cached_batch.clear();
@@ -363,19 +373,20 @@ void Session::cmd_search(const Command& c, const Search& se) {
       if (i - batch_from < cached_batch.size()) {
         if (!cached_batch[i - batch_from]) continue;  // gone meanwhile
         cached = std::move(*cached_batch[i - batch_from]);
-      } else if (account_->cached(box, e.info.uid, cached)) {
+      } else if (account_->cached(box, e.uid, cached)) {
         continue;
       }
     }
     std::string bytes;
     std::unique_ptr<mime::Message> parsed;
     bool tried = false;
+    const store::MessageInfo info = s.info_of(e, wants_email_id);
     SearchMessage m;
     m.seq = static_cast<std::uint32_t>(i + 1);
-    m.info = &e.info;
+    m.info = &info;
     m.cached = needs_cached ? &cached : nullptr;
     m.recent = !enabled_rev2_ && e.recent;
-    const store::Uid uid = e.info.uid;
+    const store::Uid uid = e.uid;
     m.parsed = [&, uid, i]() -> const mime::Message* {
       if (!tried) {
         tried = true;
@@ -390,10 +401,10 @@ void Session::cmd_search(const Command& c, const Search& se) {
       return parsed.get();
     };
     if (!search_matches(se.key, m, ctx)) continue;
-    numbers.push_back(se.uid ? e.info.uid : m.seq);
-    uids.push_back(e.info.uid);
-    modseqs.push_back(e.info.modseq);
-    highest = std::max(highest, e.info.modseq);
+    numbers.push_back(se.uid ? e.uid : m.seq);
+    uids.push_back(e.uid);
+    modseqs.push_back(e.modseq);
+    highest = std::max(highest, e.modseq);
   }
   std::optional<store::ModSeq> modseq;
   if (uses_modseq && !numbers.empty()) {
@@ -444,7 +455,7 @@ void Session::cmd_store(const Command& c, const Store& st) {
   }
   std::vector<store::Uid> uids;
   for (std::uint32_t i : indexes)
-    if (!s.messages[i].expunged) uids.push_back(s.messages[i].info.uid);
+    if (!s.messages[i].expunged) uids.push_back(s.messages[i].uid);
   store::FlagResult fr;
   if (!uids.empty()) {
     if (auto ec = account_->update_flags(s.info.id, uids, up, fr)) {
@@ -459,7 +470,7 @@ void Session::cmd_store(const Command& c, const Store& st) {
   for (const auto& m : fr.changed) {
     std::size_t i = s.find(m.uid);
     if (i == s.messages.size()) continue;
-    s.messages[i].info = m;
+    s.update(s.messages[i], m);
     changed[i] = true;
     out += s.learn_keywords(m.flags);
   }
@@ -479,20 +490,20 @@ void Session::cmd_store(const Command& c, const Store& st) {
   for (std::uint32_t i : indexes) {
     const auto& e = s.messages[i];
     if (e.expunged) continue;
-    if (std::binary_search(fr.modified.begin(), fr.modified.end(), e.info.uid)) continue;
+    if (std::binary_search(fr.modified.begin(), fr.modified.end(), e.uid)) continue;
     if (st.silent && !(enabled_condstore_ && changed[i])) continue;
     std::string items;
     if (!st.silent) {
       items += "FLAGS ";
-      append_flag_list(items, e.info.flags, rev1 && e.recent);
+      append_flag_list(items, s.flags_of(e), rev1 && e.recent);
     }
     if (st.uid || enabled_qresync_) {
       if (!items.empty()) items += ' ';
-      items += "UID " + std::to_string(e.info.uid);
+      items += "UID " + std::to_string(e.uid);
     }
     if (enabled_condstore_) {
       if (!items.empty()) items += ' ';
-      items += "MODSEQ (" + std::to_string(e.info.modseq) + ")";
+      items += "MODSEQ (" + std::to_string(e.modseq) + ")";
     }
     out += "* " + std::to_string(i + 1) + " FETCH (" + items + ")\r\n";
   }
@@ -533,7 +544,7 @@ void Session::cmd_copy(const Command& c, const Copy& cp) {
   }
   std::vector<store::Uid> uids;
   for (std::uint32_t i : indexes)
-    if (!s.messages[i].expunged) uids.push_back(s.messages[i].info.uid);
+    if (!s.messages[i].expunged) uids.push_back(s.messages[i].uid);
   if (uids.empty()) {
     if (selected_) sync(cp.uid || cp.move);
     tagged_ok(c.tag, cp.move ? "No messages found." : "No messages found.");
@@ -577,7 +588,7 @@ void Session::cmd_expunge(const Command& c, const Expunge& ex) {
     std::vector<std::uint32_t> indexes;
     if (!resolve_set(c, *ex.uids, true, indexes)) return;
     for (std::uint32_t i : indexes)
-      if (!s.messages[i].expunged) uids.push_back(s.messages[i].info.uid);
+      if (!s.messages[i].expunged) uids.push_back(s.messages[i].uid);
   }
   std::vector<store::Uid> removed;
   if (!ex.uids || !uids.empty()) {

@@ -5,6 +5,7 @@
 // VANISHED, EXISTS, RECENT (rev1) and FETCH FLAGS, each only where RFC 9051 §7.5.1 and
 // §5.5 allow it.
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <optional>
 
@@ -45,6 +46,93 @@ std::string Session::SelectedMailbox::learn_keywords(const store::Flags& f) {
     added = true;
   }
   return added ? flags_lines() : std::string();
+}
+
+namespace {
+
+// The store's own email id form, "M" + 16 lowercase hex digits, as its number.
+bool parse_email_id(const std::string& id, std::uint64_t& out) {
+  if (id.size() != 17 || id[0] != 'M') return false;
+  std::uint64_t v = 0;
+  for (std::size_t i = 1; i < id.size(); ++i) {
+    const char c = id[i];
+    unsigned d;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else
+      return false;
+    v = (v << 4) | d;
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+Session::SelectedMailbox::Entry Session::SelectedMailbox::entry_of(const store::MessageInfo& m) {
+  Entry e;
+  e.uid = m.uid;
+  update(e, m);
+  e.internal_date = m.internal_date;
+  e.internal_tz = static_cast<std::int16_t>(std::clamp(m.internal_tz, -32768, 32767));
+  e.save_date = m.save_date;
+  e.size = m.size;
+  if (!parse_email_id(m.email_id, e.email_id)) {
+    e.odd_email_id = true;
+    odd_email_ids.emplace_back(m.uid, m.email_id);
+  }
+  return e;
+}
+
+bool Session::SelectedMailbox::update(Entry& e, const store::MessageInfo& m) {
+  std::uint64_t bits = 0;
+  for (const auto& k : m.flags.keywords) {
+    auto it = std::find(keyword_table.begin(), keyword_table.end(), k);
+    std::size_t i = static_cast<std::size_t>(it - keyword_table.begin());
+    if (it == keyword_table.end()) {
+      if (keyword_table.size() >= 64) continue;  // beyond store::kMaxKeywords: cannot happen
+      keyword_table.push_back(k);
+    }
+    bits |= std::uint64_t{1} << i;
+  }
+  const bool changed = e.system != m.flags.system || e.keyword_bits != bits;
+  e.system = m.flags.system;
+  e.keyword_bits = bits;
+  e.modseq = m.modseq;
+  return changed;
+}
+
+store::Flags Session::SelectedMailbox::flags_of(const Entry& e) const {
+  store::Flags f;
+  f.system = e.system;
+  for (std::uint64_t bits = e.keyword_bits; bits != 0; bits &= bits - 1)
+    f.keywords.push_back(keyword_table[static_cast<std::size_t>(std::countr_zero(bits))]);
+  if (f.keywords.size() > 1) std::sort(f.keywords.begin(), f.keywords.end());
+  return f;
+}
+
+store::MessageInfo Session::SelectedMailbox::info_of(const Entry& e, bool with_email_id) const {
+  store::MessageInfo m;
+  m.uid = e.uid;
+  m.flags = flags_of(e);
+  m.modseq = e.modseq;
+  m.internal_date = e.internal_date;
+  m.internal_tz = e.internal_tz;
+  m.save_date = e.save_date;
+  m.size = e.size;
+  if (!with_email_id) return m;
+  if (e.odd_email_id) {
+    for (const auto& [uid, id] : odd_email_ids)
+      if (uid == e.uid) m.email_id = id;
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    m.email_id.assign(17, 'M');
+    for (int i = 0; i < 16; ++i)
+      m.email_id[static_cast<std::size_t>(16 - i)] = kHex[(e.email_id >> (4 * i)) & 0xF];
+  }
+  return m;
 }
 
 // The first UID that is \Recent for this session among those below `uid_next` (RFC 3501
@@ -97,10 +185,8 @@ void Session::cmd_select(const Command& c, const Select& s) {
   std::uint32_t first_unseen = 0;
   for (auto& m : messages) {
     sel->learn_keywords(m.flags);
-    SelectedMailbox::Entry e;
-    e.info = std::move(m);
-    sel->messages.push_back(std::move(e));
-    if (!first_unseen && !(sel->messages.back().info.flags.system & store::kSeen))
+    sel->messages.push_back(sel->entry_of(m));
+    if (!first_unseen && !(sel->messages.back().system & store::kSeen))
       first_unseen = static_cast<std::uint32_t>(sel->messages.size());
   }
   // A change between the snapshot and the server's watch() on the new selection would go
@@ -110,7 +196,7 @@ void Session::cmd_select(const Command& c, const Select& s) {
   if (hooks_.recent && rev1 && !s.read_only) {
     const store::Uid first = hooks_.recent->claim(account_name_, sel->info.id,
                                                   sel->info.uid_validity, sel->info.uid_next);
-    for (auto& e : sel->messages) e.recent = e.info.uid >= first;
+    for (auto& e : sel->messages) e.recent = e.uid >= first;
   }
   sel->reported_recent = sel->recent_count();
 
@@ -142,9 +228,10 @@ void Session::cmd_select(const Command& c, const Select& s) {
       for (const auto& m : ch.changed) {
         std::size_t i = sel->find(m.uid);
         if (i == sel->messages.size()) continue;
-        const auto& e = sel->messages[i].info;
+        const auto& e = sel->messages[i];
         out += "* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(e.uid) + " FLAGS " +
-               flag_list(e.flags, false) + " MODSEQ (" + std::to_string(e.modseq) + "))\r\n";
+               flag_list(sel->flags_of(e), false) + " MODSEQ (" + std::to_string(e.modseq) +
+               "))\r\n";
       }
     }
   }
@@ -204,9 +291,8 @@ void Session::sync(bool allow_expunge) {
         if (i < s.messages.size()) {
           auto& e = s.messages[i];
           if (e.expunged) continue;
-          bool flags_differ = !(e.info.flags == m.flags);
           out += s.learn_keywords(m.flags);
-          e.info = m;
+          const bool flags_differ = s.update(e, m);
           if (flags_differ) {
             // RFC 9051 §7.5.2 / RFC 7162 §3.2.4: unsolicited FETCH with UID under QRESYNC.
             std::string item = "* " + std::to_string(i + 1) + " FETCH (";
@@ -216,11 +302,10 @@ void Session::sync(bool allow_expunge) {
             item += ")\r\n";
             out += item;  // numbers before any expunge below: sent first
           }
-        } else if (s.messages.empty() || m.uid > s.messages.back().info.uid) {
+        } else if (s.messages.empty() || m.uid > s.messages.back().uid) {
           out += s.learn_keywords(m.flags);
           if (!first_recent) first_recent = claim_recent(ch.mailbox.uid_next);
-          SelectedMailbox::Entry e;
-          e.info = m;
+          SelectedMailbox::Entry e = s.entry_of(m);
           e.recent = m.uid >= *first_recent;
           s.messages.push_back(std::move(e));
         }
@@ -242,7 +327,7 @@ void Session::sync(bool allow_expunge) {
     for (std::size_t i = 0; i < s.messages.size(); ++i) {
       if (s.messages[i].expunged) {
         if (enabled_qresync_)
-          vanished.push_back(s.messages[i].info.uid);
+          vanished.push_back(s.messages[i].uid);
         else
           expunges += "* " + std::to_string(i + 1 - removed) + " EXPUNGE\r\n";
         ++removed;

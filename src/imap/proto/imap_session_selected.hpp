@@ -2,8 +2,8 @@
 // the message sequence number map (entry i is message i+1), each message's flags and MODSEQ
 // as last reported to the client, \Recent as session state, and the store changes not yet
 // reported (expunges wait in place, marked, until a command may announce them, RFC 9051
-// §7.5.1). Private to the session core (imap_session*.cpp). Memory: one entry per message of
-// the mailbox; nothing else grows.
+// §7.5.1). Private to the session core (imap_session*.cpp). Memory: one compact entry per
+// message of the mailbox (~64 octets), the mailbox's keywords once; nothing else grows.
 #pragma once
 
 #include <algorithm>
@@ -17,10 +17,22 @@
 namespace estafeta::imap {
 
 struct Session::SelectedMailbox {
+  // One message as the client last heard of it, kept small (a session holds one per message
+  // of the mailbox, ~64 octets, however many keywords): keywords are bits of `keyword_bits`
+  // over `keyword_table`, the store's email id "M" + 16 hex digits is kept as its number.
   struct Entry {
-    store::MessageInfo info;  // flags and MODSEQ as the client last heard them
-    bool recent = false;      // arrived while selected (IMAP4rev1 \Recent)
-    bool expunged = false;    // gone from the store, EXPUNGE not sent yet
+    store::Uid uid = 0;
+    std::int16_t internal_tz = 0;   // minutes east of UTC
+    std::uint8_t system = 0;        // store::kSeen ... flags
+    bool recent : 1 = false;        // arrived while selected (IMAP4rev1 \Recent)
+    bool expunged : 1 = false;      // gone from the store, EXPUNGE not sent yet
+    bool odd_email_id : 1 = false;  // email id not of the "M%016x" form: in odd_email_ids
+    std::uint64_t keyword_bits = 0;
+    store::ModSeq modseq = 0;
+    std::int64_t internal_date = 0;
+    std::int64_t save_date = 0;
+    std::uint64_t size = 0;
+    std::uint64_t email_id = 0;
   };
 
   store::MailboxInfo info;  // id, name, UIDVALIDITY; uid_next as last reported
@@ -38,11 +50,25 @@ struct Session::SelectedMailbox {
   // PERMANENTFLAGS lines (clients learn of new keywords this way, RFC 9051 §7.3.5), else "".
   std::string learn_keywords(const store::Flags& f);
 
+  // Every keyword a message here has had, in the order first seen (bit i of keyword_bits);
+  // the store allows at most store::kMaxKeywords (64) per mailbox.
+  std::vector<std::string> keyword_table;
+  // Email ids of another form than the store's own (a store that makes others).
+  std::vector<std::pair<store::Uid, std::string>> odd_email_ids;
+
+  // `m` in compact form (its keywords interned into keyword_table).
+  Entry entry_of(const store::MessageInfo& m);
+  // Updates `e` from `m` (the same message, newer flags/MODSEQ); true when the flags changed.
+  bool update(Entry& e, const store::MessageInfo& m);
+  // The message as the store interface describes it (email_id only when asked for).
+  store::MessageInfo info_of(const Entry& e, bool with_email_id = true) const;
+  store::Flags flags_of(const Entry& e) const;
+
   // Index of the entry with `uid`, or messages.size().
   std::size_t find(store::Uid uid) const {
     auto it = std::lower_bound(messages.begin(), messages.end(), uid,
-                               [](const Entry& e, store::Uid u) { return e.info.uid < u; });
-    if (it == messages.end() || it->info.uid != uid) return messages.size();
+                               [](const Entry& e, store::Uid u) { return e.uid < u; });
+    if (it == messages.end() || it->uid != uid) return messages.size();
     return static_cast<std::size_t>(it - messages.begin());
   }
   std::uint32_t recent_count() const {
@@ -55,7 +81,7 @@ struct Session::SelectedMailbox {
     std::vector<store::Uid> out;
     out.reserve(messages.size());
     for (const auto& e : messages)
-      if (!e.expunged) out.push_back(e.info.uid);
+      if (!e.expunged) out.push_back(e.uid);
     return out;
   }
 };
