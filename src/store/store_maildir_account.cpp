@@ -1049,6 +1049,10 @@ std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid
   Changes changes;
   {
     std::lock_guard lock(mu_);
+    // Flag changes are not flushed on their own (nor are Dovecot's): the next synced commit
+    // (a delivery, APPEND, EXPUNGE) or WAL checkpoint makes them durable. A power failure may
+    // lose the last flag changes, never a message; the index stays consistent (WAL).
+    RelaxedSync relaxed(index_.db());
     Transaction tx(index_.db());
     if (tx.begin_error()) return tx.begin_error();
     MailboxRow row;
@@ -1062,7 +1066,6 @@ std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid
       if (auto ec = write_state(row)) return ec;
     const ModSeq modseq = row.highest_modseq + 1;
     const std::int64_t before = maildir_stamp(dir_of(row));
-    bool renamed_new = false, renamed_cur = false;
     for (Uid uid : uids) {
       MessageRow m;
       std::error_code ec = index_.message(id, uid, m);
@@ -1103,8 +1106,6 @@ std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid
           r = ::rename(from.c_str(), to.c_str());
         }
         if (r == 0) {
-          (m.in_new ? renamed_new : renamed_cur) = true;
-          renamed_cur = true;
           if (auto e2 = index_.update_file(id, uid, m.base, false, info)) return e2;
         } else {
           log::warn("store", "{}: cannot rename {}: {}", name_, from.string(),
@@ -1119,13 +1120,9 @@ std::error_code MaildirAccount::update_flags(MailboxId id, const std::vector<Uid
     if (!out.changed.empty()) {
       row.highest_modseq = modseq;
       restamp(row, before);
+      // The renames are not flushed either: the index has the flags; a file name that lost
+      // its rename in a crash is found again by its base name (relocate).
       if (auto ec = index_.update_mailbox(row)) return ec;
-      if (fsync_) {
-        if (renamed_new)
-          if (auto ec = fsync_dir(dir_of(row) / "new")) return ec;
-        if (renamed_cur)
-          if (auto ec = fsync_dir(dir_of(row) / "cur")) return ec;
-      }
     } else if (state_changed) {
       if (auto ec = index_.update_mailbox(row)) return ec;
     }

@@ -156,6 +156,14 @@ std::error_code Transaction::commit() {
   return ec;
 }
 
+RelaxedSync::RelaxedSync(Db& db) : db_(db) {
+  db_.prepare("PRAGMA synchronous=NORMAL").run();
+}
+
+RelaxedSync::~RelaxedSync() {
+  db_.prepare("PRAGMA synchronous=FULL").run();
+}
+
 ReadTransaction::ReadTransaction(Db& db) : db_(db) {
   open_ = !db_.exec("BEGIN");
 }

@@ -101,6 +101,20 @@ class Transaction {
   std::error_code begin_ec_;
 };
 
+// While it lives, commits are not flushed (PRAGMA synchronous=NORMAL under WAL: consistent
+// after a crash, the last commits may be lost on power failure); FULL again afterwards. Made
+// outside a transaction.
+class RelaxedSync {
+ public:
+  explicit RelaxedSync(Db& db);
+  ~RelaxedSync();
+  RelaxedSync(const RelaxedSync&) = delete;
+  RelaxedSync& operator=(const RelaxedSync&) = delete;
+
+ private:
+  Db& db_;
+};
+
 // A read transaction (BEGIN DEFERRED): one consistent view for several statements, without
 // taking the write lock, and one WAL read lock instead of one per statement. Ends (ROLLBACK;
 // nothing was written) when destroyed.
