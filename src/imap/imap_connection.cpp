@@ -278,6 +278,12 @@ asio::awaitable<void> Connection::handle(const CommandReader::Step& step) {
       const bool login = std::holds_alternative<Login>(parsed.command->body) ||
                          std::holds_alternative<Authenticate>(parsed.command->body);
       Command command = std::move(*parsed.command);
+      if (!login && core_->runs_without_store(command)) {
+        // Session state only (FETCH FLAGS, SEARCH UNSEEN, NOOP, IDLE): no hop to a worker.
+        core_->receive(std::move(command));
+        collect_output();
+        co_return;
+      }
       const CoreCall call = [&command](Session& s) { s.receive(std::move(command)); };
       co_await on_core(call, login);
       co_return;
@@ -303,6 +309,11 @@ asio::awaitable<bool> Connection::step_input() {
   if (core_->expects_line() && commands_.idle()) {
     // An AUTHENTICATE response (which may check a password: the hasher pool) or IDLE's DONE
     // (store work: the worker pool, never queued behind password hashing).
+    if (core_->line_runs_without_store()) {  // DONE with nothing new to report
+      core_->receive_line(line.text);
+      collect_output();
+      co_return true;
+    }
     const CoreCall call = [&line](Session& s) { s.receive_line(line.text); };
     co_await on_core(call, !core_->idling());
     co_return true;

@@ -122,6 +122,12 @@ class Session {
   void receive_line(std::string_view line);
   // True while the next client line is not a command (AUTHENTICATE exchange, IDLE).
   bool expects_line() const;
+  // True when receive(c) will not call the store or the login hook (CAPABILITY, NOOP, IDLE,
+  // FETCH of flags/UIDs/sizes/dates and SEARCH of flags/sizes/dates/sets, with no change of
+  // another session waiting to be read): the server may run it on its network thread.
+  bool runs_without_store(const Command& c) const;
+  // The same for receive_line() while idling (DONE).
+  bool line_runs_without_store() const;
   // True while in IDLE (the server then waits without the autologout timer, RFC 9051 §5.4
   // still applies: the server may keep its own limit).
   bool idling() const { return idle_tag_.has_value(); }

@@ -129,6 +129,30 @@ bool search_uses_email_id(const SearchKey& k) {
 
 }  // namespace
 
+bool Session::runs_without_store(const Command& c) const {
+  if (closed_ || sasl_) return false;
+  const SelectedMailbox* s = selected_.get();
+  const bool clean = !s || (!s->dirty && std::none_of(s->messages.begin(), s->messages.end(),
+                                                      [](const auto& e) { return e.expunged; }));
+  if (std::holds_alternative<Capability>(c.body) || std::holds_alternative<Noop>(c.body))
+    return clean;
+  if (std::holds_alternative<Idle>(c.body)) return clean && state_ != State::not_authenticated;
+  if (!s || !clean || state_ != State::selected) return false;
+  if (const auto* f = std::get_if<Fetch>(&c.body))
+    return !f->changed_since && !f->vanished && !fetch_needs_message(f->items) &&
+           !items_need_cache(f->items);
+  if (const auto* se = std::get_if<Search>(&c.body))
+    return !key_needs_cache(se->key) && !search_needs_message(se->key);
+  return false;
+}
+
+bool Session::line_runs_without_store() const {
+  if (!idle_tag_ || sasl_) return false;
+  const SelectedMailbox* s = selected_.get();
+  return !s || (!s->dirty && std::none_of(s->messages.begin(), s->messages.end(),
+                                          [](const auto& e) { return e.expunged; }));
+}
+
 // The entries a set designates, as indexes into the map, ascending. Message numbers beyond
 // the mailbox are a BAD (RFC 9051 §9 seq-number); UIDs that do not exist are ignored.
 bool Session::resolve_set(const Command& c, const SequenceSet& set, bool uid,

@@ -83,6 +83,41 @@ TEST(ImapSession, PlaintextLoginWhenAllowed) {
   EXPECT_EQ(ok.rfind("a OK [CAPABILITY IMAP4rev2 IMAP4rev1 LITERAL+", 0), 0u) << ok;
 }
 
+// What the server may run on its network thread: session state only, nothing waiting.
+TEST(ImapSession, RunsWithoutStoreOnlyForSessionStateCommands) {
+  Driver d;
+  login(d);
+  deliver(d, "INBOX", "one");
+  deliver(d, "INBOX", "two");
+  auto parse = [](std::string_view line) {
+    ParseResult r = parse_command(line, Limits{});
+    EXPECT_TRUE(r) << line;
+    return std::move(*r.command);
+  };
+  EXPECT_TRUE(d.session().runs_without_store(parse("a NOOP")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a FETCH 1 FLAGS")));  // nothing selected
+  d.send("s SELECT INBOX\r\n");
+  d.send("n NOOP\r\n");  // the first sync after SELECT reads the store
+  EXPECT_TRUE(d.session().runs_without_store(parse("a FETCH 1:* (UID FLAGS RFC822.SIZE)")));
+  EXPECT_TRUE(d.session().runs_without_store(parse("a UID SEARCH UNSEEN")));
+  EXPECT_TRUE(d.session().runs_without_store(parse("a IDLE")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a FETCH 1 ENVELOPE")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a FETCH 1 BODY[]")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a UID SEARCH SUBJECT one")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a UID SEARCH TEXT one")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a STORE 1 +FLAGS (\\Seen)")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a LOGIN x y")));
+  // Another session's change waits in the store: the next command must read it.
+  deliver(d, "INBOX", "three");
+  d.changed();
+  EXPECT_FALSE(d.session().runs_without_store(parse("a FETCH 1:* FLAGS")));
+  EXPECT_FALSE(d.session().runs_without_store(parse("a NOOP")));
+  d.send("n2 NOOP\r\n");
+  EXPECT_TRUE(d.session().runs_without_store(parse("a FETCH 1:* FLAGS")));
+  d.send("i IDLE\r\n");
+  EXPECT_TRUE(d.session().line_runs_without_store());
+}
+
 TEST(ImapSession, LoginFailuresAndBye) {
   Driver d;
   d.start();
