@@ -340,6 +340,10 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
     }
     if (woken_) {
       woken_ = false;
+      if (!core_->idling()) {  // only marks the mailbox to be read again: no worker needed
+        core_->changed();
+        continue;
+      }
       static const CoreCall kChanged = [](Session& s) { s.changed(); };
       co_await on_core(kChanged, false);
       continue;
