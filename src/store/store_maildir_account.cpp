@@ -1155,6 +1155,10 @@ std::error_code MaildirAccount::expunge_where(MailboxId id, const std::vector<Ui
   Changes changes;
   {
     std::lock_guard lock(mu_);
+    // Not flushed on its own, like a flag change: after a power failure an expunged message
+    // may come back (with a new UID if its entry was already gone), but none is lost and no
+    // UID is reused (the state file below is flushed before the highest UIDs go).
+    RelaxedSync relaxed(index_.db());
     Transaction tx(index_.db());
     if (tx.begin_error()) return tx.begin_error();
     if (only_deleted) {  // \Deleted as the index has it inside this transaction
@@ -1187,21 +1191,13 @@ std::error_code MaildirAccount::expunge_where(MailboxId id, const std::vector<Ui
     }
     const ModSeq modseq = row.highest_modseq + 1;
     const std::int64_t before = maildir_stamp(dir_of(row));
-    bool in_new = false, in_cur = false;
     for (auto& m : doomed) {
       fs::path p = file_of(row, m);
       int r = ::unlink(p.c_str());
       if (r != 0 && errno == ENOENT && relocate(row, m)) r = ::unlink(file_of(row, m).c_str());
       if (r != 0 && errno != ENOENT) return last_error();
-      (m.in_new ? in_new : in_cur) = true;
       if (auto ec = index_.expunge(id, m.info.uid, modseq)) return ec;
       out.push_back(m.info.uid);
-    }
-    if (fsync_) {
-      if (in_new)
-        if (auto ec = fsync_dir(dir_of(row) / "new")) return ec;
-      if (in_cur)
-        if (auto ec = fsync_dir(dir_of(row) / "cur")) return ec;
     }
     row.highest_modseq = modseq;
     restamp(row, before);
