@@ -229,7 +229,15 @@ void Connection::follow_selection() {
   auto mailbox = core_->selected();
   if (!mailbox || !core_->account()) return;
   net::Waker waker = waker_;
-  watch_ = core_->account()->watch(*mailbox, [waker](const store::Change&) { waker.wake(); });
+  auto announced = announced_;
+  watch_ = core_->account()->watch(*mailbox, [waker, announced](const store::Change& c) {
+    // The highest MODSEQ announced since the session last looked (a change it made itself
+    // and has read already is then skipped).
+    std::uint64_t seen = announced->load();
+    while (seen < c.modseq && !announced->compare_exchange_weak(seen, c.modseq)) {
+    }
+    waker.wake();
+  });
 }
 
 asio::awaitable<void> Connection::on_core(const CoreCall& call, bool may_login) {
@@ -340,12 +348,13 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
     }
     if (woken_) {
       woken_ = false;
+      const store::ModSeq up_to = announced_->exchange(0);
       if (!core_->idling()) {  // only marks the mailbox to be read again: no worker needed
-        core_->changed();
+        core_->changed(up_to);
         continue;
       }
-      static const CoreCall kChanged = [](Session& s) { s.changed(); };
-      co_await on_core(kChanged, false);
+      const CoreCall changed = [up_to](Session& s) { s.changed(up_to); };
+      co_await on_core(changed, false);
       continue;
     }
     if (!co_await step_input()) co_return std::nullopt;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -75,6 +76,10 @@ class Connection : public net::SessionAdapter {
   std::chrono::milliseconds login_delay_{0};  // after a failed login, before the answer
   std::uint64_t watched_generation_ = 0;
   std::unique_ptr<store::Subscription> watch_;
+  // The highest MODSEQ the watch announced since next() last looked (written by the store's
+  // notifying thread).
+  std::shared_ptr<std::atomic<std::uint64_t>> announced_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace estafeta::imap

@@ -101,8 +101,9 @@ void Session::tls_started() {
   tls_active_ = true;
 }
 
-void Session::changed() {
+void Session::changed(store::ModSeq up_to) {
   if (!selected_) return;
+  if (up_to != 0 && up_to <= selected_->modseq) return;  // read already (by its own command)
   selected_->dirty = true;
   if (idle_tag_) sync(true);  // RFC 9051 §6.3.13: IDLE reports changes as they happen
 }

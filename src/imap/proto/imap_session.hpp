@@ -135,8 +135,10 @@ class Session {
   void tls_started();
   // The store announced a change to the selected mailbox (from Account::watch on
   // selected()). During IDLE the untagged responses are queued at once; otherwise they
-  // wait for the end of the next command.
-  void changed();
+  // wait for the end of the next command. `up_to`: the highest MODSEQ announced (0: not
+  // known); a change the session has already read (its own STORE, APPEND, EXPUNGE) is
+  // ignored, so the next command needs no store read.
+  void changed(store::ModSeq up_to = 0);
   // The server's autologout timer fired (RFC 9051 §5.4): BYE and close.
   void timed_out();
 

@@ -498,6 +498,10 @@ void Session::cmd_store(const Command& c, const Store& st) {
     changed[i] = true;
     out += s.learn_keywords(m.flags);
   }
+  // Caught up to one change before ours, and ours is the next MODSEQ: nobody changed anything
+  // in between, so the session is caught up to ours too (its announcement will be skipped).
+  if (!fr.changed.empty() && !s.dirty && fr.changed.front().modseq == s.modseq + 1)
+    s.modseq = fr.changed.front().modseq;
   // A message the store neither changed nor refused may have been expunged by another
   // session that has not told us yet: catch up (without announcing expunges, not allowed
   // during a STORE by number) so that no FETCH invents flags for a message that is gone.

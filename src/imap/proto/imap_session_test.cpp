@@ -114,6 +114,16 @@ TEST(ImapSession, RunsWithoutStoreOnlyForSessionStateCommands) {
   EXPECT_FALSE(d.session().runs_without_store(parse("a NOOP")));
   d.send("n2 NOOP\r\n");
   EXPECT_TRUE(d.session().runs_without_store(parse("a FETCH 1:* FLAGS")));
+  // The announcement of the session's own STORE, which it has read already, changes nothing;
+  // a later MODSEQ (another session's change) does.
+  d.send("st STORE 1 +FLAGS (\\Seen)\r\n");
+  store::MailboxInfo inbox;
+  ASSERT_FALSE(d.account("alice@example.org")->find("INBOX", inbox));
+  d.session().changed(inbox.highest_modseq);
+  EXPECT_TRUE(d.session().runs_without_store(parse("a FETCH 1:* FLAGS")));
+  d.session().changed(inbox.highest_modseq + 1);
+  EXPECT_FALSE(d.session().runs_without_store(parse("a FETCH 1:* FLAGS")));
+  d.send("n3 NOOP\r\n");
   d.send("i IDLE\r\n");
   EXPECT_TRUE(d.session().line_runs_without_store());
 }
