@@ -225,7 +225,8 @@ struct Expansion {
 
 }  // namespace
 
-SqliteDirectory::SqliteDirectory(DirectoryOptions options) : options_(std::move(options)) {}
+SqliteDirectory::SqliteDirectory(DirectoryOptions options)
+    : options_(std::move(options)), login_cache_(options_.login_cache_ttl) {}
 
 SqliteDirectory::~SqliteDirectory() = default;
 
@@ -369,7 +370,11 @@ LoginCheck SqliteDirectory::check_login(std::string_view login, std::string_view
     verify_password(password, dummy);
     return LoginCheck{};
   }
-  if (!verify_password(password, hash)) return LoginCheck{};
+  const auto now = LoginCache::Clock::now();
+  if (!login_cache_.contains(hash, password, now)) {
+    if (!verify_password(password, hash)) return LoginCheck{};
+    login_cache_.remember(hash, password, now);
+  }
   return LoginCheck{LoginCheck::Status::ok, std::move(account)};
 }
 

@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -26,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/auth_login_cache.hpp"
 #include "auth/directory.hpp"
 
 namespace estafeta::auth {
@@ -37,6 +39,9 @@ struct DirectoryOptions {
   std::string hostname;            // for the bare "postmaster" recipient
   char detail_separator = '+';     // config delivery.detail_separator
   bool detail_to_folder = false;   // config delivery.detail_to_folder
+  // config auth.login_cache_ttl: passwords that passed are remembered this long (keyed hash,
+  // auth_login_cache.hpp); 0 = every login pays a hash.
+  std::chrono::seconds login_cache_ttl{0};
 };
 
 class SqliteDirectory final : public Directory {
@@ -74,6 +79,7 @@ class SqliteDirectory final : public Directory {
   void release(Pooled c);
 
   DirectoryOptions options_;
+  LoginCache login_cache_;
   std::mutex mutex_;
   std::vector<Pooled> idle_;  // at most kMaxIdle kept
   // The identity of accounts.db the pool was opened on; a new one bumps generation_.

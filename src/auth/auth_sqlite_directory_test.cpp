@@ -308,6 +308,23 @@ TEST_F(DirectoryTest, Authenticate) {
   EXPECT_EQ(d.authenticate("alice@example.org", "pw"), std::nullopt);
 }
 
+// auth.login_cache_ttl: the same password again is remembered; a changed password, a
+// deleted account and a wrong password are not.
+TEST_F(DirectoryTest, LoginCacheFollowsThePassword) {
+  user("alice@example.org");
+  SqliteDirectory d(
+      DirectoryOptions{dir_, "mail.example.org", '+', false, std::chrono::seconds(600)});
+  ASSERT_EQ(d.open(), "");
+  EXPECT_EQ(d.check_login("alice@example.org", "pw").status, LoginCheck::Status::ok);
+  EXPECT_EQ(d.check_login("alice@example.org", "pw").status, LoginCheck::Status::ok);
+  EXPECT_EQ(d.check_login("alice@example.org", "PW").status, LoginCheck::Status::invalid);
+  ASSERT_EQ(store_->set_password("alice@example.org", hash_password("new")), "");
+  EXPECT_EQ(d.check_login("alice@example.org", "pw").status, LoginCheck::Status::invalid);
+  EXPECT_EQ(d.check_login("alice@example.org", "new").status, LoginCheck::Status::ok);
+  ASSERT_EQ(store_->del_user("alice@example.org"), "");
+  EXPECT_EQ(d.check_login("alice@example.org", "new").status, LoginCheck::Status::invalid);
+}
+
 TEST_F(DirectoryTest, MaySendAs) {
   user("alice@example.org");
   user("bob@example.org");

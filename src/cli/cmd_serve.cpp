@@ -329,9 +329,9 @@ int run_serve(const config::Config& config) {
 
   if (!ensure_a_domain(config)) return 1;
 
-  auth::SqliteDirectory directory(auth::DirectoryOptions{config.data_dir, config.hostname,
-                                                         config.delivery.detail_separator,
-                                                         config.delivery.detail_to_folder});
+  auth::SqliteDirectory directory(
+      auth::DirectoryOptions{config.data_dir, config.hostname, config.delivery.detail_separator,
+                             config.delivery.detail_to_folder, config.auth.login_cache_ttl});
   if (std::string error = directory.open(); !error.empty()) {
     log::error("serve", "{}", error);
     return 1;

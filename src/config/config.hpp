@@ -72,6 +72,9 @@ struct Auth {
   // auth.allow_plaintext: IMAP LOGIN/AUTHENTICATE and POP3 USER/PASS/AUTH without TLS. Off:
   // passwords never cross the network in clear. For benchmarks and trusted loopback only.
   bool allow_plaintext = false;
+  // auth.login_cache_ttl: a password that passed is not hashed again for this long when the
+  // same account logs in with it (a keyed hash in memory, auth/auth_login_cache.hpp). 0 = off.
+  std::chrono::seconds login_cache_ttl{600};
 };
 
 struct Config {

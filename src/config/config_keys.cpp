@@ -196,6 +196,13 @@ const std::array kKeys = {
               return set_seconds(c.auth.login_failure_window, v, 1, 86400);
             },
             [](const Config& c) { return std::to_string(c.auth.login_failure_window.count()); }},
+    KeySpec{"auth.login_cache_ttl", KeyType::integer,
+            "Seconds a password that passed is remembered (as a keyed hash in memory), so "
+            "that the same account logging in again with it costs no password hash; 0 = off.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_seconds(c.auth.login_cache_ttl, v, 0, 86400);
+            },
+            [](const Config& c) { return std::to_string(c.auth.login_cache_ttl.count()); }},
     KeySpec{"auth.allow_plaintext", KeyType::boolean,
             "Let IMAP and POP3 clients log in without TLS (passwords in clear); for "
             "benchmarks and trusted loopback only. SMTP AUTH always needs TLS.",
