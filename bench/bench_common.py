@@ -263,9 +263,17 @@ def mkdir_owned(path, user, mode=0o755):
     os.chown(path, pw.pw_uid, pw.pw_gid)
 
 
+def capped_nofile(wanted):
+    """`wanted` open files, or the hard limit when that is lower (a container may not allow
+    raising it; 10,000 IDLE connections still fit under 20,000)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
 def raise_limits(nofile):
     def fn():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        n = capped_nofile(nofile)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
     return fn
 
 
@@ -463,7 +471,8 @@ class Estafeta:
         nofile = 2 * self.max_conns + 4096
 
         def drop():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+            n = capped_nofile(nofile)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
             os.setgid(pw.pw_gid)
             os.setgroups([])
             os.setuid(pw.pw_uid)

@@ -85,13 +85,22 @@ def wait_for_imaps(port, timeout, alive=lambda: True):
 # stop(), logs(); `port` is the implicit-TLS IMAP port.
 
 class Dovecot(bc.Dovecot):
+    ssl = "yes"  # not "required": the plaintext listener takes logins (the TLS-overhead runs)
+
+    def allocate_ports(self):
+        self.port, self.plain_port = bc.free_port(), bc.free_port()
+
+    def extra_settings(self):
+        return "disable_plaintext_auth = no\n"
+
     def protocol_config(self, n):
         return (f"""protocol imap {{
   mail_max_userip_connections = {n}
 }}
 # Login processes in Dovecot's documented high-performance mode (one process serves many
 # connections) instead of one process per connection: the faster of its two modes.
-""" + bc.dovecot_login_service("imap", (("imap", 0, False), ("imaps", self.port, True)), n)
+""" + bc.dovecot_login_service("imap", (("imap", self.plain_port, False),
+                                          ("imaps", self.port, True)), n)
                 + f"""service imap {{
   process_limit = {n}
   client_limit = 1
@@ -103,8 +112,15 @@ class Dovecot(bc.Dovecot):
 
 
 class Estafeta(bc.Estafeta):
+    def allocate_ports(self):
+        self.port, self.plain_port = bc.free_port(), bc.free_port()
+
     def protocol_config(self, n):
         return f"""
+[auth]
+# The plaintext listener below takes logins (for the TLS-overhead runs only).
+allow_plaintext = true
+
 [imap]
 max_connections = {n}
 max_connections_per_ip = {n}
@@ -117,6 +133,10 @@ private_key = "{self.key}"
 [listener.imaps]
 address = "127.0.0.1"
 port = {self.port}
+
+[listener.imap]
+address = "127.0.0.1"
+port = {self.plain_port}
 """
 
     def wait_ready(self, alive):
@@ -130,15 +150,17 @@ class Load:
     def __init__(self, exe, args):
         self.exe, self.args = exe, args
 
-    def cmd(self, server, mode, *extra):
-        return [self.exe, "--mode", mode, "--port", str(server.port), "--domain", DOMAIN,
-                "--password", PASSWORD, "--seed", str(self.args.seed)] + [str(x) for x in extra]
+    def cmd(self, server, mode, *extra, plain=False):
+        port = server.plain_port if plain else server.port
+        return ([self.exe, "--mode", mode, "--port", str(port), "--domain", DOMAIN,
+                 "--password", PASSWORD, "--seed", str(self.args.seed)] + (["--plain"] if plain else [])
+                + [str(x) for x in extra])
 
-    def run(self, server, mode, *extra, timeout=None):
+    def run(self, server, mode, *extra, timeout=None, plain=False):
         """Runs imap_load to the end; returns (json result, CPU s of the server between the
         'start' and 'end' marks imap_load prints on stderr, or over the whole run without them),
-        with peak memory of the server's processes."""
-        return bc.run_load(self.cmd(server, mode, *extra), server, "imap_load", mode,
+        with peak memory of the server's processes. `plain`: over the plaintext listener."""
+        return bc.run_load(self.cmd(server, mode, *extra, plain=plain), server, "imap_load", mode,
                            timeout or self.args.timeout)
 
 
@@ -216,6 +238,19 @@ def report(results, names, args):
     row(f"mix: operations/s ({args.users} clients)", ops_a, ops_b, ".0f")
     row("mix: server CPU ms per operation", med(mix_a, "cpu_ms_per_op"), med(mix_b, "cpu_ms_per_op"), ".3f")
     row("mix: operations per server CPU-second", med(mix_a, "ops_per_cpu_s"), med(mix_b, "ops_per_cpu_s"), ".0f")
+    pl_a, pl_b = R["mix_plain"].get(a, []), R["mix_plain"].get(b, [])
+    if pl_a or pl_b:
+        for r in pl_a + pl_b:
+            r["cpu_ms_per_op"] = r["server_cpu"] * 1000 / r["total_ops"] if r["total_ops"] else None
+            r["ops_per_cpu_s"] = r["total_ops"] / r["server_cpu"] if r["server_cpu"] else None
+        row("mix without TLS (plaintext login): operations per server CPU-second",
+            med(pl_a, "ops_per_cpu_s"), med(pl_b, "ops_per_cpu_s"), ".0f")
+
+        def overhead(tls, plain):
+            t, p_ = med(tls, "cpu_ms_per_op"), med(plain, "cpu_ms_per_op")
+            return 100 * (t / p_ - 1) if t and p_ else None
+        row("mix: CPU per operation that TLS adds, %", overhead(mix_a, pl_a),
+            overhead(mix_b, pl_b), ".1f")
     row("mix: peak RSS MiB", med(mix_a, "rss") and mib(med(mix_a, "rss")),
         med(mix_b, "rss") and mib(med(mix_b, "rss")), ".1f")
     row("mix: peak PSS MiB", med(mix_a, "pss") and mib(med(mix_a, "pss")),
@@ -272,6 +307,8 @@ def parse_args():
                         "issue's target is 10000)")
     p.add_argument("--mix-weights", default="",
                    help="imap_load --weights for every mix run, e.g. search_text=0 (experiments)")
+    p.add_argument("--no-plain-mix", dest="plain_mix", action="store_false",
+                   help="skip the mix over plaintext IMAP (what TLS adds)")
     p.add_argument("--per-op-duration", type=float, default=0,
                    help="after the table, one run of this many seconds per operation kind alone "
                         "on each server, printing server CPU ms per operation by kind (0 = skip)")
@@ -321,7 +358,7 @@ def main():
     def on_signal(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, on_signal)
-    results = {"mix": {}, "login": {}, "search": {}, "idle": {}}
+    results = {"mix": {}, "mix_plain": {}, "login": {}, "search": {}, "idle": {}}
     fills = {}
     per_op = {}
     ok = False
@@ -352,6 +389,13 @@ def main():
                 log(f"rep {rep + 1}/{args.repeat} mix {srv.name}: {r['ops_per_s']:.0f} ops/s, "
                     f"CPU {r['server_cpu']:.2f} s ({r['server_cpu'] * 1000 / max(1, r['total_ops']):.3f} ms/op), "
                     f"RSS {mib(r['rss']):.1f} MiB, PSS {mib(r['pss']):.1f} MiB; imap_load CPU {r['load_cpu']:.2f} s")
+            if args.plain_mix:
+                for srv in order:
+                    r = load.run(srv, "mix", "--users", args.users, "--duration", args.duration,
+                                 "--weights", args.mix_weights, plain=True)
+                    results["mix_plain"].setdefault(srv.name, []).append(r)
+                    log(f"rep {rep + 1}/{args.repeat} plaintext mix {srv.name}: {r['ops_per_s']:.0f} ops/s, "
+                        f"CPU {r['server_cpu']:.2f} s ({r['server_cpu'] * 1000 / max(1, r['total_ops']):.3f} ms/op)")
             for srv in order:
                 r = load.run(srv, "login", "--users", args.users, "--threads", args.login_threads,
                              "--duration", args.login_duration)
