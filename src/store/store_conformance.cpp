@@ -689,6 +689,51 @@ TEST_P(StoreConformance, BlobReadsInPieces) {
   EXPECT_EQ(a->open(inbox.id, uid, blob), std::error_code(Errc::no_such_message));
 }
 
+TEST_P(StoreConformance, BareLfStoredAsCrlfUnlessKept) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  const std::string head =
+      "Subject: lf\r\nContent-Type: application/octet-stream\r\n"
+      "Content-Transfer-Encoding: binary\r\n\r\n";
+  std::string data = head + std::string("\0a\nb\r\n\n", 7);
+  // Text (a plain APPEND literal, delivery): each bare LF is stored as CRLF.
+  Uid text = append(*a, inbox.id, data);
+  // Binary (RFC 3516 literal8): stored as given; RFC822.SIZE counts each bare LF as CRLF,
+  // the size IMAP and POP3 serve.
+  NewMessage m = new_message(data);
+  m.keep_bare_lf = true;
+  AppendResult r;
+  ASSERT_FALSE(a->append(inbox.id, m, r));
+  // A binary message larger than one write buffer, bare LFs at a piece boundary too.
+  std::string big = head;
+  while (big.size() < 200000) big += "0123456789abcdef\n";
+  NewMessage mb = new_message(big);
+  mb.keep_bare_lf = true;
+  AppendResult rb;
+  ASSERT_FALSE(a->append(inbox.id, mb, rb));
+  const auto big_lfs = static_cast<std::uint64_t>(std::count(big.begin(), big.end(), '\n') -
+                                                  std::count(head.begin(), head.end(), '\n'));
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "as appended" : "after a restart");
+    auto ms = messages(*a, inbox.id);
+    ASSERT_EQ(ms.size(), 3u);
+    EXPECT_EQ(ms[0].size, data.size() + 2);
+    EXPECT_EQ(read_all(*a, inbox.id, text, 4096), head + std::string("\0a\r\nb\r\n\r\n", 9));
+    EXPECT_EQ(ms[1].size, data.size() + 2);
+    EXPECT_EQ(read_all(*a, inbox.id, r.uid, 4096), data);
+    EXPECT_EQ(ms[2].size, big.size() + big_lfs);
+    EXPECT_EQ(read_all(*a, inbox.id, rb.uid, 65536), big);
+    MailboxInfo info = find(*a, "INBOX");
+    EXPECT_EQ(info.size, 2 * (data.size() + 2) + big.size() + big_lfs);
+    CachedFields c;
+    ASSERT_FALSE(a->cached(inbox.id, r.uid, c));
+    EXPECT_EQ(c.header, head);
+    a.reset();
+    reopen();
+    a = account();
+  }
+}
+
 TEST_P(StoreConformance, AccountsAreSeparate) {
   auto a = account("alice@example.org");
   auto b = account("bob@example.org");

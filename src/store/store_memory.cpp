@@ -47,6 +47,14 @@ std::string to_crlf(std::string_view in) {
   return out;
 }
 
+// RFC822.SIZE of stored data: a bare LF (NewMessage::keep_bare_lf) counts as CRLF.
+std::uint64_t imap_size(std::string_view data) {
+  std::uint64_t n = data.size();
+  for (std::size_t i = 0; i < data.size(); ++i)
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) ++n;
+  return n;
+}
+
 CachedFields compute_cached(const std::string& data) {
   CachedFields c;
   mime::Message m = mime::parse(data);
@@ -538,7 +546,7 @@ class MemoryAccount final : public Account {
       message.filter({}, true, filtered);
       raw = std::move(filtered);
     }
-    data = to_crlf(raw);
+    data = message.keep_bare_lf ? std::move(raw) : to_crlf(raw);
     return {};
   }
 
@@ -559,7 +567,7 @@ class MemoryAccount final : public Account {
     msg.info.internal_date = message.internal_date.value_or(now);
     msg.info.internal_tz = message.internal_tz;
     msg.info.save_date = now;
-    msg.info.size = data.size();
+    msg.info.size = imap_size(data);
     msg.info.email_id = "M" + std::to_string(++email_counter_) + "x" + std::to_string(now);
     msg.data = std::make_shared<const std::string>(std::move(data));
     msg.cached = std::move(cached);

@@ -56,6 +56,17 @@ void append_crlf(std::string& out, std::string_view in, char& prev) {
   }
 }
 
+// Appends `in` to `out` as it is, counting in `bare` the LFs not preceded by CR; `prev` as
+// for append_crlf.
+void append_raw(std::string& out, std::string_view in, char& prev, std::uint64_t& bare) {
+  if (in.empty()) return;
+  for (char c : in) {
+    if (c == '\n' && prev != '\r') ++bare;
+    prev = c;
+  }
+  out.append(in);
+}
+
 void compute_cache(std::string_view data, CachedFields& cache) {
   mime::Message m = mime::parse(data);
   cache.envelope = mime::imap_envelope(m);
@@ -140,7 +151,14 @@ std::error_code write_message_file(const std::filesystem::path& maildir, const N
   buf.reserve(kBlock + m.prefix.size() + 16);
   char prev = 0;
   append_crlf(buf, m.prefix, prev);
-  out.size = 0;
+  std::uint64_t written = 0;
+  std::uint64_t bare = 0;  // bare LFs kept (NewMessage::keep_bare_lf)
+  auto append_data = [&](std::string_view data) {
+    if (m.keep_bare_lf)
+      append_raw(buf, data, prev, bare);
+    else
+      append_crlf(buf, data, prev);
+  };
   std::uint64_t total = m.fd >= 0 ? m.length : m.bytes.size();
   std::uint64_t pos = 0;
   std::string block, filtered;
@@ -163,32 +181,33 @@ std::error_code write_message_file(const std::filesystem::path& maildir, const N
     if (m.filter) {
       filtered.clear();
       m.filter(chunk, false, filtered);
-      append_crlf(buf, filtered, prev);
+      append_data(filtered);
     } else {
-      append_crlf(buf, chunk, prev);
+      append_data(chunk);
     }
     if (buf.size() >= kBlock) {
       ec = write_all(fd, buf);
-      out.size += buf.size();
+      written += buf.size();
       buf.clear();
     }
   }
   if (!ec && m.filter) {
     filtered.clear();
     m.filter({}, true, filtered);
-    append_crlf(buf, filtered, prev);
+    append_data(filtered);
   }
   if (!ec && !buf.empty()) {
     ec = write_all(fd, buf);
-    out.size += buf.size();
+    written += buf.size();
   }
+  out.size = written + bare;
   if (!ec && durable && ::fdatasync(fd) != 0) ec = last_error();
-  if (!ec && out.size == buf.size()) {
+  if (!ec && written == buf.size()) {
     // A message that fit in the buffer (all but large ones) is still in memory: no mapping.
     compute_cache(buf, out.cache);
   } else if (!ec) {
     std::uint64_t imap_size = 0;
-    ec = cache_of_fd(fd, out.size, out.cache, imap_size);
+    ec = cache_of_fd(fd, written, out.cache, imap_size);
   }
   if (::close(fd) != 0 && !ec) ec = last_error();
   if (ec) ::unlink(out.tmp_path.c_str());

@@ -664,6 +664,9 @@ void Session::cmd_append(const Command& c, const Append& a) {
       news[i].internal_tz = zone;
     }
     news[i].bytes = m.data;
+    // RFC 3516 §4.4: a literal8's binary content is kept as sent (bare LFs too); a plain
+    // literal is text, its bare LFs stored as CRLF.
+    news[i].keep_bare_lf = m.binary;
   }
   std::vector<std::uint32_t> uids;
   std::uint32_t uid_validity = 0;

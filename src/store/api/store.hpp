@@ -160,6 +160,10 @@ struct NewMessage {
   // with `last` true and no input: what it appends to `out` is stored instead. Local delivery
   // drops the Return-Path fields a message arrived with (RFC 5321 §4.4).
   std::function<void(std::string_view in, bool last, std::string& out)> filter;
+  // The data is stored as given, bare LFs included: an APPEND of a literal8 (RFC 3516 §4.4:
+  // no transformation may lose data of a binary part). Otherwise each bare LF is stored as
+  // CRLF. Either way RFC822.SIZE counts a bare LF as CRLF, as IMAP and POP3 serve it.
+  bool keep_bare_lf = false;
   Flags flags;
   std::optional<std::int64_t> internal_date;  // now when absent
   std::int32_t internal_tz = 0;
