@@ -115,6 +115,12 @@ class ImapCase(ServerTestCase):
             raw.ok(f"APPEND {name}{extra} {{{len(data)}+}}\r\n".encode() + data)
         return name
 
+    def take_recent(self, raw, name):
+        """Selects `name` and leaves it: its messages go on being \\Recent for this session only
+        (RFC 3501 §2.3.2), so a later SELECT sees none; for tests about other flags."""
+        raw.ok(f"SELECT {name}")
+        raw.ok("UNSELECT")
+
     def assertTagged(self, tagged, expected):
         self.assertEqual(tagged, expected)
 
@@ -529,7 +535,8 @@ class Mailboxes(ImapCase):
         size = len(m1) + len(m2) + len(m3)
         self.assertEqual(len(u), 1, u)
         self.assertTrue(u[0].startswith(f"* STATUS {box} (".encode()), u)
-        self.assertEqual(status_items(u[0]), {"MESSAGES": 3, "RECENT": 0, "UIDNEXT": 4, "UNSEEN": 2, "SIZE": size,
+        # Appended while no session had it selected: all three \\Recent (RFC 3501 §6.3.10).
+        self.assertEqual(status_items(u[0]), {"MESSAGES": 3, "RECENT": 3, "UIDNEXT": 4, "UNSEEN": 2, "SIZE": size,
                                               "DELETED": 1})
         u, t = c.cmd(f"STATUS {box} (UIDVALIDITY HIGHESTMODSEQ)")
         self.assertRegex(u[0].decode(), rf"^\* STATUS {box} \(UIDVALIDITY \d+ HIGHESTMODSEQ \d+\)$")
@@ -606,7 +613,7 @@ class Append(ImapCase):
         c.ok(f"SELECT {box}")
         u, _ = c.cmd("UID FETCH 1 (FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])")
         self.assertEqual(len(u), 1)
-        self.assertTrue(u[0].startswith(b"* 1 FETCH (UID 1 FLAGS (\\Seen \\Flagged $Label1) "
+        self.assertTrue(u[0].startswith(b"* 1 FETCH (UID 1 FLAGS (\\Seen \\Flagged \\Recent $Label1) "
                                         b'INTERNALDATE "05-Jan-2024 10:11:12 +0100" '
                                         + f"RFC822.SIZE {len(data)} BODY[] {{{len(data)}}}\r\n".encode() + data), u[0])
 
@@ -660,8 +667,8 @@ class Append(ImapCase):
         self.assertRegex(t.decode(), r"^OK \[APPENDUID \d+ 1:3\] ")
         c.ok(f"SELECT {box}")
         u, _ = c.cmd("FETCH 1:3 (UID FLAGS)")
-        self.assertEqual(u, [b"* 1 FETCH (UID 1 FLAGS ())", b"* 2 FETCH (UID 2 FLAGS (\\Seen))",
-                             b"* 3 FETCH (UID 3 FLAGS ())"])
+        self.assertEqual(u, [b"* 1 FETCH (UID 1 FLAGS (\\Recent))", b"* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent))",
+                             b"* 3 FETCH (UID 3 FLAGS (\\Recent))"])
         # A failing MULTIAPPEND stores none of its messages (RFC 3502 §6.3.11).
         u, t = c.cmd(f"APPEND {box} {{{len(m1)}+}}\r\n".encode() + m1 +
                      f" (\\NoSuchSystemFlag) {{{len(m2)}+}}\r\n".encode() + m2)
@@ -709,6 +716,7 @@ class Selected(ImapCase):
     def test_expunge_and_uid_expunge(self):
         c = self.raw()
         box = self.mailbox(c, [msg(f"e{i}") for i in range(5)])
+        self.take_recent(c, box)
         c.ok(f"SELECT {box}")
         c.ok("STORE 2,4 +FLAGS.SILENT (\\Deleted)")
         u, t = c.cmd("EXPUNGE")
@@ -898,7 +906,7 @@ class Fetch(ImapCase):
         c = self.raw()
         c.ok(f"EXAMINE {self.box}")
         self.assertEqual(self.fetch1(c, "(UID FLAGS RFC822.SIZE INTERNALDATE)"),
-                         f'* 1 FETCH (UID 1 FLAGS () RFC822.SIZE {len(MULTIPART)} '
+                         f'* 1 FETCH (UID 1 FLAGS (\\Recent) RFC822.SIZE {len(MULTIPART)} '
                          f'INTERNALDATE "05-Feb-2024 10:11:12 +0100")'.encode())
         self.assertEqual(self.fetch1(c, "ENVELOPE"),
                          b'* 1 FETCH (ENVELOPE ("Mon, 05 Feb 2024 10:11:12 +0100" "multipart test" '
@@ -909,7 +917,7 @@ class Fetch(ImapCase):
                          b'NIL NIL "<multi@example.test>"))')
         # Macros (RFC 3501 §6.4.5).
         r = self.fetch1(c, "FAST")
-        self.assertEqual(r, f'* 1 FETCH (FLAGS () INTERNALDATE "05-Feb-2024 10:11:12 +0100" '
+        self.assertEqual(r, f'* 1 FETCH (FLAGS (\\Recent) INTERNALDATE "05-Feb-2024 10:11:12 +0100" '
                             f'RFC822.SIZE {len(MULTIPART)})'.encode())
         r = self.fetch1(c, "ALL")
         self.assertIn(b"ENVELOPE (", r)
@@ -984,7 +992,8 @@ class Fetch(ImapCase):
         # A section that does not exist: an empty string, as Dovecot does.
         self.assertEqual(self.fetch1(c, "BODY.PEEK[3]"), b'* 1 FETCH (BODY[3] "")')
         self.assertEqual(self.fetch1(c, "BODY.PEEK[1.5]"), b'* 1 FETCH (BODY[1.5] "")')
-        self.assertEqual(self.fetch1(c, "FLAGS"), b"* 1 FETCH (FLAGS ())", "PEEK must not set \\Seen")
+        # EXAMINE shows \\Recent without taking it (RFC 3501 §6.3.2).
+        self.assertEqual(self.fetch1(c, "FLAGS"), b"* 1 FETCH (FLAGS (\\Recent))", "PEEK must not set \\Seen")
 
     def test_partial(self):
         c = self.raw()
@@ -1024,6 +1033,7 @@ class Fetch(ImapCase):
     def test_rfc822_and_body_set_seen(self):
         c = self.raw()
         box = self.mailbox(c, [msg("seen-me"), msg("seen-too")])
+        self.take_recent(c, box)
         c.ok(f"SELECT {box}")
         u, _ = c.cmd("FETCH 1 BODY[TEXT]")
         self.assertEqual(len(u), 1)
@@ -1046,6 +1056,7 @@ class Fetch(ImapCase):
     def test_changedsince_and_vanished(self):
         c = self.raw()
         box = self.mailbox(c, [msg("cs1"), msg("cs2"), msg("cs3")])
+        self.take_recent(c, box)
         c.ok("ENABLE QRESYNC")
         u, _ = c.ok(f"SELECT {box}")
         hms = int([re.match(rb"\* OK \[HIGHESTMODSEQ (\d+)\]", x) for x in u if b"HIGHESTMODSEQ" in x][0].group(1))
@@ -1066,6 +1077,7 @@ class Store(ImapCase):
     def test_store_forms(self):
         c = self.raw()
         box = self.mailbox(c, [msg("st1"), msg("st2")])
+        self.take_recent(c, box)
         c.ok(f"SELECT {box}")
         u, _ = c.cmd("STORE 1 +FLAGS (\\Seen \\Flagged)")
         self.assertIn(u, ([b"* 1 FETCH (FLAGS (\\Flagged \\Seen))"], [b"* 1 FETCH (FLAGS (\\Seen \\Flagged))"]))
@@ -1091,6 +1103,7 @@ class Store(ImapCase):
     def test_unchangedsince(self):
         c = self.raw()
         box = self.mailbox(c, [msg("u1"), msg("u2")])
+        self.take_recent(c, box)
         c.ok(f"SELECT {box} (CONDSTORE)")
         u, _ = c.cmd("FETCH 1:2 (MODSEQ)")
         mods = [int(re.search(rb"MODSEQ \((\d+)\)", x).group(1)) for x in u]
@@ -1110,6 +1123,7 @@ class Store(ImapCase):
         lib = self.lib()
         c = self.raw()
         box = self.mailbox(c, [msg("lib-store")])
+        self.take_recent(c, box)
         lib.select(box)
         typ, data = lib.store("1", "+FLAGS", "(\\Flagged)")
         self.assertEqual((typ, data), ("OK", [b"1 (FLAGS (\\Flagged))"]))
@@ -1135,8 +1149,10 @@ class CopyMove(ImapCase):
         self.assertTrue(t.startswith(b"NO [TRYCREATE] "), t)
         c.ok(f"EXAMINE {dst}")
         u, _ = c.cmd("FETCH 1:* (UID FLAGS)")
-        self.assertEqual(u, [b"* 1 FETCH (UID 1 FLAGS ())", b"* 2 FETCH (UID 2 FLAGS ())",
-                             b"* 3 FETCH (UID 3 FLAGS (\\Flagged))", b"* 4 FETCH (UID 4 FLAGS (\\Flagged))"])
+        # Copied in while no session had it selected: \\Recent, which EXAMINE shows.
+        self.assertEqual(u, [b"* 1 FETCH (UID 1 FLAGS (\\Recent))", b"* 2 FETCH (UID 2 FLAGS (\\Recent))",
+                             b"* 3 FETCH (UID 3 FLAGS (\\Flagged \\Recent))",
+                             b"* 4 FETCH (UID 4 FLAGS (\\Flagged \\Recent))"])
         # COPY of a UID set that matches nothing is OK (RFC 9051 §6.4.9 UID form).
         c.ok(f"SELECT {src}")
         u, t = c.cmd(f"UID COPY 99 {dst}")
@@ -1145,6 +1161,7 @@ class CopyMove(ImapCase):
     def test_move_and_uid_move(self):
         c = self.raw()
         src = self.mailbox(c, [msg("mv1"), msg("mv2"), msg("mv3")])
+        self.take_recent(c, src)
         dst = self.mailbox(c)
         u, _ = c.cmd(f"STATUS {dst} (UIDVALIDITY)")
         validity = u[0].split()[-1].rstrip(b")").decode()
@@ -1167,6 +1184,7 @@ class CopyMove(ImapCase):
     def test_move_under_qresync_says_vanished(self):
         c = self.raw()
         src = self.mailbox(c, [msg("q1"), msg("q2")])
+        self.take_recent(c, src)
         dst = self.mailbox(c)
         c.ok("ENABLE QRESYNC")
         c.ok(f"SELECT {src}")
@@ -1293,7 +1311,8 @@ class Imaplib(ImapCase):
         self.assertEqual(c.uid("SEARCH", None, "SEEN"), ("OK", [b"1"]))
         typ, data = c.fetch("1:2", "(UID FLAGS)")
         self.assertEqual(len(data), 2)
-        self.assertRegex(data[0].decode(), r"^1 \(UID 1 FLAGS \(\\Seen\)( MODSEQ \(\d+\))?\)$")
+        # Appended while no session had it selected: \\Recent for this SELECT.
+        self.assertRegex(data[0].decode(), r"^1 \(UID 1 FLAGS \(\\Seen \\Recent\)( MODSEQ \(\d+\))?\)$")
         typ, data = c.fetch("2", "(BODY.PEEK[TEXT])")
         self.assertEqual(data[0][1], b"needle here\r\n")
         typ, data = c.store("2", "+FLAGS", "(\\Flagged)")
@@ -1343,7 +1362,8 @@ class Idle(ImapCase):
         self.assertEqual(seen[-1], b"* 2 EXISTS")
         c.send("DONE\r\n")
         u, t = c.until_tagged("i2")
-        self.assertLessEqual(set(u + seen[:-1]), {b"* 1 RECENT"})
+        # The first message was \\Recent for this session already (appended before its SELECT).
+        self.assertLessEqual(set(u + seen[:-1]), {b"* 2 RECENT"})
         self.assertTrue(t.startswith(b"i2 OK"), t)
         # Anything but DONE ends IDLE with BAD (RFC 2177 leaves it; Dovecot says BAD).
         c.send("i3 IDLE\r\n")

@@ -292,16 +292,21 @@ void Session::cmd_list(const Command& c, const List& l) {
         out += "* LSUB (\\Noselect) \"/\" " + encode_name(parent) + "\r\n";
       }
   }
-  // RFC 5258 §3.5 RECURSIVEMATCH: parents of matching subscribed mailboxes (CHILDINFO).
+  // RFC 5258 §3.5 and §4 RECURSIVEMATCH: a mailbox that matches the patterns but is not
+  // subscribed itself gets CHILDINFO when it has a subscribed inferior that the answer does
+  // not show because the inferior does not match the patterns; an inferior that is listed
+  // itself tells the client enough (Dovecot answers so, and imaptest's listext checks it).
   if (l.select_subscribed && l.select_recursive_match) {
     std::set<std::string> shown(names.begin(), names.end());
     std::set<std::string> parents;
-    for (const auto& s : subscribed)
+    for (const auto& s : subscribed) {
+      if (matches(s)) continue;
       for (std::size_t slash = s.find('/'); slash != std::string::npos;
            slash = s.find('/', slash + 1)) {
         std::string parent = s.substr(0, slash);
         if (!shown.count(parent) && matches(parent)) parents.insert(parent);
       }
+    }
     for (const auto& p : parents) {
       std::string attrs = by_name.count(p) ? "\\HasChildren" : "\\NonExistent";
       out += "* LIST (" + attrs + ") \"/\" " + encode_name(p) +
@@ -327,7 +332,28 @@ std::string Session::status_items(const store::MailboxInfo& info, const StatusIt
     s += value;
   };
   if (items.messages) add("MESSAGES", std::to_string(info.messages));
-  if (items.recent) add("RECENT", "0");
+  if (items.recent) {
+    // RFC 3501 §6.3.10: the messages with \Recent, looked at without claiming them (a
+    // snapshot only when the mailbox has unclaimed mail or was never looked at).
+    std::uint32_t recent = 0;
+    if (hooks_.recent && !enabled_rev2_ && info.messages != 0) {
+      RecentClaims& r = *hooks_.recent;
+      std::vector<store::MessageInfo> messages;
+      store::MailboxInfo now = info;
+      bool have = false;  // `messages` and `now` are a snapshot
+      if (!r.known(account_name_, info.id, info.uid_validity))
+        have = !account_->snapshot(info.id, now, messages);
+      if (have || r.known(account_name_, info.id, info.uid_validity)) {
+        const store::Uid first =
+            r.peek(account_name_, now.id, now.uid_validity, now.uid_next,
+                   have ? r.first_saved_since_start(messages, now.uid_next) : now.uid_next);
+        if (first < now.uid_next && !have) have = !account_->snapshot(info.id, now, messages);
+        if (have)
+          for (const auto& m : messages) recent += m.uid >= first ? 1 : 0;
+      }
+    }
+    add("RECENT", std::to_string(recent));
+  }
   if (items.uid_next) add("UIDNEXT", std::to_string(info.uid_next));
   if (items.uid_validity) add("UIDVALIDITY", std::to_string(info.uid_validity));
   if (items.unseen) add("UNSEEN", std::to_string(info.unseen));

@@ -136,12 +136,16 @@ store::MessageInfo Session::SelectedMailbox::info_of(const Entry& e, bool with_e
 }
 
 // The first UID that is \Recent for this session among those below `uid_next` (RFC 3501
-// §2.3.2): claimed from the server's RecentClaims; none in IMAP4rev2 or read-only.
+// §2.3.2): claimed from the server's RecentClaims, only looked at when read-only (RFC 3501
+// §6.3.2); none in IMAP4rev2. The mailbox was looked at when it was selected, so no save
+// dates are needed here.
 store::Uid Session::claim_recent(store::Uid uid_next) {
   if (!hooks_.recent) return 0;  // no registry: whoever sees it arrive
-  if (enabled_rev2_ || selected_->read_only) return UINT32_MAX;
-  return hooks_.recent->claim(account_name_, selected_->info.id, selected_->info.uid_validity,
-                              uid_next);
+  if (enabled_rev2_) return UINT32_MAX;
+  const SelectedMailbox& s = *selected_;
+  if (s.read_only)
+    return hooks_.recent->peek(account_name_, s.info.id, s.info.uid_validity, uid_next, uid_next);
+  return hooks_.recent->claim(account_name_, s.info.id, s.info.uid_validity, uid_next, uid_next);
 }
 
 void Session::unselect() {
@@ -193,9 +197,15 @@ void Session::cmd_select(const Command& c, const Select& s) {
   // unnoticed: the first sync asks the store once.
   sel->dirty = true;
   sel->reported_exists = static_cast<std::uint32_t>(sel->messages.size());
-  if (hooks_.recent && rev1 && !s.read_only) {
-    const store::Uid first = hooks_.recent->claim(account_name_, sel->info.id,
-                                                  sel->info.uid_validity, sel->info.uid_next);
+  if (hooks_.recent && rev1) {
+    // RFC 3501 §2.3.2: SELECT takes \Recent from every other session, EXAMINE only shows it
+    // (§6.3.2). Mail saved while no session had the mailbox selected is \Recent here.
+    RecentClaims& r = *hooks_.recent;
+    const store::MailboxInfo& i = sel->info;
+    const store::Uid first_new = r.first_saved_since_start(messages, i.uid_next);
+    const store::Uid first =
+        s.read_only ? r.peek(account_name_, i.id, i.uid_validity, i.uid_next, first_new)
+                    : r.claim(account_name_, i.id, i.uid_validity, i.uid_next, first_new);
     for (auto& e : sel->messages) e.recent = e.uid >= first;
   }
   sel->reported_recent = sel->recent_count();

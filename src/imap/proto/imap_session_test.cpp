@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "imap/proto/imap_session_test_harness.hpp"
 
 namespace estafeta::imap {
@@ -255,7 +258,8 @@ TEST(ImapSession, SelectAnswers) {
   deliver(d, "INBOX", "two");
   std::string r = d.send("s SELECT inbox\r\n");
   EXPECT_TRUE(contains(r, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n")) << r;
-  EXPECT_TRUE(contains(r, "* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN 1] First unseen.\r\n"));
+  // Delivered while no session had INBOX selected: \Recent for this one (RFC 3501 §2.3.2).
+  EXPECT_TRUE(contains(r, "* 2 EXISTS\r\n* 2 RECENT\r\n* OK [UNSEEN 1] First unseen.\r\n"));
   EXPECT_TRUE(contains(r, "* OK [UIDNEXT 3] Predicted next UID\r\n"));
   EXPECT_TRUE(contains(r, "* OK [HIGHESTMODSEQ "));
   EXPECT_TRUE(contains(r, "s OK [READ-WRITE] Select completed.\r\n"));
@@ -277,14 +281,14 @@ TEST(ImapSession, FetchStoreSearch) {
   deliver(d, "INBOX", "two");
   d.send("s SELECT INBOX\r\n");
   EXPECT_EQ(d.send("a FETCH 1:2 (UID FLAGS)\r\n"),
-            "* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 2 FLAGS ())\r\na OK Fetch "
-            "completed.\r\n");
+            "* 1 FETCH (UID 1 FLAGS (\\Recent))\r\n* 2 FETCH (UID 2 FLAGS (\\Recent))\r\na OK "
+            "Fetch completed.\r\n");
   // A new keyword is announced in FLAGS and PERMANENTFLAGS first (RFC 9051 §7.3.5).
   EXPECT_EQ(d.send("b STORE 2 +FLAGS (\\Flagged $Work)\r\n"),
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)\r\n"
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags "
             "permitted.\r\n"
-            "* 2 FETCH (FLAGS (\\Flagged $Work))\r\nb OK Store completed.\r\n");
+            "* 2 FETCH (FLAGS (\\Flagged \\Recent $Work))\r\nb OK Store completed.\r\n");
   EXPECT_EQ(d.send("c UID STORE 1 +FLAGS.SILENT (\\Deleted)\r\n"), "c OK Store completed.\r\n");
   EXPECT_EQ(d.send("d SEARCH FLAGGED\r\n"), "* SEARCH 2\r\nd OK Search completed.\r\n");
   EXPECT_EQ(d.send("e UID SEARCH SUBJECT one\r\n"), "* SEARCH 1\r\ne OK UID SEARCH completed.\r\n");
@@ -296,8 +300,8 @@ TEST(ImapSession, FetchStoreSearch) {
             "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\nh OK UID FETCH completed.\r\n");
   std::string r = d.send("i FETCH 1 BODY[]\r\n");
   EXPECT_TRUE(contains(r, "Subject: one")) << r;
-  EXPECT_TRUE(contains(r, "FLAGS (\\Seen \\Deleted)")) << r;
-  EXPECT_EQ(d.send("j EXPUNGE\r\n"), "* 1 EXPUNGE\r\nj OK Expunge completed.\r\n");
+  EXPECT_TRUE(contains(r, "FLAGS (\\Seen \\Deleted \\Recent)")) << r;
+  EXPECT_EQ(d.send("j EXPUNGE\r\n"), "* 1 EXPUNGE\r\n* 1 RECENT\r\nj OK Expunge completed.\r\n");
   EXPECT_EQ(d.send("k FETCH 1 (UID)\r\n"), "* 1 FETCH (UID 2)\r\nk OK Fetch completed.\r\n");
 }
 
@@ -317,6 +321,40 @@ TEST(ImapSession, AppendWithAppendUidAndTooBig) {
   EXPECT_EQ(r, "+ Ready for literal data\r\n");
   r = d.send("abc\r\n");
   EXPECT_TRUE(contains(r, "c OK [APPENDUID ")) << r;
+}
+
+TEST(ImapSession, AppendOfLiteral8KeepsBinaryContent) {
+  Driver d;
+  login(d);
+  const std::string head =
+      "Subject: bin\r\nContent-Type: application/octet-stream\r\n"
+      "Content-Transfer-Encoding: binary\r\n\r\n";
+  const std::string body("\0a\nb\r\n\n", 7);  // NUL, two bare LFs, one CRLF
+  const std::string msg = head + body;
+  // RFC 3516 §4.4: the binary part comes back as it was sent, bare LFs included.
+  EXPECT_EQ(d.send("a APPEND INBOX ~{" + std::to_string(msg.size()) + "}\r\n"),
+            "+ Ready for literal data\r\n");
+  EXPECT_TRUE(contains(d.send(msg + "\r\n"), "a OK [APPENDUID "));
+  // The same bytes in a plain literal are text: bare LFs become CRLF.
+  std::string plain = head + "a\nb\r\n\n";
+  EXPECT_TRUE(contains(
+      d.send("b APPEND INBOX {" + std::to_string(plain.size()) + "+}\r\n" + plain + "\r\n"),
+      "b OK [APPENDUID "));
+  d.send("s SELECT INBOX\r\n");
+  // RFC822.SIZE counts a bare LF as CRLF, as BODY[] and POP3 serve it.
+  EXPECT_EQ(d.send("c FETCH 1:2 RFC822.SIZE\r\n"),
+            "* 1 FETCH (RFC822.SIZE " + std::to_string(msg.size() + 2) +
+                ")\r\n* 2 FETCH (RFC822.SIZE " + std::to_string(plain.size() + 2) +
+                ")\r\nc OK Fetch completed.\r\n");
+  EXPECT_EQ(
+      d.send("e FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])\r\n"),
+      "* 1 FETCH (BINARY.SIZE[1] 7 BINARY[1] ~{7}\r\n" + body + ")\r\ne OK Fetch completed.\r\n");
+  // BODY[1] is text: CRLF line ends, NUL as 0x80 (imap_fetch.hpp).
+  EXPECT_EQ(d.send("f FETCH 1 BODY.PEEK[1]\r\n"),
+            "* 1 FETCH (BODY[1] {9}\r\n\x80"
+            "a\r\nb\r\n\r\n)\r\nf OK Fetch completed.\r\n");
+  EXPECT_EQ(d.send("g FETCH 2 BINARY.PEEK[1]\r\n"),
+            "* 2 FETCH (BINARY[1] {8}\r\na\r\nb\r\n\r\n)\r\ng OK Fetch completed.\r\n");
 }
 
 TEST(ImapSession, MultiAppendIsAllOrNothing) {
@@ -347,7 +385,8 @@ TEST(ImapSession, DeletingOrEmptyingTheSelectedMailbox) {
   EXPECT_EQ(d.session().state(), Session::State::authenticated);
   d.send("t SELECT INBOX\r\n");
   // RFC 9051 §6.3.6: renaming INBOX moves its messages out; the session sees them expunged.
-  EXPECT_EQ(d.send("r RENAME INBOX Old\r\n"), "* 1 EXPUNGE\r\nr OK Rename completed.\r\n");
+  EXPECT_EQ(d.send("r RENAME INBOX Old\r\n"),
+            "* 1 EXPUNGE\r\n* 0 RECENT\r\nr OK Rename completed.\r\n");
 }
 
 TEST(ImapSession, CopyAndMoveReportCopyUid) {
@@ -361,7 +400,8 @@ TEST(ImapSession, CopyAndMoveReportCopyUid) {
   d.send("s SELECT INBOX\r\n");
   EXPECT_EQ(d.send("a COPY 1:2 Trash\r\n"), "a OK [COPYUID " + v + " 1:2 1:2] Copy completed.\r\n");
   EXPECT_EQ(d.send("b UID MOVE 2 Trash\r\n"),
-            "* OK [COPYUID " + v + " 2 3] Moved UIDs.\r\n* 2 EXPUNGE\r\nb OK Move completed.\r\n");
+            "* OK [COPYUID " + v +
+                " 2 3] Moved UIDs.\r\n* 2 EXPUNGE\r\n* 1 RECENT\r\nb OK Move completed.\r\n");
   EXPECT_EQ(d.send("c COPY 1 Nope\r\n"), "c NO [TRYCREATE] Mailbox doesn't exist.\r\n");
 }
 
@@ -386,13 +426,14 @@ TEST(ImapSession, OtherSessionsChangesArriveWhereAllowed) {
             "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\nf OK Fetch completed.\r\n");
   deliver(a, "INBOX", "three");
   a.changed();
-  EXPECT_EQ(a.send("g NOOP\r\n"),
-            "* 1 EXPUNGE\r\n* 2 EXISTS\r\n* 1 RECENT\r\ng OK NOOP completed.\r\n");
+  // a had both first messages \Recent; one went, one came: still one.
+  EXPECT_EQ(a.send("g NOOP\r\n"), "* 1 EXPUNGE\r\n* 2 EXISTS\r\ng OK NOOP completed.\r\n");
   // A flag change by b shows up as FETCH FLAGS.
   b.send("z NOOP\r\n");
   b.send("w STORE 1 +FLAGS.SILENT (\\Answered)\r\n");
   a.changed();
-  EXPECT_EQ(a.send("h NOOP\r\n"), "* 1 FETCH (FLAGS (\\Answered))\r\nh OK NOOP completed.\r\n");
+  EXPECT_EQ(a.send("h NOOP\r\n"),
+            "* 1 FETCH (FLAGS (\\Answered \\Recent))\r\nh OK NOOP completed.\r\n");
 }
 
 TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
@@ -411,13 +452,13 @@ TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
   a.changed();
   // Message 2 is gone, but a's numbers stay as they were until an EXPUNGE may be sent.
   EXPECT_EQ(a.send("c STORE 3 +FLAGS (\\Seen)\r\n"),
-            "* 3 FETCH (FLAGS (\\Seen))\r\nc OK Store completed.\r\n");
+            "* 3 FETCH (FLAGS (\\Seen \\Recent))\r\nc OK Store completed.\r\n");
   // Nothing is invented for the expunged one; it is left out silently (RFC 2180 §4.2.1).
   EXPECT_EQ(a.send("d STORE 2 +FLAGS (\\Seen)\r\n"), "d OK Store completed.\r\n");
   EXPECT_EQ(a.send("e SEARCH SEEN\r\n"), "* SEARCH 3\r\ne OK Search completed.\r\n");
   EXPECT_EQ(a.send("f UID STORE 3 +FLAGS (\\Flagged)\r\n"),
-            "* 3 FETCH (FLAGS (\\Seen \\Flagged) UID 3)\r\n* 2 EXPUNGE\r\nf OK Store "
-            "completed.\r\n");
+            "* 3 FETCH (FLAGS (\\Seen \\Flagged \\Recent) UID 3)\r\n* 2 EXPUNGE\r\n* 2 "
+            "RECENT\r\nf OK Store completed.\r\n");
   EXPECT_EQ(a.send("g FETCH 2 UID\r\n"), "* 2 FETCH (UID 3)\r\ng OK Fetch completed.\r\n");
 }
 
@@ -428,12 +469,21 @@ TEST(ImapSession, RecentGoesToOneSessionOnly) {
   Driver b(testing::tls_options(), store, {}, recent);
   login(a);
   login(b);
-  deliver(a, "INBOX", "old");
-  // The first look after start: what is there is old.
-  EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 1 EXISTS\r\n* 0 RECENT\r\n"));
+  deliver(a, "INBOX", "one");  // while no session has INBOX selected
+  // EXAMINE and STATUS show \Recent without taking it (RFC 3501 §6.3.2, §6.3.10).
+  EXPECT_TRUE(contains(b.send("e EXAMINE INBOX\r\n"), "* 1 EXISTS\r\n* 1 RECENT\r\n"));
+  EXPECT_EQ(b.send("f FETCH 1 FLAGS\r\n"),
+            "* 1 FETCH (FLAGS (\\Recent))\r\nf OK Fetch completed.\r\n");
+  b.send("c CLOSE\r\n");
+  EXPECT_EQ(b.send("t STATUS INBOX (MESSAGES RECENT)\r\n"),
+            "* STATUS INBOX (MESSAGES 1 RECENT 1)\r\nt OK Status completed.\r\n");
+  // The first SELECT takes it (RFC 3501 §2.3.2), once.
+  EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 1 EXISTS\r\n* 1 RECENT\r\n"));
   a.send("c CLOSE\r\n");
-  deliver(a, "INBOX", "new");  // arrives while nobody has INBOX selected
-  EXPECT_TRUE(contains(b.send("e EXAMINE INBOX\r\n"), "* 2 EXISTS\r\n* 0 RECENT\r\n"));
+  EXPECT_EQ(b.send("t STATUS INBOX (RECENT)\r\n"),
+            "* STATUS INBOX (RECENT 0)\r\nt OK Status completed.\r\n");
+  deliver(a, "INBOX", "two");  // again while nobody has INBOX selected
+  EXPECT_TRUE(contains(b.send("e EXAMINE INBOX\r\n"), "* 2 EXISTS\r\n* 1 RECENT\r\n"));
   EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 2 EXISTS\r\n* 1 RECENT\r\n"));
   EXPECT_TRUE(contains(b.send("t SELECT INBOX\r\n"), "* 2 EXISTS\r\n* 0 RECENT\r\n"));
   EXPECT_EQ(a.send("f FETCH 2 FLAGS\r\n"),
@@ -441,6 +491,32 @@ TEST(ImapSession, RecentGoesToOneSessionOnly) {
   EXPECT_EQ(b.send("f FETCH 2 FLAGS\r\n"), "* 2 FETCH (FLAGS ())\r\nf OK Fetch completed.\r\n");
   EXPECT_EQ(b.send("g SEARCH RECENT\r\n"), "* SEARCH\r\ng OK Search completed.\r\n");
   EXPECT_EQ(a.send("g SEARCH RECENT\r\n"), "* SEARCH 2\r\ng OK Search completed.\r\n");
+  // Both have it selected: the next delivery goes to whichever looks first.
+  deliver(a, "INBOX", "three");
+  b.changed();
+  a.changed();
+  EXPECT_EQ(b.send("n NOOP\r\n"), "* 3 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed.\r\n");
+  EXPECT_EQ(a.send("n NOOP\r\n"), "* 3 EXISTS\r\nn OK NOOP completed.\r\n");
+}
+
+TEST(ImapSession, MailSavedBeforeTheServerStartedIsNotRecent) {
+  // A server that started after the mail was saved (a restart): RecentClaims is not kept,
+  // so what was there is old; what comes later, selected or not, is \Recent once.
+  auto store = store::make_memory_store();
+  auto recent = std::make_shared<RecentClaims>(std::numeric_limits<std::int64_t>::max());
+  Driver a(testing::tls_options(), store, {}, recent);
+  login(a);
+  deliver(a, "INBOX", "old");
+  EXPECT_EQ(a.send("t STATUS INBOX (RECENT)\r\n"),
+            "* STATUS INBOX (RECENT 0)\r\nt OK Status completed.\r\n");
+  EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 1 EXISTS\r\n* 0 RECENT\r\n"));
+  a.send("c CLOSE\r\n");
+  deliver(a, "INBOX", "new");
+  EXPECT_EQ(a.send("t STATUS INBOX (RECENT)\r\n"),
+            "* STATUS INBOX (RECENT 1)\r\nt OK Status completed.\r\n");
+  EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 2 EXISTS\r\n* 1 RECENT\r\n"));
+  EXPECT_EQ(a.send("f FETCH 1:2 FLAGS\r\n"),
+            "* 1 FETCH (FLAGS ())\r\n* 2 FETCH (FLAGS (\\Recent))\r\nf OK Fetch completed.\r\n");
 }
 
 TEST(ImapSession, IdleReportsDeliveriesAtOnce) {
@@ -476,7 +552,7 @@ TEST(ImapSession, HugeSequenceSetsAreNotExpanded) {
   deliver(d, "INBOX", "one");
   d.send("s SELECT INBOX\r\n");
   EXPECT_EQ(d.send("a UID FETCH 1:4294967295,2:4000000000 FLAGS\r\n"),
-            "* 1 FETCH (UID 1 FLAGS ())\r\na OK UID FETCH completed.\r\n");
+            "* 1 FETCH (UID 1 FLAGS (\\Recent))\r\na OK UID FETCH completed.\r\n");
   EXPECT_EQ(d.send("b FETCH 1:4294967295 FLAGS\r\n"),
             "b BAD Error in IMAP command FETCH: Invalid messageset\r\n");
   EXPECT_EQ(d.send("c UID SEARCH UID 1:4294967295\r\n"),
