@@ -334,9 +334,12 @@ std::string Session::status_items(const store::MailboxInfo& info, const StatusIt
   if (items.messages) add("MESSAGES", std::to_string(info.messages));
   if (items.recent) {
     // RFC 3501 §6.3.10: the messages with \Recent, looked at without claiming them (a
-    // snapshot only when the mailbox has unclaimed mail or was never looked at).
+    // snapshot only when the mailbox has unclaimed mail or was never looked at); for the
+    // selected mailbox, those \Recent in this session.
     std::uint32_t recent = 0;
-    if (hooks_.recent && !enabled_rev2_ && info.messages != 0) {
+    if (selected_ && selected_->info.id == info.id) {
+      recent = enabled_rev2_ ? 0 : selected_->recent_count();  // this session's own view
+    } else if (hooks_.recent && !enabled_rev2_ && info.messages != 0) {
       RecentClaims& r = *hooks_.recent;
       std::vector<store::MessageInfo> messages;
       store::MailboxInfo now = info;

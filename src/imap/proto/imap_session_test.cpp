@@ -479,6 +479,8 @@ TEST(ImapSession, RecentGoesToOneSessionOnly) {
             "* STATUS INBOX (MESSAGES 1 RECENT 1)\r\nt OK Status completed.\r\n");
   // The first SELECT takes it (RFC 3501 §2.3.2), once.
   EXPECT_TRUE(contains(a.send("s SELECT INBOX\r\n"), "* 1 EXISTS\r\n* 1 RECENT\r\n"));
+  EXPECT_EQ(a.send("t STATUS INBOX (RECENT)\r\n"),
+            "* STATUS INBOX (RECENT 1)\r\nt OK Status completed.\r\n");  // its own view
   a.send("c CLOSE\r\n");
   EXPECT_EQ(b.send("t STATUS INBOX (RECENT)\r\n"),
             "* STATUS INBOX (RECENT 0)\r\nt OK Status completed.\r\n");
