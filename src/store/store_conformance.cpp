@@ -639,6 +639,30 @@ TEST_P(StoreConformance, CachedFieldsAfterAppend) {
   EXPECT_EQ(a->cached(inbox.id, 999, c), std::error_code(Errc::no_such_message));
 }
 
+// Whether a message ends with a line end (POP3 sizes), kept through a reopen.
+TEST_P(StoreConformance, EndsWithLineEnd) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  append(*a, inbox.id, "Subject: a\r\n\r\nends well\r\n");
+  append(*a, inbox.id, "Subject: b\r\n\r\nno line end");
+  append(*a, inbox.id, "Subject: c\r\n\r\nbare LF\n");
+  auto check = [&](Account& acc) {
+    auto ms = messages(acc, inbox.id);
+    ASSERT_EQ(ms.size(), 3u);
+    EXPECT_TRUE(ms[0].ends_with_line_end);
+    EXPECT_FALSE(ms[1].ends_with_line_end);
+    EXPECT_TRUE(ms[2].ends_with_line_end);
+    CachedFields c;
+    ASSERT_FALSE(acc.cached(inbox.id, ms[1].uid, c));
+    EXPECT_FALSE(c.ends_with_line_end);
+  };
+  check(*a);
+  a.reset();
+  reopen();
+  a = account();
+  check(*a);
+}
+
 TEST_P(StoreConformance, OpenManyAtOnce) {
   auto a = account();
   auto inbox = find(*a, "INBOX");

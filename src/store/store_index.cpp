@@ -7,8 +7,9 @@ namespace estafeta::store {
 namespace {
 
 // 2: per-mailbox counts kept by triggers, expunge log indexed by MODSEQ, \Deleted index.
+// 3: whether each message ends with a line end (POP3's exact sizes without opening files).
 // An index of another version is rebuilt from the Maildir when the account opens.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS messages(
   email_id TEXT NOT NULL,
   sent_date INTEGER NOT NULL,
   sent_tz INTEGER NOT NULL,
+  ends_line INTEGER NOT NULL DEFAULT 1,
   envelope TEXT NOT NULL,
   body TEXT NOT NULL,
   body_structure TEXT NOT NULL,
@@ -82,7 +84,9 @@ CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries(at);
 )sql";
 
 constexpr const char* kMessageColumns =
-    "uid, flags, keywords, modseq, internal_date, internal_tz, save_date, size, email_id";
+    "uid, flags, keywords, modseq, internal_date, internal_tz, save_date, size, email_id, "
+    "ends_line";
+constexpr int kInfoColumns = 10;  // what read_info reads
 
 MessageInfo read_info(const Stmt& s, int c) {
   MessageInfo m;
@@ -95,6 +99,7 @@ MessageInfo read_info(const Stmt& s, int c) {
   m.save_date = s.i64(c + 6);
   m.size = static_cast<std::uint64_t>(s.i64(c + 7));
   m.email_id = s.text(c + 8);
+  m.ends_with_line_end = s.i64(c + 9) != 0;
   return m;
 }
 
@@ -312,9 +317,9 @@ std::error_code Index::messages(MailboxId id, std::vector<MessageRow>& out) {
   while (s.step()) {
     MessageRow r;
     r.info = read_info(s, 0);
-    r.base = s.text(9);
-    r.in_new = s.i64(10) != 0;
-    r.file_info = s.text(11);
+    r.base = s.text(kInfoColumns);
+    r.in_new = s.i64(kInfoColumns + 1) != 0;
+    r.file_info = s.text(kInfoColumns + 2);
     out.push_back(std::move(r));
   }
   return s.ec();
@@ -326,9 +331,9 @@ std::error_code Index::message(MailboxId id, Uid uid, MessageRow& out) {
   s.bind(1, id).bind(2, uid);
   if (s.step()) {
     out.info = read_info(s, 0);
-    out.base = s.text(9);
-    out.in_new = s.i64(10) != 0;
-    out.file_info = s.text(11);
+    out.base = s.text(kInfoColumns);
+    out.in_new = s.i64(kInfoColumns + 1) != 0;
+    out.file_info = s.text(kInfoColumns + 2);
     return {};
   }
   if (auto ec = s.ec()) return ec;
@@ -357,9 +362,9 @@ std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const C
       .prepare(
           "INSERT INTO messages(mailbox, uid, base, in_new, file_info, flags, keywords, modseq, "
           "internal_date, internal_tz, save_date, size, email_id, sent_date, sent_tz, envelope, "
-          "body, body_structure, header) "
+          "body, body_structure, header, ends_line) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-          "?18, ?19)")
+          "?18, ?19, ?20)")
       .bind(1, id)
       .bind(2, r.info.uid)
       .bind(3, r.base)
@@ -379,6 +384,7 @@ std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const C
       .bind(17, c.body)
       .bind(18, c.body_structure)
       .bind_blob(19, c.header)
+      .bind(20, c.ends_with_line_end ? 1 : 0)
       .run();
 }
 
@@ -432,8 +438,8 @@ std::error_code Index::expunge(MailboxId id, Uid uid, ModSeq modseq) {
 
 std::error_code Index::cached(MailboxId id, Uid uid, CachedFields& out) {
   Stmt s = db_.prepare(
-      "SELECT envelope, body_structure, body, header, sent_date, sent_tz FROM messages "
-      "WHERE mailbox = ?1 AND uid = ?2");
+      "SELECT envelope, body_structure, body, header, sent_date, sent_tz, ends_line FROM "
+      "messages WHERE mailbox = ?1 AND uid = ?2");
   s.bind(1, id).bind(2, uid);
   if (s.step()) {
     out.envelope = s.text(0);
@@ -442,6 +448,7 @@ std::error_code Index::cached(MailboxId id, Uid uid, CachedFields& out) {
     out.header = s.text(3);
     out.sent_date = s.i64(4);
     out.sent_tz = static_cast<std::int32_t>(s.i64(5));
+    out.ends_with_line_end = s.i64(6) != 0;
     return {};
   }
   if (auto ec = s.ec()) return ec;

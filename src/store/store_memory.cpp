@@ -57,6 +57,7 @@ std::uint64_t imap_size(std::string_view data) {
 
 CachedFields compute_cached(const std::string& data) {
   CachedFields c;
+  c.ends_with_line_end = data.empty() || data.back() == '\n';
   mime::Message m = mime::parse(data);
   c.envelope = mime::imap_envelope(m);
   c.body_structure = mime::imap_bodystructure(m);
@@ -568,6 +569,7 @@ class MemoryAccount final : public Account {
     msg.info.internal_tz = message.internal_tz;
     msg.info.save_date = now;
     msg.info.size = imap_size(data);
+    msg.info.ends_with_line_end = data.empty() || data.back() == '\n';
     msg.info.email_id = "M" + std::to_string(++email_counter_) + "x" + std::to_string(now);
     msg.data = std::make_shared<const std::string>(std::move(data));
     msg.cached = std::move(cached);

@@ -68,6 +68,7 @@ void append_raw(std::string& out, std::string_view in, char& prev, std::uint64_t
 }
 
 void compute_cache(std::string_view data, CachedFields& cache) {
+  cache.ends_with_line_end = data.empty() || data.back() == '\n';
   mime::Message m = mime::parse(data);
   cache.envelope = mime::imap_envelope(m);
   cache.body_structure = mime::imap_bodystructure(m);

@@ -16,11 +16,10 @@ namespace estafeta::pop3 {
 // One message of the maildrop snapshot (RFC 1939 §5: numbered 1..N at login).
 struct Session::Message {
   store::Uid uid = 0;
-  std::uint64_t size = 0;   // RFC822.SIZE, then the exact RETR size once size_exact
-  bool size_exact = false;  // the last octet was looked at (pop3_session.hpp, Notes)
-  bool seen = false;        // had \Seen at login
-  bool deleted = false;     // DELE'd in this session
-  bool retrieved = false;   // RETR'd in this session (\Seen at UPDATE)
+  std::uint64_t size = 0;  // what RETR sends (pop3_session.hpp, Notes)
+  bool seen = false;       // had \Seen at login
+  bool deleted = false;    // DELE'd in this session
+  bool retrieved = false;  // RETR'd in this session (\Seen at UPDATE)
   std::string uidl;
 };
 
@@ -480,8 +479,8 @@ void Session::finish_login(const LoginResult& r) {
     const store::MessageInfo& m = messages[i];
     Message msg;
     msg.uid = m.uid;
-    msg.size = m.size;
-    msg.size_exact = m.size == 0;
+    // RETR ends a last line without line end with CRLF: counted (pop3_session.hpp, Notes).
+    msg.size = m.size + (m.ends_with_line_end ? 0 : 2);
     msg.seen = (m.flags.system & store::kSeen) != 0;
     // UIDL: the email id (pop3_session.hpp, Notes).
     if (valid_uidl(m.email_id))
@@ -518,21 +517,8 @@ Session::Message* Session::message(std::optional<std::uint32_t> n) {
   return &messages_[*n - 1];
 }
 
-std::uint64_t Session::exact_size(std::size_t index, store::Blob* open) {
-  Message& m = messages_[index];
-  if (m.size_exact) return m.size;
-  m.size_exact = true;
-  // RETR ends a last line without line end with CRLF: count it (pop3_session.hpp, Notes).
-  std::unique_ptr<store::Blob> opened;
-  if (!open) {
-    if (account_->open(inbox_, m.uid, opened) || !opened) return m.size;
-    open = opened.get();
-  }
-  if (open->size() == 0) return m.size;
-  std::string last;
-  if (open->read(open->size() - 1, 1, last) || last.size() != 1) return m.size;
-  if (last[0] != '\n') m.size += 2;
-  return m.size;
+std::uint64_t Session::exact_size(std::size_t index) const {
+  return messages_[index].size;
 }
 
 void Session::cmd_stat() {
@@ -608,7 +594,7 @@ void Session::cmd_retr(const Command& c, std::optional<std::uint64_t> top_lines)
     ok("");
   } else {
     m->retrieved = true;
-    ok(std::to_string(exact_size(*c.number - 1, blob.get())) + " octets");
+    ok(std::to_string(exact_size(*c.number - 1)) + " octets");
   }
   Output o;
   o.kind = Output::Kind::message;

@@ -33,11 +33,9 @@
 //   "+OK" line and the terminating ".", before dot-stuffing (RFC 1939 §11): the message with
 //   bare LF as CRLF (the store's RFC822.SIZE, which counts them so; the Maildir store writes
 //   CRLF files, so RFC822.SIZE is the file size), plus 2 when the message does not end with a
-//   line end (RETR adds a CRLF before the "."). The last octet is read (one Blob open and a
-//   1-octet read) only for messages whose size a command asks for, once per session: RETR
-//   reads it from the Blob it opens anyway; UIDL and DELE need no file access; the first STAT
-//   or LIST opens every listed message once (measured 65 us a message in a Debug+ASan build
-//   on the Maildir store, where login itself took 30 us a message).
+//   line end (RETR adds a CRLF before the "."), which the store records per message
+//   (MessageInfo::ends_with_line_end): every size is known from the login snapshot, and
+//   STAT, LIST and UIDL open no message file.
 // - A message expunged by another protocol (IMAP) after login: RETR / TOP answer "-ERR
 //   Message was removed by another session.", its size stays the one of the snapshot, DELE
 //   and QUIT succeed (there is nothing left to remove).
@@ -235,7 +233,7 @@ class Session {
   void finish_login(const LoginResult& result);
   // TRANSACTION
   Message* message(std::optional<std::uint32_t> number);
-  std::uint64_t exact_size(std::size_t index, store::Blob* open = nullptr);
+  std::uint64_t exact_size(std::size_t index) const;
   void cmd_stat();
   void cmd_list(const pop3::Command& c, bool uidl);
   void cmd_retr(const pop3::Command& c, std::optional<std::uint64_t> top_lines);

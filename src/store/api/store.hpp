@@ -88,6 +88,9 @@ struct MessageInfo {
   std::int64_t save_date = 0;      // when it entered this mailbox
   std::uint64_t size = 0;          // RFC822.SIZE
   std::string email_id;            // the store's id of the message (stable across copies)
+  // The last octet is LF (or there is none). POP3 ends a message that lacks a final line end
+  // with CRLF and counts it in its sizes (RFC 1939 §3); nothing else needs this.
+  bool ends_with_line_end = true;
 };
 
 // What the index keeps per message so that FETCH of these and most SEARCHes never open the
@@ -100,6 +103,7 @@ struct CachedFields {
                                // HEADER and HEADER.FIELDS fetches)
   std::int64_t sent_date = 0;  // Date: field, seconds since the epoch (0 = none/bad)
   std::int32_t sent_tz = 0;
+  bool ends_with_line_end = true;  // as MessageInfo::ends_with_line_end
 };
 
 // The bytes of one message, readable in pieces (a 50 MB message is never read whole).
