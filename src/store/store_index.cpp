@@ -163,8 +163,12 @@ std::error_code Index::open(const std::filesystem::path& file, bool& created) {
     created = true;
     return {};
   }
+  other_format_ = 0;
   std::int64_t v = meta("schema", -1);
-  if (v != kSchemaVersion) return Errc::index_corrupt;
+  if (v != kSchemaVersion) {
+    if (v > 0) other_format_ = v;
+    return Errc::index_corrupt;
+  }
   return {};
 }
 

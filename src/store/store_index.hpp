@@ -57,6 +57,9 @@ class Index {
  public:
   // Opens or creates the database; `created` tells whether the schema was just made.
   std::error_code open(const std::filesystem::path& file, bool& created);
+  // The format of an index open() refused as index_corrupt because it is another one (older
+  // or newer than this program's); 0 when it was not a format question.
+  std::int64_t other_format() const { return other_format_; }
   void close() { db_.close(); }
   Db& db() { return db_; }
 
@@ -102,6 +105,7 @@ class Index {
   std::error_code prune_deliveries(std::int64_t before);
 
  private:
+  std::int64_t other_format_ = 0;
   Db db_;
 };
 

@@ -161,10 +161,17 @@ std::error_code MaildirAccount::open() {
   bool created = false;
   std::error_code ec = index_.open(file, created);
   if (ec == Errc::index_corrupt) {
+    const std::int64_t format = index_.other_format();
     index_.close();
-    fs::path aside = root_ / fmt::format("{}.corrupt-{}", kIndexFile, now_seconds());
-    log::warn("store", "{}: index {} is damaged; moved to {} and rebuilt from the Maildir", name_,
-              file.string(), aside.string());
+    fs::path aside =
+        root_ / (format ? fmt::format("{}.format-{}-{}", kIndexFile, format, now_seconds())
+                        : fmt::format("{}.corrupt-{}", kIndexFile, now_seconds()));
+    if (format)
+      log::info("store", "{}: index {} is of format {}; moved to {} and rebuilt from the Maildir",
+                name_, file.string(), format, aside.string());
+    else
+      log::warn("store", "{}: index {} is damaged; moved to {} and rebuilt from the Maildir", name_,
+                file.string(), aside.string());
     std::error_code ignore;
     fs::rename(file, aside, ignore);
     fs::remove(fs::path(file.string() + "-wal"), ignore);

@@ -3,6 +3,7 @@
 // a lost or corrupt index rebuilt from the files with the same UIDs and flags, an unclean
 // exit (no close) keeping UIDs, and index check/rebuild reports.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -258,6 +259,30 @@ TEST_F(MaildirStoreTest, CorruptIndexIsRebuiltAtOpen) {
   bool aside = false;
   for (const auto& e : fs::directory_iterator(root()))
     if (e.path().filename().string().find(".corrupt-") != std::string::npos) aside = true;
+  EXPECT_TRUE(aside);
+}
+
+// An index of an older format (an upgrade) is set aside and rebuilt with the same UIDs.
+TEST_F(MaildirStoreTest, IndexOfAnotherFormatIsRebuiltAtOpen) {
+  append("INBOX", message("a"));
+  append("INBOX", message("b"), Flags{kSeen, {}});
+  close();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((root() / kIndexFile).c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = 1 WHERE key = 'schema'", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  open();
+  auto ms = messages("INBOX");
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[1].uid, 2u);
+  EXPECT_EQ(ms[1].flags.system, kSeen);
+  bool aside = false;
+  for (const auto& e : fs::directory_iterator(root()))
+    if (e.path().filename().string().find(".format-1-") != std::string::npos) aside = true;
   EXPECT_TRUE(aside);
 }
 
