@@ -2,10 +2,12 @@
 // type and doc, how to check and store a value into the protocol's settings struct, and how
 // to read the default back. SMTP, IMAP and POP3 each keep such a table beside their code
 // (smtp/smtp_config.cpp, imap/imap_config.cpp) and share this one implementation of
-// config::Section plus settings_from(). Header-only: a template over the settings struct.
+// config::Section plus settings_from(); the connection keys [imap] and [pop3] share are in
+// config_connection_keys.hpp. Header-only: a template over the settings struct.
 // Input: values config::load already type-checked (trusted file); every range is the row's.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +17,12 @@
 #include "config/config_section.hpp"
 
 namespace estafeta::config {
+
+// An integer setting (a count, a size, seconds) as a config value, for a row's get.
+template <class T>
+Value int_value(T n) {
+  return Value(static_cast<int64_t>(n));
+}
 
 template <class Settings>
 struct TableRow {

@@ -1,17 +1,19 @@
 // imap_config: the [imap] key table (see the header). To add a key: the field in Settings, a
 // row here, then regenerate examples/estafeta.toml (the config unit test says how) and add a
-// line to docs/CONFIG.md.
+// line to docs/CONFIG.md. The keys shared with [pop3] are config_connection_keys.hpp rows.
 #include "imap/imap_config.hpp"
 
 #include <array>
 #include <cstdint>
 #include <string>
 
+#include "config/config_connection_keys.hpp"
 #include "config/config_table_section.hpp"
 
 namespace estafeta::imap {
 namespace {
 
+using config::int_value;
 using config::KeyType;
 using config::set_int;
 using config::set_seconds;
@@ -20,40 +22,19 @@ using Row = config::TableRow<Settings>;
 
 constexpr int64_t kMiB = int64_t{1024} * 1024;
 
-template <class T>
-Value int_value(T n) {
-  return Value(static_cast<int64_t>(n));
-}
-
 const std::array kRows = {
-    Row{{"max_connections", KeyType::integer, "Concurrent IMAP sessions in total."},
-        [](Settings& s, const Value& v) { return set_int(s.max_connections, v, 1, 1000000); },
-        [](const Settings& s) -> Value { return int_value(s.max_connections); }},
-    Row{{"max_connections_per_ip", KeyType::integer,
-         "Concurrent IMAP sessions from one client address (IPv6: per ipv6_prefix)."},
-        [](Settings& s, const Value& v) {
-          return set_int(s.max_connections_per_ip, v, 1, 1000000);
-        },
-        [](const Settings& s) -> Value { return int_value(s.max_connections_per_ip); }},
+    config::max_connections_row<Settings>("Concurrent IMAP sessions in total."),
+    config::max_connections_per_ip_row<Settings>(
+        "Concurrent IMAP sessions from one client address (IPv6: per ipv6_prefix)."),
     Row{{"max_connections_per_user", KeyType::integer,
          "Concurrent IMAP sessions of one account; one more is refused at login."},
         [](Settings& s, const Value& v) {
           return set_int(s.max_connections_per_user, v, 1, 100000);
         },
         [](const Settings& s) -> Value { return int_value(s.max_connections_per_user); }},
-    Row{{"ipv6_prefix", KeyType::integer,
-         "IPv6 clients are counted per prefix of this length for max_connections_per_ip."},
-        [](Settings& s, const Value& v) { return set_int(s.ipv6_prefix, v, 32, 128); },
-        [](const Settings& s) -> Value { return int_value(s.ipv6_prefix); }},
-    Row{{"stress_threshold", KeyType::integer,
-         "Percent of max_connections in use above which sessions not logged in get a short "
-         "timeout and the longest-idle of them is closed to make room."},
-        [](Settings& s, const Value& v) { return set_int(s.stress_threshold, v, 1, 100); },
-        [](const Settings& s) -> Value { return int_value(s.stress_threshold); }},
-    Row{{"login_timeout", KeyType::integer,
-         "Seconds a session that has not logged in may wait between commands."},
-        [](Settings& s, const Value& v) { return set_seconds(s.login_timeout, v, 5, 3600); },
-        [](const Settings& s) -> Value { return int_value(s.login_timeout.count()); }},
+    config::ipv6_prefix_row<Settings>(),
+    config::stress_threshold_row<Settings>(),
+    config::login_timeout_row<Settings>(),
     Row{{"autologout", KeyType::integer,
          "Seconds a logged-in session (or one IDLE) may stay silent (RFC 9051 5.4: at least "
          "1800)."},
@@ -68,14 +49,10 @@ const std::array kRows = {
     Row{{"max_line_length", KeyType::integer, "Octets in one command line, literals not counted."},
         [](Settings& s, const Value& v) { return set_int(s.max_line_length, v, 1000, 16 * kMiB); },
         [](const Settings& s) -> Value { return int_value(s.max_line_length); }},
-    Row{{"max_bad_commands", KeyType::integer,
-         "Commands answered BAD in a row (as Dovecot counts) before BYE and close."},
-        [](Settings& s, const Value& v) { return set_int(s.max_bad_commands, v, 1, 1000); },
-        [](const Settings& s) -> Value { return int_value(s.max_bad_commands); }},
-    Row{{"max_auth_failures", KeyType::integer,
-         "Failed LOGIN/AUTHENTICATE per session before BYE and close."},
-        [](Settings& s, const Value& v) { return set_int(s.max_auth_failures, v, 1, 100); },
-        [](const Settings& s) -> Value { return int_value(s.max_auth_failures); }},
+    config::max_bad_commands_row<Settings>(
+        "Commands answered BAD in a row (as Dovecot counts) before BYE and close."),
+    config::max_auth_failures_row<Settings>(
+        "Failed LOGIN/AUTHENTICATE per session before BYE and close."),
 };
 
 const config::TableSection<Settings>& section() {

@@ -15,6 +15,7 @@
 namespace estafeta::smtp {
 namespace {
 
+using config::int_value;
 using config::set_bool;
 using config::set_int;
 using config::set_seconds;
@@ -23,11 +24,6 @@ using config::KeyType;
 using config::Value;
 
 constexpr int64_t kMiB = int64_t{1024} * 1024;
-
-template <class T>
-Value int_value(T n) {
-  return Value(static_cast<int64_t>(n));
-}
 
 using Row = config::TableRow<Settings>;
 
