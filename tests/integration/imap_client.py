@@ -3,56 +3,24 @@
 # untagged responses that arrive while idle, STARTTLS with data already queued. Responses are
 # read whole: a line ending in a literal {n} is joined with its n octets and the line after
 # it, so one "response" is one logical IMAP response. Every read is bounded by a deadline.
+# The socket, line reading and close detection are line_client.LineClient's.
 import re
-import socket
-import ssl
 import time
 
-TIMEOUT = 10.0
+from line_client import TIMEOUT, Closed, LineClient  # noqa: F401 (Closed: for the tests)
+
 LITERAL = re.compile(rb"\{(\d+)\+?\}$")
 
 
-class Closed(ConnectionError):
-    pass
-
-
-class ImapRaw:
+class ImapRaw(LineClient):
     def __init__(self, port, host="127.0.0.1", ctx=None, greet=True):
-        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
-        if ctx is not None:
-            self.sock = ctx.wrap_socket(self.sock, server_hostname=None)
-        self.buf = b""
         self.tags = 0
-        self.greeting = self.response() if greet else None
+        super().__init__(port, host, ctx, greet)
+
+    def greet(self):
+        return self.response()
 
     # -- bytes ---------------------------------------------------------------------------------
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def _fill(self, deadline):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"no complete response; have {self.buf[:300]!r}")
-        self.sock.settimeout(min(remaining, TIMEOUT))
-        try:
-            chunk = self.sock.recv(65536)
-        except socket.timeout:
-            raise TimeoutError(f"no complete response; have {self.buf[:300]!r}") from None
-        finally:
-            self.sock.settimeout(TIMEOUT)
-        if not chunk:
-            raise Closed(f"connection closed; have {self.buf[:300]!r}")
-        self.buf += chunk
-
-    def line(self, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while b"\r\n" not in self.buf:
-            self._fill(deadline)
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
     def response(self, timeout=TIMEOUT):
         """One logical response (bytes, literals inlined with their {n} header kept)."""
         deadline = time.monotonic() + timeout
@@ -107,29 +75,4 @@ class ImapRaw:
 
     def starttls(self, ctx):
         self.ok("STARTTLS")
-        assert not self.buf, self.buf
-        self.sock = ctx.wrap_socket(self.sock, server_hostname=None)
-
-    def closed_within(self, seconds=TIMEOUT):
-        """True if the server closes within `seconds`; data read is kept in self.buf."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                self._fill(min(deadline, time.monotonic() + 0.5))
-            except TimeoutError:
-                continue
-            except (Closed, ConnectionError, ssl.SSLError, OSError):
-                return True
-        return False
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self._start_tls(ctx)
