@@ -262,6 +262,25 @@ TEST_F(MaildirStoreTest, CorruptIndexIsRebuiltAtOpen) {
   EXPECT_TRUE(aside);
 }
 
+// INTERNALDATE is the file's modification time: a lost index gives it back.
+TEST_F(MaildirStoreTest, InternalDateSurvivesARebuild) {
+  NewMessage m;
+  const std::string bytes = message("dated");
+  m.bytes = bytes;
+  m.internal_date = 1700000000;
+  AppendResult r;
+  ASSERT_FALSE(account_->append(find("INBOX").id, m, r));
+  close();
+  fs::remove(root() / kIndexFile);
+  fs::remove(root() / (std::string(kIndexFile) + "-wal"));
+  fs::remove(root() / (std::string(kIndexFile) + "-shm"));
+  open();
+  auto ms = messages("INBOX");
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].uid, r.uid);
+  EXPECT_EQ(ms[0].internal_date, 1700000000);
+}
+
 // An index of an older format (an upgrade) is set aside and rebuilt with the same UIDs.
 TEST_F(MaildirStoreTest, IndexOfAnotherFormatIsRebuiltAtOpen) {
   append("INBOX", message("a"));

@@ -202,6 +202,12 @@ std::error_code write_message_file(const std::filesystem::path& maildir, const N
     written += buf.size();
   }
   out.size = written + bare;
+  if (!ec && m.internal_date) {
+    // The file's modification time is the INTERNALDATE (as other Maildir servers keep it):
+    // an index rebuilt from the files gets it back.
+    const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(*m.internal_date), 0}};
+    if (::futimens(fd, times) != 0) ec = last_error();
+  }
   if (!ec && durable && ::fdatasync(fd) != 0) ec = last_error();
   if (!ec && written == buf.size()) {
     // A message that fit in the buffer (all but large ones) is still in memory: no mapping.
