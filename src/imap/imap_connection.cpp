@@ -5,16 +5,13 @@
 #include "imap/imap_connection.hpp"
 
 #include <algorithm>
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <span>
 
 #include "auth/auth_login.hpp"
 #include "base/log.hpp"
 #include "imap/proto/imap_parser.hpp"
 #include "net/blocking.hpp"
+#include "net/net_delay.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -248,12 +245,8 @@ asio::awaitable<void> Connection::on_core(const CoreCall& call, bool may_login) 
     follow_selection();  // (un)subscribing takes the store's locks: not on the io thread
     return true;
   });
-  if (login_delay_.count() > 0) {
-    // The throttle's delay after a wrong password: a timer, never a sleeping thread.
-    asio::steady_timer timer(co_await asio::this_coro::executor, login_delay_);
-    std::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
+  // The throttle's delay after a wrong password: a timer, never a sleeping thread.
+  if (login_delay_.count() > 0) co_await net::delay_for(login_delay_);
   collect_output();
 }
 

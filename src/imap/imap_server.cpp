@@ -45,21 +45,11 @@ Server::Impl::Impl(net::IoPool& io_pool, asio::thread_pool& worker_pool,
       net(io_pool, std::move(tls_context), net_options(options)) {}
 
 bool Server::Impl::enter_account(const std::string& account) {
-  std::lock_guard lock(mutex_);
-  std::size_t& n = per_account_[account];
-  if (n >= options.settings.max_connections_per_user) {
-    if (n == 0) per_account_.erase(account);
-    return false;
-  }
-  ++n;
-  return true;
+  return per_account_.enter(account, options.settings.max_connections_per_user);
 }
 
 void Server::Impl::leave_account(const std::string& account) {
-  std::lock_guard lock(mutex_);
-  auto it = per_account_.find(account);
-  if (it == per_account_.end()) return;
-  if (--it->second == 0) per_account_.erase(it);
+  per_account_.leave(account);
 }
 
 Server::Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& hashers,

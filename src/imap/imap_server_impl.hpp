@@ -5,14 +5,12 @@
 #pragma once
 
 #include <asio/thread_pool.hpp>
-#include <cstddef>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "imap/imap_server.hpp"
 #include "imap/proto/imap_recent.hpp"
+#include "net/net_account_sessions.hpp"
 #include "net/net_server.hpp"
 
 namespace estafeta::imap {
@@ -36,8 +34,7 @@ struct Server::Impl {
   net::Server net;
 
  private:
-  std::mutex mutex_;
-  std::map<std::string, std::size_t, std::less<>> per_account_;
+  net::AccountSessions per_account_;
 };
 
 }  // namespace estafeta::imap

@@ -7,10 +7,6 @@
 #include "pop3/pop3_connection.hpp"
 
 #include <algorithm>
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <cctype>
 #include <span>
 #include <string_view>
@@ -18,6 +14,7 @@
 #include "auth/auth_login.hpp"
 #include "base/log.hpp"
 #include "net/blocking.hpp"
+#include "net/net_delay.hpp"
 #include "pop3/proto/pop3_message_streamer.hpp"
 
 namespace estafeta::pop3 {
@@ -258,12 +255,8 @@ asio::awaitable<void> Connection::on_core(net::LineReader::Line line, bool may_l
     collect_output(true);
     return true;
   });
-  if (login_delay_.count() > 0) {
-    // The throttle's delay after a wrong password: a timer, never a sleeping thread.
-    asio::steady_timer timer(co_await asio::this_coro::executor, login_delay_);
-    std::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
+  // The throttle's delay after a wrong password: a timer, never a sleeping thread.
+  if (login_delay_.count() > 0) co_await net::delay_for(login_delay_);
 }
 
 asio::awaitable<bool> Connection::step_input() {

@@ -78,16 +78,12 @@ Server::Impl::Impl(net::IoPool& io_pool, asio::thread_pool& worker_pool,
       net(io_pool, std::move(tls_context), net_options(options)) {}
 
 std::unique_ptr<MaildropLock> Server::Impl::lock_maildrop(const std::string& account) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!locked_.insert(account).second) return nullptr;
-  }
+  if (!locked_.enter(account, 1)) return nullptr;
   return std::make_unique<Lock>(shared_from_this(), account);
 }
 
 void Server::Impl::unlock(const std::string& account) {
-  std::lock_guard lock(mutex_);
-  locked_.erase(account);
+  locked_.leave(account);
 }
 
 Server::Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& hashers,

@@ -1,15 +1,14 @@
 // pop3_server_impl: what the POP3 server's sessions share (private to src/pop3/ server
 // files): options, the worker pools, the directory and store the sessions run against, the
 // maildrop locks (RFC 1939 §4: the accounts a POP3 session holds) and the protocol-neutral
-// net::Server. Memory: one set entry per account with a POP3 session in TRANSACTION.
+// net::Server. Memory: one map entry per account with a POP3 session in TRANSACTION.
 #pragma once
 
 #include <asio/thread_pool.hpp>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
 
+#include "net/net_account_sessions.hpp"
 #include "net/net_server.hpp"
 #include "pop3/pop3_server.hpp"
 #include "pop3/proto/pop3_session.hpp"
@@ -36,8 +35,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   class Lock;
   void unlock(const std::string& account);
 
-  std::mutex mutex_;
-  std::set<std::string, std::less<>> locked_;
+  net::AccountSessions locked_;  // a maildrop lock is a limit of one session per account
 };
 
 }  // namespace estafeta::pop3
