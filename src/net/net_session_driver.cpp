@@ -138,13 +138,12 @@ void SessionDriver::start_read() {
       executor(),
       [self = shared_from_this()]() -> asio::awaitable<void> {
         std::error_code ec;
-        std::size_t n = 0;
-        // The buffer exists only while bytes are coming: an idle connection holds none.
-        co_await self->stream_.wait_readable(ec);
-        if (!ec) {
-          if (!self->buffer_) self->buffer_ = std::make_unique<char[]>(kReadBuffer);
-          n = co_await self->stream_.read_some(asio::buffer(self->buffer_.get(), kReadBuffer), ec);
-        }
+        // Commands fit the small buffer; a burst (a message body, a literal) gets the big
+        // one until a read finds the socket drained: an idle connection holds 512 octets.
+        asio::mutable_buffer into = self->big_buffer_
+                                        ? asio::buffer(self->big_buffer_.get(), kBigReadBuffer)
+                                        : asio::buffer(self->small_buffer_);
+        std::size_t n = co_await self->stream_.read_some(into, ec);
         self->read_ec_ = ec;
         self->read_n_ = n;
         self->read_done_ = true;
@@ -345,8 +344,12 @@ asio::awaitable<void> SessionDriver::read_step() {
     co_return;
   }
   machine_.received(read_n_);
-  adapter_->receive(std::string_view(buffer_.get(), read_n_));
-  buffer_.reset();
+  const bool big = big_buffer_ != nullptr;
+  adapter_->receive(std::string_view(big ? big_buffer_.get() : small_buffer_.data(), read_n_));
+  if (!big && read_n_ == small_buffer_.size())
+    big_buffer_ = std::make_unique<char[]>(kBigReadBuffer);  // more is likely waiting
+  else if (big && read_n_ < kBigReadBuffer)
+    big_buffer_.reset();  // drained: back to the small one
   co_await dispatch();
 }
 

@@ -216,8 +216,9 @@ class SessionDriver : public std::enable_shared_from_this<SessionDriver> {
   bool read_done_ = false;
   std::error_code read_ec_;
   std::size_t read_n_ = 0;
-  static constexpr std::size_t kReadBuffer = 16384;
-  std::unique_ptr<char[]> buffer_;  // only while a read is taking bytes
+  static constexpr std::size_t kBigReadBuffer = 16384;
+  std::array<char, 512> small_buffer_;  // reads while no burst is coming
+  std::unique_ptr<char[]> big_buffer_;  // during a burst (a read filled the small one)
 };
 
 }  // namespace estafeta::net

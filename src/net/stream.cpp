@@ -122,13 +122,6 @@ asio::awaitable<void> Stream::wait(bool for_read, std::error_code& ec) {
       asio::redirect_error(asio::use_awaitable, ec));
 }
 
-asio::awaitable<void> Stream::wait_readable(std::error_code& ec) {
-  ec = {};
-  if (!inflated_.empty() || !compressed_in_.empty()) co_return;
-  if (tls_ && SSL_pending(tls_->ssl) > 0) co_return;
-  co_await wait(true, ec);
-}
-
 asio::awaitable<std::size_t> Stream::read_raw(asio::mutable_buffer buffer, std::error_code& ec) {
   ec = {};
   if (!tls_)

@@ -28,9 +28,6 @@ class Stream {
 
   // Reads at least one byte (0 with ec set at end of stream or error).
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, std::error_code& ec);
-  // Completes once read_some would find bytes (the socket is readable, or TLS or inflated
-  // bytes are already waiting): the caller can wait without holding a buffer.
-  asio::awaitable<void> wait_readable(std::error_code& ec);
   // Writes all of `buffer`.
   asio::awaitable<void> write(asio::const_buffer buffer, std::error_code& ec);
   // Server-side TLS handshake over the current socket; afterwards reads and writes are
