@@ -8,6 +8,7 @@
 
 #include "imap/imap_connection.hpp"
 #include "imap/imap_server_impl.hpp"
+#include "net/net_protocol_server.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -15,10 +16,7 @@ namespace {
 net::ServerOptions net_options(const ServerOptions& options) {
   const Settings& s = options.settings;
   net::ServerOptions n;
-  n.limits.max_connections = s.max_connections;
-  n.limits.max_connections_per_ip = s.max_connections_per_ip;
-  n.limits.ipv6_prefix = s.ipv6_prefix;
-  n.limits.stress_threshold_percent = s.stress_threshold;
+  n.limits = net::server_limits(s);
   n.driver.tag = "imap";
   n.driver.trace = options.trace;
   n.driver.timeouts.command = s.login_timeout;         // Phase::command: not logged in yet
@@ -61,13 +59,9 @@ Server::Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& h
 Server::~Server() = default;
 
 void Server::serve(asio::ip::tcp::acceptor acceptor, const std::string& name, bool implicit_tls) {
-  net::ListenerOptions listener;
-  listener.name = name;
-  listener.implicit_tls = implicit_tls;
-  if (!implicit_tls) {
-    listener.refuse_total = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
-    listener.refuse_per_address = "* BYE [UNAVAILABLE] Too many connections from your address\r\n";
-  }
+  net::ListenerOptions listener = net::listener_options(
+      name, implicit_tls, "* BYE [UNAVAILABLE] Too many connections, try again later\r\n",
+      "* BYE [UNAVAILABLE] Too many connections from your address\r\n");
   // The factory holds the server weakly: the server owns the listeners, not the other way.
   std::weak_ptr<Impl> weak = impl_;
   listener.make_adapter =

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/log.hpp"
+#include "net/net_protocol_server.hpp"
 #include "pop3/pop3_connection.hpp"
 #include "pop3/pop3_server_impl.hpp"
 
@@ -36,10 +37,7 @@ std::chrono::seconds idle_timeout(const Settings& s) {
 net::ServerOptions net_options(const ServerOptions& options) {
   const Settings& s = options.settings;
   net::ServerOptions n;
-  n.limits.max_connections = s.max_connections;
-  n.limits.max_connections_per_ip = s.max_connections_per_ip;
-  n.limits.ipv6_prefix = s.ipv6_prefix;
-  n.limits.stress_threshold_percent = s.stress_threshold;
+  n.limits = net::server_limits(s);
   n.driver.tag = "pop3";
   n.driver.trace = options.trace;
   n.driver.timeouts.command = s.login_timeout;  // Phase::command: not logged in yet
@@ -95,14 +93,9 @@ Server::Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& h
 Server::~Server() = default;
 
 void Server::serve(asio::ip::tcp::acceptor acceptor, const std::string& name, bool implicit_tls) {
-  net::ListenerOptions listener;
-  listener.name = name;
-  listener.implicit_tls = implicit_tls;
-  if (!implicit_tls) {
-    listener.refuse_total = "-ERR [SYS/TEMP] Too many connections, try again later.\r\n";
-    listener.refuse_per_address =
-        "-ERR [SYS/TEMP] Too many connections from your address, try again later.\r\n";
-  }
+  net::ListenerOptions listener = net::listener_options(
+      name, implicit_tls, "-ERR [SYS/TEMP] Too many connections, try again later.\r\n",
+      "-ERR [SYS/TEMP] Too many connections from your address, try again later.\r\n");
   // The factory holds the server weakly: the server owns the listeners, not the other way.
   std::weak_ptr<Impl> weak = impl_;
   listener.make_adapter =

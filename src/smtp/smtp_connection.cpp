@@ -11,6 +11,7 @@
 
 #include "base/log.hpp"
 #include "net/blocking.hpp"
+#include "net/net_delay.hpp"
 #include "smtp/proto/smtp_reply.hpp"
 #include "smtp/smtp_server_requests.hpp"
 #include "smtp/smtp_spool_requests.hpp"
@@ -153,13 +154,9 @@ asio::awaitable<void> Connection::authenticate_request(const Authenticate& reque
     return authenticate(s.directory, s.options.login_throttle.get(), context_.peer_ip,
                         request.login, request.password);
   });
-  if (answer.delay.count() > 0) {
-    // The login throttle's delay after a wrong password: a timer on this session's strand,
-    // never a sleeping thread; bounded by the throttle's max_delay.
-    asio::steady_timer timer(co_await asio::this_coro::executor, answer.delay);
-    std::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
+  // The login throttle's delay after a wrong password: a timer on this session's strand,
+  // never a sleeping thread; bounded by the throttle's max_delay.
+  if (answer.delay.count() > 0) co_await net::delay_for(answer.delay);
   core_->auth_result(std::move(answer.result));
 }
 

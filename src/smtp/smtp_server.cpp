@@ -6,6 +6,7 @@
 #include "smtp/smtp_server.hpp"
 
 #include "delivery/delivery_maildir.hpp"
+#include "net/net_protocol_server.hpp"
 #include "smtp/smtp_connection.hpp"
 #include "smtp/smtp_server_impl.hpp"
 
@@ -15,10 +16,7 @@ namespace {
 net::ServerOptions net_options(const ServerOptions& options) {
   const Limits& l = options.limits;
   net::ServerOptions n;
-  n.limits.max_connections = l.max_connections;
-  n.limits.max_connections_per_ip = l.max_connections_per_ip;
-  n.limits.ipv6_prefix = l.ipv6_prefix;
-  n.limits.stress_threshold_percent = l.stress_threshold;
+  n.limits = net::server_limits(l);
   n.driver.tag = "smtp";
   n.driver.trace = options.trace;
   n.driver.timeouts.command = l.command_timeout;
@@ -66,13 +64,10 @@ Server::Server(net::IoPool& io, asio::thread_pool& workers, asio::thread_pool& h
 Server::~Server() = default;
 
 void Server::serve(asio::ip::tcp::acceptor acceptor, ListenerMode mode) {
-  net::ListenerOptions listener;
-  listener.name = mode_name(mode);
-  listener.implicit_tls = mode == ListenerMode::submissions;
-  if (!listener.implicit_tls) {
-    listener.refuse_total = "421 4.7.0 Too many connections, try again later\r\n";
-    listener.refuse_per_address = "421 4.7.0 Too many connections from your address\r\n";
-  }
+  net::ListenerOptions listener =
+      net::listener_options(mode_name(mode), mode == ListenerMode::submissions,
+                            "421 4.7.0 Too many connections, try again later\r\n",
+                            "421 4.7.0 Too many connections from your address\r\n");
   // The factory holds the server weakly: the server owns the listeners, not the other way.
   std::weak_ptr<Impl> weak = impl_;
   listener.make_adapter =
