@@ -41,6 +41,8 @@
 #include <thread>
 #include <vector>
 
+#include "../bench_tls_client.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -191,19 +193,7 @@ std::string make_message(uint64_t seed, int user, int index) {
 // One IMAP connection over TLS, blocking.
 
 SSL_CTX* make_ctx(const Options& o) {
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  if (!ctx) die("SSL_CTX_new");
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  // No session cache: every connection pays a full handshake, as a new client would.
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  if (!o.ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(ctx, o.ca_file.c_str(), nullptr) != 1)
-      die("cannot load CA file " + o.ca_file);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  } else {
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
-  }
-  return ctx;
+  return estafeta::bench::make_client_ctx(o.ca_file, die);
 }
 
 struct Reply {
