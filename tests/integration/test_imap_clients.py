@@ -10,26 +10,18 @@ import pty
 import re
 import select
 import shutil
-import subprocess
 import tempfile
 import time
 import unittest
 
-from estafeta_harness import HOSTNAME, PASSWORDS, ServerTestCase, unique
+from client_tools import RUN_TIMEOUT, need, run_fetchmail, run_tool
+from estafeta_harness import PASSWORDS, ServerTestCase, unique
 from imap_client import ImapRaw
 
 ALICE = "alice@example.test"
 BOB = "bob@example.test"
 CAROL = "carol@example.test"
 IMAP_LISTENERS = {"smtp": ("mx", None), "imap": ("imap", None), "imaps": ("imaps", None)}
-RUN_TIMEOUT = 60
-
-
-def need(program):
-    path = shutil.which(program)
-    if not path:
-        raise unittest.SkipTest(f"{program} is not installed (scripts/deps.sh installs it)")
-    return path
 
 
 def msg(subject, body="Body.\r\n"):
@@ -78,8 +70,7 @@ class ClientCase(ServerTestCase):
         return out
 
     def run_tool(self, args, **kw):
-        r = subprocess.run(args, capture_output=True, timeout=RUN_TIMEOUT, **kw)
-        return r
+        return run_tool(args, **kw)
 
 
 class Curl(ClientCase):
@@ -213,27 +204,10 @@ SyncState *
 
 class Fetchmail(ClientCase):
     def fetchmail(self, user, box, keep, tls="ssl"):
-        need("fetchmail")
-        rc = os.path.join(self.tmp, "fetchmailrc")
-        out = os.path.join(self.tmp, "out.bsmtp")
         port = self.server.imaps_port if tls == "ssl" else self.server.imap_port
-        tls_opts = ("ssl" if tls == "ssl" else "sslproto 'TLS1.2+'") + \
-            f" sslcertck sslcertfile '{self.server.ca_path()}' sslcommonname '{HOSTNAME}'"
-        with open(rc, "w") as f:
-            f.write(f"set no syslog\nset no bouncemail\n"
-                    f"poll 127.0.0.1 service {port} proto IMAP auth password\n"
-                    f"  user '{user}' there with password '{PASSWORDS[user]}' is root here\n"
-                    f"  folder '{box}' {tls_opts} {'keep' if keep else 'nokeep'} fetchall\n")
-        os.chmod(rc, 0o600)
-        env = {**os.environ, "HOME": self.tmp, "FETCHMAILHOME": self.tmp}
-        r = self.run_tool(["fetchmail", "-f", rc, "--bsmtp", out, "--nodetach", "--pidfile",
-                           os.path.join(self.tmp, "pid")], env=env)
-        data = b""
-        if os.path.exists(out):
-            with open(out, "rb") as f:
-                data = f.read()
-            os.unlink(out)
-        return r, data
+        return run_fetchmail(self.tmp, self.server, port=port, tls=tls, proto="IMAP", user=user,
+                             password=PASSWORDS[user], keep=keep, folder=box,
+                             extra_options=" fetchall")
 
     def test_keep_and_nokeep(self):
         c = self.raw(BOB)

@@ -6,21 +6,13 @@
 # clients (LIST, RETR, UIDL, DELE). Every run is bounded by a subprocess timeout.
 import os
 import shutil
-import subprocess
 import tempfile
 import unittest
 
+from client_tools import need, run_fetchmail, run_tool
 from estafeta_harness import HOSTNAME, ServerTestCase
 from pop3_support import POP3_LISTENERS, fill, message, new_user
 
-RUN_TIMEOUT = 60
-
-
-def need(program):
-    path = shutil.which(program)
-    if not path:
-        raise unittest.SkipTest(f"{program} is not installed (scripts/deps.sh installs it)")
-    return path
 
 
 class ClientCase(ServerTestCase):
@@ -32,7 +24,7 @@ class ClientCase(ServerTestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def run_tool(self, args, **kw):
-        return subprocess.run(args, capture_output=True, timeout=RUN_TIMEOUT, **kw)
+        return run_tool(args, **kw)
 
     def account(self, subjects):
         user, password = new_user(self.server)
@@ -51,28 +43,10 @@ class ClientCase(ServerTestCase):
 
 class Fetchmail(ClientCase):
     def fetchmail(self, user, password, keep, tls):
-        need("fetchmail")
-        rc = os.path.join(self.tmp, "fetchmailrc")
-        out = os.path.join(self.tmp, "out.bsmtp")
         port = self.server.pop3s_port if tls == "ssl" else self.server.pop3_port
-        tls_opts = ("ssl" if tls == "ssl" else "sslproto 'TLS1.2+'") + \
-            f" sslcertck sslcertfile '{self.server.ca_path()}' sslcommonname '{HOSTNAME}'"
-        with open(rc, "w") as f:
-            f.write(f"set no syslog\nset no bouncemail\n"
-                    f"poll 127.0.0.1 service {port} proto POP3 uidl auth password\n"
-                    f"  user '{user}' there with password '{password}' is root here\n"
-                    f"  {tls_opts} {'keep' if keep else 'nokeep'}\n")
-        os.chmod(rc, 0o600)
-        env = {**os.environ, "HOME": self.tmp, "FETCHMAILHOME": self.tmp}
-        r = self.run_tool(["fetchmail", "-f", rc, "--bsmtp", out, "--nodetach", "--pidfile",
-                           os.path.join(self.tmp, "pid"), "--idfile",
-                           os.path.join(self.tmp, "fetchids")], env=env)
-        data = b""
-        if os.path.exists(out):
-            with open(out, "rb") as f:
-                data = f.read()
-            os.unlink(out)
-        return r, data
+        return run_fetchmail(self.tmp, self.server, port=port, tls=tls, proto="POP3 uidl",
+                             user=user, password=password, keep=keep,
+                             extra_args=["--idfile", os.path.join(self.tmp, "fetchids")])
 
     def test_keep_then_nokeep_over_stls_and_implicit_tls(self):
         user, password = self.account(["fm-one", "fm-two"])
