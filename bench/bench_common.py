@@ -20,6 +20,7 @@ import json
 import os
 import pwd
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -535,6 +536,27 @@ log_level = "warn"
 
 # --------------------------------------------------------------------------------------------
 # One run of a load generator
+
+def log_failure(error, servers):
+    """A run that failed: the error, then the last 3000 characters of every server's logs."""
+    log(f"FAILED: {error}")
+    for srv in servers:
+        for path in srv.logs():
+            with contextlib.suppress(OSError), open(path, errors="replace") as fh:
+                log(f"--- tail of {path}\n{fh.read()[-3000:]}")
+
+
+def clean_up(servers, top, keep_tmp):
+    """The end of every run, failed or not: stops the servers, the last started first (errors
+    ignored), and removes the run's directory `top` unless `keep_tmp`."""
+    for srv in reversed(servers):
+        with contextlib.suppress(Exception):
+            srv.stop()
+    if keep_tmp:
+        log(f"kept {top}")
+    else:
+        shutil.rmtree(top, ignore_errors=True)
+
 
 def run_load(cmd, server, prog, what, timeout):
     """Runs a load generator `cmd` against `server` to the end; returns its JSON result (the

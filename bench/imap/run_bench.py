@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import ssl
@@ -426,19 +425,9 @@ def main():
                     f"{mib(r['pss_before']):.1f} -> {mib(r['pss_after']):.1f} MiB, {r['processes']} processes")
         ok = True
     except (RunFailed, RuntimeError, KeyboardInterrupt) as e:
-        log(f"FAILED: {e}")
-        for srv in servers:
-            for path in srv.logs():
-                with contextlib.suppress(OSError), open(path, errors="replace") as fh:
-                    log(f"--- tail of {path}\n{fh.read()[-3000:]}")
+        bc.log_failure(e, servers)
     finally:
-        for srv in reversed(servers):
-            with contextlib.suppress(Exception):
-                srv.stop()
-        if args.keep_tmp:
-            log(f"kept {top}")
-        else:
-            shutil.rmtree(top, ignore_errors=True)
+        bc.clean_up(servers, top, args.keep_tmp)
 
     text = report(results, names, args)
     dv = run(["/usr/sbin/dovecot", "--version"], check=False).stdout.split(" ")[0].strip()

@@ -20,7 +20,6 @@ install dovecot-pop3d and starts Dovecot, which drops to the user `mail`).
 import argparse
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import ssl
@@ -423,19 +422,9 @@ def main():
                             f"{f(r['cpu_ms_per_session'], '.2f')} CPU ms/login")
         ok = True
     except (RunFailed, RuntimeError, KeyboardInterrupt) as e:
-        log(f"FAILED: {e}")
-        for srv in servers:
-            for path in srv.logs():
-                with contextlib.suppress(OSError), open(path, errors="replace") as fh:
-                    log(f"--- tail of {path}\n{fh.read()[-3000:]}")
+        bc.log_failure(e, servers)
     finally:
-        for srv in reversed(servers):
-            with contextlib.suppress(Exception):
-                srv.stop()
-        if args.keep_tmp:
-            log(f"kept {top}")
-        else:
-            shutil.rmtree(top, ignore_errors=True)
+        bc.clean_up(servers, top, args.keep_tmp)
 
     text = report(results, names, args)
     per_box = (f"{mailbox[0]} messages of {mailbox[1] / 1024:.1f} KiB on average per mailbox"

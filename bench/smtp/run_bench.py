@@ -669,20 +669,9 @@ def main():
                                               args.timeout))
         ok = True
     except (RunFailed, RuntimeError, KeyboardInterrupt) as e:
-        log(f"FAILED: {e}")
-        for srv in servers:
-            for path in srv.logs():
-                with contextlib.suppress(OSError), open(path, errors="replace") as f:
-                    tail = f.read()[-3000:]
-                    log(f"--- tail of {path}\n{tail}")
+        bc.log_failure(e, servers)
     finally:
-        for srv in reversed(servers):
-            with contextlib.suppress(Exception):
-                srv.stop()
-        if args.keep_tmp:
-            log(f"kept {top}")
-        else:
-            shutil.rmtree(top, ignore_errors=True)
+        bc.clean_up(servers, top, args.keep_tmp)
 
     text = table(cells, names)
     header = (f"{describe_setup(exe)}; {len(cells)} cells × {args.repeat} runs, median of each "
