@@ -128,6 +128,13 @@ asio::awaitable<std::size_t> Stream::read_raw(asio::mutable_buffer buffer, std::
     co_return co_await socket_.async_read_some(buffer,
                                                asio::redirect_error(asio::use_awaitable, ec));
   const int want = static_cast<int>(std::min<std::size_t>(buffer.size(), INT_MAX));
+  // Nothing buffered in OpenSSL: wait until the socket is readable before SSL_read, which
+  // would otherwise set up its 16 KiB record buffer and may keep it while waiting (an idle
+  // TLS connection then costs ~15 KiB more).
+  if (SSL_has_pending(tls_->ssl) == 0) {
+    co_await wait(true, ec);
+    if (ec) co_return 0;
+  }
   for (;;) {
     ERR_clear_error();
     errno = 0;
@@ -165,17 +172,24 @@ asio::awaitable<void> Stream::write_raw(asio::const_buffer buffer, std::error_co
 }
 
 asio::awaitable<std::size_t> Stream::read_some(asio::mutable_buffer buffer, std::error_code& ec) {
+  // Two coroutines, not one: this frame stays allocated while an idle connection waits, so it
+  // must not hold the inflating path's buffer.
   if (!inflater_) co_return co_await read_raw(buffer, ec);
+  co_return co_await read_inflated(buffer, ec);
+}
+
+asio::awaitable<std::size_t> Stream::read_inflated(asio::mutable_buffer buffer,
+                                                   std::error_code& ec) {
   ec = {};
   // Inflated in steps of at most one caller buffer (twice, for slack): a few compressed
   // octets that would inflate to gigabytes are taken a little at a time.
   const std::size_t step = std::max<std::size_t>(buffer.size() * 2, 4096);
   while (inflated_.empty()) {
     if (compressed_in_.empty()) {
-      char raw[16384];
-      std::size_t n = co_await read_raw(asio::buffer(raw), ec);
+      compressed_in_.resize(16384);  // on the heap, not in this coroutine's frame
+      std::size_t n = co_await read_raw(asio::buffer(compressed_in_), ec);
+      compressed_in_.resize(ec ? 0 : n);
       if (ec) co_return 0;
-      compressed_in_.assign(raw, n);
     }
     std::size_t used = inflater_->inflate(compressed_in_, inflated_, step, ec);
     compressed_in_.erase(0, used);

@@ -54,6 +54,7 @@ class Stream {
  private:
   asio::awaitable<std::size_t> read_raw(asio::mutable_buffer buffer, std::error_code& ec);
   asio::awaitable<void> write_raw(asio::const_buffer buffer, std::error_code& ec);
+  asio::awaitable<std::size_t> read_inflated(asio::mutable_buffer buffer, std::error_code& ec);
   // Until the socket is readable (for_read) or writable: what OpenSSL asked for.
   asio::awaitable<void> wait(bool for_read, std::error_code& ec);
 
