@@ -1,6 +1,8 @@
 // mime_imap_section: section specifiers to bytes (see mime_imap_section.hpp).
 #include "mime/mime_imap_section.hpp"
 
+#include <cstring>
+
 #include <span>
 
 #include "mime/mime_body.hpp"
@@ -151,16 +153,26 @@ std::string SectionBytes::str() const {
   return out;
 }
 
+// Both walk the pieces line end by line end (memchr), copying whole runs: message bodies are
+// mostly long runs without LF, and stored messages already have CRLF.
 std::string SectionBytes::crlf_str() const {
   std::string out;
   out.reserve(crlf_size());
   char prev = '\0';
   for (std::string_view p : pieces) {
-    for (char c : p) {
-      if (c == '\n' && prev != '\r') out.push_back('\r');
-      out.push_back(c);
-      prev = c;
+    std::size_t from = 0;
+    while (from < p.size()) {
+      const void* hit = std::memchr(p.data() + from, '\n', p.size() - from);
+      const std::size_t lf =
+          hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - p.data()) : p.size();
+      out.append(p.data() + from, lf - from);
+      if (lf == p.size()) break;
+      const char before = lf > 0 ? p[lf - 1] : prev;
+      if (before != '\r') out.push_back('\r');
+      out.push_back('\n');
+      from = lf + 1;
     }
+    if (!p.empty()) prev = p.back();
   }
   return out;
 }
@@ -169,11 +181,17 @@ std::size_t SectionBytes::crlf_size() const {
   std::size_t n = 0;
   char prev = '\0';
   for (std::string_view p : pieces) {
-    for (char c : p) {
-      if (c == '\n' && prev != '\r') ++n;
-      prev = c;
-    }
     n += p.size();
+    std::size_t from = 0;
+    while (from < p.size()) {
+      const void* hit = std::memchr(p.data() + from, '\n', p.size() - from);
+      if (!hit) break;
+      const std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(hit) - p.data());
+      const char before = lf > 0 ? p[lf - 1] : prev;
+      if (before != '\r') ++n;
+      from = lf + 1;
+    }
+    if (!p.empty()) prev = p.back();
   }
   return n;
 }

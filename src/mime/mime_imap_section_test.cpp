@@ -166,6 +166,18 @@ TEST(ImapSection, Partial) {
       ASSERT_EQ(b->slice(o, n).str(), o >= all.size() ? "" : all.substr(o, n));
 }
 
+// Line ends split across pieces: a CR at the end of one piece pairs with the LF that
+// starts the next (an empty piece between them changes nothing).
+TEST(ImapSection, CrlfAcrossPieces) {
+  SectionBytes b;
+  b.pieces = {"a\r", "\nb\n", "", "\nc", "\r", "", "\n"};
+  EXPECT_EQ(b.crlf_str(), "a\r\nb\r\n\r\nc\r\n");
+  EXPECT_EQ(b.crlf_size(), b.crlf_str().size());
+  SectionBytes none;
+  EXPECT_EQ(none.crlf_str(), "");
+  EXPECT_EQ(none.crlf_size(), 0u);
+}
+
 TEST(ImapSection, BareLfServedAsCrlf) {
   Message m =
       parse("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nline1\nline2\r\n\n--b--\n");
