@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_transcript.hpp"
 #include "pop3/proto/pop3_session_test_harness.hpp"
 #include "store/store_maildir.hpp"
 
@@ -32,18 +33,6 @@ struct Transcript {
   SessionOptions options = testing::tls_options();
   std::vector<Step> steps;
 };
-
-// "{*}" in an expected line matches any run of characters.
-bool matches(std::string_view expected, std::string_view actual) {
-  auto star = expected.find("{*}");
-  if (star == std::string_view::npos) return expected == actual;
-  if (actual.substr(0, star) != expected.substr(0, star)) return false;
-  std::string_view rest = expected.substr(star + 3);
-  std::string_view tail = actual.substr(star);
-  for (std::size_t i = 0; i <= tail.size(); ++i)
-    if (matches(rest, tail.substr(i))) return true;
-  return false;
-}
 
 // C-like escapes in C:, S: and deliver-raw text: \r \n \0 \t \\ and \xHH.
 std::string unescape(std::string_view s) {
@@ -133,30 +122,12 @@ Transcript load(const std::filesystem::path& path) {
 }
 
 std::vector<std::filesystem::path> transcripts() {
-  std::vector<std::filesystem::path> out;
-  std::filesystem::path dir = std::filesystem::path(ESTAFETA_SOURCE_DIR) / "tests/transcripts/pop3";
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".txt") out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
+  return estafeta::testing::transcript_files(std::filesystem::path(ESTAFETA_SOURCE_DIR) /
+                                             "tests/transcripts/pop3");
 }
 
 void check(const std::string& expected, const std::string& actual, const std::string& where) {
-  std::vector<std::string> want, got;
-  auto split = [](const std::string& s, std::vector<std::string>& out) {
-    std::size_t pos = 0;
-    while (pos < s.size()) {
-      auto eol = s.find("\r\n", pos);
-      if (eol == std::string::npos) eol = s.size();
-      out.push_back(s.substr(pos, eol - pos));
-      pos = eol + 2;
-    }
-  };
-  split(expected, want);
-  split(actual, got);
-  bool ok = want.size() == got.size();
-  for (std::size_t i = 0; ok && i < want.size(); ++i) ok = matches(want[i], got[i]);
-  EXPECT_TRUE(ok) << where << "\nexpected:\n" << expected << "actual:\n" << actual;
+  estafeta::testing::check_transcript_output(expected, actual, where);
 }
 
 void replay(const std::filesystem::path& path, bool byte_by_byte,
