@@ -27,7 +27,7 @@ namespace estafeta::imap {
 
 struct ServerOptions {
   std::string hostname;
-  Settings settings;   // [imap]
+  Settings settings;                  // [imap]
   bool allow_plaintext_auth = false;  // auth.allow_plaintext
   bool trace = false;  // log every line sent (the core's output; literals are not logged)
   // Failed-login delays and refusals, shared with the other protocol servers; null: none.
