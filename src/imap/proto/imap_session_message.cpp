@@ -132,8 +132,7 @@ bool search_uses_email_id(const SearchKey& k) {
 bool Session::runs_without_store(const Command& c) const {
   if (closed_ || sasl_) return false;
   const SelectedMailbox* s = selected_.get();
-  const bool clean = !s || (!s->dirty && std::none_of(s->messages.begin(), s->messages.end(),
-                                                      [](const auto& e) { return e.expunged; }));
+  const bool clean = !s || s->clean();
   if (std::holds_alternative<Capability>(c.body) || std::holds_alternative<Noop>(c.body))
     return clean;
   if (std::holds_alternative<Idle>(c.body)) return clean && state_ != State::not_authenticated;
@@ -149,8 +148,7 @@ bool Session::runs_without_store(const Command& c) const {
 bool Session::line_runs_without_store() const {
   if (!idle_tag_ || sasl_) return false;
   const SelectedMailbox* s = selected_.get();
-  return !s || (!s->dirty && std::none_of(s->messages.begin(), s->messages.end(),
-                                          [](const auto& e) { return e.expunged; }));
+  return !s || s->clean();
 }
 
 // The entries a set designates, as indexes into the map, ascending. Message numbers beyond

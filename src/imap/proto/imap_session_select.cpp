@@ -276,9 +276,7 @@ void Session::cmd_idle(const Command& c) {
 // only when `allow_expunge`; EXISTS and FETCH FLAGS at the end of any command).
 void Session::sync(bool allow_expunge) {
   SelectedMailbox& s = *selected_;
-  bool have_pending = false;
-  for (const auto& e : s.messages) have_pending = have_pending || e.expunged;
-  if (!s.dirty && !(allow_expunge && have_pending)) return;
+  if (!s.dirty && !(allow_expunge && s.pending_expunges > 0)) return;
   std::string out;
   if (s.dirty) {
     store::ChangesSince ch;
@@ -286,13 +284,13 @@ void Session::sync(bool allow_expunge) {
     if (ec) {
       if (ec == store::Errc::no_such_mailbox) {
         // Deleted by another session: every message is gone.
-        for (auto& e : s.messages) e.expunged = true;
+        for (auto& e : s.messages) s.mark_expunged(e);
       }
     } else {
       s.dirty = false;
       for (store::Uid u : ch.expunged) {
         std::size_t i = s.find(u);
-        if (i < s.messages.size()) s.messages[i].expunged = true;
+        if (i < s.messages.size()) s.mark_expunged(s.messages[i]);
       }
       const bool rev1 = !enabled_rev2_;
       std::optional<store::Uid> first_recent;  // claimed once, when a new message shows up
@@ -325,8 +323,7 @@ void Session::sync(bool allow_expunge) {
     }
   }
   std::string expunges;
-  const bool any_expunged =
-      std::any_of(s.messages.begin(), s.messages.end(), [](const auto& e) { return e.expunged; });
+  const bool any_expunged = s.pending_expunges > 0;
   // Only when something goes: the entries are moved into `kept` (moving them out and then
   // keeping the old vector would leave every kept entry hollow: keywords and ids gone).
   if (allow_expunge && any_expunged) {
@@ -347,6 +344,7 @@ void Session::sync(bool allow_expunge) {
     }
     if (removed) {
       s.messages = std::move(kept);
+      s.pending_expunges = 0;
       // RFC 7162 §3.2.10: VANISHED replaces EXPUNGE once QRESYNC is enabled.
       if (!vanished.empty()) expunges = "* VANISHED " + compress_uids(vanished) + "\r\n";
       s.reported_exists -= static_cast<std::uint32_t>(removed);

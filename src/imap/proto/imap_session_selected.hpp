@@ -42,6 +42,7 @@ struct Session::SelectedMailbox {
   std::uint32_t reported_exists = 0;
   std::uint32_t reported_recent = 0;
   bool dirty = true;                  // a change may be waiting in the store
+  std::size_t pending_expunges = 0;   // entries marked expunged, EXPUNGE not sent yet
   std::vector<std::string> keywords;  // as announced in FLAGS / PERMANENTFLAGS, sorted
 
   // The FLAGS and PERMANENTFLAGS lines of the mailbox (RFC 9051 §7.3.5, §7.1).
@@ -63,6 +64,13 @@ struct Session::SelectedMailbox {
   // The message as the store interface describes it (email_id only when asked for).
   store::MessageInfo info_of(const Entry& e, bool with_email_id = true) const;
   store::Flags flags_of(const Entry& e) const;
+
+  void mark_expunged(Entry& e) {
+    if (!e.expunged) ++pending_expunges;
+    e.expunged = true;
+  }
+  // True when no change waits: neither one in the store nor an EXPUNGE to send.
+  bool clean() const { return !dirty && pending_expunges == 0; }
 
   // Index of the entry with `uid`, or messages.size().
   std::size_t find(store::Uid uid) const {
