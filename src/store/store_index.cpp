@@ -8,8 +8,10 @@ namespace {
 
 // 2: per-mailbox counts kept by triggers, expunge log indexed by MODSEQ, \Deleted index.
 // 3: whether each message ends with a line end (POP3's exact sizes without opening files).
+// 4: the IMAP extensions' data (sort and thread keys, previews, mailbox ids, metadata,
+//    access rights, quota usage) kept beside the messages.
 // An index of another version is rebuilt from the Maildir when the account opens.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
