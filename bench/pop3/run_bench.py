@@ -21,8 +21,6 @@ import argparse
 import contextlib
 import os
 import signal
-import socket
-import ssl
 import statistics
 import subprocess
 import sys
@@ -58,25 +56,7 @@ def estafeta_allows_plaintext(exe, top):
     return p.returncode == 0
 
 
-def wait_for_greeting(port, timeout, alive, tls, ok=b"+OK", bye=b"QUIT\r\n"):
-    """Waits for a greeting starting with `ok` on 127.0.0.1:port (over TLS when `tls`)."""
-    deadline = time.monotonic() + timeout
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    while time.monotonic() < deadline:
-        if not alive():
-            raise RuntimeError(f"server for port {port} exited during start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
-                with (ctx.wrap_socket(raw) if tls else contextlib.nullcontext(raw)) as s:
-                    if s.recv(512).startswith(ok):
-                        s.sendall(bye)
-                        return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"no greeting on 127.0.0.1:{port} within {timeout}s")
+wait_for_greeting = bc.wait_for_greeting
 
 
 # --------------------------------------------------------------------------------------------
