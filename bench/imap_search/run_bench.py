@@ -479,7 +479,9 @@ def report(results, loads, sizes, meta, order, note_missing):
     lines.append(hdr + " |")
     lines.append("|---" * (hdr.count("|")) + "|")
     for key, label, _cmd, _cap, _kind in queries(meta):
-        r = results.get(key, {})
+        if key not in results:
+            continue
+        r = results[key]
 
         def cell(k, what, spec):
             x = r.get(k)
@@ -523,7 +525,9 @@ def report(results, loads, sizes, meta, order, note_missing):
     tg = []
     if "estafeta" in order:
         for key in ("text_rare", "text_common", "fuzzy"):
-            e = results.get(key, {}).get("estafeta", {})
+            if key not in results:
+                continue
+            e = results[key].get("estafeta", {})
             if "median_ms" in e:
                 ok = e["median_ms"] <= 50
                 tg.append(f"- {key}: Estafeta median {e['median_ms']:.1f} ms — target ≤ 50 ms "
@@ -531,7 +535,9 @@ def report(results, loads, sizes, meta, order, note_missing):
             else:
                 tg.append(f"- {key}: Estafeta {e.get('skipped') or e.get('error') or 'not run'} — target ≤ 50 ms not measurable")
         for key in ("sort_arrival", "sort_date", "sort_subject", "sort_from", "thread"):
-            e = results.get(key, {}).get("estafeta", {})
+            if key not in results:
+                continue
+            e = results[key].get("estafeta", {})
             for k in others:
                 d = results.get(key, {}).get(k, {})
                 if e.get("cpu_ms") and d.get("cpu_ms"):
