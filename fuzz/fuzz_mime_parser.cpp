@@ -2,7 +2,8 @@
 // from the result (BODYSTRUCTURE, ENVELOPE, every section of every part, BINARY), checking
 // the structural invariants: every span lies inside the input and inside its parent, header
 // and body are adjacent, part links are consistent. Small limits make deep and wide trees
-// reachable. Input is fully untrusted.
+// reachable. Also the RFC 8970 preview and the HTML-to-text conversion (mime_preview,
+// mime_html_text) with their bounds. Input is fully untrusted.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,10 +12,12 @@
 #include <vector>
 
 #include "mime/mime_header.hpp"
+#include "mime/mime_html_text.hpp"
 #include "mime/mime_imap_bodystructure.hpp"
 #include "mime/mime_imap_envelope.hpp"
 #include "mime/mime_imap_section.hpp"
 #include "mime/mime_parser.hpp"
+#include "mime/mime_preview.hpp"
 
 using namespace estafeta::mime;
 
@@ -80,6 +83,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   o.extended = false;
   (void)imap_bodystructure(m, 0, o);
   (void)imap_envelope(m);
+  // RFC 8970 preview: at most kPreviewMaxChars characters, no leading/trailing space; and the
+  // HTML-to-text conversion of the raw input, bounded.
+  std::string preview = message_preview(m);
+  std::size_t chars = 0;
+  for (unsigned char c : preview) chars += (c & 0xC0) != 0x80;
+  check(chars <= kPreviewMaxChars);
+  check(preview.empty() || (preview.front() != ' ' && preview.back() != ' '));
+  check(html_to_text(in, 512).size() <= 512);
   for (std::uint32_t i = 0; i < m.parts.size() && i < 64; ++i) {
     std::vector<std::uint32_t> path = path_of(m, i);
     for (auto text : {SectionSpec::Text::none, SectionSpec::Text::mime, SectionSpec::Text::header,

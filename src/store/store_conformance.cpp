@@ -639,6 +639,47 @@ TEST_P(StoreConformance, CachedFieldsAfterAppend) {
   EXPECT_EQ(a->cached(inbox.id, 999, c), std::error_code(Errc::no_such_message));
 }
 
+// RFC 8970 PREVIEW: computed when the message is stored, kept through a reopen and through
+// rebuild_index (recomputed from the message), kept by COPY; "" without text.
+TEST_P(StoreConformance, PreviewKeptAndRebuilt) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  Uid with_text = append(*a, inbox.id,
+                         "Subject: p\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+                         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                         "  Caf=E9\r\n\r\n  ouvert =\r\ndemain.\r\n");
+  Uid no_text = append(*a, inbox.id, "Subject: q\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n");
+  auto check = [&](Account& acc, MailboxId box, Uid u1, Uid u2) {
+    CachedFields c;
+    ASSERT_FALSE(acc.cached(box, u1, c));
+    EXPECT_EQ(c.preview, "Caf\xC3\xA9 ouvert demain.");
+    ASSERT_FALSE(acc.cached(box, u2, c));
+    EXPECT_EQ(c.preview, "");
+    std::vector<std::optional<CachedFields>> many;
+    std::vector<Uid> uids{u1, u2};
+    ASSERT_FALSE(acc.cached_many(box, uids, many));
+    ASSERT_EQ(many.size(), 2u);
+    ASSERT_TRUE(many[0].has_value());
+    EXPECT_EQ(many[0]->preview, "Caf\xC3\xA9 ouvert demain.");
+  };
+  check(*a, inbox.id, with_text, no_text);
+  auto archive = find(*a, "Archive");
+  CopyResult copied;
+  ASSERT_FALSE(a->copy(inbox.id, {with_text, no_text}, archive.id, copied));
+  ASSERT_EQ(copied.target.size(), 2u);
+  check(*a, archive.id, copied.target[0], copied.target[1]);
+  a.reset();
+  reopen();
+  a = account();
+  check(*a, inbox.id, with_text, no_text);
+  IndexReport report;
+  ASSERT_FALSE(a->rebuild_index(report));
+  inbox = find(*a, "INBOX");
+  auto ms = messages(*a, inbox.id);
+  ASSERT_EQ(ms.size(), 2u);
+  check(*a, inbox.id, ms[0].uid, ms[1].uid);
+}
+
 // Whether a message ends with a line end (POP3 sizes), kept through a reopen.
 TEST_P(StoreConformance, EndsWithLineEnd) {
   auto a = account();

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS messages(
   body TEXT NOT NULL,
   body_structure TEXT NOT NULL,
   header BLOB NOT NULL,
+  preview TEXT NOT NULL DEFAULT '',  -- RFC 8970 PREVIEW (CachedFields::preview)
   PRIMARY KEY(mailbox, uid));
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox, modseq);
 CREATE INDEX IF NOT EXISTS messages_deleted ON messages(mailbox, uid) WHERE flags & 8;
@@ -368,9 +369,9 @@ std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const C
       .prepare(
           "INSERT INTO messages(mailbox, uid, base, in_new, file_info, flags, keywords, modseq, "
           "internal_date, internal_tz, save_date, size, email_id, sent_date, sent_tz, envelope, "
-          "body, body_structure, header, ends_line) "
+          "body, body_structure, header, ends_line, preview) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-          "?18, ?19, ?20)")
+          "?18, ?19, ?20, ?21)")
       .bind(1, id)
       .bind(2, r.info.uid)
       .bind(3, r.base)
@@ -391,6 +392,7 @@ std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const C
       .bind(18, c.body_structure)
       .bind_blob(19, c.header)
       .bind(20, c.ends_with_line_end ? 1 : 0)
+      .bind(21, c.preview)
       .run();
 }
 
@@ -444,8 +446,8 @@ std::error_code Index::expunge(MailboxId id, Uid uid, ModSeq modseq) {
 
 std::error_code Index::cached(MailboxId id, Uid uid, CachedFields& out) {
   Stmt s = db_.prepare(
-      "SELECT envelope, body_structure, body, header, sent_date, sent_tz, ends_line FROM "
-      "messages WHERE mailbox = ?1 AND uid = ?2");
+      "SELECT envelope, body_structure, body, header, sent_date, sent_tz, ends_line, preview "
+      "FROM messages WHERE mailbox = ?1 AND uid = ?2");
   s.bind(1, id).bind(2, uid);
   if (s.step()) {
     out.envelope = s.text(0);
@@ -455,6 +457,7 @@ std::error_code Index::cached(MailboxId id, Uid uid, CachedFields& out) {
     out.sent_date = s.i64(4);
     out.sent_tz = static_cast<std::int32_t>(s.i64(5));
     out.ends_with_line_end = s.i64(6) != 0;
+    out.preview = s.text(7);
     return {};
   }
   if (auto ec = s.ec()) return ec;

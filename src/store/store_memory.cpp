@@ -15,6 +15,7 @@
 #include "mime/mime_imap_bodystructure.hpp"
 #include "mime/mime_imap_envelope.hpp"
 #include "mime/mime_parser.hpp"
+#include "mime/mime_preview.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -65,6 +66,7 @@ CachedFields compute_cached(const std::string& data) {
   plain.extended = false;
   c.body = mime::imap_bodystructure(m, 0, plain);
   c.header = std::string(m.header_bytes(m.root()));
+  c.preview = mime::message_preview(m);  // RFC 8970
   if (const auto* f = m.find_field(m.root(), "Date")) {
     if (auto d = mime::parse_date(f->value)) {
       c.sent_date = d->to_unix();

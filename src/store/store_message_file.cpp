@@ -13,6 +13,7 @@
 #include "mime/mime_imap_bodystructure.hpp"
 #include "mime/mime_imap_envelope.hpp"
 #include "mime/mime_parser.hpp"
+#include "mime/mime_preview.hpp"
 #include "store/store_maildir_files.hpp"
 
 namespace estafeta::store {
@@ -76,6 +77,7 @@ void compute_cache(std::string_view data, CachedFields& cache) {
   body.extended = false;
   cache.body = mime::imap_bodystructure(m, 0, body);
   cache.header = std::string(m.header_bytes(m.root()));
+  cache.preview = mime::message_preview(m);  // RFC 8970
   cache.sent_date = 0;
   cache.sent_tz = 0;
   if (const auto* f = m.find_field(m.root(), "Date")) {

@@ -55,6 +55,7 @@ struct FetchItem {
     body_section,   // BODY[...] / BODY.PEEK[...]
     binary,         // BINARY[...] / BINARY.PEEK[...]
     binary_size,    // BINARY.SIZE[...]
+    preview,        // PREVIEW [(LAZY)] (RFC 8970); `peek` holds LAZY
   };
   Kind kind = Kind::flags;
   bool peek = false;          // BODY.PEEK / BINARY.PEEK: do not set \Seen

@@ -7,6 +7,7 @@
 #include "imap/proto/imap_response_strings.hpp"
 #include "mime/mime_imap_bodystructure.hpp"
 #include "mime/mime_imap_envelope.hpp"
+#include "mime/mime_imap_quote.hpp"
 #include "mime/mime_imap_section.hpp"
 #include "mime/mime_parser.hpp"
 
@@ -127,6 +128,8 @@ std::string item_name(const FetchItem& it) {
       return "EMAILID";
     case Kind::thread_id:
       return "THREADID";
+    case Kind::preview:
+      return "PREVIEW";
     case Kind::rfc822:
       return "RFC822";
     case Kind::rfc822_header:
@@ -431,6 +434,15 @@ class Renderer {
       case Kind::thread_id:
         simple(name, "NIL");  // RFC 8474 §5.2: no thread ids kept
         return true;
+      case Kind::preview: {
+        // RFC 8970 §3.1: the preview kept since delivery/APPEND (so LAZY never needs NIL);
+        // "" when the message has no text. UTF-8: quoted once UTF8=ACCEPT/IMAP4rev2 is on,
+        // else a literal when it is not ASCII.
+        std::string v;
+        mime::imap_append_string(v, c.preview, {.utf8 = o_.utf8});
+        simple(name, v);
+        return true;
+      }
       case Kind::rfc822:
       case Kind::rfc822_header:
       case Kind::rfc822_text:

@@ -1,9 +1,9 @@
 // imap_fetch: one FETCH response "* n FETCH (...)" (RFC 9051 §6.4.5 and §7.5.2, RFC 3501
-// §6.4.5 and §7.4.2, RFC 3516 BINARY, RFC 7162 CONDSTORE MODSEQ, RFC 8514 SAVEDATE, RFC 8474
-// EMAILID/THREADID) rendered from what the store knows about a message. No I/O: the message
-// bytes come from a callback that is called at most once and only when an item needs them —
-// FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY, UID, MODSEQ, SAVEDATE,
-// EMAILID, BODY[HEADER] and BODY[HEADER.FIELDS (...)] are answered from MessageInfo and
+// §6.4.5 and §7.4.2, RFC 3516 BINARY, RFC 7162 CONDSTORE MODSEQ, RFC 8514 SAVEDATE, RFC 8970
+// PREVIEW, RFC 8474 EMAILID/THREADID) rendered from what the store knows about a message. No I/O:
+// the message bytes come from a callback that is called at most once and only when an item needs
+// them — FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY, UID, MODSEQ, SAVEDATE,
+// EMAILID, PREVIEW, BODY[HEADER] and BODY[HEADER.FIELDS (...)] are answered from MessageInfo and
 // CachedFields alone.
 //
 // Notes:

@@ -741,5 +741,25 @@ TEST(ImapFetchDovecot, CorpusMatchesDovecot) {
   EXPECT_EQ(report, "");
 }
 
+// RFC 8970: PREVIEW from the cached preview, with or without LAZY, never loading the message;
+// "" without text; UTF-8 quoted only when the client accepts UTF-8.
+TEST(ImapFetch, PreviewFromTheCache) {
+  Msg m(kSimple);
+  m.cached.preview = "Hello there";
+  FetchItem lazy = item(Kind::preview);
+  lazy.peek = true;
+  EXPECT_FALSE(fetch_needs_message({item(Kind::preview)}));
+  EXPECT_EQ(fetch(m, {item(Kind::preview)}), "* 3 FETCH (PREVIEW \"Hello there\")\r\n");
+  EXPECT_EQ(fetch(m, {lazy, item(Kind::preview)}), "* 3 FETCH (PREVIEW \"Hello there\")\r\n");
+  m.cached.preview = "";
+  EXPECT_EQ(fetch(m, {item(Kind::preview)}), "* 3 FETCH (PREVIEW \"\")\r\n");
+  m.cached.preview = "Caf\xC3\xA9 \"ouvert\"";
+  EXPECT_EQ(fetch(m, {item(Kind::preview)}),
+            "* 3 FETCH (PREVIEW {14}\r\nCaf\xC3\xA9 \"ouvert\")\r\n");
+  EXPECT_EQ(fetch(m, {item(Kind::preview)}, {.utf8 = true}),
+            "* 3 FETCH (PREVIEW \"Caf\xC3\xA9 \\\"ouvert\\\"\")\r\n");
+  EXPECT_EQ(m.loads, 0);
+}
+
 }  // namespace
 }  // namespace estafeta::imap

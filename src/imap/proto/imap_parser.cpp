@@ -584,6 +584,7 @@ class CommandParser {
     };
     if (out.size() >= limits_.max_fetch_items) return fail("Too many FETCH items");
     FetchItem item;
+    if (name == "PREVIEW") return preview_att(out);
     for (const Simple& s : kSimple) {
       if (name == s.name) {
         item.kind = s.kind;
@@ -610,6 +611,25 @@ class CommandParser {
       if (!count || !lx_.consume('>')) return fail("Invalid partial");
       item.partial_origin = *origin;
       item.partial_count = *count;
+    }
+    out.push_back(std::move(item));
+    return true;
+  }
+
+  // RFC 8970 §5: "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
+  // The modifier list is told from FETCH modifiers ("(CHANGEDSINCE") by its first word.
+  bool preview_att(std::vector<FetchItem>& out) {
+    FetchItem item;
+    item.kind = FetchItem::Kind::preview;
+    std::string_view rest = lx_.rest();
+    if (rest.size() >= 6 && rest[0] == ' ' && rest[1] == '(' &&
+        upper_copy(rest.substr(2, 4)) == "LAZY") {
+      lx_.set_pos(lx_.pos() + 2);
+      do {
+        if (!lx_.keyword("LAZY")) return fail("Invalid PREVIEW modifier");
+        item.peek = true;
+      } while (lx_.sp());
+      if (!lx_.consume(')')) return fail("Invalid PREVIEW modifier");
     }
     out.push_back(std::move(item));
     return true;

@@ -411,6 +411,34 @@ TEST(ImapParser, FetchModifiers) {
             "a BAD Invalid mod-sequence value");
 }
 
+// RFC 8970 §5: PREVIEW [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
+TEST(ImapParser, FetchPreview) {
+  using FK = FetchItem::Kind;
+  Fetch f = body<Fetch>("a FETCH 1 PREVIEW");
+  ASSERT_EQ(f.items.size(), 1u);
+  EXPECT_EQ(f.items[0].kind, FK::preview);
+  EXPECT_FALSE(f.items[0].peek);
+  f = body<Fetch>("a UID FETCH 1:* (UID preview (lazy) FLAGS)");
+  ASSERT_EQ(f.items.size(), 3u);
+  EXPECT_EQ(f.items[1].kind, FK::preview);
+  EXPECT_TRUE(f.items[1].peek);
+  EXPECT_EQ(f.items[2].kind, FK::flags);
+  f = body<Fetch>("a FETCH 1 PREVIEW (LAZY)");
+  ASSERT_EQ(f.items.size(), 1u);
+  EXPECT_TRUE(f.items[0].peek);
+  f = body<Fetch>("a FETCH 1 PREVIEW (LAZY LAZY) (CHANGEDSINCE 5)");
+  EXPECT_TRUE(f.items[0].peek);
+  EXPECT_EQ(f.changed_since, 5u);
+  // Without modifiers, a following list is the FETCH modifiers.
+  f = body<Fetch>("a FETCH 1 PREVIEW (CHANGEDSINCE 5)");
+  EXPECT_FALSE(f.items[0].peek);
+  EXPECT_EQ(f.changed_since, 5u);
+  EXPECT_EQ(bad("a FETCH 1 (PREVIEW (LAZY FOO))"), "a BAD Invalid PREVIEW modifier");
+  EXPECT_EQ(bad("a FETCH 1 (PREVIEW (LAZY)"), "a BAD Invalid FETCH items");
+  EXPECT_EQ(bad("a FETCH 1 (PREVIEW ())"), "a BAD Invalid FETCH item");
+  EXPECT_EQ(bad("a FETCH 1 PREVIEWS"), "a BAD Unknown FETCH item");
+}
+
 TEST(ImapParser, Store) {
   Store s = body<Store>("a STORE 2:4 +FLAGS (\\Deleted)");
   EXPECT_EQ(s.mode, Store::Mode::add);

@@ -35,6 +35,7 @@ std::string Session::capabilities() const {
        " CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS ESEARCH SEARCHRES CONDSTORE QRESYNC"
        " STATUS=SIZE MULTIAPPEND BINARY UTF8=ACCEPT";
   c += " SAVEDATE WITHIN";  // RFC 8514, RFC 5032
+  c += " PREVIEW";          // RFC 8970
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;

@@ -104,6 +104,10 @@ struct CachedFields {
   std::int64_t sent_date = 0;  // Date: field, seconds since the epoch (0 = none/bad)
   std::int32_t sent_tz = 0;
   bool ends_with_line_end = true;  // as MessageInfo::ends_with_line_end
+  // RFC 8970 PREVIEW: the message's preview text (mime::message_preview), UTF-8, at most 256
+  // characters; "" when the message has no text. Computed when the message is stored and
+  // recomputed from the file by rebuild_index.
+  std::string preview;
 };
 
 // The bytes of one message, readable in pieces (a 50 MB message is never read whole).
