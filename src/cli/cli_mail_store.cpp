@@ -14,6 +14,12 @@
 
 namespace estafeta::cli {
 
+store::MaildirStoreOptions mail_store_options(const config::Config& config) {
+  store::MaildirStoreOptions o{config.data_dir, 1, true};
+  o.default_quota = {config.quota.storage_kib, config.quota.messages, config.quota.mailboxes};
+  return o;
+}
+
 namespace {
 
 // As root, becomes the owner of data_dir/mail (or of data_dir while mail/ does not exist)
@@ -51,7 +57,7 @@ std::shared_ptr<store::Account> open_mail_account(const config::Config& config,
     }
   }
   if (!become_mail_owner(config)) return nullptr;
-  auto store = store::make_maildir_store(store::MaildirStoreOptions{config.data_dir, 1, true});
+  auto store = store::make_maildir_store(mail_store_options(config));
   std::shared_ptr<store::Account> account;
   if (auto ec = store->account(name, account)) {
     fail("cannot open the mailboxes of " + name + ": " + ec.message());
@@ -62,7 +68,7 @@ std::shared_ptr<store::Account> open_mail_account(const config::Config& config,
 
 std::string remove_mail_of(const config::Config& config, const std::string& address) {
   if (!become_mail_owner(config)) return "cannot switch to the owner of the mail directory";
-  auto store = store::make_maildir_store(store::MaildirStoreOptions{config.data_dir, 1, true});
+  auto store = store::make_maildir_store(mail_store_options(config));
   std::error_code ec = store->remove_account(address);
   if (ec && ec != store::Errc::no_such_account) return ec.message();
   return "";

@@ -12,8 +12,12 @@
 
 #include "config/config.hpp"
 #include "store/api/store.hpp"
+#include "store/store_maildir.hpp"
 
 namespace estafeta::cli {
+
+// The embedded store's options for the CLI: one account open, fsync, the [quota] defaults.
+store::MaildirStoreOptions mail_store_options(const config::Config& config);
 
 // The account of `address` (canonical form), or nullptr after printing why not.
 std::shared_ptr<store::Account> open_mail_account(const config::Config& config,

@@ -427,8 +427,10 @@ int run_serve(const config::Config& config) {
   if (auto ec = spool.replenish())
     log::warn("serve", "cannot prepare spool files in {}: {}", spool.dir().string(), ec.message());
   // The mailbox store (Maildir files, an index per account), opened as the service user.
-  std::shared_ptr<store::Store> mail_store = store::make_maildir_store(
-      store::MaildirStoreOptions{config.data_dir, 64, config.delivery.fsync});
+  store::MaildirStoreOptions store_options{config.data_dir, 64, config.delivery.fsync};
+  store_options.default_quota = {config.quota.storage_kib, config.quota.messages,
+                                 config.quota.mailboxes};
+  std::shared_ptr<store::Store> mail_store = store::make_maildir_store(store_options);
   // Local delivery goes through the store: UIDs at delivery, IMAP sessions told at once.
   delivery::DeliveryOptions delivery_options{config.delivery.fsync, config.hostname};
   delivery_options.store = mail_store.get();

@@ -32,6 +32,13 @@ int run_user_passwd(const config::Config& config, const std::string& address,
 int run_user_del(const config::Config& config, const std::string& address, bool purge);
 int run_user_list(const config::Config& config);
 
+// cmd_quota.cpp: `user quota` (an option left out is left as it is; none of them: show).
+struct QuotaOptions {
+  std::optional<std::string> storage, messages, mailboxes;
+};
+int run_user_quota(const config::Config& config, const std::string& address,
+                   const QuotaOptions& options);
+
 // cmd_domain.cpp
 int run_domain_add(const config::Config& config, const std::string& domain);
 int run_domain_del(const config::Config& config, const std::string& domain);

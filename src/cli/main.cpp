@@ -99,6 +99,21 @@ int run(int argc, char** argv) {
   user_del->callback([&] {
     action = [&](const config::Config& c) { return cli::run_user_del(c, address, purge); };
   });
+  cli::QuotaOptions quota_options;
+  auto* user_quota = user->add_subcommand(
+      "quota", "show or set an account's quota (RFC 9208 STORAGE, MESSAGE, MAILBOX limits)");
+  user_quota->add_option("ADDRESS", address, "account address")->required();
+  user_quota->add_option("--storage", quota_options.storage,
+                         "storage limit: 500M, 2G, 1024K (KiB without a unit); none; default");
+  user_quota->add_option("--messages", quota_options.messages,
+                         "message limit: a number; none (or 0); default");
+  user_quota->add_option("--mailboxes", quota_options.mailboxes,
+                         "mailbox limit: a number; none (or 0); default");
+  user_quota->callback([&] {
+    action = [&](const config::Config& c) {
+      return cli::run_user_quota(c, address, quota_options);
+    };
+  });
   auto* user_list = user->add_subcommand("list", "list accounts");
   user_list->callback(
       [&] { action = [](const config::Config& c) { return cli::run_user_list(c); }; });

@@ -63,6 +63,14 @@ struct Delivery {
   std::chrono::seconds retry_interval{60};
 };
 
+// [quota]: RFC 9208 limits for accounts without their own (`estafeta user quota` sets those,
+// kept with the account's mail: docs/STORE.md). 0 = no limit.
+struct Quota {
+  std::uint64_t storage_kib = 0;  // quota.storage: "500M", "2G", "1024K", "none"
+  std::uint64_t messages = 0;     // quota.messages
+  std::uint64_t mailboxes = 0;    // quota.mailboxes
+};
+
 struct Auth {
   // auth.max_login_failures: failed logins per client network (IPv4 address, IPv6 /64) or per
   // account within auth.login_failure_window before logins from/to it are refused for that
@@ -95,6 +103,7 @@ struct Config {
   std::map<std::string, SectionValues, std::less<>> sections;
   Tls tls;
   Delivery delivery;
+  Quota quota;
 };
 
 struct ConfigError {

@@ -51,6 +51,45 @@ bool valid_hostname(std::string_view h) {
   return prev != '-';
 }
 
+// "500M", "2G", "1024K", "300" (KiB), "none"/"0" -> KiB (what store::parse_quota_size reads).
+std::string set_size_kib(std::uint64_t& dst, const Value& v) {
+  std::string_view s = std::get<std::string>(v);
+  if (s == "none") {
+    dst = 0;
+    return "";
+  }
+  std::uint64_t mult = 1;
+  if (!s.empty()) {
+    switch (s.back()) {
+      case 'k': case 'K': mult = 1; s.remove_suffix(1); break;
+      case 'm': case 'M': mult = 1024; s.remove_suffix(1); break;
+      case 'g': case 'G': mult = 1024ULL * 1024; s.remove_suffix(1); break;
+      case 't': case 'T': mult = 1024ULL * 1024 * 1024; s.remove_suffix(1); break;
+      default: break;
+    }
+  }
+  if (s.empty() || s.size() > 12) return "expected a size such as \"500M\", \"2G\" or \"none\"";
+  std::uint64_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return "expected a size such as \"500M\", \"2G\" or \"none\"";
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (n > (1ULL << 40) / mult) return "size too large";
+  dst = n * mult;
+  return "";
+}
+
+std::string size_text(std::uint64_t kib) {
+  if (kib == 0) return "\"none\"";
+  const char* units[] = {"K", "M", "G", "T"};
+  int u = 0;
+  while (u < 3 && kib % 1024 == 0) {
+    kib /= 1024;
+    ++u;
+  }
+  return "\"" + std::to_string(kib) + units[u] + "\"";
+}
+
 std::string quote_path(const fs::path& p) {
   return toml_quote(p.string());
 }
@@ -182,6 +221,26 @@ const std::array kKeys = {
             [](const Config& c) {
               return num(static_cast<std::size_t>(c.delivery.retry_interval.count()));
             }},
+
+    KeySpec{"quota.storage", KeyType::string,
+            "Storage limit (RFC 9208 STORAGE) of accounts without their own (estafeta user "
+            "quota): \"500M\", \"2G\", \"1024K\"; \"none\" = no limit.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_size_kib(c.quota.storage_kib, v);
+            },
+            [](const Config& c) { return size_text(c.quota.storage_kib); }},
+    KeySpec{"quota.messages", KeyType::integer,
+            "Message limit (RFC 9208 MESSAGE) of accounts without their own; 0 = no limit.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_int(c.quota.messages, v, 0, 1000000000);
+            },
+            [](const Config& c) { return num(c.quota.messages); }},
+    KeySpec{"quota.mailboxes", KeyType::integer,
+            "Mailbox limit (RFC 9208 MAILBOX) of accounts without their own; 0 = no limit.",
+            [](Config& c, const Value& v, const fs::path&) {
+              return set_int(c.quota.mailboxes, v, 0, 1000000);
+            },
+            [](const Config& c) { return num(c.quota.mailboxes); }},
 
     KeySpec{"auth.max_login_failures", KeyType::integer,
             "Failed logins per client network (IPv6 /64) or account within "

@@ -573,6 +573,171 @@ TEST_P(StoreConformance, FilterAppliesToTheDataNotThePrefix) {
   EXPECT_EQ(messages(*a, inbox.id)[0].size, want.size());
 }
 
+// ---- quota (RFC 9208) ------------------------------------------------------------------
+
+TEST_P(StoreConformance, QuotaUsageIsTheWholeAccount) {
+  auto a = account();
+  QuotaState q;
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_EQ(q.own, (QuotaLimits{kQuotaDefault, kQuotaDefault, kQuotaDefault}));
+  EXPECT_FALSE(q.limits.any());
+  EXPECT_EQ(q.usage.mailboxes, 6u);  // INBOX and the five special-use mailboxes
+  EXPECT_EQ(q.usage.messages, 0u);
+  EXPECT_EQ(q.usage.storage, 0u);
+  auto inbox = find(*a, "INBOX");
+  auto sent = find(*a, "Sent");
+  append(*a, inbox.id, message("q1"));
+  Uid u2 = append(*a, sent.id, message("q2"));
+  const std::uint64_t size = find(*a, "INBOX").size + find(*a, "Sent").size;
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_EQ(q.usage.messages, 2u);
+  EXPECT_EQ(q.usage.storage, size);
+  // \Deleted size for STATUS DELETED-STORAGE, then EXPUNGE frees it.
+  FlagUpdate del;
+  del.mode = FlagUpdate::Mode::add;
+  del.flags.system = kDeleted;
+  FlagResult fr;
+  ASSERT_FALSE(a->update_flags(sent.id, {u2}, del, fr));
+  std::uint64_t deleted = 0;
+  ASSERT_FALSE(a->deleted_size(sent.id, deleted));
+  EXPECT_EQ(deleted, find(*a, "Sent").size);
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge_deleted(sent.id, nullptr, gone));
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_EQ(q.usage.messages, 1u);
+  EXPECT_EQ(q.usage.storage, find(*a, "INBOX").size);
+  // A deleted mailbox frees its messages and its MAILBOX count.
+  MailboxInfo made;
+  ASSERT_FALSE(a->create("Projects", SpecialUse::none, made));
+  append(*a, made.id, message("q3"));
+  ASSERT_FALSE(a->remove("Projects"));
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_EQ(q.usage.mailboxes, 6u);
+  EXPECT_EQ(q.usage.messages, 1u);
+}
+
+TEST_P(StoreConformance, QuotaRefusesAppendDeliverCopyAndStoresNothing) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  auto trash = find(*a, "Trash");
+  ASSERT_FALSE(a->set_quota({kQuotaDefault, 3, kQuotaDefault}));
+  QuotaState q;
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_EQ(q.limits.messages, 3u);
+  EXPECT_EQ(q.limits.storage_kib, 0u);
+  Uid u1 = append(*a, inbox.id, message("m1"));
+  append(*a, inbox.id, message("m2"));
+  // Two of three: a COPY of both would pass the limit; nothing is copied.
+  CopyResult cr;
+  EXPECT_EQ(a->copy(inbox.id, {1, 2}, trash.id, cr), make_error_code(Errc::over_quota));
+  EXPECT_EQ(find(*a, "Trash").messages, 0u);
+  // A MOVE within the account changes nothing and is never refused.
+  ASSERT_FALSE(a->move(inbox.id, {u1}, trash.id, cr));
+  EXPECT_EQ(cr.target.size(), 1u);
+  append(*a, inbox.id, message("m3"));  // exactly at the limit: allowed
+  ASSERT_FALSE(a->quota(q));
+  // 100 % of the limit: the warning came too, beyond the limit (it is exempt).
+  EXPECT_EQ(q.usage.messages, 4u);
+  EXPECT_EQ(find(*a, "INBOX").messages, 3u);
+  std::string bytes = message("m4");
+  AppendResult r;
+  EXPECT_EQ(a->append(inbox.id, new_message(bytes), r), make_error_code(Errc::over_quota));
+  EXPECT_EQ(a->deliver("", new_message(bytes), "spool-q/alice", false, r),
+            make_error_code(Errc::over_quota));
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_EQ(q.usage.messages, 4u);
+  // Expunging frees room; the same delivery key then delivers.
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(trash.id, cr.target, gone));
+  auto in_inbox = messages(*a, inbox.id);
+  ASSERT_FALSE(a->expunge(inbox.id, {in_inbox.back().uid}, gone));  // the warning
+  ASSERT_FALSE(a->deliver("", new_message(bytes), "spool-q/alice", false, r));
+  EXPECT_FALSE(r.existing);
+  // Lifting the limit (0) and returning to the default (none here).
+  ASSERT_FALSE(a->set_quota({kQuotaDefault, 0, kQuotaDefault}));
+  EXPECT_EQ(append(*a, inbox.id, message("m5")) != 0, true);
+  ASSERT_FALSE(a->set_quota({kQuotaDefault, kQuotaDefault, kQuotaDefault}));
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_FALSE(q.limits.any());
+}
+
+TEST_P(StoreConformance, QuotaStorageInKibAndKeptAcrossRestart) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  ASSERT_FALSE(a->set_quota({2, kQuotaDefault, kQuotaDefault}));  // 2048 octets
+  std::string big = message("s1", std::string(1500, 'x') + "\r\n");
+  AppendResult r;
+  ASSERT_FALSE(a->append(inbox.id, new_message(big), r));
+  EXPECT_EQ(a->append(inbox.id, new_message(big), r), make_error_code(Errc::over_quota));
+  EXPECT_EQ(find(*a, "INBOX").messages, 1u);
+  a.reset();
+  reopen();
+  a = account();
+  QuotaState q;
+  ASSERT_FALSE(a->quota(q));
+  EXPECT_EQ(q.own.storage_kib, 2u);
+  EXPECT_EQ(q.own.messages, kQuotaDefault);
+  EXPECT_EQ(q.limits.storage_kib, 2u);
+  EXPECT_EQ(storage_kib(q.usage.storage), 2u);  // rounded up
+  EXPECT_EQ(a->append(inbox.id, new_message(big), r), make_error_code(Errc::over_quota));
+}
+
+TEST_P(StoreConformance, QuotaMailboxLimitOnCreate) {
+  auto a = account();
+  ASSERT_FALSE(a->set_quota({kQuotaDefault, kQuotaDefault, 8}));  // 6 exist
+  MailboxInfo made;
+  // "a/b/c" would bring three: refused, and none of them made.
+  EXPECT_EQ(a->create("a/b/c", SpecialUse::none, made), make_error_code(Errc::over_quota));
+  EXPECT_EQ(a->find("a", made), make_error_code(Errc::no_such_mailbox));
+  ASSERT_FALSE(a->create("a/b", SpecialUse::none, made));
+  EXPECT_EQ(a->create("c", SpecialUse::none, made), make_error_code(Errc::over_quota));
+  // Renaming keeps the count; deleting frees one.
+  ASSERT_FALSE(a->rename("a/b", "a/d"));
+  ASSERT_FALSE(a->remove("a/d"));
+  ASSERT_FALSE(a->create("c", SpecialUse::none, made));
+  // Delivery into a missing folder is never lost to the MAILBOX limit.
+  std::string bytes = message("x");
+  AppendResult r;
+  ASSERT_FALSE(a->deliver("lists", new_message(bytes), "", false, r));
+}
+
+TEST_P(StoreConformance, QuotaWarningOncePerCrossing) {
+  auto a = account();
+  auto archive = find(*a, "Archive");
+  auto inbox = find(*a, "INBOX");
+  ASSERT_FALSE(a->set_quota({kQuotaDefault, 20, kQuotaDefault}));
+  std::vector<Uid> uids;
+  for (int i = 0; i < 17; ++i) uids.push_back(append(*a, archive.id, message("w" + std::to_string(i))));
+  EXPECT_EQ(find(*a, "INBOX").messages, 0u);  // 85 %: no warning
+  append(*a, archive.id, message("w17"));     // 18 of 20 = 90 %: the warning
+  ASSERT_EQ(find(*a, "INBOX").messages, 1u);
+  auto ms = messages(*a, inbox.id);
+  ASSERT_EQ(ms.size(), 1u);
+  std::string text = read_all(*a, inbox.id, ms[0].uid, 4096);
+  EXPECT_NE(text.find("From: Postmaster <postmaster@example.org>"), std::string::npos);
+  EXPECT_NE(text.find("Messages: 18 of 20 (90 %)"), std::string::npos) << text;
+  // The warning itself counted (19 of 20); one more fits, no second warning.
+  append(*a, archive.id, message("w18"));
+  EXPECT_EQ(find(*a, "INBOX").messages, 1u);
+  // A delivery at the limit is refused, the warning is not repeated.
+  std::string bytes = message("w19");
+  AppendResult r;
+  EXPECT_EQ(a->deliver("", new_message(bytes), "k-w19", false, r),
+            make_error_code(Errc::over_quota));
+  EXPECT_EQ(find(*a, "INBOX").messages, 1u);
+  // Below 90 % again, then across: a second warning (by delivery this time).
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(archive.id, {uids[0], uids[1], uids[2], uids[3], uids[4]}, gone));
+  ASSERT_FALSE(a->deliver("Archive", new_message(bytes), "k-w19", false, r));  // 16 of 20
+  EXPECT_EQ(find(*a, "INBOX").messages, 1u);
+  std::string b2 = message("w20");
+  ASSERT_FALSE(a->deliver("Archive", new_message(b2), "k-w20", false, r));  // 17
+  EXPECT_EQ(find(*a, "INBOX").messages, 1u);
+  std::string b3 = message("w21");
+  ASSERT_FALSE(a->deliver("Archive", new_message(b3), "k-w21", false, r));  // 18: 90 %
+  EXPECT_EQ(find(*a, "INBOX").messages, 2u);
+}
+
 TEST_P(StoreConformance, WatchNotifiesAfterCommit) {
   auto a = account();
   auto inbox = find(*a, "INBOX");

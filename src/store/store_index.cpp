@@ -507,4 +507,26 @@ std::error_code Index::prune_deliveries(std::int64_t before) {
   return db_.prepare("DELETE FROM deliveries WHERE at < ?1").bind(1, before).run();
 }
 
+std::error_code Index::quota_usage(QuotaUsage& out) {
+  Stmt s = db_.prepare(
+      "SELECT count(*), coalesce(sum(n_messages), 0), coalesce(sum(total_size), 0) FROM "
+      "mailboxes");
+  out = {};
+  if (s.step()) {
+    out.mailboxes = static_cast<std::uint64_t>(s.i64(0));
+    out.messages = static_cast<std::uint64_t>(s.i64(1));
+    out.storage = static_cast<std::uint64_t>(s.i64(2));
+  }
+  return s.ec();
+}
+
+std::error_code Index::deleted_size(MailboxId id, std::uint64_t& out) {
+  Stmt s = db_.prepare(
+      "SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox = ?1 AND flags & 8");
+  s.bind(1, id);
+  out = 0;
+  if (s.step()) out = static_cast<std::uint64_t>(s.i64(0));
+  return s.ec();
+}
+
 }  // namespace estafeta::store

@@ -104,6 +104,12 @@ class Index {
                                std::uint32_t validity, std::int64_t now);
   std::error_code prune_deliveries(std::int64_t before);
 
+  // RFC 9208 usage of the whole account from the per-mailbox counts the triggers keep (one
+  // row per mailbox read, no message scanned).
+  std::error_code quota_usage(QuotaUsage& out);
+  // Sum of RFC822.SIZE of the mailbox's messages with \Deleted (the partial index).
+  std::error_code deleted_size(MailboxId id, std::uint64_t& out);
+
  private:
   std::int64_t other_format_ = 0;
   Db db_;

@@ -49,7 +49,7 @@ class MaildirStore final : public Store {
       }
       opening_.insert(key);
     }
-    auto acc = std::make_shared<MaildirAccount>(key, root, options_.fsync);
+    auto acc = std::make_shared<MaildirAccount>(key, root, options_.fsync, options_.default_quota);
     std::error_code ec = acc->open();
     std::lock_guard lock(mu_);
     opening_.erase(key);

@@ -62,6 +62,8 @@ struct MaildirStoreOptions {
   std::filesystem::path data_dir;      // accounts under data_dir/mail/<domain>/<local>
   std::size_t max_open_accounts = 64;  // accounts kept open when no one holds them
   bool fsync = true;                   // false only for tests and benchmarks of the peers
+  // RFC 9208 limits of accounts without their own (config [quota]; 0 = none).
+  QuotaLimits default_quota;
 };
 
 std::shared_ptr<Store> make_maildir_store(MaildirStoreOptions options);

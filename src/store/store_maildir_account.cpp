@@ -106,8 +106,9 @@ class WatchSubscription final : public Subscription {
 
 }  // namespace
 
-MaildirAccount::MaildirAccount(std::string name, fs::path root, bool fsync)
-    : name_(std::move(name)), root_(std::move(root)), fsync_(fsync) {}
+MaildirAccount::MaildirAccount(std::string name, fs::path root, bool fsync,
+                               QuotaLimits default_quota)
+    : name_(std::move(name)), root_(std::move(root)), fsync_(fsync), default_quota_(default_quota) {}
 
 fs::path MaildirAccount::dir_of(const MailboxRow& row) const {
   return row.dir.empty() ? root_ : root_ / row.dir;
@@ -550,6 +551,12 @@ std::error_code MaildirAccount::create(std::string_view raw, SpecialUse use, Mai
   std::error_code ec = index_.mailbox(name, row);
   if (!ec) return Errc::mailbox_exists;
   if (ec != Errc::no_such_mailbox) return ec;
+  // RFC 9208 §5.3 MAILBOX: the mailbox and the parents it brings count.
+  std::uint64_t fresh = 1;
+  for (std::size_t pos = name.find('/'); pos != std::string::npos; pos = name.find('/', pos + 1))
+    if (index_.mailbox(name.substr(0, pos), row) == Errc::no_such_mailbox) ++fresh;
+  QuotaUsage usage;
+  if ((ec = quota_check_locked(0, 0, fresh, usage))) return ec;
   if ((ec = ensure_parents(name))) return ec;
   if ((ec = create_locked(name, use, row))) return ec;
   if (fsync_ && (ec = fsync_dir(root_))) return ec;
@@ -864,6 +871,11 @@ std::error_code MaildirAccount::commit_new(MailboxRow& row, const fs::path& tmp,
 }
 
 std::error_code MaildirAccount::append(MailboxId id, const NewMessage& message, AppendResult& out) {
+  return append_message(id, message, false, out);
+}
+
+std::error_code MaildirAccount::append_message(MailboxId id, const NewMessage& message,
+                                               bool exempt, AppendResult& out) {
   fs::path dir;
   {
     std::lock_guard lock(mu_);
@@ -874,6 +886,7 @@ std::error_code MaildirAccount::append(MailboxId id, const NewMessage& message, 
   WrittenFile written;
   if (auto ec = write_message_file(dir, message, fsync_, written)) return ec;
   Changes changes;
+  std::uint8_t warn = 0;
   {
     std::lock_guard lock(mu_);
     Transaction tx(index_.db());
@@ -882,10 +895,18 @@ std::error_code MaildirAccount::append(MailboxId id, const NewMessage& message, 
     if (!ec) ec = index_.mailbox(id, row);
     Uid uid = 0;
     fs::path placed;
+    QuotaUsage before;
+    if (!ec && !exempt) ec = quota_check_locked(written.size, 1, 0, before);
     if (!ec)
       ec = commit_new(row, written.tmp_path, written.size, written.cache, message.flags,
                       message.internal_date.value_or(now_seconds()), message.internal_tz, "", "",
                       fsync_, uid, placed);
+    if (!ec && !exempt) {
+      QuotaUsage after = before;
+      after.storage += written.size;
+      after.messages += 1;
+      warn = quota_warning_locked(before, after);
+    }
     if (!ec) ec = tx.commit();
     if (ec) {
       // Nothing committed: the file goes too (wherever it got to).
@@ -898,6 +919,7 @@ std::error_code MaildirAccount::append(MailboxId id, const NewMessage& message, 
     changes.push_back({row.id, row.highest_modseq});
   }
   notify(changes);
+  if (warn) send_quota_warning(warn);
   return {};
 }
 
@@ -917,6 +939,7 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
   if (auto ec = write_message_file(root_, message, p.durable, p.written)) return ec;
   // Group commit: the first waiter commits every queued delivery in one transaction.
   Changes changes;
+  std::uint8_t warn = 0;
   {
     std::unique_lock lock(queue_mu_);
     queue_.push_back(&p);
@@ -929,7 +952,7 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
       std::vector<PendingDelivery*> batch;
       batch.swap(queue_);
       lock.unlock();
-      commit_deliveries(batch, changes);
+      commit_deliveries(batch, changes, warn);
       lock.lock();
       for (PendingDelivery* d : batch) d->done = true;
       committing_ = false;
@@ -937,13 +960,14 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
     }
   }
   notify(changes);  // the leader's: every mailbox its batch changed
+  if (warn) send_quota_warning(warn);
   if (p.ec) return p.ec;
   out = p.out;
   return {};
 }
 
 void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batch,
-                                       Changes& changes) {
+                                       Changes& changes, std::uint8_t& warn) {
   std::lock_guard lock(mu_);
   const bool durable =
       std::any_of(batch.begin(), batch.end(), [](const PendingDelivery* d) { return d->durable; });
@@ -962,6 +986,11 @@ void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batc
     Transaction tx(index_.db());
     batch_ec = tx.begin_error();
     const std::int64_t now = now_seconds();
+    // RFC 9208: the batch's deliveries count one after the other against the limits.
+    QuotaUsage before, usage;
+    const QuotaLimits limits = batch_ec ? QuotaLimits{} : quota_limits_locked();
+    if (!batch_ec) batch_ec = index_.quota_usage(before);
+    usage = before;
     for (PendingDelivery* d : batch) {
       if (batch_ec) break;
       MailboxId mb = 0;
@@ -974,6 +1003,11 @@ void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batc
         d->out.uid_validity = validity;
         d->out.uid = uid;
         d->out.existing = true;
+        continue;
+      }
+      if (quota_exceeded(limits, usage, d->written.size, 1)) {
+        d->ec = Errc::over_quota;
+        ::unlink(d->written.tmp_path.c_str());
         continue;
       }
       auto it = touched.find(d->mailbox);
@@ -1016,7 +1050,10 @@ void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batc
       it->second.row = std::move(row);
       d->out.uid_validity = it->second.row.uid_validity;
       d->out.uid = uid;
+      usage.storage += d->written.size;
+      usage.messages += 1;
     }
+    if (!batch_ec && !placed_files.empty()) warn = quota_warning_locked(before, usage);
     for (auto& [name, t] : touched) {
       if (batch_ec) break;
       restamp(t.row, t.before);
@@ -1031,6 +1068,7 @@ void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batc
   }
   if (deferred) index_.db().prepare("PRAGMA synchronous=FULL").run();
   if (batch_ec) {
+    warn = 0;
     // Nothing committed: the placed files go too, and every delivery of the group fails (even
     // one found to repeat a key, which may have been this group's); the spool retries them.
     for (const auto& f : placed_files) ::unlink(f.c_str());
@@ -1234,6 +1272,13 @@ std::error_code MaildirAccount::transfer_locked(MailboxRow& src, const std::vect
     msgs.push_back(std::move(m));
   }
   if (msgs.empty()) return {};
+  if (!remove_source) {
+    // RFC 9208: a COPY adds to the account's usage (a MOVE within it does not).
+    std::uint64_t octets = 0;
+    for (const auto& m : msgs) octets += m.info.size;
+    QuotaUsage usage;
+    if (auto ec = quota_check_locked(octets, msgs.size(), 0, usage)) return ec;
+  }
   if (remove_source && msgs.back().info.uid >= src.file_uid_next) {
     if (auto ec = write_state(src)) return ec;
     src.file_uid_next = src.uid_next;

@@ -26,7 +26,8 @@ struct Watchers {
 
 class MaildirAccount final : public Account {
  public:
-  MaildirAccount(std::string name, std::filesystem::path root, bool fsync);
+  MaildirAccount(std::string name, std::filesystem::path root, bool fsync,
+                 QuotaLimits default_quota = {});
   // Creates the Maildir and index when missing (with the default mailboxes), rebuilds a
   // missing or unreadable index from the files.
   std::error_code open();
@@ -65,6 +66,10 @@ class MaildirAccount final : public Account {
   std::unique_ptr<Subscription> watch(MailboxId mailbox,
                                       std::function<void(const Change&)> on_change) override;
   std::error_code rescan(MailboxId mailbox) override;
+  // store_maildir_quota.cpp
+  std::error_code quota(QuotaState& out) override;
+  std::error_code set_quota(const QuotaLimits& own) override;
+  std::error_code deleted_size(MailboxId mailbox, std::uint64_t& out) override;
   std::error_code check_index(IndexReport& out) override;
   std::error_code rebuild_index(IndexReport& out) override;
 
@@ -112,7 +117,9 @@ class MaildirAccount final : public Account {
   };
   // Commits a batch of deliveries in one index transaction (group commit): one WAL append,
   // one lock round, one mailbox row update per mailbox for N messages.
-  void commit_deliveries(const std::vector<PendingDelivery*>& batch, Changes& changes);
+  // `warn`: the quota warning the batch calls for (send_quota_warning after the commit).
+  void commit_deliveries(const std::vector<PendingDelivery*>& batch, Changes& changes,
+                         std::uint8_t& warn);
   // Runs the rescan of `row` when its directories changed (rescan()'s rule), under mu_.
   std::error_code rescan_if_changed_locked(MailboxRow& row, Changes& changes);
   // Adopts files placed by a delivery that crashed before its index commit (a UID at or
@@ -135,6 +142,22 @@ class MaildirAccount final : public Account {
   std::error_code write_subscriptions_file();
   void notify(const Changes& changes);
   void clean_tmp();
+  // Quota (store_maildir_quota.cpp). The account's own limits live in the file estafeta-quota
+  // in the root (written by set_quota, possibly from another process: re-read when its
+  // identity changes, one stat() per check), so index rebuilds keep them; the 90 % warning's
+  // remembered state is the index meta row "quota_warned".
+  QuotaLimits quota_limits_locked();
+  // Errc::over_quota when adding would pass a limit; `usage` gets the usage before.
+  std::error_code quota_check_locked(std::uint64_t octets, std::uint64_t messages,
+                                     std::uint64_t mailboxes, QuotaUsage& usage);
+  // Inside the transaction of an append or delivery that found `before` and added `after -
+  // before`: the warning rule (store_quota.hpp) with its state kept in the index. Returns
+  // the resources to warn about once the transaction has committed (send_quota_warning).
+  std::uint8_t quota_warning_locked(const QuotaUsage& before, const QuotaUsage& after);
+  // Appends the warning into INBOX, exempt from the limits (no lock held).
+  void send_quota_warning(std::uint8_t which);
+  std::error_code append_message(MailboxId mailbox, const NewMessage& message, bool exempt,
+                                 AppendResult& out);
   // After our own change to the mailbox's directories: the stamp follows it when it was
   // valid before (`before` = the stamp just before the change).
   void restamp(MailboxRow& row, std::int64_t before);
@@ -142,7 +165,14 @@ class MaildirAccount final : public Account {
   const std::string name_;
   const std::filesystem::path root_;
   const bool fsync_;
+  const QuotaLimits default_quota_;
   std::mutex mu_;
+  // The own-limits file as last read (under mu_): its identity and what it said.
+  QuotaLimits own_quota_{kQuotaDefault, kQuotaDefault, kQuotaDefault};
+  struct FileId {
+    std::int64_t mtime_ns = -1, ino = -1, size = -1;
+    bool operator==(const FileId&) const = default;
+  } quota_file_;
   Index index_;
   std::shared_ptr<Watchers> watchers_ = std::make_shared<Watchers>();
   std::map<MailboxId, std::chrono::steady_clock::time_point> last_scan_;  // full rescans

@@ -160,7 +160,8 @@ std::uint32_t new_uid_validity() {
 
 class MemoryAccount final : public Account {
  public:
-  explicit MemoryAccount(std::string name) : name_(std::move(name)) {
+  MemoryAccount(std::string name, QuotaLimits defaults)
+      : name_(std::move(name)), default_quota_(defaults) {
     MailboxInfo ignored;
     create_locked("INBOX", SpecialUse::none, ignored);
     create_locked("Sent", SpecialUse::sent, ignored);
@@ -189,6 +190,15 @@ class MemoryAccount final : public Account {
 
   std::error_code create(std::string_view name, SpecialUse use, MailboxInfo& out) override {
     std::lock_guard lock(mutex_);
+    // RFC 9208 §5.3 MAILBOX: the mailbox and the parents it brings count.
+    std::string n = canonical_mailbox_name(name);
+    if (valid_mailbox_name(n) && !by_name(n)) {
+      std::uint64_t fresh = 1;
+      for (std::size_t slash = n.find('/'); slash != std::string::npos;
+           slash = n.find('/', slash + 1))
+        fresh += by_name(n.substr(0, slash)) ? 0 : 1;
+      if (quota_exceeded(limits_locked(), usage_locked(), 0, 0, fresh)) return Errc::over_quota;
+    }
     return create_locked(name, use, out);
   }
 
@@ -333,15 +343,18 @@ class MemoryAccount final : public Account {
     std::string data;
     if (auto ec = read_message(message, data)) return ec;
     auto cached = std::make_shared<const CachedFields>(compute_cached(data));
-    Change change;
+    std::vector<Change> changes;
     {
       std::lock_guard lock(mutex_);
       Mailbox* m = by_id(mailbox);
       if (!m) return Errc::no_such_mailbox;
+      const QuotaUsage before = usage_locked();
+      if (quota_exceeded(limits_locked(), before, imap_size(data), 1)) return Errc::over_quota;
       if (auto ec = add_locked(*m, std::move(data), std::move(cached), message, out)) return ec;
-      change = {m->info.id, m->info.highest_modseq};
+      changes.push_back({m->info.id, m->info.highest_modseq});
+      warn_locked(before, changes);
     }
-    hub_->notify({change});
+    hub_->notify(changes);
     return {};
   }
 
@@ -351,7 +364,7 @@ class MemoryAccount final : public Account {
     std::string data;
     if (auto ec = read_message(message, data)) return ec;
     auto cached = std::make_shared<const CachedFields>(compute_cached(data));
-    Change change;
+    std::vector<Change> changes;
     {
       std::lock_guard lock(mutex_);
       if (!delivery_key.empty()) {
@@ -363,6 +376,8 @@ class MemoryAccount final : public Account {
         }
       }
       std::string n = name.empty() ? std::string("INBOX") : canonical_mailbox_name(name);
+      const QuotaUsage before = usage_locked();
+      if (quota_exceeded(limits_locked(), before, imap_size(data), 1)) return Errc::over_quota;
       Mailbox* m = by_name(n);
       if (!m) {
         MailboxInfo created;
@@ -371,9 +386,10 @@ class MemoryAccount final : public Account {
       }
       if (auto ec = add_locked(*m, std::move(data), std::move(cached), message, out)) return ec;
       if (!delivery_key.empty()) delivered_[std::string(delivery_key)] = out;
-      change = {m->info.id, m->info.highest_modseq};
+      changes.push_back({m->info.id, m->info.highest_modseq});
+      warn_locked(before, changes);
     }
-    hub_->notify({change});
+    hub_->notify(changes);
     return {};
   }
 
@@ -475,6 +491,20 @@ class MemoryAccount final : public Account {
     std::uint64_t id = hub_->next_id++;
     hub_->watchers[id] = {mailbox, std::move(on_change)};
     return std::make_unique<MemorySubscription>(hub_, id);
+  }
+
+  std::error_code quota(QuotaState& out) override {
+    std::lock_guard lock(mutex_);
+    out.own = own_quota_;
+    out.limits = limits_locked();
+    out.usage = usage_locked();
+    return {};
+  }
+
+  std::error_code set_quota(const QuotaLimits& own) override {
+    std::lock_guard lock(mutex_);
+    own_quota_ = own;
+    return {};
   }
 
   std::error_code rescan(MailboxId mailbox) override {
@@ -581,6 +611,34 @@ class MemoryAccount final : public Account {
     return {};
   }
 
+  QuotaLimits limits_locked() const { return effective_quota(own_quota_, default_quota_); }
+
+  QuotaUsage usage_locked() const {
+    QuotaUsage u;
+    u.mailboxes = mailboxes_.size();
+    for (const auto& [id, m] : mailboxes_) {
+      u.messages += m.messages.size();
+      for (const auto& [uid, msg] : m.messages) u.storage += msg.info.size;
+    }
+    return u;
+  }
+
+  // After an append or delivery that found usage `before`: the 90 % warning into INBOX, not
+  // counted against the limits (store_quota.hpp).
+  void warn_locked(const QuotaUsage& before, std::vector<Change>& changes) {
+    const QuotaLimits limits = limits_locked();
+    const QuotaUsage after = usage_locked();
+    const std::uint8_t which = quota_warning_step(limits, before, after, quota_warned_);
+    Mailbox* inbox = which ? by_name("INBOX") : nullptr;
+    if (!inbox) return;
+    std::string text = quota_warning_message(name_, limits, after, which, now_seconds());
+    auto cached = std::make_shared<const CachedFields>(compute_cached(text));
+    NewMessage warning;
+    AppendResult ignored;
+    if (add_locked(*inbox, std::move(text), std::move(cached), warning, ignored)) return;
+    changes.push_back({inbox->info.id, inbox->info.highest_modseq});
+  }
+
   void expunge_locked(Mailbox& m, const std::vector<Uid>& uids, std::vector<Uid>& out) {
     ModSeq ms = m.info.highest_modseq + 1;
     for (Uid uid : uids)
@@ -614,6 +672,12 @@ class MemoryAccount final : public Account {
           if (!has_keyword(*dst, k)) new_keywords.insert(k);
       }
       if (found.empty()) return {};
+      if (!move) {
+        std::uint64_t octets = 0;
+        for (const Message* f : found) octets += f->info.size;
+        if (quota_exceeded(limits_locked(), usage_locked(), octets, found.size()))
+          return Errc::over_quota;
+      }
       if (dst->keywords.size() + new_keywords.size() > kMaxKeywords) return Errc::too_many_keywords;
       dst->keywords.insert(new_keywords.begin(), new_keywords.end());
       out.uid_validity = dst->info.uid_validity;
@@ -707,6 +771,9 @@ class MemoryAccount final : public Account {
   }
 
   std::string name_;
+  const QuotaLimits default_quota_;
+  QuotaLimits own_quota_{kQuotaDefault, kQuotaDefault, kQuotaDefault};
+  std::uint8_t quota_warned_ = 0;  // QuotaResource bits warned about (quota_warning_step)
   std::mutex mutex_;
   std::map<MailboxId, Mailbox> mailboxes_;
   std::map<std::string, MailboxId> by_name_;
@@ -719,11 +786,12 @@ class MemoryAccount final : public Account {
 
 class MemoryStore final : public Store {
  public:
+  explicit MemoryStore(QuotaLimits defaults) : default_quota_(defaults) {}
   std::error_code account(std::string_view name, std::shared_ptr<Account>& out) override {
     std::lock_guard lock(mutex_);
     auto it = accounts_.find(std::string(name));
     if (it == accounts_.end())
-      it = accounts_.emplace(std::string(name), std::make_shared<MemoryAccount>(std::string(name)))
+      it = accounts_.emplace(std::string(name), std::make_shared<MemoryAccount>(std::string(name), default_quota_))
                .first;
     out = it->second;
     return {};
@@ -735,14 +803,15 @@ class MemoryStore final : public Store {
   }
 
  private:
+  const QuotaLimits default_quota_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Account>> accounts_;
 };
 
 }  // namespace
 
-std::shared_ptr<Store> make_memory_store() {
-  return std::make_shared<MemoryStore>();
+std::shared_ptr<Store> make_memory_store(QuotaLimits default_quota) {
+  return std::make_shared<MemoryStore>(default_quota);
 }
 
 }  // namespace estafeta::store

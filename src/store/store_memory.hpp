@@ -20,7 +20,7 @@
 
 namespace estafeta::store {
 
-// A new, empty in-memory store.
-std::shared_ptr<Store> make_memory_store();
+// A new, empty in-memory store; `default_quota`: the limits of accounts without their own.
+std::shared_ptr<Store> make_memory_store(QuotaLimits default_quota = {});
 
 }  // namespace estafeta::store

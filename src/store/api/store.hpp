@@ -37,6 +37,8 @@
 #include <system_error>
 #include <vector>
 
+#include "store/api/store_quota.hpp"
+
 namespace estafeta::store {
 
 using MailboxId = std::int64_t;
@@ -309,6 +311,47 @@ class Account {
   // Picks up messages other programs put into the backend's storage (new UIDs) and drops
   // entries whose message vanished. Cheap when nothing changed.
   virtual std::error_code rescan(MailboxId mailbox) = 0;
+
+  // RFC 9208 (QUOTA): the account is one quota root; usage is the sum over all its mailboxes
+  // (STORAGE: octets of RFC822.SIZE; MESSAGE; MAILBOX: mailboxes including INBOX), read
+  // without scanning messages. append, deliver and copy return Errc::over_quota, storing
+  // nothing, when the result would pass a STORAGE or MESSAGE limit (MULTIAPPEND callers check
+  // the whole batch first with quota()); create when the new mailboxes would pass the MAILBOX
+  // limit. move within the account never changes usage and is never refused; expunge and
+  // remove free what they remove. Mailboxes deliver() creates are not counted against the
+  // MAILBOX limit (mail is never lost to it). When an append or delivery takes STORAGE or
+  // MESSAGE usage to 90 % of its limit, the account gets one warning message in INBOX (not
+  // counted against the limits), once per crossing (store_quota.hpp quota_warning_step).
+  // A shared mailbox counts against its owner's quota: the owner's Account is the one asked.
+  // This one (for wrappers and backends without limits) reports no limits and the usage
+  // list() gives.
+  virtual std::error_code quota(QuotaState& out) {
+    std::vector<MailboxInfo> all;
+    if (auto ec = list(all)) return ec;
+    out = QuotaState{};
+    out.usage.mailboxes = all.size();
+    for (const auto& m : all) {
+      out.usage.messages += m.messages;
+      out.usage.storage += m.size;
+    }
+    return {};
+  }
+  // Sets the account's own limits (QuotaState::own): kQuotaDefault for a resource returns it to
+  // the store's default, 0 lifts its limit. Takes effect for every process using the store.
+  virtual std::error_code set_quota(const QuotaLimits& /*own*/) {
+    return std::make_error_code(std::errc::operation_not_supported);
+  }
+  // RFC 9208 §4.2.2 STATUS DELETED-STORAGE: the sum of RFC822.SIZE of the messages with
+  // \Deleted. This one reads the snapshot; a backend may answer from its index.
+  virtual std::error_code deleted_size(MailboxId mailbox, std::uint64_t& out) {
+    MailboxInfo info;
+    std::vector<MessageInfo> msgs;
+    if (auto ec = snapshot(mailbox, info, msgs)) return ec;
+    out = 0;
+    for (const auto& m : msgs)
+      if (m.flags.system & kDeleted) out += m.size;
+    return {};
+  }
 
   virtual std::error_code check_index(IndexReport& out) = 0;
   virtual std::error_code rebuild_index(IndexReport& out) = 0;
