@@ -49,7 +49,8 @@ class MaildirStore final : public Store {
       }
       opening_.insert(key);
     }
-    auto acc = std::make_shared<MaildirAccount>(key, root, options_.fsync, options_.default_quota);
+    auto acc = std::make_shared<MaildirAccount>(key, root, options_.fsync, options_.default_quota,
+                                                options_.fulltext);
     std::error_code ec = acc->open();
     std::lock_guard lock(mu_);
     opening_.erase(key);

@@ -64,6 +64,7 @@ struct MaildirStoreOptions {
   bool fsync = true;                   // false only for tests and benchmarks of the peers
   // RFC 9208 limits of accounts without their own (config [quota]; 0 = none).
   QuotaLimits default_quota;
+  bool fulltext = true;  // keep a full-text index per account (store_fulltext.hpp)
 };
 
 std::shared_ptr<Store> make_maildir_store(MaildirStoreOptions options);

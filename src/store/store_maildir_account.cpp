@@ -107,8 +107,14 @@ class WatchSubscription final : public Subscription {
 }  // namespace
 
 MaildirAccount::MaildirAccount(std::string name, fs::path root, bool fsync,
-                               QuotaLimits default_quota)
-    : name_(std::move(name)), root_(std::move(root)), fsync_(fsync), default_quota_(default_quota) {}
+                               QuotaLimits default_quota, bool fulltext)
+    : name_(std::move(name)), root_(std::move(root)), fsync_(fsync), default_quota_(default_quota) {
+  if (fulltext) fulltext_ = std::make_unique<FulltextIndex>(*this, root_ / kFulltextFile);
+}
+
+MaildirAccount::~MaildirAccount() {
+  fulltext_.reset();  // stops the indexer while the account is whole
+}
 
 fs::path MaildirAccount::dir_of(const MailboxRow& row) const {
   return row.dir.empty() ? root_ : root_ / row.dir;
@@ -1430,6 +1436,7 @@ std::unique_ptr<Subscription> MaildirAccount::watch(MailboxId mailbox,
 
 void MaildirAccount::notify(const Changes& changes) {
   if (changes.empty()) return;
+  if (fulltext_) fulltext_->poke();  // new messages get indexed in the background
   std::vector<std::function<void(const Change&)>> calls;
   std::vector<Change> args;
   {
@@ -1671,6 +1678,35 @@ std::error_code MaildirAccount::rebuild_index(IndexReport& out) {
   }
   notify(changes);
   return {};
+}
+
+// ---- full-text index (store_fulltext.hpp) -------------------------------------------------
+
+std::error_code MaildirAccount::fulltext_search(MailboxId mailbox, TextField field,
+                                                std::string_view folded, FulltextResult& out) {
+  out = {};
+  if (!fulltext_) return {};
+  MailboxRow row;
+  {
+    std::lock_guard lock(mu_);
+    if (auto ec = index_.mailbox(mailbox, row)) return ec;
+  }
+  if (auto ec = fulltext_->search(mailbox, row.uid_validity, field, folded, out)) return ec;
+  // Behind (messages from before the index existed, or a delivery moments ago): catch up.
+  if (out.covered_through + 1 < row.uid_next) fulltext_->poke();
+  return {};
+}
+
+std::error_code MaildirAccount::fulltext_catch_up(bool rebuild, FulltextStatus& out) {
+  out = {};
+  if (!fulltext_) return {};
+  return fulltext_->catch_up(rebuild, out);
+}
+
+std::error_code MaildirAccount::fulltext_status(FulltextStatus& out) {
+  out = {};
+  if (!fulltext_) return {};
+  return fulltext_->status(out);
 }
 
 }  // namespace estafeta::store

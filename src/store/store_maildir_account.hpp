@@ -12,6 +12,7 @@
 #include <string>
 
 #include "store/api/store.hpp"
+#include "store/store_fulltext.hpp"
 #include "store/store_index.hpp"
 #include "store/store_message_file.hpp"
 
@@ -26,8 +27,10 @@ struct Watchers {
 
 class MaildirAccount final : public Account {
  public:
+  // `fulltext`: keep the full-text index (store_fulltext.hpp) in the account's root.
   MaildirAccount(std::string name, std::filesystem::path root, bool fsync,
-                 QuotaLimits default_quota = {});
+                 QuotaLimits default_quota = {}, bool fulltext = true);
+  ~MaildirAccount() override;
   // Creates the Maildir and index when missing (with the default mailboxes), rebuilds a
   // missing or unreadable index from the files.
   std::error_code open();
@@ -70,6 +73,10 @@ class MaildirAccount final : public Account {
   std::error_code quota(QuotaState& out) override;
   std::error_code set_quota(const QuotaLimits& own) override;
   std::error_code deleted_size(MailboxId mailbox, std::uint64_t& out) override;
+  std::error_code fulltext_search(MailboxId mailbox, TextField field, std::string_view folded,
+                                  FulltextResult& out) override;
+  std::error_code fulltext_catch_up(bool rebuild, FulltextStatus& out) override;
+  std::error_code fulltext_status(FulltextStatus& out) override;
   std::error_code check_index(IndexReport& out) override;
   std::error_code rebuild_index(IndexReport& out) override;
 
@@ -181,6 +188,8 @@ class MaildirAccount final : public Account {
   std::condition_variable queue_cv_;
   std::vector<PendingDelivery*> queue_;
   bool committing_ = false;
+  // Last, so that it (and its indexer thread, which reads this account) goes first.
+  std::unique_ptr<FulltextIndex> fulltext_;
 };
 
 }  // namespace estafeta::store

@@ -16,6 +16,7 @@
 #include "mime/mime_imap_envelope.hpp"
 #include "mime/mime_parser.hpp"
 #include "mime/mime_preview.hpp"
+#include "store/store_fulltext_text.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -510,6 +511,68 @@ class MemoryAccount final : public Account {
   std::error_code rescan(MailboxId mailbox) override {
     std::lock_guard lock(mutex_);
     return by_id(mailbox) ? std::error_code() : make_error_code(Errc::no_such_mailbox);
+  }
+
+  // A simple index: the documents of the full-text index (store_fulltext_text.hpp), made
+  // afresh at each search from the messages in memory; exact and always current.
+  std::error_code fulltext_search(MailboxId mailbox, TextField field, std::string_view folded,
+                                  FulltextResult& out) override {
+    out = {};
+    std::vector<std::pair<Uid, std::shared_ptr<const std::string>>> data;
+    Uid last = 0;
+    {
+      std::lock_guard lock(mutex_);
+      Mailbox* m = by_id(mailbox);
+      if (!m) return Errc::no_such_mailbox;
+      last = m->info.uid_next - 1;
+      for (const auto& [uid, msg] : m->messages) data.emplace_back(uid, msg.data);
+    }
+    if (!fulltext_answerable(folded)) return {};
+    out.covered_through = last;
+    out.exact = true;
+    for (const auto& [uid, bytes] : data) {
+      FulltextDocument doc = fulltext_document(mime::parse(*bytes));
+      auto has = [&](FulltextColumn c) {
+        return doc[static_cast<std::size_t>(c)].find(folded) != std::string::npos;
+      };
+      bool hit = false;
+      switch (field) {
+        case TextField::subject:
+          hit = has(kColSubject);
+          break;
+        case TextField::from:
+          hit = has(kColFrom);
+          break;
+        case TextField::to:
+          hit = has(kColTo);
+          break;
+        case TextField::cc:
+          hit = has(kColCc);
+          break;
+        case TextField::bcc:
+          hit = has(kColBcc);
+          break;
+        case TextField::body:
+          hit = has(kColBody);
+          break;
+        case TextField::text:
+          hit = has(kColHeaders) || has(kColBody);
+          break;
+      }
+      if (hit) out.uids.push_back(uid);
+    }
+    return {};
+  }
+
+  std::error_code fulltext_catch_up(bool, FulltextStatus& out) override {
+    return fulltext_status(out);
+  }
+  std::error_code fulltext_status(FulltextStatus& out) override {
+    std::lock_guard lock(mutex_);
+    out = {};
+    for (const auto& [id, m] : mailboxes_) out.messages += m.messages.size();
+    out.indexed = out.messages;  // always current (see fulltext_search)
+    return {};
   }
 
   std::error_code check_index(IndexReport& out) override {

@@ -5,12 +5,13 @@
 #include <span>
 
 #include "imap/proto/imap_response_strings.hpp"
-#include "imap/proto/imap_search_eval_casemap.hpp"
+#include "imap/proto/imap_search_index.hpp"
 #include "imap/proto/imap_sequence.hpp"
 #include "mime/mime_address.hpp"
 #include "mime/mime_body.hpp"
 #include "mime/mime_header.hpp"
 #include "mime/mime_parser.hpp"
+#include "mime/mime_search_text.hpp"
 
 namespace estafeta::imap {
 
@@ -18,60 +19,7 @@ namespace {
 
 using Kind = SearchKey::Kind;
 
-// ---- case folding ------------------------------------------------------------------------
-
-// The lower-case form of one code point, for the scripts most mail is written in.
-char32_t fold_code_point(char32_t c) {
-  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 0x20 : c;
-  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;  // Latin-1
-  if (c >= 0x100 && c <= 0x17F) {                            // Latin Extended-A
-    if (c == 0x130) return 'i';
-    if (c == 0x131 || c == 0x138 || c == 0x149) return c;
-    if (c == 0x178) return 0xFF;
-    if (c == 0x17F) return 's';
-    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c & 1) ? c + 1 : c;
-    return (c & 1) ? c : c + 1;
-  }
-  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;  // Greek capitals
-  if (c == 0x3C2) return 0x3C3;                                 // final sigma
-  if (c == 0x386) return 0x3AC;
-  if (c >= 0x388 && c <= 0x38A) return c + 37;
-  if (c == 0x38C) return 0x3CC;
-  if (c == 0x38E || c == 0x38F) return c + 63;
-  if (c >= 0x410 && c <= 0x42F) return c + 0x20;  // Cyrillic
-  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
-  if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x52F))
-    return (c & 1) ? c : c + 1;
-  if (c >= 0x1E00 && c <= 0x1EFF) return (c & 1) ? c : c + 1;  // Latin Extended Additional
-  if (c >= 0xFF21 && c <= 0xFF3A) return c + 0x20;             // fullwidth A-Z
-  return c;
-}
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
 // ---- matching helpers --------------------------------------------------------------------
-
-bool contains_folded(std::string_view haystack_utf8, std::string_view folded_needle) {
-  if (folded_needle.empty()) return true;
-  std::string h = search_fold(haystack_utf8);
-  return h.find(folded_needle) != std::string::npos;
-}
 
 // Day number (days since 1970-01-01) of `t` seen in the zone `tz_minutes` east of UTC.
 std::int64_t day_of(std::int64_t t, std::int32_t tz_minutes) {
@@ -168,18 +116,22 @@ class Matcher {
         return k.kind == Kind::keyword ? has : !has;
       }
       case Kind::subject:
+        if (auto a = indexed(k)) return *a;
         return header_contains(header_field_name(k.kind), k.text, false);
       case Kind::bcc:
       case Kind::cc:
       case Kind::from:
       case Kind::to:
+        if (auto a = indexed(k)) return *a;
         return header_contains(header_field_name(k.kind), k.text, false) ||
                address_contains(header_field_name(k.kind), k.text);
       case Kind::header:
         return header_contains(k.field, k.text, true);
       case Kind::body:
+        if (auto a = indexed(k)) return *a;
         return body_contains(search_fold(k.text));
       case Kind::text: {
+        if (auto a = indexed(k)) return *a;
         std::string needle = search_fold(k.text);
         return headers_contain(needle) || body_contains(needle);
       }
@@ -245,6 +197,12 @@ class Matcher {
     return nullptr;
   }
 
+  // The full-text index's answer for a string key, if it has one for this message.
+  std::optional<bool> indexed(const SearchKey& k) const {
+    if (!ctx_.index) return std::nullopt;
+    return ctx_.index->answer(k, m_.info->uid);
+  }
+
   // The top-level header fields: from the cached header, else from the parsed message.
   const std::vector<mime::HeaderField>& fields() {
     if (!fields_ready_) {
@@ -281,7 +239,7 @@ class Matcher {
       if (!mime::iequals(f.name, name)) continue;
       // RFC 9051 §6.4.4 HEADER: an empty string matches every message with the field.
       if (any_if_empty && needle.empty()) return true;
-      if (contains_folded(mime::decoded_value(f.value), needle)) return true;
+      if (mime::search_field_text(f).find(needle) != std::string::npos) return true;
     }
     return false;
   }
@@ -293,23 +251,12 @@ class Matcher {
     std::string needle = search_fold(text);
     for (const mime::HeaderField& f : fields()) {
       if (!mime::iequals(f.name, name)) continue;
-      for (const mime::Address& a : mime::parse_address_list(f.value)) {
-        if (a.kind != mime::Address::Kind::mailbox) continue;
-        std::string shown = mime::decoded_name(a);
-        shown += " <" + a.local + "@" + a.domain + ">";
-        if (contains_folded(shown, needle)) return true;
-      }
+      std::vector<std::string> shown;
+      mime::search_address_texts(f, shown);
+      for (const std::string& a : shown)
+        if (a.find(needle) != std::string::npos) return true;
     }
     return false;
-  }
-
-  static void append_fields(std::string& out, std::span<const mime::HeaderField> fields) {
-    for (const mime::HeaderField& f : fields) {
-      out.append(search_fold(f.name));
-      out.append(": ");
-      out.append(search_fold(mime::decoded_value(f.value)));
-      out.push_back('\n');
-    }
   }
 
   // TEXT's header half: every header of the message, decoded — the top-level one and those
@@ -318,14 +265,14 @@ class Matcher {
   bool headers_contain(std::string_view needle) {
     if (!headers_folded_) {  // the top-level header first: no parse when it matches
       headers_folded_.emplace();
-      append_fields(*headers_folded_, fields());
+      mime::append_search_fields(*headers_folded_, fields());
       if (headers_folded_->find(needle) != std::string::npos) return true;
     }
     if (!part_headers_added_) {
       part_headers_added_ = true;
       if (const mime::Message* msg = message())
         for (std::size_t i = 1; i < msg->parts.size(); ++i)
-          append_fields(*headers_folded_, msg->fields_of(msg->parts[i]));
+          mime::append_search_fields(*headers_folded_, msg->fields_of(msg->parts[i]));
     }
     return headers_folded_->find(needle) != std::string::npos;
   }
@@ -338,11 +285,7 @@ class Matcher {
       body_folded_.emplace();
       const mime::Message* msg = message();
       if (!msg) return false;
-      for (const mime::Part& p : msg->parts) {
-        if (p.kind != mime::PartKind::leaf || !p.has(mime::kPartText)) continue;
-        body_folded_->append(search_fold(mime::text_body_utf8(*msg, p)));
-        body_folded_->push_back('\n');
-      }
+      *body_folded_ = mime::search_body_text(*msg);
     }
     if (needle.empty()) return true;
     return body_folded_->find(needle) != std::string::npos;
@@ -367,58 +310,7 @@ void append_number(std::string& out, std::uint64_t n) {
 }  // namespace
 
 std::string search_fold(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {  // a run of ASCII at once (most text): one append, a loop that vectorizes
-      std::size_t j = i + 1;
-      while (j < n && static_cast<unsigned char>(s[j]) < 0x80) ++j;
-      const std::size_t at = out.size();
-      out.append(s.data() + i, j - i);
-      for (char *p = out.data() + at, *end = out.data() + out.size(); p != end; ++p)
-        *p = static_cast<char>(*p + ((*p >= 'A' && *p <= 'Z') ? 0x20 : 0));
-      i = j;
-      continue;
-    }
-    // Decode one well-formed sequence; anything else is copied byte by byte.
-    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (len == 0 || i + len > n) {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
-    }
-    char32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-    bool ok = true;
-    for (std::size_t j = 1; j < len; ++j) {
-      auto d = static_cast<unsigned char>(s[i + j]);
-      if ((d & 0xC0) != 0x80) {
-        ok = false;
-        break;
-      }
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if (!ok || (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
-    }
-    if (std::string_view t = casemap_fold(cp); !t.empty()) {
-      out.append(t);
-      i += len;
-      continue;
-    }
-    char32_t f = fold_code_point(cp);
-    if (f == cp)
-      out.append(s.substr(i, len));
-    else
-      append_utf8(out, f);
-    i += len;
-  }
-  return out;
+  return mime::search_fold(s);
 }
 
 bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx) {
@@ -454,7 +346,17 @@ bool SearchEvaluator::matches(const SearchMessage& m) const {
 
 bool search_needs_message(const SearchKey& key) {
   if (key.kind == Kind::body || key.kind == Kind::text) return true;
-  return std::any_of(key.children.begin(), key.children.end(), search_needs_message);
+  for (const SearchKey& c : key.children)
+    if (search_needs_message(c)) return true;
+  return false;
+}
+
+bool search_needs_message(const SearchKey& key, const std::function<bool(const SearchKey&)>& skip) {
+  if (skip(key)) return false;
+  if (key.kind == Kind::body || key.kind == Kind::text) return true;
+  for (const SearchKey& c : key.children)
+    if (search_needs_message(c, skip)) return true;
+  return false;
 }
 
 bool search_reads_cache(const SearchKey& key) {

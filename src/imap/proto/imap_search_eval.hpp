@@ -42,6 +42,8 @@
 
 namespace estafeta::imap {
 
+class SearchIndexPlan;
+
 // What is the same for every message of one SEARCH.
 struct SearchContext {
   std::uint32_t max_seq = 0;  // messages in the mailbox: '*' in sequence sets
@@ -51,6 +53,9 @@ struct SearchContext {
   std::int64_t now = 0;        // seconds since the epoch, for OLDER/YOUNGER (RFC 5032)
   std::int32_t server_tz = 0;  // the server's zone, minutes east of UTC, for INTERNALDATE
                                // and SAVEDATE day comparisons
+  // The full-text index's answers (imap_search_index.hpp): string keys it answers for a
+  // message are not scanned. Null: every key is scanned.
+  const SearchIndexPlan* index = nullptr;
 };
 
 // One message. `parsed` returns the parsed message (or nullptr when it cannot be read: keys
@@ -90,6 +95,8 @@ class SearchEvaluator {
 
 // True when some key of the tree needs the message bytes (BODY, TEXT).
 bool search_needs_message(const SearchKey& key);
+// The same, leaving out the keys `skip` is true of (those the full-text index answers).
+bool search_needs_message(const SearchKey& key, const std::function<bool(const SearchKey&)>& skip);
 // True when some key of the tree reads CachedFields (header keys, SENT* dates, BODY, TEXT).
 // When false, flags, sets, sizes, INTERNALDATE and MODSEQ answer alone: the caller may pass
 // an empty CachedFields and skip the store's cache lookup.

@@ -12,6 +12,7 @@
 #include "imap/proto/imap_fetch.hpp"
 #include "imap/proto/imap_response_strings.hpp"
 #include "imap/proto/imap_search_eval.hpp"
+#include "imap/proto/imap_search_index.hpp"
 #include "imap/proto/imap_sequence.hpp"
 #include "imap/proto/imap_session.hpp"
 #include "imap/proto/imap_session_selected.hpp"
@@ -100,8 +101,11 @@ bool items_need_cache(const std::vector<FetchItem>& items) {
 }
 
 // The same for SEARCH keys: flags, sizes, dates, sets and MODSEQ need no cached fields, and
-// TEXT and BODY read the message file, which has the header too.
-bool key_needs_cache(const SearchKey& k) {
+// TEXT and BODY read the message file, which has the header too. Keys `skip` is true of (the
+// full-text index answers them) need nothing.
+bool key_needs_cache(const SearchKey& k,
+                     const std::function<bool(const SearchKey&)>* skip = nullptr) {
+  if (skip && (*skip)(k)) return false;
   switch (k.kind) {
     case SearchKey::Kind::bcc:
     case SearchKey::Kind::cc:
@@ -118,7 +122,7 @@ bool key_needs_cache(const SearchKey& k) {
       break;
   }
   for (const auto& c : k.children)
-    if (key_needs_cache(c)) return true;
+    if (key_needs_cache(c, skip)) return true;
   return false;
 }
 
@@ -364,39 +368,91 @@ void Session::cmd_search(const Command& c, const Search& se) {
   ctx.now = now();
   ctx.server_tz = options_.server_tz;
 
-  const bool needs_cached = key_needs_cache(se.key);
   const bool wants_email_id = search_uses_email_id(se.key);
   std::vector<std::uint32_t> numbers;
   std::vector<store::ModSeq> modseqs;  // of each match, in order
   std::vector<store::Uid> uids;
   store::ModSeq highest = 0;
-  // Header keys read every message's cached fields, TEXT and BODY every message: kBatch
-  // messages at a time, one index read each.
+  // The full-text index answers the string keys for the messages it covers and narrows the
+  // messages to evaluate (imap_search_index.hpp); the others are scanned, with the same
+  // results. A message the index answers for reads only what the other keys need.
+  SearchIndexPlan plan;
+  plan.prepare(*account_, box, se.key);
+  if (!plan.empty()) ctx.index = &plan;
+  const std::function<bool(const SearchKey&)> skip = [&](const SearchKey& k) {
+    return plan.skips(k);
+  };
+  const bool needs_cached = key_needs_cache(se.key);
   const bool reads_messages = search_needs_message(se.key);
+  const bool covered_needs_cached = ctx.index ? key_needs_cache(se.key, &skip) : needs_cached;
+  const bool covered_reads = ctx.index ? search_needs_message(se.key, skip) : reads_messages;
+  const std::optional<std::vector<std::size_t>> only =
+      plan.candidates(se.key, s.messages.size(), [&](std::size_t i) { return s.messages[i].uid; });
+  const std::size_t total = only ? only->size() : s.messages.size();
+  auto wants = [&](std::size_t i, bool& cache, bool& message) {
+    const bool covered = ctx.index && plan.covers(s.messages[i].uid);
+    cache = covered ? covered_needs_cached : needs_cached;
+    message = covered ? covered_reads : reads_messages;
+  };
+  // Header keys read the cached fields of the messages they evaluate, TEXT and BODY those
+  // messages: kBatch messages at a time, one index read each.
   constexpr std::size_t kBatch = 64;
-  std::vector<std::optional<store::CachedFields>> cached_batch;
-  std::vector<std::unique_ptr<store::Blob>> blobs;
-  std::size_t batch_from = 0;
-  bool batch_loaded = false;
-  for (std::size_t i = 0; i < s.messages.size(); ++i) {
+  std::vector<std::size_t> batch_of;  // message indexes of the loaded batch, ascending
+  std::vector<std::optional<store::CachedFields>> cached_batch;  // by batch slot
+  std::vector<std::unique_ptr<store::Blob>> blobs;               // by batch slot
+  auto load_batch = [&](std::size_t from) {
+    batch_of.clear();
+    std::vector<store::Uid> cache_uids, blob_uids;
+    std::vector<std::size_t> cache_slots, blob_slots;
+    for (std::size_t n = from; n < total && batch_of.size() < kBatch; ++n) {
+      const std::size_t i = only ? (*only)[n] : n;
+      if (s.messages[i].expunged) continue;
+      bool c = false, m = false;
+      wants(i, c, m);
+      if (!c && !m) continue;
+      if (c) {
+        cache_uids.push_back(s.messages[i].uid);
+        cache_slots.push_back(batch_of.size());
+      }
+      if (m) {
+        blob_uids.push_back(s.messages[i].uid);
+        blob_slots.push_back(batch_of.size());
+      }
+      batch_of.push_back(i);
+    }
+    cached_batch.assign(batch_of.size(), std::nullopt);
+    blobs.clear();
+    blobs.resize(batch_of.size());
+    std::vector<std::optional<store::CachedFields>> got_cached;
+    if (!cache_uids.empty() && !account_->cached_many(box, cache_uids, got_cached))
+      for (std::size_t j = 0; j < got_cached.size() && j < cache_slots.size(); ++j)
+        cached_batch[cache_slots[j]] = std::move(got_cached[j]);
+    std::vector<std::unique_ptr<store::Blob>> got_blobs;
+    if (!blob_uids.empty() && !account_->open_many(box, blob_uids, got_blobs))
+      for (std::size_t j = 0; j < got_blobs.size() && j < blob_slots.size(); ++j)
+        blobs[blob_slots[j]] = std::move(got_blobs[j]);
+  };
+  for (std::size_t n = 0; n < total; ++n) {
+    const std::size_t i = only ? (*only)[n] : n;
     const auto& e = s.messages[i];
     if (e.expunged) continue;
-    if ((needs_cached || reads_messages) && (!batch_loaded || i - batch_from >= kBatch)) {
-      std::vector<store::Uid> batch;
-      for (std::size_t j = i; j < s.messages.size() && batch.size() < kBatch; ++j)
-        batch.push_back(s.messages[j].uid);
-      batch_from = i;
-      batch_loaded = true;
-      if (needs_cached && account_->cached_many(box, batch, cached_batch)) cached_batch.clear();
-      if (reads_messages && account_->open_many(box, batch, blobs)) blobs.clear();
+    bool want_cached = false, want_message = false;
+    wants(i, want_cached, want_message);
+    std::size_t slot = batch_of.size();
+    if (want_cached || want_message) {
+      auto it = std::lower_bound(batch_of.begin(), batch_of.end(), i);
+      if (it == batch_of.end() || *it != i) {
+        load_batch(n);
+        it = std::lower_bound(batch_of.begin(), batch_of.end(), i);
+      }
+      slot = static_cast<std::size_t>(it - batch_of.begin());
     }
     store::CachedFields cached;
-    if (needs_cached) {
-      if (i - batch_from < cached_batch.size()) {
-        if (!cached_batch[i - batch_from]) continue;  // gone meanwhile
-        cached = std::move(*cached_batch[i - batch_from]);
+    if (want_cached) {
+      if (slot < cached_batch.size() && cached_batch[slot]) {
+        cached = std::move(*cached_batch[slot]);
       } else if (account_->cached(box, e.uid, cached)) {
-        continue;
+        continue;  // gone meanwhile
       }
     }
     std::string bytes;
@@ -406,15 +462,15 @@ void Session::cmd_search(const Command& c, const Search& se) {
     SearchMessage m;
     m.seq = static_cast<std::uint32_t>(i + 1);
     m.info = &info;
-    m.cached = needs_cached ? &cached : nullptr;
+    m.cached = want_cached ? &cached : nullptr;
     m.recent = !enabled_rev2_ && e.recent;
     const store::Uid uid = e.uid;
-    m.parsed = [&, uid, i]() -> const mime::Message* {
+    m.parsed = [&, uid, slot]() -> const mime::Message* {
       if (!tried) {
         tried = true;
         std::unique_ptr<store::Blob> blob;
-        if (i - batch_from < blobs.size())
-          blob = std::move(blobs[i - batch_from]);
+        if (slot < blobs.size() && blobs[slot])
+          blob = std::move(blobs[slot]);
         else
           account_->open(box, uid, blob);
         if (blob && !read_all(*blob, bytes))

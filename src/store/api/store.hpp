@@ -189,6 +189,32 @@ struct IndexReport {
   std::vector<std::string> problems;  // human-readable, one per problem found
 };
 
+// Full-text search (RFC 9051 §6.4.4 SUBJECT/FROM/TO/CC/BCC/BODY/TEXT, RFC 6203 FUZZY): which
+// text of a message a string is looked for in (mime/mime_search_text.hpp defines each).
+enum class TextField : std::uint8_t { subject, from, to, cc, bcc, body, text };
+
+// The answer of Account::fulltext_search. It covers the messages with a UID up to
+// `covered_through` except those in `not_covered`; for the others (delivered since the index
+// last caught up, or unreadable) the caller scans. Among the covered messages, `uids` are the
+// matches (`exact`) or a superset of them to confirm by scanning (!exact). `uids` may name
+// messages expunged since: the caller intersects them with the mailbox's messages.
+struct FulltextResult {
+  Uid covered_through = 0;
+  std::vector<Uid> not_covered;  // ascending, each <= covered_through
+  std::vector<Uid> uids;         // ascending
+  bool exact = false;
+  // Fuzzy (RFC 6203) only: scores[i] (1..100) of uids[i].
+  std::vector<std::uint8_t> scores;
+  bool covers(Uid uid) const;
+};
+
+// What the full-text index holds (estafeta index status; the benchmark awaits it).
+struct FulltextStatus {
+  std::uint64_t messages = 0;   // messages in the account
+  std::uint64_t indexed = 0;    // of those, how many the index answers for
+  std::uint64_t file_size = 0;  // octets on disk (0 for a backend without a file)
+};
+
 // Errors the store reports (as std::error_code in store_category()).
 enum class Errc {
   ok = 0,
@@ -350,6 +376,32 @@ class Account {
     out = 0;
     for (const auto& m : msgs)
       if (m.flags.system & kDeleted) out += m.size;
+    return {};
+  }
+
+  // Full-text search (RFC 9051 §6.4.4 string keys), see FulltextResult. `folded` is the key's
+  // string folded by mime::search_fold. A backend without an index, or a string it cannot
+  // answer exactly (shorter than 3 characters, say), returns a result covering nothing:
+  // the caller scans, and the answers are the same either way. Never fails for want of an
+  // index (a missing or damaged one is rebuilt); errors are environment faults.
+  virtual std::error_code fulltext_search(MailboxId mailbox, TextField field,
+                                          std::string_view folded, FulltextResult& out) {
+    (void)mailbox;
+    (void)field;
+    (void)folded;
+    out = {};
+    return {};
+  }
+  // Brings the full-text index up to date now (it otherwise catches up in the background
+  // after changes) and reports its state; with `rebuild` it is first emptied.
+  virtual std::error_code fulltext_catch_up(bool rebuild, FulltextStatus& out) {
+    (void)rebuild;
+    out = {};
+    return {};
+  }
+  // The state of the full-text index without changing it.
+  virtual std::error_code fulltext_status(FulltextStatus& out) {
+    out = {};
     return {};
   }
 

@@ -1,4 +1,4 @@
-// imap_search_eval_casemap: the case and compatibility folding SEARCH matches strings with
+// mime_casemap: the case and compatibility folding IMAP SEARCH matches strings with
 // (close to RFC 5051 i;unicode-casemap, which Dovecot uses): for the code points of Latin-1,
 // Latin Extended-A/B, IPA, Greek, Cyrillic, Latin Extended Additional, Greek Extended, the
 // Latin ligatures and the fullwidth forms, the lower-case form decomposed by NFKD ("É" ->
@@ -10,10 +10,10 @@
 
 #include <string_view>
 
-namespace estafeta::imap {
+namespace estafeta::mime {
 
 // The folded UTF-8 of code point `c`, or an empty view when `c` folds to itself (ASCII
 // letters are not in the table: the caller folds them).
 std::string_view casemap_fold(char32_t c);
 
-}  // namespace estafeta::imap
+}  // namespace estafeta::mime

@@ -1,10 +1,10 @@
-// imap_search_eval_casemap: see the header. The table is sorted by code point.
-#include "imap/proto/imap_search_eval_casemap.hpp"
+// mime_casemap: see the header. The table is sorted by code point.
+#include "mime/mime_casemap.hpp"
 
 #include <algorithm>
 #include <iterator>
 
-namespace estafeta::imap {
+namespace estafeta::mime {
 
 namespace {
 
@@ -1240,4 +1240,4 @@ std::string_view casemap_fold(char32_t c) {
   return it->utf8;
 }
 
-}  // namespace estafeta::imap
+}  // namespace estafeta::mime
