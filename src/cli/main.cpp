@@ -198,6 +198,12 @@ int run(int argc, char** argv) {
   index_rebuild->callback([&] {
     action = [&](const config::Config& c) { return cli::run_index_rebuild(c, mail_user); };
   });
+  auto* index_fulltext =
+      index->add_subcommand("fulltext", "bring the full-text index up to date and show it");
+  user_arg(index_fulltext);
+  index_fulltext->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_index_fulltext(c, mail_user); };
+  });
 
   // alias
   auto* alias = app.add_subcommand("alias", "manage aliases and catch-alls");
