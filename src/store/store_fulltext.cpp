@@ -158,6 +158,7 @@ std::error_code FulltextIndex::catch_up(bool rebuild, FulltextStatus& out) {
     ec = catch_up_locked(true);
   }
   if (ec) return ec;
+  writer_.exec("PRAGMA wal_checkpoint(TRUNCATE)");  // the file alone has it all (sizes)
   return status_locked(out);
 }
 

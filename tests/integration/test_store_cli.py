@@ -130,7 +130,8 @@ class StoreCli(ServerTestCase):
                                    f"estafeta index rebuild {DAVE} repairs them\n")
         r = self.server.cli("index", "rebuild", DAVE)
         self.assertIn("1 files not in the index", r.stdout)
-        self.assertRegex(r.stdout, rf"rebuilt the index of {DAVE}: \d+ mailboxes, \d+ messages\n$")
+        self.assertRegex(r.stdout, rf"rebuilt the index of {DAVE}: \d+ mailboxes, \d+ messages\n"
+                                   rf"fulltext index of {DAVE}: (\d+) of \1 messages, \d+ bytes")
         r = self.server.cli("index", "check", DAVE)
         self.assertIn("matches its files", r.stdout)
         after = self.mailboxes()["INBOX"]
