@@ -394,17 +394,22 @@ class _Frequencies:
         return len(out)
 
 
-def _pick(w, freq, lo, hi, start, step=1):
-    """The first vocabulary index from `start` (walking by `step`) whose document frequency is
-    within [lo, hi]."""
-    i = start
-    while 0 <= i < len(w.vocab):
-        if w.vocab[i].isascii() and len(w.vocab[i]) >= 5 and w.vocab[i] not in COMMON[:60]:
-            df = freq.df(i)
-            if lo <= df <= hi:
-                return w.vocab[i], df
-        i += step
-    raise RuntimeError("no word with the wanted frequency")
+def _pick(w, freq, lo, hi, start, end):
+    """The first vocabulary index in [start, end) whose document frequency is within [lo, hi],
+    or else the one closest to that range."""
+    best, best_off = None, None
+    for i in range(start, min(end, len(w.vocab))):
+        if not (w.vocab[i].isascii() and len(w.vocab[i]) >= 5 and w.vocab[i] not in COMMON[:60]):
+            continue
+        df = freq.df(i)
+        if lo <= df <= hi:
+            return w.vocab[i], df
+        off = lo / max(df, 1) if df < lo else df / hi
+        if best_off is None or off < best_off:
+            best, best_off = (w.vocab[i], df), off
+    if best is None:
+        raise RuntimeError("no word to pick")
+    return best
 
 
 def _typo(word, rng):
@@ -433,16 +438,17 @@ def generate(out_dir, count, seed):
         if rng_t.random() < 0.04:
             flags = "F" + flags
         path = os.path.join(cur, f"{t}.M{n:06d}P1.bench:2,{flags}")
-        with open(path, "wb") as f:
-            f.write(data)
+        if not (os.path.exists(path) and os.path.getsize(path) == len(data)):  # (an interrupted run's)
+            with open(path, "wb") as f:
+                f.write(data)
         os.utime(path, (t, t))
         total += len(data)
     rng = random.Random(seed + 2)
     freq = _Frequencies(w)
-    rare, rare_df = _pick(w, freq, 3, max(10, count // 2500), 6000)
-    common, common_df = _pick(w, freq, count // 5, count // 2, 60)
-    body, body_df = _pick(w, freq, count // 200, count // 20, 600)
-    fuzzy_base, fuzzy_df = _pick(w, freq, count // 500, count // 50, 1500)
+    rare, rare_df = _pick(w, freq, 3, max(10, count // 2500), 6000, 30000)
+    common, common_df = _pick(w, freq, count // 5, count // 2, 30, 400)
+    body, body_df = _pick(w, freq, count // 200, count // 20, 600, 6000)
+    fuzzy_base, fuzzy_df = _pick(w, freq, count // 500, count // 50, 1500, 10000)
     subject_word = w.vocab[rng.randrange(150, 400)]
     meta = {
         "count": count, "seed": seed, "bytes": total, "version": VERSION,
