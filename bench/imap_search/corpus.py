@@ -394,12 +394,29 @@ class _Frequencies:
         return len(out)
 
 
+def _other_text(w):
+    """Lower-cased text of the corpus that is not vocabulary words (names, addresses, header
+    values), one item a line, with every vocabulary word too: a word that occurs in it once
+    is found by IMAP's substring SEARCH only where it was used as a word."""
+    items = [p[0] for p in w.people] + [p[1] for p in w.people] + DOMAINS + ACCENTED + [
+        "thunderbird apple mail microsoft outlook mutt k-9 return-path received from by with esmtps",
+        "attachment notes minutes data log résumé text plain html multipart alternative mixed",
+        "this is a multi-part message in mime format on an earlier day someone wrote",
+        "dev announce users ops hi hello all dear colleagues there thanks best regards cheers"]
+    return "\n".join([x.lower() for x in items] + w.vocab)
+
+
 def _pick(w, freq, lo, hi, start, end):
     """The first vocabulary index in [start, end) whose document frequency is within [lo, hi],
-    or else the one closest to that range."""
+    or else the one closest to that range; only words that are no part of another word or of
+    the header text, so that what IMAP's substring match finds is the word."""
     best, best_off = None, None
+    if not hasattr(w, "other_text"):
+        w.other_text = _other_text(w)
     for i in range(start, min(end, len(w.vocab))):
         if not (w.vocab[i].isascii() and len(w.vocab[i]) >= 5 and w.vocab[i] not in COMMON[:60]):
+            continue
+        if w.other_text.count(w.vocab[i]) != 1:
             continue
         df = freq.df(i)
         if lo <= df <= hi:
@@ -420,8 +437,9 @@ def _typo(word, rng):
     return word[:i] + c + word[i + 1:]
 
 
-def generate(out_dir, count, seed):
-    """Writes the corpus into out_dir (cur/ and corpus.json); returns the corpus.json data."""
+def generate(out_dir, count, seed, write=True):
+    """Writes the corpus into out_dir (cur/ and corpus.json); returns the corpus.json data.
+    write=False only picks the words again (corpus.json) for a corpus already written."""
     t0 = time.monotonic()
     w = _Writer(seed, count)
     cur = os.path.join(out_dir, "cur")
@@ -438,10 +456,11 @@ def generate(out_dir, count, seed):
         if rng_t.random() < 0.04:
             flags = "F" + flags
         path = os.path.join(cur, f"{t}.M{n:06d}P1.bench:2,{flags}")
-        if not (os.path.exists(path) and os.path.getsize(path) == len(data)):  # (an interrupted run's)
+        if write and not (os.path.exists(path) and os.path.getsize(path) == len(data)):  # (an interrupted run's)
             with open(path, "wb") as f:
                 f.write(data)
-        os.utime(path, (t, t))
+        if write:
+            os.utime(path, (t, t))
         total += len(data)
     rng = random.Random(seed + 2)
     freq = _Frequencies(w)
@@ -450,19 +469,22 @@ def generate(out_dir, count, seed):
     body, body_df = _pick(w, freq, count // 200, count // 20, 600, 6000)
     fuzzy_base, fuzzy_df = _pick(w, freq, count // 500, count // 50, 1500, 10000)
     subject_word = w.vocab[rng.randrange(150, 400)]
+    while w.other_text.count(subject_word) != 1 or len(subject_word) < 5:
+        subject_word = w.vocab[rng.randrange(150, 400)]
     meta = {
         "count": count, "seed": seed, "bytes": total, "version": VERSION,
         "rare": rare, "rare_body_df": rare_df, "common": common, "common_body_df": common_df,
         "body": body, "body_body_df": body_df, "subject": subject_word,
         "fuzzy": _typo(fuzzy_base, rng), "fuzzy_of": fuzzy_base, "fuzzy_body_df": fuzzy_df,
-        "seconds": round(time.monotonic() - t0, 1),
+        "seconds": round(time.monotonic() - t0, 1), "picks": PICKS,
     }
     with open(os.path.join(out_dir, "corpus.json"), "w") as f:
         json.dump(meta, f, indent=1)
     return meta
 
 
-VERSION = 1     # bump when the generator's output changes (the cache is keyed on it)
+VERSION = 1     # bump when the generator's messages change (the cache is keyed on it)
+PICKS = 2       # bump when the choice of searched words changes (corpus.json is redone)
 
 
 if __name__ == "__main__":

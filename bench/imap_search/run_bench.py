@@ -67,6 +67,9 @@ def corpus_dir(args):
     if os.path.exists(meta):
         with open(meta) as f:
             m = json.load(f)
+        if m.get("picks") != corpus.PICKS:
+            log(f"choosing the searched words of {d} again")
+            m = corpus.generate(d, args.messages, args.seed, write=False)
         log(f"corpus: {m['count']} messages in {d} (cached)")
         return d, m
     tmp = d + ".partial"     # an interrupted generation's files are kept and checked
