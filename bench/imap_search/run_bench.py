@@ -422,7 +422,7 @@ def parse_result(kind, lines, uids):
         elif ch == 0x29:
             depth -= 1
             if depth == 0:
-                threads.append(bytes(text[start:i + 1]))
+                threads.append(text[start:i + 1].decode())
     return len(threads), threads
 
 
@@ -451,9 +451,39 @@ def compare(kind, a, b):
     return out
 
 
-def measure(c, srv, cmd, kind, uids, repeat, min_seconds, timeout):
+def start_perf(srv, path):
+    """`perf record -g` of the server's processes into `path` (None when perf is missing)."""
+    pids = ",".join(str(p) for p in bc.process_tree(srv.roots()))
+    try:
+        p = subprocess.Popen(["perf", "record", "-g", "-q", "-o", path, "-p", pids],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    time.sleep(0.5)
+    return p
+
+
+def stop_perf(p, path):
+    """Stops perf record and writes the top of its flat profile to path + '.txt'."""
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    with open(path + ".txt", "w") as out:
+        subprocess.run(["perf", "report", "-i", path, "--no-children", "--stdio", "-g", "none",
+                        "--percent-limit", "1"], stdout=out, stderr=subprocess.DEVNULL)
+        out.write("\n\n# callers (children view)\n")
+        out.flush()
+        subprocess.run(["perf", "report", "-i", path, "--children", "--stdio", "-g", "none",
+                        "--percent-limit", "5"], stdout=out, stderr=subprocess.DEVNULL)
+
+
+def measure(c, srv, cmd, kind, uids, repeat, min_seconds, timeout, perf_path=None):
     """One warm-up, then `repeat` runs (more while they add up to less than min_seconds, at
-    most 50): median wall ms, server CPU ms per run (total over the runs / runs), result."""
+    most 50): median wall ms, server CPU ms per run (total over the runs / runs), result.
+    With perf_path, the timed runs are profiled (perf record -g) into that file."""
     t0 = time.monotonic()
     lines, status = c.command(cmd)
     warm = time.monotonic() - t0
@@ -462,6 +492,7 @@ def measure(c, srv, cmd, kind, uids, repeat, min_seconds, timeout):
     count, canon = parse_result(kind, lines, uids)
     walls = []
     roots = srv.roots()
+    perf = start_perf(srv, perf_path) if perf_path else None
     cpu0 = bc.cpu_seconds(roots)
     total = 0.0
     while len(walls) < repeat or (total < min_seconds and len(walls) < 50):
@@ -475,6 +506,8 @@ def measure(c, srv, cmd, kind, uids, repeat, min_seconds, timeout):
         if total > timeout:
             break
     cpu = bc.cpu_seconds(roots) - cpu0
+    if perf:
+        stop_perf(perf, perf_path)
     n2, _ = parse_result(kind, lines, uids)
     return {"median_ms": statistics.median(walls), "runs": len(walls), "walls": walls,
             "cpu_ms": cpu * 1000 / len(walls), "count": count, "count_last": n2,
@@ -613,10 +646,20 @@ def parse_args():
                    help="keep Dovecot+Xapian's loaded and indexed mailbox under --workdir and use it "
                         "again in later runs (with the indexing figures of the run that made it): "
                         "fts-xapian 1.5.5 indexes about 40 messages per CPU-second")
+    p.add_argument("--reuse-json", metavar="FILE",
+                   help="take the figures of the servers not in --servers from this --json file of an "
+                        "earlier run on the same corpus (said so in the report); their answers are "
+                        "still compared with this run's")
     p.add_argument("--load-only", action="store_true", help="load and index, then stop (no queries)")
     p.add_argument("--keep-tmp", action="store_true", help="keep the run directory (configs, logs, mail)")
     p.add_argument("--hold", action="store_true",
                    help="after measuring, keep the servers running until Enter (for perf record -p PID)")
+    p.add_argument("--perf", default="", metavar="SERVERS",
+                   help="profile the timed runs of these servers (comma-separated keys, or all) with "
+                        "perf record -g; the profiles and their flat summaries (.txt) go to --perf-dir "
+                        "(perf adds a few %% of CPU to the measured figures)")
+    p.add_argument("--perf-dir", default="/var/tmp/estafeta-imapsearch/perf",
+                   help="where --perf writes <server>-<query>.perf and .perf.txt")
     p.add_argument("--markdown", help="also write the report to this file")
     p.add_argument("--json", help="also write the raw results to this file")
     return p.parse_args()
@@ -639,6 +682,12 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     os.chmod(args.workdir, 0o755)
     src, meta = corpus_dir(args)
+    reused = {}
+    if args.reuse_json:
+        with open(args.reuse_json) as f:
+            reused = json.load(f)
+        if reused["meta"]["count"] != meta["count"] or reused["meta"]["rare"] != meta["rare"]:
+            sys.exit(f"{args.reuse_json} is of another corpus")
     top = tempfile.mkdtemp(prefix="run-", dir=args.workdir)
     os.chmod(top, 0o755)
     cert, key = bc.make_certificate(top)
@@ -707,8 +756,12 @@ def main():
                     results[qkey][k] = {"skipped": "not advertised"}
                     log(f"{label}: {NAMES[k]}: {cap} not advertised, skipped")
                     continue
+                perf_path = None
+                if args.perf and (k in args.perf.split(",") or args.perf == "all"):
+                    os.makedirs(args.perf_dir, exist_ok=True)
+                    perf_path = os.path.join(args.perf_dir, f"{k}-{qkey}.perf")
                 r = measure(clients[k], servers[k], cmd, kind, uids[k], args.repeat,
-                            args.min_seconds, args.timeout)
+                            args.min_seconds, args.timeout, perf_path)
                 if cap and cap not in caps_of[k]:
                     r["unadvertised"] = True
                 results[qkey][k] = r
@@ -717,8 +770,12 @@ def main():
                     continue
                 log(f"{label}: {NAMES[k]}: {r['count']} matches, median {r['median_ms']:.1f} ms "
                     f"over {r['runs']} runs, server CPU {r['cpu_ms']:.1f} ms/op (warm-up {r['warmup_ms']:.0f} ms)")
-            got = [(k, r) for k, r in results[qkey].items() if "canon" in r]
-            for (ka, ra), (kb, rb) in zip(got, got[1:]):
+            for k, r in reused.get("results", {}).get(qkey, {}).items():
+                if k not in order:
+                    results[qkey][k] = r
+            got = [(k, results[qkey][k]) for k in SERVER_KEYS
+                   if k in results[qkey] and "canon" in results[qkey][k]]
+            for (ka, ra), (kb, rb) in zip(got[:1] * len(got), got[1:]):
                 d = compare(kind, ra["canon"], rb["canon"])
                 if d:
                     w = f"{label}: {NAMES[ka]} and {NAMES[kb]} differ: {d}"
@@ -742,9 +799,17 @@ def main():
             except Exception as e:  # noqa: BLE001 - stopping the others matters more
                 log(f"stopping {srv.name}: {e}")
 
-    text = report(results, loads, sizes, meta, order, diffs)
-    header = (f"Estafeta {rev} (Release) vs Dovecot {bc.dovecot_version()} (without FTS plugin, "
-              f"and with dovecot-fts-xapian), Linux {os.uname().release}, {os.cpu_count()} CPUs; "
+    for k in reused.get("loads", {}):
+        if k not in order:
+            loads[k], sizes[k] = reused["loads"][k], reused["sizes"][k]
+    shown = [k for k in SERVER_KEYS if k in order or k in reused.get("loads", {})]
+    text = report(results, loads, sizes, meta, shown, diffs)
+    if reused:
+        text += (f"\n\n{', '.join(NAMES[k] for k in shown if k not in order)}: figures reused from "
+                 f"an earlier run (--reuse-json): {reused['header']}")
+    header = (f"{', '.join(NAMES[k] for k in order)}: Estafeta {rev if exe else '-'} (Release), Dovecot "
+              f"{bc.dovecot_version()} (Dovecot+Xapian: dovecot-fts-xapian 1.5.5), Linux "
+              f"{os.uname().release}, {os.cpu_count()} CPUs; "
               f"{meta['count']} messages ({meta['bytes'] / 1e6:.0f} MB, seed {meta['seed']}) in one "
               f"mailbox; plaintext IMAP on 127.0.0.1; 1 warm-up + ≥{args.repeat} runs per query, "
               f"medians; load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after; "
@@ -756,11 +821,9 @@ def main():
         with open(args.markdown, "w") as fh:
             fh.write(header + "\n\n" + text + "\n")
     if args.json:
-        slim = {q: {k: {x: y for x, y in r.items() if x != "canon"} for k, r in rs.items()}
-                for q, rs in results.items()}
         with open(args.json, "w") as fh:
             json.dump({"header": header, "meta": meta, "loads": loads, "sizes": sizes,
-                       "results": slim, "differences": diffs}, fh, indent=1)
+                       "results": results, "differences": diffs}, fh)
     # Last: removing a few hundred thousand directory entries takes minutes on some file systems.
     if args.keep_tmp:
         log(f"kept {top}")
