@@ -3,13 +3,17 @@
 // set-up: bit 0 TLS active, bit 1 (TLS and) logged in as alice with INBOX selected (three messages
 // in it), bit 2 IMAP4rev2 + QRESYNC + UTF8=ACCEPT enabled. The rest is a stream of operations: an
 // op byte b feeds the next (b >> 3) + 1 bytes as client input (b % 8 >= 2), lets another writer
-// deliver a message and tells the session (b % 8 == 0), or tells it of a change (b % 8 == 1).
+// deliver a message and tells the session (b % 8 == 0), or tells it of a change (b % 8 == 1:
+// also the account's changes since the last time, as the server hands them to a NOTIFY
+// session, and a NOTIFY push of the selected mailbox).
 // Checks: nothing is output after close, output ends in CRLF, and the session never crashes or
 // trips a sanitizer (streamed literals are read back from their blob by the harness).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "imap/proto/imap_session_test_harness.hpp"
 
@@ -53,6 +57,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (setup & 4) d.send("e ENABLE IMAP4rev2 QRESYNC UTF8=ACCEPT\r\n");
     d.send("s SELECT INBOX\r\n");
   }
+  std::vector<store::Change> feed;  // the account's changes (watch(0)), for NOTIFY
+  auto watch = d.account("alice@example.org")->watch(0, [&feed](const store::Change& c) {
+    if (feed.size() < 1000) feed.push_back(c);
+  });
   int delivered = 3;
   std::size_t pos = 0;
   while (pos < in.size() && !d.session().closed()) {
@@ -63,6 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       o2 = d.changed();
     } else if (b % 8 == 1) {
       o2 = d.changed();
+      o2 += d.account_changed(std::exchange(feed, {}));
+      o2 += d.push();
     } else {
       std::size_t n = std::min<std::size_t>((b >> 3) + 1, in.size() - pos);
       o2 = d.send(in.substr(pos, n));

@@ -17,6 +17,8 @@ namespace estafeta::imap {
 namespace {
 
 constexpr std::size_t kLiteralChunk = 64 * 1024;
+// Changes of the account queued for a NOTIFY session before it gives up (NOTIFICATIONOVERFLOW).
+constexpr std::size_t kMaxQueuedChanges = 10000;
 
 Limits limits_of(const Settings& s) {
   Limits l;
@@ -75,6 +77,7 @@ Connection::Connection(std::shared_ptr<Server::Impl> server, const net::SessionC
 
 Connection::~Connection() {
   watch_.reset();
+  account_watch_.reset();
   if (!account_.empty()) server_->leave_account(account_);
 }
 
@@ -237,12 +240,37 @@ void Connection::follow_selection() {
   });
 }
 
+void Connection::follow_notify() {
+  const bool want = core_->watches_account();
+  if (want == (account_watch_ != nullptr)) return;
+  if (!want) {
+    account_watch_.reset();
+    std::lock_guard lock(feed_->mu);
+    feed_->changes.clear();
+    feed_->overflow = false;
+    return;
+  }
+  net::Waker waker = waker_;
+  auto feed = feed_;
+  account_watch_ = core_->account()->watch(0, [waker, feed](const store::Change& c) {
+    {
+      std::lock_guard lock(feed->mu);
+      if (feed->changes.size() >= kMaxQueuedChanges)
+        feed->overflow = true;
+      else if (!feed->overflow)
+        feed->changes.push_back(c);
+    }
+    waker.wake();
+  });
+}
+
 asio::awaitable<void> Connection::on_core(const CoreCall& call, bool may_login) {
   asio::thread_pool& pool = may_login ? server_->hashers : server_->workers;
   login_delay_ = std::chrono::milliseconds(0);
   co_await net::run_blocking(pool, [this, &call] {
     call(*core_);
     follow_selection();  // (un)subscribing takes the store's locks: not on the io thread
+    follow_notify();
     return true;
   });
   // The throttle's delay after a wrong password: a timer, never a sleeping thread.
@@ -341,14 +369,46 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
     }
     if (woken_) {
       woken_ = false;
+      push_due_ = true;
       const store::ModSeq up_to = announced_->exchange(0);
-      if (!core_->idling()) {  // only marks the mailbox to be read again: no worker needed
+      if (up_to == 0) continue;  // the account feed only (NOTIFY): handled below
+      if (!core_->idling()) {    // only marks the mailbox to be read again: no worker needed
         core_->changed(up_to);
         continue;
       }
       const CoreCall changed = [up_to](Session& s) { s.changed(up_to); };
       co_await on_core(changed, false);
       continue;
+    }
+    // NOTIFY (RFC 5465): between commands (or in IDLE), other mailboxes' events and the
+    // selected mailbox's changes are reported without waiting for a command.
+    if (account_watch_ && between_commands()) {
+      std::vector<store::Change> batch;
+      bool overflow = false;
+      {
+        std::lock_guard lock(feed_->mu);
+        batch.swap(feed_->changes);
+        overflow = feed_->overflow;
+        feed_->overflow = false;
+      }
+      if (overflow) {
+        const CoreCall over = [](Session& s) { s.notify_overflow(); };
+        co_await on_core(over, false);
+        continue;
+      }
+      if (!batch.empty()) {
+        const CoreCall report = [&batch](Session& s) { s.account_changed(batch); };
+        co_await on_core(report, false);
+        continue;
+      }
+    }
+    if (push_due_ && between_commands()) {
+      push_due_ = false;
+      if (core_->wants_push()) {
+        const CoreCall push = [](Session& s) { s.push_selected(); };
+        co_await on_core(push, false);
+        continue;
+      }
     }
     if (!co_await step_input()) co_return std::nullopt;
   }

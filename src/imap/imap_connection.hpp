@@ -6,7 +6,10 @@
 // hasher pool for LOGIN/AUTHENTICATE), where it reads and writes the store. The core's
 // output becomes driver actions: text, a literal streamed from its store::Blob in 64 KiB
 // pieces, the STARTTLS handshake, close. It subscribes to changes of the selected mailbox
-// (store::Account::watch), which wake the session (IDLE reports a delivery at once).
+// (store::Account::watch), which wake the session (IDLE reports a delivery at once), and
+// while the session has NOTIFY set (RFC 5465) to every mailbox of the account: those changes
+// are queued (at most kMaxQueuedChanges, then NOTIFICATIONOVERFLOW) and handed to the core
+// between commands, as are pushes of the selected mailbox's changes.
 // Runs on its driver's io thread, one call at a time: no locks. Input: the peer's bytes
 // (untrusted); memory: the bytes of one read not yet consumed, one command as the reader
 // bounds it, the core's pending output.
@@ -19,8 +22,10 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "imap/imap_server_impl.hpp"
 #include "imap/proto/imap_command_reader.hpp"
@@ -52,6 +57,7 @@ class Connection : public net::SessionAdapter {
   using CoreCall = std::function<void(Session&)>;
   asio::awaitable<void> on_core(const CoreCall& call, bool may_login);
   void follow_selection();
+  void follow_notify();
   // Consumes buffered input up to one event for the core; false when more bytes are needed.
   asio::awaitable<bool> step_input();
   asio::awaitable<void> handle(const CommandReader::Step& step);
@@ -80,6 +86,17 @@ class Connection : public net::SessionAdapter {
   // notifying thread).
   std::shared_ptr<std::atomic<std::uint64_t>> announced_ =
       std::make_shared<std::atomic<std::uint64_t>>(0);
+  // NOTIFY (RFC 5465): the changes of the whole account not yet handed to the core (written
+  // by the store's notifying threads), and whether the selected mailbox's changes are due to
+  // be pushed.
+  struct AccountFeed {
+    std::mutex mu;
+    std::vector<store::Change> changes;
+    bool overflow = false;
+  };
+  std::shared_ptr<AccountFeed> feed_ = std::make_shared<AccountFeed>();
+  std::unique_ptr<store::Subscription> account_watch_;
+  bool push_due_ = false;
 };
 
 }  // namespace estafeta::imap

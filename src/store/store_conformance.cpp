@@ -779,6 +779,57 @@ TEST_P(StoreConformance, WatchNotifiesAfterCommit) {
   EXPECT_EQ(all_changes.size(), 5u);
 }
 
+// RFC 5465 NOTIFY: mailbox events (MailboxName, SubscriptionChange) reach the watchers of
+// every mailbox with their kind and names; a watcher of one mailbox hears of its own only.
+TEST_P(StoreConformance, WatchTellsMailboxEvents) {
+  auto a = account();
+  std::mutex mu;
+  std::vector<Change> all, one;
+  auto w = a->watch(0, [&](const Change& c) {
+    std::lock_guard lock(mu);
+    all.push_back(c);
+  });
+  MailboxInfo made;
+  ASSERT_FALSE(a->create("Lists/A", SpecialUse::none, made));
+  auto w1 = a->watch(made.id, [&](const Change& c) {
+    std::lock_guard lock(mu);
+    one.push_back(c);
+  });
+  ASSERT_FALSE(a->subscribe("Lists/A", true));
+  ASSERT_FALSE(a->rename("Lists", "Groups"));
+  ASSERT_FALSE(a->subscribe("Lists/A", false));
+  ASSERT_FALSE(a->remove("Groups/A"));
+  std::lock_guard lock(mu);
+  std::vector<std::string> got;
+  for (const auto& c : all) {
+    switch (c.kind) {
+      case Change::Kind::created:
+        got.push_back("created " + c.name);
+        break;
+      case Change::Kind::deleted:
+        got.push_back("deleted " + c.name);
+        break;
+      case Change::Kind::renamed:
+        got.push_back("renamed " + c.old_name + " " + c.name);
+        break;
+      case Change::Kind::subscription:
+        got.push_back(std::string(c.subscribed ? "subscribed " : "unsubscribed ") + c.name);
+        EXPECT_EQ(c.mailbox, 0);
+        break;
+      case Change::Kind::messages:
+        break;
+    }
+  }
+  std::sort(got.begin() + 2, got.begin() + 4);  // the two renames, in either order
+  EXPECT_EQ(got, (std::vector<std::string>{"created Lists/A", "subscribed Lists/A",
+                                           "renamed Lists Groups", "renamed Lists/A Groups/A",
+                                           "unsubscribed Lists/A", "deleted Groups/A"}));
+  ASSERT_EQ(one.size(), 2u);  // its rename and its deletion
+  EXPECT_EQ(one[0].kind, Change::Kind::renamed);
+  EXPECT_EQ(one[1].kind, Change::Kind::deleted);
+  EXPECT_EQ(one[1].mailbox, made.id);
+}
+
 TEST_P(StoreConformance, CachedFieldsAfterAppend) {
   auto a = account();
   auto inbox = find(*a, "INBOX");

@@ -550,24 +550,27 @@ std::error_code MaildirAccount::ensure_parents(const std::string& name) {
 std::error_code MaildirAccount::create(std::string_view raw, SpecialUse use, MailboxInfo& out) {
   std::string name = canonical_mailbox_name(raw);
   if (!valid_mailbox_name(name)) return Errc::bad_mailbox_name;
-  std::lock_guard lock(mu_);
-  Transaction tx(index_.db());
-  if (tx.begin_error()) return tx.begin_error();
-  MailboxRow row;
-  std::error_code ec = index_.mailbox(name, row);
-  if (!ec) return Errc::mailbox_exists;
-  if (ec != Errc::no_such_mailbox) return ec;
-  // RFC 9208 §5.3 MAILBOX: the mailbox and the parents it brings count.
-  std::uint64_t fresh = 1;
-  for (std::size_t pos = name.find('/'); pos != std::string::npos; pos = name.find('/', pos + 1))
-    if (index_.mailbox(name.substr(0, pos), row) == Errc::no_such_mailbox) ++fresh;
-  QuotaUsage usage;
-  if ((ec = quota_check_locked(0, 0, fresh, usage))) return ec;
-  if ((ec = ensure_parents(name))) return ec;
-  if ((ec = create_locked(name, use, row))) return ec;
-  if (fsync_ && (ec = fsync_dir(root_))) return ec;
-  if ((ec = tx.commit())) return ec;
-  out = info_of(row);
+  {
+    std::lock_guard lock(mu_);
+    Transaction tx(index_.db());
+    if (tx.begin_error()) return tx.begin_error();
+    MailboxRow row;
+    std::error_code ec = index_.mailbox(name, row);
+    if (!ec) return Errc::mailbox_exists;
+    if (ec != Errc::no_such_mailbox) return ec;
+    // RFC 9208 §5.3 MAILBOX: the mailbox and the parents it brings count.
+    std::uint64_t fresh = 1;
+    for (std::size_t pos = name.find('/'); pos != std::string::npos; pos = name.find('/', pos + 1))
+      if (index_.mailbox(name.substr(0, pos), row) == Errc::no_such_mailbox) ++fresh;
+    QuotaUsage usage;
+    if ((ec = quota_check_locked(0, 0, fresh, usage))) return ec;
+    if ((ec = ensure_parents(name))) return ec;
+    if ((ec = create_locked(name, use, row))) return ec;
+    if (fsync_ && (ec = fsync_dir(root_))) return ec;
+    if ((ec = tx.commit())) return ec;
+    out = info_of(row);
+  }
+  notify({Change{out.id, out.highest_modseq, Change::Kind::created, out.name, {}, false}});
   return {};
 }
 
@@ -590,7 +593,7 @@ std::error_code MaildirAccount::remove(std::string_view raw) {
       if (auto ec = fsync_dir(root_)) return ec;
     if (auto ec = index_.delete_mailbox(row.id)) return ec;
     if (auto ec = tx.commit()) return ec;
-    changes.push_back({row.id, row.highest_modseq + 1});
+    changes.push_back({row.id, row.highest_modseq + 1, Change::Kind::deleted, name, {}, false});
   }
   std::error_code ignore;
   fs::remove_all(doomed, ignore);
@@ -629,7 +632,8 @@ std::error_code MaildirAccount::rename(std::string_view from_raw, std::string_vi
       if (fsync_ && (ec = fsync_dir(root_))) return ec;
       if ((ec = tx.commit())) return ec;
       changes.push_back({src.id, src.highest_modseq});
-      changes.push_back({dst.id, dst.highest_modseq});
+      // RFC 5465 §5.4: a renamed INBOX is a new mailbox (and INBOX stays).
+      changes.push_back({dst.id, dst.highest_modseq, Change::Kind::created, to, {}, false});
     } else {
       std::vector<MailboxRow> all, moving;
       if ((ec = index_.mailboxes(all))) return ec;
@@ -662,7 +666,8 @@ std::error_code MaildirAccount::rename(std::string_view from_raw, std::string_vi
           return ec;
         }
         done.emplace_back(old_dir, new_dir);
-        changes.push_back({r.id, r.highest_modseq});
+        changes.push_back({r.id, r.highest_modseq, Change::Kind::renamed, r.name,
+                           from + r.name.substr(to.size()), false});
       }
       if (fsync_ && (ec = fsync_dir(root_))) return ec;
       if ((ec = tx.commit())) {
@@ -684,12 +689,16 @@ std::error_code MaildirAccount::subscriptions(std::vector<std::string>& out) {
 std::error_code MaildirAccount::subscribe(std::string_view raw, bool on) {
   std::string name = canonical_mailbox_name(raw);
   if (!valid_mailbox_name(name)) return Errc::bad_mailbox_name;
-  std::lock_guard lock(mu_);
-  Transaction tx(index_.db());
-  if (tx.begin_error()) return tx.begin_error();
-  if (auto ec = index_.subscribe(name, on)) return ec;
-  if (auto ec = write_subscriptions_file()) return ec;
-  return tx.commit();
+  {
+    std::lock_guard lock(mu_);
+    Transaction tx(index_.db());
+    if (tx.begin_error()) return tx.begin_error();
+    if (auto ec = index_.subscribe(name, on)) return ec;
+    if (auto ec = write_subscriptions_file()) return ec;
+    if (auto ec = tx.commit()) return ec;
+  }
+  notify({Change{0, 0, Change::Kind::subscription, name, {}, on}});
+  return {};
 }
 
 // ---- messages ----------------------------------------------------------------------------

@@ -190,17 +190,22 @@ class MemoryAccount final : public Account {
   }
 
   std::error_code create(std::string_view name, SpecialUse use, MailboxInfo& out) override {
-    std::lock_guard lock(mutex_);
-    // RFC 9208 §5.3 MAILBOX: the mailbox and the parents it brings count.
-    std::string n = canonical_mailbox_name(name);
-    if (valid_mailbox_name(n) && !by_name(n)) {
-      std::uint64_t fresh = 1;
-      for (std::size_t slash = n.find('/'); slash != std::string::npos;
-           slash = n.find('/', slash + 1))
-        fresh += by_name(n.substr(0, slash)) ? 0 : 1;
-      if (quota_exceeded(limits_locked(), usage_locked(), 0, 0, fresh)) return Errc::over_quota;
+    {
+      std::lock_guard lock(mutex_);
+      // RFC 9208 §5.3 MAILBOX: the mailbox and the parents it brings count.
+      std::string n = canonical_mailbox_name(name);
+      if (valid_mailbox_name(n) && !by_name(n)) {
+        std::uint64_t fresh = 1;
+        for (std::size_t slash = n.find('/'); slash != std::string::npos;
+             slash = n.find('/', slash + 1))
+          fresh += by_name(n.substr(0, slash)) ? 0 : 1;
+        if (quota_exceeded(limits_locked(), usage_locked(), 0, 0, fresh)) return Errc::over_quota;
+      }
+      if (auto ec = create_locked(name, use, out)) return ec;
     }
-    return create_locked(name, use, out);
+    Change c{out.id, out.highest_modseq, Change::Kind::created, out.name, {}, false};
+    hub_->notify({c});
+    return {};
   }
 
   std::error_code remove(std::string_view name) override {
@@ -213,7 +218,7 @@ class MemoryAccount final : public Account {
       if (!m) return Errc::no_such_mailbox;
       // Inferiors stay (RFC 9051 §6.3.4), as in the Maildir backend.
       MailboxId id = m->info.id;
-      changes.push_back({id, m->info.highest_modseq + 1});
+      changes.push_back({id, m->info.highest_modseq + 1, Change::Kind::deleted, n, {}, false});
       by_name_.erase(n);
       mailboxes_.erase(id);
     }
@@ -252,7 +257,8 @@ class MemoryAccount final : public Account {
         ModSeq ims = ++inbox.info.highest_modseq;
         for (auto& [uid, msg] : dst.messages) inbox.expunged.emplace_back(uid, ims);
         changes.push_back({inbox.info.id, ims});
-        changes.push_back({dst.info.id, ms});
+        // RFC 5465 §5.4: a renamed INBOX is a new mailbox (and INBOX stays).
+        changes.push_back({dst.info.id, ms, Change::Kind::created, to, {}, false});
       } else {
         ensure_parents(to);
         std::vector<std::string> names;
@@ -271,7 +277,7 @@ class MemoryAccount final : public Account {
           by_name_[target] = id;
           Mailbox& m = mailboxes_.at(id);
           m.info.name = target;
-          changes.push_back({id, ++m.info.highest_modseq});
+          changes.push_back({id, ++m.info.highest_modseq, Change::Kind::renamed, target, n, false});
         }
       }
     }
@@ -286,13 +292,16 @@ class MemoryAccount final : public Account {
   }
 
   std::error_code subscribe(std::string_view name, bool on) override {
-    std::lock_guard lock(mutex_);
     std::string n = canonical_mailbox_name(name);
     if (!valid_mailbox_name(n)) return Errc::bad_mailbox_name;
-    if (on)
-      subscriptions_.insert(n);
-    else
-      subscriptions_.erase(n);
+    {
+      std::lock_guard lock(mutex_);
+      if (on)
+        subscriptions_.insert(n);
+      else
+        subscriptions_.erase(n);
+    }
+    hub_->notify({Change{0, 0, Change::Kind::subscription, n, {}, on}});
     return {};
   }
 

@@ -249,10 +249,48 @@ struct Compress {
   std::string mechanism;  // upper-cased; only DEFLATE is offered
 };
 
+// NOTIFY (RFC 5465 §8). The parser checks the grammar and the rules that make a command
+// BAD (one SELECTED/SELECTED-DELAYED group, only message events for it, FETCH attributes only
+// for it); the session answers unsupported events with NO [BADEVENT].
+struct NotifyGroup {
+  enum class Filter {
+    selected,
+    selected_delayed,
+    inboxes,
+    personal,
+    subscribed,
+    subtree,
+    mailboxes
+  };
+  // Event bits (RFC 5465 §5).
+  enum Event : std::uint16_t {
+    kMessageNew = 1,
+    kMessageExpunge = 2,
+    kFlagChange = 4,
+    kAnnotationChange = 8,
+    kMailboxName = 16,
+    kSubscriptionChange = 32,
+    kMailboxMetadataChange = 64,
+    kServerMetadataChange = 128,
+  };
+  static constexpr std::uint16_t kMessageEvents =
+      kMessageNew | kMessageExpunge | kFlagChange | kAnnotationChange;
+  Filter filter = Filter::selected;
+  std::vector<std::string> mailboxes;  // subtree / mailboxes: names as sent
+  std::uint16_t events = 0;            // 0: NONE
+  std::vector<std::string> unknown;    // event names the server does not know (event-ext)
+  std::vector<FetchItem> fetch;        // MessageNew (fetch-att ...): selected groups only
+};
+struct Notify {
+  bool none = false;    // NOTIFY NONE
+  bool status = false;  // NOTIFY SET STATUS
+  std::vector<NotifyGroup> groups;
+};
+
 using CommandBody =
     std::variant<Capability, Noop, Logout, StartTls, Authenticate, Login, Enable, Id, Select,
                  Create, Delete, Rename, Subscribe, List, Namespace, Status, Append, Idle, Check,
-                 Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress>;
+                 Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress, Notify>;
 
 struct Command {
   std::string tag;

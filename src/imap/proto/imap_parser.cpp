@@ -5,6 +5,7 @@
 
 #include "imap/proto/imap_date.hpp"
 #include "imap/proto/imap_lexer.hpp"
+#include "imap/proto/imap_parser_notify.hpp"
 #include "imap/proto/imap_search_parser.hpp"
 #include "imap/proto/imap_sequence.hpp"
 
@@ -178,6 +179,11 @@ class CommandParser {
       ok = store(cmd, false);
     } else if (n == "COPY" || n == "MOVE") {
       ok = copy(cmd, false, n == "MOVE");
+    } else if (n == "NOTIFY") {
+      Notify nt;
+      const FetchAttParser att = [this](std::vector<FetchItem>& out) { return fetch_att(out); };
+      ok = parse_notify_arguments(lx_, limits_, att, nt, &err_);
+      cmd.body = std::move(nt);
     } else if (n == "COMPRESS") {
       Compress c;
       auto m = lx_.sp() ? lx_.atom() : std::nullopt;

@@ -36,6 +36,7 @@ std::string Session::capabilities() const {
        " STATUS=SIZE MULTIAPPEND BINARY UTF8=ACCEPT";
   c += " SAVEDATE WITHIN";  // RFC 8514, RFC 5032
   c += " PREVIEW";          // RFC 8970
+  c += " NOTIFY";           // RFC 5465
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
@@ -273,6 +274,8 @@ void Session::dispatch(Command& c) {
           cmd_copy(c, b);
         } else if constexpr (std::is_same_v<T, Compress>) {
           cmd_compress(c, b);
+        } else if constexpr (std::is_same_v<T, Notify>) {
+          cmd_notify(c, b);
         }
       },
       c.body);

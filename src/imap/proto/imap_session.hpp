@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,7 @@
 #include "auth/proto/auth_sasl.hpp"
 #include "imap/proto/imap_command.hpp"
 #include "imap/proto/imap_command_reader.hpp"
+#include "imap/proto/imap_notify.hpp"
 #include "imap/proto/imap_recent.hpp"
 #include "store/api/store.hpp"
 
@@ -142,6 +144,19 @@ class Session {
   // The server's autologout timer fired (RFC 9051 §5.4): BYE and close.
   void timed_out();
 
+  // NOTIFY (RFC 5465, imap_session_notify.cpp). While watches_account(), the server watches
+  // every mailbox of account() (store watch(0, ...)) and hands the changes to
+  // account_changed() between commands (and during IDLE): STATUS and LIST responses for the
+  // mailboxes the client asked about. While wants_push(), changes of the selected mailbox
+  // wait to be pushed (NOTIFY SELECTED): the server calls push_selected() between commands.
+  // When it cannot keep up (too many changes queued), notify_overflow(): "* OK
+  // [NOTIFICATIONOVERFLOW]" and NOTIFY NONE (§5.8).
+  bool watches_account() const;
+  bool wants_push() const;
+  void push_selected();
+  void account_changed(const std::vector<store::Change>& changes);
+  void notify_overflow();
+
   // The next output, or nullopt when there is nothing to send now.
   std::optional<Output> next();
 
@@ -211,6 +226,11 @@ class Session {
   void cmd_append(const Command& c, const Append& a);
   bool resolve_set(const Command& c, const SequenceSet& set, bool uid,
                    std::vector<std::uint32_t>& indexes);
+  // imap_session_notify.cpp
+  void cmd_notify(const Command& c, const Notify& n);
+  void note_own_event(store::Change::Kind kind, std::string_view name);
+  void send_new_message_fetches(std::size_t from);
+  std::string notify_status_line(const store::MailboxInfo& info, std::uint16_t events);
 
   SessionOptions options_;
   SessionHooks hooks_;
@@ -240,6 +260,13 @@ class Session {
   std::uint64_t selection_generation_ = 0;
   std::vector<store::Uid> saved_search_;  // SEARCHRES "$" (RFC 5182)
   bool saved_search_valid_ = false;
+
+  // NOTIFY SET in effect (RFC 5465), the mailbox events this session caused itself (not
+  // reported back, §5: cleared at each account_changed(), at most kMaxOwnEvents), and the
+  // last STATUS sent per mailbox (an unchanged one is not sent again; one per mailbox).
+  std::optional<NotifyFilter> notify_;
+  std::vector<std::pair<store::Change::Kind, std::string>> own_events_;
+  std::map<store::MailboxId, std::string> notify_sent_;
 };
 
 }  // namespace estafeta::imap

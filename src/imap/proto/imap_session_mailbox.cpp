@@ -118,6 +118,7 @@ void Session::cmd_create(const Command& c, const Create& cr) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
+  note_own_event(store::Change::Kind::created, info.name);
   tagged_ok(c.tag, "Create completed.");
 }
 
@@ -139,6 +140,7 @@ void Session::cmd_delete(const Command& c, const Delete& d) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
+  note_own_event(store::Change::Kind::deleted, store::canonical_mailbox_name(*name));
   if (was_selected) {
     // The selected mailbox is gone: leave the selected state (RFC 7162 §3.2.11's CLOSED).
     unselect();
@@ -166,6 +168,8 @@ void Session::cmd_rename(const Command& c, const Rename& r) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
+  note_own_event(store::Change::Kind::renamed, store::canonical_mailbox_name(*to));
+  note_own_event(store::Change::Kind::created, store::canonical_mailbox_name(*to));
   if (selected_) selected_->dirty = true;  // renaming INBOX empties it
   if (selected_) sync(true);
   tagged_ok(c.tag, "Rename completed.");
@@ -189,6 +193,7 @@ void Session::cmd_subscribe(const Command& c, const Subscribe& s) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
+  note_own_event(store::Change::Kind::subscription, store::canonical_mailbox_name(*name));
   tagged_ok(c.tag, s.on ? "Subscribe completed." : "Unsubscribe completed.");
 }
 

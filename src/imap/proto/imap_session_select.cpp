@@ -278,6 +278,7 @@ void Session::sync(bool allow_expunge) {
   SelectedMailbox& s = *selected_;
   if (!s.dirty && !(allow_expunge && s.pending_expunges > 0)) return;
   std::string out;
+  std::size_t added = 0;  // new messages appended to the map
   if (s.dirty) {
     store::ChangesSince ch;
     std::error_code ec = account_->changes_since(s.info.id, s.modseq, ch);
@@ -302,9 +303,12 @@ void Session::sync(bool allow_expunge) {
           out += s.learn_keywords(m.flags);
           const bool flags_differ = s.update(e, m);
           if (flags_differ) {
-            // RFC 9051 §7.5.2 / RFC 7162 §3.2.4: unsolicited FETCH with UID under QRESYNC.
+            // RFC 9051 §7.5.2 / RFC 7162 §3.2.4: unsolicited FETCH with UID under QRESYNC,
+            // and under NOTIFY FlagChange (RFC 5465 §5.1).
             std::string item = "* " + std::to_string(i + 1) + " FETCH (";
-            if (enabled_qresync_) item += "UID " + std::to_string(m.uid) + " ";
+            if (enabled_qresync_ ||
+                (notify_ && (notify_->selected_events() & NotifyGroup::kFlagChange)))
+              item += "UID " + std::to_string(m.uid) + " ";
             item += "FLAGS " + flag_list(m.flags, rev1 && e.recent);
             if (enabled_condstore_) item += " MODSEQ (" + std::to_string(m.modseq) + ")";
             item += ")\r\n";
@@ -316,6 +320,7 @@ void Session::sync(bool allow_expunge) {
           SelectedMailbox::Entry e = s.entry_of(m);
           e.recent = m.uid >= *first_recent;
           s.messages.push_back(std::move(e));
+          ++added;
         }
       }
       s.modseq = ch.mailbox.highest_modseq;
@@ -366,6 +371,8 @@ void Session::sync(bool allow_expunge) {
   }
   std::string all = out + expunges + tail;
   if (!all.empty()) send(std::move(all));
+  // RFC 5465 §5.2: NOTIFY's MessageNew FETCH attributes follow the EXISTS.
+  if (added > 0 && notify_) send_new_message_fetches(s.messages.size() - added);
 }
 
 }  // namespace estafeta::imap

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "imap/proto/imap_command_reader.hpp"
 #include "imap/proto/imap_parser.hpp"
@@ -107,6 +108,17 @@ class Driver {
     return drain();
   }
 
+  // NOTIFY (RFC 5465): the account's changes handed over as the server does between
+  // commands, and a push of the selected mailbox's changes.
+  std::string account_changed(const std::vector<store::Change>& changes) {
+    session_.account_changed(changes);
+    return drain();
+  }
+  std::string push() {
+    session_.changed();
+    if (session_.wants_push()) session_.push_selected();
+    return drain();
+  }
   Session& session() { return session_; }
   std::shared_ptr<store::Store> store() { return store_; }
   std::shared_ptr<store::Account> account(const std::string& name) {

@@ -123,8 +123,22 @@ class Blob {
 
 // A change to one mailbox, announced to subscribers after it is committed.
 struct Change {
+  // What changed. RFC 5465 (NOTIFY) tells message events from mailbox events: MailboxName
+  // (create, delete, rename) and SubscriptionChange.
+  enum class Kind : std::uint8_t {
+    messages,      // messages or flags of `mailbox` (every store write)
+    created,       // `mailbox` was created as `name` (CREATE; not the parents it implies)
+    deleted,       // `mailbox`, named `name`, was deleted
+    renamed,       // `mailbox` is now `name`, was `old_name` (each inferior has its own)
+    subscription,  // `name` was subscribed (`subscribed`) or unsubscribed; `mailbox` is 0,
+                   // so only watchers of every mailbox (watch(0, ...)) hear of it
+  };
   MailboxId mailbox = 0;
   ModSeq modseq = 0;  // the mailbox's HIGHESTMODSEQ after the change
+  Kind kind = Kind::messages;
+  std::string name;      // created / deleted / renamed / subscription
+  std::string old_name;  // renamed
+  bool subscribed = false;
 };
 
 struct FlagUpdate {
