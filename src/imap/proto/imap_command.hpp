@@ -128,6 +128,8 @@ struct SearchKey {
 // ESEARCH RETURN options (RFC 4731, RFC 5182 SAVE); all false = a plain SEARCH answer.
 struct SearchReturn {
   bool min = false, max = false, all = false, count = false, save = false;
+  bool update = false;     // CONTEXT=SEARCH UPDATE (RFC 5267 §4.3): ADDTO/REMOVEFROM follow
+  bool context = false;    // CONTEXT (RFC 5267 §4.2): a hint, ignored
   bool specified = false;  // RETURN (...) was given (even empty: means ALL)
 };
 
@@ -281,16 +283,20 @@ struct NotifyGroup {
   std::vector<std::string> unknown;    // event names the server does not know (event-ext)
   std::vector<FetchItem> fetch;        // MessageNew (fetch-att ...): selected groups only
 };
+// CANCELUPDATE (RFC 5267 §4.3.5): the tags of the searches whose updates stop.
+struct CancelUpdate {
+  std::vector<std::string> tags;
+};
 struct Notify {
   bool none = false;    // NOTIFY NONE
   bool status = false;  // NOTIFY SET STATUS
   std::vector<NotifyGroup> groups;
 };
 
-using CommandBody =
-    std::variant<Capability, Noop, Logout, StartTls, Authenticate, Login, Enable, Id, Select,
-                 Create, Delete, Rename, Subscribe, List, Namespace, Status, Append, Idle, Check,
-                 Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress, Notify>;
+using CommandBody = std::variant<Capability, Noop, Logout, StartTls, Authenticate, Login, Enable,
+                                 Id, Select, Create, Delete, Rename, Subscribe, List, Namespace,
+                                 Status, Append, Idle, Check, Close, Unselect, Expunge, Search,
+                                 Fetch, Store, Copy, Compress, Notify, CancelUpdate>;
 
 struct Command {
   std::string tag;

@@ -179,6 +179,20 @@ class CommandParser {
       ok = store(cmd, false);
     } else if (n == "COPY" || n == "MOVE") {
       ok = copy(cmd, false, n == "MOVE");
+    } else if (n == "CANCELUPDATE") {  // RFC 5267 §4.3.5: 1*(SP quoted)
+      CancelUpdate cu;
+      ok = true;
+      while (ok && lx_.sp()) {
+        auto t = lx_.quoted();
+        if (!t)
+          ok = fail("Invalid tag");
+        else if (cu.tags.size() >= limits_.max_list_items)
+          ok = fail("Too many tags");
+        else
+          cu.tags.push_back(std::move(*t));
+      }
+      if (ok && cu.tags.empty()) ok = fail("Missing tag");
+      cmd.body = std::move(cu);
     } else if (n == "NOTIFY") {
       Notify nt;
       const FetchAttParser att = [this](std::vector<FetchItem>& out) { return fetch_att(out); };

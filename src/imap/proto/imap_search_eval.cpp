@@ -409,8 +409,14 @@ std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& r
                            std::optional<store::ModSeq> modseq) {
   bool min = ret.min, max = ret.max, all = ret.all, count = ret.count;
   if (!min && !max && !all && !count) {
-    if (ret.save) return {};  // RFC 5182 §2.4: SAVE alone gives no ESEARCH response
-    all = true;               // RFC 4731 §3.1: RETURN () means ALL
+    if (ret.update) {
+      // RFC 5267 §4.3: UPDATE alone answers with the correlator only (as Dovecot), the
+      // updates follow.
+    } else if (ret.save) {
+      return {};  // RFC 5182 §2.4: SAVE alone gives no ESEARCH response
+    } else {
+      all = true;  // RFC 4731 §3.1: RETURN () means ALL
+    }
   }
   std::string out = "* ESEARCH (TAG ";
   append_quoted(out, tag);

@@ -34,6 +34,10 @@ class SearchParser {
           out.ret.count = true;
         } else if (lx_.keyword("SAVE")) {
           out.ret.save = true;
+        } else if (lx_.keyword("UPDATE")) {  // RFC 5267 §4.3
+          out.ret.update = true;
+        } else if (lx_.keyword("CONTEXT")) {  // RFC 5267 §4.2
+          out.ret.context = true;
         } else {
           return fail("Unknown RETURN option");
         }

@@ -167,7 +167,8 @@ Need need_of() {
   else if constexpr (std::is_same_v<T, Check> || std::is_same_v<T, Close> ||
                      std::is_same_v<T, Unselect> || std::is_same_v<T, Expunge> ||
                      std::is_same_v<T, Search> || std::is_same_v<T, Fetch> ||
-                     std::is_same_v<T, imap::Store> || std::is_same_v<T, Copy>)
+                     std::is_same_v<T, imap::Store> || std::is_same_v<T, Copy> ||
+                     std::is_same_v<T, CancelUpdate>)
     return Need::selected;
   else
     return Need::authenticated;
@@ -276,6 +277,8 @@ void Session::dispatch(Command& c) {
           cmd_compress(c, b);
         } else if constexpr (std::is_same_v<T, Notify>) {
           cmd_notify(c, b);
+        } else if constexpr (std::is_same_v<T, CancelUpdate>) {
+          cmd_cancelupdate(c, b);
         }
       },
       c.body);

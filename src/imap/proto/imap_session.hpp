@@ -103,6 +103,8 @@ struct Output {
   std::uint64_t length = 0;
 };
 
+struct SearchContext;  // imap_search_eval.hpp
+
 class Session {
  public:
   enum class State { not_authenticated, authenticated, selected, logout };
@@ -226,6 +228,22 @@ class Session {
   void cmd_append(const Command& c, const Append& a);
   bool resolve_set(const Command& c, const SequenceSet& set, bool uid,
                    std::vector<std::uint32_t>& indexes);
+  // imap_session_context.cpp (CONTEXT=SEARCH, RFC 5267 §4.3)
+  struct UpdateContext {
+    std::string tag;
+    bool uid = false;
+    SearchKey key;
+    std::vector<store::Uid> result;  // ascending
+    store::ModSeq evaluated = 0;     // messages with a higher MODSEQ are evaluated again
+    std::vector<store::Uid> adding;  // between context_removals() and context_additions()
+  };
+  static constexpr std::size_t kMaxUpdateContexts = 10;
+  bool update_tag_in_use(const std::string& tag) const;
+  void add_update_context(const std::string& tag, const Search& se, std::vector<store::Uid> result);
+  void cmd_cancelupdate(const Command& c, const CancelUpdate& cu);
+  bool context_matches(const UpdateContext& u, std::size_t index, const SearchContext& ctx);
+  std::string context_removals();
+  std::string context_additions();
   // imap_session_notify.cpp
   void cmd_notify(const Command& c, const Notify& n);
   void note_own_event(store::Change::Kind kind, std::string_view name);
@@ -265,6 +283,8 @@ class Session {
   // reported back, §5: cleared at each account_changed(), at most kMaxOwnEvents), and the
   // last STATUS sent per mailbox (an unchanged one is not sent again; one per mailbox).
   std::optional<NotifyFilter> notify_;
+  // SEARCH RETURN (UPDATE) contexts of the selected mailbox (at most kMaxUpdateContexts).
+  std::vector<UpdateContext> updates_;
   std::vector<std::pair<store::Change::Kind, std::string>> own_events_;
   std::map<store::MailboxId, std::string> notify_sent_;
 };

@@ -357,6 +357,11 @@ void Session::cmd_search(const Command& c, const Search& se) {
     tagged_no(c.tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.");
     return;
   }
+  // RFC 5267 §4.3: a tag already naming an update context cannot start another.
+  if (se.ret.update && update_tag_in_use(c.tag)) {
+    tagged_bad(c.tag, "Tag reuse.");
+    return;
+  }
   SelectedMailbox& s = *selected_;
   const store::MailboxId box = s.info.id;
   bool uses_modseq = search_uses_modseq(se.key);
@@ -507,6 +512,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
   } else {
     send(format_search(numbers, modseq));
   }
+  if (se.ret.update) add_update_context(c.tag, se, std::move(uids));
   sync(se.uid);
   tagged_ok(c.tag, se.uid ? "UID SEARCH completed." : "Search completed.");
 }

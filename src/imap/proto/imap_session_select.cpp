@@ -156,6 +156,7 @@ void Session::unselect() {
   // RFC 5182 §2.1: the saved search result does not outlive the selection.
   saved_search_.clear();
   saved_search_valid_ = false;
+  updates_.clear();  // RFC 5267 §4.3: updates cease with the selection
 }
 
 void Session::cmd_select(const Command& c, const Select& s) {
@@ -276,7 +277,8 @@ void Session::cmd_idle(const Command& c) {
 // only when `allow_expunge`; EXISTS and FETCH FLAGS at the end of any command).
 void Session::sync(bool allow_expunge) {
   SelectedMailbox& s = *selected_;
-  if (!s.dirty && !(allow_expunge && s.pending_expunges > 0)) return;
+  // With update contexts (CONTEXT=SEARCH), the session's own changes count too.
+  if (!s.dirty && !(allow_expunge && s.pending_expunges > 0) && updates_.empty()) return;
   std::string out;
   std::size_t added = 0;  // new messages appended to the map
   if (s.dirty) {
@@ -327,6 +329,8 @@ void Session::sync(bool allow_expunge) {
       s.info.uid_next = ch.mailbox.uid_next;
     }
   }
+  // RFC 5267 §4.3.4: REMOVEFROM before the EXPUNGEs (their numbers are still valid).
+  out += context_removals();
   std::string expunges;
   const bool any_expunged = s.pending_expunges > 0;
   // Only when something goes: the entries are moved into `kept` (moving them out and then
@@ -369,7 +373,8 @@ void Session::sync(bool allow_expunge) {
       s.reported_recent = recent;
     }
   }
-  std::string all = out + expunges + tail;
+  // RFC 5267 §4.3.3: ADDTO after the EXISTS.
+  std::string all = out + expunges + tail + context_additions();
   if (!all.empty()) send(std::move(all));
   // RFC 5465 §5.2: NOTIFY's MessageNew FETCH attributes follow the EXISTS.
   if (added > 0 && notify_) send_new_message_fetches(s.messages.size() - added);
