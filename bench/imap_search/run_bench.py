@@ -635,6 +635,8 @@ def parse_args():
                    help="where the generated corpus is kept between runs and the run directory is made")
     p.add_argument("--estafeta", help="estafeta binary to use as is (default: build/bench/src/cli/"
                                       "estafeta, brought up to date with ninja first)")
+    p.add_argument("--estafeta-rev", help="what to call the Estafeta measured in the report (default: "
+                                          "this checkout's commit)")
     p.add_argument("--build-dir", default=os.path.join(REPO, "build", "bench"),
                    help="Release build directory for estafeta (default build/bench, the `bench` preset)")
     p.add_argument("--estafeta-set", action="append", default=[], metavar="KEY=VALUE",
@@ -678,7 +680,7 @@ def main():
     exe = None
     if "estafeta" in wanted:
         exe = bc.find_or_build_estafeta(args, args.build_dir)
-    rev = bc.estafeta_revision()
+    rev = args.estafeta_rev or bc.estafeta_revision()
     os.makedirs(args.workdir, exist_ok=True)
     os.chmod(args.workdir, 0o755)
     src, meta = corpus_dir(args)
