@@ -37,8 +37,9 @@ bool parse_limit(const std::string& text, bool size, std::uint64_t& out) {
 }
 
 std::string shown(std::uint64_t limit, std::uint64_t own, bool size) {
-  std::string s = limit == 0 ? std::string("none") : size ? store::format_quota_size(limit)
-                                                          : std::to_string(limit);
+  std::string s = limit == 0 ? std::string("none")
+                  : size     ? store::format_quota_size(limit)
+                             : std::to_string(limit);
   if (own == store::kQuotaDefault) s += " (default)";
   return s;
 }
@@ -59,8 +60,8 @@ int run_user_quota(const config::Config& config, const std::string& address,
   auto account = open_mail_account(config, address);
   if (!account) return 1;
   store::QuotaState q;
-  if (auto ec = account->quota(q)) return fail("cannot read the quota of " + address + ": " +
-                                               ec.message());
+  if (auto ec = account->quota(q))
+    return fail("cannot read the quota of " + address + ": " + ec.message());
   if (changing) {
     set = q.own;
     if (options.storage && !parse_limit(*options.storage, true, set.storage_kib))

@@ -61,11 +61,28 @@ std::string set_size_kib(std::uint64_t& dst, const Value& v) {
   std::uint64_t mult = 1;
   if (!s.empty()) {
     switch (s.back()) {
-      case 'k': case 'K': mult = 1; s.remove_suffix(1); break;
-      case 'm': case 'M': mult = 1024; s.remove_suffix(1); break;
-      case 'g': case 'G': mult = 1024ULL * 1024; s.remove_suffix(1); break;
-      case 't': case 'T': mult = 1024ULL * 1024 * 1024; s.remove_suffix(1); break;
-      default: break;
+      case 'k':
+      case 'K':
+        mult = 1;
+        s.remove_suffix(1);
+        break;
+      case 'm':
+      case 'M':
+        mult = 1024;
+        s.remove_suffix(1);
+        break;
+      case 'g':
+      case 'G':
+        mult = 1024ULL * 1024;
+        s.remove_suffix(1);
+        break;
+      case 't':
+      case 'T':
+        mult = 1024ULL * 1024 * 1024;
+        s.remove_suffix(1);
+        break;
+      default:
+        break;
     }
   }
   if (s.empty() || s.size() > 12) return "expected a size such as \"500M\", \"2G\" or \"none\"";

@@ -707,7 +707,8 @@ TEST_P(StoreConformance, QuotaWarningOncePerCrossing) {
   auto inbox = find(*a, "INBOX");
   ASSERT_FALSE(a->set_quota({kQuotaDefault, 20, kQuotaDefault}));
   std::vector<Uid> uids;
-  for (int i = 0; i < 17; ++i) uids.push_back(append(*a, archive.id, message("w" + std::to_string(i))));
+  for (int i = 0; i < 17; ++i)
+    uids.push_back(append(*a, archive.id, message("w" + std::to_string(i))));
   EXPECT_EQ(find(*a, "INBOX").messages, 0u);  // 85 %: no warning
   append(*a, archive.id, message("w17"));     // 18 of 20 = 90 %: the warning
   ASSERT_EQ(find(*a, "INBOX").messages, 1u);

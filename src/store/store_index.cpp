@@ -521,8 +521,8 @@ std::error_code Index::quota_usage(QuotaUsage& out) {
 }
 
 std::error_code Index::deleted_size(MailboxId id, std::uint64_t& out) {
-  Stmt s = db_.prepare(
-      "SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox = ?1 AND flags & 8");
+  Stmt s =
+      db_.prepare("SELECT coalesce(sum(size), 0) FROM messages WHERE mailbox = ?1 AND flags & 8");
   s.bind(1, id);
   out = 0;
   if (s.step()) out = static_cast<std::uint64_t>(s.i64(0));

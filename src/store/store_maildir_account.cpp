@@ -108,7 +108,10 @@ class WatchSubscription final : public Subscription {
 
 MaildirAccount::MaildirAccount(std::string name, fs::path root, bool fsync,
                                QuotaLimits default_quota, bool fulltext)
-    : name_(std::move(name)), root_(std::move(root)), fsync_(fsync), default_quota_(default_quota) {
+    : name_(std::move(name)),
+      root_(std::move(root)),
+      fsync_(fsync),
+      default_quota_(default_quota) {
   if (fulltext) fulltext_ = std::make_unique<FulltextIndex>(*this, root_ / kFulltextFile);
 }
 
@@ -889,8 +892,8 @@ std::error_code MaildirAccount::append(MailboxId id, const NewMessage& message, 
   return append_message(id, message, false, out);
 }
 
-std::error_code MaildirAccount::append_message(MailboxId id, const NewMessage& message,
-                                               bool exempt, AppendResult& out) {
+std::error_code MaildirAccount::append_message(MailboxId id, const NewMessage& message, bool exempt,
+                                               AppendResult& out) {
   fs::path dir;
   {
     std::lock_guard lock(mu_);
@@ -981,8 +984,8 @@ std::error_code MaildirAccount::deliver(std::string_view raw, const NewMessage& 
   return {};
 }
 
-void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batch,
-                                       Changes& changes, std::uint8_t& warn) {
+void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batch, Changes& changes,
+                                       std::uint8_t& warn) {
   std::lock_guard lock(mu_);
   const bool durable =
       std::any_of(batch.begin(), batch.end(), [](const PendingDelivery* d) { return d->durable; });

@@ -34,7 +34,7 @@ std::error_code errno_code() {
 
 QuotaLimits MaildirAccount::quota_limits_locked() {
   const fs::path file = root_ / kQuotaFile;
-  struct stat st{};
+  struct stat st {};
   FileId id;
   if (::stat(file.c_str(), &st) == 0) {
     id.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;

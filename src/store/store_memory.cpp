@@ -863,7 +863,9 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mutex_);
     auto it = accounts_.find(std::string(name));
     if (it == accounts_.end())
-      it = accounts_.emplace(std::string(name), std::make_shared<MemoryAccount>(std::string(name), default_quota_))
+      it = accounts_
+               .emplace(std::string(name),
+                        std::make_shared<MemoryAccount>(std::string(name), default_quota_))
                .first;
     out = it->second;
     return {};

@@ -24,7 +24,8 @@ bool at_or_above(std::uint64_t value, std::uint64_t limit, std::uint64_t percent
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -178,14 +179,30 @@ bool parse_quota_size(std::string_view text, std::uint64_t& kib) {
   if (!text.empty()) {
     char u = text.back();
     switch (u) {
-      case 'k': case 'K': mult = 1; break;
-      case 'm': case 'M': mult = 1024; break;
-      case 'g': case 'G': mult = 1024ULL * 1024; break;
-      case 't': case 'T': mult = 1024ULL * 1024 * 1024; break;
-      default: mult = 0; break;
+      case 'k':
+      case 'K':
+        mult = 1;
+        break;
+      case 'm':
+      case 'M':
+        mult = 1024;
+        break;
+      case 'g':
+      case 'G':
+        mult = 1024ULL * 1024;
+        break;
+      case 't':
+      case 'T':
+        mult = 1024ULL * 1024 * 1024;
+        break;
+      default:
+        mult = 0;
+        break;
     }
-    if (mult) text.remove_suffix(1);
-    else mult = 1;
+    if (mult)
+      text.remove_suffix(1);
+    else
+      mult = 1;
   }
   std::uint64_t v = 0;
   if (!parse_number(text, v)) return false;
