@@ -53,6 +53,9 @@ void check_command(const Command& c, const Limits& l) {
     for (auto& m : a->messages) check(m.flags.size() <= l.max_list_items);
   } else if (auto* st = std::get_if<Store>(&c.body)) {
     check(st->flags.size() <= l.max_list_items);
+  } else if (auto* q = std::get_if<SetQuota>(&c.body)) {
+    check(q->limits.size() <= l.max_list_items);  // RFC 9208 setquota-list
+    for (const auto& [name, limit] : q->limits) check(!name.empty());
   }
 }
 

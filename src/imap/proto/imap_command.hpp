@@ -137,6 +137,7 @@ struct StatusItems {
   bool messages = false, uid_next = false, uid_validity = false, unseen = false;
   bool deleted = false, size = false, highest_modseq = false, recent = false;
   bool append_limit = false, mailbox_id = false;
+  bool deleted_storage = false;  // DELETED-STORAGE (RFC 9208 §4.2.2)
 };
 
 // ---- the commands ------------------------------------------------------------------------
@@ -250,6 +251,18 @@ struct Copy {
 struct Compress {
   std::string mechanism;  // upper-cased; only DEFLATE is offered
 };
+// QUOTA (RFC 9208 §4.1)
+struct GetQuota {
+  std::string root;  // quota-root-name (astring)
+};
+struct GetQuotaRoot {
+  std::string mailbox;
+};
+struct SetQuota {
+  std::string root;
+  // (resource-name, resource-limit) as sent, names upper-cased; empty list = "()".
+  std::vector<std::pair<std::string, std::uint64_t>> limits;
+};
 
 // NOTIFY (RFC 5465 §8). The parser checks the grammar and the rules that make a command
 // BAD (one SELECTED/SELECTED-DELAYED group, only message events for it, FETCH attributes only
@@ -293,10 +306,11 @@ struct Notify {
   std::vector<NotifyGroup> groups;
 };
 
-using CommandBody = std::variant<Capability, Noop, Logout, StartTls, Authenticate, Login, Enable,
-                                 Id, Select, Create, Delete, Rename, Subscribe, List, Namespace,
-                                 Status, Append, Idle, Check, Close, Unselect, Expunge, Search,
-                                 Fetch, Store, Copy, Compress, Notify, CancelUpdate>;
+using CommandBody =
+    std::variant<Capability, Noop, Logout, StartTls, Authenticate, Login, Enable, Id, Select,
+                 Create, Delete, Rename, Subscribe, List, Namespace, Status, Append, Idle, Check,
+                 Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress, Notify,
+                 CancelUpdate, GetQuota, GetQuotaRoot, SetQuota>;
 
 struct Command {
   std::string tag;

@@ -198,6 +198,16 @@ class CommandParser {
       const FetchAttParser att = [this](std::vector<FetchItem>& out) { return fetch_att(out); };
       ok = parse_notify_arguments(lx_, limits_, att, nt, &err_);
       cmd.body = std::move(nt);
+    } else if (n == "GETQUOTA") {
+      GetQuota g;
+      ok = sp_astring(g.root, "Missing quota root");
+      cmd.body = std::move(g);
+    } else if (n == "GETQUOTAROOT") {
+      GetQuotaRoot g;
+      ok = sp_mailbox(g.mailbox);
+      cmd.body = std::move(g);
+    } else if (n == "SETQUOTA") {
+      ok = setquota(cmd);
     } else if (n == "COMPRESS") {
       Compress c;
       auto m = lx_.sp() ? lx_.atom() : std::nullopt;
@@ -275,6 +285,8 @@ class CommandParser {
         s.append_limit = true;
       } else if (lx_.keyword("MAILBOXID")) {
         s.mailbox_id = true;
+      } else if (lx_.keyword("DELETED-STORAGE")) {
+        s.deleted_storage = true;
       } else {
         return fail("Unknown STATUS item");
       }
@@ -290,7 +302,37 @@ class CommandParser {
     return true;
   }
 
+  // SP astring, with `missing` as the error.
+  bool sp_astring(std::string& out, const char* missing) {
+    if (!lx_.sp()) return fail(missing);
+    auto s = lx_.astring();
+    if (!s) return fail(missing);
+    out = std::move(*s);
+    return true;
+  }
+
   // ---- commands ---------------------------------------------------------------------------
+
+  // SETQUOTA SP quota-root-name SP setquota-list (RFC 9208 §4.1.3, §9):
+  // setquota-list = "(" [setquota-resource *(SP setquota-resource)] ")"
+  // setquota-resource = resource-name SP resource-limit; resource-limit = number64
+  bool setquota(Command& cmd) {
+    SetQuota q;
+    if (!sp_astring(q.root, "Missing quota root")) return false;
+    if (!lx_.sp() || !lx_.consume('(')) return fail("Invalid quota resource list");
+    while (!lx_.consume(')')) {
+      if (!q.limits.empty() && !lx_.sp()) return fail("Invalid quota resource list");
+      auto name = lx_.atom();
+      if (!name) return fail("Invalid quota resource name");
+      if (!lx_.sp()) return fail("Missing quota resource limit");
+      auto limit = lx_.number64(false);
+      if (!limit) return fail("Invalid quota resource limit");
+      if (q.limits.size() >= limits_.max_list_items) return fail("Too many quota resources");
+      q.limits.emplace_back(upper_copy(*name), *limit);
+    }
+    cmd.body = std::move(q);
+    return true;
+  }
 
   // AUTHENTICATE SP auth-type [SP (base64 / "=")] (RFC 9051 §6.2.2, RFC 4959 SASL-IR)
   bool authenticate(Command& cmd) {

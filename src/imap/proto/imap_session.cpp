@@ -37,6 +37,8 @@ std::string Session::capabilities() const {
   c += " SAVEDATE WITHIN";  // RFC 8514, RFC 5032
   c += " PREVIEW";          // RFC 8970
   c += " NOTIFY";           // RFC 5465
+  // RFC 9208 (no QUOTASET: SETQUOTA is the administrator's)
+  c += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX";
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
@@ -279,6 +281,12 @@ void Session::dispatch(Command& c) {
           cmd_notify(c, b);
         } else if constexpr (std::is_same_v<T, CancelUpdate>) {
           cmd_cancelupdate(c, b);
+        } else if constexpr (std::is_same_v<T, GetQuotaRoot>) {
+          cmd_getquotaroot(c, b);
+        } else if constexpr (std::is_same_v<T, GetQuota>) {
+          cmd_getquota(c, b);
+        } else if constexpr (std::is_same_v<T, SetQuota>) {
+          cmd_setquota(c, b);
         }
       },
       c.body);

@@ -211,6 +211,11 @@ class Session {
   void cmd_namespace(const Command& c);
   void cmd_status(const Command& c, const Status& s);
   std::string status_items(const store::MailboxInfo& info, const StatusItems& items);
+  // imap_session_quota.cpp (RFC 9208)
+  void cmd_getquotaroot(const Command& c, const GetQuotaRoot& g);
+  void cmd_getquota(const Command& c, const GetQuota& g);
+  void cmd_setquota(const Command& c, const SetQuota& s);
+  std::string deleted_storage(const store::MailboxInfo& info);
   // imap_session_select.cpp
   void cmd_select(const Command& c, const Select& s);
   void cmd_close(const Command& c, bool expunge);

@@ -370,6 +370,7 @@ std::string Session::status_items(const store::MailboxInfo& info, const StatusIt
   if (items.highest_modseq) add("HIGHESTMODSEQ", std::to_string(info.highest_modseq));
   if (items.append_limit) add("APPENDLIMIT", std::to_string(options_.append_limit));
   if (items.mailbox_id) add("MAILBOXID", "(F" + std::to_string(info.id) + ")");
+  if (items.deleted_storage) add("DELETED-STORAGE", deleted_storage(info));
   return s;
 }
 

@@ -728,6 +728,22 @@ void Session::cmd_append(const Command& c, const Append& a) {
     // literal is text, its bare LFs stored as CRLF.
     news[i].keep_bare_lf = m.binary;
   }
+  // RFC 3502 §6 with RFC 9208: a MULTIAPPEND that would pass a limit stores none of its
+  // messages (each append is still checked by the store, for writers racing this one).
+  if (news.size() > 1) {
+    store::QuotaState q;
+    std::uint64_t octets = 0;
+    for (const auto& m : a.messages) {
+      octets += m.data.size();
+      if (!m.binary)  // a bare LF counts as CRLF in RFC822.SIZE
+        for (std::size_t i = 0; i < m.data.size(); ++i)
+          octets += m.data[i] == '\n' && (i == 0 || m.data[i - 1] != '\r') ? 1 : 0;
+    }
+    if (!account_->quota(q) && store::quota_exceeded(q.limits, q.usage, octets, news.size())) {
+      tagged_no(c.tag, store_error_text(store::Errc::over_quota));
+      return;
+    }
+  }
   std::vector<std::uint32_t> uids;
   std::uint32_t uid_validity = 0;
   for (std::size_t i = 0; i < news.size(); ++i) {

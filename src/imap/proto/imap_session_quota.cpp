@@ -1,0 +1,99 @@
+// imap_session_quota: QUOTA (RFC 9208): GETQUOTAROOT, GETQUOTA and SETQUOTA, with the QUOTA and
+// QUOTAROOT responses (§5.1, §5.2). Each account is one quota root, named "" for the user's own
+// mailboxes (the store's Account::quota: STORAGE in KiB, MESSAGE and MAILBOX over every
+// mailbox of the account). A root has only the resources that have a limit (the grammar has
+// no "unlimited"); an account without limits has no quota root, so GETQUOTAROOT answers with a
+// QUOTAROOT response naming none, and GETQUOTA "" with NO [NONEXISTENT].
+// SETQUOTA is the administrator's (Dovecot answers NO to every non-admin user; so do we, with
+// [NOPERM], and QUOTASET is not advertised): limits are set with `estafeta user quota`.
+// Enforcement (NO [OVERQUOTA] on APPEND/COPY/CREATE) is the store's (Errc::over_quota).
+// Trust: the logged-in user; names are checked by decode_name. Memory: one response line.
+#include "imap/proto/imap_response_strings.hpp"
+#include "imap/proto/imap_session.hpp"
+#include "imap/proto/imap_session_selected.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+constexpr std::string_view kOwnRoot = "";
+
+// quota-list (RFC 9208 §9) of the resources with a limit; "" when there is none.
+std::string quota_list(const store::QuotaState& q) {
+  std::string s;
+  auto add = [&](std::string_view name, std::uint64_t usage, std::uint64_t limit) {
+    if (limit == 0) return;
+    s += s.empty() ? "(" : " ";
+    s += name;
+    s += ' ' + std::to_string(usage) + ' ' + std::to_string(limit);
+  };
+  add("STORAGE", store::storage_kib(q.usage.storage), q.limits.storage_kib);
+  add("MESSAGE", q.usage.messages, q.limits.messages);
+  add("MAILBOX", q.usage.mailboxes, q.limits.mailboxes);
+  if (!s.empty()) s += ')';
+  return s;
+}
+
+std::string root_name(std::string_view root) {
+  std::string out;
+  append_string(out, root, StringOptions{true});
+  return out;
+}
+
+}  // namespace
+
+// RFC 9208 §4.3: GETQUOTAROOT mailbox -> QUOTAROOT mailbox *root, then QUOTA per root.
+void Session::cmd_getquotaroot(const Command& c, const GetQuotaRoot& g) {
+  auto name = decode_name(g.mailbox);
+  store::MailboxInfo info;
+  if (!name || account_->find(*name, info)) {
+    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
+    return;
+  }
+  store::QuotaState q;
+  if (auto ec = account_->quota(q)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
+  }
+  const std::string list = quota_list(q);
+  std::string out = "* QUOTAROOT " + encode_name(info.name);
+  if (!list.empty()) out += ' ' + root_name(kOwnRoot);
+  out += "\r\n";
+  if (!list.empty()) out += "* QUOTA " + root_name(kOwnRoot) + ' ' + list + "\r\n";
+  send(std::move(out));
+  if (selected_) sync(true);
+  tagged_ok(c.tag, "Getquotaroot completed.");
+}
+
+// RFC 9208 §4.2: GETQUOTA root -> QUOTA root (resources).
+void Session::cmd_getquota(const Command& c, const GetQuota& g) {
+  store::QuotaState q;
+  if (g.root == kOwnRoot) {
+    if (auto ec = account_->quota(q)) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+  }
+  const std::string list = g.root == kOwnRoot ? quota_list(q) : std::string();
+  if (list.empty()) {
+    tagged_no(c.tag, "[NONEXISTENT] Quota root doesn't exist.");
+    return;
+  }
+  send("* QUOTA " + root_name(kOwnRoot) + ' ' + list + "\r\n");
+  if (selected_) sync(true);
+  tagged_ok(c.tag, "Getquota completed.");
+}
+
+// RFC 9208 §4.1.3: SETQUOTA is not offered to users (no QUOTASET capability).
+void Session::cmd_setquota(const Command& c, const SetQuota&) {
+  tagged_no(c.tag,
+            "[NOPERM] Quota can be changed only by the administrator (estafeta user quota).");
+}
+
+// RFC 9208 §4.2.2 STATUS DELETED-STORAGE: KiB that EXPUNGE would free in the mailbox.
+std::string Session::deleted_storage(const store::MailboxInfo& info) {
+  std::uint64_t octets = 0;
+  if (info.deleted != 0 && account_->deleted_size(info.id, octets)) octets = 0;
+  return std::to_string(store::storage_kib(octets));
+}
+
+}  // namespace estafeta::imap
