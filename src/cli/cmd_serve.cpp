@@ -449,6 +449,13 @@ int run_serve(const config::Config& config) {
   options.allow_plain_auth_on_loopback = smtp_settings.allow_plain_auth_on_loopback;
   options.auth_on_mx = smtp_settings.auth_on_mx;
   options.accounts_db = config.data_dir / "accounts.db";
+  // RFC 9208 quota at RCPT: full = not even a one-octet message fits (STORAGE or MESSAGE).
+  options.mailbox_full = [store = mail_store](const std::string& account) {
+    std::shared_ptr<store::Account> a;
+    store::QuotaState q;
+    if (store->account(account, a) || a->quota(q)) return false;  // decided at delivery
+    return store::quota_exceeded(q.limits, q.usage, 1, 1);
+  };
   auth::ThrottleLimits throttle;
   throttle.max_failures = config.auth.max_login_failures;
   throttle.window = config.auth.login_failure_window;

@@ -170,6 +170,7 @@ std::error_code LocalDelivery::deliver_to_store(std::string_view return_path,
                                                 std::vector<std::filesystem::path>* synced_dirs) {
   std::unordered_set<std::string> seen;
   bool first = true;
+  std::error_code full;  // the first over_quota, returned once the others are done
   for (const auth::MailboxTarget& t : targets) {
     // A Maildir++ folder name uses '.' between levels; the store's names use '/'.
     std::string mailbox = t.folder;
@@ -197,7 +198,13 @@ std::error_code LocalDelivery::deliver_to_store(std::string_view return_path,
     // The key names this message in this mailbox: a redelivery after a crash finds it.
     const std::string key = std::string(base_name) + '/' + mailbox;
     store::AppendResult r;
-    if (auto ec = account->deliver(mailbox, m, key, defer_sync, r)) {
+    if (auto ec = account->deliver(mailbox, m, key, defer_sync, r); ec == store::Errc::over_quota) {
+      // RFC 9208 limits: this mailbox waits (the spool retries the message), the others of
+      // the message are still delivered now; the retry skips them by their keys.
+      log::info("delivery", "{} to {}: over quota, deferred", base_name, t.user);
+      if (!full) full = ec;
+      continue;
+    } else if (ec) {
       log::error("delivery", "cannot deliver {} to {} ({}): {}", base_name, t.user,
                  mailbox.empty() ? "INBOX" : mailbox, ec.message());
       return ec;
@@ -207,7 +214,7 @@ std::error_code LocalDelivery::deliver_to_store(std::string_view return_path,
                 mailbox.empty() ? "INBOX" : mailbox, base_name);
     if (synced_dirs) synced_dirs->push_back(t.maildir);
   }
-  return {};
+  return full;
 }
 
 std::error_code LocalDelivery::deliver_once(std::string_view return_path,

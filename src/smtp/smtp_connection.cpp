@@ -135,8 +135,9 @@ asio::awaitable<void> Connection::check_recipient_request(const CheckRecipient& 
     core_->recipient_checked(*known);  // accounts unchanged since: no hop, no lookup
     co_return;
   }
-  RecipientVerdict verdict = co_await net::run_blocking(
-      s.workers, [&] { return check_recipient(s.directory, request.address); });
+  RecipientVerdict verdict = co_await net::run_blocking(s.workers, [&] {
+    return check_recipient(s.directory, request.address, s.options.mailbox_full);
+  });
   s.recipients.remember(request.address, verdict, stamp, now);
   core_->recipient_checked(verdict);
 }

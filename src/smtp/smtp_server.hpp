@@ -35,6 +35,10 @@ struct ServerOptions {
   // The account database file, watched (by stat) so that RCPT verdicts can be remembered while
   // it is unchanged (smtp_recipient_cache.hpp); empty: every RCPT is looked up.
   std::filesystem::path accounts_db;
+  // True when an account's mailbox is full (its quota reached): RCPT TO answers 452 4.2.2.
+  // Runs on a worker. Verdicts of "local" are remembered (the recipient cache), so an account
+  // that filled up in the cache's lifetime is accepted and its copy deferred after DATA.
+  std::function<bool(const std::string& account)> mailbox_full;
   // Failed-login delays and refusals, shared with the other protocol servers; null: none.
   std::shared_ptr<auth::SharedLoginThrottle> login_throttle;
 };

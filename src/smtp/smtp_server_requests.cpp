@@ -13,12 +13,20 @@
 
 namespace estafeta::smtp {
 
-RecipientVerdict check_recipient(auth::Directory& directory, std::string_view address) {
+RecipientVerdict check_recipient(auth::Directory& directory, std::string_view address,
+                                 const MailboxFull& full) {
   try {
     auth::Resolution r = directory.resolve(address);
     switch (r.status) {
-      case auth::Resolution::Status::local:
-        return r.targets.empty() ? RecipientVerdict::temporary_failure : RecipientVerdict::local;
+      case auth::Resolution::Status::local: {
+        if (r.targets.empty()) return RecipientVerdict::temporary_failure;
+        // Refused only when no mailbox could take it: one full member of an alias defers
+        // only its own copy after DATA (the spool keeps it and retries).
+        bool all_full = static_cast<bool>(full);
+        for (std::size_t i = 0; all_full && i < r.targets.size(); ++i)
+          all_full = full(r.targets[i].user);
+        return all_full ? RecipientVerdict::mailbox_full : RecipientVerdict::local;
+      }
       case auth::Resolution::Status::unknown_user:
         return RecipientVerdict::unknown_user;
       case auth::Resolution::Status::not_local_domain:

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,7 +19,12 @@
 
 namespace estafeta::smtp {
 
-RecipientVerdict check_recipient(auth::Directory& directory, std::string_view address);
+// Answers "is this account's mailbox full?" (the store's quota; smtp::ServerOptions).
+using MailboxFull = std::function<bool(const std::string& account)>;
+
+// The RCPT verdict; with `full`, a local address whose every mailbox is full is mailbox_full.
+RecipientVerdict check_recipient(auth::Directory& directory, std::string_view address,
+                                 const MailboxFull& full = {});
 
 bool check_sender(auth::Directory& directory, std::string_view user, std::string_view address);
 

@@ -34,6 +34,21 @@ TEST(ServerRequests, RecipientVerdicts) {
   EXPECT_EQ(check_recipient(d, "broken@example.org"), RecipientVerdict::temporary_failure);
 }
 
+TEST(ServerRequests, FullMailboxVerdict) {
+  TempDir dir;
+  FakeDirectory d(dir.path());
+  std::vector<std::string> asked;
+  MailboxFull full = [&](const std::string& account) {
+    asked.push_back(account);
+    return account == "alice@example.org";
+  };
+  EXPECT_EQ(check_recipient(d, "alice@example.org", full), RecipientVerdict::mailbox_full);
+  EXPECT_EQ(asked, (std::vector<std::string>{"alice@example.org"}));
+  MailboxFull none = [](const std::string&) { return false; };
+  EXPECT_EQ(check_recipient(d, "alice@example.org", none), RecipientVerdict::local);
+  EXPECT_EQ(check_recipient(d, "nobody@example.org", full), RecipientVerdict::unknown_user);
+}
+
 TEST(ServerRequests, SenderAndLogin) {
   TempDir dir;
   FakeDirectory d(dir.path());

@@ -131,7 +131,15 @@ using Event = std::variant<SendReply, StartTls, CheckRecipient, CheckSender, Aut
 // MessageChunk size: content is handed out once this much has collected.
 inline constexpr std::size_t kMessageChunk = 64 * 1024;
 
-enum class RecipientVerdict { local, unknown_user, not_local_domain, temporary_failure };
+// mailbox_full: every mailbox the address resolves to is at its quota (RFC 9208 limits):
+// 452 4.2.2, a temporary refusal (RFC 3463 §3.3), as Postfix answers with Dovecot's LMTP.
+enum class RecipientVerdict {
+  local,
+  unknown_user,
+  not_local_domain,
+  temporary_failure,
+  mailbox_full
+};
 enum class Phase { command, data };  // which timeout applies
 
 // Injectable sources of time and message ids, so tests and transcripts are deterministic.

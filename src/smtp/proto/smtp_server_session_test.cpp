@@ -637,6 +637,26 @@ TEST(Session, PipelinedInputWaitsForAnswers) {
   EXPECT_EQ(h.take(), "");
 }
 
+// RFC 9208 quota at RCPT: a full mailbox is a temporary refusal (452 4.2.2, RFC 3463 §3.3),
+// the transaction goes on with the other recipients.
+TEST(Session, FullMailboxIsRefusedForNowAtRcpt) {
+  Harness h;
+  h.answer_requests = false;
+  started(h);
+  h.feed("EHLO c.example\r\nMAIL FROM:<a@remote.example>\r\nRCPT TO:<full@example.org>\r\n");
+  h.take();
+  ASSERT_EQ(h.pending.size(), 1u);
+  h.pending.clear();
+  h.session.recipient_checked(RecipientVerdict::mailbox_full);
+  h.drain();
+  EXPECT_EQ(h.take(), "452 4.2.2 <full@example.org>: Mailbox full, try again later\r\n");
+  h.feed("RCPT TO:<alice@example.org>\r\n");
+  ASSERT_EQ(h.pending.size(), 1u);
+  h.session.recipient_checked(RecipientVerdict::local);
+  h.drain();
+  EXPECT_EQ(h.take(), "250 2.1.5 Ok\r\n");
+}
+
 TEST(Session, LongPipelinedBatchAnsweredOneByOne) {
   Limits limits;
   limits.max_recipients = 1000;

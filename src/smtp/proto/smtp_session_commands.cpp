@@ -277,6 +277,9 @@ void ServerSession::Impl::recipient_checked(RecipientVerdict verdict) {
     case RecipientVerdict::temporary_failure:
       reply(451, "4.3.0", fmt::format("<{}>: Temporary lookup failure, try again later", addr));
       break;
+    case RecipientVerdict::mailbox_full:
+      reply(452, "4.2.2", fmt::format("<{}>: Mailbox full, try again later", addr));
+      break;
   }
   pending_rcpt = RcptTo{};
   pump();
