@@ -15,6 +15,7 @@
 #include "delivery/delivery_headers.hpp"
 #include "delivery/delivery_maildir.hpp"
 #include "delivery/local_delivery.hpp"
+#include "store/store_memory.hpp"
 
 namespace estafeta::delivery {
 namespace {
@@ -324,6 +325,51 @@ TEST(TraceHeaders, NeverSplitsAHeader) {
   EXPECT_EQ(trace_headers("a\r\nX-Evil: 1@x", ""), "Return-Path: <\"aX-Evil: 1\"@x>\r\n");
   EXPECT_EQ(trace_headers("a@x\r\nX: y", "b@y"), "Return-Path: <a@xX: y>\r\nDelivered-To: b@y\r\n");
   EXPECT_EQ(trace_headers("", "b@y"), "Return-Path: <>\r\nDelivered-To: b@y\r\n");
+}
+
+}  // namespace
+}  // namespace estafeta::delivery
+
+namespace estafeta::delivery {
+namespace {
+
+// RFC 9208 limits through the store: the full mailbox waits (over_quota, which the spool
+// retries), the others of the message are delivered now, and the retry (same base name, so
+// the same delivery keys) adds the missing copy only.
+TEST(DeliveryStore, OverQuotaMailboxWaitsOthersAreDelivered) {
+  auto store = store::make_memory_store();
+  DeliveryOptions o{true, "h"};
+  o.store = store.get();
+  LocalDelivery d(o);
+  std::shared_ptr<store::Account> alice, bob;
+  ASSERT_FALSE(store->account("alice@example.org", alice));
+  ASSERT_FALSE(store->account("bob@example.org", bob));
+  ASSERT_FALSE(bob->set_quota({store::kQuotaDefault, 1, store::kQuotaDefault}));
+  store::MailboxInfo archive;
+  ASSERT_FALSE(bob->find("Archive", archive));
+  store::NewMessage m;
+  m.bytes = "Subject: fill\r\n\r\nx\r\n";
+  store::AppendResult r;
+  ASSERT_FALSE(bob->append(archive.id, m, r));  // 1 of 1 (and the warning)
+  std::vector<MailboxTarget> ts{{"bob@example.org", "/nonexistent/b", "", "bob@example.org"},
+                                {"alice@example.org", "/nonexistent/a", "", "alice@example.org"}};
+  const std::string msg = "Subject: hi\r\n\r\nbody\r\n";
+  MessageSource src;
+  src.bytes = msg;
+  src.length = msg.size();
+  const std::string base = maildir_base_name("h");
+  EXPECT_EQ(d.deliver("s@x", ts, src, base, false), make_error_code(store::Errc::over_quota));
+  store::QuotaState qa, qb;
+  ASSERT_FALSE(alice->quota(qa));
+  ASSERT_FALSE(bob->quota(qb));
+  EXPECT_EQ(qa.usage.messages, 1u);  // alice has hers
+  EXPECT_EQ(qb.usage.messages, 2u);  // the filler and the warning
+  ASSERT_FALSE(bob->set_quota({store::kQuotaDefault, 10, store::kQuotaDefault}));
+  EXPECT_FALSE(d.deliver("s@x", ts, src, base, true));
+  ASSERT_FALSE(alice->quota(qa));
+  ASSERT_FALSE(bob->quota(qb));
+  EXPECT_EQ(qa.usage.messages, 1u);  // not again
+  EXPECT_EQ(qb.usage.messages, 3u);
 }
 
 }  // namespace
