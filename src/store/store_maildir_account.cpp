@@ -108,10 +108,7 @@ class WatchSubscription final : public Subscription {
 
 MaildirAccount::MaildirAccount(std::string name, fs::path root, bool fsync,
                                QuotaLimits default_quota, bool fulltext)
-    : name_(std::move(name)),
-      root_(std::move(root)),
-      fsync_(fsync),
-      default_quota_(default_quota) {
+    : name_(std::move(name)), root_(std::move(root)), fsync_(fsync), default_quota_(default_quota) {
   if (fulltext) fulltext_ = std::make_unique<FulltextIndex>(*this, root_ / kFulltextFile);
 }
 
@@ -1007,7 +1004,7 @@ void MaildirAccount::commit_deliveries(const std::vector<PendingDelivery*>& batc
     // RFC 9208: the batch's deliveries count one after the other against the limits.
     QuotaUsage before, usage;
     const QuotaLimits limits = batch_ec ? QuotaLimits{} : quota_limits_locked();
-    if (!batch_ec) batch_ec = index_.quota_usage(before);
+    if (!batch_ec && limits.any()) batch_ec = index_.quota_usage(before);
     usage = before;
     for (PendingDelivery* d : batch) {
       if (batch_ec) break;

@@ -154,7 +154,8 @@ class MaildirAccount final : public Account {
   // identity changes, one stat() per check), so index rebuilds keep them; the 90 % warning's
   // remembered state is the index meta row "quota_warned".
   QuotaLimits quota_limits_locked();
-  // Errc::over_quota when adding would pass a limit; `usage` gets the usage before.
+  // Errc::over_quota when adding would pass a limit; `usage` gets the usage before (left at
+  // zero, unread, when no limit applies: an account without limits pays no query).
   std::error_code quota_check_locked(std::uint64_t octets, std::uint64_t messages,
                                      std::uint64_t mailboxes, QuotaUsage& usage);
   // Inside the transaction of an append or delivery that found `before` and added `after -

@@ -62,6 +62,8 @@ QuotaLimits MaildirAccount::quota_limits_locked() {
 std::error_code MaildirAccount::quota_check_locked(std::uint64_t octets, std::uint64_t messages,
                                                    std::uint64_t mailboxes, QuotaUsage& usage) {
   const QuotaLimits limits = quota_limits_locked();
+  usage = {};
+  if (!limits.any()) return {};  // no limit: no usage needed (nor any warning)
   if (auto ec = index_.quota_usage(usage)) return ec;
   if (quota_exceeded(limits, usage, octets, messages, mailboxes)) return Errc::over_quota;
   return {};
