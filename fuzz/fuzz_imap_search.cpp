@@ -1,8 +1,8 @@
 // fuzz_imap_search: the SEARCH criteria parser (src/imap/proto/imap_search_parser) on arbitrary
 // text, as it follows "SEARCH " (RETURN, CHARSET, keys, literals). Checks: no crash, nesting
-// and key count within the limits, every node well-formed (NOT has one child, OR two), and an
-// error text whenever parsing fails. Also parses the modified UTF-7 decoder's input space
-// (src/imap/proto/imap_mutf7), whose output must re-encode to the same text.
+// and key count within the limits, every node well-formed (NOT and FUZZY have one child, OR
+// two), and an error text whenever parsing fails. Also parses the modified UTF-7 decoder's
+// input space (src/imap/proto/imap_mutf7), whose output must re-encode to the same text.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -22,9 +22,10 @@ void check(bool ok) {
 std::size_t walk(const SearchKey& k, std::size_t depth, std::size_t& max_depth) {
   if (depth > max_depth) max_depth = depth;
   using K = SearchKey::Kind;
-  if (k.kind == K::not_) check(k.children.size() == 1);
+  if (k.kind == K::not_ || k.kind == K::fuzzy) check(k.children.size() == 1);
   if (k.kind == K::or_) check(k.children.size() == 2);
-  if (k.kind != K::not_ && k.kind != K::or_ && k.kind != K::and_) check(k.children.empty());
+  if (k.kind != K::not_ && k.kind != K::or_ && k.kind != K::and_ && k.kind != K::fuzzy)
+    check(k.children.empty());
   if (k.kind == K::and_) check(!k.children.empty());
   std::size_t n = 1;
   for (const SearchKey& c : k.children) n += walk(c, depth + 1, max_depth);

@@ -68,7 +68,29 @@ std::vector<std::string> fuzzy_query_words(std::string_view folded) {
 bool fuzzy_vocabulary_word(std::string_view w) {
   std::size_t n = utf8_length(w);
   if (n < kFuzzyTypoMin || n > kFuzzyMaxVocab) return false;
-  return std::none_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+  // Well-formed UTF-8 only, without U+FFFD..U+FFFF and surrogates (what the full-text index
+  // stores in place of bad bytes), so that the index and a scan have the same vocabulary.
+  for (std::size_t i = 0; i < w.size();) {
+    auto c = static_cast<unsigned char>(w[i]);
+    if (c < 0x80) {
+      if (c >= '0' && c <= '9') return false;
+      ++i;
+      continue;
+    }
+    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (len == 0 || c > 0xF4 || i + len > w.size()) return false;
+    char32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+    for (std::size_t j = 1; j < len; ++j) {
+      auto d = static_cast<unsigned char>(w[i + j]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0xFFFD && cp <= 0xFFFF))
+      return false;
+    i += len;
+  }
+  return true;
 }
 
 bool within_one_edit(std::string_view a, std::string_view b) {

@@ -8,8 +8,8 @@
 //   "variant" of it (score kFuzzyTypo): a vocabulary word one edit away (insertion, deletion,
 //   substitution or swap of two neighbours), for words of kFuzzyTypoMin characters or more;
 // - the vocabulary is the words of kFuzzyTypoMin..kFuzzyMaxVocab characters without ASCII
-//   digits (ids and numbers are not typed from memory) of the account's mail (the index's) and
-//   of the text itself;
+//   digits (ids and numbers are not typed from memory) and without bad UTF-8, of the
+//   account's mail (the index's) and of the text itself;
 // - a key matches when every word does; its relevancy is the mean of its words' scores.
 // Input: folded untrusted text. Memory: the words and variants. Never throws.
 #pragma once

@@ -14,13 +14,14 @@
 
 #include "base/log.hpp"
 #include "mime/mime_parser.hpp"
+#include "mime/mime_search_fuzzy.hpp"
 #include "store/store_fulltext_text.hpp"
 
 namespace estafeta::store {
 
 namespace {
 
-constexpr int kFormat = 1;
+constexpr int kFormat = 2;  // 2: vocab, vdel (FUZZY)
 constexpr auto kSettle = std::chrono::milliseconds(300);
 constexpr auto kIdleExit = std::chrono::seconds(30);
 
@@ -34,6 +35,9 @@ CREATE TABLE IF NOT EXISTS boxes (
   modseq INTEGER NOT NULL,
   docs INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS vocab (word TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vdel (variant TEXT NOT NULL, word TEXT NOT NULL,
+                                 PRIMARY KEY (variant, word)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS skipped (slot INTEGER NOT NULL, uid INTEGER NOT NULL,
                                     PRIMARY KEY (slot, uid)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
@@ -64,8 +68,9 @@ std::error_code open_db(Db& db, const std::filesystem::path& file) {
   if (auto ec = db.exec(kSchema)) return ec;
   std::int64_t format = meta_get(db, "format", 0);
   if (format != kFormat) {
-    if (auto ec = db.exec("DELETE FROM boxes; DELETE FROM skipped;"
-                          "INSERT INTO fts(fts) VALUES('delete-all');"))
+    if (auto ec =
+            db.exec("DELETE FROM boxes; DELETE FROM skipped; DELETE FROM vocab; DELETE FROM vdel;"
+                    "INSERT INTO fts(fts) VALUES('delete-all');"))
       return ec;
     if (auto ec = meta_set(db, "format", kFormat)) return ec;
   }
@@ -145,6 +150,8 @@ void FulltextIndex::reset_damaged(std::error_code ec) {
   std::lock_guard r(read_mu_);
   writer_.close();
   reader_.close();
+  known_words_.clear();
+  words_loaded_ = false;
   std::error_code ignored;
   for (const char* suffix : {"", "-wal", "-shm"})
     std::filesystem::remove(file_.string() + suffix, ignored);
@@ -223,10 +230,13 @@ std::error_code FulltextIndex::catch_up_locked(bool rebuild) {
   if (rebuild || (garbage > kGarbageFloor && garbage > live)) {
     Transaction tx(writer_);
     if (tx.begin_error()) return tx.begin_error();
-    if (auto ec = writer_.exec("DELETE FROM boxes; DELETE FROM skipped;"
-                               "INSERT INTO fts(fts) VALUES('delete-all');"))
+    if (auto ec = writer_.exec(
+            "DELETE FROM boxes; DELETE FROM skipped; DELETE FROM vocab; DELETE FROM vdel;"
+            "INSERT INTO fts(fts) VALUES('delete-all');"))
       return ec;
     if (auto ec = tx.commit()) return ec;
+    known_words_.clear();
+    words_loaded_ = false;
     if (!rebuild)
       log::info("store", "{}: full-text index: {} rows of expunged messages; rebuilt",
                 account_.name(), garbage);
@@ -314,7 +324,19 @@ std::error_code FulltextIndex::index_mailbox(const MailboxInfo& b) {
     const bool final_batch = at + kBatch >= todo.size();
     Transaction tx(writer_);
     if (tx.begin_error()) return tx.begin_error();
+    {  // Another process (estafeta index fulltext) may have indexed these meanwhile.
+      Stmt st = writer_.prepare("SELECT slot, indexed_uid FROM boxes WHERE mailbox = ?1");
+      st.bind(1, b.id);
+      if (!st.step() || st.i64(0) != slot) return st.ec();  // changed under us: next time
+      const auto now = static_cast<Uid>(st.i64(1));
+      if (now > through) {
+        std::erase_if(docs, [&](const auto& d) { return d.first <= now; });
+        std::erase_if(skipped, [&](Uid u) { return u <= now; });
+        through = now;
+      }
+    }
     for (const auto& [uid, doc] : docs) {
+      if (auto ec = add_vocabulary(doc)) return ec;
       Stmt ins = writer_.prepare(
           "INSERT INTO fts (rowid, c_subject, c_from, c_to, c_cc, c_bcc, c_headers, c_body) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -343,62 +365,77 @@ std::error_code FulltextIndex::index_mailbox(const MailboxInfo& b) {
   return {};
 }
 
-std::error_code FulltextIndex::search(MailboxId box, std::uint32_t uid_validity, TextField field,
-                                      std::string_view folded, FulltextResult& out) {
-  out = {};
-  if (!fulltext_answerable(folded)) return {};
-  std::error_code ec;
-  {
-    std::lock_guard r(read_mu_);
-    if (!reader_.is_open()) {
-      std::error_code oc;
-      if (!std::filesystem::exists(file_, oc)) return {};  // none yet: scan
-      oc = reader_.open(file_);
-      if (!oc) oc = reader_.exec("PRAGMA query_only=1");
-      if (oc) {
-        reader_.close();
-        return {};  // no index yet: scan
-      }
-    }
-    ReadTransaction tx(reader_);
-    std::int64_t slot = 0;
-    Uid through = 0;
-    {
-      Stmt st = reader_.prepare(
-          "SELECT slot, indexed_uid FROM boxes WHERE mailbox = ?1 AND uid_validity = ?2");
-      st.bind(1, box).bind(2, static_cast<std::int64_t>(uid_validity));
-      if (st.step()) {
-        slot = st.i64(0);
-        through = static_cast<Uid>(st.i64(1));
-      }
-      ec = st.ec();
-    }
-    if (!ec && through > 0) {
-      FulltextResult res;
-      res.covered_through = through;
-      res.exact = true;
-      Stmt sk = reader_.prepare("SELECT uid FROM skipped WHERE slot = ?1 ORDER BY uid");
-      sk.bind(1, slot);
-      while (sk.step()) res.not_covered.push_back(static_cast<Uid>(sk.i64(0)));
-      ec = sk.ec();
-      if (!ec) {
-        Stmt st =
-            reader_.prepare("SELECT rowid FROM fts WHERE fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3");
-        st.bind(1, fulltext_match_expression(field, folded))
-            .bind(2, rowid_of(slot, 1))
-            .bind(3, rowid_of(slot, through));
-        while (st.step()) res.uids.push_back(static_cast<Uid>(st.i64(0) & 0xFFFFFFFF));
-        ec = st.ec();
-      }
-      if (!ec) {
-        std::sort(res.uids.begin(), res.uids.end());
-        out = std::move(res);
-      }
-    }
-    if (!ec) return {};
-    reader_.close();
+std::error_code FulltextIndex::add_vocabulary(const FulltextDocument& doc) {
+  if (!words_loaded_) {
+    Stmt st = writer_.prepare("SELECT word FROM vocab");
+    while (st.step()) known_words_.insert(st.text(0));
+    if (auto ec = st.ec()) return ec;
+    words_loaded_ = true;
   }
-  // The file is unreadable: rebuilt in the background, scanned meanwhile.
+  for (const std::string& col : doc) {
+    for (std::string& w : mime::fuzzy_words(col)) {
+      if (!mime::fuzzy_vocabulary_word(w) || known_words_.count(w)) continue;
+      Stmt ins = writer_.prepare("INSERT OR IGNORE INTO vocab (word) VALUES (?1)");
+      ins.bind(1, w);
+      if (auto ec = ins.run()) return ec;
+      for (const std::string& d : mime::one_deletions(w)) {
+        Stmt del = writer_.prepare("INSERT OR IGNORE INTO vdel (variant, word) VALUES (?1, ?2)");
+        del.bind(1, d).bind(2, w);
+        if (auto ec = del.run()) return ec;
+      }
+      known_words_.insert(std::move(w));
+    }
+  }
+  return {};
+}
+
+bool FulltextIndex::open_reader() {
+  if (reader_.is_open()) return true;
+  std::error_code oc;
+  if (!std::filesystem::exists(file_, oc)) return false;  // none yet: scan
+  oc = reader_.open(file_);
+  if (!oc) oc = reader_.exec("PRAGMA query_only=1");
+  if (oc) reader_.close();
+  return !oc;
+}
+
+std::error_code FulltextIndex::box_state(MailboxId box, std::uint32_t uid_validity,
+                                         std::int64_t& slot, Uid& through) {
+  slot = 0;
+  through = 0;
+  Stmt st = reader_.prepare(
+      "SELECT slot, indexed_uid FROM boxes WHERE mailbox = ?1 AND uid_validity = ?2");
+  st.bind(1, box).bind(2, static_cast<std::int64_t>(uid_validity));
+  if (st.step()) {
+    slot = st.i64(0);
+    through = static_cast<Uid>(st.i64(1));
+  }
+  return st.ec();
+}
+
+std::error_code FulltextIndex::match_rowids(std::string_view expression, std::int64_t slot,
+                                            Uid through, std::vector<Uid>& out) {
+  out.clear();
+  Stmt st = reader_.prepare("SELECT rowid FROM fts WHERE fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3");
+  st.bind(1, expression).bind(2, rowid_of(slot, 1)).bind(3, rowid_of(slot, through));
+  while (st.step()) out.push_back(static_cast<Uid>(st.i64(0) & 0xFFFFFFFF));
+  std::sort(out.begin(), out.end());
+  return st.ec();
+}
+
+// A result whose covered messages are UIDs up to `through` but the skipped ones.
+static std::error_code covered_part(Db& db, std::int64_t slot, Uid through, FulltextResult& r) {
+  r.covered_through = through;
+  r.exact = true;
+  Stmt sk = db.prepare("SELECT uid FROM skipped WHERE slot = ?1 ORDER BY uid");
+  sk.bind(1, slot);
+  while (sk.step()) r.not_covered.push_back(static_cast<Uid>(sk.i64(0)));
+  return sk.ec();
+}
+
+void FulltextIndex::handle_read_error(std::error_code ec) {
+  // Under read_mu_ released by the caller. The file is unreadable: rebuilt in the background,
+  // scanned meanwhile.
   if (ec == Errc::index_corrupt) {
     {
       std::lock_guard w(write_mu_);
@@ -406,6 +443,127 @@ std::error_code FulltextIndex::search(MailboxId box, std::uint32_t uid_validity,
     }
     poke();
   }
+}
+
+std::error_code FulltextIndex::search(MailboxId box, std::uint32_t uid_validity, TextField field,
+                                      std::string_view folded, FulltextResult& out) {
+  out = {};
+  if (!fulltext_answerable(folded)) return {};
+  std::error_code ec;
+  {
+    std::lock_guard r(read_mu_);
+    if (!open_reader()) return {};
+    ReadTransaction tx(reader_);
+    std::int64_t slot = 0;
+    Uid through = 0;
+    ec = box_state(box, uid_validity, slot, through);
+    if (!ec && through > 0) {
+      FulltextResult res;
+      ec = covered_part(reader_, slot, through, res);
+      if (!ec) ec = match_rowids(fulltext_match_expression(field, folded), slot, through, res.uids);
+      if (!ec) out = std::move(res);
+    }
+    if (!ec) return {};
+    reader_.close();
+  }
+  handle_read_error(ec);
+  return {};
+}
+
+std::error_code FulltextIndex::fuzzy(MailboxId box, std::uint32_t uid_validity, TextField field,
+                                     std::string_view folded, FulltextResult& out) {
+  out = {};
+  const std::vector<std::string> words = mime::fuzzy_query_words(folded);
+  if (words.empty()) return {};
+  for (const std::string& w : words)
+    if (!fulltext_answerable(w)) return {};  // odd bytes: the scan decides
+  std::error_code ec;
+  {
+    std::lock_guard r(read_mu_);
+    if (!open_reader()) return {};
+    ReadTransaction tx(reader_);
+    std::int64_t slot = 0;
+    Uid through = 0;
+    ec = box_state(box, uid_validity, slot, through);
+    FulltextResult res;
+    // The vocabulary words one edit away from each word (mime_search_fuzzy.hpp).
+    for (const std::string& w : words) {
+      std::vector<std::string> found;
+      if (!ec && mime::utf8_length(w) >= mime::kFuzzyTypoMin) {
+        std::vector<std::string> dels = mime::one_deletions(w);
+        auto consider = [&](std::string v) {
+          if (v != w && mime::fuzzy_vocabulary_word(v) && mime::within_one_edit(w, v) &&
+              fulltext_answerable(v) && std::find(found.begin(), found.end(), v) == found.end())
+            found.push_back(std::move(v));
+        };
+        for (const std::string& d : dels) {  // w has one character too many
+          Stmt st = reader_.prepare("SELECT word FROM vocab WHERE word = ?1");
+          st.bind(1, d);
+          while (st.step()) consider(st.text(0));
+          if ((ec = st.ec())) break;
+        }
+        std::vector<std::string> keys = dels;  // substitutions and swaps
+        keys.push_back(w);                     // w lacks a character
+        for (const std::string& k : keys) {
+          if (ec) break;
+          Stmt st = reader_.prepare("SELECT word FROM vdel WHERE variant = ?1 LIMIT 256");
+          st.bind(1, k);
+          while (st.step()) consider(st.text(0));
+          ec = st.ec();
+        }
+        std::sort(found.begin(), found.end());
+        if (found.size() > 64) found.resize(64);
+      }
+      res.variants.push_back(std::move(found));
+    }
+    if (!ec && through > 0) {
+      ec = covered_part(reader_, slot, through, res);
+      // Per word: messages containing it (score 100) or only a variant (50); every word must.
+      std::vector<std::pair<Uid, int>> acc;  // ascending UID, summed score
+      for (std::size_t i = 0; i < words.size() && !ec; ++i) {
+        std::vector<Uid> exact, typo;
+        ec = match_rowids(fulltext_match_expression(field, words[i]), slot, through, exact);
+        if (!ec && !res.variants[i].empty()) {
+          std::string expr = fulltext_match_any(field, res.variants[i]);
+          ec = match_rowids(expr, slot, through, typo);
+        }
+        std::vector<std::pair<Uid, int>> next;
+        auto score_of = [&](Uid u) {
+          if (std::binary_search(exact.begin(), exact.end(), u)) return mime::kFuzzyExact;
+          if (std::binary_search(typo.begin(), typo.end(), u)) return mime::kFuzzyTypo;
+          return 0;
+        };
+        if (i == 0) {
+          std::vector<Uid> all;
+          std::set_union(exact.begin(), exact.end(), typo.begin(), typo.end(),
+                         std::back_inserter(all));
+          for (Uid u : all) next.emplace_back(u, score_of(u));
+        } else {
+          for (const auto& [u, sum] : acc)
+            if (int sc = score_of(u)) next.emplace_back(u, sum + sc);
+        }
+        acc = std::move(next);
+      }
+      if (!ec) {
+        for (const auto& [u, sum] : acc) {
+          res.uids.push_back(u);
+          res.scores.push_back(static_cast<std::uint8_t>(
+              std::clamp<int>(sum / static_cast<int>(words.size()), 1, 100)));
+        }
+      }
+    }
+    if (!ec) {
+      if (through == 0) {  // nothing covered: only the variants, for the scan
+        res.covered_through = 0;
+        res.uids.clear();
+        res.scores.clear();
+      }
+      out = std::move(res);
+      return {};
+    }
+    reader_.close();
+  }
+  handle_read_error(ec);
   return {};
 }
 

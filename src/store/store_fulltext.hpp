@@ -11,7 +11,10 @@
 //   c_headers c_body; rowid = slot << 32 | UID), boxes (mailbox id -> UIDVALIDITY, slot,
 //   indexed_uid = every UID up to it is indexed or listed in skipped, modseq = the mailbox's
 //   HIGHESTMODSEQ when it last caught up, docs = rows inserted under the slot), skipped
-//   (slot, UID: messages that could not be read or are too large; scanned instead), meta.
+//   (slot, UID: messages that could not be read or are too large; scanned instead), meta;
+//   for FUZZY (RFC 6203, mime/mime_search_fuzzy.hpp) vocab (the vocabulary words of the
+//   indexed mail) and vdel (each vocabulary word under each of its one-letter deletions), so
+//   that the words one edit away from a search word are a few primary-key lookups.
 // - Asynchronous: delivery and APPEND only poke() (a mutex and a condition variable, no
 //   I/O); a background thread (nice 10, started on demand, gone after 30 s idle) waits
 //   kSettle for more changes, then catches up: for each mailbox whose UIDNEXT moved past
@@ -41,8 +44,11 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
+#include <vector>
 
 #include "store/api/store.hpp"
+#include "store/store_fulltext_text.hpp"
 #include "store/store_sqlite.hpp"
 
 namespace estafeta::store {
@@ -62,6 +68,10 @@ class FulltextIndex {
   // Account::fulltext_search for mailbox `box` whose current UIDVALIDITY is `uid_validity`.
   std::error_code search(MailboxId box, std::uint32_t uid_validity, TextField field,
                          std::string_view folded, FulltextResult& out);
+  // Account::fulltext_fuzzy, the same way: per word of the string, the messages containing
+  // it (score 100) or one of its vocabulary variants (50); every word must match.
+  std::error_code fuzzy(MailboxId box, std::uint32_t uid_validity, TextField field,
+                        std::string_view folded, FulltextResult& out);
   // Account::fulltext_catch_up / fulltext_status.
   std::error_code catch_up(bool rebuild, FulltextStatus& out);
   std::error_code status(FulltextStatus& out);
@@ -75,6 +85,16 @@ class FulltextIndex {
   std::error_code catch_up_locked(bool rebuild);
   std::error_code index_mailbox(const MailboxInfo& box);
   std::error_code status_locked(FulltextStatus& out);
+  // Under read_mu_: the reader open on the file, false when there is none yet.
+  bool open_reader();
+  // Under read_mu_: the slot and indexed_uid of `box`, 0 when it has none.
+  std::error_code box_state(MailboxId box, std::uint32_t uid_validity, std::int64_t& slot,
+                            Uid& through);
+  std::error_code match_rowids(std::string_view expression, std::int64_t slot, Uid through,
+                               std::vector<Uid>& out);
+  // Under write_mu_: adds the vocabulary words of `doc` not yet known (vocab, vdel).
+  std::error_code add_vocabulary(const FulltextDocument& doc);
+  void handle_read_error(std::error_code ec);
   void reset_damaged(std::error_code ec);
   void run();
 
@@ -83,6 +103,8 @@ class FulltextIndex {
 
   std::mutex write_mu_;  // the writer connection and catch-ups
   Db writer_;
+  std::unordered_set<std::string> known_words_;  // vocab, loaded at the first catch-up
+  bool words_loaded_ = false;
   std::mutex read_mu_;  // the search connection
   Db reader_;
 

@@ -156,5 +156,31 @@ TEST_F(FulltextMaildir, ShortStringsAreNotAnswered) {
   EXPECT_EQ(r.uids, std::vector<Uid>{1});
 }
 
+// FUZZY (RFC 6203): the vocabulary's words one edit away are searched for too, and scored
+// lower than the word itself.
+TEST_F(FulltextMaildir, FuzzyFindsVocabularyVariants) {
+  deliver("Subject: a\r\n\r\nwe receive the receipts\r\n");
+  deliver("Subject: b\r\n\r\nwe recieve nothing\r\n");
+  deliver("Subject: c\r\n\r\nnew receivers\r\n");
+  deliver("Subject: d\r\n\r\nunrelated\r\n");
+  FulltextStatus st;
+  ASSERT_FALSE(account_->fulltext_catch_up(false, st));
+  FulltextResult r;
+  ASSERT_FALSE(account_->fulltext_fuzzy(inbox_.id, TextField::body, "recieve", r));
+  EXPECT_TRUE(r.exact);
+  EXPECT_EQ(r.covered_through, 4u);
+  EXPECT_EQ(r.uids, (std::vector<Uid>{1, 2, 3}));
+  EXPECT_EQ(r.scores, (std::vector<std::uint8_t>{50, 100, 50}));
+  ASSERT_EQ(r.variants.size(), 1u);
+  EXPECT_EQ(r.variants[0], std::vector<std::string>{"receive"});
+  // Two words: both must match; the score is their mean.
+  ASSERT_FALSE(account_->fulltext_fuzzy(inbox_.id, TextField::body, "recieve reciepts", r));
+  EXPECT_EQ(r.uids, std::vector<Uid>{1});
+  EXPECT_EQ(r.scores, std::vector<std::uint8_t>{50});
+  // Words of fewer than three characters are not searched for: nothing to answer.
+  ASSERT_FALSE(account_->fulltext_fuzzy(inbox_.id, TextField::body, "we", r));
+  EXPECT_EQ(r.covered_through, 0u);
+}
+
 }  // namespace
 }  // namespace estafeta::store

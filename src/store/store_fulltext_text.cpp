@@ -95,37 +95,54 @@ FulltextDocument fulltext_document(const mime::Message& m) {
   return doc;
 }
 
-std::string fulltext_match_expression(TextField field, std::string_view folded) {
-  std::string out;
+namespace {
+
+std::string_view columns_of(TextField field) {
   switch (field) {
     case TextField::subject:
-      out = "c_subject";
-      break;
+      return "c_subject";
     case TextField::from:
-      out = "c_from";
-      break;
+      return "c_from";
     case TextField::to:
-      out = "c_to";
-      break;
+      return "c_to";
     case TextField::cc:
-      out = "c_cc";
-      break;
+      return "c_cc";
     case TextField::bcc:
-      out = "c_bcc";
-      break;
+      return "c_bcc";
     case TextField::body:
-      out = "c_body";
-      break;
+      return "c_body";
     case TextField::text:
-      out = "{c_headers c_body}";
       break;
   }
-  out.append(" : \"");
+  return "{c_headers c_body}";
+}
+
+void append_phrase(std::string& out, std::string_view folded) {
+  out.push_back('"');
   for (char c : folded) {
     if (c == '"') out.push_back('"');
     out.push_back(c);
   }
   out.push_back('"');
+}
+
+}  // namespace
+
+std::string fulltext_match_expression(TextField field, std::string_view folded) {
+  std::string out(columns_of(field));
+  out.append(" : ");
+  append_phrase(out, folded);
+  return out;
+}
+
+std::string fulltext_match_any(TextField field, const std::vector<std::string>& phrases) {
+  std::string out(columns_of(field));
+  out.append(" : (");
+  for (std::size_t i = 0; i < phrases.size(); ++i) {
+    if (i) out.append(" OR ");
+    append_phrase(out, phrases[i]);
+  }
+  out.push_back(')');
   return out;
 }
 

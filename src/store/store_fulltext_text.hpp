@@ -19,6 +19,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mime/mime_message.hpp"
 #include "store/api/store.hpp"
@@ -50,5 +51,8 @@ bool fulltext_answerable(std::string_view folded);
 // The FTS5 MATCH expression for `folded` in the column(s) of `field`: a column filter and
 // the string as one quoted phrase ("" for a quote).
 std::string fulltext_match_expression(TextField field, std::string_view folded);
+
+// The FTS5 MATCH expression for any of `phrases` (not empty) in the column(s) of `field`.
+std::string fulltext_match_any(TextField field, const std::vector<std::string>& phrases);
 
 }  // namespace estafeta::store

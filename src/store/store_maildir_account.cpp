@@ -1706,6 +1706,20 @@ std::error_code MaildirAccount::fulltext_search(MailboxId mailbox, TextField fie
   return {};
 }
 
+std::error_code MaildirAccount::fulltext_fuzzy(MailboxId mailbox, TextField field,
+                                               std::string_view folded, FulltextResult& out) {
+  out = {};
+  if (!fulltext_) return {};
+  MailboxRow row;
+  {
+    std::lock_guard lock(mu_);
+    if (auto ec = index_.mailbox(mailbox, row)) return ec;
+  }
+  if (auto ec = fulltext_->fuzzy(mailbox, row.uid_validity, field, folded, out)) return ec;
+  if (out.covered_through + 1 < row.uid_next) fulltext_->poke();
+  return {};
+}
+
 std::error_code MaildirAccount::fulltext_catch_up(bool rebuild, FulltextStatus& out) {
   out = {};
   if (!fulltext_) return {};

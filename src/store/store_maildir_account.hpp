@@ -75,6 +75,8 @@ class MaildirAccount final : public Account {
   std::error_code deleted_size(MailboxId mailbox, std::uint64_t& out) override;
   std::error_code fulltext_search(MailboxId mailbox, TextField field, std::string_view folded,
                                   FulltextResult& out) override;
+  std::error_code fulltext_fuzzy(MailboxId mailbox, TextField field, std::string_view folded,
+                                 FulltextResult& out) override;
   std::error_code fulltext_catch_up(bool rebuild, FulltextStatus& out) override;
   std::error_code fulltext_status(FulltextStatus& out) override;
   std::error_code check_index(IndexReport& out) override;

@@ -4,6 +4,8 @@
 # rebuild` and after the index file is damaged: every answer is the same, and is what the
 # scan gives (charset-encoded bodies, base64 attachments, RFC 2047 subjects, non-ASCII,
 # strings of 1 and 2 characters, strings across line breaks). EXPUNGE is reflected at once.
+# SEARCH=FUZZY (RFC 6203): typos found, RELEVANCY scores, RELEVANCY without FUZZY refused.
+import imaplib
 import os
 import re
 import unittest
@@ -93,6 +95,33 @@ class ImapFulltext(ServerTestCase):
             out[(key, lit)] = data[0].decode().split()
         c.logout()
         return out
+
+    def test_fuzzy_search_and_relevancy(self):
+        self.server.cli("index", "fulltext", ALICE)
+        c = self.server.imap(ALICE)
+        typ, data = c.capability()
+        self.assertIn(b"SEARCH=FUZZY", data[0])
+        c.select("INBOX")
+        typ, data = c.uid("SEARCH", "TEXT", "recieve")
+        self.assertEqual(data[0], b"")  # as written, nowhere
+        typ, data = c.uid("SEARCH", "FUZZY", "TEXT", "recieve")
+        self.assertEqual(len(data[0].split()), 12)  # "receive" in the 12 plain ones
+        typ, data = c.uid("SEARCH", "RETURN", "(ALL RELEVANCY)", "FUZZY", "BODY",
+                          "\"recieve the reciepts\"")
+        self.assertEqual(typ, "OK")
+        typ, data = c.response("ESEARCH")
+        m = re.search(rb"UID ALL (\S+) RELEVANCY \(([\d ]*)\)", data[-1])
+        self.assertIsNotNone(m, data)
+        scores = [int(x) for x in m.group(2).split()]
+        self.assertEqual(len(scores), 12)
+        self.assertTrue(all(1 <= x <= 100 for x in scores), scores)
+        # Exact words score higher than typos.
+        c.uid("SEARCH", "RETURN", "(ALL RELEVANCY)", "FUZZY", "BODY", "budget")
+        typ, data = c.response("ESEARCH")
+        self.assertIn(b"RELEVANCY (100 100", data[-1])
+        with self.assertRaises(imaplib.IMAP4.error):
+            c.uid("SEARCH", "RETURN", "(RELEVANCY)", "BODY", "budget")
+        c.logout()
 
     def test_same_answers_in_every_index_state(self):
         first = self.searches()  # the indexer may be anywhere

@@ -115,6 +115,7 @@ struct SearchKey {
     save_date_supported,  // RFC 8514
     email_id,
     thread_id,  // text (OBJECTID)
+    fuzzy,      // children[0] matched fuzzily (RFC 6203)
   };
   Kind kind = Kind::all;
   std::string field;         // header
@@ -130,6 +131,7 @@ struct SearchReturn {
   bool min = false, max = false, all = false, count = false, save = false;
   bool update = false;     // CONTEXT=SEARCH UPDATE (RFC 5267 §4.3): ADDTO/REMOVEFROM follow
   bool context = false;    // CONTEXT (RFC 5267 §4.2): a hint, ignored
+  bool relevancy = false;  // RFC 6203 §4: the FUZZY scores
   bool specified = false;  // RETURN (...) was given (even empty: means ALL)
 };
 

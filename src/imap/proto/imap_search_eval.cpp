@@ -11,6 +11,7 @@
 #include "mime/mime_body.hpp"
 #include "mime/mime_header.hpp"
 #include "mime/mime_parser.hpp"
+#include "mime/mime_search_fuzzy.hpp"
 #include "mime/mime_search_text.hpp"
 
 namespace estafeta::imap {
@@ -116,21 +117,25 @@ class Matcher {
         return k.kind == Kind::keyword ? has : !has;
       }
       case Kind::subject:
+        if (auto f = fuzzy_match(k)) return *f;
         if (auto a = indexed(k)) return *a;
         return header_contains(header_field_name(k.kind), k.text, false);
       case Kind::bcc:
       case Kind::cc:
       case Kind::from:
       case Kind::to:
+        if (auto f = fuzzy_match(k)) return *f;
         if (auto a = indexed(k)) return *a;
         return header_contains(header_field_name(k.kind), k.text, false) ||
                address_contains(header_field_name(k.kind), k.text);
       case Kind::header:
         return header_contains(k.field, k.text, true);
       case Kind::body:
+        if (auto f = fuzzy_match(k)) return *f;
         if (auto a = indexed(k)) return *a;
         return body_contains(search_fold(k.text));
       case Kind::text: {
+        if (auto f = fuzzy_match(k)) return *f;
         if (auto a = indexed(k)) return *a;
         std::string needle = search_fold(k.text);
         return headers_contain(needle) || body_contains(needle);
@@ -183,7 +188,14 @@ class Matcher {
       case Kind::email_id:
         return !info.email_id.empty() && info.email_id == k.text;
       case Kind::thread_id:
-        return false;  // no thread ids are kept
+        return false;      // no thread ids are kept
+      case Kind::fuzzy: {  // RFC 6203 §3, §5: string keys inside match fuzzily, others exactly
+        if (k.children.empty()) return false;
+        ++fuzzy_;
+        bool r = match(k.children[0]);
+        --fuzzy_;
+        return r;
+      }
     }
     return false;
   }
@@ -195,6 +207,88 @@ class Matcher {
     for (const auto& [key, matcher] : *sets_)
       if (key == &k) return &matcher;
     return nullptr;
+  }
+
+ public:
+  // The relevancy of a match (search_matches): the mean of the FUZZY keys' scores, or 100.
+  int relevancy() const {
+    if (scores_.empty()) return 100;
+    int sum = 0;
+    for (int s : scores_) sum += s;
+    return std::clamp(sum / static_cast<int>(scores_.size()), 1, 100);
+  }
+
+ private:
+  // A string key under FUZZY (mime_search_fuzzy.hpp): the index's score for this message, or
+  // the scan's over the same texts; nullopt when the key has no word long enough (then it is
+  // matched exactly).
+  std::optional<bool> fuzzy_match(const SearchKey& k) {
+    if (fuzzy_ == 0) return std::nullopt;
+    const std::vector<std::string> words = mime::fuzzy_query_words(search_fold(k.text));
+    if (words.empty()) return std::nullopt;
+    int score = -1;
+    if (ctx_.index)
+      if (auto s = ctx_.index->fuzzy_score(k, m_.info->uid)) score = *s;
+    if (score < 0) {
+      std::vector<std::string> units;
+      switch (k.kind) {
+        case Kind::body:
+          if (message()) units.push_back(body_text());
+          break;
+        case Kind::text:
+          units.push_back(all_headers());
+          if (message()) units.push_back(body_text());
+          break;
+        default:
+          for (const mime::HeaderField& f : fields()) {
+            if (!mime::iequals(f.name, header_field_name(k.kind))) continue;
+            units.push_back(mime::search_field_text(f));
+            if (k.kind != Kind::subject) mime::search_address_texts(f, units);
+          }
+      }
+      const std::vector<std::vector<std::string>>* variants =
+          ctx_.index ? ctx_.index->fuzzy_variants(k) : nullptr;
+      int sum = 0;
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        static const std::vector<std::string> kNone;
+        const std::vector<std::string>& v =
+            variants && i < variants->size() ? (*variants)[i] : kNone;
+        int s = mime::fuzzy_word_score(units, words[i], v);
+        if (s == 0) {
+          sum = 0;
+          break;
+        }
+        sum += s;
+      }
+      score = sum / static_cast<int>(words.size());
+    }
+    if (score <= 0) return false;
+    scores_.push_back(score);
+    return true;
+  }
+
+  // TEXT's whole header text (every part's), folded once per message.
+  const std::string& all_headers() {
+    if (!headers_folded_) {
+      headers_folded_.emplace();
+      mime::append_search_fields(*headers_folded_, fields());
+    }
+    if (!part_headers_added_) {
+      part_headers_added_ = true;
+      if (const mime::Message* msg = message())
+        for (std::size_t i = 1; i < msg->parts.size(); ++i)
+          mime::append_search_fields(*headers_folded_, msg->fields_of(msg->parts[i]));
+    }
+    return *headers_folded_;
+  }
+
+  // BODY's text, folded once per message ("" when the message cannot be read).
+  const std::string& body_text() {
+    if (!body_folded_) {
+      body_folded_.emplace();
+      if (const mime::Message* msg = message()) *body_folded_ = mime::search_body_text(*msg);
+    }
+    return *body_folded_;
   }
 
   // The full-text index's answer for a string key, if it has one for this message.
@@ -301,6 +395,8 @@ class Matcher {
   std::optional<std::string> body_folded_;
   bool message_tried_ = false;
   const mime::Message* message_ = nullptr;
+  int fuzzy_ = 0;            // FUZZY keys around the key being matched
+  std::vector<int> scores_;  // of the FUZZY string keys that matched
 };
 
 void append_number(std::string& out, std::uint64_t n) {
@@ -316,6 +412,14 @@ std::string search_fold(std::string_view s) {
 bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx) {
   Matcher matcher(m, ctx);
   return matcher.match(key);
+}
+
+bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx,
+                    int* relevancy) {
+  Matcher matcher(m, ctx);
+  bool yes = matcher.match(key);
+  if (yes && relevancy) *relevancy = matcher.relevancy();
+  return yes;
 }
 
 namespace {
@@ -339,9 +443,18 @@ SearchEvaluator::SearchEvaluator(const SearchKey& key, const SearchContext& ctx)
 
 SearchEvaluator::~SearchEvaluator() = default;
 
-bool SearchEvaluator::matches(const SearchMessage& m) const {
+bool SearchEvaluator::matches(const SearchMessage& m, int* relevancy) const {
   Matcher matcher(m, ctx_, &sets_->matchers);
-  return matcher.match(key_);
+  bool yes = matcher.match(key_);
+  if (yes && relevancy) *relevancy = matcher.relevancy();
+  return yes;
+}
+
+bool search_has_fuzzy(const SearchKey& key) {
+  if (key.kind == Kind::fuzzy) return true;
+  for (const SearchKey& c : key.children)
+    if (search_has_fuzzy(c)) return true;
+  return false;
 }
 
 bool search_needs_message(const SearchKey& key) {
@@ -406,9 +519,10 @@ std::string format_search(const std::vector<std::uint32_t>& numbers,
 
 std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& ret,
                            const std::vector<std::uint32_t>& numbers,
-                           std::optional<store::ModSeq> modseq) {
+                           std::optional<store::ModSeq> modseq,
+                           const std::vector<std::uint8_t>* relevancy) {
   bool min = ret.min, max = ret.max, all = ret.all, count = ret.count;
-  if (!min && !max && !all && !count) {
+  if (!min && !max && !all && !count && !(ret.relevancy && relevancy)) {
     if (ret.update) {
       // RFC 5267 §4.3: UPDATE alone answers with the correlator only (as Dovecot), the
       // updates follow.
@@ -439,6 +553,14 @@ std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& r
   if (count) {
     out.append(" COUNT ");
     append_number(out, numbers.size());
+  }
+  if (relevancy) {  // RFC 6203 §4: "RELEVANCY" SP score-list, in the order of the numbers
+    out.append(" RELEVANCY (");
+    for (std::size_t i = 0; i < relevancy->size(); ++i) {
+      if (i) out.push_back(' ');
+      append_number(out, (*relevancy)[i]);
+    }
+    out.push_back(')');
   }
   // RFC 7162 §3.1.5 / §3.2: MODSEQ in ESEARCH, only when something matched.
   if (modseq && !numbers.empty()) {

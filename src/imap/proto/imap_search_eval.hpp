@@ -73,6 +73,10 @@ struct SearchMessage {
 
 // True when `m` matches `key`.
 bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx);
+// The same, and when it matches, its RFC 6203 relevancy (1..100) in `*relevancy`: the mean
+// score of the FUZZY string keys that matched (mime/mime_search_fuzzy.hpp), 100 when none did.
+bool search_matches(const SearchKey& key, const SearchMessage& m, const SearchContext& ctx,
+                    int* relevancy);
 
 // One SEARCH over many messages (a whole mailbox): the UID and sequence sets of the tree are
 // resolved once against the context (imap_sequence.hpp SequenceMatcher), so that a key with
@@ -84,7 +88,7 @@ class SearchEvaluator {
   ~SearchEvaluator();
   SearchEvaluator(const SearchEvaluator&) = delete;
   SearchEvaluator& operator=(const SearchEvaluator&) = delete;
-  bool matches(const SearchMessage& m) const;
+  bool matches(const SearchMessage& m, int* relevancy = nullptr) const;
 
  private:
   struct Sets;
@@ -101,6 +105,8 @@ bool search_needs_message(const SearchKey& key, const std::function<bool(const S
 // When false, flags, sets, sizes, INTERNALDATE and MODSEQ answer alone: the caller may pass
 // an empty CachedFields and skip the store's cache lookup.
 bool search_reads_cache(const SearchKey& key);
+// True when the tree has a FUZZY key (RFC 6203: RELEVANCY needs one).
+bool search_has_fuzzy(const SearchKey& key);
 // True when the tree has a MODSEQ key (the answer then carries the highest MODSEQ).
 bool search_uses_modseq(const SearchKey& key);
 
@@ -116,14 +122,16 @@ std::string compress_sequence_set(const std::vector<std::uint32_t>& ascending);
 std::string format_search(const std::vector<std::uint32_t>& numbers,
                           std::optional<store::ModSeq> modseq = std::nullopt);
 
-// The ESEARCH answer (RFC 4731 §3.1), in Dovecot's order:
+// The ESEARCH answer (RFC 4731 §3.1), in Dovecot's order, with RELEVANCY (RFC 6203 §4: one
+// score per number, in their order) after COUNT when `relevancy` is given:
 // "* ESEARCH (TAG \"a1\") UID MIN 2 MAX 9 ALL 2,5,9 COUNT 3\r\n" with the return options
 // asked (none = ALL); MIN, MAX and ALL are left out when nothing matched, COUNT stays;
 // " MODSEQ n" last when `modseq` is given and something matched. Returns "" when only SAVE
 // was asked (RFC 5182 §2.4: no ESEARCH response then).
 std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& ret,
                            const std::vector<std::uint32_t>& numbers,
-                           std::optional<store::ModSeq> modseq = std::nullopt);
+                           std::optional<store::ModSeq> modseq = std::nullopt,
+                           const std::vector<std::uint8_t>* relevancy = nullptr);
 
 // What SAVE keeps (RFC 5182 §2.4): every match, or only MIN and/or MAX when those were asked
 // with SAVE. `uids` ascending; returns ascending UIDs.

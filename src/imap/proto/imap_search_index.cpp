@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "imap/proto/imap_search_eval.hpp"
+#include "mime/mime_search_fuzzy.hpp"
 
 namespace estafeta::imap {
 
@@ -67,15 +68,24 @@ std::optional<store::TextField> search_text_field(const SearchKey& k) {
   }
 }
 
-void SearchIndexPlan::prepare(store::Account& account, store::MailboxId box, const SearchKey& key) {
+void SearchIndexPlan::prepare(store::Account& account, store::MailboxId box, const SearchKey& key,
+                              bool fuzzy) {
   if (auto field = search_text_field(key)) {
     Answer a;
     a.key = &key;
-    if (!account.fulltext_search(box, *field, search_fold(key.text), a.result) &&
-        a.result.covered_through > 0)
+    const std::string folded = search_fold(key.text);
+    // Under FUZZY with words to look for (else the key is matched exactly, as the evaluator
+    // does): the fuzzy answer, kept even when it covers nothing for its variants.
+    if (fuzzy && !mime::fuzzy_query_words(folded).empty()) {
+      a.fuzzy = true;
+      if (!account.fulltext_fuzzy(box, *field, folded, a.result)) answers_.push_back(std::move(a));
+    } else if (!account.fulltext_search(box, *field, folded, a.result) &&
+               a.result.covered_through > 0) {
       answers_.push_back(std::move(a));
+    }
   }
-  for (const SearchKey& c : key.children) prepare(account, box, c);
+  for (const SearchKey& c : key.children)
+    prepare(account, box, c, fuzzy || key.kind == Kind::fuzzy);
 }
 
 const SearchIndexPlan::Answer* SearchIndexPlan::find(const SearchKey& k) const {
@@ -86,11 +96,27 @@ const SearchIndexPlan::Answer* SearchIndexPlan::find(const SearchKey& k) const {
 
 std::optional<bool> SearchIndexPlan::answer(const SearchKey& k, Uid uid) const {
   const Answer* a = find(k);
-  if (!a || !a->result.covers(uid)) return std::nullopt;
+  if (!a || a->fuzzy || !a->result.covers(uid)) return std::nullopt;
   bool listed = std::binary_search(a->result.uids.begin(), a->result.uids.end(), uid);
   if (a->result.exact) return listed;
   if (!listed) return false;  // not even a candidate
   return std::nullopt;        // a candidate: the scan confirms it
+}
+
+std::optional<int> SearchIndexPlan::fuzzy_score(const SearchKey& k, Uid uid) const {
+  const Answer* a = find(k);
+  if (!a || !a->fuzzy || !a->result.covers(uid)) return std::nullopt;
+  const auto& uids = a->result.uids;
+  auto it = std::lower_bound(uids.begin(), uids.end(), uid);
+  if (it == uids.end() || *it != uid) return 0;
+  auto i = static_cast<std::size_t>(it - uids.begin());
+  return i < a->result.scores.size() ? a->result.scores[i] : 100;
+}
+
+const std::vector<std::vector<std::string>>* SearchIndexPlan::fuzzy_variants(
+    const SearchKey& k) const {
+  const Answer* a = find(k);
+  return a && a->fuzzy ? &a->result.variants : nullptr;
 }
 
 bool SearchIndexPlan::covers(Uid uid) const {
@@ -118,6 +144,7 @@ std::optional<Candidates> narrow(
     c.list.erase(std::unique(c.list.begin(), c.list.end()), c.list.end());
     return c;
   }
+  if (k.kind == Kind::fuzzy && k.children.size() == 1) return narrow(plan, k.children[0], rs);
   if (k.kind == Kind::and_) {
     std::optional<Candidates> out;
     for (const SearchKey& child : k.children) {

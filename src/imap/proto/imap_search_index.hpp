@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "imap/proto/imap_command.hpp"
@@ -24,10 +25,17 @@ class SearchIndexPlan {
  public:
   // Asks `account`'s index for every key of `key` it may answer in mailbox `box`. A key the
   // index cannot answer (short string, no index, an error) is simply scanned.
-  void prepare(store::Account& account, store::MailboxId box, const SearchKey& key);
+  // String keys under FUZZY (RFC 6203) are asked with Account::fulltext_fuzzy.
+  void prepare(store::Account& account, store::MailboxId box, const SearchKey& key,
+               bool fuzzy = false);
 
   // The index's answer for key `k` on message `uid`, or nullopt: scan it.
   std::optional<bool> answer(const SearchKey& k, store::Uid uid) const;
+
+  // For a string key under FUZZY: the index's score for `uid` (0: no match), or nullopt when
+  // the index does not cover it; and the vocabulary variants of its words, for the scan.
+  std::optional<int> fuzzy_score(const SearchKey& k, store::Uid uid) const;
+  const std::vector<std::vector<std::string>>* fuzzy_variants(const SearchKey& k) const;
 
   // True when every key the index answers exactly covers `uid` (the message then needs only
   // what the other keys need: see skips()).
@@ -47,6 +55,7 @@ class SearchIndexPlan {
   struct Answer {
     const SearchKey* key = nullptr;
     store::FulltextResult result;
+    bool fuzzy = false;
   };
   const Answer* find(const SearchKey& k) const;
   std::vector<Answer> answers_;

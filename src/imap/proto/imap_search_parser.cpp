@@ -38,6 +38,8 @@ class SearchParser {
           out.ret.update = true;
         } else if (lx_.keyword("CONTEXT")) {  // RFC 5267 §4.2
           out.ret.context = true;
+        } else if (lx_.keyword("RELEVANCY")) {  // RFC 6203 §4
+          out.ret.relevancy = true;
         } else {
           return fail("Unknown RETURN option");
         }
@@ -247,6 +249,14 @@ class SearchParser {
       auto n = lx_.number64(false);
       if (!n) return fail("Invalid MODSEQ value");
       k.number = *n;
+      return true;
+    }
+    if (is("FUZZY")) {  // RFC 6203 §3: FUZZY SP search-key
+      k.kind = K::fuzzy;
+      if (!lx_.sp()) return fail("Missing key after FUZZY");
+      SearchKey child;
+      if (!key(child, depth + 1)) return false;
+      k.children.push_back(std::move(child));
       return true;
     }
     if (is("NOT")) {

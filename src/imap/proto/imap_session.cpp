@@ -39,6 +39,7 @@ std::string Session::capabilities() const {
   c += " NOTIFY";           // RFC 5465
   // RFC 9208 (no QUOTASET: SETQUOTA is the administrator's)
   c += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX";
+  c += " SEARCH=FUZZY";     // RFC 6203
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;

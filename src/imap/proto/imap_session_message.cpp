@@ -362,6 +362,12 @@ void Session::cmd_search(const Command& c, const Search& se) {
     tagged_bad(c.tag, "Tag reuse.");
     return;
   }
+  // RFC 6203 §4: "The RELEVANCY return option MUST NOT be used unless a FUZZY search key is
+  // also given."
+  if (se.ret.relevancy && !search_has_fuzzy(se.key)) {
+    tagged_bad(c.tag, "Error in IMAP command SEARCH: RELEVANCY needs a FUZZY search key");
+    return;
+  }
   SelectedMailbox& s = *selected_;
   const store::MailboxId box = s.info.id;
   bool uses_modseq = search_uses_modseq(se.key);
@@ -375,7 +381,8 @@ void Session::cmd_search(const Command& c, const Search& se) {
 
   const bool wants_email_id = search_uses_email_id(se.key);
   std::vector<std::uint32_t> numbers;
-  std::vector<store::ModSeq> modseqs;  // of each match, in order
+  std::vector<store::ModSeq> modseqs;   // of each match, in order
+  std::vector<std::uint8_t> relevancy;  // of each match, when RELEVANCY was asked
   std::vector<store::Uid> uids;
   store::ModSeq highest = 0;
   // The full-text index answers the string keys for the messages it covers and narrows the
@@ -483,7 +490,9 @@ void Session::cmd_search(const Command& c, const Search& se) {
       }
       return parsed.get();
     };
-    if (!search_matches(se.key, m, ctx)) continue;
+    int score = 100;
+    if (!search_matches(se.key, m, ctx, se.ret.relevancy ? &score : nullptr)) continue;
+    if (se.ret.relevancy) relevancy.push_back(static_cast<std::uint8_t>(score));
     numbers.push_back(se.uid ? e.uid : m.seq);
     uids.push_back(e.uid);
     modseqs.push_back(e.modseq);
@@ -508,7 +517,8 @@ void Session::cmd_search(const Command& c, const Search& se) {
   }
   // RFC 9051 §7.3.4: an IMAP4rev2 client gets ESEARCH even without RETURN.
   if (se.ret.specified || enabled_rev2_) {
-    send(format_esearch(c.tag, se.uid, se.ret, numbers, modseq));
+    send(format_esearch(c.tag, se.uid, se.ret, numbers, modseq,
+                        se.ret.relevancy ? &relevancy : nullptr));
   } else {
     send(format_search(numbers, modseq));
   }

@@ -217,8 +217,11 @@ struct FulltextResult {
   std::vector<Uid> not_covered;  // ascending, each <= covered_through
   std::vector<Uid> uids;         // ascending
   bool exact = false;
-  // Fuzzy (RFC 6203) only: scores[i] (1..100) of uids[i].
+  // Fuzzy (RFC 6203) only: scores[i] (1..100) of uids[i], and for each word of the string
+  // (mime::fuzzy_query_words) the vocabulary words one edit away the index searched for too,
+  // which a scan of the messages the index does not cover must also look for.
   std::vector<std::uint8_t> scores;
+  std::vector<std::vector<std::string>> variants;
   bool covers(Uid uid) const;
 };
 
@@ -400,6 +403,18 @@ class Account {
   // index (a missing or damaged one is rebuilt); errors are environment faults.
   virtual std::error_code fulltext_search(MailboxId mailbox, TextField field,
                                           std::string_view folded, FulltextResult& out) {
+    (void)mailbox;
+    (void)field;
+    (void)folded;
+    out = {};
+    return {};
+  }
+  // FUZZY (RFC 6203) search of `folded` in `field` (mime/mime_search_fuzzy.hpp has the
+  // rules): the matching covered messages with their scores, and the variants searched for.
+  // A backend without an index covers nothing and finds no variants (the caller scans with
+  // each message's own words).
+  virtual std::error_code fulltext_fuzzy(MailboxId mailbox, TextField field,
+                                         std::string_view folded, FulltextResult& out) {
     (void)mailbox;
     (void)field;
     (void)folded;
