@@ -897,6 +897,64 @@ TEST_P(StoreConformance, PreviewKeptAndRebuilt) {
   check(*a, inbox.id, ms[0].uid, ms[1].uid);
 }
 
+// RFC 5256 SORT / THREAD keys (Account::sort_keys): computed at append, one read for the
+// whole mailbox, only the fields asked for, carried by COPY, the same after a rebuild.
+TEST_P(StoreConformance, SortKeys) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  append(*a, inbox.id,
+         "From: =?UTF-8?Q?J=C3=B6rg?= <Joerg@example.org>\r\nTo: team: bob@example.org;\r\n"
+         "Cc: \"Carl\" <carl@example.org>\r\nSubject: Re: [list] =?UTF-8?Q?Caf=C3=A9?= (fwd)\r\n"
+         "Message-ID: <m2@example.org>\r\nReferences: <m0@x> <m1@x>\r\n"
+         "In-Reply-To: <m1@x>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\n\r\nbody\r\n");
+  append(*a, inbox.id,
+         "From: alice@example.org\r\nSubject: plain\r\nIn-Reply-To: <m2@example.org> (x)\r\n"
+         "\r\nbody\r\n");
+  auto check = [&](Account& acc, MailboxId box) {
+    std::vector<MessageSortKeys> ks;
+    ASSERT_FALSE(acc.sort_keys(box, ~0u, ks));
+    ASSERT_EQ(ks.size(), 2u);
+    EXPECT_LT(ks[0].uid, ks[1].uid);
+    EXPECT_EQ(ks[0].sent_date, 1796115600);
+    EXPECT_EQ(ks[1].sent_date, 0);
+    const SortKeys& k = ks[0].keys;
+    EXPECT_EQ(k.subject, "CAFE\xcc\x81");
+    EXPECT_TRUE(k.reply);
+    EXPECT_EQ(k.from, "JOERG");
+    EXPECT_EQ(k.to, "TEAM");  // a group: its name, as ENVELOPE shows it
+    EXPECT_EQ(k.cc, "CARL");
+    EXPECT_EQ(k.display_from, "JO\xcc\x88RG");
+    EXPECT_EQ(k.display_to, "TEAM");
+    EXPECT_EQ(k.message_id, "m2@example.org");
+    EXPECT_EQ(k.references, "m0@x m1@x");
+    const SortKeys& k2 = ks[1].keys;
+    EXPECT_EQ(k2.subject, "PLAIN");
+    EXPECT_FALSE(k2.reply);
+    EXPECT_EQ(k2.display_from, "ALICE@EXAMPLE.ORG");
+    EXPECT_EQ(k2.to, "");
+    EXPECT_EQ(k2.message_id, "");
+    EXPECT_EQ(k2.references, "m2@example.org");  // no References: In-Reply-To
+    ASSERT_FALSE(acc.sort_keys(box, kSortFrom, ks));
+    ASSERT_EQ(ks.size(), 2u);
+    EXPECT_EQ(ks[0].keys.from, "JOERG");
+    EXPECT_EQ(ks[0].keys.subject, "");
+    EXPECT_EQ(ks[0].keys.references, "");
+    EXPECT_EQ(ks[0].sent_date, 1796115600);
+  };
+  check(*a, inbox.id);
+  MailboxInfo other;
+  ASSERT_FALSE(a->create("Other", SpecialUse::none, other));
+  CopyResult cr;
+  ASSERT_FALSE(a->copy(inbox.id, {1, 2}, other.id, cr));
+  check(*a, other.id);
+  IndexReport report;
+  ASSERT_FALSE(a->rebuild_index(report));
+  ASSERT_FALSE(a->find("INBOX", inbox));
+  check(*a, inbox.id);
+  std::vector<MessageSortKeys> ks;
+  EXPECT_TRUE(a->sort_keys(987654, ~0u, ks));
+}
+
 // Whether a message ends with a line end (POP3 sizes), kept through a reopen.
 TEST_P(StoreConformance, EndsWithLineEnd) {
   auto a = account();

@@ -52,6 +52,15 @@ CREATE TABLE IF NOT EXISTS messages(
   body_structure TEXT NOT NULL,
   header BLOB NOT NULL,
   preview TEXT NOT NULL DEFAULT '',  -- RFC 8970 PREVIEW (CachedFields::preview)
+  sort_subject BLOB NOT NULL DEFAULT '',
+  sort_reply INTEGER NOT NULL DEFAULT 0,
+  sort_from BLOB NOT NULL DEFAULT '',
+  sort_to BLOB NOT NULL DEFAULT '',
+  sort_cc BLOB NOT NULL DEFAULT '',
+  sort_display_from BLOB NOT NULL DEFAULT '',
+  sort_display_to BLOB NOT NULL DEFAULT '',
+  message_id BLOB NOT NULL DEFAULT '',
+  refs BLOB NOT NULL DEFAULT '',
   PRIMARY KEY(mailbox, uid));
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox, modseq);
 CREATE INDEX IF NOT EXISTS messages_deleted ON messages(mailbox, uid) WHERE flags & 8;
@@ -369,9 +378,10 @@ std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const C
       .prepare(
           "INSERT INTO messages(mailbox, uid, base, in_new, file_info, flags, keywords, modseq, "
           "internal_date, internal_tz, save_date, size, email_id, sent_date, sent_tz, envelope, "
-          "body, body_structure, header, ends_line, preview) "
+          "body, body_structure, header, ends_line, preview, sort_subject, sort_reply, "
+          "sort_from, sort_to, sort_cc, sort_display_from, sort_display_to, message_id, refs) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-          "?18, ?19, ?20, ?21)")
+          "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)")
       .bind(1, id)
       .bind(2, r.info.uid)
       .bind(3, r.base)
@@ -393,6 +403,15 @@ std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const C
       .bind_blob(19, c.header)
       .bind(20, c.ends_with_line_end ? 1 : 0)
       .bind(21, c.preview)
+      .bind_blob(22, c.sort.subject)
+      .bind(23, c.sort.reply ? 1 : 0)
+      .bind_blob(24, c.sort.from)
+      .bind_blob(25, c.sort.to)
+      .bind_blob(26, c.sort.cc)
+      .bind_blob(27, c.sort.display_from)
+      .bind_blob(28, c.sort.display_to)
+      .bind_blob(29, c.sort.message_id)
+      .bind_blob(30, c.sort.references)
       .run();
 }
 
@@ -446,8 +465,9 @@ std::error_code Index::expunge(MailboxId id, Uid uid, ModSeq modseq) {
 
 std::error_code Index::cached(MailboxId id, Uid uid, CachedFields& out) {
   Stmt s = db_.prepare(
-      "SELECT envelope, body_structure, body, header, sent_date, sent_tz, ends_line, preview "
-      "FROM messages WHERE mailbox = ?1 AND uid = ?2");
+      "SELECT envelope, body_structure, body, header, sent_date, sent_tz, ends_line, preview, "
+      "sort_subject, sort_reply, sort_from, sort_to, sort_cc, sort_display_from, "
+      "sort_display_to, message_id, refs FROM messages WHERE mailbox = ?1 AND uid = ?2");
   s.bind(1, id).bind(2, uid);
   if (s.step()) {
     out.envelope = s.text(0);
@@ -458,10 +478,55 @@ std::error_code Index::cached(MailboxId id, Uid uid, CachedFields& out) {
     out.sent_tz = static_cast<std::int32_t>(s.i64(5));
     out.ends_with_line_end = s.i64(6) != 0;
     out.preview = s.text(7);
+    out.sort.subject = s.text(8);
+    out.sort.reply = s.i64(9) != 0;
+    out.sort.from = s.text(10);
+    out.sort.to = s.text(11);
+    out.sort.cc = s.text(12);
+    out.sort.display_from = s.text(13);
+    out.sort.display_to = s.text(14);
+    out.sort.message_id = s.text(15);
+    out.sort.references = s.text(16);
     return {};
   }
   if (auto ec = s.ec()) return ec;
   return Errc::no_such_message;
+}
+
+std::error_code Index::sort_keys(MailboxId id, unsigned fields, std::vector<MessageSortKeys>& out) {
+  out.clear();
+  // Only the columns asked for: a SORT by ARRIVAL or DATE reads two integers per message.
+  std::string sql = "SELECT uid, sent_date";
+  if (fields & kSortSubject) sql += ", sort_subject, sort_reply";
+  if (fields & kSortFrom) sql += ", sort_from";
+  if (fields & kSortTo) sql += ", sort_to";
+  if (fields & kSortCc) sql += ", sort_cc";
+  if (fields & kSortDisplayFrom) sql += ", sort_display_from";
+  if (fields & kSortDisplayTo) sql += ", sort_display_to";
+  if (fields & kSortThreadIds) sql += ", message_id, refs";
+  sql += " FROM messages WHERE mailbox = ?1 ORDER BY uid";
+  Stmt s = db_.prepare(sql);
+  s.bind(1, id);
+  while (s.step()) {
+    MessageSortKeys& k = out.emplace_back();
+    k.uid = static_cast<Uid>(s.i64(0));
+    k.sent_date = s.i64(1);
+    int c = 2;
+    if (fields & kSortSubject) {
+      k.keys.subject = s.text(c++);
+      k.keys.reply = s.i64(c++) != 0;
+    }
+    if (fields & kSortFrom) k.keys.from = s.text(c++);
+    if (fields & kSortTo) k.keys.to = s.text(c++);
+    if (fields & kSortCc) k.keys.cc = s.text(c++);
+    if (fields & kSortDisplayFrom) k.keys.display_from = s.text(c++);
+    if (fields & kSortDisplayTo) k.keys.display_to = s.text(c++);
+    if (fields & kSortThreadIds) {
+      k.keys.message_id = s.text(c++);
+      k.keys.references = s.text(c++);
+    }
+  }
+  return s.ec();
 }
 
 std::error_code Index::subscriptions(std::vector<std::string>& out) {

@@ -94,6 +94,8 @@ class Index {
   // Deletes the message and remembers the expunge at `modseq`.
   std::error_code expunge(MailboxId id, Uid uid, ModSeq modseq);
   std::error_code cached(MailboxId id, Uid uid, CachedFields& out);
+  // Account::sort_keys: one scan of the mailbox's rows, only the asked columns.
+  std::error_code sort_keys(MailboxId id, unsigned fields, std::vector<MessageSortKeys>& out);
 
   std::error_code subscriptions(std::vector<std::string>& out);
   std::error_code subscribe(std::string_view name, bool on);

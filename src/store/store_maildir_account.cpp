@@ -753,6 +753,15 @@ std::error_code MaildirAccount::cached_many(MailboxId id, std::span<const Uid> u
   return {};
 }
 
+std::error_code MaildirAccount::sort_keys(MailboxId id, unsigned fields,
+                                          std::vector<MessageSortKeys>& out) {
+  std::lock_guard lock(mu_);
+  ReadTransaction tx(index_.db());
+  MailboxRow row;
+  if (auto ec = index_.mailbox(id, row)) return ec;
+  return index_.sort_keys(id, fields, out);
+}
+
 bool MaildirAccount::relocate(const MailboxRow& row, MessageRow& m) {
   std::vector<ScannedFile> files;
   if (scan_maildir(dir_of(row), files)) return false;

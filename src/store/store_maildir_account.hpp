@@ -49,6 +49,8 @@ class MaildirAccount final : public Account {
   std::error_code cached(MailboxId mailbox, Uid uid, CachedFields& out) override;
   std::error_code cached_many(MailboxId mailbox, std::span<const Uid> uids,
                               std::vector<std::optional<CachedFields>>& out) override;
+  std::error_code sort_keys(MailboxId mailbox, unsigned fields,
+                            std::vector<MessageSortKeys>& out) override;
   std::error_code open(MailboxId mailbox, Uid uid, std::unique_ptr<Blob>& out) override;
   std::error_code open_many(MailboxId mailbox, std::span<const Uid> uids,
                             std::vector<std::unique_ptr<Blob>>& out) override;

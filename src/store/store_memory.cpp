@@ -17,6 +17,7 @@
 #include "mime/mime_parser.hpp"
 #include "mime/mime_preview.hpp"
 #include "store/store_fulltext_text.hpp"
+#include "store/store_sort_keys.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -74,6 +75,7 @@ CachedFields compute_cached(const std::string& data) {
       c.sent_tz = d->zone_minutes;
     }
   }
+  c.sort = compute_sort_keys(m);
   return c;
 }
 
@@ -338,6 +340,35 @@ class MemoryAccount final : public Account {
     const Message* msg = message(mailbox, uid);
     if (!msg) return by_id(mailbox) ? Errc::no_such_message : Errc::no_such_mailbox;
     out = *msg->cached;
+    return {};
+  }
+
+  std::error_code sort_keys(MailboxId mailbox, unsigned fields,
+                            std::vector<MessageSortKeys>& out) override {
+    std::lock_guard lock(mutex_);
+    Mailbox* m = by_id(mailbox);
+    if (!m) return Errc::no_such_mailbox;
+    out.clear();
+    out.reserve(m->messages.size());
+    for (const auto& [uid, msg] : m->messages) {
+      MessageSortKeys& k = out.emplace_back();
+      k.uid = uid;
+      k.sent_date = msg.cached->sent_date;
+      const SortKeys& c = msg.cached->sort;
+      if (fields & kSortSubject) {
+        k.keys.subject = c.subject;
+        k.keys.reply = c.reply;
+      }
+      if (fields & kSortFrom) k.keys.from = c.from;
+      if (fields & kSortTo) k.keys.to = c.to;
+      if (fields & kSortCc) k.keys.cc = c.cc;
+      if (fields & kSortDisplayFrom) k.keys.display_from = c.display_from;
+      if (fields & kSortDisplayTo) k.keys.display_to = c.display_to;
+      if (fields & kSortThreadIds) {
+        k.keys.message_id = c.message_id;
+        k.keys.references = c.references;
+      }
+    }
     return {};
   }
 

@@ -15,6 +15,7 @@
 #include "mime/mime_parser.hpp"
 #include "mime/mime_preview.hpp"
 #include "store/store_maildir_files.hpp"
+#include "store/store_sort_keys.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -86,6 +87,7 @@ void compute_cache(std::string_view data, CachedFields& cache) {
       cache.sent_tz = d->zone_minutes;
     }
   }
+  cache.sort = compute_sort_keys(m);
 }
 
 // Maps `fd` (of `size` octets) read-only and computes the cache and the IMAP size.

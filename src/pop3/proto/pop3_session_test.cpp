@@ -780,6 +780,10 @@ class FlakyAccount : public store::Account {
   std::error_code cached(store::MailboxId m, store::Uid u, store::CachedFields& out) {
     return a_->cached(m, u, out);
   }
+  std::error_code sort_keys(store::MailboxId m, unsigned f,
+                            std::vector<store::MessageSortKeys>& out) {
+    return a_->sort_keys(m, f, out);
+  }
   std::error_code open(store::MailboxId m, store::Uid u, std::unique_ptr<store::Blob>& out) {
     return fail_open ? io() : a_->open(m, u, out);
   }

@@ -95,6 +95,22 @@ struct MessageInfo {
   bool ends_with_line_end = true;
 };
 
+// What IMAP SORT and THREAD compare (RFC 5256, RFC 5957 SORT=DISPLAY), computed from the
+// header at insert (store_sort_keys.hpp) so that neither ever opens a message file. The
+// string keys are i;unicode-casemap keys (RFC 5051, mime::casemap_key): their byte order is
+// the collation's order. Recomputable from the message file (rebuild_index).
+struct SortKeys {
+  std::string subject;       // base subject of the decoded Subject (RFC 5256 §2.1), folded
+  bool reply = false;        // the subject was a reply/forward's (RFC 5256 §2.1, §2.3 step 5)
+  std::string from, to, cc;  // addr-mailbox of the first address (a group's name), folded
+  std::string display_from, display_to;  // RFC 5957: display name, else mailbox@host; folded
+  std::string message_id;                // the Message-ID, without <> ("" when none)
+  // The message's parents oldest first (RFC 5256 §2.3 step 1): the References ids, or when
+  // there are none the first In-Reply-To id; separated by single spaces.
+  std::string references;
+  bool operator==(const SortKeys&) const = default;
+};
+
 // What the index keeps per message so that FETCH of these and most SEARCHes never open the
 // message file. Strings are as the message library renders them for IMAP.
 struct CachedFields {
@@ -110,6 +126,24 @@ struct CachedFields {
   // characters; "" when the message has no text. Computed when the message is stored and
   // recomputed from the file by rebuild_index.
   std::string preview;
+  SortKeys sort;                   // SORT / THREAD keys
+};
+
+// One message's SORT / THREAD keys (Account::sort_keys).
+struct MessageSortKeys {
+  Uid uid = 0;
+  std::int64_t sent_date = 0;  // CachedFields::sent_date (0 = none or unparsable)
+  SortKeys keys;               // only the fields asked for are filled
+};
+// Which SortKeys fields Account::sort_keys fills (bits).
+enum SortKeyField : unsigned {
+  kSortSubject = 1,  // subject and reply
+  kSortFrom = 2,
+  kSortTo = 4,
+  kSortCc = 8,
+  kSortDisplayFrom = 16,
+  kSortDisplayTo = 32,
+  kSortThreadIds = 64,  // message_id and references
 };
 
 // The bytes of one message, readable in pieces (a 50 MB message is never read whole).
@@ -320,6 +354,12 @@ class Account {
     }
     return {};
   }
+
+  // RFC 5256 SORT / THREAD, RFC 5957 SORT=DISPLAY: the keys of every message of the mailbox
+  // in one read, ascending UID; `fields` (SortKeyField bits) says which strings to fill
+  // (sent_date always). 100,000 messages cost one index scan and ~100 octets each.
+  virtual std::error_code sort_keys(MailboxId mailbox, unsigned fields,
+                                    std::vector<MessageSortKeys>& out) = 0;
 
   virtual std::error_code append(MailboxId mailbox, const NewMessage& message,
                                  AppendResult& out) = 0;
