@@ -3,10 +3,10 @@
 // (imap_session.hpp: Command -> responses and store requests). Covers every command of
 // RFC 9051 (IMAP4rev2) and RFC 3501 (IMAP4rev1) and the extensions the server offers:
 // UIDPLUS, MOVE, IDLE, ENABLE, NAMESPACE, ID, UNSELECT, SPECIAL-USE/CREATE-SPECIAL-USE,
-// LIST-EXTENDED/LIST-STATUS, ESEARCH/SEARCHRES, CONDSTORE/QRESYNC, STATUS=SIZE, MULTIAPPEND,
-// BINARY, UTF8=ACCEPT, COMPRESS=DEFLATE. Mailbox names here are as the client sent them
-// (modified UTF-7 or UTF-8, already unquoted); the session decodes them. No I/O, no
-// allocation bounds of its own: the parser enforces the limits (imap_limits.hpp).
+// LIST-EXTENDED/LIST-STATUS, ESEARCH/SEARCHRES, SORT/THREAD, CONDSTORE/QRESYNC, STATUS=SIZE,
+// MULTIAPPEND, BINARY, UTF8=ACCEPT, COMPRESS=DEFLATE. Mailbox names here are as the client sent
+// them (modified UTF-7 or UTF-8, already unquoted); the session decodes them. No I/O, no allocation
+// bounds of its own: the parser enforces the limits (imap_limits.hpp).
 #pragma once
 
 #include <cstdint>
@@ -308,11 +308,34 @@ struct Notify {
   std::vector<NotifyGroup> groups;
 };
 
+// One SORT criterion (RFC 5256 §3 sort-criterion, RFC 5957 DISPLAYFROM/DISPLAYTO).
+struct SortCriterion {
+  enum class Key { arrival, cc, date, from, size, subject, to, display_from, display_to };
+  Key key = Key::arrival;
+  bool reverse = false;
+};
+// SORT / UID SORT (RFC 5256 §3), with ESORT's RETURN options (RFC 5267 §3).
+struct Sort {
+  bool uid = false;
+  SearchReturn ret;  // ret.specified: answer with ESEARCH
+  std::vector<SortCriterion> criteria;
+  std::string charset;
+  SearchKey key;  // an AND of the keys given
+};
+// THREAD / UID THREAD (RFC 5256 §3).
+struct Thread {
+  enum class Algorithm { ordered_subject, references };
+  bool uid = false;
+  Algorithm algorithm = Algorithm::references;
+  std::string charset;
+  SearchKey key;
+};
+
 using CommandBody =
     std::variant<Capability, Noop, Logout, StartTls, Authenticate, Login, Enable, Id, Select,
                  Create, Delete, Rename, Subscribe, List, Namespace, Status, Append, Idle, Check,
                  Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress, Notify,
-                 CancelUpdate, GetQuota, GetQuotaRoot, SetQuota>;
+                 CancelUpdate, GetQuota, GetQuotaRoot, SetQuota, Sort, Thread>;
 
 struct Command {
   std::string tag;

@@ -6,6 +6,7 @@
 #include "imap/proto/imap_date.hpp"
 #include "imap/proto/imap_lexer.hpp"
 #include "imap/proto/imap_parser_notify.hpp"
+#include "imap/proto/imap_parser_sort.hpp"
 #include "imap/proto/imap_search_parser.hpp"
 #include "imap/proto/imap_sequence.hpp"
 
@@ -75,6 +76,10 @@ class CommandParser {
         ok = store(cmd, true);
       } else if (sub == "SEARCH") {
         ok = search(cmd, true);
+      } else if (sub == "SORT") {
+        ok = sort(cmd, true);
+      } else if (sub == "THREAD") {
+        ok = thread(cmd, true);
       } else if (sub == "COPY" || sub == "MOVE") {
         ok = copy(cmd, true, sub == "MOVE");
       } else if (sub == "EXPUNGE") {
@@ -173,6 +178,10 @@ class CommandParser {
       ok = append(cmd);
     } else if (n == "SEARCH") {
       ok = search(cmd, false);
+    } else if (n == "SORT") {
+      ok = sort(cmd, false);
+    } else if (n == "THREAD") {
+      ok = thread(cmd, false);
     } else if (n == "FETCH") {
       ok = fetch(cmd, false);
     } else if (n == "STORE") {
@@ -596,6 +605,24 @@ class CommandParser {
       a.messages.push_back(std::move(m));
     } while (!lx_.at_end());
     cmd.body = std::move(a);
+    return true;
+  }
+
+  // SORT / THREAD (RFC 5256, RFC 5267): imap_parser_sort.hpp.
+  bool sort(Command& cmd, bool uid) {
+    Sort s;
+    s.uid = uid;
+    std::string e;
+    if (!parse_sort_arguments(lx_, limits_, s, &e)) return fail(e.c_str());
+    cmd.body = std::move(s);
+    return true;
+  }
+  bool thread(Command& cmd, bool uid) {
+    Thread t;
+    t.uid = uid;
+    std::string e;
+    if (!parse_thread_arguments(lx_, limits_, t, &e)) return fail(e.c_str());
+    cmd.body = std::move(t);
     return true;
   }
 

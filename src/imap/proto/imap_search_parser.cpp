@@ -18,32 +18,7 @@ class SearchParser {
   bool arguments(Search& out) {
     // [SP search-return-opts] (RFC 4731 §3, RFC 5182 SAVE)
     if (lx_.keyword("RETURN")) {
-      out.ret.specified = true;
-      if (!lx_.sp() || !lx_.consume('(')) return fail("Invalid RETURN options");
-      bool first = true;
-      while (!lx_.consume(')')) {
-        if (!first && !lx_.sp()) return fail("Invalid RETURN options");
-        first = false;
-        if (lx_.keyword("MIN")) {
-          out.ret.min = true;
-        } else if (lx_.keyword("MAX")) {
-          out.ret.max = true;
-        } else if (lx_.keyword("ALL")) {
-          out.ret.all = true;
-        } else if (lx_.keyword("COUNT")) {
-          out.ret.count = true;
-        } else if (lx_.keyword("SAVE")) {
-          out.ret.save = true;
-        } else if (lx_.keyword("UPDATE")) {  // RFC 5267 §4.3
-          out.ret.update = true;
-        } else if (lx_.keyword("CONTEXT")) {  // RFC 5267 §4.2
-          out.ret.context = true;
-        } else if (lx_.keyword("RELEVANCY")) {  // RFC 6203 §4
-          out.ret.relevancy = true;
-        } else {
-          return fail("Unknown RETURN option");
-        }
-      }
+      if (!return_options(out.ret)) return false;
       if (!lx_.sp()) return fail("Missing search keys");
     }
     // [SP "CHARSET" SP charset]
@@ -54,6 +29,42 @@ class SearchParser {
       out.charset = std::move(*cs);
       if (!lx_.sp()) return fail("Missing search keys");
     }
+    return keys(out.key);
+  }
+
+  // After "RETURN": SP "(" [return options] ")".
+  bool return_options(SearchReturn& ret) {
+    ret.specified = true;
+    if (!lx_.sp() || !lx_.consume('(')) return fail("Invalid RETURN options");
+    bool first = true;
+    while (!lx_.consume(')')) {
+      if (!first && !lx_.sp()) return fail("Invalid RETURN options");
+      first = false;
+      if (lx_.keyword("MIN")) {
+        ret.min = true;
+      } else if (lx_.keyword("MAX")) {
+        ret.max = true;
+      } else if (lx_.keyword("ALL")) {
+        ret.all = true;
+      } else if (lx_.keyword("COUNT")) {
+        ret.count = true;
+      } else if (lx_.keyword("SAVE")) {
+        ret.save = true;
+      } else if (lx_.keyword("UPDATE")) {  // RFC 5267 §4.3
+        ret.update = true;
+      } else if (lx_.keyword("CONTEXT")) {  // RFC 5267 §4.2
+        ret.context = true;
+      } else if (lx_.keyword("RELEVANCY")) {  // RFC 6203 §4
+        ret.relevancy = true;
+      } else {
+        return fail("Unknown RETURN option");
+      }
+    }
+    return true;
+  }
+
+  // search-key *(SP search-key), as one AND.
+  bool keys(SearchKey& out) {
     std::vector<SearchKey> keys;
     do {
       SearchKey k;
@@ -61,10 +72,10 @@ class SearchParser {
       keys.push_back(std::move(k));
     } while (lx_.sp());
     if (keys.size() == 1) {
-      out.key = std::move(keys[0]);
+      out = std::move(keys[0]);
     } else {
-      out.key.kind = K::and_;
-      out.key.children = std::move(keys);
+      out.kind = K::and_;
+      out.children = std::move(keys);
     }
     return true;
   }
@@ -291,6 +302,16 @@ class SearchParser {
 bool parse_search_arguments(Lexer& lx, const Limits& limits, Search& out, std::string* error) {
   SearchParser p(lx, limits, error);
   return p.arguments(out);
+}
+
+bool parse_search_return(Lexer& lx, const Limits& limits, SearchReturn& out, std::string* error) {
+  SearchParser p(lx, limits, error);
+  return p.return_options(out);
+}
+
+bool parse_search_keys(Lexer& lx, const Limits& limits, SearchKey& out, std::string* error) {
+  SearchParser p(lx, limits, error);
+  return p.keys(out);
 }
 
 std::optional<Search> parse_search_arguments(std::string_view text, const Limits& limits,

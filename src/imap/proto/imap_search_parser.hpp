@@ -27,4 +27,10 @@ std::optional<Search> parse_search_arguments(std::string_view text, const Limits
 // stops at the end of the last key. false with *error set on failure.
 bool parse_search_arguments(Lexer& lx, const Limits& limits, Search& out, std::string* error);
 
+// The pieces SORT and THREAD share (imap_parser_sort.hpp), from a lexer:
+// after the keyword "RETURN": SP "(" *return-option ")" (RFC 4731, RFC 5182, RFC 5267);
+bool parse_search_return(Lexer& lx, const Limits& limits, SearchReturn& out, std::string* error);
+// search-key *(SP search-key) as one AND (a single key as itself).
+bool parse_search_keys(Lexer& lx, const Limits& limits, SearchKey& out, std::string* error);
+
 }  // namespace estafeta::imap

@@ -40,6 +40,7 @@ std::string Session::capabilities() const {
   // RFC 9208 (no QUOTASET: SETQUOTA is the administrator's)
   c += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX";
   c += " SEARCH=FUZZY";     // RFC 6203
+  c += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // RFC 5256, RFC 5957
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
@@ -171,7 +172,8 @@ Need need_of() {
                      std::is_same_v<T, Unselect> || std::is_same_v<T, Expunge> ||
                      std::is_same_v<T, Search> || std::is_same_v<T, Fetch> ||
                      std::is_same_v<T, imap::Store> || std::is_same_v<T, Copy> ||
-                     std::is_same_v<T, CancelUpdate>)
+                     std::is_same_v<T, CancelUpdate> || std::is_same_v<T, Sort> ||
+                     std::is_same_v<T, Thread>)
     return Need::selected;
   else
     return Need::authenticated;
@@ -288,6 +290,10 @@ void Session::dispatch(Command& c) {
           cmd_getquota(c, b);
         } else if constexpr (std::is_same_v<T, SetQuota>) {
           cmd_setquota(c, b);
+        } else if constexpr (std::is_same_v<T, Sort>) {
+          cmd_sort(c, b);
+        } else if constexpr (std::is_same_v<T, Thread>) {
+          cmd_thread(c, b);
         }
       },
       c.body);

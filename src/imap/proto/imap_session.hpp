@@ -227,6 +227,9 @@ class Session {
   void enable_condstore_in_selected();
   void cmd_fetch(const Command& c, const Fetch& f);
   void cmd_search(const Command& c, const Search& s);
+  // The matching messages' indexes into the selected map, ascending (SEARCH, SORT, THREAD).
+  void search_indexes(const SearchKey& key, std::vector<std::uint32_t>& indexes,
+                      std::vector<std::uint8_t>* relevancy = nullptr);
   void cmd_store(const Command& c, const Store& s);
   void cmd_copy(const Command& c, const Copy& cp);
   void cmd_expunge(const Command& c, const Expunge& e);
@@ -254,6 +257,10 @@ class Session {
   void note_own_event(store::Change::Kind kind, std::string_view name);
   void send_new_message_fetches(std::size_t from);
   std::string notify_status_line(const store::MailboxInfo& info, std::uint16_t events);
+  // imap_session_sort.cpp (RFC 5256 SORT and THREAD, RFC 5267 ESORT)
+  void cmd_sort(const Command& c, const Sort& so);
+  void cmd_thread(const Command& c, const Thread& th);
+  bool sort_charset_ok(const Command& c, const std::string& charset);
 
   SessionOptions options_;
   SessionHooks hooks_;

@@ -352,26 +352,15 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     tagged_ok(c.tag, f.uid ? "UID FETCH completed." : "Fetch completed.");
 }
 
-void Session::cmd_search(const Command& c, const Search& se) {
-  if (se.charset && !ieq(*se.charset, "UTF-8") && !ieq(*se.charset, "US-ASCII")) {
-    tagged_no(c.tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.");
-    return;
-  }
-  // RFC 5267 §4.3: a tag already naming an update context cannot start another.
-  if (se.ret.update && update_tag_in_use(c.tag)) {
-    tagged_bad(c.tag, "Tag reuse.");
-    return;
-  }
-  // RFC 6203 §4: "The RELEVANCY return option MUST NOT be used unless a FUZZY search key is
-  // also given."
-  if (se.ret.relevancy && !search_has_fuzzy(se.key)) {
-    tagged_bad(c.tag, "Error in IMAP command SEARCH: RELEVANCY needs a FUZZY search key");
-    return;
-  }
+// The messages of the selected mailbox that match `key` (not expunged), as ascending indexes
+// into its map: the evaluation SEARCH, SORT and THREAD (and CONTEXT updates) share. With
+// `relevancy`, each match's RFC 6203 score (1-100) too.
+void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& indexes,
+                             std::vector<std::uint8_t>* relevancy) {
+  indexes.clear();
+  if (relevancy) relevancy->clear();
   SelectedMailbox& s = *selected_;
   const store::MailboxId box = s.info.id;
-  bool uses_modseq = search_uses_modseq(se.key);
-  if (uses_modseq) enable_condstore_in_selected();
   SearchContext ctx;
   ctx.max_seq = static_cast<std::uint32_t>(s.messages.size());
   ctx.max_uid = s.messages.empty() ? 0 : s.messages.back().uid;
@@ -379,27 +368,22 @@ void Session::cmd_search(const Command& c, const Search& se) {
   ctx.now = now();
   ctx.server_tz = options_.server_tz;
 
-  const bool wants_email_id = search_uses_email_id(se.key);
-  std::vector<std::uint32_t> numbers;
-  std::vector<store::ModSeq> modseqs;   // of each match, in order
-  std::vector<std::uint8_t> relevancy;  // of each match, when RELEVANCY was asked
-  std::vector<store::Uid> uids;
-  store::ModSeq highest = 0;
+  const bool wants_email_id = search_uses_email_id(key);
   // The full-text index answers the string keys for the messages it covers and narrows the
   // messages to evaluate (imap_search_index.hpp); the others are scanned, with the same
   // results. A message the index answers for reads only what the other keys need.
   SearchIndexPlan plan;
-  plan.prepare(*account_, box, se.key);
+  plan.prepare(*account_, box, key);
   if (!plan.empty()) ctx.index = &plan;
   const std::function<bool(const SearchKey&)> skip = [&](const SearchKey& k) {
     return plan.skips(k);
   };
-  const bool needs_cached = key_needs_cache(se.key);
-  const bool reads_messages = search_needs_message(se.key);
-  const bool covered_needs_cached = ctx.index ? key_needs_cache(se.key, &skip) : needs_cached;
-  const bool covered_reads = ctx.index ? search_needs_message(se.key, skip) : reads_messages;
+  const bool needs_cached = key_needs_cache(key);
+  const bool reads_messages = search_needs_message(key);
+  const bool covered_needs_cached = ctx.index ? key_needs_cache(key, &skip) : needs_cached;
+  const bool covered_reads = ctx.index ? search_needs_message(key, skip) : reads_messages;
   const std::optional<std::vector<std::size_t>> only =
-      plan.candidates(se.key, s.messages.size(), [&](std::size_t i) { return s.messages[i].uid; });
+      plan.candidates(key, s.messages.size(), [&](std::size_t i) { return s.messages[i].uid; });
   const std::size_t total = only ? only->size() : s.messages.size();
   auto wants = [&](std::size_t i, bool& cache, bool& message) {
     const bool covered = ctx.index && plan.covers(s.messages[i].uid);
@@ -491,9 +475,43 @@ void Session::cmd_search(const Command& c, const Search& se) {
       return parsed.get();
     };
     int score = 100;
-    if (!search_matches(se.key, m, ctx, se.ret.relevancy ? &score : nullptr)) continue;
-    if (se.ret.relevancy) relevancy.push_back(static_cast<std::uint8_t>(score));
-    numbers.push_back(se.uid ? e.uid : m.seq);
+    if (!search_matches(key, m, ctx, relevancy ? &score : nullptr)) continue;
+    if (relevancy) relevancy->push_back(static_cast<std::uint8_t>(score));
+    indexes.push_back(static_cast<std::uint32_t>(i));
+  }
+}
+
+void Session::cmd_search(const Command& c, const Search& se) {
+  if (se.charset && !ieq(*se.charset, "UTF-8") && !ieq(*se.charset, "US-ASCII")) {
+    tagged_no(c.tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.");
+    return;
+  }
+  // RFC 5267 §4.3: a tag already naming an update context cannot start another.
+  if (se.ret.update && update_tag_in_use(c.tag)) {
+    tagged_bad(c.tag, "Tag reuse.");
+    return;
+  }
+  // RFC 6203 §4: "The RELEVANCY return option MUST NOT be used unless a FUZZY search key is
+  // also given."
+  if (se.ret.relevancy && !search_has_fuzzy(se.key)) {
+    tagged_bad(c.tag, "Error in IMAP command SEARCH: RELEVANCY needs a FUZZY search key");
+    return;
+  }
+  SelectedMailbox& s = *selected_;
+  bool uses_modseq = search_uses_modseq(se.key);
+  if (uses_modseq) enable_condstore_in_selected();
+  std::vector<std::uint32_t> indexes;
+  std::vector<std::uint8_t> relevancy;  // of each match, when RELEVANCY was asked
+  search_indexes(se.key, indexes, se.ret.relevancy ? &relevancy : nullptr);
+  std::vector<std::uint32_t> numbers;
+  std::vector<store::ModSeq> modseqs;  // of each match, in order
+  std::vector<store::Uid> uids;
+  store::ModSeq highest = 0;
+  numbers.reserve(indexes.size());
+  uids.reserve(indexes.size());
+  for (std::uint32_t i : indexes) {
+    const auto& e = s.messages[i];
+    numbers.push_back(se.uid ? e.uid : i + 1);
     uids.push_back(e.uid);
     modseqs.push_back(e.modseq);
     highest = std::max(highest, e.modseq);

@@ -1,0 +1,135 @@
+// imap_session_sort: SORT and UID SORT (RFC 5256 §3, RFC 5957 SORT=DISPLAY, RFC 5267 ESORT)
+// and THREAD / UID THREAD (RFC 5256 §3) in the session. The search criteria are evaluated as
+// for SEARCH (Session::search_indexes); the keys of every message come from the store in one
+// read (store::Account::sort_keys, computed at delivery: no message file is opened), and the
+// ordering is imap_sort / imap_thread. Memory: one row per match, the mailbox's keys for the
+// duration of the command.
+#include <algorithm>
+
+#include "imap/proto/imap_search_eval.hpp"
+#include "imap/proto/imap_session.hpp"
+#include "imap/proto/imap_session_selected.hpp"
+#include "imap/proto/imap_sort.hpp"
+#include "imap/proto/imap_thread.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+bool charset_ok(const std::string& cs) {
+  auto ieq = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      char x = a[i], y = b[i];
+      if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
+      if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
+      if (x != y) return false;
+    }
+    return true;
+  };
+  return ieq(cs, "UTF-8") || ieq(cs, "US-ASCII");
+}
+
+const store::SortKeys kNoKeys;
+
+// The store's keys for the entries at `indexes` of `messages` (both ascending UID): keys[i]
+// for indexes[i], kNoKeys for a message the store no longer has.
+std::vector<const store::SortKeys*> keys_for(
+    const std::vector<store::MessageSortKeys>& all,
+    const std::vector<Session::SelectedMailbox::Entry>& messages,
+    const std::vector<std::uint32_t>& indexes, std::vector<std::int64_t>* sent) {
+  std::vector<const store::SortKeys*> out(indexes.size(), &kNoKeys);
+  if (sent) sent->assign(indexes.size(), 0);
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < indexes.size(); ++i) {
+    const store::Uid uid = messages[indexes[i]].uid;
+    while (j < all.size() && all[j].uid < uid) ++j;
+    if (j < all.size() && all[j].uid == uid) {
+      out[i] = &all[j].keys;
+      if (sent) (*sent)[i] = all[j].sent_date;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Session::sort_charset_ok(const Command& c, const std::string& charset) {
+  if (charset_ok(charset)) return true;
+  tagged_no(c.tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.");
+  return false;
+}
+
+void Session::cmd_sort(const Command& c, const Sort& so) {
+  if (!sort_charset_ok(c, so.charset)) return;
+  SelectedMailbox& s = *selected_;
+  if (search_uses_modseq(so.key)) enable_condstore_in_selected();
+  std::vector<std::uint32_t> indexes;
+  search_indexes(so.key, indexes);
+  std::vector<store::MessageSortKeys> all;
+  std::vector<const store::SortKeys*> keys;
+  std::vector<std::int64_t> sent;
+  if (sort_needs_store(so.criteria) && !indexes.empty()) {
+    if (auto ec = account_->sort_keys(s.info.id, sort_key_fields(so.criteria), all)) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+  }
+  keys = keys_for(all, s.messages, indexes, &sent);
+  std::vector<SortRow> rows(indexes.size());
+  for (std::size_t i = 0; i < indexes.size(); ++i) {
+    const auto& e = s.messages[indexes[i]];
+    SortRow& r = rows[i];
+    r.seq = indexes[i] + 1;
+    r.number = so.uid ? e.uid : r.seq;
+    r.arrival = e.internal_date;
+    r.date = sent[i] != 0 ? sent[i] : e.internal_date;  // RFC 5256 §3 DATE
+    r.size = e.size;
+    r.keys = keys[i];
+  }
+  sort_rows(so.criteria, rows);
+  std::vector<std::uint32_t> ordered(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) ordered[i] = rows[i].number;
+  if (so.ret.specified)
+    send(format_esort(c.tag, so.uid, so.ret, ordered));
+  else
+    send(format_sort(ordered));
+  sync(so.uid);
+  tagged_ok(c.tag, so.uid ? "UID SORT completed." : "Sort completed.");
+}
+
+void Session::cmd_thread(const Command& c, const Thread& th) {
+  if (!sort_charset_ok(c, th.charset)) return;
+  SelectedMailbox& s = *selected_;
+  if (search_uses_modseq(th.key)) enable_condstore_in_selected();
+  std::vector<std::uint32_t> indexes;
+  search_indexes(th.key, indexes);
+  std::vector<store::MessageSortKeys> all;
+  const bool refs = th.algorithm == Thread::Algorithm::references;
+  if (!indexes.empty()) {
+    unsigned fields = store::kSortSubject | (refs ? store::kSortThreadIds : 0u);
+    if (auto ec = account_->sort_keys(s.info.id, fields, all)) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+  }
+  std::vector<std::int64_t> sent;
+  std::vector<const store::SortKeys*> keys = keys_for(all, s.messages, indexes, &sent);
+  std::vector<ThreadRow> rows(indexes.size());
+  for (std::size_t i = 0; i < indexes.size(); ++i) {
+    const auto& e = s.messages[indexes[i]];
+    ThreadRow& r = rows[i];
+    r.seq = indexes[i] + 1;
+    r.number = th.uid ? e.uid : r.seq;
+    r.date = sent[i] != 0 ? sent[i] : e.internal_date;
+    r.keys = keys[i];
+  }
+  std::string out = "* THREAD ";
+  out += refs ? thread_references(rows) : thread_ordered_subject(rows);
+  if (rows.empty()) out.pop_back();  // "* THREAD" alone
+  out += "\r\n";
+  send(std::move(out));
+  sync(th.uid);
+  tagged_ok(c.tag, th.uid ? "UID THREAD completed." : "Thread completed.");
+}
+
+}  // namespace estafeta::imap

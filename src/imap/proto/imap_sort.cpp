@@ -1,0 +1,180 @@
+// imap_sort: see imap_sort.hpp.
+#include "imap/proto/imap_sort.hpp"
+
+#include <algorithm>
+
+#include "imap/proto/imap_response_strings.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+using Key = SortCriterion::Key;
+
+template <class T>
+int cmp(const T& a, const T& b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+int cmp_str(const std::string& a, const std::string& b) {
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+int compare(Key k, const SortRow& a, const SortRow& b) {
+  switch (k) {
+    case Key::arrival:
+      return cmp(a.arrival, b.arrival);
+    case Key::date:
+      return cmp(a.date, b.date);
+    case Key::size:
+      return cmp(a.size, b.size);
+    case Key::subject:
+      return cmp_str(a.keys->subject, b.keys->subject);
+    case Key::from:
+      return cmp_str(a.keys->from, b.keys->from);
+    case Key::to:
+      return cmp_str(a.keys->to, b.keys->to);
+    case Key::cc:
+      return cmp_str(a.keys->cc, b.keys->cc);
+    case Key::display_from:
+      return cmp_str(a.keys->display_from, b.keys->display_from);
+    case Key::display_to:
+      return cmp_str(a.keys->display_to, b.keys->display_to);
+  }
+  return 0;
+}
+
+void append_number(std::string& out, std::uint32_t n) {
+  char buf[16];
+  char* p = buf + sizeof buf;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n);
+  out.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
+}
+
+}  // namespace
+
+unsigned sort_key_fields(const std::vector<SortCriterion>& criteria) {
+  unsigned f = 0;
+  for (const auto& c : criteria) {
+    switch (c.key) {
+      case Key::subject:
+        f |= store::kSortSubject;
+        break;
+      case Key::from:
+        f |= store::kSortFrom;
+        break;
+      case Key::to:
+        f |= store::kSortTo;
+        break;
+      case Key::cc:
+        f |= store::kSortCc;
+        break;
+      case Key::display_from:
+        f |= store::kSortDisplayFrom;
+        break;
+      case Key::display_to:
+        f |= store::kSortDisplayTo;
+        break;
+      default:
+        break;
+    }
+  }
+  return f;
+}
+
+bool sort_needs_store(const std::vector<SortCriterion>& criteria) {
+  for (const auto& c : criteria)
+    if (c.key != Key::arrival && c.key != Key::size) return true;
+  return false;
+}
+
+void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows) {
+  // A single integer criterion (the common ARRIVAL / DATE / SIZE views) compares without the
+  // criteria loop.
+  if (criteria.size() == 1 && !sort_needs_store(criteria) && criteria[0].key == Key::arrival) {
+    const bool rev = criteria[0].reverse;
+    std::sort(rows.begin(), rows.end(), [rev](const SortRow& a, const SortRow& b) {
+      if (a.arrival != b.arrival) return rev ? a.arrival > b.arrival : a.arrival < b.arrival;
+      return a.seq < b.seq;
+    });
+    return;
+  }
+  if (criteria.size() == 1 && criteria[0].key == Key::date) {
+    const bool rev = criteria[0].reverse;
+    std::sort(rows.begin(), rows.end(), [rev](const SortRow& a, const SortRow& b) {
+      if (a.date != b.date) return rev ? a.date > b.date : a.date < b.date;
+      return a.seq < b.seq;
+    });
+    return;
+  }
+  std::sort(rows.begin(), rows.end(), [&criteria](const SortRow& a, const SortRow& b) {
+    for (const auto& c : criteria) {
+      int r = compare(c.key, a, b);
+      if (r != 0) return c.reverse ? r > 0 : r < 0;
+    }
+    return a.seq < b.seq;
+  });
+}
+
+std::string format_sort(const std::vector<std::uint32_t>& ordered) {
+  std::string out;
+  out.reserve(8 + ordered.size() * 7);
+  out = "* SORT";
+  for (std::uint32_t n : ordered) {
+    out.push_back(' ');
+    append_number(out, n);
+  }
+  out.append("\r\n");
+  return out;
+}
+
+std::string ordered_sequence_set(const std::vector<std::uint32_t>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size();) {
+    std::size_t j = i;
+    while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+    if (!out.empty()) out.push_back(',');
+    append_number(out, v[i]);
+    if (j > i) {
+      out.push_back(':');
+      append_number(out, v[j]);
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string format_esort(std::string_view tag, bool uid, const SearchReturn& ret,
+                         const std::vector<std::uint32_t>& ordered) {
+  bool min = ret.min, max = ret.max, all = ret.all, count = ret.count;
+  if (!min && !max && !all && !count) all = true;  // RFC 4731 §3.1: RETURN () means ALL
+  std::string out = "* ESEARCH (TAG ";
+  append_quoted(out, tag);
+  out.push_back(')');
+  if (uid) out.append(" UID");
+  if (!ordered.empty()) {
+    if (min) {
+      out.append(" MIN ");
+      append_number(out, ordered.front());
+    }
+    if (max) {
+      out.append(" MAX ");
+      append_number(out, ordered.back());
+    }
+    if (all) {
+      out.append(" ALL ");
+      out.append(ordered_sequence_set(ordered));
+    }
+  }
+  if (count) {
+    out.append(" COUNT ");
+    append_number(out, static_cast<std::uint32_t>(ordered.size()));
+  }
+  out.append("\r\n");
+  return out;
+}
+
+}  // namespace estafeta::imap
