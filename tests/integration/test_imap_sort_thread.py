@@ -2,7 +2,8 @@
 # ORDEREDSUBJECT on the real server and its Maildir store (keys computed at delivery, read
 # from the index), through Python's imaplib (sort(), thread(), uid()) and, for exact bytes,
 # the raw line client: every sort criterion, REVERSE, search criteria, charsets, UID forms,
-# threads of References / In-Reply-To chains and subjects, and the errors.
+# threads of References / In-Reply-To chains and subjects, ESORT (RFC 5267) and PARTIAL
+# (RFC 9394) with raw commands (imaplib has neither), and the errors.
 import imaplib
 import unittest
 
@@ -64,7 +65,8 @@ class SortThread(ServerTestCase):
 
     def test_capabilities(self):
         caps = self.lib.capabilities
-        for cap in ("SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"):
+        for cap in ("SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT", "ESORT",
+                    "PARTIAL"):
             self.assertIn(cap, caps)
 
     def test_every_criterion(self):
@@ -126,6 +128,27 @@ class SortThread(ServerTestCase):
         self.assertTrue(t.startswith(b"BAD"), t)
         u, t = self.raw.cmd("THREAD XYZ UTF-8 ALL")
         self.assertTrue(t.startswith(b"BAD"), t)
+
+    def test_esort_and_partial(self):
+        self.raw.ok(f"SELECT {self.box}")
+        # Arrival order 3, 1, 2, 4: MIN/MAX are the first and last in sort order.
+        u, t = self.raw.cmd("SORT RETURN (MIN MAX COUNT) (ARRIVAL) UTF-8 ALL")
+        self.assertTrue(t.startswith(b"OK"), t)
+        self.assertEqual(len(u), 1)
+        self.assertTrue(u[0].startswith(b'* ESEARCH (TAG "'), u[0])
+        self.assertTrue(u[0].endswith(b" MIN 3 MAX 4 COUNT 4"), u[0])
+        u, t = self.raw.cmd("SORT RETURN (ALL) (ARRIVAL) UTF-8 ALL")
+        self.assertTrue(u[0].endswith(b" ALL 3,1:2,4"), u[0])
+        u, t = self.raw.cmd("SORT RETURN (PARTIAL 2:3) (ARRIVAL) UTF-8 ALL")
+        self.assertTrue(u[0].endswith(b" PARTIAL (2:3 1:2)"), u[0])
+        u, t = self.raw.cmd("SEARCH RETURN (PARTIAL -1:-2) ALL")
+        self.assertTrue(u[0].endswith(b" PARTIAL (-1:-2 3:4)"), u[0])
+        u, t = self.raw.cmd("UID SEARCH RETURN (COUNT PARTIAL 9:10) ALL")
+        self.assertTrue(u[0].endswith(b" UID COUNT 4 PARTIAL (9:10 NIL)"), u[0])
+        for bad in ("SEARCH RETURN (PARTIAL 1) ALL", "SEARCH RETURN (PARTIAL 1:*) ALL",
+                    "SORT RETURN (PARTIAL *:1) (ARRIVAL) UTF-8 ALL"):
+            u, t = self.raw.cmd(bad)
+            self.assertTrue(t.startswith(b"BAD"), (bad, t))
 
 
 if __name__ == "__main__":

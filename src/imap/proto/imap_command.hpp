@@ -133,6 +133,11 @@ struct SearchReturn {
   bool context = false;    // CONTEXT (RFC 5267 §4.2): a hint, ignored
   bool relevancy = false;  // RFC 6203 §4: the FUZZY scores
   bool specified = false;  // RETURN (...) was given (even empty: means ALL)
+  // PARTIAL (RFC 9394): a window of the result by 1-based position, negative positions
+  // counting from the end (-1 the last); kept as first:last with |first| <= |last| ("4:2"
+  // is 2:4, "-100:-1" is -1:-100).
+  bool partial = false;
+  std::int32_t partial_first = 0, partial_last = 0;
 };
 
 struct StatusItems {

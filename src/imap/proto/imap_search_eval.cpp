@@ -522,7 +522,7 @@ std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& r
                            std::optional<store::ModSeq> modseq,
                            const std::vector<std::uint8_t>* relevancy) {
   bool min = ret.min, max = ret.max, all = ret.all, count = ret.count;
-  if (!min && !max && !all && !count && !(ret.relevancy && relevancy)) {
+  if (!min && !max && !all && !count && !ret.partial && !(ret.relevancy && relevancy)) {
     if (ret.update) {
       // RFC 5267 §4.3: UPDATE alone answers with the correlator only (as Dovecot), the
       // updates follow.
@@ -562,6 +562,13 @@ std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& r
     }
     out.push_back(')');
   }
+  if (ret.partial) {  // RFC 9394 §3.1
+    auto [b, e] = partial_window(ret, numbers.size());
+    append_partial(out, ret,
+                   compress_sequence_set(std::vector<std::uint32_t>(
+                       numbers.begin() + static_cast<std::ptrdiff_t>(b),
+                       numbers.begin() + static_cast<std::ptrdiff_t>(e))));
+  }
   // RFC 7162 §3.1.5 / §3.2: MODSEQ in ESEARCH, only when something matched.
   if (modseq && !numbers.empty()) {
     out.append(" MODSEQ ");
@@ -569,6 +576,30 @@ std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& r
   }
   out.append("\r\n");
   return out;
+}
+
+std::pair<std::size_t, std::size_t> partial_window(const SearchReturn& ret, std::size_t n) {
+  if (!ret.partial) return {0, n};
+  if (ret.partial_first > 0) {
+    const auto first = static_cast<std::size_t>(ret.partial_first) - 1;
+    const auto last = std::min(n, static_cast<std::size_t>(ret.partial_last));
+    return first < last ? std::pair{first, last} : std::pair{n, n};
+  }
+  // -a:-b (a <= b): the a-th to the b-th from the end.
+  const auto a = static_cast<std::size_t>(-static_cast<std::int64_t>(ret.partial_first));
+  const auto b = static_cast<std::size_t>(-static_cast<std::int64_t>(ret.partial_last));
+  if (a > n) return {n, n};
+  return {b >= n ? 0 : n - b, n - a + 1};
+}
+
+void append_partial(std::string& out, const SearchReturn& ret, std::string_view set) {
+  out.append(" PARTIAL (");
+  out.append(std::to_string(ret.partial_first));
+  out.push_back(':');
+  out.append(std::to_string(ret.partial_last));
+  out.push_back(' ');
+  out.append(set.empty() ? std::string_view("NIL") : set);
+  out.push_back(')');
 }
 
 std::vector<store::Uid> search_saved_result(const SearchReturn& ret,

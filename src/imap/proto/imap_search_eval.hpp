@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "imap/proto/imap_command.hpp"
@@ -132,6 +133,12 @@ std::string format_esearch(std::string_view tag, bool uid, const SearchReturn& r
                            const std::vector<std::uint32_t>& numbers,
                            std::optional<store::ModSeq> modseq = std::nullopt,
                            const std::vector<std::uint8_t>* relevancy = nullptr);
+
+// PARTIAL (RFC 9394): the window [begin, end) of a result of `n` numbers that `ret` asks
+// for (empty when it lies beyond the result).
+std::pair<std::size_t, std::size_t> partial_window(const SearchReturn& ret, std::size_t n);
+// " PARTIAL (<range> <set>)" with `set` ("NIL" when empty) as ESEARCH gives it.
+void append_partial(std::string& out, const SearchReturn& ret, std::string_view set);
 
 // What SAVE keeps (RFC 5182 §2.4): every match, or only MIN and/or MAX when those were asked
 // with SAVE. `uids` ascending; returns ascending UIDs.

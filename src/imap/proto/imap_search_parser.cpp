@@ -2,6 +2,8 @@
 // (key, parenthesized list), with a depth counter checked before each descent.
 #include "imap/proto/imap_search_parser.hpp"
 
+#include <algorithm>
+
 #include "imap/proto/imap_date.hpp"
 #include "imap/proto/imap_sequence.hpp"
 
@@ -56,10 +58,28 @@ class SearchParser {
         ret.context = true;
       } else if (lx_.keyword("RELEVANCY")) {  // RFC 6203 §4
         ret.relevancy = true;
+      } else if (lx_.keyword("PARTIAL")) {  // RFC 9394 §3: PARTIAL SP partial-range
+        if (!lx_.sp() || !partial_range(ret)) return fail("Invalid PARTIAL range");
       } else {
         return fail("Unknown RETURN option");
       }
     }
+    return true;
+  }
+
+  // partial-range-first = nz-number ":" nz-number / partial-range-last = "-" nz-number ":"
+  // "-" nz-number (RFC 9394 §3); values up to 2^31 - 1.
+  bool partial_range(SearchReturn& ret) {
+    const bool negative = lx_.consume('-');
+    auto a = lx_.number(true);
+    if (!a || !lx_.consume(':') || lx_.consume('-') != negative) return false;
+    auto b = lx_.number(true);
+    if (!b || *a > 0x7FFFFFFFu || *b > 0x7FFFFFFFu) return false;
+    auto lo = static_cast<std::int32_t>(std::min(*a, *b));
+    auto hi = static_cast<std::int32_t>(std::max(*a, *b));
+    ret.partial = true;
+    ret.partial_first = negative ? -lo : lo;
+    ret.partial_last = negative ? -hi : hi;
     return true;
   }
 

@@ -41,6 +41,7 @@ std::string Session::capabilities() const {
   c += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX";
   c += " SEARCH=FUZZY";     // RFC 6203
   c += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // RFC 5256, RFC 5957
+  c += " ESORT PARTIAL";                                              // RFC 5267 §3, RFC 9394
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;

@@ -522,7 +522,7 @@ void Session::cmd_search(const Command& c, const Search& se) {
     // RFC 4731 §3.2 / RFC 7162 §3.1.5: with only MIN and/or MAX asked for, the MODSEQ is the
     // highest of the messages returned, not of every match.
     const SearchReturn& r = se.ret;
-    if (r.specified && (r.min || r.max) && !r.all && !r.count) {
+    if (r.specified && (r.min || r.max) && !r.all && !r.count && !r.partial) {
       store::ModSeq shown = 0;
       if (r.min) shown = std::max(shown, modseqs.front());
       if (r.max) shown = std::max(shown, modseqs.back());

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "imap/proto/imap_response_strings.hpp"
+#include "imap/proto/imap_search_eval.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -150,7 +151,7 @@ std::string ordered_sequence_set(const std::vector<std::uint32_t>& v) {
 std::string format_esort(std::string_view tag, bool uid, const SearchReturn& ret,
                          const std::vector<std::uint32_t>& ordered) {
   bool min = ret.min, max = ret.max, all = ret.all, count = ret.count;
-  if (!min && !max && !all && !count) all = true;  // RFC 4731 §3.1: RETURN () means ALL
+  if (!min && !max && !all && !count && !ret.partial) all = true;  // RETURN () means ALL
   std::string out = "* ESEARCH (TAG ";
   append_quoted(out, tag);
   out.push_back(')');
@@ -172,6 +173,13 @@ std::string format_esort(std::string_view tag, bool uid, const SearchReturn& ret
   if (count) {
     out.append(" COUNT ");
     append_number(out, static_cast<std::uint32_t>(ordered.size()));
+  }
+  if (ret.partial) {  // RFC 9394 §3.1: a window of the sorted result, in sort order
+    auto [b, e] = partial_window(ret, ordered.size());
+    append_partial(out, ret,
+                   ordered_sequence_set(std::vector<std::uint32_t>(
+                       ordered.begin() + static_cast<std::ptrdiff_t>(b),
+                       ordered.begin() + static_cast<std::ptrdiff_t>(e))));
   }
   out.append("\r\n");
   return out;

@@ -41,6 +41,7 @@ TEST(ImapSort, Capabilities) {
   EXPECT_NE(caps.find(" SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "),
             std::string::npos)
       << caps;
+  EXPECT_NE(caps.find(" ESORT PARTIAL "), std::string::npos) << caps;
 }
 
 TEST(ImapSort, EveryCriterion) {
@@ -123,6 +124,18 @@ TEST(ImapSort, Esort) {
             "* ESEARCH (TAG \"c\") ALL 1:5\r\nc OK Sort completed.\r\n");
   EXPECT_EQ(d.send("d UID SORT RETURN () (ARRIVAL) US-ASCII 2,4\r\n"),
             "* ESEARCH (TAG \"d\") UID ALL 4,2\r\nd OK UID SORT completed.\r\n");
+  // PARTIAL (RFC 9394) on SORT and SEARCH.
+  EXPECT_EQ(d.send("e SORT RETURN (PARTIAL 2:4) (REVERSE ARRIVAL) US-ASCII ALL\r\n"),
+            "* ESEARCH (TAG \"e\") PARTIAL (2:4 2:4)\r\ne OK Sort completed.\r\n");
+  EXPECT_EQ(d.send("f SORT RETURN (PARTIAL 1:6) (ARRIVAL) US-ASCII ALL\r\n"),
+            "* ESEARCH (TAG \"f\") PARTIAL (1:6 5,4,3,2,1)\r\nf OK Sort completed.\r\n");
+  EXPECT_EQ(d.send("g SEARCH RETURN (PARTIAL -1:-2) ALL\r\n"),
+            "* ESEARCH (TAG \"g\") PARTIAL (-1:-2 4:5)\r\ng OK Search completed.\r\n");
+  EXPECT_EQ(d.send("h UID SEARCH RETURN (COUNT PARTIAL 5:10) 1:2,4:5\r\n"),
+            "* ESEARCH (TAG \"h\") UID COUNT 4 PARTIAL (5:10 NIL)\r\nh OK UID SEARCH "
+            "completed.\r\n");
+  std::string bad = d.send("i SEARCH RETURN (PARTIAL 1:*) ALL\r\n");
+  EXPECT_EQ(bad.rfind("i BAD ", 0), 0u) << bad;
 }
 
 TEST(ImapSort, ThreadAndUidThread) {

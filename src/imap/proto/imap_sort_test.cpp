@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "imap/proto/imap_parser.hpp"
+#include "imap/proto/imap_search_eval.hpp"
 #include "imap/proto/imap_sort.hpp"
 #include "imap/proto/imap_thread.hpp"
 
@@ -84,6 +85,33 @@ TEST(SortGrammar, Errors) {
        }) {
     auto r = parse(bad);
     EXPECT_FALSE(r.command) << bad;
+  }
+}
+
+TEST(PartialGrammar, RangesForSearchAndSort) {
+  // RFC 9394 §3: PARTIAL first:last or -first:-last; stored with |first| <= |last|.
+  auto r = parse("a SEARCH RETURN (PARTIAL 4:2) ALL");
+  const Search* s = body<Search>(r);
+  ASSERT_TRUE(s) << r.error.text;
+  EXPECT_TRUE(s->ret.partial);
+  EXPECT_EQ(s->ret.partial_first, 2);
+  EXPECT_EQ(s->ret.partial_last, 4);
+  r = parse("a UID SEARCH RETURN (MIN PARTIAL -100:-1 COUNT) UNDELETED");
+  s = body<Search>(r);
+  ASSERT_TRUE(s) << r.error.text;
+  EXPECT_EQ(s->ret.partial_first, -1);
+  EXPECT_EQ(s->ret.partial_last, -100);
+  EXPECT_TRUE(s->ret.min && s->ret.count);
+  auto so = parse("a SORT RETURN (PARTIAL 1:100) (DATE) UTF-8 ALL");
+  ASSERT_TRUE(body<Sort>(so)) << so.error.text;
+  EXPECT_EQ(body<Sort>(so)->ret.partial_last, 100);
+  for (const char* bad :
+       {"a SEARCH RETURN (PARTIAL 1) ALL", "a SEARCH RETURN (PARTIAL 1:*) ALL",
+        "a SEARCH RETURN (PARTIAL *:1) ALL", "a SEARCH RETURN (PARTIAL 0:4) ALL",
+        "a SEARCH RETURN (PARTIAL -1:4) ALL", "a SEARCH RETURN (PARTIAL 1:-4) ALL",
+        "a SEARCH RETURN (PARTIAL) ALL", "a SEARCH RETURN (PARTIAL 1:4294967295) ALL",
+        "a SORT RETURN (PARTIAL 1) (ARRIVAL) UTF-8 ALL"}) {
+    EXPECT_FALSE(parse(bad).command) << bad;
   }
 }
 
@@ -204,6 +232,41 @@ TEST(SortAnswer, PlainAndEsort) {
   EXPECT_EQ(format_esort("a", true, r, {5, 3, 4}),
             "* ESEARCH (TAG \"a\") UID MIN 5 MAX 4 COUNT 3\r\n");
   EXPECT_EQ(format_esort("a", false, r, {}), "* ESEARCH (TAG \"a\") COUNT 0\r\n");
+}
+
+TEST(PartialAnswer, Windows) {
+  // imaptest sort-partial / search-partial over 5 results.
+  SearchReturn r;
+  r.specified = r.partial = true;
+  auto win = [&](std::int32_t a, std::int32_t b) {
+    r.partial_first = a;
+    r.partial_last = b;
+    return partial_window(r, 5);
+  };
+  using W = std::pair<std::size_t, std::size_t>;
+  EXPECT_EQ(win(1, 1), (W{0, 1}));
+  EXPECT_EQ(win(2, 4), (W{1, 4}));
+  EXPECT_EQ(win(1, 6), (W{0, 5}));
+  EXPECT_EQ(win(6, 6).first, win(6, 6).second);
+  EXPECT_EQ(win(-1, -1), (W{4, 5}));
+  EXPECT_EQ(win(-2, -3), (W{2, 4}));
+  EXPECT_EQ(win(-1, -100), (W{0, 5}));
+  EXPECT_EQ(win(-6, -9).first, win(-6, -9).second);
+  r.partial_first = 2;
+  r.partial_last = 4;
+  EXPECT_EQ(format_esort("t", false, r, {5, 4, 3, 2, 1}),
+            "* ESEARCH (TAG \"t\") PARTIAL (2:4 3:4,2)\r\n");
+  EXPECT_EQ(format_esearch("t", false, r, {1, 2, 4, 5}),
+            "* ESEARCH (TAG \"t\") PARTIAL (2:4 2,4:5)\r\n");
+  r.partial_first = 6;
+  r.partial_last = 6;
+  EXPECT_EQ(format_esearch("t", true, r, {1, 2, 3, 4, 5}),
+            "* ESEARCH (TAG \"t\") UID PARTIAL (6:6 NIL)\r\n");
+  r.partial_first = -1;
+  r.partial_last = -2;
+  r.count = true;
+  EXPECT_EQ(format_esearch("t", false, r, {1, 2, 3, 4, 5}),
+            "* ESEARCH (TAG \"t\") COUNT 5 PARTIAL (-1:-2 4:5)\r\n");
 }
 
 // ---- threading ---------------------------------------------------------------------------
