@@ -42,6 +42,7 @@ std::string Session::capabilities() const {
   c += " SEARCH=FUZZY";     // RFC 6203
   c += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // RFC 5256, RFC 5957
   c += " ESORT PARTIAL";                                              // RFC 5267 §3, RFC 9394
+  c += " OBJECTID";  // RFC 8474 (THREADID is NIL: no thread ids are assigned)
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;

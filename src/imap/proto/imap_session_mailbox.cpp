@@ -11,6 +11,7 @@
 #include <set>
 
 #include "imap/proto/imap_mutf7.hpp"
+#include "imap/proto/imap_objectid.hpp"
 #include "imap/proto/imap_response_strings.hpp"
 #include "imap/proto/imap_session.hpp"
 #include "imap/proto/imap_session_selected.hpp"
@@ -119,7 +120,8 @@ void Session::cmd_create(const Command& c, const Create& cr) {
     return;
   }
   note_own_event(store::Change::Kind::created, info.name);
-  tagged_ok(c.tag, "Create completed.");
+  // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
+  tagged_ok(c.tag, "[MAILBOXID (" + mailbox_object_id(info) + ")] Create completed.");
 }
 
 void Session::cmd_delete(const Command& c, const Delete& d) {
@@ -369,7 +371,7 @@ std::string Session::status_items(const store::MailboxInfo& info, const StatusIt
   if (items.size) add("SIZE", std::to_string(info.size));
   if (items.highest_modseq) add("HIGHESTMODSEQ", std::to_string(info.highest_modseq));
   if (items.append_limit) add("APPENDLIMIT", std::to_string(options_.append_limit));
-  if (items.mailbox_id) add("MAILBOXID", "(F" + std::to_string(info.id) + ")");
+  if (items.mailbox_id) add("MAILBOXID", "(" + mailbox_object_id(info) + ")");
   if (items.deleted_storage) add("DELETED-STORAGE", deleted_storage(info));
   return s;
 }

@@ -91,7 +91,8 @@ TEST(ImapSessionQuota, AppendCopyCreateOverQuota) {
   EXPECT_EQ(d.send(append_cmd("a4", "Trash", kMsg)), "a4 NO [OVERQUOTA] Quota exceeded.\r\n");
   EXPECT_TRUE(contains(d.send("s3 STATUS INBOX (MESSAGES)\r\n"), "(MESSAGES 1)"));
   // CREATE past the MAILBOX limit (6 exist, limit 7): one fits, the next does not.
-  EXPECT_EQ(d.send("k1 CREATE one\r\n"), "k1 OK Create completed.\r\n");
+  // RFC 8474 §4.1: CREATE's OK carries the new mailbox's MAILBOXID.
+  EXPECT_EQ(d.send("k1 CREATE one\r\n").rfind("k1 OK [MAILBOXID (F", 0), 0u);
   EXPECT_EQ(d.send("k2 CREATE two\r\n"), "k2 NO [OVERQUOTA] Quota exceeded.\r\n");
   EXPECT_EQ(d.send("k3 CREATE a/b\r\n"), "k3 NO [OVERQUOTA] Quota exceeded.\r\n");
 }

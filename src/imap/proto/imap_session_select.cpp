@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "imap/proto/imap_objectid.hpp"
 #include "imap/proto/imap_response_strings.hpp"
 #include "imap/proto/imap_sequence.hpp"
 #include "imap/proto/imap_session.hpp"
@@ -219,6 +220,7 @@ void Session::cmd_select(const Command& c, const Select& s) {
   out += "* OK [UIDVALIDITY " + std::to_string(sel->info.uid_validity) + "] UIDs valid\r\n";
   out += "* OK [UIDNEXT " + std::to_string(sel->info.uid_next) + "] Predicted next UID\r\n";
   out += "* OK [HIGHESTMODSEQ " + std::to_string(sel->info.highest_modseq) + "] Highest\r\n";
+  out += "* OK [MAILBOXID (" + mailbox_object_id(sel->info) + ")] Ok\r\n";  // RFC 8474 §4.1
   if (enabled_rev2_) {
     // RFC 9051 §6.3.2: the mailbox's LIST response, with its name as the server spells it.
     out += "* LIST () \"/\" " + encode_name(sel->info.name) + "\r\n";

@@ -19,6 +19,13 @@ bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+// CREATE's tagged OK without its "[MAILBOXID (...)] " (RFC 8474), for exact comparisons.
+std::string without_mailbox_id(std::string r) {
+  auto at = r.find("[MAILBOXID (");
+  if (at != std::string::npos) r.erase(at, r.find(") ", at) + 2 - at);
+  return r;
+}
+
 std::string login(Driver& d) {
   d.start();
   return d.send("l1 LOGIN alice secret\r\n");
@@ -192,7 +199,7 @@ TEST(ImapSession, TooManyBadCommandsEndsTheSession) {
 TEST(ImapSession, ListShowsSpecialUseAndChildren) {
   Driver d;
   login(d);
-  EXPECT_EQ(d.send("c CREATE Work/Projects\r\n"), "c OK Create completed.\r\n");
+  EXPECT_EQ(without_mailbox_id(d.send("c CREATE Work/Projects\r\n")), "c OK Create completed.\r\n");
   std::string r = d.send("l LIST \"\" *\r\n");
   EXPECT_EQ(r,
             "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
@@ -221,7 +228,8 @@ TEST(ImapSession, ListShowsSpecialUseAndChildren) {
 TEST(ImapSession, MailboxNamesInModifiedUtf7UntilUtf8IsEnabled) {
   Driver d;
   login(d);
-  EXPECT_EQ(d.send("a CREATE \"Entw&APw-rfe\"\r\n"), "a OK Create completed.\r\n");
+  EXPECT_EQ(without_mailbox_id(d.send("a CREATE \"Entw&APw-rfe\"\r\n")),
+            "a OK Create completed.\r\n");
   EXPECT_EQ(d.send("b LIST \"\" Entw*\r\n"),
             "* LIST (\\HasNoChildren) \"/\" Entw&APw-rfe\r\nb OK List completed.\r\n");
   EXPECT_EQ(d.send("c ENABLE UTF8=ACCEPT\r\n"), "* ENABLED UTF8=ACCEPT\r\nc OK Enabled.\r\n");
@@ -237,10 +245,11 @@ TEST(ImapSession, CreateDeleteRename) {
   EXPECT_EQ(d.send("c CREATE a/../b\r\n"), "c NO [CANNOT] Invalid mailbox name.\r\n");
   EXPECT_EQ(d.send("d DELETE Inbox\r\n"), "d NO [CANNOT] INBOX can't be deleted.\r\n");
   EXPECT_EQ(d.send("e DELETE Nope\r\n"), "e NO [NONEXISTENT] Mailbox doesn't exist.\r\n");
-  EXPECT_EQ(d.send("f CREATE Old\r\n"), "f OK Create completed.\r\n");
+  EXPECT_EQ(without_mailbox_id(d.send("f CREATE Old\r\n")), "f OK Create completed.\r\n");
   EXPECT_EQ(d.send("g RENAME Old New\r\n"), "g OK Rename completed.\r\n");
   EXPECT_EQ(d.send("h DELETE New\r\n"), "h OK Delete completed.\r\n");
-  EXPECT_EQ(d.send("i CREATE Stuff (USE (\\Flagged))\r\n"), "i OK Create completed.\r\n");
+  EXPECT_EQ(without_mailbox_id(d.send("i CREATE Stuff (USE (\\Flagged))\r\n")),
+            "i OK Create completed.\r\n");
   EXPECT_EQ(d.send("j LIST \"\" Stuff\r\n"),
             "* LIST (\\HasNoChildren \\Flagged) \"/\" Stuff\r\nj OK List completed.\r\n");
   deliver(d, "INBOX", "one");
