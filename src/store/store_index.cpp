@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS messages(
   PRIMARY KEY(mailbox, uid));
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox, modseq);
 CREATE INDEX IF NOT EXISTS messages_deleted ON messages(mailbox, uid) WHERE flags & 8;
+-- SORT / THREAD read these columns of a whole mailbox: a covering index keeps that scan off
+-- the wide rows (cached envelope, body structure and header).
+CREATE INDEX IF NOT EXISTS messages_sort ON messages(mailbox, uid, sent_date, sort_subject,
+  sort_reply, sort_from, sort_to, sort_cc, sort_display_from, sort_display_to, message_id, refs);
 CREATE TABLE IF NOT EXISTS expunged(
   mailbox INTEGER NOT NULL, uid INTEGER NOT NULL, modseq INTEGER NOT NULL,
   PRIMARY KEY(mailbox, uid));

@@ -762,6 +762,24 @@ std::error_code MaildirAccount::sort_keys(MailboxId id, unsigned fields,
   return index_.sort_keys(id, fields, out);
 }
 
+std::error_code MaildirAccount::sort_table(MailboxId id, std::shared_ptr<const SortTable>& out) {
+  std::lock_guard lock(mu_);
+  ReadTransaction tx(index_.db());
+  MailboxRow row;
+  if (auto ec = index_.mailbox(id, row)) return ec;
+  SortTableCache& c = sort_cache_;
+  if (c.table && c.mailbox == id && c.uid_next == row.uid_next && c.messages == row.messages) {
+    out = c.table;
+    return {};
+  }
+  std::vector<MessageSortKeys> rows;
+  if (auto ec = index_.sort_keys(id, ~0u, rows)) return ec;
+  auto table = std::make_shared<const SortTable>(std::move(rows));
+  c = {id, row.uid_next, row.messages, table};
+  out = std::move(table);
+  return {};
+}
+
 bool MaildirAccount::relocate(const MailboxRow& row, MessageRow& m) {
   std::vector<ScannedFile> files;
   if (scan_maildir(dir_of(row), files)) return false;

@@ -51,6 +51,7 @@ class MaildirAccount final : public Account {
                               std::vector<std::optional<CachedFields>>& out) override;
   std::error_code sort_keys(MailboxId mailbox, unsigned fields,
                             std::vector<MessageSortKeys>& out) override;
+  std::error_code sort_table(MailboxId mailbox, std::shared_ptr<const SortTable>& out) override;
   std::error_code open(MailboxId mailbox, Uid uid, std::unique_ptr<Blob>& out) override;
   std::error_code open_many(MailboxId mailbox, std::span<const Uid> uids,
                             std::vector<std::unique_ptr<Blob>>& out) override;
@@ -179,6 +180,15 @@ class MaildirAccount final : public Account {
   const bool fsync_;
   const QuotaLimits default_quota_;
   std::mutex mu_;
+  // The last sort_table() answer (one mailbox per account), valid while the mailbox's UIDNEXT
+  // and message count are those it was read at: a message added raises UIDNEXT, one removed
+  // lowers the count, and keys never change. Guarded by mu_.
+  struct SortTableCache {
+    MailboxId mailbox = 0;
+    Uid uid_next = 0;
+    std::uint32_t messages = 0;
+    std::shared_ptr<const SortTable> table;
+  } sort_cache_;
   // The own-limits file as last read (under mu_): its identity and what it said.
   QuotaLimits own_quota_{kQuotaDefault, kQuotaDefault, kQuotaDefault};
   struct FileId {

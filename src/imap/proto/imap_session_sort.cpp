@@ -1,7 +1,8 @@
 // imap_session_sort: SORT and UID SORT (RFC 5256 §3, RFC 5957 SORT=DISPLAY, RFC 5267 ESORT)
 // and THREAD / UID THREAD (RFC 5256 §3) in the session. The search criteria are evaluated as
 // for SEARCH (Session::search_indexes); the keys of every message come from the store in one
-// read (store::Account::sort_keys, computed at delivery: no message file is opened), and the
+// read (store::Account::sort_table, computed at delivery: no message file is opened; the
+// backend may keep the table for the next SORT of an unchanged mailbox), and the
 // ordering is imap_sort / imap_thread. Memory: one row per match, the mailbox's keys for the
 // duration of the command.
 #include <algorithm>
@@ -31,14 +32,23 @@ bool charset_ok(const std::string& cs) {
 
 const store::SortKeys kNoKeys;
 
+// The table of a mailbox whose keys were not needed (SORT by ARRIVAL or SIZE, no match).
+std::shared_ptr<const store::SortTable> no_sort_keys() {
+  static const auto empty = std::make_shared<const std::vector<store::MessageSortKeys>>();
+  return empty;
+}
+
 // The store's keys for the entries at `indexes` of `messages` (both ascending UID): keys[i]
 // for indexes[i], kNoKeys for a message the store no longer has.
+// `rows`, when given, gets each one's position in `all` (kNoSortRow when absent).
 std::vector<const store::SortKeys*> keys_for(
     const std::vector<store::MessageSortKeys>& all,
     const std::vector<Session::SelectedMailbox::Entry>& messages,
-    const std::vector<std::uint32_t>& indexes, std::vector<std::int64_t>* sent) {
+    const std::vector<std::uint32_t>& indexes, std::vector<std::int64_t>* sent,
+    std::vector<std::uint32_t>* rows = nullptr) {
   std::vector<const store::SortKeys*> out(indexes.size(), &kNoKeys);
   if (sent) sent->assign(indexes.size(), 0);
+  if (rows) rows->assign(indexes.size(), kNoSortRow);
   std::size_t j = 0;
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     const store::Uid uid = messages[indexes[i]].uid;
@@ -46,6 +56,7 @@ std::vector<const store::SortKeys*> keys_for(
     if (j < all.size() && all[j].uid == uid) {
       out[i] = &all[j].keys;
       if (sent) (*sent)[i] = all[j].sent_date;
+      if (rows) (*rows)[i] = static_cast<std::uint32_t>(j);
     }
   }
   return out;
@@ -65,16 +76,17 @@ void Session::cmd_sort(const Command& c, const Sort& so) {
   if (search_uses_modseq(so.key)) enable_condstore_in_selected();
   std::vector<std::uint32_t> indexes;
   search_indexes(so.key, indexes);
-  std::vector<store::MessageSortKeys> all;
+  std::shared_ptr<const store::SortTable> all = no_sort_keys();
   std::vector<const store::SortKeys*> keys;
   std::vector<std::int64_t> sent;
   if (sort_needs_store(so.criteria) && !indexes.empty()) {
-    if (auto ec = account_->sort_keys(s.info.id, sort_key_fields(so.criteria), all)) {
+    if (auto ec = account_->sort_table(s.info.id, all)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }
   }
-  keys = keys_for(all, s.messages, indexes, &sent);
+  std::vector<std::uint32_t> table_rows;
+  keys = keys_for(all->rows(), s.messages, indexes, &sent, &table_rows);
   std::vector<SortRow> rows(indexes.size());
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     const auto& e = s.messages[indexes[i]];
@@ -85,8 +97,9 @@ void Session::cmd_sort(const Command& c, const Sort& so) {
     r.date = sent[i] != 0 ? sent[i] : e.internal_date;  // RFC 5256 §3 DATE
     r.size = e.size;
     r.keys = keys[i];
+    r.table_row = table_rows[i];
   }
-  sort_rows(so.criteria, rows);
+  sort_rows(so.criteria, rows, all.get());
   std::vector<std::uint32_t> ordered(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) ordered[i] = rows[i].number;
   if (so.ret.specified)
@@ -103,17 +116,32 @@ void Session::cmd_thread(const Command& c, const Thread& th) {
   if (search_uses_modseq(th.key)) enable_condstore_in_selected();
   std::vector<std::uint32_t> indexes;
   search_indexes(th.key, indexes);
-  std::vector<store::MessageSortKeys> all;
+  std::shared_ptr<const store::SortTable> all = no_sort_keys();
   const bool refs = th.algorithm == Thread::Algorithm::references;
   if (!indexes.empty()) {
-    unsigned fields = store::kSortSubject | (refs ? store::kSortThreadIds : 0u);
-    if (auto ec = account_->sort_keys(s.info.id, fields, all)) {
+    if (auto ec = account_->sort_table(s.info.id, all)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }
   }
   std::vector<std::int64_t> sent;
-  std::vector<const store::SortKeys*> keys = keys_for(all, s.messages, indexes, &sent);
+  std::vector<std::uint32_t> table_rows;
+  std::vector<const store::SortKeys*> keys =
+      keys_for(all->rows(), s.messages, indexes, &sent, &table_rows);
+  // Every message of the mailbox, numbered as the table's rows: the answer is a function of
+  // the table alone, which keeps it for the next THREAD of the unchanged mailbox.
+  bool whole = !table_rows.empty() && table_rows.size() == all->rows().size();
+  for (std::size_t i = 0; whole && i < table_rows.size(); ++i)
+    whole = table_rows[i] == i && indexes[i] == i;
+  const std::string memo_key =
+      std::string(refs ? "thread-references" : "thread-subject") + (th.uid ? " uid" : " seq");
+  std::string memo;
+  if (whole && all->recall(memo_key, memo)) {
+    send(std::move(memo));
+    sync(th.uid);
+    tagged_ok(c.tag, th.uid ? "UID THREAD completed." : "Thread completed.");
+    return;
+  }
   std::vector<ThreadRow> rows(indexes.size());
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     const auto& e = s.messages[indexes[i]];
@@ -127,6 +155,7 @@ void Session::cmd_thread(const Command& c, const Thread& th) {
   out += refs ? thread_references(rows) : thread_ordered_subject(rows);
   if (rows.empty()) out.pop_back();  // "* THREAD" alone
   out += "\r\n";
+  if (whole) all->remember(memo_key, out);
   send(std::move(out));
   sync(th.uid);
   tagged_ok(c.tag, th.uid ? "UID THREAD completed." : "Thread completed.");

@@ -92,7 +92,51 @@ bool sort_needs_store(const std::vector<SortCriterion>& criteria) {
   return false;
 }
 
-void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows) {
+namespace {
+
+// The table's ranks of the field a string criterion sorts by; null for the others.
+const std::vector<std::uint32_t>* ranks_for(Key k, const store::SortTable& table) {
+  switch (k) {
+    case Key::subject:
+      return &table.ranks(store::kSortSubject);
+    case Key::from:
+      return &table.ranks(store::kSortFrom);
+    case Key::to:
+      return &table.ranks(store::kSortTo);
+    case Key::cc:
+      return &table.ranks(store::kSortCc);
+    case Key::display_from:
+      return &table.ranks(store::kSortDisplayFrom);
+    case Key::display_to:
+      return &table.ranks(store::kSortDisplayTo);
+    default:
+      return nullptr;
+  }
+}
+
+// sort_rows with string keys replaced by their ranks in `table`: a row outside the table has
+// the empty key, rank 0 (the empty key's rank, below every other).
+void sort_rows_ranked(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows,
+                      const store::SortTable& table) {
+  std::vector<const std::vector<std::uint32_t>*> ranks;
+  for (const auto& c : criteria) ranks.push_back(ranks_for(c.key, table));
+  auto rank = [](const std::vector<std::uint32_t>& r, const SortRow& row) -> std::uint32_t {
+    return row.table_row < r.size() ? r[row.table_row] : 0;
+  };
+  std::sort(rows.begin(), rows.end(), [&](const SortRow& a, const SortRow& b) {
+    for (std::size_t i = 0; i < criteria.size(); ++i) {
+      int r =
+          ranks[i] ? cmp(rank(*ranks[i], a), rank(*ranks[i], b)) : compare(criteria[i].key, a, b);
+      if (r != 0) return criteria[i].reverse ? r > 0 : r < 0;
+    }
+    return a.seq < b.seq;
+  });
+}
+
+}  // namespace
+
+void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows,
+               const store::SortTable* table) {
   // A single integer criterion (the common ARRIVAL / DATE / SIZE views) compares without the
   // criteria loop.
   if (criteria.size() == 1 && !sort_needs_store(criteria) && criteria[0].key == Key::arrival) {
@@ -109,6 +153,10 @@ void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>&
       if (a.date != b.date) return rev ? a.date > b.date : a.date < b.date;
       return a.seq < b.seq;
     });
+    return;
+  }
+  if (table) {
+    sort_rows_ranked(criteria, rows, *table);
     return;
   }
   std::sort(rows.begin(), rows.end(), [&criteria](const SortRow& a, const SortRow& b) {

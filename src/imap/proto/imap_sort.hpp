@@ -28,7 +28,9 @@ struct SortRow {
   std::int64_t date = 0;                  // sent date, else INTERNALDATE
   std::uint64_t size = 0;                 // RFC822.SIZE
   const store::SortKeys* keys = nullptr;  // never null (an empty SortKeys when unknown)
+  std::uint32_t table_row = 0xffffffffu;  // the row of `keys` in sort_rows' table, if any
 };
+inline constexpr std::uint32_t kNoSortRow = 0xffffffffu;
 
 // The store::SortKeyField bits the criteria need (0: ARRIVAL/SIZE only, no store read;
 // DATE needs only the sent date every sort_keys read carries).
@@ -36,8 +38,11 @@ unsigned sort_key_fields(const std::vector<SortCriterion>& criteria);
 // True when the criteria need Account::sort_keys at all.
 bool sort_needs_store(const std::vector<SortCriterion>& criteria);
 
-// Orders `rows` by `criteria`, ties by `seq`.
-void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows);
+// Orders `rows` by `criteria`, ties by `seq`. With `table` (the store's SortTable that the
+// rows' keys come from, SortRow::table_row set), string keys compare by the table's ranks:
+// the same order, integer comparisons.
+void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows,
+               const store::SortTable* table = nullptr);
 
 // "* SORT 3 1 2\r\n" ("* SORT\r\n" when nothing matched).
 std::string format_sort(const std::vector<std::uint32_t>& ordered);

@@ -201,6 +201,67 @@ TEST(SortOrder, StringKeysCompareAsBytes) {
   EXPECT_EQ(order(m, {{K::display_from, true}}), (V{1, 2, 3, 4}));
 }
 
+// The store's SortTable ranks give the order the strings give: random keys from a small
+// alphabet (many ties, empty keys), every string criterion alone and combined, REVERSE, and a
+// row the table does not have (the empty key).
+TEST(SortOrder, TableRanksOrderAsTheKeys) {
+  std::vector<store::MessageSortKeys> table_rows(300);
+  unsigned seed = 7;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  auto word = [&] {
+    std::string w;
+    for (unsigned n = next() >> 16 & 3; n > 0; --n) w.push_back("abAB_\xc3"[(next() >> 16) % 6]);
+    return w;
+  };
+  for (std::size_t i = 0; i < table_rows.size(); ++i) {
+    auto& k = table_rows[i].keys;
+    table_rows[i].uid = static_cast<store::Uid>(i + 1);
+    k.subject = word();
+    k.from = word();
+    k.to = word();
+    k.cc = word();
+    k.display_from = word();
+    k.display_to = word();
+  }
+  const store::SortTable table(table_rows);
+  const store::SortKeys none;
+  std::vector<SortRow> rows(table_rows.size() + 1);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].seq = rows[i].number = static_cast<std::uint32_t>(i + 1);
+    rows[i].arrival = static_cast<std::int64_t>(next() >> 16 & 7);
+    if (i < table_rows.size()) {
+      rows[i].keys = &table.rows()[i].keys;
+      rows[i].table_row = static_cast<std::uint32_t>(i);
+    } else {
+      rows[i].keys = &none;  // not in the table: kNoSortRow
+    }
+  }
+  const std::vector<std::vector<SortCriterion>> cases = {
+      {{K::subject, false}},
+      {{K::subject, true}},
+      {{K::from, false}, {K::subject, true}},
+      {{K::to, true}, {K::arrival, false}},
+      {{K::cc, false}, {K::display_from, true}, {K::display_to, false}},
+      {{K::arrival, true}, {K::display_to, false}},
+  };
+  for (const auto& criteria : cases) {
+    std::vector<SortRow> by_keys = rows, by_ranks = rows;
+    sort_rows(criteria, by_keys);
+    sort_rows(criteria, by_ranks, &table);
+    std::vector<std::uint32_t> a, b;
+    for (const auto& r : by_keys) a.push_back(r.number);
+    for (const auto& r : by_ranks) b.push_back(r.number);
+    EXPECT_EQ(a, b);
+  }
+  EXPECT_EQ(table.ranks(store::kSortThreadIds).size(), 0u);
+  std::string memo;
+  EXPECT_FALSE(table.recall("x", memo));
+  for (int i = 0; i < 6; ++i) table.remember("k" + std::to_string(i), std::to_string(i));
+  EXPECT_FALSE(table.recall("k0", memo));  // the oldest went
+  ASSERT_TRUE(table.recall("k5", memo));
+  EXPECT_EQ(memo, "5");
+}
+
 TEST(SortOrder, DateUsesTheRowsDate) {
   std::vector<Msg> m(3);
   m[0].date = 30;

@@ -26,10 +26,12 @@
 // defer_sync, whose caller makes the file system durable itself (the spool's group sync).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -126,7 +128,7 @@ struct CachedFields {
   // characters; "" when the message has no text. Computed when the message is stored and
   // recomputed from the file by rebuild_index.
   std::string preview;
-  SortKeys sort;                   // SORT / THREAD keys
+  SortKeys sort;  // SORT / THREAD keys
 };
 
 // One message's SORT / THREAD keys (Account::sort_keys).
@@ -144,6 +146,41 @@ enum SortKeyField : unsigned {
   kSortDisplayFrom = 16,
   kSortDisplayTo = 32,
   kSortThreadIds = 64,  // message_id and references
+};
+
+// The SORT / THREAD keys of a whole mailbox (Account::sort_table) as one immutable table,
+// with the rank of every message's key among all of the mailbox's keys per string field,
+// computed on first use (store_sort_table.cpp). Ranks turn SORT by SUBJECT, FROM, TO, CC,
+// DISPLAYFROM or DISPLAYTO into integer comparisons: a large mailbox sorted again by a key
+// compares 32-bit numbers instead of strings. Equal keys have equal ranks and rank order is
+// the keys' byte order (i;unicode-casemap keys, RFC 5051), so ordering by rank is ordering by
+// key. Thread-safe: rows never change; each rank vector is filled once under the mutex.
+// Memory: the rows, plus 4 octets per message for each field sorted by.
+class SortTable {
+ public:
+  SortTable() = default;
+  explicit SortTable(std::vector<MessageSortKeys> rows) : rows_(std::move(rows)) {}
+  SortTable(const SortTable&) = delete;
+  SortTable& operator=(const SortTable&) = delete;
+
+  const std::vector<MessageSortKeys>& rows() const { return rows_; }
+  // ranks(f)[i]: the rank of rows()[i]'s key `f` (one string field: kSortSubject, kSortFrom,
+  // kSortTo, kSortCc, kSortDisplayFrom, kSortDisplayTo): 0 for the empty key, then 1, 2, ...
+  // in ascending byte order, equal keys equal. Any other `f`: an empty vector.
+  const std::vector<std::uint32_t>& ranks(unsigned field) const;
+  // A memo of answers computed from every row of this table (THREAD of the whole mailbox:
+  // a pure function of the rows, so valid as long as the table), by the caller's key. At
+  // most a few entries (kMaxMemos; the oldest goes).
+  bool recall(std::string_view key, std::string& out) const;
+  void remember(std::string key, std::string answer) const;
+  static constexpr std::size_t kMaxMemos = 4;
+
+ private:
+  std::vector<MessageSortKeys> rows_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::pair<std::string, std::string>> memos_;
+  mutable std::array<std::vector<std::uint32_t>, 6> ranks_;
+  mutable std::array<bool, 6> ranked_{};
 };
 
 // The bytes of one message, readable in pieces (a 50 MB message is never read whole).
@@ -360,6 +397,16 @@ class Account {
   // (sent_date always). 100,000 messages cost one index scan and ~100 octets each.
   virtual std::error_code sort_keys(MailboxId mailbox, unsigned fields,
                                     std::vector<MessageSortKeys>& out) = 0;
+  // sort_keys() of every field as an immutable table that a backend may keep and hand out
+  // again, to any session of the account, while no message was added to or removed from the
+  // mailbox (a message's keys never change): a client sorting the same large mailbox again, or
+  // by another key, pays no index read. This one reads the keys each time.
+  virtual std::error_code sort_table(MailboxId mailbox, std::shared_ptr<const SortTable>& out) {
+    std::vector<MessageSortKeys> rows;
+    if (auto ec = sort_keys(mailbox, ~0u, rows)) return ec;
+    out = std::make_shared<const SortTable>(std::move(rows));
+    return {};
+  }
 
   virtual std::error_code append(MailboxId mailbox, const NewMessage& message,
                                  AppendResult& out) = 0;
