@@ -34,7 +34,7 @@ const store::SortKeys kNoKeys;
 
 // The table of a mailbox whose keys were not needed (SORT by ARRIVAL or SIZE, no match).
 std::shared_ptr<const store::SortTable> no_sort_keys() {
-  static const auto empty = std::make_shared<const std::vector<store::MessageSortKeys>>();
+  static const auto empty = std::make_shared<const store::SortTable>();
   return empty;
 }
 
