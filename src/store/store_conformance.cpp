@@ -490,6 +490,72 @@ TEST_P(StoreConformance, Subscriptions) {
   EXPECT_EQ(subs, (std::vector<std::string>{"INBOX", "Not/There"}));
 }
 
+// RFC 4314 ACLs: per mailbox, through rename (with inferiors), dropped with the mailbox, kept
+// across a restart and a rebuild; the store's registry names the owners who share.
+TEST_P(StoreConformance, AclEntries) {
+  auto a = account();
+  MailboxInfo info;
+  ASSERT_FALSE(a->create("Team/Plans", SpecialUse::none, info));
+  auto team = find(*a, "Team");
+  auto plans = find(*a, "Team/Plans");
+  std::vector<AclEntry> acl;
+  ASSERT_FALSE(a->acl(team.id, acl));
+  EXPECT_TRUE(acl.empty());
+  ASSERT_FALSE(a->set_acl(team.id, "bob@example.org", "lr"));
+  ASSERT_FALSE(a->set_acl(team.id, "anyone", "l"));
+  ASSERT_FALSE(a->set_acl(plans.id, "-carol@example.org", "r"));
+  ASSERT_FALSE(a->set_acl(team.id, "bob@example.org", "lrs"));  // replaces
+  ASSERT_FALSE(a->acl(team.id, acl));
+  EXPECT_EQ(acl, (std::vector<AclEntry>{{"anyone", "l"}, {"bob@example.org", "lrs"}}));
+  EXPECT_EQ(a->set_acl(987654, "bob@example.org", "l"), std::error_code(Errc::no_such_mailbox));
+  EXPECT_EQ(a->acl(987654, acl), std::error_code(Errc::no_such_mailbox));
+  EXPECT_TRUE(a->set_acl(team.id, "bad id", "l"));
+
+  std::vector<std::string> owners;
+  ASSERT_FALSE(store_->sharers("bob@example.org", owners));
+  EXPECT_EQ(owners, (std::vector<std::string>{"alice@example.org"}));
+  ASSERT_FALSE(store_->sharers("dave@example.org", owners));  // through "anyone"
+  EXPECT_EQ(owners, (std::vector<std::string>{"alice@example.org"}));
+  ASSERT_FALSE(store_->sharers("bob@example.net", owners));  // never across domains
+  EXPECT_TRUE(owners.empty());
+  ASSERT_FALSE(store_->sharers("alice@example.org", owners));  // not to oneself
+  EXPECT_TRUE(owners.empty());
+
+  ASSERT_FALSE(a->rename("Team", "Crew"));
+  std::vector<std::pair<std::string, AclEntry>> all;
+  ASSERT_FALSE(a->acl_all(all));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].first, "Crew");
+  EXPECT_EQ(all[2].first, "Crew/Plans");
+  EXPECT_EQ(all[2].second, (AclEntry{"-carol@example.org", "r"}));
+
+  a.reset();
+  reopen();
+  a = account();
+  auto crew = find(*a, "Crew");
+  ASSERT_FALSE(a->acl(crew.id, acl));
+  EXPECT_EQ(acl, (std::vector<AclEntry>{{"anyone", "l"}, {"bob@example.org", "lrs"}}));
+  IndexReport report;
+  ASSERT_FALSE(a->rebuild_index(report));
+  crew = find(*a, "Crew");
+  ASSERT_FALSE(a->acl(crew.id, acl));
+  EXPECT_EQ(acl.size(), 2u);
+  ASSERT_FALSE(store_->sharers("bob@example.org", owners));
+  EXPECT_EQ(owners, (std::vector<std::string>{"alice@example.org"}));
+
+  // Removing entries, and the mailbox: the registry forgets the owner.
+  ASSERT_FALSE(a->set_acl(crew.id, "anyone", ""));
+  ASSERT_FALSE(a->remove("Crew/Plans"));
+  ASSERT_FALSE(a->remove("Crew"));
+  ASSERT_FALSE(a->acl_all(all));
+  EXPECT_TRUE(all.empty());
+  ASSERT_FALSE(a->create("Crew", SpecialUse::none, info));
+  ASSERT_FALSE(a->acl(info.id, acl));
+  EXPECT_TRUE(acl.empty());  // a new mailbox of the same name shares nothing
+  ASSERT_FALSE(store_->sharers("bob@example.org", owners));
+  EXPECT_TRUE(owners.empty());
+}
+
 TEST_P(StoreConformance, DeliverIsIdempotentByKey) {
   auto a = account();
   std::string bytes = message("d1");

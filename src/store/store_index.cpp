@@ -97,6 +97,10 @@ CREATE TABLE IF NOT EXISTS deliveries(
   key TEXT PRIMARY KEY, mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,
   uidvalidity INTEGER NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries(at);
+-- RFC 4314 access control lists (the folder's estafeta-acl file is the copy a rebuild reads).
+CREATE TABLE IF NOT EXISTS acl(
+  mailbox INTEGER NOT NULL, identifier TEXT NOT NULL, rights TEXT NOT NULL,
+  PRIMARY KEY(mailbox, identifier));
 )sql";
 
 constexpr const char* kMessageColumns =
@@ -204,7 +208,7 @@ std::error_code Index::set_meta(std::string_view key, std::int64_t value) {
 std::error_code Index::clear() {
   return db_.exec(
       "DELETE FROM mailboxes; DELETE FROM messages; DELETE FROM expunged; "
-      "DELETE FROM subscriptions;");
+      "DELETE FROM subscriptions; DELETE FROM acl;");
 }
 
 std::error_code Index::mailboxes(std::vector<MailboxRow>& out) {
@@ -283,7 +287,8 @@ std::error_code Index::update_mailbox(const MailboxRow& r) {
 std::error_code Index::delete_mailbox(MailboxId id) {
   for (const char* sql :
        {"DELETE FROM messages WHERE mailbox = ?1", "DELETE FROM expunged WHERE mailbox = ?1",
-        "DELETE FROM deliveries WHERE mailbox = ?1", "DELETE FROM mailboxes WHERE id = ?1"})
+        "DELETE FROM deliveries WHERE mailbox = ?1", "DELETE FROM acl WHERE mailbox = ?1",
+        "DELETE FROM mailboxes WHERE id = ?1"})
     if (auto ec = db_.prepare(sql).bind(1, id).run()) return ec;
   return {};
 }
@@ -546,6 +551,36 @@ std::error_code Index::subscribe(std::string_view name, bool on) {
                   : "DELETE FROM subscriptions WHERE name = ?1")
       .bind(1, name)
       .run();
+}
+
+std::error_code Index::acl(MailboxId id, std::vector<AclEntry>& out) {
+  out.clear();
+  Stmt s = db_.prepare("SELECT identifier, rights FROM acl WHERE mailbox = ?1 ORDER BY identifier");
+  s.bind(1, id);
+  while (s.step()) out.push_back({s.text(0), s.text(1)});
+  return s.ec();
+}
+
+std::error_code Index::set_acl(MailboxId id, std::string_view identifier, std::string_view rights) {
+  if (rights.empty())
+    return db_.prepare("DELETE FROM acl WHERE mailbox = ?1 AND identifier = ?2")
+        .bind(1, id)
+        .bind(2, identifier)
+        .run();
+  return db_.prepare("INSERT OR REPLACE INTO acl(mailbox, identifier, rights) VALUES(?1, ?2, ?3)")
+      .bind(1, id)
+      .bind(2, identifier)
+      .bind(3, rights)
+      .run();
+}
+
+std::error_code Index::acl_all(std::vector<std::pair<std::string, AclEntry>>& out) {
+  out.clear();
+  Stmt s = db_.prepare(
+      "SELECT m.name, a.identifier, a.rights FROM acl a JOIN mailboxes m ON m.id = a.mailbox "
+      "ORDER BY m.name, a.identifier");
+  while (s.step()) out.push_back({s.text(0), AclEntry{s.text(1), s.text(2)}});
+  return s.ec();
 }
 
 bool Index::delivery(std::string_view key, MailboxId& mailbox, Uid& uid, std::uint32_t& validity) {

@@ -100,6 +100,11 @@ class Index {
   std::error_code subscriptions(std::vector<std::string>& out);
   std::error_code subscribe(std::string_view name, bool on);
 
+  // RFC 4314 ACL rows (empty rights: delete the row).
+  std::error_code acl(MailboxId id, std::vector<AclEntry>& out);
+  std::error_code set_acl(MailboxId id, std::string_view identifier, std::string_view rights);
+  std::error_code acl_all(std::vector<std::pair<std::string, AclEntry>>& out);
+
   // The UID a key was delivered as; false when unknown.
   bool delivery(std::string_view key, MailboxId& mailbox, Uid& uid, std::uint32_t& validity);
   std::error_code put_delivery(std::string_view key, MailboxId mailbox, Uid uid,

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "base/log.hpp"
+#include "store/store_acl_registry.hpp"
 #include "store/store_maildir_account.hpp"
 #include "store/store_maildir_files.hpp"
 
@@ -29,7 +30,15 @@ bool safe_part(std::string_view s) {
 
 class MaildirStore final : public Store {
  public:
-  explicit MaildirStore(MaildirStoreOptions o) : options_(std::move(o)) {}
+  explicit MaildirStore(MaildirStoreOptions o)
+      : options_(std::move(o)),
+        registry_(
+            std::make_shared<AclRegistry>(options_.data_dir / "mail" / "shared-mailboxes.sqlite")) {
+  }
+
+  std::error_code sharers(std::string_view user, std::vector<std::string>& owners) override {
+    return registry_->sharers(user, owners);
+  }
 
   std::error_code account(std::string_view name, std::shared_ptr<Account>& out) override {
     fs::path root = maildir_account_root(options_.data_dir, name);
@@ -51,6 +60,10 @@ class MaildirStore final : public Store {
     }
     auto acc = std::make_shared<MaildirAccount>(key, root, options_.fsync, options_.default_quota,
                                                 options_.fulltext);
+    acc->set_acl_publisher([registry = registry_](const std::string& owner, const auto& rows) {
+      if (auto ec = registry->publish(owner, rows))
+        log::error("store", "cannot record the shared mailboxes of {}: {}", owner, ec.message());
+    });
     std::error_code ec = acc->open();
     std::lock_guard lock(mu_);
     opening_.erase(key);
@@ -72,6 +85,7 @@ class MaildirStore final : public Store {
     opened_.wait(lock, [&] { return !opening_.count(std::string(name)); });
     open_.erase(std::string(name));
     std::erase_if(recent_, [&](const auto& a) { return a->name() == name; });
+    registry_->publish(std::string(name), {});  // shares nothing any more
     std::error_code ec;
     if (!fs::exists(root, ec)) return Errc::no_such_account;
     // One rename takes it out of sight, then the tree goes.
@@ -93,6 +107,7 @@ class MaildirStore final : public Store {
   }
 
   MaildirStoreOptions options_;
+  std::shared_ptr<AclRegistry> registry_;
   std::mutex mu_;
   std::condition_variable opened_;
   std::set<std::string> opening_;  // accounts being opened by some caller

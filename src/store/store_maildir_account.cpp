@@ -26,6 +26,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSubscriptionsFile = "subscriptions";
+// RFC 4314 ACL of a mailbox, in its folder (renamed and removed with it): "identifier rights"
+// lines, read back by a rebuild.
+constexpr const char* kAclFile = "estafeta-acl";
 constexpr std::int64_t kDeliveryKeyLifetime = 14 * 24 * 3600;  // seconds
 
 std::error_code last_error() {
@@ -260,6 +263,95 @@ std::error_code MaildirAccount::ensure_defaults() {
   return {};
 }
 
+std::vector<AclEntry> MaildirAccount::read_acl_file(const fs::path& dir) {
+  std::vector<AclEntry> out;
+  std::ifstream in(dir / kAclFile);
+  std::string line;
+  while (in && std::getline(in, line) && out.size() < 1000) {
+    std::size_t sp = line.find(' ');
+    if (sp == std::string::npos || sp == 0 || sp + 1 >= line.size()) continue;
+    out.push_back({line.substr(0, sp), line.substr(sp + 1)});
+  }
+  return out;
+}
+
+std::error_code MaildirAccount::write_acl_file(const MailboxRow& row) {
+  std::vector<AclEntry> entries;
+  if (auto ec = index_.acl(row.id, entries)) return ec;
+  const fs::path dir = dir_of(row);
+  if (entries.empty()) {
+    if (::unlink((dir / kAclFile).c_str()) != 0 && errno != ENOENT) return last_error();
+    if (fsync_) return fsync_dir(dir);
+    return {};
+  }
+  std::string text;
+  for (const auto& e : entries) text += e.identifier + " " + e.rights + "\n";
+  fs::path tmp = dir / (std::string(kAclFile) + ".tmp");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return last_error();
+  std::error_code ec;
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) ec = last_error();
+  if (!ec && fsync_ && ::fsync(fd) != 0) ec = last_error();
+  ::close(fd);
+  if (!ec && ::rename(tmp.c_str(), (dir / kAclFile).c_str()) != 0) ec = last_error();
+  if (!ec && fsync_) ec = fsync_dir(dir);
+  return ec;
+}
+
+std::error_code MaildirAccount::acl(MailboxId mailbox, std::vector<AclEntry>& out) {
+  std::lock_guard lock(mu_);
+  MailboxRow row;
+  if (auto ec = index_.mailbox(mailbox, row)) return ec;
+  return index_.acl(mailbox, out);
+}
+
+std::error_code MaildirAccount::set_acl(MailboxId mailbox, std::string_view identifier,
+                                        std::string_view rights) {
+  if (identifier.empty() || identifier.find_first_of(" \r\n") != std::string_view::npos ||
+      rights.find_first_of(" \r\n") != std::string_view::npos)
+    return std::make_error_code(std::errc::invalid_argument);
+  {
+    std::lock_guard lock(mu_);
+    Transaction tx(index_.db());
+    if (tx.begin_error()) return tx.begin_error();
+    MailboxRow row;
+    if (auto ec = index_.mailbox(mailbox, row)) return ec;
+    if (auto ec = index_.set_acl(mailbox, identifier, rights)) return ec;
+    if (auto ec = write_acl_file(row)) return ec;
+    if (auto ec = tx.commit()) return ec;
+  }
+  publish_acl(true);
+  return {};
+}
+
+std::error_code MaildirAccount::acl_all(std::vector<std::pair<std::string, AclEntry>>& out) {
+  std::lock_guard lock(mu_);
+  return index_.acl_all(out);
+}
+
+void MaildirAccount::publish_acl(bool force) {
+  std::function<void(const std::string&, const std::vector<std::pair<std::string, AclEntry>>&)>
+      publisher;
+  {
+    std::lock_guard lock(mu_);
+    publisher = acl_publisher_;
+  }
+  if (!publisher) return;
+  std::vector<std::pair<std::string, AclEntry>> rows;
+  if (acl_all(rows)) return;
+  // Nothing shared now and nothing published before: the registry has no rows to change.
+  if (!force && rows.empty() && !acl_published_.exchange(false)) return;
+  acl_published_ = !rows.empty();
+  publisher(name_, rows);
+}
+
+void MaildirAccount::set_acl_publisher(
+    std::function<void(const std::string&, const std::vector<std::pair<std::string, AclEntry>>&)>
+        publisher) {
+  std::lock_guard lock(mu_);
+  acl_publisher_ = std::move(publisher);
+}
+
 std::error_code MaildirAccount::read_subscriptions_file(std::vector<std::string>& out) {
   std::ifstream in(root_ / kSubscriptionsFile);
   std::string line;
@@ -416,6 +508,8 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
       }
     }
     if (auto e = index_.insert_mailbox(row)) return e;
+    for (const auto& a : read_acl_file(dir_of(row)))
+      if (auto e = index_.set_acl(row.id, a.identifier, a.rights)) return e;
     for (const auto& [f, uid] : keep) {
       if (auto e = index_file(row, f->name, f->in_new, uid, modseq, now)) {
         report.problems.push_back(fmt::format("mailbox {}: {}: {}", *name, f->name, e.message()));
@@ -598,6 +692,7 @@ std::error_code MaildirAccount::remove(std::string_view raw) {
   std::error_code ignore;
   fs::remove_all(doomed, ignore);
   notify(changes);
+  publish_acl(false);
   return {};
 }
 
@@ -678,6 +773,7 @@ std::error_code MaildirAccount::rename(std::string_view from_raw, std::string_vi
     }
   }
   notify(changes);
+  publish_acl(false);
   return {};
 }
 
@@ -1713,6 +1809,7 @@ std::error_code MaildirAccount::rebuild_index(IndexReport& out) {
     for (const auto& r : rows) changes.push_back({r.id, r.highest_modseq});
   }
   notify(changes);
+  publish_acl(true);
   return {};
 }
 

@@ -2,6 +2,7 @@
 // layout, the order of effects and the durability rules). Internal to the backend.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -84,8 +85,21 @@ class MaildirAccount final : public Account {
   std::error_code fulltext_status(FulltextStatus& out) override;
   std::error_code check_index(IndexReport& out) override;
   std::error_code rebuild_index(IndexReport& out) override;
+  std::error_code acl(MailboxId mailbox, std::vector<AclEntry>& out) override;
+  std::error_code set_acl(MailboxId mailbox, std::string_view identifier,
+                          std::string_view rights) override;
+  std::error_code acl_all(std::vector<std::pair<std::string, AclEntry>>& out) override;
+  // Who to tell the account's ACL rows (owner, rows) after set_acl, rename, remove and
+  // rebuild_index: the store's registry of shared mailboxes.
+  void set_acl_publisher(
+      std::function<void(const std::string&, const std::vector<std::pair<std::string, AclEntry>>&)>
+          publisher);
 
  private:
+  // Sends acl_all() to the publisher (when `force`, or when something is or was shared).
+  void publish_acl(bool force);
+  static std::vector<AclEntry> read_acl_file(const std::filesystem::path& dir);
+  std::error_code write_acl_file(const MailboxRow& row);
   using Changes = std::vector<Change>;
 
   std::filesystem::path dir_of(const MailboxRow& row) const;
@@ -203,6 +217,9 @@ class MaildirAccount final : public Account {
   std::condition_variable queue_cv_;
   std::vector<PendingDelivery*> queue_;
   bool committing_ = false;
+  std::function<void(const std::string&, const std::vector<std::pair<std::string, AclEntry>>&)>
+      acl_publisher_;
+  std::atomic<bool> acl_published_{true};  // unknown at first: the first change publishes
   // Last, so that it (and its indexer thread, which reads this account) goes first.
   std::unique_ptr<FulltextIndex> fulltext_;
 };

@@ -105,7 +105,8 @@ struct Mailbox {
   MailboxInfo info;                 // id, name, special_use, uid_validity, uid_next, modseq
   std::map<Uid, Message> messages;  // ascending UID
   std::vector<std::pair<Uid, ModSeq>> expunged;  // ascending MODSEQ
-  std::set<std::string> keywords;  // every keyword ever used here (PERMANENTFLAGS bound)
+  std::set<std::string> keywords;          // every keyword ever used here (PERMANENTFLAGS bound)
+  std::map<std::string, std::string> acl;  // RFC 4314: identifier -> rights
 };
 
 class MemoryBlob final : public Blob {
@@ -626,6 +627,39 @@ class MemoryAccount final : public Account {
 
   std::error_code rebuild_index(IndexReport& out) override { return check_index(out); }
 
+  std::error_code acl(MailboxId mailbox, std::vector<AclEntry>& out) override {
+    std::lock_guard lock(mutex_);
+    out.clear();
+    auto it = mailboxes_.find(mailbox);
+    if (it == mailboxes_.end()) return Errc::no_such_mailbox;
+    for (const auto& [id, rights] : it->second.acl) out.push_back({id, rights});
+    return {};
+  }
+
+  std::error_code set_acl(MailboxId mailbox, std::string_view identifier,
+                          std::string_view rights) override {
+    if (identifier.empty() || identifier.find_first_of(" \r\n") != std::string_view::npos ||
+        rights.find_first_of(" \r\n") != std::string_view::npos)
+      return std::make_error_code(std::errc::invalid_argument);
+    std::lock_guard lock(mutex_);
+    auto it = mailboxes_.find(mailbox);
+    if (it == mailboxes_.end()) return Errc::no_such_mailbox;
+    if (rights.empty())
+      it->second.acl.erase(std::string(identifier));
+    else
+      it->second.acl[std::string(identifier)] = std::string(rights);
+    return {};
+  }
+
+  std::error_code acl_all(std::vector<std::pair<std::string, AclEntry>>& out) override {
+    std::lock_guard lock(mutex_);
+    out.clear();
+    for (const auto& [name, id] : by_name_)
+      for (const auto& [ident, rights] : mailboxes_.at(id).acl)
+        out.push_back({name, AclEntry{ident, rights}});
+    return {};
+  }
+
  private:
   static Flags apply(const Flags& current, const Flags& given, FlagUpdate::Mode mode) {
     Flags next;
@@ -904,6 +938,34 @@ class MemoryStore final : public Store {
   std::error_code remove_account(std::string_view name) override {
     std::lock_guard lock(mutex_);
     if (!accounts_.erase(std::string(name))) return Errc::no_such_account;
+    return {};
+  }
+
+  // No registry: a test store has few accounts, each one's ACLs are read.
+  std::error_code sharers(std::string_view user, std::vector<std::string>& owners) override {
+    owners.clear();
+    auto lower = [](std::string_view v) {
+      std::string o(v);
+      for (char& ch : o)
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+      return o;
+    };
+    auto domain = [&](std::string_view a) {
+      std::size_t at = a.rfind('@');
+      return at == std::string_view::npos ? std::string() : lower(a.substr(at + 1));
+    };
+    const std::string u = lower(user);
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, account] : accounts_) {
+      if (lower(name) == u || domain(name) != domain(u)) continue;
+      std::vector<std::pair<std::string, AclEntry>> rows;
+      account->acl_all(rows);
+      for (const auto& [mailbox, e] : rows)
+        if (!e.rights.empty() && (lower(e.identifier) == u || e.identifier == "anyone")) {
+          owners.push_back(name);
+          break;
+        }
+    }
     return {};
   }
 

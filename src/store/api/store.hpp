@@ -264,6 +264,15 @@ struct NewMessage {
   std::int32_t internal_tz = 0;
 };
 
+// One entry of a mailbox's access control list (RFC 4314 §2): an identifier ("anyone", an
+// address, either with a leading "-" for negative rights) and its rights letters (§2.1), as
+// the IMAP layer canonicalised them; the store keeps them without interpreting them.
+struct AclEntry {
+  std::string identifier;
+  std::string rights;
+  bool operator==(const AclEntry&) const = default;
+};
+
 // The outcome of check_index / rebuild_index (estafeta index check|rebuild).
 struct IndexReport {
   std::uint32_t mailboxes = 0;
@@ -523,6 +532,27 @@ class Account {
 
   virtual std::error_code check_index(IndexReport& out) = 0;
   virtual std::error_code rebuild_index(IndexReport& out) = 0;
+
+  // RFC 4314 ACL: a mailbox's entries, sorted by identifier. Kept through rename (with its
+  // inferiors), dropped with the mailbox, kept by rebuild_index. The backends here implement
+  // them; the defaults are for test doubles (no entries, set_acl refused).
+  virtual std::error_code acl(MailboxId mailbox, std::vector<AclEntry>& out) {
+    (void)mailbox;
+    out.clear();
+    return {};
+  }
+  // Sets the rights of `identifier` on the mailbox; empty `rights` removes the entry.
+  virtual std::error_code set_acl(MailboxId mailbox, std::string_view identifier,
+                                  std::string_view rights) {
+    (void)mailbox, (void)identifier, (void)rights;
+    return std::make_error_code(std::errc::operation_not_supported);
+  }
+  // Every entry of every mailbox as (mailbox name, entry), by name then identifier (the
+  // store's registry of shared mailboxes is made from it).
+  virtual std::error_code acl_all(std::vector<std::pair<std::string, AclEntry>>& out) {
+    out.clear();
+    return {};
+  }
 };
 
 class Store {
@@ -533,6 +563,16 @@ class Store {
   virtual std::error_code account(std::string_view name, std::shared_ptr<Account>& out) = 0;
   // Removes an account's mail entirely (estafeta user del --purge).
   virtual std::error_code remove_account(std::string_view name) = 0;
+  // RFC 4314 shared mailboxes: the accounts other than `user` with a mailbox whose ACL has a
+  // positive entry for `user` or for "anyone" of the user's domain, sorted. Answered from a
+  // registry the accounts keep up to date (set_acl, rename, remove, rebuild_index), never by
+  // opening every account; it may name an owner whose entry no longer grants anything (the
+  // caller reads the owner's ACL for the truth).
+  virtual std::error_code sharers(std::string_view user, std::vector<std::string>& owners) {
+    (void)user;
+    owners.clear();
+    return {};
+  }
 };
 
 }  // namespace estafeta::store
