@@ -132,6 +132,13 @@ void Connection::start(const net::TlsState& tls) {
     }
     return account;
   };
+  hooks.sharers = [this](const std::string& user) {
+    std::vector<std::string> owners;
+    if (auto ec = server_->store.sharers(user, owners))
+      log::warn("imap", "c{}: cannot read the shared mailboxes of {}: {}", context_.id, user,
+                ec.message());
+    return owners;
+  };
   core_ = std::make_unique<Session>(std::move(o), std::move(hooks));
   core_->start();
   collect_output();
@@ -227,10 +234,13 @@ void Connection::follow_selection() {
   watched_generation_ = core_->selection_generation();
   watch_.reset();
   auto mailbox = core_->selected();
-  if (!mailbox || !core_->account()) return;
+  // A shared mailbox is watched in its owner's store (store::Store shares one Account per
+  // name, so the owner's sessions, deliveries and other users' sessions all notify it).
+  auto account = core_->selected_account();
+  if (!mailbox || !account) return;
   net::Waker waker = waker_;
   auto announced = announced_;
-  watch_ = core_->account()->watch(*mailbox, [waker, announced](const store::Change& c) {
+  watch_ = account->watch(*mailbox, [waker, announced](const store::Change& c) {
     // The highest MODSEQ announced since the session last looked (a change it made itself
     // and has read already is then skipped).
     std::uint64_t seen = announced->load();

@@ -523,7 +523,7 @@ class Mailboxes(ImapCase):
     def test_namespace(self):
         c = self.raw()
         u, t = c.cmd("NAMESPACE")
-        self.assertEqual(u, [b'* NAMESPACE (("" "/")) NIL NIL'])
+        self.assertEqual(u, [b'* NAMESPACE (("" "/")) (("Shared/" "/")) NIL'])
         self.assertEqual(t, b"OK Namespace completed.")
 
     def test_status(self):

@@ -4,7 +4,8 @@
 // RFC 9051 (IMAP4rev2) and RFC 3501 (IMAP4rev1) and the extensions the server offers:
 // UIDPLUS, MOVE, IDLE, ENABLE, NAMESPACE, ID, UNSELECT, SPECIAL-USE/CREATE-SPECIAL-USE,
 // LIST-EXTENDED/LIST-STATUS, ESEARCH/SEARCHRES, SORT/THREAD, CONDSTORE/QRESYNC, STATUS=SIZE,
-// MULTIAPPEND, BINARY, UTF8=ACCEPT, COMPRESS=DEFLATE. Mailbox names here are as the client sent
+// MULTIAPPEND, BINARY, UTF8=ACCEPT, COMPRESS=DEFLATE, ACL (RFC 4314). Mailbox names here are as
+// the client sent
 // them (modified UTF-7 or UTF-8, already unquoted); the session decodes them. No I/O, no allocation
 // bounds of its own: the parser enforces the limits (imap_limits.hpp).
 #pragma once
@@ -312,6 +313,22 @@ struct Notify {
   bool status = false;  // NOTIFY SET STATUS
   std::vector<NotifyGroup> groups;
 };
+// ACL (RFC 4314 §3): identifiers and rights as the client wrote them (astrings).
+struct SetAcl {
+  std::string mailbox, identifier, rights;  // rights: mod-rights ("+lr", "-w", "lrs")
+};
+struct DeleteAcl {
+  std::string mailbox, identifier;
+};
+struct GetAcl {
+  std::string mailbox;
+};
+struct ListRights {
+  std::string mailbox, identifier;
+};
+struct MyRights {
+  std::string mailbox;
+};
 
 // One SORT criterion (RFC 5256 §3 sort-criterion, RFC 5957 DISPLAYFROM/DISPLAYTO).
 struct SortCriterion {
@@ -340,7 +357,8 @@ using CommandBody =
     std::variant<Capability, Noop, Logout, StartTls, Authenticate, Login, Enable, Id, Select,
                  Create, Delete, Rename, Subscribe, List, Namespace, Status, Append, Idle, Check,
                  Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress, Notify,
-                 CancelUpdate, GetQuota, GetQuotaRoot, SetQuota, Sort, Thread>;
+                 CancelUpdate, GetQuota, GetQuotaRoot, SetQuota, Sort, Thread, SetAcl, DeleteAcl,
+                 GetAcl, ListRights, MyRights>;
 
 struct Command {
   std::string tag;

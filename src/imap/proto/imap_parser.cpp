@@ -217,6 +217,9 @@ class CommandParser {
       cmd.body = std::move(g);
     } else if (n == "SETQUOTA") {
       ok = setquota(cmd);
+    } else if (n == "SETACL" || n == "DELETEACL" || n == "GETACL" || n == "LISTRIGHTS" ||
+               n == "MYRIGHTS") {
+      ok = acl(cmd);
     } else if (n == "COMPRESS") {
       Compress c;
       auto m = lx_.sp() ? lx_.atom() : std::nullopt;
@@ -227,6 +230,35 @@ class CommandParser {
       return false;
     }
     return true;
+  }
+
+  // RFC 4314 §3: SETACL mailbox SP identifier SP mod-rights, DELETEACL mailbox SP identifier,
+  // GETACL mailbox, LISTRIGHTS mailbox SP identifier, MYRIGHTS mailbox (all astrings).
+  bool acl(Command& cmd) {
+    const std::string& n = name_;
+    if (n == "SETACL") {
+      SetAcl a;
+      bool ok = sp_mailbox(a.mailbox) && sp_astring(a.identifier, "Missing identifier") &&
+                sp_astring(a.rights, "Missing rights");
+      cmd.body = std::move(a);
+      return ok;
+    }
+    if (n == "DELETEACL" || n == "LISTRIGHTS") {
+      std::string mailbox, identifier;
+      bool ok = sp_mailbox(mailbox) && sp_astring(identifier, "Missing identifier");
+      if (n == "DELETEACL")
+        cmd.body = DeleteAcl{std::move(mailbox), std::move(identifier)};
+      else
+        cmd.body = ListRights{std::move(mailbox), std::move(identifier)};
+      return ok;
+    }
+    std::string mailbox;
+    bool ok = sp_mailbox(mailbox);
+    if (n == "GETACL")
+      cmd.body = GetAcl{std::move(mailbox)};
+    else
+      cmd.body = MyRights{std::move(mailbox)};
+    return ok;
   }
 
   // ---- shared pieces --------------------------------------------------------------------

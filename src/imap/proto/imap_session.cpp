@@ -43,6 +43,8 @@ std::string Session::capabilities() const {
   c += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // RFC 5256, RFC 5957
   c += " ESORT PARTIAL";                                              // RFC 5267 §3, RFC 9394
   c += " OBJECTID";  // RFC 8474 (THREADID is NIL: no thread ids are assigned)
+  // RFC 4314 ACL and shared mailboxes, RFC 8440 LIST-MYRIGHTS
+  c += " ACL RIGHTS=texk LIST-MYRIGHTS";
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
@@ -296,6 +298,16 @@ void Session::dispatch(Command& c) {
           cmd_sort(c, b);
         } else if constexpr (std::is_same_v<T, Thread>) {
           cmd_thread(c, b);
+        } else if constexpr (std::is_same_v<T, SetAcl>) {
+          cmd_setacl(c, b);
+        } else if constexpr (std::is_same_v<T, DeleteAcl>) {
+          cmd_deleteacl(c, b);
+        } else if constexpr (std::is_same_v<T, GetAcl>) {
+          cmd_getacl(c, b);
+        } else if constexpr (std::is_same_v<T, ListRights>) {
+          cmd_listrights(c, b);
+        } else if constexpr (std::is_same_v<T, MyRights>) {
+          cmd_myrights(c, b);
         }
       },
       c.body);

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "auth/proto/auth_sasl.hpp"
+#include "imap/proto/imap_acl.hpp"
 #include "imap/proto/imap_command.hpp"
 #include "imap/proto/imap_command_reader.hpp"
 #include "imap/proto/imap_notify.hpp"
@@ -84,6 +85,9 @@ struct SessionHooks {
   // Who gets \Recent (IMAP4rev1), one per server (imap_recent.hpp). When null, every session
   // that sees a message arrive marks it \Recent.
   std::shared_ptr<RecentClaims> recent;
+  // RFC 4314 shared mailboxes: the accounts that share a mailbox with `user`
+  // (store::Store::sharers). When null, no other user's mailbox is ever shown.
+  std::function<std::vector<std::string>(const std::string& user)> sharers;
 };
 
 // One piece of output, in order.
@@ -166,6 +170,9 @@ class Session {
   bool closed() const { return closed_; }
   // The selected mailbox (to watch), or nullopt.
   std::optional<store::MailboxId> selected() const;
+  // The store account the selected mailbox belongs to: the user's own, or for a shared
+  // mailbox its owner's (watch that one); nullptr when nothing is selected.
+  std::shared_ptr<store::Account> selected_account() const;
   // Bumped whenever selected() changes, so the server knows to re-subscribe.
   std::uint64_t selection_generation() const { return selection_generation_; }
   // The logged-in account's name and store ("" / nullptr before login).
@@ -175,6 +182,24 @@ class Session {
   std::string capabilities() const;
 
   struct SelectedMailbox;  // imap_session_selected.hpp
+
+  // A mailbox as this session names it (RFC 4314 shared mailboxes): personal names are the
+  // user's own; "Shared/<owner>/<name>" is <name> of the owner <owner> of the same domain.
+  struct MailboxRef {
+    std::shared_ptr<store::Account> account;  // the owner's store
+    std::string owner;                        // the owner's account name
+    std::string name;                         // in the owner's store
+    std::string display;                      // as the session names it (UTF-8)
+    bool shared = false;                      // another user's mailbox
+    acl::Rights rights = 0;                   // this user's rights (kAll on their own)
+    store::MailboxInfo info;                  // when it exists
+  };
+  // Resolves a decoded (UTF-8, canonical) name. Errors: no_such_mailbox when it does not
+  // exist or this user has no right on it at all (`out` still names the owner's store and
+  // name when the owner shares something with the user, for CREATE); bad_mailbox_name for a
+  // namespace node ("Shared", "Shared/<owner>").
+  std::error_code resolve_mailbox(std::string_view name, MailboxRef& out) const;
+  static constexpr std::string_view kSharedPrefix = "Shared/";
 
  private:
   // imap_session.cpp: dispatch, output, common responses
@@ -210,12 +235,14 @@ class Session {
   void cmd_list(const Command& c, const List& l);
   void cmd_namespace(const Command& c);
   void cmd_status(const Command& c, const Status& s);
-  std::string status_items(const store::MailboxInfo& info, const StatusItems& items);
+  // `ref`: the mailbox when it may be another user's (RECENT reads the owner's store).
+  std::string status_items(const store::MailboxInfo& info, const StatusItems& items,
+                           const MailboxRef* ref = nullptr);
   // imap_session_quota.cpp (RFC 9208)
   void cmd_getquotaroot(const Command& c, const GetQuotaRoot& g);
   void cmd_getquota(const Command& c, const GetQuota& g);
   void cmd_setquota(const Command& c, const SetQuota& s);
-  std::string deleted_storage(const store::MailboxInfo& info);
+  std::string deleted_storage(const store::MailboxInfo& info, store::Account* in = nullptr);
   // imap_session_select.cpp
   void cmd_select(const Command& c, const Select& s);
   void cmd_close(const Command& c, bool expunge);
@@ -261,6 +288,33 @@ class Session {
   void cmd_sort(const Command& c, const Sort& so);
   void cmd_thread(const Command& c, const Thread& th);
   bool sort_charset_ok(const Command& c, const std::string& charset);
+  // imap_session_acl.cpp (RFC 4314)
+  void cmd_setacl(const Command& c, const SetAcl& a);
+  void cmd_deleteacl(const Command& c, const DeleteAcl& a);
+  void cmd_getacl(const Command& c, const GetAcl& a);
+  void cmd_listrights(const Command& c, const ListRights& a);
+  void cmd_myrights(const Command& c, const MyRights& a);
+  // Resolves for a command needing `need` (all of the bits) and answers NO when it cannot:
+  // [NONEXISTENT] when the user may not even know of it (no right at all, or `l` missing
+  // and the right missing), [NOPERM] otherwise. `missing_text` answers a missing mailbox.
+  bool mailbox_for(const Command& c, std::string_view wire_name, acl::Rights need, MailboxRef& out,
+                   std::string_view missing_text = {});
+  // The other users' mailboxes this user may see (`l`), as (display name, info, rights).
+  struct SharedBox {
+    std::string display;
+    store::MailboxInfo info;
+    acl::Rights rights = 0;
+  };
+  void shared_mailboxes(std::vector<SharedBox>& out) const;
+  // True when `ref` is the selected mailbox.
+  bool is_selected(const MailboxRef& ref) const;
+  // The rights setting these flags needs (RFC 4314 §4: \Seen "s", \Deleted "t", others "w"),
+  // and `flags` without those `rights` do not allow (APPEND and COPY drop them silently).
+  static acl::Rights rights_for_flags(const store::Flags& flags);
+  static void drop_forbidden_flags(store::Flags& flags, acl::Rights rights);
+  // COPY message by message into `dest` (another account's mailbox, or flags to drop).
+  std::error_code copy_across(SelectedMailbox& s, const std::vector<store::Uid>& uids,
+                              const MailboxRef& dest, store::CopyResult& out);
 
   SessionOptions options_;
   SessionHooks hooks_;

@@ -114,7 +114,35 @@ void Session::cmd_create(const Command& c, const Create& cr) {
     tagged_no(c.tag, "[CANNOT] Invalid mailbox name.");
     return;
   }
+  if (*name + "/" == kSharedPrefix) {
+    tagged_no(c.tag, "[CANNOT] Reserved for other users' mailboxes.");
+    return;
+  }
   store::MailboxInfo info;
+  if (name->starts_with(kSharedPrefix)) {
+    // RFC 4314 §4: CREATE in another user's mailbox needs "k" on the parent; the new
+    // mailbox starts with its parent's ACL (as in Dovecot), so its creator keeps access.
+    MailboxRef parent;
+    std::size_t slash = name->rfind('/');
+    std::error_code ec = resolve_mailbox(name->substr(0, slash), parent);
+    if (ec || !(parent.rights & acl::kCreate)) {
+      tagged_no(c.tag, !ec && (parent.rights & acl::kLookup)
+                           ? "[NOPERM] Permission denied."
+                           : "[CANNOT] Mailboxes can only be created inside a shared mailbox "
+                             "with the right to.");
+      return;
+    }
+    std::string inner = parent.name + name->substr(slash);
+    if ((ec = parent.account->create(inner, use, info))) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+    std::vector<store::AclEntry> entries;
+    if (!parent.account->acl(parent.info.id, entries))
+      for (const auto& e : entries) parent.account->set_acl(info.id, e.identifier, e.rights);
+    tagged_ok(c.tag, "Create completed.");
+    return;
+  }
   if (auto ec = account_->create(*name, use, info)) {
     tagged_no(c.tag, store_error_text(ec));
     return;
@@ -134,11 +162,10 @@ void Session::cmd_delete(const Command& c, const Delete& d) {
     tagged_no(c.tag, "[CANNOT] INBOX can't be deleted.");
     return;
   }
-  store::MailboxInfo info;
-  bool was_selected = false;
-  if (selected_ && !account_->find(*name, info) && info.id == selected_->info.id)
-    was_selected = true;
-  if (auto ec = account_->remove(*name)) {
+  MailboxRef ref;  // RFC 4314 §4: DELETE needs "x"
+  if (!mailbox_for(c, d.mailbox, acl::kDeleteMailbox, ref)) return;
+  const bool was_selected = is_selected(ref);
+  if (auto ec = ref.account->remove(ref.name)) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
@@ -166,7 +193,26 @@ void Session::cmd_rename(const Command& c, const Rename& r) {
     tagged_no(c.tag, "[ALREADYEXISTS] Mailbox already exists.");
     return;
   }
-  if (auto ec = account_->rename(*from, *to)) {
+  if (from->starts_with(kSharedPrefix) || to->starts_with(kSharedPrefix) ||
+      *to + "/" == kSharedPrefix) {
+    // RFC 4314 §4: RENAME needs "x" on the old name and "k" on the new parent, within one
+    // owner's mailboxes.
+    MailboxRef src, parent;
+    if (!mailbox_for(c, r.from, acl::kDeleteMailbox, src)) return;
+    std::size_t slash = to->rfind('/');
+    std::error_code ec = slash == std::string::npos ? std::error_code(store::Errc::bad_mailbox_name)
+                                                    : resolve_mailbox(to->substr(0, slash), parent);
+    if (ec || parent.account != src.account || !(parent.rights & acl::kCreate)) {
+      tagged_no(c.tag, ec || parent.account != src.account
+                           ? "[CANNOT] Mailboxes cannot move between users."
+                           : "[NOPERM] Permission denied.");
+      return;
+    }
+    if ((ec = src.account->rename(src.name, parent.name + to->substr(slash)))) {
+      tagged_no(c.tag, store_error_text(ec));
+      return;
+    }
+  } else if (auto ec = account_->rename(*from, *to)) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
@@ -185,11 +231,8 @@ void Session::cmd_subscribe(const Command& c, const Subscribe& s) {
   }
   if (s.on) {
     // RFC 9051 §6.3.7 lets the server refuse a name that does not exist; Dovecot does.
-    store::MailboxInfo info;
-    if (account_->find(*name, info)) {
-      tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
-      return;
-    }
+    MailboxRef ref;
+    if (!mailbox_for(c, s.mailbox, 0, ref)) return;
   }
   if (auto ec = account_->subscribe(*name, s.on)) {
     tagged_no(c.tag, store_error_text(ec));
@@ -218,8 +261,23 @@ void Session::cmd_list(const Command& c, const List& l) {
     return;
   }
   std::set<std::string> subscribed(subs.begin(), subs.end());
+  // Other users' mailboxes this user may see (RFC 4314 "l"), under "Shared/<owner>/", and
+  // the levels above them that are not mailbox of their own (\Noselect).
+  std::vector<SharedBox> shared;
+  shared_mailboxes(shared);
+  std::map<std::string, acl::Rights> shared_rights;
+  for (auto& sb : shared) {
+    sb.info.name = sb.display;
+    boxes.push_back(sb.info);
+    shared_rights[sb.display] = sb.rights;
+  }
   std::map<std::string, const store::MailboxInfo*> by_name;
   for (const auto& b : boxes) by_name[b.name] = &b;
+  std::set<std::string> nodes;
+  for (const auto& sb : shared)
+    for (std::size_t slash = sb.display.find('/'); slash != std::string::npos;
+         slash = sb.display.find('/', slash + 1))
+      if (!by_name.count(sb.display.substr(0, slash))) nodes.insert(sb.display.substr(0, slash));
 
   // Patterns, decoded like names, with the reference prefixed (RFC 9051 §6.3.9).
   std::vector<std::string> patterns;
@@ -237,7 +295,9 @@ void Session::cmd_list(const Command& c, const List& l) {
     // The names are sorted: an inferior, if any, is the first name at or after "name/".
     std::string prefix = name + "/";
     auto it = by_name.lower_bound(prefix);
-    return it != by_name.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+    if (it != by_name.end() && it->first.compare(0, prefix.size(), prefix) == 0) return true;
+    auto n = nodes.lower_bound(prefix);
+    return n != nodes.end() && n->compare(0, prefix.size(), prefix) == 0;
   };
 
   bool only_subscribed = l.lsub || l.select_subscribed;
@@ -248,6 +308,9 @@ void Session::cmd_list(const Command& c, const List& l) {
   } else {
     for (const auto& b : boxes)
       if (matches(b.name)) names.push_back(b.name);
+    for (const auto& n : nodes)
+      if (matches(n)) names.push_back(n);
+    std::sort(names.begin(), names.end());
   }
   std::stable_partition(names.begin(), names.end(),
                         [](const std::string& n) { return n == "INBOX"; });
@@ -264,7 +327,10 @@ void Session::cmd_list(const Command& c, const List& l) {
       if (!attrs.empty()) attrs += ' ';
       attrs += a;
     };
-    if (!info) {
+    if (!info && nodes.count(name)) {
+      add("\\Noselect");
+      add("\\HasChildren");
+    } else if (!info) {
       add(l.lsub ? "\\Noselect" : "\\NonExistent");
     } else {
       if (has_children(name))
@@ -278,13 +344,18 @@ void Session::cmd_list(const Command& c, const List& l) {
       add(store::special_use_attribute(
           info->special_use));  // on every answer (CLIENTS.md: Apple Mail)
     out += std::string("* ") + verb + " (" + attrs + ") \"/\" " + encode_name(name) + "\r\n";
-    if (l.return_status && info) {
+    auto rights_it = shared_rights.find(name);
+    const acl::Rights rights = rights_it == shared_rights.end() ? acl::kAll : rights_it->second;
+    if (l.return_status && info && (rights & acl::kRead)) {
       // RFC 5819: a STATUS answer after each selectable mailbox's LIST.
-      store::MailboxInfo fresh;
-      if (!account_->find(name, fresh))
-        out += "* STATUS " + encode_name(name) + " (" + status_items(fresh, *l.return_status) +
-               ")\r\n";
+      MailboxRef ref;
+      if (!resolve_mailbox(name, ref))
+        out += "* STATUS " + encode_name(name) + " (" +
+               status_items(ref.info, *l.return_status, &ref) + ")\r\n";
     }
+    // RFC 8440 LIST-MYRIGHTS: the user's rights after each mailbox's LIST.
+    if (l.return_myrights && info && !l.lsub)
+      out += "* MYRIGHTS " + encode_name(name) + " " + acl::format_rights(rights) + "\r\n";
   }
   // RFC 3501 §6.3.9: LSUB "%" shows the parent of a subscribed mailbox it cannot show, as
   // \Noselect when the parent itself is not subscribed.
@@ -325,12 +396,16 @@ void Session::cmd_list(const Command& c, const List& l) {
 }
 
 void Session::cmd_namespace(const Command& c) {
-  // RFC 2342: one personal namespace, no prefix, delimiter "/"; no others.
-  send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+  // RFC 2342: one personal namespace, no prefix, delimiter "/"; other users' mailboxes
+  // under "Shared/<owner>/" (RFC 4314 shared mailboxes); no shared namespace of its own.
+  send("* NAMESPACE ((\"\" \"/\")) ((\"Shared/\" \"/\")) NIL\r\n");
   tagged_ok(c.tag, "Namespace completed.");
 }
 
-std::string Session::status_items(const store::MailboxInfo& info, const StatusItems& items) {
+std::string Session::status_items(const store::MailboxInfo& info, const StatusItems& items,
+                                  const MailboxRef* ref) {
+  store::Account& account = ref ? *ref->account : *account_;
+  const std::string& owner = ref ? ref->owner : account_name_;
   std::string s;
   auto add = [&](std::string_view name, std::string value) {
     if (!s.empty()) s += ' ';
@@ -344,20 +419,20 @@ std::string Session::status_items(const store::MailboxInfo& info, const StatusIt
     // snapshot only when the mailbox has unclaimed mail or was never looked at); for the
     // selected mailbox, those \Recent in this session.
     std::uint32_t recent = 0;
-    if (selected_ && selected_->info.id == info.id) {
+    if (selected_ && selected_->info.id == info.id && selected_->account.get() == &account) {
       recent = enabled_rev2_ ? 0 : selected_->recent_count();  // this session's own view
     } else if (hooks_.recent && !enabled_rev2_ && info.messages != 0) {
       RecentClaims& r = *hooks_.recent;
       std::vector<store::MessageInfo> messages;
       store::MailboxInfo now = info;
       bool have = false;  // `messages` and `now` are a snapshot
-      if (!r.known(account_name_, info.id, info.uid_validity))
-        have = !account_->snapshot(info.id, now, messages);
-      if (have || r.known(account_name_, info.id, info.uid_validity)) {
+      if (!r.known(owner, info.id, info.uid_validity))
+        have = !account.snapshot(info.id, now, messages);
+      if (have || r.known(owner, info.id, info.uid_validity)) {
         const store::Uid first =
-            r.peek(account_name_, now.id, now.uid_validity, now.uid_next,
+            r.peek(owner, now.id, now.uid_validity, now.uid_next,
                    have ? r.first_saved_since_start(messages, now.uid_next) : now.uid_next);
-        if (first < now.uid_next && !have) have = !account_->snapshot(info.id, now, messages);
+        if (first < now.uid_next && !have) have = !account.snapshot(info.id, now, messages);
         if (have)
           for (const auto& m : messages) recent += m.uid >= first ? 1 : 0;
       }
@@ -372,20 +447,18 @@ std::string Session::status_items(const store::MailboxInfo& info, const StatusIt
   if (items.highest_modseq) add("HIGHESTMODSEQ", std::to_string(info.highest_modseq));
   if (items.append_limit) add("APPENDLIMIT", std::to_string(options_.append_limit));
   if (items.mailbox_id) add("MAILBOXID", "(" + mailbox_object_id(info) + ")");
-  if (items.deleted_storage) add("DELETED-STORAGE", deleted_storage(info));
+  if (items.deleted_storage) add("DELETED-STORAGE", deleted_storage(info, &account));
   return s;
 }
 
 void Session::cmd_status(const Command& c, const Status& st) {
-  auto name = decode_name(st.mailbox);
-  store::MailboxInfo info;
-  if (!name || account_->find(*name, info)) {
-    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
-    return;
-  }
+  MailboxRef ref;  // RFC 4314 §4: STATUS needs "r"
+  if (!mailbox_for(c, st.mailbox, acl::kRead, ref)) return;
+  const store::MailboxInfo& info = ref.info;
   // RFC 7162 §3.1: STATUS HIGHESTMODSEQ is a CONDSTORE-enabling command.
   if (st.items.highest_modseq) enabled_condstore_ = true;
-  send("* STATUS " + encode_name(info.name) + " (" + status_items(info, st.items) + ")\r\n");
+  send("* STATUS " + encode_name(ref.display) + " (" + status_items(info, st.items, &ref) +
+       ")\r\n");
   if (selected_) sync(true);
   tagged_ok(c.tag, "Status completed.");
 }

@@ -212,7 +212,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   // RFC 7162 §3.2.6: VANISHED (EARLIER) for UIDs of the set expunged since CHANGEDSINCE.
   if (f.vanished) {
     store::ChangesSince ch;
-    if (!account_->changes_since(box, *f.changed_since, ch)) {
+    if (!s.account->changes_since(box, *f.changed_since, ch)) {
       std::vector<std::uint32_t> gone;
       for (store::Uid u : ch.expunged)
         if (sequence_set_contains(f.set, u, s.info.uid_next ? s.info.uid_next - 1 : 0))
@@ -223,7 +223,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
 
   // Implicit \Seen first (RFC 9051 §6.4.5), in one store call.
   std::vector<store::Uid> to_see;
-  if (!s.read_only) {
+  if (!s.read_only && (s.rights & acl::kSeen)) {  // RFC 4314 §4: \Seen needs "s"
     for (std::uint32_t i : indexes) {
       const auto& e = s.messages[i];
       if (e.expunged) continue;
@@ -236,7 +236,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     up.mode = store::FlagUpdate::Mode::add;
     up.flags.system = store::kSeen;
     store::FlagResult fr;
-    if (!account_->update_flags(box, to_see, up, fr)) {
+    if (!s.account->update_flags(box, to_see, up, fr)) {
       for (const auto& m : fr.changed) {
         std::size_t i = s.find(m.uid);
         if (i < s.messages.size()) s.update(s.messages[i], m);
@@ -271,7 +271,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
       for (std::size_t j = k; j < indexes.size() && batch.size() < kBatch; ++j)
         batch.push_back(s.messages[indexes[j]].uid);
       batch_from = k;
-      if (account_->cached_many(box, batch, cached_batch)) cached_batch.clear();
+      if (s.account->cached_many(box, batch, cached_batch)) cached_batch.clear();
     }
     store::CachedFields cached;
     std::error_code cached_ec;
@@ -283,7 +283,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
       else
         cached_ec = store::Errc::no_such_message;
     } else {
-      cached_ec = account_->cached(box, e.uid, cached);
+      cached_ec = s.account->cached(box, e.uid, cached);
     }
     if (auto ec = cached_ec) {
       // Expunged by another session since the last sync: left out now, its EXPUNGE follows
@@ -305,7 +305,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     std::shared_ptr<store::Blob> blob;
     if (needs_bytes && e.size >= kStreamThreshold) {
       std::unique_ptr<store::Blob> b;
-      if (!account_->open(box, e.uid, b) && b) {
+      if (!s.account->open(box, e.uid, b) && b) {
         blob = std::move(b);
         if (auto plan = plan_fetch_stream(m, f.items, blob->size(), o)) {
           send(std::move(plan->before));
@@ -324,7 +324,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     m.load = [&, uid](std::string& out) -> std::error_code {
       if (!blob) {
         std::unique_ptr<store::Blob> b;
-        if (auto ec = account_->open(box, uid, b)) return ec;
+        if (auto ec = s.account->open(box, uid, b)) return ec;
         blob = std::move(b);
       }
       return read_all(*blob, out);
@@ -373,7 +373,7 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
   // messages to evaluate (imap_search_index.hpp); the others are scanned, with the same
   // results. A message the index answers for reads only what the other keys need.
   SearchIndexPlan plan;
-  plan.prepare(*account_, box, key);
+  plan.prepare(*s.account, box, key);
   if (!plan.empty()) ctx.index = &plan;
   const std::function<bool(const SearchKey&)> skip = [&](const SearchKey& k) {
     return plan.skips(k);
@@ -420,11 +420,11 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
     blobs.clear();
     blobs.resize(batch_of.size());
     std::vector<std::optional<store::CachedFields>> got_cached;
-    if (!cache_uids.empty() && !account_->cached_many(box, cache_uids, got_cached))
+    if (!cache_uids.empty() && !s.account->cached_many(box, cache_uids, got_cached))
       for (std::size_t j = 0; j < got_cached.size() && j < cache_slots.size(); ++j)
         cached_batch[cache_slots[j]] = std::move(got_cached[j]);
     std::vector<std::unique_ptr<store::Blob>> got_blobs;
-    if (!blob_uids.empty() && !account_->open_many(box, blob_uids, got_blobs))
+    if (!blob_uids.empty() && !s.account->open_many(box, blob_uids, got_blobs))
       for (std::size_t j = 0; j < got_blobs.size() && j < blob_slots.size(); ++j)
         blobs[blob_slots[j]] = std::move(got_blobs[j]);
   };
@@ -447,7 +447,7 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
     if (want_cached) {
       if (slot < cached_batch.size() && cached_batch[slot]) {
         cached = std::move(*cached_batch[slot]);
-      } else if (account_->cached(box, e.uid, cached)) {
+      } else if (s.account->cached(box, e.uid, cached)) {
         continue;  // gone meanwhile
       }
     }
@@ -468,7 +468,7 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
         if (slot < blobs.size() && blobs[slot])
           blob = std::move(blobs[slot]);
         else
-          account_->open(box, uid, blob);
+          s.account->open(box, uid, blob);
         if (blob && !read_all(*blob, bytes))
           parsed = std::make_unique<mime::Message>(mime::parse(bytes));
       }
@@ -561,6 +561,14 @@ void Session::cmd_store(const Command& c, const Store& st) {
   up.mode = st.mode == Store::Mode::add      ? store::FlagUpdate::Mode::add
             : st.mode == Store::Mode::remove ? store::FlagUpdate::Mode::remove
                                              : store::FlagUpdate::Mode::replace;
+  // RFC 4314 §4: \Seen needs "s", \Deleted "t", any other flag "w" (a replace changes all).
+  const acl::Rights need = up.mode == store::FlagUpdate::Mode::replace
+                              ? acl::Rights(acl::kSeen | acl::kWrite | acl::kDeleteMessage)
+                              : rights_for_flags(up.flags);
+  if ((s.rights & need) != need) {
+    tagged_no(c.tag, "[NOPERM] Permission denied.");
+    return;
+  }
   if (st.unchanged_since) {
     up.unchanged_since = *st.unchanged_since;
     enable_condstore_in_selected();
@@ -570,7 +578,7 @@ void Session::cmd_store(const Command& c, const Store& st) {
     if (!s.messages[i].expunged) uids.push_back(s.messages[i].uid);
   store::FlagResult fr;
   if (!uids.empty()) {
-    if (auto ec = account_->update_flags(s.info.id, uids, up, fr)) {
+    if (auto ec = s.account->update_flags(s.info.id, uids, up, fr)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }
@@ -651,13 +659,17 @@ void Session::cmd_copy(const Command& c, const Copy& cp) {
     tagged_no(c.tag, "[READ-ONLY] Mailbox is read-only.");
     return;
   }
-  auto name = decode_name(cp.mailbox);
-  store::MailboxInfo dest;
-  if (!name || account_->find(*name, dest)) {
-    // RFC 9051 §6.4.7: TRYCREATE when the destination does not exist.
-    tagged_no(c.tag, "[TRYCREATE] Mailbox doesn't exist.");
+  // RFC 4314 §4 and RFC 6851 §3.3: MOVE needs "t" and "e" on the source.
+  if (cp.move && (s.rights & (acl::kDeleteMessage | acl::kExpunge)) !=
+                     (acl::kDeleteMessage | acl::kExpunge)) {
+    tagged_no(c.tag, "[NOPERM] Permission denied.");
     return;
   }
+  // RFC 9051 §6.4.7: TRYCREATE when the destination does not exist; "i" needed on it.
+  MailboxRef dest_ref;
+  if (!mailbox_for(c, cp.mailbox, acl::kInsert, dest_ref, "[TRYCREATE] Mailbox doesn't exist."))
+    return;
+  const store::MailboxInfo& dest = dest_ref.info;
   std::vector<store::Uid> uids;
   for (std::uint32_t i : indexes)
     if (!s.messages[i].expunged) uids.push_back(s.messages[i].uid);
@@ -667,8 +679,18 @@ void Session::cmd_copy(const Command& c, const Copy& cp) {
     return;
   }
   store::CopyResult r;
-  std::error_code ec = cp.move ? account_->move(s.info.id, uids, dest.id, r)
-                               : account_->copy(s.info.id, uids, dest.id, r);
+  std::error_code ec;
+  if (dest_ref.account == s.account && dest_ref.rights == acl::kAll) {
+    ec = cp.move ? s.account->move(s.info.id, uids, dest.id, r)
+                 : s.account->copy(s.info.id, uids, dest.id, r);
+  } else {
+    // Into another owner's store (or with rights that limit the flags): message by message.
+    ec = copy_across(s, uids, dest_ref, r);
+    if (!ec && cp.move) {
+      std::vector<store::Uid> removed;
+      ec = s.account->expunge(s.info.id, r.source, removed);
+    }
+  }
   if (ec) {
     tagged_no(c.tag, store_error_text(ec));
     return;
@@ -685,15 +707,61 @@ void Session::cmd_copy(const Command& c, const Copy& cp) {
     tagged_ok(c.tag, "Move completed.");
     return;
   }
-  if (dest.id == s.info.id) s.dirty = true;
+  if (is_selected(dest_ref)) s.dirty = true;
   sync(cp.uid);
   tagged_ok(c.tag, copyuid + "Copy completed.");
+}
+
+// COPY into another account's mailbox (RFC 4314 shared mailboxes), or with flags the
+// destination's rights do not allow (dropped, RFC 4314 §4): each message read and appended,
+// with its flags and INTERNALDATE. Holds one message at a time.
+std::error_code Session::copy_across(SelectedMailbox& s, const std::vector<store::Uid>& uids,
+                                     const MailboxRef& dest, store::CopyResult& out) {
+  out = {};
+  for (store::Uid uid : uids) {
+    std::size_t i = s.find(uid);
+    if (i == s.messages.size()) continue;
+    std::unique_ptr<store::Blob> blob;
+    std::error_code ec = s.account->open(s.info.id, uid, blob);
+    if (ec == store::Errc::no_such_message) continue;
+    if (ec) return ec;
+    std::string data, piece;
+    for (std::uint64_t off = 0; off < blob->size(); off += piece.size()) {
+      if ((ec = blob->read(off, 1 << 20, piece))) return ec;
+      if (piece.empty()) break;
+      data += piece;
+    }
+    store::NewMessage m;
+    m.bytes = data;
+    m.keep_bare_lf = true;  // stored already as the store keeps it
+    m.flags = s.flags_of(s.messages[i]);
+    drop_forbidden_flags(m.flags, dest.rights);
+    m.internal_date = s.messages[i].internal_date;
+    m.internal_tz = s.messages[i].internal_tz;
+    store::AppendResult r;
+    if ((ec = dest.account->append(dest.info.id, m, r))) {
+      if (!out.target.empty()) {
+        std::vector<store::Uid> removed;
+        dest.account->expunge(dest.info.id, out.target, removed);  // undo (all or nothing)
+      }
+      out = {};
+      return ec;
+    }
+    out.uid_validity = r.uid_validity;
+    out.source.push_back(uid);
+    out.target.push_back(r.uid);
+  }
+  return {};
 }
 
 void Session::cmd_expunge(const Command& c, const Expunge& ex) {
   SelectedMailbox& s = *selected_;
   if (s.read_only) {
     tagged_no(c.tag, "[READ-ONLY] Mailbox is read-only.");
+    return;
+  }
+  if (!(s.rights & acl::kExpunge)) {  // RFC 4314 §4
+    tagged_no(c.tag, "[NOPERM] Permission denied.");
     return;
   }
   // The store checks \Deleted as it has it now (another session may have changed it). Plain
@@ -708,7 +776,7 @@ void Session::cmd_expunge(const Command& c, const Expunge& ex) {
   }
   std::vector<store::Uid> removed;
   if (!ex.uids || !uids.empty()) {
-    if (auto ec = account_->expunge_deleted(s.info.id, ex.uids ? &uids : nullptr, removed)) {
+    if (auto ec = s.account->expunge_deleted(s.info.id, ex.uids ? &uids : nullptr, removed)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }
@@ -719,12 +787,9 @@ void Session::cmd_expunge(const Command& c, const Expunge& ex) {
 }
 
 void Session::cmd_append(const Command& c, const Append& a) {
-  auto name = decode_name(a.mailbox);
-  store::MailboxInfo dest;
-  if (!name || account_->find(*name, dest)) {
-    tagged_no(c.tag, "[TRYCREATE] Mailbox doesn't exist.");
-    return;
-  }
+  MailboxRef ref;  // RFC 4314 §4: APPEND needs "i"
+  if (!mailbox_for(c, a.mailbox, acl::kInsert, ref, "[TRYCREATE] Mailbox doesn't exist.")) return;
+  const store::MailboxInfo& dest = ref.info;
   if (a.messages.empty()) {
     tagged_bad(c.tag, "Missing message.");
     return;
@@ -741,6 +806,7 @@ void Session::cmd_append(const Command& c, const Append& a) {
       tagged_bad(c.tag, "Invalid system flag.");
       return;
     }
+    drop_forbidden_flags(news[i].flags, ref.rights);  // RFC 4314 §4: silently
     if (m.internal_date) {
       int zone = 0;
       auto t = parse_date_time(*m.internal_date, &zone);
@@ -776,10 +842,10 @@ void Session::cmd_append(const Command& c, const Append& a) {
   std::uint32_t uid_validity = 0;
   for (std::size_t i = 0; i < news.size(); ++i) {
     store::AppendResult r;
-    if (auto ec = account_->append(dest.id, news[i], r)) {
+    if (auto ec = ref.account->append(dest.id, news[i], r)) {
       if (!uids.empty()) {
         std::vector<store::Uid> removed;
-        account_->expunge(dest.id, uids, removed);  // undo the earlier ones
+        ref.account->expunge(dest.id, uids, removed);  // undo the earlier ones
       }
       tagged_no(c.tag, store_error_text(ec));
       return;
@@ -787,7 +853,7 @@ void Session::cmd_append(const Command& c, const Append& a) {
     uid_validity = r.uid_validity;
     uids.push_back(r.uid);
   }
-  if (selected_ && selected_->info.id == dest.id) {
+  if (selected_ && is_selected(ref)) {
     selected_->dirty = true;
     sync(true);
   } else if (selected_) {

@@ -90,9 +90,11 @@ void Session::cmd_setquota(const Command& c, const SetQuota&) {
 }
 
 // RFC 9208 §4.2.2 STATUS DELETED-STORAGE: KiB that EXPUNGE would free in the mailbox.
-std::string Session::deleted_storage(const store::MailboxInfo& info) {
+// `in`: the store of the mailbox (its owner's for a shared one, RFC 4314), else the user's.
+std::string Session::deleted_storage(const store::MailboxInfo& info, store::Account* in) {
   std::uint64_t octets = 0;
-  if (info.deleted != 0 && account_->deleted_size(info.id, octets)) octets = 0;
+  store::Account& account = in ? *in : *account_;
+  if (info.deleted != 0 && account.deleted_size(info.id, octets)) octets = 0;
   return std::to_string(store::storage_kib(octets));
 }
 

@@ -145,8 +145,8 @@ store::Uid Session::claim_recent(store::Uid uid_next) {
   if (enabled_rev2_) return UINT32_MAX;
   const SelectedMailbox& s = *selected_;
   if (s.read_only)
-    return hooks_.recent->peek(account_name_, s.info.id, s.info.uid_validity, uid_next, uid_next);
-  return hooks_.recent->claim(account_name_, s.info.id, s.info.uid_validity, uid_next, uid_next);
+    return hooks_.recent->peek(s.owner, s.info.id, s.info.uid_validity, uid_next, uid_next);
+  return hooks_.recent->claim(s.owner, s.info.id, s.info.uid_validity, uid_next, uid_next);
 }
 
 void Session::unselect() {
@@ -172,20 +172,23 @@ void Session::cmd_select(const Command& c, const Select& s) {
     // end.
     send("* OK [CLOSED] Previous mailbox closed.\r\n");
   }
-  auto name = decode_name(s.mailbox);
-  store::MailboxInfo found;
-  if (!name || account_->find(*name, found)) {
-    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
-    return;
-  }
+  MailboxRef ref;  // RFC 4314 §4: SELECT and EXAMINE need "r"
+  if (!mailbox_for(c, s.mailbox, acl::kRead, ref)) return;
+  const store::MailboxInfo& found = ref.info;
   auto sel = std::make_unique<SelectedMailbox>();
+  sel->account = ref.account;
+  sel->owner = ref.owner;
+  sel->display = ref.display;
+  sel->rights = ref.rights;
   std::vector<store::MessageInfo> messages;
-  if (auto ec = account_->snapshot(found.id, sel->info, messages)) {
+  if (auto ec = ref.account->snapshot(found.id, sel->info, messages)) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
   if (s.condstore) enabled_condstore_ = true;  // RFC 7162 §3.1: CONDSTORE-enabling
-  sel->read_only = s.read_only;
+  // RFC 4314 §4: without any right to change the mailbox, it is read-only.
+  sel->read_only = s.read_only || !(ref.rights & (acl::kSeen | acl::kWrite |
+                                                   acl::kDeleteMessage | acl::kExpunge));
   sel->modseq = sel->info.highest_modseq;
   sel->messages.reserve(messages.size());
   std::uint32_t first_unseen = 0;
@@ -206,8 +209,8 @@ void Session::cmd_select(const Command& c, const Select& s) {
     const store::MailboxInfo& i = sel->info;
     const store::Uid first_new = r.first_saved_since_start(messages, i.uid_next);
     const store::Uid first =
-        s.read_only ? r.peek(account_name_, i.id, i.uid_validity, i.uid_next, first_new)
-                    : r.claim(account_name_, i.id, i.uid_validity, i.uid_next, first_new);
+        sel->read_only ? r.peek(ref.owner, i.id, i.uid_validity, i.uid_next, first_new)
+                       : r.claim(ref.owner, i.id, i.uid_validity, i.uid_next, first_new);
     for (auto& e : sel->messages) e.recent = e.uid >= first;
   }
   sel->reported_recent = sel->recent_count();
@@ -223,13 +226,13 @@ void Session::cmd_select(const Command& c, const Select& s) {
   out += "* OK [MAILBOXID (" + mailbox_object_id(sel->info) + ")] Ok\r\n";  // RFC 8474 §4.1
   if (enabled_rev2_) {
     // RFC 9051 §6.3.2: the mailbox's LIST response, with its name as the server spells it.
-    out += "* LIST () \"/\" " + encode_name(sel->info.name) + "\r\n";
+    out += "* LIST () \"/\" " + encode_name(ref.display) + "\r\n";
   }
 
   // RFC 7162 §3.2.5: QRESYNC resynchronization when the UIDVALIDITY still holds.
   if (s.qresync && s.qresync->uid_validity == sel->info.uid_validity) {
     store::ChangesSince ch;
-    if (!account_->changes_since(found.id, s.qresync->modseq, ch)) {
+    if (!ref.account->changes_since(found.id, s.qresync->modseq, ch)) {
       std::vector<std::uint32_t> vanished;
       for (store::Uid u : ch.expunged) {
         if (s.qresync->known_uids &&
@@ -252,15 +255,19 @@ void Session::cmd_select(const Command& c, const Select& s) {
   selected_ = std::move(sel);
   ++selection_generation_;
   state_ = State::selected;
-  tagged_ok(c.tag,
-            s.read_only ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.");
+  if (selected_->read_only)
+    tagged_ok(c.tag, s.read_only ? "[READ-ONLY] Examine completed."
+                                 : "[READ-ONLY] Select completed.");
+  else
+    tagged_ok(c.tag, "[READ-WRITE] Select completed.");
 }
 
 void Session::cmd_close(const Command& c, bool expunge) {
-  if (expunge && !selected_->read_only) {
+  // RFC 4314 §4: without "e", CLOSE closes without expunging.
+  if (expunge && !selected_->read_only && (selected_->rights & acl::kExpunge)) {
     // RFC 9051 §6.4.1: CLOSE expunges silently.
     std::vector<store::Uid> removed;
-    if (auto ec = account_->expunge_deleted(selected_->info.id, nullptr, removed)) {
+    if (auto ec = selected_->account->expunge_deleted(selected_->info.id, nullptr, removed)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }
@@ -285,7 +292,7 @@ void Session::sync(bool allow_expunge) {
   std::size_t added = 0;  // new messages appended to the map
   if (s.dirty) {
     store::ChangesSince ch;
-    std::error_code ec = account_->changes_since(s.info.id, s.modseq, ch);
+    std::error_code ec = s.account->changes_since(s.info.id, s.modseq, ch);
     if (ec) {
       if (ec == store::Errc::no_such_mailbox) {
         // Deleted by another session: every message is gone.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct Session::SelectedMailbox {
 
   store::MailboxInfo info;  // id, name, UIDVALIDITY; uid_next as last reported
   bool read_only = false;
+  // Whose mailbox (RFC 4314 shared mailboxes): the owner's store, name, and the rights of
+  // this user in it (acl::kAll in the user's own).
+  std::shared_ptr<store::Account> account;
+  std::string owner;
+  std::string display;  // the name as this session spells it (UTF-8)
+  acl::Rights rights = acl::kAll;
   std::vector<Entry> messages;  // ascending UID = ascending sequence number
   store::ModSeq modseq = 0;     // HIGHESTMODSEQ the session has caught up to
   std::uint32_t reported_exists = 0;

@@ -80,7 +80,7 @@ void Session::cmd_sort(const Command& c, const Sort& so) {
   std::vector<const store::SortKeys*> keys;
   std::vector<std::int64_t> sent;
   if (sort_needs_store(so.criteria) && !indexes.empty()) {
-    if (auto ec = account_->sort_table(s.info.id, all)) {
+    if (auto ec = s.account->sort_table(s.info.id, all)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }
@@ -119,7 +119,7 @@ void Session::cmd_thread(const Command& c, const Thread& th) {
   std::shared_ptr<const store::SortTable> all = no_sort_keys();
   const bool refs = th.algorithm == Thread::Algorithm::references;
   if (!indexes.empty()) {
-    if (auto ec = account_->sort_table(s.info.id, all)) {
+    if (auto ec = s.account->sort_table(s.info.id, all)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }

@@ -41,7 +41,9 @@ inline SessionHooks memory_hooks(std::shared_ptr<store::Store> store,
       r.kind = LoginResult::Kind::unavailable;
       return r;
     }
-    if ((u == "alice@example.org" || u == "bob@example.org") && password == "secret") {
+    if (u == "eve") u += "@example.net";  // another domain (shared mailboxes never cross)
+    if ((u == "alice@example.org" || u == "bob@example.org" || u == "eve@example.net") &&
+        password == "secret") {
       r.kind = LoginResult::Kind::ok;
       r.account = u;
     }
@@ -51,6 +53,11 @@ inline SessionHooks memory_hooks(std::shared_ptr<store::Store> store,
     std::shared_ptr<store::Account> a;
     if (store->account(name, a)) return std::shared_ptr<store::Account>();
     return a;
+  };
+  h.sharers = [store](const std::string& user) {
+    std::vector<std::string> owners;
+    store->sharers(user, owners);
+    return owners;
   };
   return h;
 }
