@@ -64,8 +64,8 @@ TEST(ImapAcl, Identifiers) {
 
 TEST(ImapAcl, EffectiveRights) {
   const std::string owner = "alice@example.org";
-  std::vector<store::AclEntry> e{{"anyone", "lr"}, {"bob@example.org", "lrswi"},
-                                 {"-carol@example.org", "r"}};
+  std::vector<store::AclEntry> e{
+      {"anyone", "lr"}, {"bob@example.org", "lrswi"}, {"-carol@example.org", "r"}};
   EXPECT_EQ(effective_rights(e, owner, owner), kAll);  // the implicit owner
   EXPECT_EQ(effective_rights({}, "ALICE@example.org", owner), kAll);
   EXPECT_EQ(effective_rights(e, "bob@example.org", owner),
@@ -113,9 +113,8 @@ TEST(ImapAcl, Grammar) {
   EXPECT_TRUE(std::get<List>(list.command->body).return_myrights);
 
   for (const char* wrong :
-       {"a SETACL INBOX bob@example.org", "a SETACL INBOX", "a DELETEACL INBOX",
-        "a GETACL", "a GETACL INBOX extra", "a LISTRIGHTS INBOX", "a MYRIGHTS",
-        "a SETACL INBOX (bob) lr"}) {
+       {"a SETACL INBOX bob@example.org", "a SETACL INBOX", "a DELETEACL INBOX", "a GETACL",
+        "a GETACL INBOX extra", "a LISTRIGHTS INBOX", "a MYRIGHTS", "a SETACL INBOX (bob) lr"}) {
     auto r = parse_command(wrong, {});
     EXPECT_FALSE(r) << wrong;
     EXPECT_EQ(r.error.kind, CommandError::Kind::bad) << wrong;

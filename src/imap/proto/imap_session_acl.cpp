@@ -141,8 +141,7 @@ acl::Rights Session::rights_for_flags(const store::Flags& flags) {
 
 void Session::drop_forbidden_flags(store::Flags& flags, acl::Rights rights) {
   if (!(rights & acl::kSeen)) flags.system &= static_cast<std::uint8_t>(~store::kSeen);
-  if (!(rights & acl::kDeleteMessage))
-    flags.system &= static_cast<std::uint8_t>(~store::kDeleted);
+  if (!(rights & acl::kDeleteMessage)) flags.system &= static_cast<std::uint8_t>(~store::kDeleted);
   if (!(rights & acl::kWrite)) {
     flags.system &= static_cast<std::uint8_t>(store::kSeen | store::kDeleted);
     flags.keywords.clear();

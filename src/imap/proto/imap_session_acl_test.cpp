@@ -132,7 +132,8 @@ TEST_F(SessionAcl, SharedNamespace) {
   // "l" alone: listed, but not selectable.
   ASSERT_TRUE(has(alice.send("35 SETACL Team anyone l\r\n"), "35 OK"));
   EXPECT_TRUE(has(bob.send("36 SELECT Shared/alice@example.org/Team\r\n"), "36 NO [NOPERM]"));
-  EXPECT_TRUE(has(bob.send("37 STATUS Shared/alice@example.org/Team (MESSAGES)\r\n"), "37 NO [NOPERM]"));
+  EXPECT_TRUE(
+      has(bob.send("37 STATUS Shared/alice@example.org/Team (MESSAGES)\r\n"), "37 NO [NOPERM]"));
 }
 
 TEST_F(SessionAcl, AnotherDomainSeesNothing) {

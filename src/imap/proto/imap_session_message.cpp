@@ -563,8 +563,8 @@ void Session::cmd_store(const Command& c, const Store& st) {
                                              : store::FlagUpdate::Mode::replace;
   // RFC 4314 §4: \Seen needs "s", \Deleted "t", any other flag "w" (a replace changes all).
   const acl::Rights need = up.mode == store::FlagUpdate::Mode::replace
-                              ? acl::Rights(acl::kSeen | acl::kWrite | acl::kDeleteMessage)
-                              : rights_for_flags(up.flags);
+                               ? acl::Rights(acl::kSeen | acl::kWrite | acl::kDeleteMessage)
+                               : rights_for_flags(up.flags);
   if ((s.rights & need) != need) {
     tagged_no(c.tag, "[NOPERM] Permission denied.");
     return;
@@ -660,8 +660,8 @@ void Session::cmd_copy(const Command& c, const Copy& cp) {
     return;
   }
   // RFC 4314 §4 and RFC 6851 §3.3: MOVE needs "t" and "e" on the source.
-  if (cp.move && (s.rights & (acl::kDeleteMessage | acl::kExpunge)) !=
-                     (acl::kDeleteMessage | acl::kExpunge)) {
+  if (cp.move &&
+      (s.rights & (acl::kDeleteMessage | acl::kExpunge)) != (acl::kDeleteMessage | acl::kExpunge)) {
     tagged_no(c.tag, "[NOPERM] Permission denied.");
     return;
   }

@@ -187,8 +187,8 @@ void Session::cmd_select(const Command& c, const Select& s) {
   }
   if (s.condstore) enabled_condstore_ = true;  // RFC 7162 §3.1: CONDSTORE-enabling
   // RFC 4314 §4: without any right to change the mailbox, it is read-only.
-  sel->read_only = s.read_only || !(ref.rights & (acl::kSeen | acl::kWrite |
-                                                   acl::kDeleteMessage | acl::kExpunge));
+  sel->read_only = s.read_only ||
+                   !(ref.rights & (acl::kSeen | acl::kWrite | acl::kDeleteMessage | acl::kExpunge));
   sel->modseq = sel->info.highest_modseq;
   sel->messages.reserve(messages.size());
   std::uint32_t first_unseen = 0;
@@ -208,9 +208,9 @@ void Session::cmd_select(const Command& c, const Select& s) {
     RecentClaims& r = *hooks_.recent;
     const store::MailboxInfo& i = sel->info;
     const store::Uid first_new = r.first_saved_since_start(messages, i.uid_next);
-    const store::Uid first =
-        sel->read_only ? r.peek(ref.owner, i.id, i.uid_validity, i.uid_next, first_new)
-                       : r.claim(ref.owner, i.id, i.uid_validity, i.uid_next, first_new);
+    const store::Uid first = sel->read_only
+                                 ? r.peek(ref.owner, i.id, i.uid_validity, i.uid_next, first_new)
+                                 : r.claim(ref.owner, i.id, i.uid_validity, i.uid_next, first_new);
     for (auto& e : sel->messages) e.recent = e.uid >= first;
   }
   sel->reported_recent = sel->recent_count();
@@ -256,8 +256,8 @@ void Session::cmd_select(const Command& c, const Select& s) {
   ++selection_generation_;
   state_ = State::selected;
   if (selected_->read_only)
-    tagged_ok(c.tag, s.read_only ? "[READ-ONLY] Examine completed."
-                                 : "[READ-ONLY] Select completed.");
+    tagged_ok(c.tag,
+              s.read_only ? "[READ-ONLY] Examine completed." : "[READ-ONLY] Select completed.");
   else
     tagged_ok(c.tag, "[READ-WRITE] Select completed.");
 }

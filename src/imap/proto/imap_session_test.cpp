@@ -575,8 +575,9 @@ TEST(ImapSession, CompressAndIdAndNamespace) {
   login(d);
   EXPECT_EQ(d.send("a ID (\"name\" \"test\")\r\n"),
             "* ID (\"name\" \"Estafeta\")\r\na OK ID completed.\r\n");
-  EXPECT_EQ(d.send("b NAMESPACE\r\n"),
-            "* NAMESPACE ((\"\" \"/\")) ((\"Shared/\" \"/\")) NIL\r\nb OK Namespace completed.\r\n");
+  EXPECT_EQ(
+      d.send("b NAMESPACE\r\n"),
+      "* NAMESPACE ((\"\" \"/\")) ((\"Shared/\" \"/\")) NIL\r\nb OK Namespace completed.\r\n");
   EXPECT_EQ(d.send("c COMPRESS DEFLATE\r\n"), "c OK DEFLATE active\r\n[compress]\r\n");
   EXPECT_EQ(d.send("d COMPRESS DEFLATE\r\n"),
             "d NO [COMPRESSIONACTIVE] Compression already enabled.\r\n");
