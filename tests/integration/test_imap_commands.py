@@ -1282,7 +1282,7 @@ class Imaplib(ImapCase):
         self.assertEqual(typ, "OK")
         self.assertTrue(c.untagged_responses.get("ID"), c.untagged_responses)
         typ, data = c.namespace()
-        self.assertEqual((typ, data), ("OK", [b'(("" "/")) NIL NIL']))
+        self.assertEqual((typ, data), ("OK", [b'(("" "/")) (("Shared/" "/")) NIL']))
         box = unique("lib")
         self.assertEqual(c.create(box)[0], "OK")
         self.assertEqual(c.create(box + "/kid")[0], "OK")
