@@ -169,7 +169,8 @@ void Session::account_changed(const std::vector<store::Change>& changes) {
   for (const auto& ch : changes) {
     switch (ch.kind) {
       case K::messages:
-        if (selected_ && ch.mailbox == selected_->info.id) break;  // sync()'s business
+        // sync()'s business (ids are per account: a shared selection is another store's)
+        if (selected_ && selected_->account == account_ && ch.mailbox == selected_->info.id) break;
         if (std::find(touched.begin(), touched.end(), ch.mailbox) == touched.end())
           touched.push_back(ch.mailbox);
         break;
@@ -244,7 +245,7 @@ void Session::send_new_message_fetches(std::size_t from) {
     const auto& e = s.messages[i];
     if (e.expunged) continue;
     store::CachedFields cached;
-    if (account_->cached(s.info.id, e.uid, cached)) continue;
+    if (s.account->cached(s.info.id, e.uid, cached)) continue;
     const store::MessageInfo info = s.info_of(e);
     FetchMessage m;
     m.seq = static_cast<std::uint32_t>(i + 1);
@@ -252,9 +253,9 @@ void Session::send_new_message_fetches(std::size_t from) {
     m.cached = &cached;
     const store::MailboxId box = s.info.id;
     const store::Uid uid = e.uid;
-    m.load = [this, box, uid](std::string& bytes) -> std::error_code {
+    m.load = [account = s.account, box, uid](std::string& bytes) -> std::error_code {
       std::unique_ptr<store::Blob> b;
-      if (auto ec = account_->open(box, uid, b)) return ec;
+      if (auto ec = account->open(box, uid, b)) return ec;
       bytes.clear();
       std::string piece;
       for (std::uint64_t off = 0; off < b->size();) {
