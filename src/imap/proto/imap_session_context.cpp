@@ -81,7 +81,7 @@ bool Session::context_matches(const UpdateContext& u, std::size_t i, const Searc
   const store::MailboxId box = s.info.id;
   store::CachedFields cached;
   const bool needs_cached = search_reads_cache(u.key);
-  if (needs_cached && account_->cached(box, e.uid, cached)) return false;  // gone meanwhile
+  if (needs_cached && s.account->cached(box, e.uid, cached)) return false;  // gone meanwhile
   const store::MessageInfo info = s.info_of(e);
   std::string bytes;
   std::unique_ptr<mime::Message> parsed;
@@ -96,7 +96,7 @@ bool Session::context_matches(const UpdateContext& u, std::size_t i, const Searc
     if (!tried) {
       tried = true;
       std::unique_ptr<store::Blob> blob;
-      if (!account_->open(box, uid, blob) && blob) {
+      if (!s.account->open(box, uid, blob) && blob) {
         std::string piece;
         bool ok = true;
         for (std::uint64_t off = 0; off < blob->size();) {

@@ -833,7 +833,7 @@ void Session::cmd_append(const Command& c, const Append& a) {
         for (std::size_t i = 0; i < m.data.size(); ++i)
           octets += m.data[i] == '\n' && (i == 0 || m.data[i - 1] != '\r') ? 1 : 0;
     }
-    if (!account_->quota(q) && store::quota_exceeded(q.limits, q.usage, octets, news.size())) {
+    if (!ref.account->quota(q) && store::quota_exceeded(q.limits, q.usage, octets, news.size())) {
       tagged_no(c.tag, store_error_text(store::Errc::over_quota));
       return;
     }
