@@ -4,8 +4,7 @@
 # where a right is missing, revoking takes it away, and dave of another domain never sees
 # anything even when alice grants "anyone". The registry of shared mailboxes survives
 # `estafeta index rebuild`.
-import re
-import socket
+import time
 import unittest
 
 from estafeta_harness import PASSWORDS, ServerTestCase
@@ -118,9 +117,16 @@ class ImapAcl(ServerTestCase):
         c = self.login("carol@example.test")
         self.assertEqual(c.select(TEAM)[0], "OK")
         self.assertEqual(c.store("2", "+FLAGS", "(\\Answered)")[0], "OK")
-        b.noop()
-        typ, data = b.response("FETCH")  # the untagged FETCH the NOOP brought
-        self.assertTrue(any(b"\\Answered" in d for d in data if d), data)
+        # The change reaches bob's session through the owner's store's change feed, which
+        # wakes his connection: a NOOP a moment later reports it.
+        data = [None]
+        for _ in range(50):
+            b.noop()
+            typ, data = b.response("FETCH")  # the untagged FETCH the NOOP brought
+            if any(d and b"\\Answered" in d for d in data):
+                break
+            time.sleep(0.1)
+        self.assertTrue(any(d and b"\\Answered" in d for d in data), data)
         b.close()
 
         # Revoked: gone from LIST, SELECT refused as if it did not exist.
