@@ -1021,6 +1021,83 @@ TEST_P(StoreConformance, SortKeys) {
   EXPECT_TRUE(a->sort_keys(987654, ~0u, ks));
 }
 
+// RFC 5464 METADATA: server (0) and mailbox entries, private per user and shared, binary
+// values, all-or-nothing changes with the entry limit, kept through RENAME, a reopen and
+// rebuild_index, dropped with DELETE.
+TEST_P(StoreConformance, MetadataKeptRenamedRebuiltAndDropped) {
+  auto a = account();
+  MailboxInfo box;
+  ASSERT_FALSE(a->create("Notes", SpecialUse::none, box));
+  std::string binary("a\0b\r\n\xff", 6);
+  std::vector<MetadataChange> set{
+      {"", "/shared/comment", std::string("shared words")},
+      {"alice", "/private/comment", binary},
+      {"bob", "/private/comment", std::string("bob's")},
+      {"", "/shared/empty", std::string()},
+  };
+  ASSERT_FALSE(a->set_metadata(box.id, set));
+  std::vector<MetadataChange> server{{"alice", "/private/vendor/x/motd", std::string("hi")}};
+  ASSERT_FALSE(a->set_metadata(0, server));
+  const std::vector<MetadataEntry> expected{
+      {"alice", "/private/comment", binary},
+      {"bob", "/private/comment", "bob's"},
+      {"", "/shared/comment", "shared words"},
+      {"", "/shared/empty", ""},
+  };
+  std::vector<MetadataEntry> got;
+  ASSERT_FALSE(a->metadata(box.id, got));
+  EXPECT_EQ(got, expected);
+  // Removing, and removing what is not there.
+  std::vector<MetadataChange> del{{"bob", "/private/comment", std::nullopt},
+                                  {"", "/shared/none", std::nullopt}};
+  ASSERT_FALSE(a->set_metadata(box.id, del));
+  ASSERT_FALSE(a->metadata(box.id, got));
+  EXPECT_EQ(got.size(), 3u);
+  // Too many: nothing of the change is applied.
+  std::vector<MetadataChange> many;
+  for (std::size_t i = 0; i < kMaxMetadataEntries; ++i)
+    many.push_back({"", "/shared/n" + std::to_string(i), std::string("v")});
+  EXPECT_EQ(a->set_metadata(box.id, many), std::error_code(Errc::too_many_metadata));
+  ASSERT_FALSE(a->metadata(box.id, got));
+  EXPECT_EQ(got.size(), 3u);
+  many.resize(kMaxMetadataEntries - 3);
+  EXPECT_FALSE(a->set_metadata(box.id, many));
+  std::vector<MetadataChange> one_more{{"", "/shared/last", std::string("v")}};
+  EXPECT_EQ(a->set_metadata(box.id, one_more), std::error_code(Errc::too_many_metadata));
+  std::vector<MetadataChange> undo;
+  for (const auto& c : many) undo.push_back({c.user, c.name, std::nullopt});
+  ASSERT_FALSE(a->set_metadata(box.id, undo));
+  EXPECT_EQ(a->set_metadata(424242, set), std::error_code(Errc::no_such_mailbox));
+  EXPECT_EQ(a->metadata(424242, got), std::error_code(Errc::no_such_mailbox));
+  // RENAME keeps them; a reopen and a rebuild too.
+  ASSERT_FALSE(a->rename("Notes", "Archive/Notes"));
+  auto check = [&](Account& acc) {
+    MailboxInfo renamed = find(acc, "Archive/Notes");
+    std::vector<MetadataEntry> e;
+    ASSERT_FALSE(acc.metadata(renamed.id, e));
+    EXPECT_EQ(e, (std::vector<MetadataEntry>{expected[0], expected[2], expected[3]}));
+    ASSERT_FALSE(acc.metadata(0, e));
+    EXPECT_EQ(e, (std::vector<MetadataEntry>{{"alice", "/private/vendor/x/motd", "hi"}}));
+  };
+  check(*a);
+  a.reset();
+  reopen();
+  a = account();
+  check(*a);
+  IndexReport report;
+  ASSERT_FALSE(a->rebuild_index(report));
+  check(*a);
+  // DELETE drops them: a new mailbox of the same name starts empty.
+  ASSERT_FALSE(a->remove("Archive/Notes"));
+  ASSERT_FALSE(a->create("Archive/Notes", SpecialUse::none, box));
+  ASSERT_FALSE(a->metadata(box.id, got));
+  EXPECT_TRUE(got.empty());
+  ASSERT_FALSE(a->rebuild_index(report));
+  box = find(*a, "Archive/Notes");
+  ASSERT_FALSE(a->metadata(box.id, got));
+  EXPECT_TRUE(got.empty());
+}
+
 // Whether a message ends with a line end (POP3 sizes), kept through a reopen.
 TEST_P(StoreConformance, EndsWithLineEnd) {
   auto a = account();

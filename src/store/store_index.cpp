@@ -101,6 +101,11 @@ CREATE INDEX IF NOT EXISTS deliveries_at ON deliveries(at);
 CREATE TABLE IF NOT EXISTS acl(
   mailbox INTEGER NOT NULL, identifier TEXT NOT NULL, rights TEXT NOT NULL,
   PRIMARY KEY(mailbox, identifier));
+-- RFC 5464 METADATA: mailbox 0 is the server; user '' for /shared entries. Also in the
+-- estafeta-metadata file of each folder (and estafeta-server-metadata), which rebuilds read.
+CREATE TABLE IF NOT EXISTS metadata(
+  mailbox INTEGER NOT NULL, name TEXT NOT NULL, user TEXT NOT NULL, value BLOB NOT NULL,
+  PRIMARY KEY(mailbox, name, user));
 )sql";
 
 constexpr const char* kMessageColumns =
@@ -208,7 +213,7 @@ std::error_code Index::set_meta(std::string_view key, std::int64_t value) {
 std::error_code Index::clear() {
   return db_.exec(
       "DELETE FROM mailboxes; DELETE FROM messages; DELETE FROM expunged; "
-      "DELETE FROM subscriptions; DELETE FROM acl;");
+      "DELETE FROM subscriptions; DELETE FROM acl; DELETE FROM metadata;");
 }
 
 std::error_code Index::mailboxes(std::vector<MailboxRow>& out) {
@@ -288,6 +293,7 @@ std::error_code Index::delete_mailbox(MailboxId id) {
   for (const char* sql :
        {"DELETE FROM messages WHERE mailbox = ?1", "DELETE FROM expunged WHERE mailbox = ?1",
         "DELETE FROM deliveries WHERE mailbox = ?1", "DELETE FROM acl WHERE mailbox = ?1",
+        "DELETE FROM metadata WHERE mailbox = ?1",
         "DELETE FROM mailboxes WHERE id = ?1"})
     if (auto ec = db_.prepare(sql).bind(1, id).run()) return ec;
   return {};
@@ -630,6 +636,38 @@ std::error_code Index::deleted_size(MailboxId id, std::uint64_t& out) {
   s.bind(1, id);
   out = 0;
   if (s.step()) out = static_cast<std::uint64_t>(s.i64(0));
+  return s.ec();
+}
+
+std::error_code Index::metadata(MailboxId id, std::vector<MetadataEntry>& out) {
+  out.clear();
+  Stmt s =
+      db_.prepare("SELECT user, name, value FROM metadata WHERE mailbox = ?1 ORDER BY name, user");
+  s.bind(1, id);
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2)});
+  return s.ec();
+}
+
+std::error_code Index::set_metadata(MailboxId id, const MetadataChange& c) {
+  if (!c.value)
+    return db_.prepare("DELETE FROM metadata WHERE mailbox = ?1 AND name = ?2 AND user = ?3")
+        .bind(1, id)
+        .bind(2, c.name)
+        .bind(3, c.user)
+        .run();
+  return db_
+      .prepare("INSERT OR REPLACE INTO metadata(mailbox, name, user, value) VALUES(?1, ?2, ?3, ?4)")
+      .bind(1, id)
+      .bind(2, c.name)
+      .bind(3, c.user)
+      .bind_blob(4, *c.value)
+      .run();
+}
+
+std::error_code Index::metadata_count(MailboxId id, std::size_t& out) {
+  Stmt s = db_.prepare("SELECT count(*) FROM metadata WHERE mailbox = ?1");
+  s.bind(1, id);
+  out = s.step() ? static_cast<std::size_t>(s.i64(0)) : 0;
   return s.ec();
 }
 

@@ -97,6 +97,10 @@ class Index {
   // Account::sort_keys: one scan of the mailbox's rows, only the asked columns.
   std::error_code sort_keys(MailboxId id, unsigned fields, std::vector<MessageSortKeys>& out);
 
+  // RFC 5464 METADATA (mailbox 0: the server).
+  std::error_code metadata(MailboxId id, std::vector<MetadataEntry>& out);
+  std::error_code set_metadata(MailboxId id, const MetadataChange& change);
+  std::error_code metadata_count(MailboxId id, std::size_t& out);
   std::error_code subscriptions(std::vector<std::string>& out);
   std::error_code subscribe(std::string_view name, bool on);
 

@@ -510,6 +510,7 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
     if (auto e = index_.insert_mailbox(row)) return e;
     for (const auto& a : read_acl_file(dir_of(row)))
       if (auto e = index_.set_acl(row.id, a.identifier, a.rights)) return e;
+    read_metadata_file(row.id, &row, report);  // RFC 5464 entries kept beside the messages
     for (const auto& [f, uid] : keep) {
       if (auto e = index_file(row, f->name, f->in_new, uid, modseq, now)) {
         report.problems.push_back(fmt::format("mailbox {}: {}: {}", *name, f->name, e.message()));
@@ -545,6 +546,7 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
     ++report.mailboxes;
   }
   index_.set_meta("last_uidvalidity", last_validity);
+  read_metadata_file(0, nullptr, report);
   std::vector<std::string> subs;
   read_subscriptions_file(subs);
   for (const auto& s : subs) index_.subscribe(s, true);

@@ -94,6 +94,8 @@ class MaildirAccount final : public Account {
   void set_acl_publisher(
       std::function<void(const std::string&, const std::vector<std::pair<std::string, AclEntry>>&)>
           publisher);
+  std::error_code metadata(MailboxId mailbox, std::vector<MetadataEntry>& out) override;
+  std::error_code set_metadata(MailboxId mailbox, std::span<const MetadataChange> changes) override;
 
  private:
   // Sends acl_all() to the publisher (when `force`, or when something is or was shared).
@@ -166,6 +168,11 @@ class MaildirAccount final : public Account {
   std::error_code rebuild_locked(IndexReport& out);
   std::error_code read_subscriptions_file(std::vector<std::string>& out);
   std::error_code write_subscriptions_file();
+  // RFC 5464 METADATA: the file that keeps a mailbox's entries (the server's at the root)
+  // for rebuilds: one "user TAB name TAB base64(value)" line per entry.
+  std::filesystem::path metadata_file(MailboxId id, const MailboxRow* row) const;
+  std::error_code write_metadata_file(MailboxId id, const MailboxRow* row);
+  void read_metadata_file(MailboxId id, const MailboxRow* row, IndexReport& report);
   void notify(const Changes& changes);
   void clean_tmp();
   // Quota (store_maildir_quota.cpp). The account's own limits live in the file estafeta-quota

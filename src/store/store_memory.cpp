@@ -224,6 +224,7 @@ class MemoryAccount final : public Account {
       changes.push_back({id, m->info.highest_modseq + 1, Change::Kind::deleted, n, {}, false});
       by_name_.erase(n);
       mailboxes_.erase(id);
+      metadata_.erase(id);
     }
     hub_->notify(changes);
     return {};
@@ -660,6 +661,32 @@ class MemoryAccount final : public Account {
     return {};
   }
 
+  std::error_code metadata(MailboxId mailbox, std::vector<MetadataEntry>& out) override {
+    std::lock_guard lock(mutex_);
+    out.clear();
+    if (mailbox != 0 && !by_id(mailbox)) return Errc::no_such_mailbox;
+    auto it = metadata_.find(mailbox);
+    if (it == metadata_.end()) return {};
+    for (const auto& [key, value] : it->second) out.push_back({key.second, key.first, value});
+    return {};
+  }
+
+  std::error_code set_metadata(MailboxId mailbox,
+                               std::span<const MetadataChange> changes) override {
+    std::lock_guard lock(mutex_);
+    if (mailbox != 0 && !by_id(mailbox)) return Errc::no_such_mailbox;
+    auto entries = metadata_[mailbox];  // a copy: all or nothing
+    for (const MetadataChange& c : changes) {
+      if (c.value)
+        entries[{c.name, c.user}] = *c.value;
+      else
+        entries.erase({c.name, c.user});
+    }
+    if (entries.size() > kMaxMetadataEntries) return Errc::too_many_metadata;
+    metadata_[mailbox] = std::move(entries);
+    return {};
+  }
+
  private:
   static Flags apply(const Flags& current, const Flags& given, FlagUpdate::Mode mode) {
     Flags next;
@@ -914,6 +941,8 @@ class MemoryAccount final : public Account {
   std::mutex mutex_;
   std::map<MailboxId, Mailbox> mailboxes_;
   std::map<std::string, MailboxId> by_name_;
+  // RFC 5464: per mailbox (0: the server), (name, user) -> value
+  std::map<MailboxId, std::map<std::pair<std::string, std::string>, std::string>> metadata_;
   std::set<std::string> subscriptions_;
   std::map<std::string, AppendResult> delivered_;
   MailboxId next_id_ = 1;

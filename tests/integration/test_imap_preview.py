@@ -65,6 +65,7 @@ def previews(untagged):
 
 class Preview(ImapCase):
     def deliver_all(self, tag):
+        # One at a time, so that the UIDs follow the order of EXPECTED.
         subjects = []
         with self.server.smtp() as s:
             for i, tmpl in enumerate((ALTERNATIVE, HTML_ONLY, NO_TEXT, LONG)):
@@ -72,8 +73,7 @@ class Preview(ImapCase):
                 subjects.append(subject)
                 s.sendmail("sender@remote.test", [ALICE],
                            tmpl.format(to=ALICE, subject=subject).encode())
-        for subject in subjects:
-            wait_delivered(self.server, subject)
+                wait_delivered(self.server, subject)
         return subjects
 
     def uids(self, c, tag):

@@ -271,6 +271,18 @@ struct SetQuota {
   // (resource-name, resource-limit) as sent, names upper-cased; empty list = "()".
   std::vector<std::pair<std::string, std::uint64_t>> limits;
 };
+// RFC 5464 METADATA. Entry names are lower-cased by the parser (imap_parser_metadata.hpp
+// checks their syntax); mailbox "" is the server.
+struct GetMetadata {
+  std::string mailbox;
+  std::vector<std::string> entries;
+  std::optional<std::uint32_t> max_size;  // MAXSIZE
+  enum class Depth { zero, one, infinity } depth = Depth::zero;
+};
+struct SetMetadata {
+  std::string mailbox;
+  std::vector<std::pair<std::string, std::optional<std::string>>> entries;  // NIL: remove
+};
 
 // NOTIFY (RFC 5465 §8). The parser checks the grammar and the rules that make a command
 // BAD (one SELECTED/SELECTED-DELAYED group, only message events for it, FETCH attributes only
@@ -358,7 +370,7 @@ using CommandBody =
                  Create, Delete, Rename, Subscribe, List, Namespace, Status, Append, Idle, Check,
                  Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress, Notify,
                  CancelUpdate, GetQuota, GetQuotaRoot, SetQuota, Sort, Thread, SetAcl, DeleteAcl,
-                 GetAcl, ListRights, MyRights>;
+                 GetAcl, ListRights, MyRights, GetMetadata, SetMetadata>;
 
 struct Command {
   std::string tag;

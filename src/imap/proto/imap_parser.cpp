@@ -5,6 +5,7 @@
 
 #include "imap/proto/imap_date.hpp"
 #include "imap/proto/imap_lexer.hpp"
+#include "imap/proto/imap_parser_metadata.hpp"
 #include "imap/proto/imap_parser_notify.hpp"
 #include "imap/proto/imap_parser_sort.hpp"
 #include "imap/proto/imap_search_parser.hpp"
@@ -220,6 +221,14 @@ class CommandParser {
     } else if (n == "SETACL" || n == "DELETEACL" || n == "GETACL" || n == "LISTRIGHTS" ||
                n == "MYRIGHTS") {
       ok = acl(cmd);
+    } else if (n == "GETMETADATA") {
+      GetMetadata g;
+      ok = parse_getmetadata(lx_, limits_, g, err_);
+      cmd.body = std::move(g);
+    } else if (n == "SETMETADATA") {
+      SetMetadata s;
+      ok = parse_setmetadata(lx_, limits_, s, err_);
+      cmd.body = std::move(s);
     } else if (n == "COMPRESS") {
       Compress c;
       auto m = lx_.sp() ? lx_.atom() : std::nullopt;

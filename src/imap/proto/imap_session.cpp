@@ -45,6 +45,7 @@ std::string Session::capabilities() const {
   c += " OBJECTID";  // RFC 8474 (THREADID is NIL: no thread ids are assigned)
   // RFC 4314 ACL and shared mailboxes, RFC 8440 LIST-MYRIGHTS
   c += " ACL RIGHTS=texk LIST-MYRIGHTS";
+  c += " METADATA METADATA-SERVER";  // RFC 5464
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
@@ -308,6 +309,10 @@ void Session::dispatch(Command& c) {
           cmd_listrights(c, b);
         } else if constexpr (std::is_same_v<T, MyRights>) {
           cmd_myrights(c, b);
+        } else if constexpr (std::is_same_v<T, GetMetadata>) {
+          cmd_getmetadata(c, b);
+        } else if constexpr (std::is_same_v<T, SetMetadata>) {
+          cmd_setmetadata(c, b);
         }
       },
       c.body);
@@ -333,6 +338,8 @@ std::string Session::store_error_text(std::error_code ec) const {
         return "[LIMIT] Too many keywords.";
       case store::Errc::over_quota:
         return "[OVERQUOTA] Quota exceeded.";
+      case store::Errc::too_many_metadata:
+        return "[METADATA TOOMANY] Too many metadata entries.";  // RFC 5464 §4.3
       default:
         break;
     }

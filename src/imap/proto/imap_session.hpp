@@ -315,6 +315,11 @@ class Session {
   // COPY message by message into `dest` (another account's mailbox, or flags to drop).
   std::error_code copy_across(SelectedMailbox& s, const std::vector<store::Uid>& uids,
                               const MailboxRef& dest, store::CopyResult& out);
+  // imap_session_metadata.cpp (RFC 5464)
+  void cmd_getmetadata(const Command& c, const GetMetadata& g);
+  void cmd_setmetadata(const Command& c, const SetMetadata& s);
+  bool metadata_target(const Command& c, const std::string& wire, store::MailboxId& id,
+                       std::string& shown);
 
   SessionOptions options_;
   SessionHooks hooks_;

@@ -273,6 +273,29 @@ struct AclEntry {
   bool operator==(const AclEntry&) const = default;
 };
 
+// RFC 5464 METADATA: annotations on a mailbox or on the server (mailbox id 0 stands for the
+// server: the account's own server entries). Entry names are lower case and start with
+// "/private/" or "/shared/" (imap validates them); a /private entry belongs to one user (the
+// account itself, or another user of a shared mailbox), a /shared one to everyone who may
+// see the mailbox. Values are octets (binary-safe). Kept in the index and, for rebuilds, in
+// a file beside the mailbox's messages.
+inline constexpr std::size_t kMaxMetadataValue = 16 * 1024;  // octets per value
+inline constexpr std::size_t kMaxMetadataEntries = 200;      // per mailbox (or the server),
+                                                             // private and shared together
+inline constexpr std::size_t kMaxMetadataName = 512;         // octets per entry name
+
+struct MetadataEntry {
+  std::string user;  // "" for a /shared entry; the owner of a /private one
+  std::string name;  // "/private/comment"
+  std::string value;
+  bool operator==(const MetadataEntry&) const = default;
+};
+struct MetadataChange {
+  std::string user;
+  std::string name;
+  std::optional<std::string> value;  // nullopt: remove the entry
+};
+
 // The outcome of check_index / rebuild_index (estafeta index check|rebuild).
 struct IndexReport {
   std::uint32_t mailboxes = 0;
@@ -325,6 +348,7 @@ enum class Errc {
   too_many_keywords,
   index_corrupt,  // the index could not be read; rebuild_index repairs it
   over_quota,
+  too_many_metadata,  // SETMETADATA beyond kMaxMetadataEntries (RFC 5464 [METADATA TOOMANY])
 };
 const std::error_category& store_category();
 inline std::error_code make_error_code(Errc e) {
@@ -553,6 +577,14 @@ class Account {
     out.clear();
     return {};
   }
+  // RFC 5464 METADATA. Every entry of `mailbox` (0: the server), ordered by name then user;
+  // Errc::no_such_mailbox. At most kMaxMetadataEntries entries of kMaxMetadataValue octets.
+  virtual std::error_code metadata(MailboxId mailbox, std::vector<MetadataEntry>& out) = 0;
+  // Applies every change or none: Errc::too_many_metadata when the mailbox would hold more
+  // than kMaxMetadataEntries entries, Errc::no_such_mailbox. Removing an absent entry is not
+  // an error. DELETE drops a mailbox's entries; RENAME keeps them with the mailbox.
+  virtual std::error_code set_metadata(MailboxId mailbox,
+                                       std::span<const MetadataChange> changes) = 0;
 };
 
 class Store {

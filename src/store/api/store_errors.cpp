@@ -34,6 +34,8 @@ class StoreCategory final : public std::error_category {
         return "the mailbox index is damaged (estafeta index rebuild repairs it)";
       case Errc::over_quota:
         return "over quota";
+      case Errc::too_many_metadata:
+        return "too many metadata entries";
     }
     return "unknown store error " + std::to_string(value);
   }
