@@ -283,6 +283,13 @@ struct SetMetadata {
   std::string mailbox;
   std::vector<std::pair<std::string, std::optional<std::string>>> entries;  // NIL: remove
 };
+// RFC 8508 REPLACE / UID REPLACE: one message, as APPEND takes it.
+struct Replace {
+  bool uid = false;
+  std::uint32_t number = 0;  // message sequence number (0: "*") or UID
+  std::string mailbox;       // the target
+  AppendMessage message;
+};
 
 // NOTIFY (RFC 5465 §8). The parser checks the grammar and the rules that make a command
 // BAD (one SELECTED/SELECTED-DELAYED group, only message events for it, FETCH attributes only
@@ -370,7 +377,7 @@ using CommandBody =
                  Create, Delete, Rename, Subscribe, List, Namespace, Status, Append, Idle, Check,
                  Close, Unselect, Expunge, Search, Fetch, Store, Copy, Compress, Notify,
                  CancelUpdate, GetQuota, GetQuotaRoot, SetQuota, Sort, Thread, SetAcl, DeleteAcl,
-                 GetAcl, ListRights, MyRights, GetMetadata, SetMetadata>;
+                 GetAcl, ListRights, MyRights, GetMetadata, SetMetadata, Replace>;
 
 struct Command {
   std::string tag;

@@ -210,8 +210,9 @@ class Renderer {
   bool render(const std::vector<FetchItem>& items, const FetchItem* stream,
               std::uint64_t stream_length, bool stream_literal8) {
     out_.append("* ");
-    out_.append(std::to_string(m_.seq));
-    out_.append(" FETCH (");
+    // RFC 9586 §3.3: UIDFETCH carries the UID where FETCH has the message number.
+    out_.append(std::to_string(o_.uid_only ? m_.info->uid : m_.seq));
+    out_.append(o_.uid_only ? " UIDFETCH (" : " FETCH (");
     const store::MessageInfo& info = *m_.info;
     bool has_uid = false, has_modseq = false, has_flags = false;
     for (const FetchItem& it : items) {
@@ -220,7 +221,7 @@ class Renderer {
       has_flags |= it.kind == Kind::flags;
     }
     // RFC 9051 §6.4.9: UID FETCH answers carry UID; Dovecot puts the added one first.
-    if (o_.uid_command && !has_uid) simple("UID", std::to_string(info.uid));
+    if (o_.uid_command && !has_uid && !o_.uid_only) simple("UID", std::to_string(info.uid));
     for (const FetchItem& it : items) {
       std::string name = item_name(it);
       if (std::find(seen_.begin(), seen_.end(), name) != seen_.end()) continue;

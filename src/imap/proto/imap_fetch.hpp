@@ -50,6 +50,7 @@ struct FetchOptions {
                              // §6.4.5; or a flag change the session reports with the fetch)
   bool recent = false;       // the message is \Recent in this session (IMAP4rev1 only)
   bool utf8 = false;         // UTF8=ACCEPT / IMAP4rev2: UTF-8 strings may be quoted
+  bool uid_only = false;     // RFC 9586 UIDONLY: "* uid UIDFETCH (...)", no UID item added
 };
 
 // The message being fetched. `load` fills `out` with the whole message as stored (its

@@ -85,6 +85,8 @@ class CommandParser {
         ok = copy(cmd, true, sub == "MOVE");
       } else if (sub == "EXPUNGE") {
         ok = uid_expunge(cmd);
+      } else if (sub == "REPLACE") {
+        ok = replace(cmd, true);
       } else {
         return error(r, tag_text, "Unknown command");
       }
@@ -221,6 +223,8 @@ class CommandParser {
     } else if (n == "SETACL" || n == "DELETEACL" || n == "GETACL" || n == "LISTRIGHTS" ||
                n == "MYRIGHTS") {
       ok = acl(cmd);
+    } else if (n == "REPLACE") {
+      ok = replace(cmd, false);
     } else if (n == "GETMETADATA") {
       GetMetadata g;
       ok = parse_getmetadata(lx_, limits_, g, err_);
@@ -664,6 +668,29 @@ class CommandParser {
     std::string e;
     if (!parse_thread_arguments(lx_, limits_, t, &e)) return fail(e.c_str());
     cmd.body = std::move(t);
+    return true;
+  }
+
+  // RFC 8508 §6: "REPLACE" SP seq-number SP mailbox append-message, and "UID REPLACE" SP
+  // uniqueid SP mailbox append-message: one message, with APPEND's flags, date and literal.
+  bool replace(Command& cmd, bool uid) {
+    Replace r;
+    r.uid = uid;
+    if (!lx_.sp()) return fail("Missing message number");
+    if (!uid && lx_.consume('*')) {
+      r.number = 0;
+    } else {
+      auto n = lx_.number(true);
+      if (!n) return fail("Invalid message number");
+      r.number = *n;
+    }
+    Command inner;
+    if (!append(inner)) return false;
+    Append& a = std::get<Append>(inner.body);
+    if (a.messages.size() != 1) return fail("REPLACE takes one message");
+    r.mailbox = std::move(a.mailbox);
+    r.message = std::move(a.messages.front());
+    cmd.body = std::move(r);
     return true;
   }
 

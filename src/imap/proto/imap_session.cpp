@@ -39,13 +39,15 @@ std::string Session::capabilities() const {
   c += " NOTIFY";           // RFC 5465
   // RFC 9208 (no QUOTASET: SETQUOTA is the administrator's)
   c += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX";
-  c += " SEARCH=FUZZY";     // RFC 6203
+  c += " SEARCH=FUZZY";                                               // RFC 6203
   c += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // RFC 5256, RFC 5957
   c += " ESORT PARTIAL";                                              // RFC 5267 §3, RFC 9394
   c += " OBJECTID";  // RFC 8474 (THREADID is NIL: no thread ids are assigned)
   // RFC 4314 ACL and shared mailboxes, RFC 8440 LIST-MYRIGHTS
   c += " ACL RIGHTS=texk LIST-MYRIGHTS";
   c += " METADATA METADATA-SERVER";  // RFC 5464
+  c += " REPLACE";                   // RFC 8508
+  c += " UIDONLY";                   // RFC 9586
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
@@ -178,7 +180,7 @@ Need need_of() {
                      std::is_same_v<T, Search> || std::is_same_v<T, Fetch> ||
                      std::is_same_v<T, imap::Store> || std::is_same_v<T, Copy> ||
                      std::is_same_v<T, CancelUpdate> || std::is_same_v<T, Sort> ||
-                     std::is_same_v<T, Thread>)
+                     std::is_same_v<T, Thread> || std::is_same_v<T, Replace>)
     return Need::selected;
   else
     return Need::authenticated;
@@ -220,6 +222,11 @@ void Session::receive(Command command) {
         return;
       }
       break;
+  }
+  // RFC 9586 §3: once UIDONLY is enabled, message numbers are refused.
+  if (enabled_uidonly_ && needs_sequence_numbers(command)) {
+    tagged_bad(command.tag, "[UIDREQUIRED] Message sequence numbers are not allowed with UIDONLY.");
+    return;
   }
   // Dovecot's rule: only consecutive BAD answers count towards max_bad_commands.
   const std::uint32_t bad_before = bad_commands_;
@@ -313,6 +320,8 @@ void Session::dispatch(Command& c) {
           cmd_getmetadata(c, b);
         } else if constexpr (std::is_same_v<T, SetMetadata>) {
           cmd_setmetadata(c, b);
+        } else if constexpr (std::is_same_v<T, Replace>) {
+          cmd_replace(c, b);
         }
       },
       c.body);

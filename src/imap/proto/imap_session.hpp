@@ -261,6 +261,14 @@ class Session {
   void cmd_copy(const Command& c, const Copy& cp);
   void cmd_expunge(const Command& c, const Expunge& e);
   void cmd_append(const Command& c, const Append& a);
+  // An APPEND (or REPLACE) message as the store takes it; answers BAD/NO itself when false.
+  bool new_message_of(const Command& c, const AppendMessage& m, store::NewMessage& out);
+  // imap_session_replace.cpp (RFC 8508)
+  void cmd_replace(const Command& c, const Replace& r);
+  // imap_session_uidonly.cpp (RFC 9586)
+  bool needs_sequence_numbers(const Command& c) const;
+  std::string fetch_head(std::uint32_t seq, store::Uid uid) const;
+  bool vanished_responses() const { return enabled_qresync_ || enabled_uidonly_; }
   bool resolve_set(const Command& c, const SequenceSet& set, bool uid,
                    std::vector<std::uint32_t>& indexes);
   // imap_session_context.cpp (CONTEXT=SEARCH, RFC 5267 §4.3)
@@ -342,6 +350,7 @@ class Session {
   bool enabled_utf8_ = false;
   bool enabled_condstore_ = false;
   bool enabled_qresync_ = false;
+  bool enabled_uidonly_ = false;  // RFC 9586
 
   std::string account_name_;
   std::shared_ptr<store::Account> account_;

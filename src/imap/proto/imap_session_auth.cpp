@@ -162,6 +162,9 @@ void Session::cmd_enable(const Command& c, const Enable& e) {
     } else if (n == "UTF8=ACCEPT") {
       flag = &enabled_utf8_;
       shown = "UTF8=ACCEPT";
+    } else if (n == "UIDONLY") {  // RFC 9586 §3
+      flag = &enabled_uidonly_;
+      shown = "UIDONLY";
     }
     if (!flag || *flag) continue;
     *flag = true;

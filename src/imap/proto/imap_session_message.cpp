@@ -248,6 +248,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   fo.uid_command = f.uid;
   fo.modseq = enabled_condstore_;
   fo.utf8 = enabled_utf8_ || enabled_rev2_;
+  fo.uid_only = enabled_uidonly_;
   bool failed = false;
   bool unknown_cte = false;
   const bool needs_bytes = fetch_needs_message(f.items);
@@ -621,7 +622,7 @@ void Session::cmd_store(const Command& c, const Store& st) {
       items += "FLAGS ";
       append_flag_list(items, s.flags_of(e), rev1 && e.recent);
     }
-    if (st.uid || enabled_qresync_) {
+    if ((st.uid || enabled_qresync_) && !enabled_uidonly_) {
       if (!items.empty()) items += ' ';
       items += "UID " + std::to_string(e.uid);
     }
@@ -629,7 +630,7 @@ void Session::cmd_store(const Command& c, const Store& st) {
       if (!items.empty()) items += ' ';
       items += "MODSEQ (" + std::to_string(e.modseq) + ")";
     }
-    out += "* " + std::to_string(i + 1) + " FETCH (" + items + ")\r\n";
+    out += fetch_head(static_cast<std::uint32_t>(i + 1), e.uid) + items + ")\r\n";
   }
   send(std::move(out));
   sync(st.uid);
@@ -786,6 +787,32 @@ void Session::cmd_expunge(const Command& c, const Expunge& ex) {
   tagged_ok(c.tag, "Expunge completed.");
 }
 
+bool Session::new_message_of(const Command& c, const AppendMessage& m, store::NewMessage& out) {
+  if (m.data.size() > options_.append_limit) {
+    tagged_no(c.tag, "[TOOBIG] Message too large.");
+    return false;
+  }
+  if (!to_store_flags(m.flags, out.flags)) {
+    tagged_bad(c.tag, "Invalid system flag.");
+    return false;
+  }
+  if (m.internal_date) {
+    int zone = 0;
+    auto t = parse_date_time(*m.internal_date, &zone);
+    if (!t) {
+      tagged_bad(c.tag, "Invalid internal date.");
+      return false;
+    }
+    out.internal_date = *t;
+    out.internal_tz = zone;
+  }
+  out.bytes = m.data;
+  // RFC 3516 §4.4: a literal8's binary content is kept as sent (bare LFs too); a plain
+  // literal is text, its bare LFs stored as CRLF.
+  out.keep_bare_lf = m.binary;
+  return true;
+}
+
 void Session::cmd_append(const Command& c, const Append& a) {
   MailboxRef ref;  // RFC 4314 §4: APPEND needs "i"
   if (!mailbox_for(c, a.mailbox, acl::kInsert, ref, "[TRYCREATE] Mailbox doesn't exist.")) return;
@@ -797,30 +824,8 @@ void Session::cmd_append(const Command& c, const Append& a) {
   // Check everything before appending anything (RFC 3502 §6: all or nothing).
   std::vector<store::NewMessage> news(a.messages.size());
   for (std::size_t i = 0; i < a.messages.size(); ++i) {
-    const auto& m = a.messages[i];
-    if (m.data.size() > options_.append_limit) {
-      tagged_no(c.tag, "[TOOBIG] Message too large.");
-      return;
-    }
-    if (!to_store_flags(m.flags, news[i].flags)) {
-      tagged_bad(c.tag, "Invalid system flag.");
-      return;
-    }
+    if (!new_message_of(c, a.messages[i], news[i])) return;
     drop_forbidden_flags(news[i].flags, ref.rights);  // RFC 4314 §4: silently
-    if (m.internal_date) {
-      int zone = 0;
-      auto t = parse_date_time(*m.internal_date, &zone);
-      if (!t) {
-        tagged_bad(c.tag, "Invalid internal date.");
-        return;
-      }
-      news[i].internal_date = *t;
-      news[i].internal_tz = zone;
-    }
-    news[i].bytes = m.data;
-    // RFC 3516 §4.4: a literal8's binary content is kept as sent (bare LFs too); a plain
-    // literal is text, its bare LFs stored as CRLF.
-    news[i].keep_bare_lf = m.binary;
   }
   // RFC 3502 §6 with RFC 9208: a MULTIAPPEND that would pass a limit stores none of its
   // messages (each append is still checked by the store, for writers racing this one).

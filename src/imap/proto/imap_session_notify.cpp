@@ -240,6 +240,7 @@ void Session::send_new_message_fetches(std::size_t from) {
   FetchOptions o;
   o.modseq = enabled_condstore_;
   o.utf8 = enabled_utf8_ || enabled_rev2_;
+  o.uid_only = enabled_uidonly_;  // RFC 9586: UIDFETCH
   std::string out;
   for (std::size_t i = from; i < s.messages.size(); ++i) {
     const auto& e = s.messages[i];

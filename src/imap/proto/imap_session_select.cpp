@@ -245,7 +245,8 @@ void Session::cmd_select(const Command& c, const Select& s) {
         std::size_t i = sel->find(m.uid);
         if (i == sel->messages.size()) continue;
         const auto& e = sel->messages[i];
-        out += "* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(e.uid) + " FLAGS " +
+        out += fetch_head(static_cast<std::uint32_t>(i + 1), e.uid) +
+               (enabled_uidonly_ ? "" : "UID " + std::to_string(e.uid) + " ") + "FLAGS " +
                flag_list(sel->flags_of(e), false) + " MODSEQ (" + std::to_string(e.modseq) +
                "))\r\n";
       }
@@ -315,10 +316,10 @@ void Session::sync(bool allow_expunge) {
           const bool flags_differ = s.update(e, m);
           if (flags_differ) {
             // RFC 9051 §7.5.2 / RFC 7162 §3.2.4: unsolicited FETCH with UID under QRESYNC,
-            // and under NOTIFY FlagChange (RFC 5465 §5.1).
-            std::string item = "* " + std::to_string(i + 1) + " FETCH (";
-            if (enabled_qresync_ ||
-                (notify_ && (notify_->selected_events() & NotifyGroup::kFlagChange)))
+            // and under NOTIFY FlagChange (RFC 5465 §5.1); UIDFETCH under UIDONLY (RFC 9586).
+            std::string item = fetch_head(static_cast<std::uint32_t>(i + 1), m.uid);
+            if (!enabled_uidonly_ && (enabled_qresync_ || (notify_ && (notify_->selected_events() &
+                                                                       NotifyGroup::kFlagChange))))
               item += "UID " + std::to_string(m.uid) + " ";
             item += "FLAGS " + flag_list(m.flags, rev1 && e.recent);
             if (enabled_condstore_) item += " MODSEQ (" + std::to_string(m.modseq) + ")";
@@ -351,7 +352,7 @@ void Session::sync(bool allow_expunge) {
     kept.reserve(s.messages.size());
     for (std::size_t i = 0; i < s.messages.size(); ++i) {
       if (s.messages[i].expunged) {
-        if (enabled_qresync_)
+        if (vanished_responses())  // RFC 7162 §3.2.10, RFC 9586 §3.2
           vanished.push_back(s.messages[i].uid);
         else
           expunges += "* " + std::to_string(i + 1 - removed) + " EXPUNGE\r\n";
