@@ -46,6 +46,10 @@ class Context(ServerTestCase):
             c.ok(f"APPEND {box} {{{len(data)}+}}\r\n".encode() + data)
         return box
 
+    def test_capability(self):
+        u, _ = self.raw().ok("CAPABILITY")
+        self.assertIn(b" CONTEXT=SEARCH", u[0])
+
     def test_own_changes(self):
         c = self.raw()
         box = self.mailbox(c, 5)

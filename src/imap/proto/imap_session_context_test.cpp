@@ -34,6 +34,11 @@ void setup(Driver& d) {
   d.send("l LOGIN alice secret\r\ne ENABLE IMAP4rev2\r\ns SELECT INBOX\r\n");
 }
 
+TEST(ImapSessionContext, Advertised) {
+  Driver d;
+  EXPECT_TRUE(contains(d.start(), " CONTEXT=SEARCH ")) << "greeting";
+}
+
 TEST(ImapSessionContext, UpdatesAfterOwnStoreExpungeAndAppend) {
   Driver d;
   setup(d);
