@@ -62,8 +62,8 @@ TEST(ImapObjectId, EmailIdsAcrossCopyAndMove) {
   d.send("l LOGIN alice secret\r\n");
   d.send("s SELECT INBOX\r\n");
   std::string r = d.send("a FETCH 1:2 (EMAILID THREADID)\r\n");
-  const std::string id1 = match(r, "\\* 1 FETCH \\(EMAILID \\((M[0-9a-f]+)\\) THREADID NIL\\)");
-  const std::string id2 = match(r, "\\* 2 FETCH \\(EMAILID \\((M[0-9a-f]+)\\) THREADID NIL\\)");
+  const std::string id1 = match(r, "\\* 1 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\) THREADID NIL\\)");
+  const std::string id2 = match(r, "\\* 2 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\) THREADID NIL\\)");
   ASSERT_FALSE(id1.empty()) << r;
   ASSERT_FALSE(id2.empty()) << r;
   EXPECT_NE(id1, id2);
@@ -72,8 +72,8 @@ TEST(ImapObjectId, EmailIdsAcrossCopyAndMove) {
   d.send("d MOVE 2 Archive\r\n");
   d.send("e SELECT Archive\r\n");
   r = d.send("f FETCH 1:2 (EMAILID)\r\n");
-  EXPECT_EQ(match(r, "\\* 1 FETCH \\(EMAILID \\((M[0-9a-f]+)\\)\\)"), id1) << r;
-  EXPECT_EQ(match(r, "\\* 2 FETCH \\(EMAILID \\((M[0-9a-f]+)\\)\\)"), id2) << r;
+  EXPECT_EQ(match(r, "\\* 1 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\)\\)"), id1) << r;
+  EXPECT_EQ(match(r, "\\* 2 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\)\\)"), id2) << r;
   EXPECT_EQ(d.send("g UID SEARCH EMAILID " + id1 + "\r\n"),
             "* SEARCH 1\r\ng OK UID SEARCH completed.\r\n");
   EXPECT_EQ(d.send("h SEARCH THREADID T1\r\n"), "* SEARCH\r\nh OK Search completed.\r\n");

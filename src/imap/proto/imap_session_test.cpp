@@ -22,7 +22,7 @@ bool contains(const std::string& haystack, std::string_view needle) {
 // CREATE's tagged OK without its "[MAILBOXID (...)] " (RFC 8474), for exact comparisons.
 std::string without_mailbox_id(std::string r) {
   auto at = r.find("[MAILBOXID (");
-  if (at != std::string::npos) r.erase(at, r.find(") ", at) + 2 - at);
+  if (at != std::string::npos) r.erase(at, r.find("] ", at) + 2 - at);
   return r;
 }
 

@@ -316,7 +316,7 @@ TEST(PartialAnswer, Windows) {
   r.partial_first = 2;
   r.partial_last = 4;
   EXPECT_EQ(format_esort("t", false, r, {5, 4, 3, 2, 1}),
-            "* ESEARCH (TAG \"t\") PARTIAL (2:4 3:4,2)\r\n");
+            "* ESEARCH (TAG \"t\") PARTIAL (2:4 4,3,2)\r\n");
   EXPECT_EQ(format_esearch("t", false, r, {1, 2, 4, 5}),
             "* ESEARCH (TAG \"t\") PARTIAL (2:4 2,4:5)\r\n");
   r.partial_first = 6;
