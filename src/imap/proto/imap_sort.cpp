@@ -123,6 +123,17 @@ void sort_rows_ranked(const std::vector<SortCriterion>& criteria, std::vector<So
   auto rank = [](const std::vector<std::uint32_t>& r, const SortRow& row) -> std::uint32_t {
     return row.table_row < r.size() ? r[row.table_row] : 0;
   };
+  // One string criterion (SORT (SUBJECT), SORT (REVERSE FROM), ...): its rank copied into
+  // each row first, so the sort compares within the rows it moves.
+  if (criteria.size() == 1 && ranks[0]) {
+    for (SortRow& row : rows) row.rank = rank(*ranks[0], row);
+    const bool rev = criteria[0].reverse;
+    std::sort(rows.begin(), rows.end(), [rev](const SortRow& a, const SortRow& b) {
+      if (a.rank != b.rank) return rev ? a.rank > b.rank : a.rank < b.rank;
+      return a.seq < b.seq;
+    });
+    return;
+  }
   std::sort(rows.begin(), rows.end(), [&](const SortRow& a, const SortRow& b) {
     for (std::size_t i = 0; i < criteria.size(); ++i) {
       int r =

@@ -29,6 +29,7 @@ struct SortRow {
   std::uint64_t size = 0;                 // RFC822.SIZE
   const store::SortKeys* keys = nullptr;  // never null (an empty SortKeys when unknown)
   std::uint32_t table_row = 0xffffffffu;  // the row of `keys` in sort_rows' table, if any
+  std::uint32_t rank = 0;                 // sort_rows' scratch: the single criterion's rank
 };
 inline constexpr std::uint32_t kNoSortRow = 0xffffffffu;
 
