@@ -579,12 +579,21 @@ class Account {
   }
   // RFC 5464 METADATA. Every entry of `mailbox` (0: the server), ordered by name then user;
   // Errc::no_such_mailbox. At most kMaxMetadataEntries entries of kMaxMetadataValue octets.
-  virtual std::error_code metadata(MailboxId mailbox, std::vector<MetadataEntry>& out) = 0;
+  // The backends here implement both; the defaults are for test doubles (no entries, no
+  // change accepted).
+  virtual std::error_code metadata(MailboxId mailbox, std::vector<MetadataEntry>& out) {
+    (void)mailbox;
+    out.clear();
+    return {};
+  }
   // Applies every change or none: Errc::too_many_metadata when the mailbox would hold more
   // than kMaxMetadataEntries entries, Errc::no_such_mailbox. Removing an absent entry is not
   // an error. DELETE drops a mailbox's entries; RENAME keeps them with the mailbox.
   virtual std::error_code set_metadata(MailboxId mailbox,
-                                       std::span<const MetadataChange> changes) = 0;
+                                       std::span<const MetadataChange> changes) {
+    (void)mailbox, (void)changes;
+    return std::make_error_code(std::errc::operation_not_supported);
+  }
 };
 
 class Store {
