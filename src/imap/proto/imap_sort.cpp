@@ -126,8 +126,26 @@ void sort_rows_ranked(const std::vector<SortCriterion>& criteria, std::vector<So
   // One string criterion (SORT (SUBJECT), SORT (REVERSE FROM), ...): its rank copied into
   // each row first, so the sort compares within the rows it moves.
   if (criteria.size() == 1 && ranks[0]) {
-    for (SortRow& row : rows) row.rank = rank(*ranks[0], row);
     const bool rev = criteria[0].reverse;
+    // Rows in sequence order (as SORT builds them): sort 64-bit (rank, position) numbers,
+    // then move each row once.
+    const bool by_seq = std::is_sorted(
+        rows.begin(), rows.end(), [](const SortRow& a, const SortRow& b) { return a.seq < b.seq; });
+    if (by_seq && rows.size() < 0xffffffffu) {
+      std::vector<std::uint64_t> order(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::uint32_t r = rank(*ranks[0], rows[i]);
+        if (rev) r = 0xffffffffu - r;
+        order[i] = static_cast<std::uint64_t>(r) << 32 | i;
+      }
+      std::sort(order.begin(), order.end());
+      std::vector<SortRow> sorted;
+      sorted.reserve(rows.size());
+      for (std::uint64_t o : order) sorted.push_back(rows[o & 0xffffffffu]);
+      rows = std::move(sorted);
+      return;
+    }
+    for (SortRow& row : rows) row.rank = rank(*ranks[0], row);
     std::sort(rows.begin(), rows.end(), [rev](const SortRow& a, const SortRow& b) {
       if (a.rank != b.rank) return rev ? a.rank > b.rank : a.rank < b.rank;
       return a.seq < b.seq;
