@@ -88,6 +88,9 @@ FulltextIndex::~FulltextIndex() {
     std::lock_guard lock(thread_mu_);
     stop_ = true;
     t = std::move(thread_);
+    // A thread running at nice 10 on a busy machine can take long to reach its next stop
+    // check: back to normal priority so that shutdown does not wait on it (best effort).
+    if (tid_ != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(tid_), 0);
   }
   cv_.notify_all();
   if (t.joinable()) t.join();
@@ -112,8 +115,10 @@ void FulltextIndex::poke() {
 
 void FulltextIndex::run() {
   // Below the protocol threads: indexing only uses CPU no one else wants (Linux: per thread).
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  const auto tid = static_cast<int>(syscall(SYS_gettid));
+  setpriority(PRIO_PROCESS, static_cast<id_t>(tid), 10);
   std::unique_lock lock(thread_mu_);
+  tid_ = tid;
   for (;;) {
     if (!cv_.wait_for(lock, kIdleExit, [this] { return poked_ || stop_; })) break;  // idle
     if (stop_) break;
@@ -130,6 +135,7 @@ void FulltextIndex::run() {
     lock.lock();
   }
   running_ = false;
+  tid_ = 0;
 }
 
 std::error_code FulltextIndex::open_writer() {

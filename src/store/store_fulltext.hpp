@@ -114,6 +114,7 @@ class FulltextIndex {
   bool running_ = false;
   bool poked_ = false;
   bool stop_ = false;
+  int tid_ = 0;  // the background thread's kernel id while it runs (its nice is raised)
 };
 
 }  // namespace estafeta::store
