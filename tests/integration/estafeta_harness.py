@@ -43,10 +43,26 @@ def binary():
     return path
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(taken=()):
+    """A port free on 127.0.0.1 now and not among `taken` (the kernel may hand out the same
+    ephemeral port twice in a row once the first socket is closed)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            return port
+    raise AssertionError("no free port found")
+
+
+def free_ports(names, fixed):
+    """Distinct free ports for `names`, none equal to a port in `fixed`."""
+    taken = set(fixed)
+    out = {}
+    for name in names:
+        out[name] = free_port(taken)
+        taken.add(out[name])
+    return out
 
 
 def toml_value(v):
@@ -76,7 +92,9 @@ class Server:
                          "submissions": ("submissions", None)}
         self.addresses = {name: (spec[2] if len(spec) > 2 else "127.0.0.1") for name, spec in listeners.items()}
         self.auto_ports = {name for name, spec in listeners.items() if not spec[1]}
-        self.listeners = {name: (spec[0], spec[1] or free_port()) for name, spec in listeners.items()}
+        auto = free_ports([n for n, spec in listeners.items() if not spec[1]],
+                          [spec[1] for spec in listeners.values() if spec[1]])
+        self.listeners = {name: (spec[0], spec[1] or auto[name]) for name, spec in listeners.items()}
         self.settings = (smtp or {}, top or {}, sections or {})
         self.write_config(*self.settings)
         if seed:
@@ -181,8 +199,9 @@ class Server:
                 lost_race = "cannot listen" in self.log_text() and self.auto_ports
                 if not lost_race or attempt == attempts - 1 or self.running():
                     raise
-                for name in self.auto_ports:
-                    self.listeners[name] = (self.listeners[name][0], free_port())
+                fixed = [p for n, (_, p) in self.listeners.items() if n not in self.auto_ports]
+                for name, port in free_ports(self.auto_ports, fixed).items():
+                    self.listeners[name] = (self.listeners[name][0], port)
                 self.write_config(*self.settings)
                 with open(self.log_path, "ab") as f:
                     f.write(b"--- harness: port taken, retrying with new ports ---\n")
