@@ -1021,6 +1021,36 @@ TEST_P(StoreConformance, SortKeys) {
   EXPECT_TRUE(a->sort_keys(987654, ~0u, ks));
 }
 
+// Account::sort_table follows the mailbox: a message added or removed, and a mailbox deleted
+// and made again with as many messages (it may get the same id) give the new keys.
+TEST_P(StoreConformance, SortTableFollowsTheMailbox) {
+  auto a = account();
+  auto subjects = [&](MailboxId box) {
+    std::shared_ptr<const SortTable> t;
+    EXPECT_FALSE(a->sort_table(box, t));
+    std::vector<std::string> out;
+    if (t)
+      for (const auto& r : t->rows()) out.push_back(r.keys.subject);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  MailboxInfo box;
+  ASSERT_FALSE(a->create("Sorted", SpecialUse::none, box));
+  append(*a, box.id, "Subject: one\r\n\r\nx\r\n");
+  EXPECT_EQ(subjects(box.id), (V{"ONE"}));
+  append(*a, box.id, "Subject: two\r\n\r\nx\r\n");
+  EXPECT_EQ(subjects(box.id), (V{"ONE", "TWO"}));
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(box.id, {1}, gone));
+  EXPECT_EQ(subjects(box.id), (V{"TWO"}));
+  ASSERT_FALSE(a->remove("Sorted"));
+  ASSERT_FALSE(a->create("Sorted", SpecialUse::none, box));
+  append(*a, box.id, "Subject: three\r\n\r\nx\r\n");
+  append(*a, box.id, "Subject: four\r\n\r\nx\r\n");
+  ASSERT_FALSE(a->expunge(box.id, {1}, gone));
+  EXPECT_EQ(subjects(box.id), (V{"FOUR"}));
+}
+
 // RFC 5464 METADATA: server (0) and mailbox entries, private per user and shared, binary
 // values, all-or-nothing changes with the entry limit, kept through RENAME, a reopen and
 // rebuild_index, dropped with DELETE.

@@ -866,14 +866,15 @@ std::error_code MaildirAccount::sort_table(MailboxId id, std::shared_ptr<const S
   MailboxRow row;
   if (auto ec = index_.mailbox(id, row)) return ec;
   SortTableCache& c = sort_cache_;
-  if (c.table && c.mailbox == id && c.uid_next == row.uid_next && c.messages == row.messages) {
+  if (c.table && c.mailbox == id && c.uid_validity == row.uid_validity &&
+      c.uid_next == row.uid_next && c.messages == row.messages) {
     out = c.table;
     return {};
   }
   std::vector<MessageSortKeys> rows;
   if (auto ec = index_.sort_keys(id, ~0u, rows)) return ec;
   auto table = std::make_shared<const SortTable>(std::move(rows));
-  c = {id, row.uid_next, row.messages, table};
+  c = {id, row.uid_validity, row.uid_next, row.messages, table};
   out = std::move(table);
   return {};
 }

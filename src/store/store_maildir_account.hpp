@@ -201,11 +201,13 @@ class MaildirAccount final : public Account {
   const bool fsync_;
   const QuotaLimits default_quota_;
   std::mutex mu_;
-  // The last sort_table() answer (one mailbox per account), valid while the mailbox's UIDNEXT
-  // and message count are those it was read at: a message added raises UIDNEXT, one removed
-  // lowers the count, and keys never change. Guarded by mu_.
+  // The last sort_table() answer (one mailbox per account), valid while the mailbox's
+  // UIDVALIDITY, UIDNEXT and message count are those it was read at: a message added raises
+  // UIDNEXT, one removed lowers the count, keys never change, and a mailbox deleted and made
+  // again (which may get the same id) has another UIDVALIDITY. Guarded by mu_.
   struct SortTableCache {
     MailboxId mailbox = 0;
+    std::uint32_t uid_validity = 0;
     Uid uid_next = 0;
     std::uint32_t messages = 0;
     std::shared_ptr<const SortTable> table;
