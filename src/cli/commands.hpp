@@ -65,8 +65,8 @@ int run_mailbox_delete(const config::Config& config, const std::string& user,
 int run_mailbox_rename(const config::Config& config, const std::string& user,
                        const std::string& from, const std::string& to);
 
-// cmd_index.cpp: `estafeta index check|rebuild|fulltext USER`: the account's mailbox index against its
-// Maildir files (check exits 1 when it finds problems); rebuild recreates it from the files
+// cmd_index.cpp: `estafeta index check|rebuild|fulltext USER`: the account's mailbox index against
+// its Maildir files (check exits 1 when it finds problems); rebuild recreates it from the files
 // (and the full-text index); fulltext brings the full-text index up to date and shows it.
 int run_index_check(const config::Config& config, const std::string& user);
 int run_index_rebuild(const config::Config& config, const std::string& user);

@@ -293,8 +293,7 @@ std::error_code Index::delete_mailbox(MailboxId id) {
   for (const char* sql :
        {"DELETE FROM messages WHERE mailbox = ?1", "DELETE FROM expunged WHERE mailbox = ?1",
         "DELETE FROM deliveries WHERE mailbox = ?1", "DELETE FROM acl WHERE mailbox = ?1",
-        "DELETE FROM metadata WHERE mailbox = ?1",
-        "DELETE FROM mailboxes WHERE id = ?1"})
+        "DELETE FROM metadata WHERE mailbox = ?1", "DELETE FROM mailboxes WHERE id = ?1"})
     if (auto ec = db_.prepare(sql).bind(1, id).run()) return ec;
   return {};
 }

@@ -589,8 +589,7 @@ class Account {
   // Applies every change or none: Errc::too_many_metadata when the mailbox would hold more
   // than kMaxMetadataEntries entries, Errc::no_such_mailbox. Removing an absent entry is not
   // an error. DELETE drops a mailbox's entries; RENAME keeps them with the mailbox.
-  virtual std::error_code set_metadata(MailboxId mailbox,
-                                       std::span<const MetadataChange> changes) {
+  virtual std::error_code set_metadata(MailboxId mailbox, std::span<const MetadataChange> changes) {
     (void)mailbox, (void)changes;
     return std::make_error_code(std::errc::operation_not_supported);
   }
