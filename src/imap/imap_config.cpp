@@ -46,6 +46,12 @@ const std::array kRows = {
           return set_int(s.append_limit, v, 1024, int64_t{4096} * kMiB);
         },
         [](const Settings& s) -> Value { return int_value(s.append_limit); }},
+    Row{{"message_limit", KeyType::integer,
+         "Messages one FETCH, SEARCH, STORE, COPY, MOVE or UID EXPUNGE processes (advertised as "
+         "MESSAGELIMIT, RFC 9738); a UID command over it processes the highest UIDs, one by "
+         "message numbers is refused."},
+        [](Settings& s, const Value& v) { return set_int(s.message_limit, v, 1000, 100000000); },
+        [](const Settings& s) -> Value { return int_value(s.message_limit); }},
     Row{{"max_line_length", KeyType::integer, "Octets in one command line, literals not counted."},
         [](Settings& s, const Value& v) { return set_int(s.max_line_length, v, 1000, 16 * kMiB); },
         [](const Settings& s) -> Value { return int_value(s.max_line_length); }},

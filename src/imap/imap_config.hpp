@@ -25,6 +25,7 @@ struct Settings {
   // IDLE: clients re-issue IDLE about every 29 minutes.
   std::chrono::seconds autologout{1860};
   std::uint64_t append_limit = std::uint64_t{50} * 1024 * 1024;  // APPENDLIMIT (RFC 7889)
+  std::uint32_t message_limit = 1000000;                         // MESSAGELIMIT (RFC 9738)
   std::size_t max_line_length = 65536;  // one command line, literals not counted
   unsigned max_bad_commands = 20;       // BAD answers in a row before BYE
   unsigned max_auth_failures = 3;       // failed LOGIN/AUTHENTICATE per session before BYE

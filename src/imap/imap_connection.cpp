@@ -90,6 +90,7 @@ void Connection::start(const net::TlsState& tls) {
   o.allow_plaintext_auth = server_->options.allow_plaintext_auth;
   o.compress_available = true;  // net::Stream compresses once the driver is told (RFC 4978)
   o.append_limit = s.append_limit;
+  o.message_limit = s.message_limit;
   o.max_bad_commands = s.max_bad_commands;
   o.max_auth_failures = s.max_auth_failures;
   SessionHooks hooks;

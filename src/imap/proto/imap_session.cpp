@@ -50,6 +50,7 @@ std::string Session::capabilities() const {
   c += " UIDONLY";                   // RFC 9586
   c += " CONTEXT=SEARCH";            // RFC 5267 §4 (UPDATE, CONTEXT; PARTIAL: RFC 9394)
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
+  c += " MESSAGELIMIT=" + std::to_string(options_.message_limit);  // RFC 9738
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
 }
@@ -76,6 +77,19 @@ void Session::send(std::string text) {
 }
 
 void Session::tagged_ok(const std::string& tag, std::string_view text) {
+  if (message_limit_hit_) {
+    // RFC 9738: the tagged OK says the result is partial. A response code of the command's
+    // own (COPYUID, MODIFIED) keeps the tagged OK, and the limit goes in an untagged OK.
+    message_limit_hit_ = false;
+    const std::string code = "[MESSAGELIMIT " + std::to_string(options_.message_limit) + "] ";
+    if (text.starts_with('[')) {
+      send("* OK " + code + "Only the messages with the highest UIDs were processed.\r\n");
+    } else {
+      send(tag + " OK " + code + std::string(text) +
+           " Only the messages with the highest UIDs were processed.\r\n");
+      return;
+    }
+  }
   send(tag + " OK " + std::string(text) + "\r\n");
 }
 void Session::tagged_no(const std::string& tag, std::string_view text) {
@@ -236,6 +250,7 @@ void Session::receive(Command command) {
 }
 
 void Session::dispatch(Command& c) {
+  message_limit_hit_ = false;
   std::visit(
       [&](auto& b) {
         using T = std::decay_t<decltype(b)>;

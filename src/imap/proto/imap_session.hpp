@@ -58,9 +58,12 @@ struct SessionOptions {
   bool allow_plaintext_auth = false;
   bool compress_available = true;                 // COMPRESS=DEFLATE offered (the server has zlib)
   std::uint64_t append_limit = 50 * 1024 * 1024;  // APPENDLIMIT (RFC 7889)
-  std::uint32_t max_bad_commands = 20;            // BAD answers in a row, then BYE and close
-  std::uint32_t max_auth_failures = 3;            // failed LOGIN/AUTHENTICATE, then BYE and close
-  std::int32_t server_tz = 0;                     // minutes east of UTC, for SEARCH dates
+  // MESSAGELIMIT (RFC 9738): messages one FETCH, SEARCH, STORE, COPY, MOVE or UID EXPUNGE
+  // processes. At least the MULTIAPPEND bound (imap_limits.hpp), so APPEND never exceeds it.
+  std::uint32_t message_limit = 1000000;
+  std::uint32_t max_bad_commands = 20;  // BAD answers in a row, then BYE and close
+  std::uint32_t max_auth_failures = 3;  // failed LOGIN/AUTHENTICATE, then BYE and close
+  std::int32_t server_tz = 0;           // minutes east of UTC, for SEARCH dates
   // Seconds since the epoch (SEARCH OLDER/YOUNGER); the system clock when empty.
   std::function<std::int64_t()> now;
 };
@@ -271,6 +274,10 @@ class Session {
   bool vanished_responses() const { return enabled_qresync_ || enabled_uidonly_; }
   bool resolve_set(const Command& c, const SequenceSet& set, bool uid,
                    std::vector<std::uint32_t>& indexes);
+  // RFC 9738: more than message_limit entries in `indexes` (ascending). A UID command keeps the
+  // highest UIDs and its tagged OK carries [MESSAGELIMIT n]; a command by sequence numbers is
+  // answered NO [MESSAGELIMIT n] (false) and processes nothing.
+  bool apply_message_limit(const Command& c, bool uid, std::vector<std::uint32_t>& indexes);
   // imap_session_context.cpp (CONTEXT=SEARCH, RFC 5267 §4.3)
   struct UpdateContext {
     std::string tag;
@@ -330,6 +337,7 @@ class Session {
                        std::string& shown);
 
   SessionOptions options_;
+  bool message_limit_hit_ = false;  // this command processed only part of its set (RFC 9738)
   SessionHooks hooks_;
   State state_ = State::not_authenticated;
   bool closed_ = false;

@@ -169,7 +169,8 @@ bool Session::resolve_set(const Command& c, const SequenceSet& set, bool uid,
       std::size_t i = s.find(u);
       if (i < s.messages.size()) indexes.push_back(static_cast<std::uint32_t>(i));
     }
-    return true;
+    std::sort(indexes.begin(), indexes.end());
+    return apply_message_limit(c, uid, indexes);
   }
   if (uid) {
     std::vector<std::uint32_t> uids;
@@ -177,13 +178,27 @@ bool Session::resolve_set(const Command& c, const SequenceSet& set, bool uid,
     for (const auto& e : s.messages) uids.push_back(e.uid);
     for (std::uint32_t u : select_uids(set, uids))
       indexes.push_back(static_cast<std::uint32_t>(s.find(u)));
-    return true;
+    return apply_message_limit(c, true, indexes);
   }
   if (size == 0 || !sequence_set_within(set, size)) {
     tagged_bad(c.tag, "Error in IMAP command " + c.name + ": Invalid messageset");
     return false;
   }
   for (std::uint32_t n : expand_sequence_set(set, size)) indexes.push_back(n - 1);
+  return apply_message_limit(c, false, indexes);
+}
+
+bool Session::apply_message_limit(const Command& c, bool uid, std::vector<std::uint32_t>& indexes) {
+  const std::size_t limit = options_.message_limit;
+  if (indexes.size() <= limit) return true;
+  if (!uid) {
+    tagged_no(c.tag, "[MESSAGELIMIT " + std::to_string(limit) + "] " + c.name +
+                         " would process more than " + std::to_string(limit) +
+                         " messages; use a smaller set or the UID form.");
+    return false;
+  }
+  indexes.erase(indexes.begin(), indexes.end() - static_cast<std::ptrdiff_t>(limit));
+  message_limit_hit_ = true;
   return true;
 }
 
@@ -504,6 +519,15 @@ void Session::cmd_search(const Command& c, const Search& se) {
   std::vector<std::uint32_t> indexes;
   std::vector<std::uint8_t> relevancy;  // of each match, when RELEVANCY was asked
   search_indexes(se.key, indexes, se.ret.relevancy ? &relevancy : nullptr);
+  // RFC 9738: a result that lists the messages is bounded (COUNT, MIN, MAX and PARTIAL are not).
+  const bool lists_all = !se.ret.specified || se.ret.all || se.ret.save;
+  if (lists_all && indexes.size() > options_.message_limit) {
+    const std::size_t before = indexes.size();
+    if (!apply_message_limit(c, se.uid, indexes)) return;
+    if (!relevancy.empty())
+      relevancy.erase(relevancy.begin(),
+                      relevancy.begin() + static_cast<std::ptrdiff_t>(before - indexes.size()));
+  }
   std::vector<std::uint32_t> numbers;
   std::vector<store::ModSeq> modseqs;  // of each match, in order
   std::vector<store::Uid> uids;
