@@ -175,6 +175,29 @@ class ImapAcl(ServerTestCase):
         b = self.login(BOB)
         self.assertIn(TEAM.encode(), b"".join(x for x in b.list("\"\"", "Shared/*")[1] if x))
 
+    def test_quota_and_metadata_of_a_shared_mailbox(self):
+        """RFC 9208: the owner's quota root "Shared/<owner>"; RFC 5464 §3.3: METADATA needs
+        "lr", writing /shared entries also "w"."""
+        self.server.cli("user", "quota", ALICE, "--messages", "500")
+        a = self.login(ALICE)
+        b = self.login(BOB)
+        self.assertEqual(a.setacl("Team", BOB, "lr")[0], "OK")
+        typ, data = b.getquotaroot(TEAM)
+        self.assertEqual(typ, "OK", data)
+        flat = b" ".join(x if isinstance(x, bytes) else b" ".join(x) for x in data[0] + data[1])
+        self.assertIn(b'"Shared/alice@example.test"', flat)
+        self.assertIn(b"MESSAGE", flat)
+        status, lines = self.raw(a, 'SETMETADATA Team (/shared/comment "plans")')
+        self.assertEqual(status, "OK", lines)
+        status, lines = self.raw(b, f"GETMETADATA {TEAM} /shared/comment")
+        self.assertEqual(status, "OK", lines)
+        self.assertIn(b'/shared/comment "plans"', lines[0])
+        status, _ = self.raw(b, f'SETMETADATA {TEAM} (/shared/comment "bob was here")')
+        self.assertEqual(status, "NO")
+        status, _ = self.raw(b, f'SETMETADATA {TEAM} (/private/comment "mine")')
+        self.assertEqual(status, "OK")
+        self.server.cli("user", "quota", ALICE, "--messages", "0")
+
     def test_registry_survives_rebuild_and_rename(self):
         a = self.login(ALICE)
         self.assertEqual(a.setacl("Team", BOB, "lr")[0], "OK")

@@ -49,8 +49,8 @@ std::string Session::capabilities() const {
   c += " REPLACE";                   // RFC 8508
   c += " UIDONLY";                   // RFC 9586
   c += " CONTEXT=SEARCH";            // RFC 5267 §4 (UPDATE, CONTEXT; PARTIAL: RFC 9394)
-  c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   c += " MESSAGELIMIT=" + std::to_string(options_.message_limit);  // RFC 9738
+  c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";
   return c;
 }

@@ -333,8 +333,13 @@ class Session {
   // imap_session_metadata.cpp (RFC 5464)
   void cmd_getmetadata(const Command& c, const GetMetadata& g);
   void cmd_setmetadata(const Command& c, const SetMetadata& s);
-  bool metadata_target(const Command& c, const std::string& wire, store::MailboxId& id,
-                       std::string& shown);
+  struct MetadataTarget {
+    std::shared_ptr<store::Account> account;  // the mailbox's owner's store
+    store::MailboxId id = 0;                  // 0: the server
+    std::string shown;                        // the name as METADATA responses give it
+  };
+  bool metadata_target(const Command& c, const std::string& wire, bool write_shared,
+                       MetadataTarget& out);
 
   SessionOptions options_;
   bool message_limit_hit_ = false;  // this command processed only part of its set (RFC 9738)

@@ -161,3 +161,54 @@ TEST_F(SessionAcl, OwnerChangesReachTheSharedSelection) {
 
 }  // namespace
 }  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// RFC 9208 on a shared mailbox: it counts against its owner's quota, in the root
+// "Shared/<owner>", which the users it is shared with may read (and nobody else).
+TEST_F(SessionAcl, QuotaOfSharedMailboxIsTheOwners) {
+  ASSERT_FALSE(alice.account("alice@example.org")->set_quota({store::kQuotaDefault, 100, 0}));
+  ASSERT_TRUE(has(alice.send("1 SETACL Team bob@example.org lr\r\n"), "1 OK"));
+  EXPECT_EQ(bob.send("2 GETQUOTAROOT Shared/alice@example.org/Team\r\n"),
+            "* QUOTAROOT Shared/alice@example.org/Team \"Shared/alice@example.org\"\r\n"
+            "* QUOTA \"Shared/alice@example.org\" (MESSAGE 1 100)\r\n"
+            "2 OK Getquotaroot completed.\r\n");
+  EXPECT_EQ(bob.send("3 GETQUOTA \"Shared/alice@example.org\"\r\n"),
+            "* QUOTA \"Shared/alice@example.org\" (MESSAGE 1 100)\r\n3 OK Getquota completed.\r\n");
+  EXPECT_TRUE(has(eve.send("4 GETQUOTA \"Shared/alice@example.org\"\r\n"), "4 NO [NONEXISTENT]"));
+  EXPECT_TRUE(
+      has(eve.send("5 GETQUOTAROOT Shared/alice@example.org/Team\r\n"), "5 NO [NONEXISTENT]"));
+}
+
+// RFC 5464 §3.3 with ACL: reading and writing /private entries of a shared mailbox needs "lr";
+// writing /shared ones also "w". Private entries stay the user's own.
+TEST_F(SessionAcl, MetadataOnSharedMailboxes) {
+  const std::string box = "Shared/alice@example.org/Team";
+  EXPECT_TRUE(has(bob.send("1 GETMETADATA " + box + " /shared/comment\r\n"), "1 NO [NONEXISTENT]"));
+  ASSERT_TRUE(has(alice.send("2 SETACL Team bob@example.org l\r\n"), "2 OK"));
+  EXPECT_TRUE(has(bob.send("3 GETMETADATA " + box + " /shared/comment\r\n"), "3 NO [NOPERM]"));
+  ASSERT_TRUE(has(alice.send("4 SETACL Team bob@example.org lr\r\n"), "4 OK"));
+  ASSERT_TRUE(has(alice.send("5 SETMETADATA Team (/shared/comment \"team box\" /private/x "
+                             "\"alice's\")\r\n"),
+                  "5 OK"));
+  EXPECT_EQ(
+      bob.send("6 GETMETADATA " + box + " (/shared/comment /private/x)\r\n"),
+      "* METADATA " + box +
+          " (/shared/comment \"team box\" /private/x NIL)\r\n6 OK Getmetadata completed.\r\n");
+  EXPECT_EQ(bob.send("7 SETMETADATA " + box + " (/private/x \"bob's\")\r\n"),
+            "7 OK Setmetadata completed.\r\n");
+  EXPECT_TRUE(
+      has(bob.send("8 SETMETADATA " + box + " (/shared/comment \"mine\")\r\n"), "8 NO [NOPERM]"));
+  ASSERT_TRUE(has(alice.send("9 SETACL Team bob@example.org lrw\r\n"), "9 OK"));
+  EXPECT_EQ(bob.send("10 SETMETADATA " + box + " (/shared/comment \"ours\")\r\n"),
+            "10 OK Setmetadata completed.\r\n");
+  EXPECT_EQ(alice.send("11 GETMETADATA Team (/shared/comment /private/x)\r\n"),
+            "* METADATA Team (/shared/comment \"ours\" /private/x \"alice's\")\r\n"
+            "11 OK Getmetadata completed.\r\n");
+  EXPECT_EQ(bob.send("12 GETMETADATA " + box + " /private/x\r\n"),
+            "* METADATA " + box + " (/private/x \"bob's\")\r\n12 OK Getmetadata completed.\r\n");
+}
+
+}  // namespace
+}  // namespace estafeta::imap

@@ -35,32 +35,30 @@ void append_value(std::string& out, std::string_view v, bool utf8) {
 
 }  // namespace
 
-// The store id of the mailbox a METADATA command names ("" is the server: id 0), and its
-// name as responses show it. Answers NO itself when there is no such mailbox.
-bool Session::metadata_target(const Command& c, const std::string& wire, store::MailboxId& id,
-                              std::string& shown) {
+// The mailbox a METADATA command names ("" is the server: id 0, the user's own store), the
+// store it lives in (its owner's for another user's shared mailbox) and its name as responses
+// show it. RFC 5464 §3.3 with ACL (RFC 4314): reading needs "l" and "r" on the mailbox, writing
+// a /private entry the same, writing a /shared one also "w". Answers NO itself.
+bool Session::metadata_target(const Command& c, const std::string& wire, bool write_shared,
+                              MetadataTarget& out) {
   if (wire.empty()) {
-    id = 0;
-    shown = "\"\"";
+    out = MetadataTarget{account_, 0, "\"\""};
     return true;
   }
-  auto name = decode_name(wire);
-  store::MailboxInfo info;
-  if (!name || account_->find(*name, info)) {
-    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
-    return false;
-  }
-  id = info.id;
-  shown = encode_name(info.name);
+  MailboxRef ref;
+  const acl::Rights need = acl::kLookup | acl::kRead | (write_shared ? acl::kWrite : 0);
+  if (!mailbox_for(c, wire, need, ref)) return false;
+  out = MetadataTarget{ref.account, ref.info.id, encode_name(ref.display)};
   return true;
 }
 
 void Session::cmd_getmetadata(const Command& c, const GetMetadata& g) {
-  store::MailboxId id = 0;
-  std::string shown;
-  if (!metadata_target(c, g.mailbox, id, shown)) return;
+  MetadataTarget t;
+  if (!metadata_target(c, g.mailbox, false, t)) return;
+  const store::MailboxId id = t.id;
+  const std::string& shown = t.shown;
   std::vector<store::MetadataEntry> all;
-  if (auto ec = account_->metadata(id, all)) {
+  if (auto ec = t.account->metadata(id, all)) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
@@ -122,9 +120,11 @@ void Session::cmd_getmetadata(const Command& c, const GetMetadata& g) {
 }
 
 void Session::cmd_setmetadata(const Command& c, const SetMetadata& s) {
-  store::MailboxId id = 0;
-  std::string shown;
-  if (!metadata_target(c, s.mailbox, id, shown)) return;
+  bool writes_shared = false;
+  for (const auto& entry : s.entries) writes_shared |= !entry.first.starts_with("/private/");
+  MetadataTarget t;
+  if (!metadata_target(c, s.mailbox, writes_shared, t)) return;
+  const store::MailboxId id = t.id;
   std::vector<store::MetadataChange> changes;
   for (const auto& [name, value] : s.entries) {
     bool priv = name.starts_with("/private/");
@@ -140,7 +140,7 @@ void Session::cmd_setmetadata(const Command& c, const SetMetadata& s) {
     }
     changes.push_back({priv ? account_name_ : std::string(), name, value});
   }
-  if (auto ec = account_->set_metadata(id, changes)) {
+  if (auto ec = t.account->set_metadata(id, changes)) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }

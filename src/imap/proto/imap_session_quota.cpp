@@ -3,7 +3,8 @@
 // mailboxes (the store's Account::quota: STORAGE in KiB, MESSAGE and MAILBOX over every
 // mailbox of the account). A root has only the resources that have a limit (the grammar has
 // no "unlimited"); an account without limits has no quota root, so GETQUOTAROOT answers with a
-// QUOTAROOT response naming none, and GETQUOTA "" with NO [NONEXISTENT].
+// QUOTAROOT response naming none, and GETQUOTA "" with NO [NONEXISTENT]. Another user's shared
+// mailbox is in its owner's root, "Shared/<owner>" (readable by the users it is shared with).
 // SETQUOTA is the administrator's (Dovecot answers NO to every non-admin user; so do we, with
 // [NOPERM], and QUOTASET is not advertised): limits are set with `estafeta user quota`.
 // Enforcement (NO [OVERQUOTA] on APPEND/COPY/CREATE) is the store's (Errc::over_quota).
@@ -41,44 +42,51 @@ std::string root_name(std::string_view root) {
 
 }  // namespace
 
-// RFC 9208 §4.3: GETQUOTAROOT mailbox -> QUOTAROOT mailbox *root, then QUOTA per root.
+// RFC 9208 §4.3: GETQUOTAROOT mailbox -> QUOTAROOT mailbox *root, then QUOTA per root. Another
+// user's shared mailbox (RFC 4314) counts against its owner's quota: the root "Shared/<owner>".
 void Session::cmd_getquotaroot(const Command& c, const GetQuotaRoot& g) {
-  auto name = decode_name(g.mailbox);
-  store::MailboxInfo info;
-  if (!name || account_->find(*name, info)) {
-    tagged_no(c.tag, "[NONEXISTENT] Mailbox doesn't exist.");
-    return;
-  }
+  MailboxRef ref;
+  if (!mailbox_for(c, g.mailbox, acl::kLookup, ref)) return;
   store::QuotaState q;
-  if (auto ec = account_->quota(q)) {
+  if (auto ec = ref.account->quota(q)) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
+  const std::string root = ref.shared ? std::string(kSharedPrefix) + ref.owner : std::string();
   const std::string list = quota_list(q);
-  std::string out = "* QUOTAROOT " + encode_name(info.name);
-  if (!list.empty()) out += ' ' + root_name(kOwnRoot);
+  std::string out = "* QUOTAROOT " + encode_name(ref.display);
+  if (!list.empty()) out += ' ' + root_name(root);
   out += "\r\n";
-  if (!list.empty()) out += "* QUOTA " + root_name(kOwnRoot) + ' ' + list + "\r\n";
+  if (!list.empty()) out += "* QUOTA " + root_name(root) + ' ' + list + "\r\n";
   send(std::move(out));
   if (selected_) sync(true);
   tagged_ok(c.tag, "Getquotaroot completed.");
 }
 
-// RFC 9208 §4.2: GETQUOTA root -> QUOTA root (resources).
+// RFC 9208 §4.2: GETQUOTA root -> QUOTA root (resources). "" is the user's own root;
+// "Shared/<owner>" that of an owner who shares a mailbox with the user.
 void Session::cmd_getquota(const Command& c, const GetQuota& g) {
-  store::QuotaState q;
+  std::shared_ptr<store::Account> account;
   if (g.root == kOwnRoot) {
-    if (auto ec = account_->quota(q)) {
+    account = account_;
+  } else if (g.root.starts_with(kSharedPrefix) && hooks_.sharers && hooks_.open_account) {
+    const std::string_view owner = std::string_view(g.root).substr(kSharedPrefix.size());
+    for (const auto& o : hooks_.sharers(account_name_))
+      if (o == owner && o != account_name_) account = hooks_.open_account(o);
+  }
+  store::QuotaState q;
+  if (account) {
+    if (auto ec = account->quota(q)) {
       tagged_no(c.tag, store_error_text(ec));
       return;
     }
   }
-  const std::string list = g.root == kOwnRoot ? quota_list(q) : std::string();
+  const std::string list = account ? quota_list(q) : std::string();
   if (list.empty()) {
     tagged_no(c.tag, "[NONEXISTENT] Quota root doesn't exist.");
     return;
   }
-  send("* QUOTA " + root_name(kOwnRoot) + ' ' + list + "\r\n");
+  send("* QUOTA " + root_name(g.root) + ' ' + list + "\r\n");
   if (selected_) sync(true);
   tagged_ok(c.tag, "Getquota completed.");
 }
