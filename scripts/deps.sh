@@ -8,6 +8,9 @@ packages=(
   g++ cmake ninja-build clang libclang-rt-14-dev pkg-config ccache
   libssl-dev openssl libsqlite3-dev libcrypt-dev libasio-dev libtomlplusplus-dev libcli11-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  # libunbound: DNS for the sending MTA (libevent-dev only so pkg-config can read libunbound.pc;
+  # dns-root-data: the DNSSEC root trust anchor; unbound: the test's local DNS server)
+  libunbound-dev libevent-dev dns-root-data unbound
   python3 swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates procps curl msmtp
   strace isync fetchmail getmail6 neomutt
 )
