@@ -170,7 +170,8 @@ void RoutePlanner::on_mx(const Answer& answer) {
     records.push_back(std::move(*mx));
   }
   if (null_mx && records.empty()) {
-    // RFC 7505 §3: "0 ." means the domain accepts no mail; §4.2 / RFC 7504 §3: 556 5.1.10.
+    // RFC 7505 §3: "0 ." means the domain accepts no mail: a permanent failure, 556 (RFC
+    // 7504) with 5.1.10 (RFC 7505).
     fail(true, 556, "5.1.10", "domain " + name + " does not accept mail (null MX, RFC 7505)");
     return;
   }

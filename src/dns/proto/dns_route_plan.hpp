@@ -16,7 +16,8 @@
 //    an IP literal or not a host name is skipped with a note (RFC 5321 §5.1 wants names;
 //    Postfix does the same);
 //  - null MX (RFC 7505 §3, "0 ." as the only MX) is a permanent failure, 556 5.1.10
-//    (RFC 7505 §4.2); a "." among real MX records is ignored with a note;
+//    (reply code of RFC 7504, enhanced code of RFC 7505); a "." among real MX records is
+//    ignored with a note;
 //  - NODATA for MX: implicit MX, the domain itself at preference 0 (RFC 5321 §5.1);
 //  - NXDOMAIN for the domain (or a route's host): permanent, 550 5.1.2;
 //  - SERVFAIL, timeout, DNSSEC bogus: temporary, 451 4.4.3, retried by the queue;
