@@ -212,6 +212,7 @@ void Session::receive(Command command) {
   }
   Need need =
       std::visit([](const auto& b) { return need_of<std::decay_t<decltype(b)>>(); }, command.body);
+  if (selected_) refresh_shared_rights();  // may close the selection (rights withdrawn)
   switch (need) {
     case Need::any:
       break;

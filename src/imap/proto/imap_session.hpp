@@ -250,6 +250,7 @@ class Session {
   void cmd_select(const Command& c, const Select& s);
   void cmd_close(const Command& c, bool expunge);
   void unselect();
+  void refresh_shared_rights();
   void sync(bool allow_expunge);
   store::Uid claim_recent(store::Uid uid_next);
   void cmd_idle(const Command& c);

@@ -159,6 +159,22 @@ TEST_F(SessionAcl, OwnerChangesReachTheSharedSelection) {
   EXPECT_EQ(bob.send("DONE\r\n"), "3 OK Idle completed.\r\n");
 }
 
+// A right the owner takes away stops working at the user's next command; without "r" the
+// selection is closed.
+TEST_F(SessionAcl, RevokedRightsTakeEffectInTheSelection) {
+  ASSERT_TRUE(has(alice.send("1 SETACL Team bob@example.org lrst\r\n"), "1 OK"));
+  ASSERT_TRUE(has(bob.send("2 SELECT Shared/alice@example.org/Team\r\n"), "2 OK [READ-WRITE]"));
+  EXPECT_TRUE(has(bob.send("3 STORE 1 +FLAGS (\\Deleted)\r\n"), "3 OK"));
+  ASSERT_TRUE(has(alice.send("4 SETACL Team bob@example.org -t\r\n"), "4 OK"));
+  EXPECT_TRUE(has(bob.send("5 STORE 1 -FLAGS (\\Deleted)\r\n"), "5 NO [NOPERM]"));
+  EXPECT_TRUE(has(bob.send("6 STORE 1 +FLAGS (\\Seen)\r\n"), "6 OK"));
+  ASSERT_TRUE(has(alice.send("7 SETACL Team bob@example.org l\r\n"), "7 OK"));
+  const std::string out = bob.send("8 FETCH 1 FLAGS\r\n");
+  EXPECT_TRUE(has(out, "* OK [CLOSED]")) << out;
+  EXPECT_TRUE(has(out, "8 BAD")) << out;
+  EXPECT_TRUE(has(bob.send("9 SELECT Shared/alice@example.org/Team\r\n"), "9 NO [NOPERM]"));
+}
+
 }  // namespace
 }  // namespace estafeta::imap
 

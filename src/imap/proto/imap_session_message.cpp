@@ -136,6 +136,8 @@ bool search_uses_email_id(const SearchKey& k) {
 bool Session::runs_without_store(const Command& c) const {
   if (closed_ || sasl_) return false;
   const SelectedMailbox* s = selected_.get();
+  // Another user's mailbox: its rights are read again before each command (a store read).
+  if (s && s->account != account_) return false;
   const bool clean = !s || s->clean();
   if (std::holds_alternative<Capability>(c.body) || std::holds_alternative<Noop>(c.body))
     return clean;

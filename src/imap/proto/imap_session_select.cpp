@@ -160,6 +160,27 @@ void Session::unselect() {
   updates_.clear();  // RFC 5267 §4.3: updates cease with the selection
 }
 
+// RFC 4314: the owner of a shared mailbox may change this user's rights while it is
+// selected. Read again before each command (one small ACL read, only for another user's
+// mailbox), so a revoked right stops working at once; without "r" the mailbox is closed, as a
+// SELECT of it would now be refused.
+void Session::refresh_shared_rights() {
+  SelectedMailbox& s = *selected_;
+  if (s.account == account_) return;
+  std::vector<store::AclEntry> entries;
+  acl::Rights now = 0;
+  if (!s.account->acl(s.info.id, entries))
+    now = acl::effective_rights(entries, account_name_, s.owner);
+  if (now == s.rights) return;
+  s.rights = now;
+  if (!(now & acl::kRead)) {
+    unselect();
+    send("* OK [CLOSED] Access to the mailbox was withdrawn by its owner.\r\n");
+    return;
+  }
+  if (!(now & (acl::kSeen | acl::kWrite | acl::kDeleteMessage | acl::kExpunge))) s.read_only = true;
+}
+
 void Session::cmd_select(const Command& c, const Select& s) {
   const bool rev1 = !enabled_rev2_;
   if (s.qresync && !enabled_qresync_) {
