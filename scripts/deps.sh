@@ -9,8 +9,9 @@ packages=(
   libssl-dev openssl libsqlite3-dev libcrypt-dev libasio-dev libtomlplusplus-dev libcli11-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   # libunbound: DNS for the sending MTA (libevent-dev only so pkg-config can read libunbound.pc;
-  # dns-root-data: the DNSSEC root trust anchor; unbound: the test's local DNS server)
-  libunbound-dev libevent-dev dns-root-data unbound
+  # dns-root-data: the DNSSEC root trust anchor; unbound and ldnsutils: the tests' local DNS
+  # server and the signer of its DNSSEC test zone)
+  libunbound-dev libevent-dev dns-root-data unbound ldnsutils
   python3 swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates procps curl msmtp
   strace isync fetchmail getmail6 neomutt
 )

@@ -3,8 +3,10 @@
 // local zone too, so it never recurses; every resolver here forwards to it, so libunbound
 // never asks the root servers). Records for estafeta.example (not under .test: libunbound
 // answers test. itself, NXDOMAIN, as a default local zone of RFC 6761): MX with several and equal
-// preferences, no MX with A/AAAA, null MX, a CNAME, TLSA, TXT. Checks lookups, the planned
-// routes, the blocking and Asio forms, timeouts against a silent server and shutdown.
+// preferences, no MX with A/AAAA, null MX, a CNAME, TLSA, TXT; and signed.example, signed
+// at run time with ldnsutils (when installed) for secure answers and bogus ones. Checks
+// lookups, the planned routes, the blocking and Asio forms, DNSSEC, timeouts against a
+// silent server and shutdown.
 // Skips (with a message) when the unbound binary is absent; scripts/deps.sh installs it.
 // Every wait is bounded.
 #include <fcntl.h>
@@ -19,6 +21,8 @@
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -36,12 +40,8 @@ using namespace std::chrono_literals;
 
 const char* kTlsaHex = "8cb0fc6c527506a053f4f14c8464bebbd6dede2738d11468dd953d7d6a3021f1";
 
-// The unbound binary: $ESTAFETA_UNBOUND when set (empty or missing = absent, to check the
-// skip), else the first found in sbin directories and PATH.
-std::string find_unbound() {
-  if (const char* forced = ::getenv("ESTAFETA_UNBOUND")) {
-    return *forced && ::access(forced, X_OK) == 0 ? forced : "";
-  }
+// A program from the sbin directories or PATH, or "".
+std::string find_program(const std::string& name) {
   std::vector<std::string> dirs = {"/usr/sbin", "/sbin", "/usr/local/sbin"};
   if (const char* path = ::getenv("PATH")) {
     std::string p = path;
@@ -53,10 +53,71 @@ std::string find_unbound() {
     }
   }
   for (auto& d : dirs) {
-    std::string f = d + "/unbound";
+    std::string f = d + "/" + name;
     if (!d.empty() && ::access(f.c_str(), X_OK) == 0) return f;
   }
   return "";
+}
+
+// The unbound binary: $ESTAFETA_UNBOUND when set (empty or missing = absent, to check the
+// skip), else found like any program.
+std::string find_unbound() {
+  if (const char* forced = ::getenv("ESTAFETA_UNBOUND")) {
+    return *forced && ::access(forced, X_OK) == 0 ? forced : "";
+  }
+  return find_program("unbound");
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Makes a DNSSEC-signed zone signed.example with ldns-keygen/ldns-signzone (ldnsutils), and
+// a second key that signs nothing; returns the zone file and the DS records of both keys as
+// trust anchors, or false when the tools are absent or fail.
+bool sign_zone(const std::filesystem::path& dir, std::string& zone_file, std::string& good_ds,
+               std::string& wrong_ds) {
+  std::string keygen = find_program("ldns-keygen"), signzone = find_program("ldns-signzone");
+  if (keygen.empty() || signzone.empty()) return false;
+  std::ofstream z(dir / "signed.example.zone");
+  z << "$ORIGIN signed.example.\n$TTL 300\n"
+       "@ IN SOA ns.signed.example. h.signed.example. 1 3600 600 86400 300\n"
+       "@ IN NS ns.signed.example.\n"
+       "ns IN A 127.0.0.1\n"
+       "@ IN MX 10 mx.signed.example.\n"
+       "mx IN A 127.0.0.9\n"
+       "_25._tcp.mx IN TLSA 3 1 1 "
+    << kTlsaHex << "\n";
+  z.close();
+  std::string d = dir.string();
+  // Keys are made in `dir`; ldns-keygen prints the base name of the files it wrote.
+  auto keygen_cmd = [&](const std::string& out) {
+    return "cd '" + d + "' && '" + keygen + "' -a ECDSAP256SHA256 -k signed.example > " + out +
+           " 2>/dev/null";
+  };
+  if (std::system(keygen_cmd("key1").c_str()) != 0) return false;
+  if (std::system(keygen_cmd("key2").c_str()) != 0) return false;
+  auto base = [&](const char* f) {
+    std::string b = read_text(dir / f);
+    while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
+    return b;
+  };
+  std::string k1 = base("key1"), k2 = base("key2");
+  if (k1.empty() || k2.empty()) return false;
+  std::string sign =
+      "cd '" + d + "' && '" + signzone + "' signed.example.zone '" + k1 + "' > /dev/null 2>&1";
+  if (std::system(sign.c_str()) != 0) return false;
+  auto ds = [&](const std::string& k) {
+    std::string t = read_text(dir / (k + ".ds"));
+    if (auto semi = t.find(';'); semi != std::string::npos) t.resize(semi);
+    while (!t.empty() && (t.back() == '\n' || t.back() == ' ' || t.back() == '\t')) t.pop_back();
+    return t;
+  };
+  good_ds = ds(k1);
+  wrong_ds = ds(k2);
+  zone_file = (dir / "signed.example.zone.signed").string();
+  return !good_ds.empty() && !wrong_ds.empty() && ::access(zone_file.c_str(), R_OK) == 0;
 }
 
 // A port free for both UDP and TCP on 127.0.0.1 (chosen by the kernel, then released).
@@ -95,6 +156,8 @@ class UnboundServer {
       why = "no free port or temp dir";
       return false;
     }
+    std::string zone_file;
+    signed_ = sign_zone(dir_.path(), zone_file, good_ds_, wrong_ds_);
     auto conf = dir_.path() / "unbound.conf";
     std::ofstream f(conf);
     f << "server:\n"
@@ -141,8 +204,19 @@ class UnboundServer {
          "  local-data: \"_25._tcp.mx1.estafeta.example. 300 IN TLSA 3 1 1 "
       << kTlsaHex
       << "\"\n"
-         "  local-data: '_mta-sts.multi.estafeta.example. 300 IN TXT \"v=STSv1; \" \"id=2026\"'\n"
-         "remote-control:\n"
+         "  local-data: '_mta-sts.multi.estafeta.example. 300 IN TXT \"v=STSv1; \" \"id=2026\"'\n";
+    if (signed_) {
+      // The signed zone is served from its file with its RRSIGs, NSEC and DNSKEY; the local
+      // zone lets queries for it past the static root.
+      f << "  local-zone: \"signed.example.\" transparent\n"
+           "auth-zone:\n"
+           "  name: \"signed.example.\"\n"
+        << "  zonefile: \"" << zone_file << "\"\n"
+        << "  for-downstream: yes\n"
+           "  for-upstream: yes\n"
+           "  fallback-enabled: no\n";
+    }
+    f << "remote-control:\n"
          "  control-enable: no\n";
     f.close();
     log_ = (dir_.path() / "unbound.log").string();
@@ -207,17 +281,21 @@ class UnboundServer {
     return c;
   }
 
-  std::string log_text() const {
-    std::ifstream in(log_);
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return s.substr(0, 2000);
-  }
+  std::string log_text() const { return read_text(log_).substr(0, 2000); }
+
+  // The signed zone (when ldnsutils is installed): DS of its key, and of a key it is not
+  // signed with.
+  bool has_signed_zone() const { return signed_; }
+  const std::string& good_ds() const { return good_ds_; }
+  const std::string& wrong_ds() const { return wrong_ds_; }
 
  private:
   testing::TempDir dir_{"estafeta-unbound"};
   std::string binary_, log_;
   int port_ = 0;
   pid_t pid_ = -1;
+  bool signed_ = false;
+  std::string good_ds_, wrong_ds_;
 };
 
 class DnsResolverTest : public ::testing::Test {
@@ -379,6 +457,52 @@ TEST_F(DnsResolverTest, DnssecOnSignedRootAbsentIsBogusNotData) {
   EXPECT_NE(a.status, AnswerStatus::data);
   auto p = r->plan_route("multi.estafeta.example", RouteOptions{});
   EXPECT_EQ(p.outcome, RouteOutcome::temporary_failure) << p.error.text;
+}
+
+TEST_F(DnsResolverTest, DnssecSecureAnswersForDane) {
+  if (!server_->has_signed_zone()) {
+    GTEST_SKIP() << "ldns-keygen/ldns-signzone (ldnsutils) not installed: no signed zone";
+  }
+  auto c = server_->config();
+  c.dnssec = true;
+  c.trust_anchor_file = "";
+  c.trust_anchors = {server_->good_ds()};
+  auto r = resolver(c);
+  ASSERT_TRUE(r);
+  auto mx = r->lookup_mx("signed.example");
+  ASSERT_EQ(mx.status, AnswerStatus::data) << mx.error;
+  EXPECT_TRUE(mx.secure);
+  auto tlsa = r->lookup_tlsa("mx.signed.example");
+  ASSERT_EQ(tlsa.status, AnswerStatus::data) << tlsa.error;
+  EXPECT_TRUE(tlsa.secure);
+  ASSERT_EQ(tlsa.records.size(), 1u);
+  EXPECT_EQ(tlsa.records[0].usage, 3);
+  EXPECT_EQ(dane_state(tlsa), DaneState::usable);
+  // A proven absence (NSEC) is secure too.
+  auto none = r->lookup_tlsa("nothing.signed.example");
+  EXPECT_EQ(none.status, AnswerStatus::nxdomain);
+  EXPECT_TRUE(none.secure);
+  EXPECT_EQ(dane_state(none), DaneState::none);
+  auto p = r->plan_route("signed.example", RouteOptions{});
+  ASSERT_EQ(p.outcome, RouteOutcome::deliver) << p.error.text;
+  EXPECT_TRUE(p.mx_secure);
+  ASSERT_EQ(p.attempts.size(), 1u);
+  EXPECT_EQ(p.attempts[0].address.to_string(), "127.0.0.9");
+  EXPECT_TRUE(p.attempts[0].mx_secure);
+  EXPECT_TRUE(p.attempts[0].address_secure);
+
+  // Anchored to a key the zone is not signed with: bogus, never used.
+  c.trust_anchors = {server_->wrong_ds()};
+  r = resolver(c);
+  ASSERT_TRUE(r);
+  tlsa = r->lookup_tlsa("mx.signed.example");
+  EXPECT_EQ(tlsa.status, AnswerStatus::bogus);
+  EXPECT_FALSE(tlsa.secure);
+  EXPECT_TRUE(tlsa.records.empty());
+  EXPECT_EQ(dane_state(tlsa), DaneState::defer);
+  p = r->plan_route("signed.example", RouteOptions{});
+  EXPECT_EQ(p.outcome, RouteOutcome::temporary_failure);
+  EXPECT_NE(p.error.text.find("DNSSEC"), std::string::npos) << p.error.text;
 }
 
 TEST_F(DnsResolverTest, BadConfigurations) {

@@ -72,17 +72,24 @@ ub_ctx* make_context(const ResolverConfig& config, std::string& error) {
   if (config.dnssec) {
     std::string anchor =
         config.trust_anchor_file.empty() ? default_trust_anchor_file() : config.trust_anchor_file;
-    if (anchor.empty()) {
+    if (anchor.empty() && config.trust_anchors.empty()) {
       return fail(
           "DNSSEC is on but no trust anchor was found (install dns-root-data, or set the trust "
           "anchor file, or turn DNSSEC off)");
     }
-    // libunbound reads the file only at the first lookup: check it now, with a clear error.
-    if (::access(anchor.c_str(), R_OK) != 0) {
-      return fail("trust anchor " + anchor + " is not readable");
+    if (!anchor.empty()) {
+      // libunbound reads the file only at the first lookup: check it now, with a clear error.
+      if (::access(anchor.c_str(), R_OK) != 0) {
+        return fail("trust anchor " + anchor + " is not readable");
+      }
+      if (int err = ub_ctx_add_ta_file(ctx, anchor.c_str()); err != 0) {
+        return fail(ub_error("trust anchor " + anchor, err));
+      }
     }
-    if (int err = ub_ctx_add_ta_file(ctx, anchor.c_str()); err != 0) {
-      return fail(ub_error("trust anchor " + anchor, err));
+    for (auto& ta : config.trust_anchors) {
+      if (int err = ub_ctx_add_ta(ctx, ta.c_str()); err != 0) {
+        return fail(ub_error("trust anchor '" + ta + "'", err));
+      }
     }
     for (auto& zone : config.insecure_domains) {
       if (!set_option(ctx, "domain-insecure:", zone, error)) {
