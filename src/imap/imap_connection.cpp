@@ -78,6 +78,7 @@ Connection::Connection(std::shared_ptr<Server::Impl> server, const net::SessionC
 Connection::~Connection() {
   watch_.reset();
   account_watch_.reset();
+  owner_watches_.clear();
   if (!account_.empty()) server_->leave_account(account_);
 }
 
@@ -253,9 +254,10 @@ void Connection::follow_selection() {
 
 void Connection::follow_notify() {
   const bool want = core_->watches_account();
-  if (want == (account_watch_ != nullptr)) return;
   if (!want) {
+    if (!account_watch_) return;
     account_watch_.reset();
+    owner_watches_.clear();
     std::lock_guard lock(feed_->mu);
     feed_->changes.clear();
     feed_->overflow = false;
@@ -263,16 +265,26 @@ void Connection::follow_notify() {
   }
   net::Waker waker = waker_;
   auto feed = feed_;
-  account_watch_ = core_->account()->watch(0, [waker, feed](const store::Change& c) {
-    {
-      std::lock_guard lock(feed->mu);
-      if (feed->changes.size() >= kMaxQueuedChanges)
-        feed->overflow = true;
-      else if (!feed->overflow)
-        feed->changes.push_back(c);
-    }
-    waker.wake();
-  });
+  auto watcher = [waker, feed](std::string owner) {
+    return [waker, feed, owner = std::move(owner)](const store::Change& c) {
+      {
+        std::lock_guard lock(feed->mu);
+        if (feed->changes.size() >= kMaxQueuedChanges)
+          feed->overflow = true;
+        else if (!feed->overflow)
+          feed->changes.emplace_back(owner, c);
+      }
+      waker.wake();
+    };
+  };
+  if (!account_watch_) account_watch_ = core_->account()->watch(0, watcher({}));
+  // Other users' accounts whose shared mailboxes the filter names (RFC 4314 with RFC 5465).
+  if (owners_generation_ != core_->notify_generation()) {
+    owners_generation_ = core_->notify_generation();
+    owner_watches_.clear();
+    for (auto& [owner, account] : core_->notify_owners())
+      owner_watches_.push_back(account->watch(0, watcher(owner)));
+  }
 }
 
 asio::awaitable<void> Connection::on_core(const CoreCall& call, bool may_login) {
@@ -394,7 +406,7 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
     // NOTIFY (RFC 5465): between commands (or in IDLE), other mailboxes' events and the
     // selected mailbox's changes are reported without waiting for a command.
     if (account_watch_ && between_commands()) {
-      std::vector<store::Change> batch;
+      std::vector<std::pair<std::string, store::Change>> batch;
       bool overflow = false;
       {
         std::lock_guard lock(feed_->mu);
@@ -408,7 +420,17 @@ asio::awaitable<std::optional<net::Action>> Connection::next() {
         continue;
       }
       if (!batch.empty()) {
-        const CoreCall report = [&batch](Session& s) { s.account_changed(batch); };
+        // One call per account, in the order the changes came.
+        const CoreCall report = [&batch](Session& s) {
+          std::vector<store::Change> run;
+          for (std::size_t i = 0; i < batch.size(); ++i) {
+            run.push_back(std::move(batch[i].second));
+            if (i + 1 == batch.size() || batch[i + 1].first != batch[i].first) {
+              s.account_changed(run, batch[i].first);
+              run.clear();
+            }
+          }
+        };
         co_await on_core(report, false);
         continue;
       }

@@ -91,11 +91,15 @@ class Connection : public net::SessionAdapter {
   // be pushed.
   struct AccountFeed {
     std::mutex mu;
-    std::vector<store::Change> changes;
+    // (owner, change): owner "" for the session's own account, else another user's whose
+    // shared mailboxes the NOTIFY filter names.
+    std::vector<std::pair<std::string, store::Change>> changes;
     bool overflow = false;
   };
   std::shared_ptr<AccountFeed> feed_ = std::make_shared<AccountFeed>();
   std::unique_ptr<store::Subscription> account_watch_;
+  std::vector<std::unique_ptr<store::Subscription>> owner_watches_;
+  std::uint64_t owners_generation_ = 0;  // the core's notify_generation() they were made for
   bool push_due_ = false;
 };
 

@@ -884,6 +884,7 @@ TEST_P(StoreConformance, WatchTellsMailboxEvents) {
         EXPECT_EQ(c.mailbox, 0);
         break;
       case Change::Kind::messages:
+      case Change::Kind::metadata:
         break;
     }
   }
@@ -895,6 +896,35 @@ TEST_P(StoreConformance, WatchTellsMailboxEvents) {
   EXPECT_EQ(one[0].kind, Change::Kind::renamed);
   EXPECT_EQ(one[1].kind, Change::Kind::deleted);
   EXPECT_EQ(one[1].mailbox, made.id);
+}
+
+// RFC 5465 MailboxMetadataChange / ServerMetadataChange: each entry set or removed is told to
+// the watchers of every mailbox, with its mailbox (0: the server) and its user.
+TEST_P(StoreConformance, WatchTellsMetadataChanges) {
+  auto a = account();
+  MailboxInfo box;
+  ASSERT_FALSE(a->create("Notes", SpecialUse::none, box));
+  std::mutex mu;
+  std::vector<Change> all;
+  auto w = a->watch(0, [&](const Change& c) {
+    std::lock_guard lock(mu);
+    all.push_back(c);
+  });
+  std::vector<MetadataChange> set{{"", "/shared/comment", std::string("x")},
+                                  {"alice", "/private/comment", std::nullopt}};
+  ASSERT_FALSE(a->set_metadata(box.id, set));
+  std::vector<MetadataChange> server{{"alice", "/private/vendor/x", std::string("y")}};
+  ASSERT_FALSE(a->set_metadata(0, server));
+  std::lock_guard lock(mu);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].kind, Change::Kind::metadata);
+  EXPECT_EQ(all[0].mailbox, box.id);
+  EXPECT_EQ(all[0].name, "/shared/comment");
+  EXPECT_EQ(all[0].user, "");
+  EXPECT_EQ(all[1].name, "/private/comment");
+  EXPECT_EQ(all[1].user, "alice");
+  EXPECT_EQ(all[2].mailbox, 0u);
+  EXPECT_EQ(all[2].name, "/private/vendor/x");
 }
 
 TEST_P(StoreConformance, CachedFieldsAfterAppend) {

@@ -107,7 +107,15 @@ std::error_code MaildirAccount::set_metadata(MailboxId id,
   if (auto ec = index_.metadata_count(id, count)) return ec;
   if (count > kMaxMetadataEntries) return Errc::too_many_metadata;  // rolled back
   if (auto ec = write_metadata_file(id, id != 0 ? &row : nullptr)) return ec;
-  return tx.commit();
+  if (auto ec = tx.commit()) return ec;
+  Changes notices;
+  for (const MetadataChange& c : changes) {
+    Change n{id, 0, Change::Kind::metadata, c.name};
+    n.user = c.user;
+    notices.push_back(std::move(n));
+  }
+  notify(notices);
+  return {};
 }
 
 }  // namespace estafeta::store

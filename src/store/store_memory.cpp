@@ -673,17 +673,26 @@ class MemoryAccount final : public Account {
 
   std::error_code set_metadata(MailboxId mailbox,
                                std::span<const MetadataChange> changes) override {
-    std::lock_guard lock(mutex_);
-    if (mailbox != 0 && !by_id(mailbox)) return Errc::no_such_mailbox;
-    auto entries = metadata_[mailbox];  // a copy: all or nothing
-    for (const MetadataChange& c : changes) {
-      if (c.value)
-        entries[{c.name, c.user}] = *c.value;
-      else
-        entries.erase({c.name, c.user});
+    {
+      std::lock_guard lock(mutex_);
+      if (mailbox != 0 && !by_id(mailbox)) return Errc::no_such_mailbox;
+      auto entries = metadata_[mailbox];  // a copy: all or nothing
+      for (const MetadataChange& c : changes) {
+        if (c.value)
+          entries[{c.name, c.user}] = *c.value;
+        else
+          entries.erase({c.name, c.user});
+      }
+      if (entries.size() > kMaxMetadataEntries) return Errc::too_many_metadata;
+      metadata_[mailbox] = std::move(entries);
     }
-    if (entries.size() > kMaxMetadataEntries) return Errc::too_many_metadata;
-    metadata_[mailbox] = std::move(entries);
+    std::vector<Change> notices;
+    for (const MetadataChange& c : changes) {
+      Change n{mailbox, 0, Change::Kind::metadata, c.name};
+      n.user = c.user;
+      notices.push_back(std::move(n));
+    }
+    hub_->notify(notices);
     return {};
   }
 

@@ -6,7 +6,8 @@
 namespace estafeta::imap {
 
 std::string NotifyFilter::supported_names() {
-  return "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange";
+  return "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
+         "MailboxMetadataChange ServerMetadataChange";
 }
 
 NotifyFilter::NotifyFilter(std::vector<NotifyGroup> groups) {
@@ -61,6 +62,21 @@ bool NotifyFilter::watches_others() const {
   for (const auto& g : others_)
     if (g.events != 0) return true;
   return false;
+}
+
+bool NotifyFilter::wants_server_metadata() const {
+  for (const auto& g : others_)
+    if (g.events & NotifyGroup::kServerMetadataChange) return true;
+  return (selected_events_ & NotifyGroup::kServerMetadataChange) != 0;
+}
+
+std::vector<std::string> NotifyFilter::named_mailboxes() const {
+  std::vector<std::string> out;
+  for (const auto& g : others_)
+    if (g.events != 0 &&
+        (g.filter == NotifyGroup::Filter::subtree || g.filter == NotifyGroup::Filter::mailboxes))
+      out.insert(out.end(), g.mailboxes.begin(), g.mailboxes.end());
+  return out;
 }
 
 bool NotifyFilter::uses_subscriptions() const {

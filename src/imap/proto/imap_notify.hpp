@@ -21,8 +21,10 @@ class NotifyFilter {
   // The events the server supports (RFC 5465 §3.1 BADEVENT lists them).
   static constexpr std::uint16_t kSupported =
       NotifyGroup::kMessageNew | NotifyGroup::kMessageExpunge | NotifyGroup::kFlagChange |
-      NotifyGroup::kMailboxName | NotifyGroup::kSubscriptionChange;
-  // "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange".
+      NotifyGroup::kMailboxName | NotifyGroup::kSubscriptionChange |
+      NotifyGroup::kMailboxMetadataChange | NotifyGroup::kServerMetadataChange;
+  // "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange
+  // MailboxMetadataChange ServerMetadataChange".
   static std::string supported_names();
 
   // `groups` as parsed, with subtree/mailboxes names replaced by their UTF-8 form
@@ -38,6 +40,11 @@ class NotifyFilter {
   const std::vector<FetchItem>& new_message_fetch() const { return new_fetch_; }
   // True when some group watches mailboxes other than the selected one.
   bool watches_others() const;
+  // True when some group asks for ServerMetadataChange (RFC 5465 §5.8: not tied to a mailbox).
+  bool wants_server_metadata() const;
+  // The names of the MAILBOXES and SUBTREE groups that ask for some event (to find the
+  // other users' accounts whose shared mailboxes they name).
+  std::vector<std::string> named_mailboxes() const;
   // True when some group is SUBSCRIBED (the session then reads the subscriptions).
   bool uses_subscriptions() const;
 

@@ -161,9 +161,17 @@ class Session {
   // When it cannot keep up (too many changes queued), notify_overflow(): "* OK
   // [NOTIFICATIONOVERFLOW]" and NOTIFY NONE (§5.8).
   bool watches_account() const;
+  // NOTIFY on other users' shared mailboxes (RFC 4314 with RFC 5465): the owners whose
+  // mailboxes the filter names (MAILBOXES / SUBTREE under "Shared/<owner>"), with their
+  // stores; the server watches each (watch(0, ...)) and hands their changes to
+  // account_changed() with the owner's name. Read again only when notify_generation()
+  // changed.
+  std::vector<std::pair<std::string, std::shared_ptr<store::Account>>> notify_owners() const;
+  std::uint64_t notify_generation() const { return notify_generation_; }
   bool wants_push() const;
   void push_selected();
-  void account_changed(const std::vector<store::Change>& changes);
+  // `owner`: the changes are of that user's account (their shared mailboxes), not this one's.
+  void account_changed(const std::vector<store::Change>& changes, const std::string& owner = {});
   void notify_overflow();
 
   // The next output, or nullopt when there is nothing to send now.
@@ -299,7 +307,9 @@ class Session {
   void cmd_notify(const Command& c, const Notify& n);
   void note_own_event(store::Change::Kind kind, std::string_view name);
   void send_new_message_fetches(std::size_t from);
-  std::string notify_status_line(const store::MailboxInfo& info, std::uint16_t events);
+  // `ref`: another user's shared mailbox (`info.name` is then its name as shown).
+  std::string notify_status_line(const store::MailboxInfo& info, std::uint16_t events,
+                                 const MailboxRef* ref = nullptr);
   // imap_session_sort.cpp (RFC 5256 SORT and THREAD, RFC 5267 ESORT)
   void cmd_sort(const Command& c, const Sort& so);
   void cmd_thread(const Command& c, const Thread& th);
@@ -381,6 +391,10 @@ class Session {
   std::vector<UpdateContext> updates_;
   std::vector<std::pair<store::Change::Kind, std::string>> own_events_;
   std::map<store::MailboxId, std::string> notify_sent_;
+  std::map<std::string, std::string> notify_shared_sent_;  // by the shared mailbox's name
+  std::uint64_t notify_generation_ = 0;                    // bumped when the filter changes
+  // imap_session_notify.cpp: the events of another user's (owner's) account.
+  void owner_changed(const std::vector<store::Change>& changes, const std::string& owner);
 };
 
 }  // namespace estafeta::imap

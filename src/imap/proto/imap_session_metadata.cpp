@@ -144,6 +144,9 @@ void Session::cmd_setmetadata(const Command& c, const SetMetadata& s) {
     tagged_no(c.tag, store_error_text(ec));
     return;
   }
+  if (t.account == account_)  // RFC 5465 §5: not reported back to the session that made it
+    for (const auto& ch : changes)
+      note_own_event(store::Change::Kind::metadata, std::to_string(id) + ' ' + ch.name);
   if (selected_) sync(true);
   tagged_ok(c.tag, "Setmetadata completed.");
 }

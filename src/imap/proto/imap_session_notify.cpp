@@ -15,8 +15,14 @@
 //   back (§5 SHOULD).
 // - MessageNew's FETCH attributes are rendered without setting \Seen (RFC 5465 §5.2 asks the
 //   client not to use attributes that would).
-// - AnnotationChange, MailboxMetadataChange and ServerMetadataChange are not supported (no
-//   per-message annotations; METADATA is not offered): NO [BADEVENT ...] (§3.1).
+// - MailboxMetadataChange and ServerMetadataChange (§5.7, §5.8) give the unsolicited
+//   METADATA response of RFC 5464 §4.4.2 (the mailbox and the entry names); a /private entry
+//   only to its own user. AnnotationChange is not supported (no per-message annotations):
+//   NO [BADEVENT ...] (§3.1).
+// - Other users' shared mailboxes (RFC 4314) named by MAILBOXES or SUBTREE ("Shared/<owner>/..."
+//   or "Shared") get STATUS and METADATA events from their owner's account, when this user has
+//   "l" and "r" on them; their MailboxName events (the owner's CREATE/DELETE/RENAME) are not
+//   reported.
 #include <algorithm>
 #include <set>
 
@@ -37,7 +43,27 @@ bool inferior_or_same(std::string_view name, std::string_view of) {
 }  // namespace
 
 bool Session::watches_account() const {
-  return notify_ && account_ && notify_->watches_others();
+  return notify_ && account_ && (notify_->watches_others() || notify_->wants_server_metadata());
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<store::Account>>> Session::notify_owners()
+    const {
+  std::vector<std::pair<std::string, std::shared_ptr<store::Account>>> out;
+  if (!notify_ || !account_ || !hooks_.sharers || !hooks_.open_account) return out;
+  const std::vector<std::string> names = notify_->named_mailboxes();
+  bool any = false;
+  for (const auto& n : names) any = any || n.starts_with("Shared");
+  if (!any) return out;
+  for (const auto& owner : hooks_.sharers(account_name_)) {
+    if (owner == account_name_) continue;
+    const std::string prefix = std::string(kSharedPrefix) + owner;
+    bool named = false;
+    for (const auto& n : names)
+      named = named || n == "Shared" || n == prefix || n.starts_with(prefix + "/");
+    if (!named) continue;
+    if (auto account = hooks_.open_account(owner)) out.emplace_back(owner, std::move(account));
+  }
+  return out;
 }
 
 bool Session::wants_push() const {
@@ -59,6 +85,8 @@ void Session::notify_overflow() {
   if (!notify_) return;
   notify_.reset();
   notify_sent_.clear();
+  notify_shared_sent_.clear();
+  ++notify_generation_;
   send("* OK [NOTIFICATIONOVERFLOW] Too many notifications, NOTIFY NONE now.\r\n");
 }
 
@@ -71,7 +99,8 @@ void Session::note_own_event(store::Change::Kind kind, std::string_view name) {
 // UIDNEXT UIDVALIDITY; MessageExpunge: MESSAGES; FlagChange: UIDVALIDITY HIGHESTMODSEQ (the
 // server has CONDSTORE) and UNSEEN when flags changed; HIGHESTMODSEQ also with CONDSTORE or
 // QRESYNC enabled.
-std::string Session::notify_status_line(const store::MailboxInfo& info, std::uint16_t events) {
+std::string Session::notify_status_line(const store::MailboxInfo& info, std::uint16_t events,
+                                        const MailboxRef* ref) {
   StatusItems items;
   if (events & NotifyGroup::kMessageNew)
     items.messages = items.uid_next = items.uid_validity = true;
@@ -81,13 +110,15 @@ std::string Session::notify_status_line(const store::MailboxInfo& info, std::uin
       (enabled_condstore_ || enabled_qresync_))
     items.highest_modseq = true;
   if (!items.messages && !items.uid_validity && !items.highest_modseq) return {};
-  return "* STATUS " + encode_name(info.name) + " (" + status_items(info, items) + ")\r\n";
+  return "* STATUS " + encode_name(info.name) + " (" + status_items(info, items, ref) + ")\r\n";
 }
 
 void Session::cmd_notify(const Command& c, const Notify& n) {
   if (n.none) {
     notify_.reset();
     notify_sent_.clear();
+    notify_shared_sent_.clear();
+    ++notify_generation_;
     own_events_.clear();
     if (selected_) sync(true);
     tagged_ok(c.tag, "NOTIFY completed.");
@@ -107,6 +138,8 @@ void Session::cmd_notify(const Command& c, const Notify& n) {
   }
   notify_.emplace(std::move(groups));
   notify_sent_.clear();
+  notify_shared_sent_.clear();
+  ++notify_generation_;
   own_events_.clear();
   // §3.1: NOTIFY SET is an implicit NOOP.
   if (selected_) sync(true);
@@ -133,9 +166,13 @@ void Session::cmd_notify(const Command& c, const Notify& n) {
   tagged_ok(c.tag, "NOTIFY completed.");
 }
 
-void Session::account_changed(const std::vector<store::Change>& changes) {
+void Session::account_changed(const std::vector<store::Change>& changes, const std::string& owner) {
   if (!notify_ || !account_ || closed_) {
     own_events_.clear();
+    return;
+  }
+  if (!owner.empty()) {
+    owner_changed(changes, owner);
     return;
   }
   using K = store::Change::Kind;
@@ -195,6 +232,26 @@ void Session::account_changed(const std::vector<store::Change>& changes) {
                  encode_name(ch.old_name) + "))\r\n";
         break;
       }
+      case K::metadata: {
+        // RFC 5465 §5.7, §5.8 with RFC 5464 §4.4.2; someone else's /private entry is theirs.
+        if (!ch.user.empty() && ch.user != account_name_) break;
+        if (own(ch.kind, std::to_string(ch.mailbox) + ' ' + ch.name)) break;
+        if (ch.mailbox == 0) {
+          if (notify_->wants_server_metadata()) out += "* METADATA \"\" " + ch.name + "\r\n";
+          break;
+        }
+        if (!listed) {
+          listed = true;
+          if (account_->list(boxes)) boxes.clear();
+        }
+        auto it = std::find_if(boxes.begin(), boxes.end(),
+                               [&](const store::MailboxInfo& b) { return b.id == ch.mailbox; });
+        if (it == boxes.end()) break;
+        if (notify_->events_for(it->name, subscribed(it->name), true) &
+            NotifyGroup::kMailboxMetadataChange)
+          out += "* METADATA " + encode_name(it->name) + " " + ch.name + "\r\n";
+        break;
+      }
       case K::subscription:
         if (own(ch.kind, ch.name)) break;
         // The filter SUBSCRIBED matches the name before or after the change.
@@ -222,6 +279,64 @@ void Session::account_changed(const std::vector<store::Change>& changes) {
       line.insert(line.size() - 3, " UNSEEN " + std::to_string(it->unseen));
     }
     std::string& sent = notify_sent_[id];
+    if (sent == line) continue;
+    sent = line;
+    out += line;
+  }
+  if (!out.empty()) send(std::move(out));
+}
+
+// Changes of another user's account: STATUS (message events) and METADATA (MailboxMetadataChange)
+// for the shared mailboxes the filter names and this user may read ("l" and "r").
+void Session::owner_changed(const std::vector<store::Change>& changes, const std::string& owner) {
+  using K = store::Change::Kind;
+  std::shared_ptr<store::Account> account;
+  for (auto& [name, a] : notify_owners())
+    if (name == owner) account = a;
+  if (!account) return;
+  std::vector<store::MailboxInfo> boxes;
+  if (account->list(boxes)) return;
+  std::string out;
+  std::vector<store::MailboxId> touched;
+  for (const auto& ch : changes) {
+    if (ch.kind == K::messages) {
+      if (selected_ && selected_->account == account && ch.mailbox == selected_->info.id) continue;
+      if (std::find(touched.begin(), touched.end(), ch.mailbox) == touched.end())
+        touched.push_back(ch.mailbox);
+    } else if (ch.kind == K::metadata && ch.mailbox != 0) {
+      if (!ch.user.empty() && ch.user != account_name_) continue;
+      auto it = std::find_if(boxes.begin(), boxes.end(),
+                             [&](const store::MailboxInfo& b) { return b.id == ch.mailbox; });
+      if (it == boxes.end()) continue;
+      const std::string display = std::string(kSharedPrefix) + owner + "/" + it->name;
+      MailboxRef ref;
+      if (resolve_mailbox(display, ref) ||
+          (ref.rights & (acl::kLookup | acl::kRead)) != (acl::kLookup | acl::kRead))
+        continue;
+      if (notify_->events_for(display, false, false) & NotifyGroup::kMailboxMetadataChange)
+        out += "* METADATA " + encode_name(display) + " " + ch.name + "\r\n";
+    }
+  }
+  for (store::MailboxId id : touched) {
+    auto it = std::find_if(boxes.begin(), boxes.end(),
+                           [id](const store::MailboxInfo& b) { return b.id == id; });
+    if (it == boxes.end()) continue;
+    const std::string display = std::string(kSharedPrefix) + owner + "/" + it->name;
+    const std::uint16_t ev = notify_->events_for(display, false, false);
+    if (!(ev &
+          (NotifyGroup::kMessageNew | NotifyGroup::kMessageExpunge | NotifyGroup::kFlagChange)))
+      continue;
+    MailboxRef ref;
+    if (resolve_mailbox(display, ref) ||
+        (ref.rights & (acl::kLookup | acl::kRead)) != (acl::kLookup | acl::kRead))
+      continue;
+    store::MailboxInfo shown = ref.info;
+    shown.name = display;
+    std::string line = notify_status_line(shown, ev, &ref);
+    if (line.empty()) continue;
+    if (ev & NotifyGroup::kFlagChange)
+      line.insert(line.size() - 3, " UNSEEN " + std::to_string(ref.info.unseen));
+    std::string& sent = notify_shared_sent_[display];
     if (sent == line) continue;
     sent = line;
     out += line;

@@ -60,9 +60,10 @@ TEST(ImapSessionNotify, AdvertisedAndBadEvent) {
   std::string g = d.start();
   EXPECT_TRUE(contains(g, " NOTIFY ")) << g;
   d.send("l1 LOGIN alice secret\r\n");
-  EXPECT_EQ(d.send("a NOTIFY SET (personal (MailboxMetadataChange))\r\n"),
+  EXPECT_EQ(d.send("a NOTIFY SET (personal (AnnotationChange))\r\n"),
             "a NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName "
-            "SubscriptionChange)] Unsupported event.\r\n");
+            "SubscriptionChange MailboxMetadataChange ServerMetadataChange)] Unsupported "
+            "event.\r\n");
   EXPECT_EQ(d.send("b NOTIFY SET (personal (MessageNew MessageExpunge X-Other))\r\n").substr(0, 16),
             "b NO [BADEVENT (");
   EXPECT_FALSE(d.session().watches_account());
@@ -228,6 +229,89 @@ TEST(ImapSessionNotify, NoneAndOverflowStopTheEvents) {
   d.send("c NOTIFY NONE\r\n");
   EXPECT_FALSE(d.session().watches_account());
   EXPECT_FALSE(d.session().wants_push());
+}
+
+}  // namespace
+}  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+struct OwnerFeed {
+  std::mutex mu;
+  std::vector<store::Change> changes;
+  std::unique_ptr<store::Subscription> sub;
+  OwnerFeed(Driver& d, const std::string& account) {
+    sub = d.account(account)->watch(0, [this](const store::Change& c) {
+      std::lock_guard lock(mu);
+      changes.push_back(c);
+    });
+  }
+  std::vector<store::Change> take() {
+    std::lock_guard lock(mu);
+    return std::exchange(changes, {});
+  }
+};
+
+// RFC 5465 §5.7 and §5.8: METADATA entry changes made elsewhere come as unsolicited METADATA
+// responses (RFC 5464 §4.4.2); the session's own changes and other users' /private entries
+// do not.
+TEST(ImapSessionNotify, MetadataChangesOfOtherSessions) {
+  auto store = store::make_memory_store();
+  Driver d{testing::tls_options(), store};
+  Driver other{testing::tls_options(), store};
+  login(d);
+  login(other);
+  d.send("a CREATE Notes\r\n");
+  Feed feed(d);
+  EXPECT_EQ(d.send("b NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))\r\n"),
+            "b OK NOTIFY completed.\r\n");
+  EXPECT_TRUE(d.session().watches_account());
+  d.send("c SETMETADATA Notes (/private/mine \"x\")\r\n");
+  EXPECT_EQ(d.account_changed(feed.take()), "");  // its own change
+  other.send("d SETMETADATA Notes (/shared/comment \"y\")\r\n");
+  other.send("e SETMETADATA \"\" (/private/vendor/x \"z\")\r\n");
+  EXPECT_EQ(d.account_changed(feed.take()),
+            "* METADATA Notes /shared/comment\r\n* METADATA \"\" /private/vendor/x\r\n");
+  // Another user's /private entries are theirs alone.
+  store::MetadataChange theirs{"carol@example.org", "/private/note", std::string("c")};
+  ASSERT_FALSE(d.account("alice@example.org")->set_metadata(0, std::span(&theirs, 1)));
+  EXPECT_EQ(d.account_changed(feed.take()), "");
+}
+
+// RFC 5465 on another user's shared mailbox (RFC 4314): MAILBOXES / SUBTREE under
+// "Shared/<owner>" name the owner's account; its message events become STATUS responses
+// while the user may read the mailbox, and stop when the right is withdrawn.
+TEST(ImapSessionNotify, SharedMailboxesOfOtherUsers) {
+  auto store = store::make_memory_store();
+  auto recent = std::make_shared<RecentClaims>();
+  Driver alice{testing::tls_options(), store, {}, recent};
+  Driver bob{testing::tls_options(), store, {}, recent};
+  alice.start();
+  bob.start();
+  alice.send("l LOGIN alice secret\r\n");
+  bob.send("l LOGIN bob secret\r\n");
+  alice.send("a CREATE Team\r\n");
+  alice.send("b SETACL Team bob@example.org lr\r\n");
+  EXPECT_EQ(bob.send("c NOTIFY SET (subtree Shared/alice@example.org (MessageNew "
+                     "MessageExpunge MailboxMetadataChange))\r\n"),
+            "c OK NOTIFY completed.\r\n");
+  auto owners = bob.session().notify_owners();
+  ASSERT_EQ(owners.size(), 1u);
+  EXPECT_EQ(owners[0].first, "alice@example.org");
+  OwnerFeed feed(bob, "alice@example.org");
+  alice.send("d APPEND Team {21}\r\nSubject: hi\r\n\r\nhello\r\n");
+  std::string r = bob.account_changed(feed.take(), "alice@example.org");
+  EXPECT_TRUE(contains(r, "* STATUS Shared/alice@example.org/Team (MESSAGES 1 UIDNEXT 2 ")) << r;
+  alice.send("e SETMETADATA Team (/shared/comment \"plans\" /private/own \"alice's\")\r\n");
+  EXPECT_EQ(bob.account_changed(feed.take(), "alice@example.org"),
+            "* METADATA Shared/alice@example.org/Team /shared/comment\r\n");
+  alice.send("f SETACL Team bob@example.org l\r\n");
+  alice.send("g APPEND Team {21}\r\nSubject: hi\r\n\r\nagain\r\n");
+  EXPECT_EQ(bob.account_changed(feed.take(), "alice@example.org"), "");
+  // A filter that names none of alice's mailboxes does not watch her account.
+  bob.send("h NOTIFY SET (personal (MessageNew))\r\n");
+  EXPECT_TRUE(bob.session().notify_owners().empty());
 }
 
 }  // namespace

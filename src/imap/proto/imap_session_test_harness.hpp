@@ -117,8 +117,9 @@ class Driver {
 
   // NOTIFY (RFC 5465): the account's changes handed over as the server does between
   // commands, and a push of the selected mailbox's changes.
-  std::string account_changed(const std::vector<store::Change>& changes) {
-    session_.account_changed(changes);
+  std::string account_changed(const std::vector<store::Change>& changes,
+                              const std::string& owner = {}) {
+    session_.account_changed(changes, owner);
     return drain();
   }
   std::string push() {

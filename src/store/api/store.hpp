@@ -203,6 +203,8 @@ struct Change {
     renamed,       // `mailbox` is now `name`, was `old_name` (each inferior has its own)
     subscription,  // `name` was subscribed (`subscribed`) or unsubscribed; `mailbox` is 0,
                    // so only watchers of every mailbox (watch(0, ...)) hear of it
+    metadata,      // RFC 5464 entry `name` of `mailbox` (0: the server) was set or removed;
+                   // `user` is the user of a /private entry, "" for a /shared one
   };
   MailboxId mailbox = 0;
   ModSeq modseq = 0;  // the mailbox's HIGHESTMODSEQ after the change
@@ -210,6 +212,7 @@ struct Change {
   std::string name;      // created / deleted / renamed / subscription
   std::string old_name;  // renamed
   bool subscribed = false;
+  std::string user;  // metadata
 };
 
 struct FlagUpdate {
