@@ -98,6 +98,28 @@ class Context(ServerTestCase):
         self.assertEqual(u[0], f'* ESEARCH (TAG "{tag}") UID REMOVEFROM (0 3)'.encode())
         self.assertIn(b"* 3 EXPUNGE", u)
 
+    def test_sort_context(self):
+        """CONTEXT=SORT: ADDTO and REMOVEFROM carry each message's position in the sort order."""
+        c = self.raw()
+        box = unique("srt")
+        c.ok(f"CREATE {box}")
+        for subject in ("delta", "bravo"):
+            data = msg(subject)
+            c.ok(f"APPEND {box} {{{len(data)}+}}\r\n".encode() + data)
+        c.ok(f"SELECT {box}")
+        u, _ = c.ok("CAPABILITY")
+        self.assertIn(b" CONTEXT=SORT", u[0])
+        u, t = c.cmd("UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 UNDELETED")
+        tag = f"t{c.tags}"
+        self.assertEqual(u, [f'* ESEARCH (TAG "{tag}") UID ALL 2,1'.encode()])
+        other = self.server.imaps(ALICE)
+        self.closers.append(other.logout)
+        self.assertEqual(other.append(box, None, None, msg("charlie"))[0], "OK")
+        u, _ = c.ok("NOOP")
+        self.assertIn(f'* ESEARCH (TAG "{tag}") UID ADDTO (2 3)'.encode(), u)
+        u, _ = c.ok("UID STORE 2 +FLAGS (\\Deleted)")
+        self.assertIn(f'* ESEARCH (TAG "{tag}") UID REMOVEFROM (1 2)'.encode(), u)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -144,10 +144,58 @@ class Notify(ServerTestCase):
         a.ok(f"APPEND {box} {{{len(msg('x'))}+}}\r\n".encode() + msg("x"))
         u, _ = a.ok(f"NOTIFY SET STATUS (mailboxes {box} (MessageNew MessageExpunge))")
         self.assertIn(f"* STATUS {box} (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ".encode(), u[0])
-        u, t = a.cmd("NOTIFY SET (personal (ServerMetadataChange))")
+        u, t = a.cmd("NOTIFY SET (personal (AnnotationChange))")
         self.assertTrue(t.startswith(b"NO [BADEVENT ("), t)
         u, t = a.cmd("NOTIFY SET (selected (MailboxName))")
         self.assertTrue(t.startswith(b"BAD "), t)
+
+    def test_metadata_changes(self):
+        """RFC 5465 §5.7/§5.8: another session's SETMETADATA becomes an unsolicited METADATA."""
+        import imaplib
+        imaplib.Commands.setdefault("SETMETADATA", ("AUTH", "SELECTED"))
+        a, b = self.listener(), self.other()
+        box = unique("md")
+        a.ok(f"CREATE {box}")
+        a.ok("NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))")
+        typ, _ = b._simple_command("SETMETADATA", box, '(/shared/comment "hello")')
+        self.assertEqual(typ, "OK")
+        self.wait_for(a, rb"^\* METADATA " + box.encode() + rb" /shared/comment$")
+        typ, _ = b._simple_command("SETMETADATA", '""', '(/private/vendor/test "x")')
+        self.assertEqual(typ, "OK")
+        self.wait_for(a, rb'^\* METADATA "" /private/vendor/test$')
+        a.ok(f'SETMETADATA {box} (/private/own "mine")')
+        self.assert_silent(a)
+
+
+class NotifyShared(ServerTestCase):
+    """RFC 5465 on another user's shared mailbox (RFC 4314): bob names alice's mailbox."""
+    LISTENERS = IMAP_LISTENERS
+
+    def test_owner_delivery_reaches_the_sharee(self):
+        from estafeta_harness import PASSWORDS
+        bob_addr = "bob@example.test"
+        alice = self.server.imaps(ALICE)
+        self.addCleanup(alice.logout)
+        box = unique("team")
+        self.assertEqual(alice.create(box)[0], "OK")
+        self.assertEqual(alice.setacl(box, bob_addr, "lr")[0], "OK")
+        bob = ImapRaw(self.server.imaps_port, ctx=self.server.tls_context())
+        self.addCleanup(bob.close)
+        bob.login(bob_addr, PASSWORDS[bob_addr])
+        shared = f"Shared/{ALICE}/{box}"
+        bob.ok(f"NOTIFY SET (mailboxes {shared} (MessageNew MessageExpunge))")
+        self.assertEqual(alice.append(box, None, None, msg("for the team"))[0], "OK")
+        deadline = time.monotonic() + WAIT
+        got = []
+        while time.monotonic() < deadline:
+            try:
+                r = bob.response(timeout=max(0.05, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            got.append(r)
+            if r.startswith(f"* STATUS {shared} (MESSAGES 1 ".encode()):
+                return
+        self.fail(f"no STATUS for {shared}: {got}")
 
 
 if __name__ == "__main__":

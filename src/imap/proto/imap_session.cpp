@@ -45,10 +45,10 @@ std::string Session::capabilities() const {
   c += " OBJECTID";  // RFC 8474 (THREADID is NIL: no thread ids are assigned)
   // RFC 4314 ACL and shared mailboxes, RFC 8440 LIST-MYRIGHTS
   c += " ACL RIGHTS=texk LIST-MYRIGHTS";
-  c += " METADATA METADATA-SERVER";  // RFC 5464
-  c += " REPLACE";                   // RFC 8508
-  c += " UIDONLY";                   // RFC 9586
-  c += " CONTEXT=SEARCH";            // RFC 5267 §4 (UPDATE, CONTEXT; PARTIAL: RFC 9394)
+  c += " METADATA METADATA-SERVER";     // RFC 5464
+  c += " REPLACE";                      // RFC 8508
+  c += " UIDONLY";                      // RFC 9586
+  c += " CONTEXT=SEARCH CONTEXT=SORT";  // RFC 5267 §4 (UPDATE, CONTEXT; PARTIAL: RFC 9394)
   c += " MESSAGELIMIT=" + std::to_string(options_.message_limit);  // RFC 9738
   c += " APPENDLIMIT=" + std::to_string(options_.append_limit);
   if (options_.compress_available && !compressed_) c += " COMPRESS=DEFLATE";

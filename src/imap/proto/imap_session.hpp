@@ -295,14 +295,27 @@ class Session {
     std::vector<store::Uid> result;  // ascending
     store::ModSeq evaluated = 0;     // messages with a higher MODSEQ are evaluated again
     std::vector<store::Uid> adding;  // between context_removals() and context_additions()
+    // CONTEXT=SORT (SORT RETURN (UPDATE)): the criteria, and `result` in sort order.
+    bool sorted = false;
+    std::vector<SortCriterion> criteria;
+    std::vector<store::Uid> order;
   };
   static constexpr std::size_t kMaxUpdateContexts = 10;
   bool update_tag_in_use(const std::string& tag) const;
   void add_update_context(const std::string& tag, const Search& se, std::vector<store::Uid> result);
+  // SORT RETURN (UPDATE): `result` ascending, `order` the same UIDs in sort order.
+  void add_sort_context(const std::string& tag, const Sort& so, std::vector<store::Uid> result,
+                        std::vector<store::Uid> order);
+  // imap_session_sort.cpp: the selected mailbox's entries at `indexes` (ascending) in the order
+  // of `criteria`, as indexes; false (and `ec`) when the store cannot give the keys.
+  std::error_code sorted_indexes(const std::vector<SortCriterion>& criteria,
+                                 const std::vector<std::uint32_t>& indexes,
+                                 std::vector<std::uint32_t>& ordered);
   void cmd_cancelupdate(const Command& c, const CancelUpdate& cu);
   bool context_matches(const UpdateContext& u, std::size_t index, const SearchContext& ctx);
   std::string context_removals();
   std::string context_additions();
+  std::string sort_context_additions(UpdateContext& u);
   // imap_session_notify.cpp
   void cmd_notify(const Command& c, const Notify& n);
   void note_own_event(store::Change::Kind kind, std::string_view name);

@@ -63,6 +63,19 @@ void Session::add_update_context(const std::string& tag, const Search& se,
   updates_.push_back(std::move(u));
 }
 
+void Session::add_sort_context(const std::string& tag, const Sort& so,
+                               std::vector<store::Uid> result, std::vector<store::Uid> order) {
+  Search se;
+  se.uid = so.uid;
+  se.key = so.key;
+  add_update_context(tag, se, std::move(result));
+  if (updates_.empty() || updates_.back().tag != tag) return;  // NOUPDATE
+  UpdateContext& u = updates_.back();
+  u.sorted = true;
+  u.criteria = so.criteria;
+  u.order = std::move(order);
+}
+
 void Session::cmd_cancelupdate(const Command& c, const CancelUpdate& cu) {
   for (const auto& t : cu.tags)
     if (!update_tag_in_use(t)) {
@@ -150,6 +163,29 @@ std::string Session::context_removals() {
       if (!was && now_matches) u.adding.push_back(e.uid);
     }
     u.evaluated = highest;
+    if (u.sorted && !removed.empty()) {
+      // CONTEXT=SORT: each removed message with its position in the sorted result, last
+      // position first, so every position holds when the client applies them in order.
+      std::vector<std::pair<std::size_t, std::uint32_t>> at;  // (1-based position, number)
+      std::vector<store::Uid> gone;
+      for (store::Uid uid : u.result)
+        if (!std::binary_search(kept.begin(), kept.end(), uid)) gone.push_back(uid);
+      for (std::size_t p = 0; p < u.order.size(); ++p) {
+        if (!std::binary_search(gone.begin(), gone.end(), u.order[p])) continue;
+        std::size_t i = s.find(u.order[p]);
+        at.emplace_back(p + 1, u.uid ? u.order[p] : static_cast<std::uint32_t>(i + 1));
+      }
+      std::erase_if(u.order, [&](store::Uid uid) {
+        return std::binary_search(gone.begin(), gone.end(), uid);
+      });
+      std::string list;
+      for (auto it = at.rbegin(); it != at.rend(); ++it)
+        list += (list.empty() ? "" : " ") + std::to_string(it->first) + ' ' +
+                std::to_string(it->second);
+      out += esearch_prefix(u.tag, u.uid) + " REMOVEFROM (" + list + ")\r\n";
+      u.result = std::move(kept);
+      continue;
+    }
     u.result = std::move(kept);
     if (!removed.empty())
       out += esearch_prefix(u.tag, u.uid) + " REMOVEFROM (0 " + compress_sequence_set(removed) +
@@ -165,6 +201,10 @@ std::string Session::context_additions() {
   std::string out;
   for (auto& u : updates_) {
     if (u.adding.empty()) continue;
+    if (u.sorted) {
+      out += sort_context_additions(u);
+      continue;
+    }
     std::vector<std::uint32_t> numbers;
     for (store::Uid uid : u.adding) {
       if (u.uid) {
@@ -179,6 +219,33 @@ std::string Session::context_additions() {
       out += esearch_prefix(u.tag, u.uid) + " ADDTO (0 " + compress_sequence_set(numbers) + ")\r\n";
   }
   return out;
+}
+
+// CONTEXT=SORT: the result sorted again with its new messages, and each new message with its
+// position in it, first position first (RFC 5267 §4.3.2: every position is where the message
+// is once the ones before it in the list are inserted).
+std::string Session::sort_context_additions(UpdateContext& u) {
+  SelectedMailbox& s = *selected_;
+  std::vector<std::uint32_t> indexes, ordered;
+  for (store::Uid uid : u.result) {
+    std::size_t i = s.find(uid);
+    if (i < s.messages.size()) indexes.push_back(static_cast<std::uint32_t>(i));
+  }
+  std::vector<store::Uid> adding = std::move(u.adding);
+  u.adding.clear();
+  std::sort(adding.begin(), adding.end());
+  if (sorted_indexes(u.criteria, indexes, ordered)) return {};
+  std::string list;
+  u.order.clear();
+  for (std::size_t p = 0; p < ordered.size(); ++p) {
+    const store::Uid uid = s.messages[ordered[p]].uid;
+    u.order.push_back(uid);
+    if (!std::binary_search(adding.begin(), adding.end(), uid)) continue;
+    list += (list.empty() ? "" : " ") + std::to_string(p + 1) + ' ' +
+            std::to_string(u.uid ? uid : ordered[p] + 1);
+  }
+  if (list.empty()) return {};
+  return esearch_prefix(u.tag, u.uid) + " ADDTO (" + list + ")\r\n";
 }
 
 }  // namespace estafeta::imap

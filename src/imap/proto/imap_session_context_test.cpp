@@ -121,3 +121,40 @@ TEST(ImapSessionContext, TagReuseLimitAndCancel) {
 
 }  // namespace
 }  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// CONTEXT=SORT (RFC 5267 §4.3): SORT RETURN (UPDATE) keeps the sorted result; ADDTO gives each
+// new match its position in the sort order (first position first), REMOVEFROM each removed
+// one's position (last first).
+TEST(ImapSessionContext, SortUpdatesCarryPositions) {
+  Driver d;
+  deliver(d, "delta");
+  deliver(d, "bravo");
+  deliver(d, "foxtrot");
+  d.start();
+  d.send("l LOGIN alice secret\r\ne ENABLE IMAP4rev2\r\ns SELECT INBOX\r\n");
+  EXPECT_TRUE(contains(d.send("c CAPABILITY\r\n"), " CONTEXT=SORT"));
+  EXPECT_EQ(d.send("a UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 UNSEEN\r\n"),
+            "* ESEARCH (TAG \"a\") UID ALL 2,1,3\r\na OK UID SORT completed.\r\n");
+  deliver(d, "alpha");    // UID 4: first in order
+  deliver(d, "echo");     // UID 5: between delta and foxtrot
+  deliver(d, "charlie");  // UID 6: between bravo and delta
+  d.session().changed();
+  std::string r = d.send("n NOOP\r\n");
+  // Final order: alpha(4) bravo(2) charlie(6) delta(1) echo(5) foxtrot(3).
+  EXPECT_TRUE(contains(r, "* ESEARCH (TAG \"a\") UID ADDTO (1 4 3 6 5 5)\r\n")) << r;
+  r = d.send("b UID STORE 6,3 +FLAGS (\\Seen)\r\n");
+  EXPECT_TRUE(contains(r, "* ESEARCH (TAG \"a\") UID REMOVEFROM (6 3 3 6)\r\n")) << r;
+  EXPECT_EQ(d.send("t SORT RETURN (UPDATE) (SUBJECT) UTF-8 ALL\r\n"),
+            "* ESEARCH (TAG \"t\") ALL 4,2,6,1,5,3\r\nt OK Sort completed.\r\n");
+  EXPECT_EQ(d.send("t SORT RETURN (UPDATE) (SUBJECT) UTF-8 ALL\r\n"), "t BAD Tag reuse.\r\n");
+  // Message numbers: a sequence-number context reports them, with positions.
+  r = d.send("x STORE 1 +FLAGS.SILENT (\\Deleted)\r\ny EXPUNGE\r\n");
+  EXPECT_TRUE(contains(r, "* ESEARCH (TAG \"t\") REMOVEFROM (4 1)\r\n")) << r;
+  EXPECT_TRUE(contains(r, "* ESEARCH (TAG \"a\") UID REMOVEFROM (3 1)\r\n")) << r;
+}
+
+}  // namespace
+}  // namespace estafeta::imap

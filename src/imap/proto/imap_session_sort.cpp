@@ -72,6 +72,11 @@ bool Session::sort_charset_ok(const Command& c, const std::string& charset) {
 
 void Session::cmd_sort(const Command& c, const Sort& so) {
   if (!sort_charset_ok(c, so.charset)) return;
+  // RFC 5267 §4.3: a tag already naming an update context cannot start another.
+  if (so.ret.update && update_tag_in_use(c.tag)) {
+    tagged_bad(c.tag, "Tag reuse.");
+    return;
+  }
   SelectedMailbox& s = *selected_;
   if (search_uses_modseq(so.key)) enable_condstore_in_selected();
   std::vector<std::uint32_t> indexes;
@@ -106,6 +111,13 @@ void Session::cmd_sort(const Command& c, const Sort& so) {
     send(format_esort(c.tag, so.uid, so.ret, ordered));
   else
     send(format_sort(ordered));
+  if (so.ret.update) {  // CONTEXT=SORT (RFC 5267 §4.3)
+    std::vector<store::Uid> result, order;
+    for (const auto& r : rows) order.push_back(s.messages[r.seq - 1].uid);
+    result = order;
+    std::sort(result.begin(), result.end());
+    add_sort_context(c.tag, so, std::move(result), std::move(order));
+  }
   sync(so.uid);
   tagged_ok(c.tag, so.uid ? "UID SORT completed." : "Sort completed.");
 }
@@ -159,6 +171,35 @@ void Session::cmd_thread(const Command& c, const Thread& th) {
   send(std::move(out));
   sync(th.uid);
   tagged_ok(c.tag, th.uid ? "UID THREAD completed." : "Thread completed.");
+}
+
+std::error_code Session::sorted_indexes(const std::vector<SortCriterion>& criteria,
+                                        const std::vector<std::uint32_t>& indexes,
+                                        std::vector<std::uint32_t>& ordered) {
+  SelectedMailbox& s = *selected_;
+  std::shared_ptr<const store::SortTable> all = no_sort_keys();
+  if (sort_needs_store(criteria) && !indexes.empty())
+    if (auto ec = s.account->sort_table(s.info.id, all)) return ec;
+  std::vector<std::int64_t> sent;
+  std::vector<std::uint32_t> table_rows;
+  std::vector<const store::SortKeys*> keys =
+      keys_for(all->rows(), s.messages, indexes, &sent, &table_rows);
+  std::vector<SortRow> rows(indexes.size());
+  for (std::size_t i = 0; i < indexes.size(); ++i) {
+    const auto& e = s.messages[indexes[i]];
+    SortRow& r = rows[i];
+    r.seq = indexes[i] + 1;
+    r.number = indexes[i];
+    r.arrival = e.internal_date;
+    r.date = sent[i] != 0 ? sent[i] : e.internal_date;
+    r.size = e.size;
+    r.keys = keys[i];
+    r.table_row = table_rows[i];
+  }
+  sort_rows(criteria, rows, all.get());
+  ordered.resize(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) ordered[i] = rows[i].number;
+  return {};
 }
 
 }  // namespace estafeta::imap
