@@ -113,6 +113,13 @@ Downgrade downgrade_to_7bit(std::string_view data, const Limits& limits) {
     return impossible(
         "8-bit octets outside any body part (preamble, epilogue or a part not "
         "split because of the MIME limits)");
+  // The new bodies must not have changed the structure (a re-encoded line that happened to
+  // look like a boundary would): parse again and compare.
+  Message after = parse(result, limits);
+  bool same = after.parts.size() == m.parts.size();
+  for (std::size_t i = 0; same && i < m.parts.size(); ++i)
+    same = after.parts[i].kind == m.parts[i].kind && after.parts[i].depth == m.parts[i].depth;
+  if (!same) return impossible("re-encoding would change the MIME structure");
   out.status = Downgrade::Status::converted;
   out.message = std::move(result);
   return out;

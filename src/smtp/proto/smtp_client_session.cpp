@@ -112,7 +112,7 @@ std::optional<ClientEvent> ClientSession::next_event() {
 }
 
 void ClientSession::receive(std::string_view bytes) {
-  if (state_ == ClientState::closed) return;
+  if (state_ == ClientState::closed || bytes.empty()) return;
   if (state_ == ClientState::tls_handshake) {
     fail(CloseReason::protocol_error, false, {},
          "cleartext from the server during the TLS handshake", false);
@@ -129,8 +129,9 @@ void ClientSession::receive(std::string_view bytes) {
     }
     on_reply(*r);
     if (state_ == ClientState::tls_handshake) {
-      // RFC 3207 §4.2 / §6: nothing may follow the 220 in cleartext; what did is an attempt
-      // to inject replies into the TLS session (CVE-2011-1431 style).
+      // RFC 3207 §4.2, §6: nothing may follow the 220 in cleartext; what did is an attempt
+      // to inject replies into the TLS session (STARTTLS response injection, as in
+      // CVE-2021-38371).
       if (reader_.buffered() > 0) {
         if (!events_.empty() && std::holds_alternative<ClientStartTls>(events_.back()))
           events_.pop_back();
@@ -673,6 +674,14 @@ ClientStage ClientSession::current_stage() const {
 void ClientSession::fail(CloseReason reason, bool permanent, const ServerReply& reply,
                          std::string text, bool send_quit) {
   log::debug("smtp", "client session: {} in state {}", text, client_state_name(state_));
+  if (state_ == ClientState::quit) {  // ending anyway: the reason given before QUIT stands
+    events_.emplace_back(close_after_quit_ ? std::move(*close_after_quit_)
+                                           : ClientClose{reason, permanent, reply, text});
+    close_after_quit_.reset();
+    awaiting_.clear();
+    enter(ClientState::closed);
+    return;
+  }
   if (tx_) {
     ClientStage stage = current_stage();
     // The end of data went out and its reply did not come: the message may have arrived.
@@ -707,23 +716,13 @@ void ClientSession::fail(CloseReason reason, bool permanent, const ServerReply& 
 
 void ClientSession::connection_lost() {
   if (state_ == ClientState::closed) return;
-  if (state_ == ClientState::quit) {  // the server closed after (or instead of) its 221
-    events_.emplace_back(close_after_quit_ ? std::move(*close_after_quit_) : ClientClose{});
-    close_after_quit_.reset();
-    awaiting_.clear();
-    enter(ClientState::closed);
-    return;
-  }
+  // In state quit the server closed after (or instead of) its 221: fail() ends it as quit.
   fail(CloseReason::connection_lost, false, {},
        fmt::format("connection lost ({})", client_state_name(state_)), false);
 }
 
 void ClientSession::timed_out() {
   if (state_ == ClientState::closed) return;
-  if (state_ == ClientState::quit) {
-    connection_lost();
-    return;
-  }
   fail(CloseReason::timeout, false, {},
        fmt::format("timeout waiting for the server ({})", client_state_name(state_)), false);
 }
