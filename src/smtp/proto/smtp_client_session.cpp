@@ -100,8 +100,8 @@ void ClientSession::enter(ClientState next) {
   state_ = next;
 }
 
-void ClientSession::send(std::string bytes) {
-  events_.emplace_back(ClientSend{std::move(bytes)});
+void ClientSession::send(std::string bytes, bool secret) {
+  events_.emplace_back(ClientSend{std::move(bytes), secret});
 }
 
 std::optional<ClientEvent> ClientSession::next_event() {
@@ -304,7 +304,7 @@ void ClientSession::begin_auth() {
     response += c.user;
     response += '\0';
     response += c.password;
-    send("AUTH PLAIN " + base64::encode(response) + "\r\n");
+    send("AUTH PLAIN " + base64::encode(response) + "\r\n", true);
     awaiting_.push_back({Await::auth_done});
   } else if (caps_.has_auth("LOGIN")) {
     send("AUTH LOGIN\r\n");
@@ -320,12 +320,12 @@ void ClientSession::begin_auth() {
 void ClientSession::on_auth(Await step, const ServerReply& r) {
   const ClientCredentials& c = *config_.credentials;
   if (step == Await::auth_login_user && r.code == 334) {
-    send(base64::encode(c.user) + "\r\n");
+    send(base64::encode(c.user) + "\r\n", true);
     awaiting_.push_back({Await::auth_login_password});
     return;
   }
   if (step == Await::auth_login_password && r.code == 334) {
-    send(base64::encode(c.password) + "\r\n");
+    send(base64::encode(c.password) + "\r\n", true);
     awaiting_.push_back({Await::auth_done});
     return;
   }

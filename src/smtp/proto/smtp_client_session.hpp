@@ -134,6 +134,7 @@ enum class CloseReason {
 // Events.
 struct ClientSend {  // write these bytes
   std::string bytes;
+  bool secret = false;  // carries credentials (AUTH): never log or trace them
 };
 struct ClientStartTls {};  // do the TLS handshake now, then tls_started() or tls_failed()
 struct ClientNeedBody {};  // give the next piece of content with body()
@@ -248,7 +249,7 @@ class ClientSession {
   };
 
   void enter(ClientState next);
-  void send(std::string bytes);
+  void send(std::string bytes, bool secret = false);
   void on_reply(const ServerReply& r);
   void on_greeting(const ServerReply& r);
   void on_ehlo(const ServerReply& r);

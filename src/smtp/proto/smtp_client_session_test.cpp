@@ -696,5 +696,26 @@ TEST(SmtpClientSession, EndsDuringQuitKeepTheirReason) {
   EXPECT_EQ(o3.close->reason, CloseReason::quit);
 }
 
+TEST(SmtpClientSession, CredentialsAreMarkedSecret) {
+  for (const char* mech : {"PLAIN", "LOGIN"}) {
+    ClientConfig c;
+    c.ehlo_name = "out.example.net";
+    c.tls_active = true;
+    c.credentials = ClientCredentials{"alice", "s3cret"};
+    ClientSession s(c);
+    s.receive("220 x\r\n");
+    s.receive(std::string("250-x\r\n250 AUTH ") + mech + "\r\n");
+    s.receive("334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n");
+    std::string open, secret;
+    while (auto e = s.next_event())
+      if (auto* b = std::get_if<ClientSend>(&*e)) (b->secret ? secret : open) += b->bytes;
+    EXPECT_EQ(open.find("AUTH PLAIN"), std::string::npos) << mech;
+    EXPECT_EQ(open.find("czNjcmV0"), std::string::npos) << mech;
+    EXPECT_NE(secret.find(mech == std::string("PLAIN") ? "AGFsaWNlAHMzY3JldA==" : "czNjcmV0"),
+              std::string::npos)
+        << mech;
+  }
+}
+
 }  // namespace
 }  // namespace estafeta::smtp
