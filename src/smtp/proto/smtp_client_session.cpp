@@ -384,13 +384,13 @@ StartResult ClientSession::start_transaction(ClientTransaction tx) {
     if (!caps_.requiretls)
       return refuse(550, "5.7.30", "REQUIRETLS support required but not offered by the server");
   }
-  if (x.smtputf8 && !caps_.smtputf8)  // RFC 6531 §3.2, RFC 6533 §3 (5.6.7)
+  if (x.smtputf8 && !caps_.smtputf8)  // RFC 6531: no UTF-8 envelope without SMTPUTF8
     return refuse(553, "5.6.7", "SMTPUTF8 support required but not offered by the server");
   if (caps_.size && caps_.size_limit > 0 && x.size > caps_.size_limit)  // RFC 1870 §6.1
     return refuse(
         552, "5.3.4",
         fmt::format("message size {} exceeds the server's limit of {}", x.size, caps_.size_limit));
-  if (x.eight_bit && !caps_.eightbitmime) {  // RFC 6152 §3 (5): downgrade or bounce
+  if (x.eight_bit && !caps_.eightbitmime) {  // RFC 6152 §3: downgrade or bounce
     tx_.reset();
     return StartResult::needs_downgrade;
   }

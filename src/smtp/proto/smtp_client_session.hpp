@@ -103,7 +103,7 @@ struct RecipientResult {
   bool remote = false;   // code/enhanced/text are the peer's (DSN Remote-MTA, Diagnostic-Code)
   ClientStage stage = ClientStage::none;
   // NOTIFY was given and the peer lacks DSN: the parameters could not be passed on
-  // (RFC 3461 §4.1: a "relayed" DSN is due when NOTIFY has SUCCESS).
+  // (RFC 3461: a "relayed" DSN is due when NOTIFY has SUCCESS).
   bool dsn_not_passed = false;
 
   // "550 5.1.1 text", the form for logs and the queue's last remote reply.
@@ -157,7 +157,8 @@ using ClientEvent = std::variant<ClientSend, ClientStartTls, ClientNeedBody, Cli
 enum class StartResult {
   started,          // commands are out; results come as ClientTransactionDone
   refused,          // the peer cannot take it: a ClientTransactionDone with permanent
-                    // failures for every recipient is queued, nothing was sent
+                    // failures for every recipient is queued, then a new ClientReady (wait
+                    // for it before the next start_transaction); nothing was sent
   needs_downgrade,  // 8-bit content and no 8BITMIME: convert it to 7 bit (mime_downgrade)
                     // and call again with eight_bit = false and the new size; nothing sent
   not_ready,        // not idle (no ClientReady outstanding): a driver bug
