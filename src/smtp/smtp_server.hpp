@@ -32,6 +32,8 @@ struct ServerOptions {
   bool trace = false;                         // log C:/S: lines (core redacts secrets)
   bool allow_plain_auth_on_loopback = false;  // smtp.allow_plain_auth_on_loopback
   bool auth_on_mx = false;                    // smtp.auth_on_mx: offer AUTH on the MX listener
+  // Recipients in other domains accepted from authenticated clients, for the outbound queue.
+  bool relay_for_authenticated = false;
   // The account database file, watched (by stat) so that RCPT verdicts can be remembered while
   // it is unchanged (smtp_recipient_cache.hpp); empty: every RCPT is looked up.
   std::filesystem::path accounts_db;

@@ -70,6 +70,15 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
     for (const Recipient& r : env.recipients) {
       // Resolved again: an account may have changed since RCPT TO.
       auth::Resolution res = directory.resolve(r.address);
+      if (r.remote && res.status == auth::Resolution::Status::not_local_domain) {
+        // For the outbound queue: a recipient without local targets.
+        queue::SpoolRecipient sr;
+        sr.address = r.address;
+        sr.notify = r.dsn.notify;
+        sr.orcpt = r.dsn.orcpt;
+        rec.recipients.push_back(std::move(sr));
+        continue;
+      }
       if (res.status != auth::Resolution::Status::local || res.targets.empty()) {
         log::warn("smtp",
                   "{}: recipient <{}> no longer resolves to a local mailbox; "

@@ -40,6 +40,10 @@ struct SessionInfo {            // given by the driver at construction
   // AUTH advertised and accepted at all (when TLS or the loopback rule allows it). The driver
   // clears it on the MX listener unless smtp.auth_on_mx; AUTH then gets 503 5.5.1.
   bool offer_auth = true;
+  // Recipients in other domains are accepted from authenticated clients and queued for the
+  // outbound queue (the server has one); otherwise they get 550 5.7.1 (or 554 "Relay access
+  // denied" without AUTH).
+  bool relay_for_authenticated = false;
   std::string tls_version, tls_cipher;  // when tls_active from the start
 };
 
@@ -56,6 +60,7 @@ struct DsnRcpt {  // RFC 3461 as given (validated), "" when absent
 struct Recipient {
   std::string address;
   DsnRcpt dsn;
+  bool remote = false;  // in another domain, accepted for relaying (authenticated client)
 };
 
 struct Envelope {

@@ -296,6 +296,29 @@ TEST(Session, AuthenticatedRemoteRecipient) {
             "outbound queue yet\r\n");
 }
 
+// With an outbound queue, an authenticated client's recipient in another domain is accepted
+// and marked remote (without AUTH it is still "Relay access denied": RecipientVerdicts).
+TEST(Session, AuthenticatedRemoteRecipientIsQueuedWhenRelayIsOn) {
+  SessionInfo info = tls_info(ListenerMode::submission);
+  info.relay_for_authenticated = true;
+  Harness h(info);
+  started(h);
+  send(h, "EHLO c.example");
+  EXPECT_EQ(send(h, std::string("AUTH PLAIN ") + kAlicePlain),
+            "235 2.7.0 Authentication successful\r\n");
+  EXPECT_EQ(send(h, "MAIL FROM:<alice@example.org>"), "250 2.1.0 Ok\r\n");
+  EXPECT_EQ(send(h, "RCPT TO:<x@elsewhere.example> NOTIFY=FAILURE"), "250 2.1.5 Ok\r\n");
+  EXPECT_EQ(send(h, "RCPT TO:<bob@example.org>"), "250 2.1.5 Ok\r\n");
+  send(h, "DATA");
+  h.feed("Subject: out\r\n\r\nHello\r\n.\r\n");
+  ASSERT_EQ(h.stored.size(), 1u);
+  const Envelope& env = h.stored[0].envelope;
+  ASSERT_EQ(env.recipients.size(), 2u);
+  EXPECT_TRUE(env.recipients[0].remote);
+  EXPECT_EQ(env.recipients[0].dsn.notify, "FAILURE");
+  EXPECT_FALSE(env.recipients[1].remote);
+}
+
 TEST(Session, TooManyRecipients) {
   Limits limits;
   limits.max_recipients = 2;

@@ -266,7 +266,12 @@ void ServerSession::Impl::recipient_checked(RecipientVerdict verdict) {
       fail({550, "5.1.1", fmt::format("<{}>: Recipient address rejected: User unknown", addr)});
       break;
     case RecipientVerdict::not_local_domain:
-      if (!auth_user.empty())
+      if (!auth_user.empty() && info.relay_for_authenticated) {
+        envelope.recipients.push_back(
+            Recipient{pending_rcpt.to.address,
+                      DsnRcpt{pending_rcpt.params.notify, pending_rcpt.params.orcpt}, true});
+        reply(250, "2.1.5", "Ok");
+      } else if (!auth_user.empty())
         fail({550, "5.7.1",
               fmt::format("<{}>: remote delivery not available: Estafeta has no "
                           "outbound queue yet",
