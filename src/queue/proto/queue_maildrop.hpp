@@ -1,0 +1,45 @@
+// queue_maildrop: the file `estafeta sendmail` leaves in the maildrop directory for the
+// server to pick up (local submission without a network hop, as Postfix's maildrop). A file
+// is a short header, a blank line, then the message as given (any line ends):
+//
+//   ESTAFETA-MAILDROP 1
+//   from <percent-escaped envelope sender; "~" = null sender; absent = the submitting user>
+//   fullname <percent-escaped -F name>      (optional)
+//   rcpt <percent-escaped address>          (one per recipient, at least one)
+//   <blank line>
+//   <message>
+//
+// Values use queue_record's percent-escaping. Trust: the directory is writable by every local
+// user, so a file is untrusted input from whoever owns it: the server takes the submitting
+// user from the file's owner, never from its content, and this parser bounds everything
+// (kMaxMaildropHeader octets of header, kMaxMaildropRecipients recipients, addresses of at most
+// 1000 octets) and answers garbage with an error. Memory: the header's fields; the message is
+// returned as a view into the caller's buffer.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace estafeta::queue {
+
+inline constexpr std::size_t kMaxMaildropHeader = 256 * 1024;
+inline constexpr std::size_t kMaxMaildropRecipients = 1000;
+
+struct MaildropHeader {
+  std::optional<std::string> from;  // nullopt: the submitting user's address; "" = null sender
+  std::string fullname;             // -F, "" when absent
+  std::vector<std::string> recipients;
+};
+
+// The header block, ending with the blank line; the message follows it in the file.
+std::string encode_maildrop_header(const MaildropHeader& header);
+
+// Parses a whole file: the header into `out` and the message as a view into `file`.
+// nullopt and `error` set when the file is not a well-formed maildrop file.
+std::optional<std::string_view> parse_maildrop(std::string_view file, MaildropHeader& out,
+                                               std::string& error);
+
+}  // namespace estafeta::queue
