@@ -52,6 +52,7 @@
 #include "pop3/pop3_config.hpp"
 #include "pop3/pop3_server.hpp"
 #include "queue/queue_local_runner.hpp"
+#include "queue/queue_pickup.hpp"
 #include "queue/queue_spool.hpp"
 #include "smtp/smtp_config.hpp"
 #include "smtp/smtp_server.hpp"
@@ -84,20 +85,22 @@ bool make_data_dir(const fs::path& dir) {
     log::error("serve", "cannot create data_dir {}: {}", dir.string(), ec.message());
     return false;
   }
-  // Mail and keys live here: nobody else may look in. A directory someone else owns is
-  // used as it is (the owner chose its mode), with a warning when others can read it.
+  // Mail and keys live here: nobody else may look in (mode 0711: others may only pass
+  // through, to the maildrop directory of `sendmail`; everything else in it is the service
+  // user's alone, umask 077). A directory someone else owns is used as it is (the owner chose
+  // its mode), with a warning when others can read it.
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     log::error("serve", "cannot use data_dir {}: {}", dir.string(), std::strerror(errno));
     return false;
   }
   if (st.st_uid == ::geteuid()) {
-    if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
-      log::error("serve", "cannot set mode 0700 on data_dir {}: {}", dir.string(),
+    if ((st.st_mode & 0777) != 0711 && ::chmod(dir.c_str(), 0711) != 0) {
+      log::error("serve", "cannot set mode 0711 on data_dir {}: {}", dir.string(),
                  std::strerror(errno));
       return false;
     }
-  } else if ((st.st_mode & 077) != 0) {
+  } else if ((st.st_mode & 066) != 0) {
     log::warn("serve", "data_dir {} belongs to another user and is open to others (mode {:o})",
               dir.string(), st.st_mode & 0777);
   }
@@ -440,6 +443,17 @@ int run_serve(const config::Config& config) {
       [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
       config.delivery.retry_interval, /*group_sync=*/config.delivery.fsync);
   runner.start(std::move(recovered));
+  // Local submission (`sendmail`): files in <data_dir>/maildrop become spool entries.
+  queue::PickupOptions pickup_options;
+  pickup_options.dir = config.data_dir / "maildrop";
+  pickup_options.hostname = config.hostname;
+  pickup_options.max_message_size = smtp::settings_from(config).limits.max_message_size;
+  queue::Pickup pickup(pickup_options, spool, directory,
+                       [&runner](queue::SpoolEntry e) { runner.submit(std::move(e)); });
+  if (auto ec = pickup.prepare())
+    log::warn("serve", "cannot prepare the maildrop directory {}: {}; `sendmail` will not work",
+              pickup_options.dir.string(), ec.message());
+  pickup.start();
 
   smtp::ServerOptions options;
   options.hostname = config.hostname;
@@ -539,6 +553,7 @@ int run_serve(const config::Config& config) {
   // rather than abandon half-written files in tmp/; what is not started stays in the spool
   // for the next start.
   io.stop();
+  pickup.stop();
   runner.stop();
   workers.join();
   runner.finish();

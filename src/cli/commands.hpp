@@ -51,6 +51,11 @@ int run_alias_del(const config::Config& config, const std::string& source,
                   const std::string& target);
 int run_alias_list(const config::Config& config);
 
+// cmd_sendmail.cpp: `estafeta sendmail ARGS...` (and the binary called as `sendmail`): reads
+// a message on stdin and drops it for the server; `args` are sendmail's options and
+// recipients; `config_option` the -c given to estafeta ("" none). Exit codes as sysexits.h.
+int run_sendmail(const std::vector<std::string>& args, const std::string& config_option);
+
 // cmd_queue.cpp: `estafeta queue list`: the messages in the spool with each recipient's
 // state; `json` prints a JSON array instead.
 int run_queue_list(const config::Config& config, bool json);

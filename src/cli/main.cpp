@@ -293,6 +293,31 @@ int run(int argc, char** argv) {
 // with a message and exit 1 instead of std::terminate.
 int main(int argc, char** argv) {
   try {
+    // sendmail's options (-oi, -fADDR, -t...) are not CLI11's: called as `sendmail` (the
+    // symlink) or as `estafeta [-c FILE] sendmail ...`, the rest goes to run_sendmail as is.
+    std::string_view self = argv[0] ? argv[0] : "";
+    if (auto slash = self.rfind('/'); slash != std::string_view::npos)
+      self.remove_prefix(slash + 1);
+    if (self == "sendmail") {
+      estafeta::smtp::register_config();
+      estafeta::imap::register_config();
+      estafeta::pop3::register_config();
+      return estafeta::cli::run_sendmail(std::vector<std::string>(argv + 1, argv + argc), "");
+    }
+    int i = 1;
+    std::string config_option;
+    if (argc > 3 &&
+        (std::string_view(argv[1]) == "-c" || std::string_view(argv[1]) == "--config")) {
+      config_option = argv[2];
+      i = 3;
+    }
+    if (argc > i && std::string_view(argv[i]) == "sendmail") {
+      estafeta::smtp::register_config();
+      estafeta::imap::register_config();
+      estafeta::pop3::register_config();
+      return estafeta::cli::run_sendmail(std::vector<std::string>(argv + i + 1, argv + argc),
+                                         config_option);
+    }
     return run(argc, argv);
   } catch (const std::exception& e) {
     return cli::fail(std::string("internal error: ") + e.what());

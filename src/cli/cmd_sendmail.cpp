@@ -1,0 +1,121 @@
+// cmd_sendmail: `estafeta sendmail [options] [recipient...]`, also run when the binary is
+// called as `sendmail` (the symlink scripts/run.sh installs where none exists): the local
+// submission entry point of cron, mail(1), PHP's mail(), git send-email and mutt. The message
+// comes on standard input (up to a line "." unless -i/-oi, else to the end); with -t the
+// recipients come from its To/Cc/Bcc fields and Bcc is removed. It is written to the
+// maildrop directory (<data_dir>/maildrop, queue_maildrop.hpp) as a temporary file, synced,
+// and renamed into place; the running server picks it up (queue_pickup.hpp). No network hop,
+// no password: the server knows the submitting user from the file's owner.
+// Exit codes as sendmail's (sysexits.h): 0 done, 64 usage, 65 bad input, 73 cannot create the
+// file, 75 try later. Errors are one "estafeta sendmail: ..." line on stderr.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "queue/proto/queue_maildrop.hpp"
+#include "queue/proto/queue_sendmail_args.hpp"
+#include "queue/queue_sendmail_headers.hpp"
+#include "smtp/smtp_config.hpp"
+
+namespace estafeta::cli {
+namespace {
+
+constexpr int kExUsage = 64, kExDataErr = 65, kExCantCreat = 73, kExTempFail = 75;
+
+int complain(int code, const std::string& message) {
+  std::fprintf(stderr, "estafeta sendmail: %s\n", message.c_str());
+  return code;
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_sendmail(const std::vector<std::string>& args, const std::string& config_option) {
+  std::string error;
+  auto parsed = queue::parse_sendmail_args(args, error);
+  if (!parsed) return complain(kExUsage, error);
+  queue::SendmailArgs& a = *parsed;
+  if (a.smtp_on_stdin)
+    return complain(kExUsage,
+                    "-bs (SMTP on standard input) is not supported; submit over "
+                    "SMTP to port 587, or give the message on standard input");
+  auto file = choose_config_file(a.config_file.empty() ? config_option : a.config_file);
+  auto config = load_config(file);
+  if (!config) return kExTempFail;
+  const std::size_t max_size = smtp::settings_from(*config).limits.max_message_size;
+
+  // The message, bounded: more than max_message_size is refused before anything is written.
+  std::string input;
+  char buf[65536];
+  for (;;) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
+    if (n == 0) break;
+    input.append(buf, n);
+    if (input.size() > max_size + 16)
+      return complain(kExDataErr, fmt::format("the message is larger than smtp.max_message_size "
+                                              "({} octets)",
+                                              max_size));
+  }
+  std::string message(a.dot_ends_input ? queue::up_to_lone_dot(input) : std::string_view(input));
+  queue::MaildropHeader header;
+  header.from = a.from;
+  header.fullname = a.fullname;
+  header.recipients = a.recipients;
+  if (a.extract_recipients)
+    for (auto& r : queue::extract_recipients(message)) header.recipients.push_back(std::move(r));
+  if (header.recipients.empty())
+    return complain(kExUsage, "no recipients: name them, or use -t to read To/Cc/Bcc");
+  if (header.recipients.size() > queue::kMaxMaildropRecipients)
+    return complain(kExUsage,
+                    fmt::format("more than {} recipients", queue::kMaxMaildropRecipients));
+
+  // <time>.<pid>.<random>: sorted by age; written as .tmp, renamed to .msg when complete.
+  const auto dir = config->data_dir / "maildrop";
+  std::random_device rd;
+  const std::string base = fmt::format("{}.{}.{:08x}",
+                                       std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count(),
+                                       ::getpid(), rd());
+  const auto tmp = dir / (base + ".tmp");
+  const auto final_path = dir / (base + ".msg");
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    const int err = errno;
+    return complain(err == EACCES || err == ENOENT ? kExCantCreat : kExTempFail,
+                    fmt::format("cannot write into {}: {} (the server creates it when it starts; "
+                                "is `estafeta serve` running?)",
+                                dir.string(), std::strerror(err)));
+  }
+  const bool ok = write_all(fd, queue::encode_maildrop_header(header)) && write_all(fd, message) &&
+                  ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return complain(kExTempFail,
+                    fmt::format("cannot write {}: {}", final_path.string(), std::strerror(err)));
+  }
+  return 0;
+}
+
+}  // namespace estafeta::cli
