@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <map>
 #include <mutex>
 #include <set>
@@ -383,6 +384,110 @@ TEST_P(StoreConformance, CopyAndMoveKeepEmailIds) {
   EXPECT_EQ(read_all(*a, trash.id, 1, 7), message("x1"));
   // A missing mailbox.
   EXPECT_EQ(a->copy(inbox.id, {2}, 987654, cr), std::error_code(Errc::no_such_mailbox));
+}
+
+// RFC 8474 THREADID (store_thread_ids.hpp): a reply joins its parent's thread, a parent that
+// arrives after its reply joins the reply's, an unrelated message (even of the same subject)
+// starts its own; COPY and MOVE keep the id; restart and rebuild_index give one id per thread.
+TEST_P(StoreConformance, ThreadIds) {
+  auto a = account();
+  auto inbox = find(*a, "INBOX");
+  auto archive = find(*a, "Archive");
+  auto mail = [](const std::string& id, const std::string& headers) {
+    return "From: alice@example.org\r\nSubject: Lunch\r\nMessage-ID: <" + id + ">\r\n" + headers +
+           "\r\nHi.\r\n";
+  };
+  std::int64_t date = 1764579600;
+  auto add = [&](MailboxId mb, const std::string& bytes) {
+    AppendResult r;
+    NewMessage m = new_message(bytes);
+    m.internal_date = date++;  // arrival order, which a rebuild follows
+    EXPECT_FALSE(a->append(mb, m, r));
+    return r.uid;
+  };
+  const Uid root = add(inbox.id, mail("root@x", ""));
+  const Uid reply = add(inbox.id, mail("reply@x", "In-Reply-To: <root@x>\r\n"));
+  const Uid deep =
+      add(inbox.id, mail("deep@x", "In-Reply-To: <reply@x>\r\nReferences: <root@x> <reply@x>\r\n"));
+  const Uid other = add(inbox.id, mail("other@x", ""));  // same subject, no link
+  const Uid child =
+      add(inbox.id, mail("child@x", "References: <parent@x>\r\nIn-Reply-To: <parent@x>\r\n"));
+  const Uid parent = add(archive.id, mail("parent@x", ""));  // arrives after its reply
+  const Uid bare = add(inbox.id, "Subject: no ids\r\n\r\nx\r\n");
+
+  auto thread_of = [&](MailboxId mb, Uid uid) {
+    for (const auto& m : messages(*a, mb))
+      if (m.uid == uid) return m.thread_id;
+    ADD_FAILURE() << "no uid " << uid;
+    return std::string();
+  };
+  auto objectid = [](const std::string& id) {  // RFC 8474 §7: 1*255(ALPHA / DIGIT / "_" / "-")
+    if (id.empty() || id.size() > 255) return false;
+    for (char c : id)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+    return true;
+  };
+  bool deep_here = true;  // until it is moved away
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    const std::string t = thread_of(inbox.id, root);
+    EXPECT_TRUE(objectid(t)) << t;
+    EXPECT_EQ(thread_of(inbox.id, reply), t);
+    if (deep_here) {
+      EXPECT_EQ(thread_of(inbox.id, deep), t);
+    }
+    const std::string u = thread_of(inbox.id, other);
+    EXPECT_TRUE(objectid(u)) << u;
+    EXPECT_NE(u, t);
+    const std::string c = thread_of(inbox.id, child);
+    EXPECT_TRUE(objectid(c)) << c;
+    EXPECT_NE(c, t);
+    EXPECT_NE(c, u);
+    EXPECT_EQ(thread_of(archive.id, parent), c);
+    const std::string b = thread_of(inbox.id, bare);
+    EXPECT_TRUE(objectid(b)) << b;
+    EXPECT_NE(b, t);
+    EXPECT_NE(b, u);
+    EXPECT_NE(b, c);
+  };
+  check("after append");
+  const std::string before = thread_of(inbox.id, root);
+
+  // COPY and MOVE keep the thread id; a later reply to a copied message joins the thread.
+  CopyResult cr;
+  ASSERT_FALSE(a->copy(inbox.id, {reply, bare}, archive.id, cr));
+  ASSERT_EQ(cr.target.size(), 2u);
+  EXPECT_EQ(thread_of(archive.id, cr.target[0]), before);
+  EXPECT_EQ(thread_of(archive.id, cr.target[1]), thread_of(inbox.id, bare));
+  auto trash = find(*a, "Trash");
+  ASSERT_FALSE(a->move(inbox.id, {deep}, trash.id, cr));
+  ASSERT_EQ(cr.target.size(), 1u);
+  EXPECT_EQ(thread_of(trash.id, cr.target[0]), before);
+  deep_here = false;
+  const Uid late = add(inbox.id, mail("late@x", "In-Reply-To: <deep@x>\r\n"));
+  EXPECT_EQ(thread_of(inbox.id, late), before);
+  // Expunged messages still link: a reply to one joins its thread.
+  std::vector<Uid> gone;
+  ASSERT_FALSE(a->expunge(trash.id, {cr.target[0]}, gone));
+  const Uid later = add(inbox.id, mail("later@x", "References: <deep@x>\r\n"));
+  EXPECT_EQ(thread_of(inbox.id, later), before);
+
+  a.reset();
+  reopen();
+  a = account();
+  check("after restart");
+  EXPECT_EQ(thread_of(inbox.id, root), before);
+
+  IndexReport report;
+  ASSERT_FALSE(a->rebuild_index(report));
+  ASSERT_FALSE(a->find("INBOX", inbox));
+  ASSERT_FALSE(a->find("Archive", archive));
+  check("after rebuild");
+  const std::string t = thread_of(inbox.id, root);
+  std::vector<MessageInfo> archived = messages(*a, archive.id);
+  ASSERT_EQ(archived.size(), 3u);  // parent, the copies of reply and bare
+  EXPECT_EQ(archived[1].thread_id, t);
+  EXPECT_EQ(archived[2].thread_id, thread_of(inbox.id, bare));
 }
 
 TEST_P(StoreConformance, RenameWithInferiors) {

@@ -11,9 +11,10 @@
 // backend opens the same storage afresh, the in-memory one may hand the same object back.
 // Covers: UID assignment and UIDNEXT, no UID reuse after expunge and restart, MODSEQ growth,
 // changes_since with expunges, flags and keywords, UNCHANGEDSINCE, COPY/MOVE with COPYUID
-// and email ids, RENAME with inferiors and of INBOX, DELETE, subscriptions, special-use
-// mailboxes, refused names, idempotent delivery, the change feed, cached fields, blob reads in
-// pieces and concurrent writers. Test support only (links GoogleTest).
+// and email ids, RFC 8474 thread ids (reply, late parent, copy, rebuild), RENAME with inferiors and
+// of INBOX, DELETE, subscriptions, special-use mailboxes, refused names, idempotent delivery, the
+// change feed, cached fields, blob reads in pieces and concurrent writers. Test support only (links
+// GoogleTest).
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,7 +1,10 @@
 // store_index: see store_index.hpp.
 #include "store/store_index.hpp"
 
+#include <unordered_map>
+
 #include "store/store_maildir_files.hpp"
+#include "store/store_thread_ids.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -10,8 +13,9 @@ namespace {
 // 3: whether each message ends with a line end (POP3's exact sizes without opening files).
 // 4: the IMAP extensions' data (sort and thread keys, previews, mailbox ids, metadata,
 //    access rights, quota usage) kept beside the messages.
+// 5: RFC 8474 thread ids: each message's, and the account's Message-ID -> thread table.
 // An index of another version is rebuilt from the Maildir when the account opens.
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -61,6 +65,7 @@ CREATE TABLE IF NOT EXISTS messages(
   sort_display_to BLOB NOT NULL DEFAULT '',
   message_id BLOB NOT NULL DEFAULT '',
   refs BLOB NOT NULL DEFAULT '',
+  thread_id TEXT NOT NULL DEFAULT '',  -- RFC 8474 THREADID (store_thread_ids.hpp)
   PRIMARY KEY(mailbox, uid));
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages(mailbox, modseq);
 CREATE INDEX IF NOT EXISTS messages_deleted ON messages(mailbox, uid) WHERE flags & 8;
@@ -92,6 +97,10 @@ ON messages BEGIN
     n_deleted = n_deleted + ((NEW.flags & 8) != 0), total_size = total_size + NEW.size
   WHERE id = NEW.mailbox;
 END;
+-- RFC 8474 THREADID: every Message-ID the account has seen (a message's own and those it
+-- refers to) -> the thread it belongs to (store_thread_ids.hpp). Rows outlive their messages
+-- (a late reply to an expunged message still joins its thread); a rebuild recomputes them.
+CREATE TABLE IF NOT EXISTS threads(msgid BLOB PRIMARY KEY, thread TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS subscriptions(name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS deliveries(
   key TEXT PRIMARY KEY, mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,
@@ -110,8 +119,8 @@ CREATE TABLE IF NOT EXISTS metadata(
 
 constexpr const char* kMessageColumns =
     "uid, flags, keywords, modseq, internal_date, internal_tz, save_date, size, email_id, "
-    "ends_line";
-constexpr int kInfoColumns = 10;  // what read_info reads
+    "ends_line, thread_id";
+constexpr int kInfoColumns = 11;  // what read_info reads
 
 MessageInfo read_info(const Stmt& s, int c) {
   MessageInfo m;
@@ -125,6 +134,7 @@ MessageInfo read_info(const Stmt& s, int c) {
   m.size = static_cast<std::uint64_t>(s.i64(c + 7));
   m.email_id = s.text(c + 8);
   m.ends_with_line_end = s.i64(c + 9) != 0;
+  m.thread_id = s.text(c + 10);
   return m;
 }
 
@@ -213,7 +223,7 @@ std::error_code Index::set_meta(std::string_view key, std::int64_t value) {
 std::error_code Index::clear() {
   return db_.exec(
       "DELETE FROM mailboxes; DELETE FROM messages; DELETE FROM expunged; "
-      "DELETE FROM subscriptions; DELETE FROM acl; DELETE FROM metadata;");
+      "DELETE FROM subscriptions; DELETE FROM acl; DELETE FROM metadata; DELETE FROM threads;");
 }
 
 std::error_code Index::mailboxes(std::vector<MailboxRow>& out) {
@@ -387,15 +397,90 @@ std::error_code Index::expunged_since(MailboxId id, ModSeq since, std::vector<Ui
   return s.ec();
 }
 
-std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const CachedFields& c) {
+std::error_code Index::thread_of(const SortKeys& keys, std::string_view email_id,
+                                 std::string& out) {
+  // One primary-key lookup per id until one is known (store_thread_ids.hpp), then one
+  // INSERT OR IGNORE per id: at most 2 * (kMaxThreadLinks + 1) statements, each O(log n).
+  const std::vector<std::string_view> ids = thread_link_ids(keys);
+  out.clear();
+  // (prepare() hands out the connection's cached statement: no parse per id.)
+  for (std::string_view id : ids) {
+    Stmt s = db_.prepare("SELECT thread FROM threads WHERE msgid = ?1");
+    s.bind_blob(1, id);
+    if (s.step()) {
+      out = s.text(0);
+      break;
+    }
+    if (auto ec = s.ec()) return ec;
+  }
+  if (out.empty()) out = new_thread_id(email_id);
+  for (std::string_view id : ids) {
+    if (auto ec = db_.prepare("INSERT OR IGNORE INTO threads(msgid, thread) VALUES(?1, ?2)")
+                      .bind_blob(1, id)
+                      .bind(2, out)
+                      .run())
+      return ec;
+  }
+  return {};
+}
+
+std::error_code Index::assign_threads() {
+  if (auto ec = db_.exec("DELETE FROM threads")) return ec;
+  // In arrival order, as the messages first came (INTERNALDATE; the files' times after a
+  // rebuild), so that a parent that came after its reply joins the reply's thread again.
+  // Copies share an email id and take the thread the first one got.
+  struct Row {
+    MailboxId mailbox;
+    Uid uid;
+    std::string email_id;
+    SortKeys keys;
+  };
+  std::vector<Row> rows;
+  {
+    Stmt s = db_.prepare(
+        "SELECT mailbox, uid, email_id, message_id, refs FROM messages "
+        "ORDER BY internal_date, mailbox, uid");
+    while (s.step()) {
+      Row& r = rows.emplace_back();
+      r.mailbox = s.i64(0);
+      r.uid = static_cast<Uid>(s.i64(1));
+      r.email_id = s.text(2);
+      r.keys.message_id = s.text(3);
+      r.keys.references = s.text(4);
+    }
+    if (auto ec = s.ec()) return ec;
+  }
+  std::unordered_map<std::string, std::string> by_email;
+  for (const Row& r : rows) {
+    std::string thread;
+    if (auto it = by_email.find(r.email_id); it != by_email.end()) {
+      thread = it->second;
+    } else {
+      if (auto ec = thread_of(r.keys, r.email_id, thread)) return ec;
+      by_email.emplace(r.email_id, thread);
+    }
+    if (auto ec = db_.prepare("UPDATE messages SET thread_id = ?3 WHERE mailbox = ?1 AND uid = ?2")
+                      .bind(1, r.mailbox)
+                      .bind(2, static_cast<std::int64_t>(r.uid))
+                      .bind(3, thread)
+                      .run())
+      return ec;
+  }
+  return {};
+}
+
+std::error_code Index::insert_message(MailboxId id, MessageRow& r, const CachedFields& c) {
+  if (r.info.thread_id.empty() && assign_threads_)
+    if (auto ec = thread_of(c.sort, r.info.email_id, r.info.thread_id)) return ec;
   return db_
       .prepare(
           "INSERT INTO messages(mailbox, uid, base, in_new, file_info, flags, keywords, modseq, "
           "internal_date, internal_tz, save_date, size, email_id, sent_date, sent_tz, envelope, "
           "body, body_structure, header, ends_line, preview, sort_subject, sort_reply, "
-          "sort_from, sort_to, sort_cc, sort_display_from, sort_display_to, message_id, refs) "
+          "sort_from, sort_to, sort_cc, sort_display_from, sort_display_to, message_id, refs, "
+          "thread_id) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-          "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)")
+          "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)")
       .bind(1, id)
       .bind(2, r.info.uid)
       .bind(3, r.base)
@@ -426,6 +511,7 @@ std::error_code Index::insert_message(MailboxId id, const MessageRow& r, const C
       .bind_blob(28, c.sort.display_to)
       .bind_blob(29, c.sort.message_id)
       .bind_blob(30, c.sort.references)
+      .bind(31, r.info.thread_id)
       .run();
 }
 

@@ -9,10 +9,10 @@
 // directory, special use, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, the UIDNEXT last written to
 // the mailbox state file, keyword letters, directory stamp of the last rescan), messages (UID,
 // file base name and place (new/ or cur/ + info), system flags, keywords, MODSEQ,
-// INTERNALDATE + zone, SAVEDATE, RFC822.SIZE, email id, then the cached ENVELOPE,
+// INTERNALDATE + zone, SAVEDATE, RFC822.SIZE, email id, thread id, then the cached ENVELOPE,
 // BODYSTRUCTURE, BODY, header and sent date last so that listing queries never read them),
 // expunged (UID, MODSEQ) for changes_since, subscriptions, deliveries (key -> UID, for
-// idempotent deliver()).
+// idempotent deliver()), threads (Message-ID -> RFC 8474 thread id, store_thread_ids.hpp).
 // Trusted input (the store's own values); not thread-safe: the caller holds the account lock.
 #pragma once
 
@@ -86,7 +86,17 @@ class Index {
   std::error_code message(MailboxId id, Uid uid, MessageRow& out);  // no_such_message
   std::error_code changed_since(MailboxId id, ModSeq since, std::vector<MessageInfo>& out);
   std::error_code expunged_since(MailboxId id, ModSeq since, std::vector<Uid>& out);
-  std::error_code insert_message(MailboxId id, const MessageRow& row, const CachedFields& cache);
+  // Inserts the row; a row without a thread id gets one first (thread_of), unless
+  // assign_threads is off (a rebuild, which calls assign_threads() at its end).
+  std::error_code insert_message(MailboxId id, MessageRow& row, const CachedFields& cache);
+  // RFC 8474 THREADID (store_thread_ids.hpp): the thread of a message with these keys that
+  // enters the account now, from the threads table, which then maps its ids to it. One
+  // indexed lookup per id until one is found, one insert per id.
+  std::error_code thread_of(const SortKeys& keys, std::string_view email_id, std::string& out);
+  // Gives every message its thread again from its kept Message-ID and references, in arrival
+  // order, after emptying the threads table (rebuild).
+  std::error_code assign_threads();
+  void set_assign_threads(bool on) { assign_threads_ = on; }
   std::error_code update_flags(MailboxId id, Uid uid, const Flags& flags, ModSeq modseq);
   std::error_code update_file(MailboxId id, Uid uid, const std::string& base, bool in_new,
                               const std::string& file_info);
@@ -123,6 +133,7 @@ class Index {
 
  private:
   std::int64_t other_format_ = 0;
+  bool assign_threads_ = true;
   Db db_;
 };
 

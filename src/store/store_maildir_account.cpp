@@ -426,6 +426,12 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
   }
   const ModSeq modseq = std::max<ModSeq>(static_cast<ModSeq>(now_micros()), old_highest + 1);
   if (auto ec = index_.clear()) return ec;
+  // Thread ids are given once every message is in, in arrival order (assign_threads below).
+  index_.set_assign_threads(false);
+  struct ThreadsOn {
+    Index& index;
+    ~ThreadsOn() { index.set_assign_threads(true); }
+  } threads_on{index_};
 
   // The Maildir root (INBOX) and every folder directory in it.
   std::vector<std::string> dirs{""};
@@ -550,6 +556,7 @@ std::error_code MaildirAccount::rebuild_locked(IndexReport& report) {
   std::vector<std::string> subs;
   read_subscriptions_file(subs);
   for (const auto& s : subs) index_.subscribe(s, true);
+  if (auto e = index_.assign_threads()) return e;  // RFC 8474 THREADID from the files' ids
   if (auto e = ensure_defaults()) return e;
   return {};
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "mime/mime_date.hpp"
 #include "mime/mime_imap_bodystructure.hpp"
@@ -18,6 +19,7 @@
 #include "mime/mime_preview.hpp"
 #include "store/store_fulltext_text.hpp"
 #include "store/store_sort_keys.hpp"
+#include "store/store_thread_ids.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -626,7 +628,27 @@ class MemoryAccount final : public Account {
     return {};
   }
 
-  std::error_code rebuild_index(IndexReport& out) override { return check_index(out); }
+  // Nothing to rebuild but the thread ids (RFC 8474 THREADID), given again in arrival order
+  // from each message's Message-ID and references, as the Maildir backend's rebuild does.
+  std::error_code rebuild_index(IndexReport& out) override {
+    {
+      std::lock_guard lock(mutex_);
+      std::vector<Message*> all;
+      for (auto& [id, m] : mailboxes_)
+        for (auto& [uid, msg] : m.messages) all.push_back(&msg);
+      std::stable_sort(all.begin(), all.end(), [](const Message* a, const Message* b) {
+        return a->info.internal_date < b->info.internal_date;
+      });
+      threads_.clear();
+      std::map<std::string, std::string> by_email;  // copies take the first one's thread
+      for (Message* msg : all) {
+        auto [it, fresh] = by_email.try_emplace(msg->info.email_id);
+        if (fresh) it->second = thread_of_locked(msg->cached->sort, msg->info.email_id);
+        msg->info.thread_id = it->second;
+      }
+    }
+    return check_index(out);
+  }
 
   std::error_code acl(MailboxId mailbox, std::vector<AclEntry>& out) override {
     std::lock_guard lock(mutex_);
@@ -776,12 +798,30 @@ class MemoryAccount final : public Account {
     msg.info.size = imap_size(data);
     msg.info.ends_with_line_end = data.empty() || data.back() == '\n';
     msg.info.email_id = "M" + std::to_string(++email_counter_) + "x" + std::to_string(now);
+    msg.info.thread_id = thread_of_locked(cached->sort, msg.info.email_id);
     msg.data = std::make_shared<const std::string>(std::move(data));
     msg.cached = std::move(cached);
     out.uid_validity = m.info.uid_validity;
     out.uid = msg.info.uid;
     m.messages.emplace(msg.info.uid, std::move(msg));
     return {};
+  }
+
+  // RFC 8474 THREADID (store_thread_ids.hpp): the thread a message with these keys joins or
+  // starts; its ids then map to it. One hash lookup per id.
+  std::string thread_of_locked(const SortKeys& keys, std::string_view email_id) {
+    const std::vector<std::string_view> ids = thread_link_ids(keys);
+    std::string thread;
+    for (std::string_view id : ids) {
+      auto it = threads_.find(std::string(id));
+      if (it != threads_.end()) {
+        thread = it->second;
+        break;
+      }
+    }
+    if (thread.empty()) thread = new_thread_id(email_id);
+    for (std::string_view id : ids) threads_.try_emplace(std::string(id), thread);
+    return thread;
   }
 
   QuotaLimits limits_locked() const { return effective_quota(own_quota_, default_quota_); }
@@ -956,6 +996,8 @@ class MemoryAccount final : public Account {
   std::map<std::string, AppendResult> delivered_;
   MailboxId next_id_ = 1;
   std::uint64_t email_counter_ = 0;
+  // RFC 8474 THREADID: every Message-ID seen (own and referenced) -> its thread.
+  std::unordered_map<std::string, std::string> threads_;
   std::shared_ptr<WatchHub> hub_ = std::make_shared<WatchHub>();
 };
 

@@ -433,7 +433,8 @@ class Renderer {
         if (!info.email_id.empty()) simple(name, "(" + info.email_id + ")");
         return true;
       case Kind::thread_id:
-        simple(name, "NIL");  // RFC 8474 §5.2: no thread ids kept
+        // RFC 8474 §5.2: "THREADID (id)", NIL when the server keeps no thread for it.
+        simple(name, info.thread_id.empty() ? std::string("NIL") : "(" + info.thread_id + ")");
         return true;
       case Kind::preview: {
         // RFC 8970 §3.1: the preview kept since delivery/APPEND (so LAZY never needs NIL);

@@ -44,6 +44,7 @@ struct Msg {
     info.save_date = 1795000100;
     info.size = all.crlf_size();
     info.email_id = "M1a2b";
+    info.thread_id = "T00000000000000c3";
     cached.envelope = mime::imap_envelope(m);
     cached.body_structure = mime::imap_bodystructure(m);
     cached.body = mime::imap_bodystructure(m, 0, {.extended = false});
@@ -218,7 +219,8 @@ TEST(ImapFetch, CachedItemsNeverLoadTheMessage) {
       "RFC822.SIZE 157 ENVELOPE (" +
       m.cached.envelope + ") BODYSTRUCTURE (" + m.cached.body_structure + ") BODY (" +
       m.cached.body +
-      ") UID 42 MODSEQ (7) SAVEDATE \"18-Nov-2026 11:08:20 +0000\" EMAILID (M1a2b) THREADID NIL "
+      ") UID 42 MODSEQ (7) SAVEDATE \"18-Nov-2026 11:08:20 +0000\" EMAILID (M1a2b) "
+      "THREADID (T00000000000000c3) "
       "BODY[HEADER] {" +
       std::to_string(header.size()) + "}\r\n" + header +
       " BODY[HEADER.FIELDS (Subject FROM)] {59}\r\n"
@@ -261,6 +263,10 @@ TEST(ImapFetch, UidModseqAndFlagsAdded) {
   m.info.save_date = 0;
   EXPECT_EQ(fetch(m, {item(Kind::email_id), item(Kind::save_date)}),
             "* 3 FETCH (SAVEDATE NIL)\r\n");
+  // RFC 8474 §5.2: THREADID is NIL when the store keeps no thread for the message.
+  EXPECT_EQ(fetch(m, {item(Kind::thread_id)}), "* 3 FETCH (THREADID (T00000000000000c3))\r\n");
+  m.info.thread_id.clear();
+  EXPECT_EQ(fetch(m, {item(Kind::thread_id)}), "* 3 FETCH (THREADID NIL)\r\n");
 }
 
 // ---- sections ----------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // imap_objectid_test: OBJECTID (RFC 8474) through a session and the in-memory store: MAILBOXID
 // in SELECT/EXAMINE, CREATE and STATUS, the same after RENAME, a new one for a re-created
-// mailbox; EMAILID kept by COPY and MOVE and found by SEARCH EMAILID; THREADID NIL.
+// mailbox; EMAILID kept by COPY and MOVE and found by SEARCH EMAILID; THREADID shared by a
+// reply and its parent, another for an unrelated message, kept by COPY and MOVE, found by
+// SEARCH THREADID.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -18,9 +20,10 @@ std::string match(const std::string& text, const std::string& re) {
   return m[1];
 }
 
-void add(Driver& d, const std::string& box, const std::string& subject) {
+void add(Driver& d, const std::string& box, const std::string& subject,
+         const std::string& headers = "") {
   auto a = d.account("alice@example.org");
-  std::string msg = "Subject: " + subject + "\r\n\r\nbody\r\n";
+  std::string msg = "Subject: " + subject + "\r\n" + headers + "\r\nbody\r\n";
   store::NewMessage m;
   m.bytes = msg;
   store::AppendResult r;
@@ -61,9 +64,9 @@ TEST(ImapObjectId, EmailIdsAcrossCopyAndMove) {
   d.start();
   d.send("l LOGIN alice secret\r\n");
   d.send("s SELECT INBOX\r\n");
-  std::string r = d.send("a FETCH 1:2 (EMAILID THREADID)\r\n");
-  const std::string id1 = match(r, "\\* 1 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\) THREADID NIL\\)");
-  const std::string id2 = match(r, "\\* 2 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\) THREADID NIL\\)");
+  std::string r = d.send("a FETCH 1:2 (EMAILID)\r\n");
+  const std::string id1 = match(r, "\\* 1 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\)\\)");
+  const std::string id2 = match(r, "\\* 2 FETCH \\(EMAILID \\(([A-Za-z0-9_-]+)\\)\\)");
   ASSERT_FALSE(id1.empty()) << r;
   ASSERT_FALSE(id2.empty()) << r;
   EXPECT_NE(id1, id2);
@@ -77,6 +80,46 @@ TEST(ImapObjectId, EmailIdsAcrossCopyAndMove) {
   EXPECT_EQ(d.send("g UID SEARCH EMAILID " + id1 + "\r\n"),
             "* SEARCH 1\r\ng OK UID SEARCH completed.\r\n");
   EXPECT_EQ(d.send("h SEARCH THREADID T1\r\n"), "* SEARCH\r\nh OK Search completed.\r\n");
+}
+
+// RFC 8474 §5.2 FETCH THREADID and §6 SEARCH THREADID, with the store's threads: a reply
+// joins its parent's thread (by In-Reply-To or References), an unrelated message of the same
+// subject does not; COPY and MOVE keep the id.
+TEST(ImapObjectId, ThreadIds) {
+  Driver d;
+  add(d, "INBOX", "Plans", "Message-ID: <p@x>\r\n");
+  add(d, "INBOX", "Re: Plans", "Message-ID: <r@x>\r\nIn-Reply-To: <p@x>\r\n");
+  add(d, "INBOX", "Plans", "Message-ID: <u@x>\r\n");
+  add(d, "INBOX", "Re: Plans", "Message-ID: <s@x>\r\nReferences: <p@x> <r@x>\r\n");
+  d.start();
+  d.send("l LOGIN alice secret\r\n");
+  d.send("s SELECT INBOX\r\n");
+  std::string r = d.send("a FETCH 1:4 (THREADID EMAILID)\r\n");
+  auto thread = [&](int seq) {
+    return match(r,
+                 "\\* " + std::to_string(seq) +
+                     " FETCH \\(THREADID \\(([A-Za-z0-9_-]+)\\) EMAILID \\([A-Za-z0-9_-]+\\)\\)");
+  };
+  const std::string t = thread(1);
+  ASSERT_FALSE(t.empty()) << r;
+  EXPECT_EQ(thread(2), t) << r;
+  EXPECT_EQ(thread(4), t) << r;
+  const std::string u = thread(3);
+  ASSERT_FALSE(u.empty()) << r;
+  EXPECT_NE(u, t);
+  EXPECT_EQ(d.send("b SEARCH THREADID " + t + "\r\n"),
+            "* SEARCH 1 2 4\r\nb OK Search completed.\r\n");
+  EXPECT_EQ(d.send("c UID SEARCH THREADID " + u + " OR SEEN UNSEEN\r\n"),
+            "* SEARCH 3\r\nc OK UID SEARCH completed.\r\n");
+  EXPECT_EQ(d.send("d SEARCH NOT THREADID " + t + "\r\n"),
+            "* SEARCH 3\r\nd OK Search completed.\r\n");
+  d.send("e COPY 2 Archive\r\n");
+  d.send("f MOVE 3 Archive\r\n");
+  d.send("g SELECT Archive\r\n");
+  r = d.send("h FETCH 1:2 (THREADID)\r\n");
+  EXPECT_EQ(match(r, "\\* 1 FETCH \\(THREADID \\(([A-Za-z0-9_-]+)\\)\\)"), t) << r;
+  EXPECT_EQ(match(r, "\\* 2 FETCH \\(THREADID \\(([A-Za-z0-9_-]+)\\)\\)"), u) << r;
+  EXPECT_EQ(d.send("i SEARCH THREADID " + t + "\r\n"), "* SEARCH 1\r\ni OK Search completed.\r\n");
 }
 
 }  // namespace

@@ -187,8 +187,8 @@ class Matcher {
         return info.internal_date > ctx_.now - static_cast<std::int64_t>(k.number);
       case Kind::email_id:
         return !info.email_id.empty() && info.email_id == k.text;
-      case Kind::thread_id:
-        return false;      // no thread ids are kept
+      case Kind::thread_id:  // RFC 8474 §6
+        return !info.thread_id.empty() && info.thread_id == k.text;
       case Kind::fuzzy: {  // RFC 6203 §3, §5: string keys inside match fuzzily, others exactly
         if (k.children.empty()) return false;
         ++fuzzy_;

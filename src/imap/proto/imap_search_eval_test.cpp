@@ -56,6 +56,7 @@ struct Msg {
     info.internal_date = 1795000000;  // 2026-11-18T11:06:40Z
     info.save_date = 1795000000;
     info.email_id = "Mabc";
+    info.thread_id = "T0123456789abcdef";
     cached.header = std::string(parsed.header_bytes(parsed.root()));
     if (const mime::HeaderField* f = parsed.find_field(parsed.root(), "Date"))
       if (auto d = mime::parse_date(f->value)) {
@@ -314,7 +315,12 @@ TEST(ImapSearchEval, OlderYoungerSizeModseqIds) {
   EXPECT_FALSE(search_uses_modseq(key(Kind::seen)));
   EXPECT_TRUE(matches(m, text(Kind::email_id, "Mabc")));
   EXPECT_FALSE(matches(m, text(Kind::email_id, "mabc")));
+  // RFC 8474 §6 THREADID: the exact id (case-sensitive); never when the store has none.
+  EXPECT_TRUE(matches(m, text(Kind::thread_id, "T0123456789abcdef")));
+  EXPECT_FALSE(matches(m, text(Kind::thread_id, "T0123456789ABCDEF")));
   EXPECT_FALSE(matches(m, text(Kind::thread_id, "T1")));
+  m.info.thread_id.clear();
+  EXPECT_FALSE(matches(m, text(Kind::thread_id, "")));
 }
 
 TEST(ImapSearchEval, SetsStarAndSaved) {

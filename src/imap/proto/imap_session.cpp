@@ -42,7 +42,7 @@ std::string Session::capabilities() const {
   c += " SEARCH=FUZZY";                                               // RFC 6203
   c += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";  // RFC 5256, RFC 5957
   c += " ESORT PARTIAL";                                              // RFC 5267 §3, RFC 9394
-  c += " OBJECTID";  // RFC 8474 (THREADID is NIL: no thread ids are assigned)
+  c += " OBJECTID";  // RFC 8474: MAILBOXID, EMAILID, THREADID (the store's thread ids)
   // RFC 4314 ACL and shared mailboxes, RFC 8440 LIST-MYRIGHTS
   c += " ACL RIGHTS=texk LIST-MYRIGHTS";
   c += " METADATA METADATA-SERVER";     // RFC 5464

@@ -116,7 +116,6 @@ bool key_needs_cache(const SearchKey& k,
     case SearchKey::Kind::sent_before:
     case SearchKey::Kind::sent_on:
     case SearchKey::Kind::sent_since:
-    case SearchKey::Kind::thread_id:
       return true;
     default:
       break;
@@ -126,9 +125,10 @@ bool key_needs_cache(const SearchKey& k,
   return false;
 }
 
-bool search_uses_email_id(const SearchKey& k) {
-  if (k.kind == SearchKey::Kind::email_id) return true;
-  return std::any_of(k.children.begin(), k.children.end(), search_uses_email_id);
+// RFC 8474 SEARCH EMAILID / THREADID: the ids are rebuilt from the compact entries only then.
+bool search_uses_object_ids(const SearchKey& k) {
+  if (k.kind == SearchKey::Kind::email_id || k.kind == SearchKey::Kind::thread_id) return true;
+  return std::any_of(k.children.begin(), k.children.end(), search_uses_object_ids);
 }
 
 }  // namespace
@@ -270,8 +270,8 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   bool unknown_cte = false;
   const bool needs_bytes = fetch_needs_message(f.items);
   const bool needs_cached = needs_bytes || items_need_cache(f.items);
-  const bool wants_email_id = std::any_of(f.items.begin(), f.items.end(), [](const FetchItem& it) {
-    return it.kind == FetchItem::Kind::email_id;
+  const bool wants_ids = std::any_of(f.items.begin(), f.items.end(), [](const FetchItem& it) {
+    return it.kind == FetchItem::Kind::email_id || it.kind == FetchItem::Kind::thread_id;
   });
   // Cached fields kBatch messages at a time, one index read each (FETCH 1:50 ENVELOPE).
   constexpr std::size_t kBatch = 64;
@@ -312,7 +312,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
         failed = true;
       continue;
     }
-    const store::MessageInfo info = s.info_of(e, wants_email_id);
+    const store::MessageInfo info = s.info_of(e, wants_ids);
     FetchMessage m;
     m.seq = i + 1;
     m.info = &info;
@@ -386,7 +386,7 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
   ctx.now = now();
   ctx.server_tz = options_.server_tz;
 
-  const bool wants_email_id = search_uses_email_id(key);
+  const bool wants_ids = search_uses_object_ids(key);
   // The full-text index answers the string keys for the messages it covers and narrows the
   // messages to evaluate (imap_search_index.hpp); the others are scanned, with the same
   // results. A message the index answers for reads only what the other keys need.
@@ -472,7 +472,7 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
     std::string bytes;
     std::unique_ptr<mime::Message> parsed;
     bool tried = false;
-    const store::MessageInfo info = s.info_of(e, wants_email_id);
+    const store::MessageInfo info = s.info_of(e, wants_ids);
     SearchMessage m;
     m.seq = static_cast<std::uint32_t>(i + 1);
     m.info = &info;

@@ -51,9 +51,10 @@ std::string Session::SelectedMailbox::learn_keywords(const store::Flags& f) {
 
 namespace {
 
-// The store's own email id form, "M" + 16 lowercase hex digits, as its number.
-bool parse_email_id(const std::string& id, std::uint64_t& out) {
-  if (id.size() != 17 || id[0] != 'M') return false;
+// The store's own id forms, `kind` ('M' email, 'T' thread) + 16 lowercase hex digits, as
+// their number.
+bool parse_object_id(const std::string& id, char kind, std::uint64_t& out) {
+  if (id.size() != 17 || id[0] != kind) return false;
   std::uint64_t v = 0;
   for (std::size_t i = 1; i < id.size(); ++i) {
     const char c = id[i];
@@ -80,9 +81,15 @@ Session::SelectedMailbox::Entry Session::SelectedMailbox::entry_of(const store::
   e.internal_tz = static_cast<std::int16_t>(std::clamp(m.internal_tz, -32768, 32767));
   e.save_date = m.save_date;
   e.size = m.size;
-  if (!parse_email_id(m.email_id, e.email_id)) {
+  if (!parse_object_id(m.email_id, 'M', e.email_id)) {
     e.odd_email_id = true;
     odd_email_ids.emplace_back(m.uid, m.email_id);
+  }
+  if (m.thread_id.empty()) {
+    e.no_thread_id = true;
+  } else if (!parse_object_id(m.thread_id, 'T', e.thread_id)) {
+    e.odd_thread_id = true;
+    odd_thread_ids.emplace_back(m.uid, m.thread_id);
   }
   return e;
 }
@@ -114,7 +121,18 @@ store::Flags Session::SelectedMailbox::flags_of(const Entry& e) const {
   return f;
 }
 
-store::MessageInfo Session::SelectedMailbox::info_of(const Entry& e, bool with_email_id) const {
+namespace {
+
+std::string object_id(char kind, std::uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(17, kind);
+  for (int i = 0; i < 16; ++i) id[static_cast<std::size_t>(16 - i)] = kHex[(v >> (4 * i)) & 0xF];
+  return id;
+}
+
+}  // namespace
+
+store::MessageInfo Session::SelectedMailbox::info_of(const Entry& e, bool with_ids) const {
   store::MessageInfo m;
   m.uid = e.uid;
   m.flags = flags_of(e);
@@ -123,15 +141,18 @@ store::MessageInfo Session::SelectedMailbox::info_of(const Entry& e, bool with_e
   m.internal_tz = e.internal_tz;
   m.save_date = e.save_date;
   m.size = e.size;
-  if (!with_email_id) return m;
+  if (!with_ids) return m;
   if (e.odd_email_id) {
     for (const auto& [uid, id] : odd_email_ids)
       if (uid == e.uid) m.email_id = id;
   } else {
-    static constexpr char kHex[] = "0123456789abcdef";
-    m.email_id.assign(17, 'M');
-    for (int i = 0; i < 16; ++i)
-      m.email_id[static_cast<std::size_t>(16 - i)] = kHex[(e.email_id >> (4 * i)) & 0xF];
+    m.email_id = object_id('M', e.email_id);
+  }
+  if (e.odd_thread_id) {
+    for (const auto& [uid, id] : odd_thread_ids)
+      if (uid == e.uid) m.thread_id = id;
+  } else if (!e.no_thread_id) {
+    m.thread_id = object_id('T', e.thread_id);
   }
   return m;
 }

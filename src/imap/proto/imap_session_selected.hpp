@@ -20,20 +20,24 @@ namespace estafeta::imap {
 struct Session::SelectedMailbox {
   // One message as the client last heard of it, kept small (a session holds one per message
   // of the mailbox, ~64 octets, however many keywords): keywords are bits of `keyword_bits`
-  // over `keyword_table`, the store's email id "M" + 16 hex digits is kept as its number.
+  // over `keyword_table`, the store's email id "M" + 16 hex digits and thread id "T" + 16 hex
+  // digits (RFC 8474) are kept as their numbers.
   struct Entry {
     store::Uid uid = 0;
-    std::int16_t internal_tz = 0;   // minutes east of UTC
-    std::uint8_t system = 0;        // store::kSeen ... flags
-    bool recent : 1 = false;        // arrived while selected (IMAP4rev1 \Recent)
-    bool expunged : 1 = false;      // gone from the store, EXPUNGE not sent yet
-    bool odd_email_id : 1 = false;  // email id not of the "M%016x" form: in odd_email_ids
+    std::int16_t internal_tz = 0;    // minutes east of UTC
+    std::uint8_t system = 0;         // store::kSeen ... flags
+    bool recent : 1 = false;         // arrived while selected (IMAP4rev1 \Recent)
+    bool expunged : 1 = false;       // gone from the store, EXPUNGE not sent yet
+    bool odd_email_id : 1 = false;   // email id not of the "M%016x" form: in odd_email_ids
+    bool odd_thread_id : 1 = false;  // thread id not of the "T%016x" form: in odd_thread_ids
+    bool no_thread_id : 1 = false;   // the store keeps no thread id for it (THREADID NIL)
     std::uint64_t keyword_bits = 0;
     store::ModSeq modseq = 0;
     std::int64_t internal_date = 0;
     std::int64_t save_date = 0;
     std::uint64_t size = 0;
     std::uint64_t email_id = 0;
+    std::uint64_t thread_id = 0;
   };
 
   store::MailboxInfo info;  // id, name, UIDVALIDITY; uid_next as last reported
@@ -63,13 +67,16 @@ struct Session::SelectedMailbox {
   std::vector<std::string> keyword_table;
   // Email ids of another form than the store's own (a store that makes others).
   std::vector<std::pair<store::Uid, std::string>> odd_email_ids;
+  // Thread ids of another form than the store's own.
+  std::vector<std::pair<store::Uid, std::string>> odd_thread_ids;
 
   // `m` in compact form (its keywords interned into keyword_table).
   Entry entry_of(const store::MessageInfo& m);
   // Updates `e` from `m` (the same message, newer flags/MODSEQ); true when the flags changed.
   bool update(Entry& e, const store::MessageInfo& m);
-  // The message as the store interface describes it (email_id only when asked for).
-  store::MessageInfo info_of(const Entry& e, bool with_email_id = true) const;
+  // The message as the store interface describes it (email_id and thread_id only when asked
+  // for).
+  store::MessageInfo info_of(const Entry& e, bool with_ids = true) const;
   store::Flags flags_of(const Entry& e) const;
 
   void mark_expunged(Entry& e) {

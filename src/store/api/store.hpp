@@ -10,7 +10,9 @@
 // lasts, system flags and keywords, a MODSEQ that grows with every change, INTERNALDATE,
 // SAVEDATE (RFC 8514), RFC822.SIZE (octets as IMAP serves them: CRLF line ends) and a
 // message id of the store's own (email_id) that stays with the message through COPY and
-// MOVE and across index rebuilds (POP3 UIDL, RFC 8474 EMAILID). Every change to a mailbox
+// MOVE and across index rebuilds (POP3 UIDL, RFC 8474 EMAILID), and a thread id (RFC 8474
+// THREADID) given when the message enters the account by its Message-ID, References and
+// In-Reply-To (store_thread_ids.hpp), kept by COPY and MOVE. Every change to a mailbox
 // bumps its HIGHESTMODSEQ; expunges are remembered with their MODSEQ so that sessions can
 // ask what changed since a MODSEQ (QRESYNC VANISHED, and IMAP sessions catching up).
 //
@@ -92,6 +94,10 @@ struct MessageInfo {
   std::int64_t save_date = 0;      // when it entered this mailbox
   std::uint64_t size = 0;          // RFC822.SIZE
   std::string email_id;            // the store's id of the message (stable across copies)
+  // The message's thread (RFC 8474 §5.2 objectid, "T" + 16 hex digits; "" when the store
+  // keeps none): given when the message enters the account (store_thread_ids.hpp), never
+  // changed, kept by COPY and MOVE, recomputed from the files by rebuild_index.
+  std::string thread_id;
   // The last octet is LF (or there is none). POP3 ends a message that lacks a final line end
   // with CRLF and counts it in its sizes (RFC 1939 §3); nothing else needs this.
   bool ends_with_line_end = true;
