@@ -15,6 +15,7 @@
 #include "imap/imap_config.hpp"
 #include "pop3/pop3_config.hpp"
 #include "smtp/smtp_config.hpp"
+#include "smtp/smtp_outbound_config.hpp"
 
 namespace {
 
@@ -24,10 +25,12 @@ using cli::PasswordInput;
 constexpr const char* kVersion = "estafeta 0.1.0";
 
 int run(int argc, char** argv) {
-  // The [smtp], [imap] and [pop3] sections, before any configuration is read.
+  // The [smtp], [imap], [pop3], [relay], [dns] and [routing] sections, before any
+  // configuration is read.
   smtp::register_config();
   imap::register_config();
   pop3::register_config();
+  smtp::register_outbound_config();
   CLI::App app{"Estafeta: a complete mail system in one program", "estafeta"};
   app.set_version_flag("--version", kVersion);
   app.fallthrough();  // -c/--config is also accepted after the subcommand

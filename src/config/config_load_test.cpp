@@ -12,6 +12,7 @@
 #include "imap/imap_config.hpp"
 #include "pop3/pop3_config.hpp"
 #include "smtp/smtp_config.hpp"
+#include "smtp/smtp_outbound_config.hpp"
 
 namespace estafeta::config {
 namespace {
@@ -24,6 +25,7 @@ class ConfigLoad : public ::testing::Test {
     smtp::register_config();  // as main() does
     imap::register_config();
     pop3::register_config();
+    smtp::register_outbound_config();
     char tmpl[] = "/tmp/estafeta-config-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;

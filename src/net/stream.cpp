@@ -9,6 +9,8 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -214,6 +216,30 @@ void Stream::start_compression() {
 }
 
 asio::awaitable<void> Stream::start_tls(asio::ssl::context& context, std::error_code& ec) {
+  co_await handshake(context, nullptr, ec);
+}
+
+asio::awaitable<void> Stream::start_tls_client(asio::ssl::context& context,
+                                               const std::string& server_name,
+                                               std::error_code& ec) {
+  co_await handshake(context, &server_name, ec);
+}
+
+bool Stream::tls_peer_verified() const {
+  if (!tls_) return false;
+  X509* cert = SSL_get0_peer_certificate(tls_->ssl);
+  return cert != nullptr && SSL_get_verify_result(tls_->ssl) == X509_V_OK;
+}
+
+std::string Stream::tls_verify_error() const {
+  if (!tls_) return "no TLS";
+  if (SSL_get0_peer_certificate(tls_->ssl) == nullptr) return "no certificate";
+  const long r = SSL_get_verify_result(tls_->ssl);
+  return r == X509_V_OK ? std::string() : X509_verify_cert_error_string(r);
+}
+
+asio::awaitable<void> Stream::handshake(asio::ssl::context& context, const std::string* server_name,
+                                        std::error_code& ec) {
   ec = {};
   auto tls = std::make_unique<Tls>();
   tls->ssl = SSL_new(context.native_handle());
@@ -232,7 +258,19 @@ asio::awaitable<void> Stream::start_tls(asio::ssl::context& context, std::error_
   BIO_set_fd(bio, socket_.native_handle(), BIO_NOCLOSE);
   SSL_set_bio(tls->ssl, bio, bio);
   SSL_set_mode(tls->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
-  SSL_set_accept_state(tls->ssl);
+  if (server_name) {
+    SSL_set_connect_state(tls->ssl);
+    asio::error_code bad;
+    asio::ip::make_address(*server_name, bad);
+    if (!server_name->empty() && bad) {  // a name: SNI and the host name check
+      SSL_set_tlsext_host_name(tls->ssl, server_name->c_str());
+      SSL_set1_host(tls->ssl, server_name->c_str());
+    } else if (!server_name->empty()) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls->ssl), server_name->c_str());
+    }
+  } else {
+    SSL_set_accept_state(tls->ssl);
+  }
   for (;;) {
     ERR_clear_error();
     errno = 0;

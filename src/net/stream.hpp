@@ -34,6 +34,15 @@ class Stream {
   // encrypted. Plain bytes already read by the caller stay the caller's business (STARTTLS:
   // the core discards them, RFC 3207 §5).
   asio::awaitable<void> start_tls(asio::ssl::context& context, std::error_code& ec);
+  // Client-side TLS handshake (the sending MTA after STARTTLS, or at once for port 465):
+  // SNI and the name checked against the certificate are `server_name` (RFC 6066 §3,
+  // RFC 6125), none for an IP address. Whether the peer verified is tls_peer_verified().
+  asio::awaitable<void> start_tls_client(asio::ssl::context& context,
+                                         const std::string& server_name, std::error_code& ec);
+  // After start_tls_client: the certificate chain verified against the context's trust store
+  // and matched `server_name`; else tls_verify_error() says why.
+  bool tls_peer_verified() const;
+  std::string tls_verify_error() const;
   // TLS only: sends close_notify (RFC 8446 §6.1: required before closing the write side)
   // and waits for the peer's answer or its FIN; bound it with cancel(). No-op when plain.
   asio::awaitable<void> shutdown_tls(std::error_code& ec);
@@ -52,6 +61,8 @@ class Stream {
   asio::ip::tcp::socket& socket() { return socket_; }
 
  private:
+  asio::awaitable<void> handshake(asio::ssl::context& context, const std::string* server_name,
+                                  std::error_code& ec);
   asio::awaitable<std::size_t> read_raw(asio::mutable_buffer buffer, std::error_code& ec);
   asio::awaitable<void> write_raw(asio::const_buffer buffer, std::error_code& ec);
   asio::awaitable<std::size_t> read_inflated(asio::mutable_buffer buffer, std::error_code& ec);

@@ -156,6 +156,27 @@ std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& s
   return make_server_tls_context(settings, pem, error);
 }
 
+std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& ca_file,
+                                                            std::string& error) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+    error = "cannot set the TLS cipher list: " + last_openssl_error();
+    return nullptr;
+  }
+  if (SSL_CTX_set_default_verify_paths(native) != 1) ERR_clear_error();  // no system store
+  if (!ca_file.empty() && SSL_CTX_load_verify_locations(native, ca_file.c_str(), nullptr) != 1) {
+    error = "cannot load the CA file " + ca_file + ": " + last_openssl_error();
+    return nullptr;
+  }
+  // Verification is recorded (SSL_get_verify_result), never enforced in the handshake.
+  SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  return ctx;
+}
+
 std::string tls_version_of(const void* ssl) {
   const char* v = SSL_get_version(static_cast<const SSL*>(ssl));
   return v ? v : "";

@@ -40,6 +40,15 @@ bool read_tls_pem(const TlsSettings& settings, TlsPem& out, std::string& error);
 std::shared_ptr<asio::ssl::context> make_server_tls_context(const TlsSettings& settings,
                                                             const TlsPem& pem, std::string& error);
 
+// The client-side context of the sending MTA (RFC 3207 STARTTLS to other MTAs, RFC 8314 to a
+// smarthost): TLS 1.2 or newer, the same AEAD suites, no compression or renegotiation. Peers
+// are checked against the system's trust store plus `ca_file` (PEM, "" = none) and the host
+// name (Stream::start_tls_client), but the handshake never fails on verification: the caller
+// reads Stream::tls_peer_verified() and decides (RFC 7435 opportunistic TLS takes any
+// certificate; a smarthost or a "TLS required" destination does not). nullptr with `error`.
+std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& ca_file,
+                                                            std::string& error);
+
 // "TLSv1.3" and "TLS_AES_128_GCM_SHA256" for a connected SSL object (native handle).
 std::string tls_version_of(const void* ssl);
 std::string tls_cipher_of(const void* ssl);

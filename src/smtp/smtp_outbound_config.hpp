@@ -1,0 +1,109 @@
+// smtp_outbound_config: what the sending MTA (smtp::OutboundTransport) is configured with.
+// Three sections of estafeta.toml, registered with config/ like [smtp]: [relay] (our EHLO name,
+// the smarthost with its AUTH user and password file, STARTTLS policy, connection limits and
+// timeouts), [dns] (the resolver: forwarders or resolv.conf, DNSSEC) and [routing] (address
+// families, MX limits, static routes), the last two as docs/ROUTING.md proposed. Lists are
+// comma-separated strings (the config loader has no arrays): routes = "example.org =
+// [192.0.2.7]:2525, .corp.example = mx.corp.example". outbound_options_from() turns the
+// sections into OutboundOptions, reading the smarthost password file once (at start).
+// Nothing here changes the server's behaviour: the defaults deliver by MX with opportunistic
+// STARTTLS and nothing reads these keys until the queue's remote runner is wired in.
+// Input: values config::load already type-checked (trusted file; every value checked here,
+// routes parsed at load time). Memory: at most dns::kMaxStaticRoutes routes.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "dns/dns_resolver.hpp"
+#include "dns/proto/dns_route_plan.hpp"
+#include "dns/proto/dns_static_route.hpp"
+#include "smtp/proto/smtp_client_session.hpp"
+
+namespace estafeta::smtp {
+
+// [relay] as written (strings not parsed yet).
+struct RelaySettings {
+  std::string ehlo_name;                // "" = the top-level hostname
+  std::string smarthost;                // "host:port", "[host]:port", "" = none
+  std::string smarthost_user;           // AUTH user, "" = no AUTH
+  std::string smarthost_password_file;  // the password's file (first line), read at start
+  std::string smarthost_ca_file;        // extra CA (PEM) to verify the smarthost with
+  std::string tls_required_domains;     // "a.example, .b.example": STARTTLS + a valid cert
+  std::size_t max_connections = 100;    // Postfix default_process_limit
+  std::size_t max_connections_per_destination = 20;  // default_destination_concurrency_limit
+  std::chrono::seconds connect_timeout{30};          // Postfix smtp_connect_timeout
+  std::chrono::seconds command_timeout{300};         // RFC 5321 §4.5.3.2 (5 min)
+  std::chrono::seconds data_timeout{600};            // reply to the final dot (10 min)
+};
+
+// [dns] as written.
+struct DnsSettings {
+  std::string forwarders;  // "127.0.0.1@5353, ::1"
+  bool use_resolv_conf = false;
+  bool dnssec = true;
+  std::string trust_anchor_file;
+  std::string insecure_domains;  // "corp.example, lab.example"
+  std::chrono::seconds timeout{10};
+};
+
+// [routing] as written.
+struct RoutingSettings {
+  std::string address_families = "both";
+  std::size_t max_mx_hosts = 10;
+  std::size_t max_addresses = 5;
+  std::string routes;  // "pattern = target, ..."
+};
+
+// Everything the transport needs, parsed.
+struct OutboundOptions {
+  std::string ehlo_name;  // required
+  // Every destination without a static route goes here, with AUTH when credentials are
+  // set, STARTTLS required and the certificate verified (system store + smarthost_ca_file).
+  std::optional<dns::RouteTarget> smarthost;
+  std::optional<ClientCredentials> smarthost_credentials;
+  std::string smarthost_ca_file;
+  dns::RouteTable routes;  // static routes, before the smarthost
+  // Destinations ("example.org", or ".example.org" for its subdomains) that get STARTTLS
+  // required and a verified certificate matching the MX name; others are opportunistic
+  // (RFC 7435: any certificate, cleartext when STARTTLS is absent).
+  std::set<std::string, std::less<>> tls_required_domains;
+  dns::ResolverConfig resolver;
+  dns::RouteOptions route;  // families, MX limits, our own names; the seed is set per plan
+  std::size_t max_connections = 100;
+  std::size_t max_connections_per_destination = 20;
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
+  ClientTimeouts timeouts;
+  ClientReplyLimits reply_limits;
+  // Octets of a message held whole for an 8-bit to 7-bit downgrade; larger ones are deferred.
+  std::size_t max_downgrade_size = std::size_t{64} << 20;
+
+  // Whether `domain` is in tls_required_domains (exactly, or under a ".parent" entry).
+  bool tls_required(std::string_view domain) const;
+};
+
+// Registers [relay], [dns] and [routing] with config/ (once; later calls do nothing).
+void register_outbound_config();
+
+RelaySettings relay_settings_from(const config::Config& config);
+DnsSettings dns_settings_from(const config::Config& config);
+RoutingSettings routing_settings_from(const config::Config& config);
+
+// The options of `config` (its hostname is the EHLO name unless [relay] ehlo_name is set);
+// reads the smarthost password file. nullopt with `error` ("relay.smarthost_password_file:
+// cannot read /etc/...") when something cannot be used.
+std::optional<OutboundOptions> outbound_options_from(const config::Config& config,
+                                                     std::string& error);
+
+// Comma-separated list -> trimmed non-empty items (lower case when `lower`).
+std::vector<std::string> split_list(std::string_view text, bool lower);
+
+// Parses "pattern = target, ..." into `table`; false with `error` naming the bad entry.
+bool parse_routes(std::string_view text, dns::RouteTable& table, std::string& error);
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,273 @@
+// smtp_outbound_transport: routing, limits and attempts of the sending MTA (see the header).
+#include "smtp/smtp_outbound_transport.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <map>
+#include <utility>
+
+#include "base/log.hpp"
+#include "net/tls_context.hpp"
+#include "smtp/smtp_outbound_reply.hpp"
+
+namespace estafeta::smtp {
+
+struct OutboundTransport::Job {
+  std::uint64_t id = 0;
+  std::string domain;
+  MessageList messages;
+  Done done;
+  std::vector<std::vector<queue::RemoteReply>> replies;
+  bool finished = false;
+
+  std::vector<std::size_t> counts() const {
+    std::vector<std::size_t> c;
+    for (const auto& m : messages) c.push_back(m->recipients.size());
+    return c;
+  }
+  void fill(const std::vector<std::size_t>& which, const queue::RemoteReply& reply) {
+    for (std::size_t i : which)
+      for (auto& r : replies[i]) r = reply;
+  }
+};
+
+namespace {
+
+std::string_view kind_name(queue::RemoteReply::Kind k) {
+  switch (k) {
+    case queue::RemoteReply::Kind::delivered:
+      return "sent";
+    case queue::RemoteReply::Kind::bounced:
+      return "bounced";
+    case queue::RemoteReply::Kind::deferred:
+      break;
+  }
+  return "deferred";
+}
+
+}  // namespace
+
+std::shared_ptr<OutboundTransport> OutboundTransport::create(asio::any_io_executor executor,
+                                                             asio::thread_pool& workers,
+                                                             OutboundOptions options,
+                                                             std::string& error) {
+  auto tls = net::make_client_tls_context(options.smarthost_ca_file, error);
+  if (!tls) return nullptr;
+  std::shared_ptr<OutboundTransport> t(
+      new OutboundTransport(executor, workers, std::move(options), std::move(tls)));
+  t->resolver_ = dns::AsyncResolver::create(executor, t->options_.resolver, error);
+  if (!t->resolver_) {
+    error = "dns: " + error;
+    return nullptr;
+  }
+  return t;
+}
+
+OutboundTransport::OutboundTransport(asio::any_io_executor executor, asio::thread_pool& workers,
+                                     OutboundOptions options,
+                                     std::shared_ptr<asio::ssl::context> tls)
+    : strand_(asio::make_strand(executor)),
+      workers_(workers),
+      options_(std::move(options)),
+      tls_(std::move(tls)),
+      random_(std::random_device{}()) {}
+
+OutboundTransport::~OutboundTransport() {
+  if (resolver_) resolver_->shutdown();
+}
+
+void OutboundTransport::deliver(std::string domain, MessageList messages, Done done) {
+  auto job = std::make_shared<Job>();
+  job->domain = std::move(domain);
+  job->messages = std::move(messages);
+  job->done = std::move(done);
+  for (const auto& m : job->messages) job->replies.emplace_back(m->recipients.size());
+  auto self = shared_from_this();
+  asio::co_spawn(strand_, run(self, job), [job](std::exception_ptr e) {
+    if (!e || job->finished) return;
+    std::vector<std::size_t> all(job->messages.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    job->fill(all, local_reply(false, 451, "4.3.0", "internal error in the SMTP client"));
+    finish(*job);
+  });
+}
+
+void OutboundTransport::shutdown() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->stopping_ = true;
+    for (auto& w : self->waiting_) w->timer->cancel();  // granted stays false
+    self->waiting_.clear();
+    if (self->resolver_) self->resolver_->shutdown();
+  });
+}
+
+void OutboundTransport::finish(Job& job) {
+  if (job.finished) return;
+  job.finished = true;
+  Done done = std::move(job.done);
+  if (done) done(std::move(job.replies));
+}
+
+bool OutboundTransport::can_take(const std::string& key) const {
+  if (active_total_ >= options_.max_connections) return false;
+  auto it = active_per_key_.find(key);
+  return it == active_per_key_.end() || it->second < options_.max_connections_per_destination;
+}
+
+void OutboundTransport::take(const std::string& key) {
+  ++active_total_;
+  ++active_per_key_[key];
+}
+
+void OutboundTransport::release(const std::string& key) {
+  --active_total_;
+  if (auto it = active_per_key_.find(key); it != active_per_key_.end() && --it->second == 0)
+    active_per_key_.erase(it);
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (can_take((*it)->key)) {
+      take((*it)->key);
+      (*it)->granted = true;
+      (*it)->timer->cancel();
+      it = waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+asio::awaitable<bool> OutboundTransport::acquire(const std::string& key) {
+  if (stopping_) co_return false;
+  if (can_take(key)) {
+    take(key);
+    co_return true;
+  }
+  auto w = std::make_shared<Waiter>();
+  w->key = key;
+  w->timer = std::make_shared<asio::steady_timer>(strand_, asio::steady_timer::time_point::max());
+  waiting_.push_back(w);
+  std::error_code ec;
+  co_await w->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return w->granted;
+}
+
+asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> self,
+                                             std::shared_ptr<Job> job) {
+  Job& j = *job;
+  j.id = next_job_++;
+  std::vector<std::size_t> all(j.messages.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (j.messages.empty()) {
+    finish(j);
+    co_return;
+  }
+  if (stopping_) {
+    j.fill(all, local_reply(false, 451, "4.3.2", "the mail system is shutting down"));
+    finish(j);
+    co_return;
+  }
+
+  // The next hop: a static route, else the smarthost, else MX.
+  std::optional<dns::RouteTarget> target;
+  bool via_smarthost = false;
+  if (const dns::RouteTarget* route = options_.routes.find(j.domain)) {
+    target = *route;
+  } else if (options_.smarthost) {
+    target = *options_.smarthost;
+    via_smarthost = true;
+  }
+  dns::RouteOptions route_options = options_.route;
+  route_options.seed = random_();
+  dns::RoutePlan plan =
+      co_await resolver_->async_plan_route(j.domain, route_options, target, asio::use_awaitable);
+  for (const auto& note : plan.notes) log::info("relay", "{}: {}", j.domain, note);
+  if (plan.outcome != dns::RouteOutcome::deliver) {
+    const queue::RemoteReply reply = plan_failure_reply(plan);
+    log::info("relay", "{}: {} ({} {} {})", j.domain, kind_name(reply.kind), reply.code,
+              reply.enhanced, reply.text);
+    j.fill(all, reply);
+    finish(j);
+    co_return;
+  }
+
+  const std::string key = target ? target->to_string() : j.domain;
+  if (!co_await acquire(key)) {
+    j.fill(all, local_reply(false, 451, "4.3.2", "the mail system is shutting down"));
+    finish(j);
+    co_return;
+  }
+
+  const bool tls_required = via_smarthost || options_.tls_required(j.domain);
+  std::deque<std::size_t> todo(all.begin(), all.end());
+  std::map<std::size_t, std::pair<TransactionResult, std::string>> held;  // PTR refusals
+  std::optional<queue::RemoteReply> last_failure;
+  bool skip_v6 = false;
+
+  auto record = [&](std::size_t i, const TransactionResult& tr, const std::string& host) {
+    const auto& m = *j.messages[i];
+    for (std::size_t k = 0; k < j.replies[i].size(); ++k) {
+      RecipientResult rr;
+      if (k < tr.recipients.size()) rr = tr.recipients[k];
+      j.replies[i][k] = to_remote_reply(rr, tr.final_reply_lost, host);
+      const auto& r = j.replies[i][k];
+      log::info("relay", "{}: to=<{}> relay={} status={} ({} {} {}){}", m.id,
+                m.recipients[k].address, host, kind_name(r.kind), r.code, r.enhanced, r.text,
+                r.final_reply_lost ? " final reply lost" : "");
+    }
+  };
+
+  for (const auto& at : plan.attempts) {
+    if (todo.empty()) break;
+    if (skip_v6 && at.address.is_v6()) continue;
+    ConnectionSetup setup;
+    setup.attempt = at;
+    setup.client.ehlo_name = options_.ehlo_name;
+    setup.client.timeouts = options_.timeouts;
+    setup.client.reply_limits = options_.reply_limits;
+    setup.client.starttls = tls_required ? StartTlsPolicy::required : StartTlsPolicy::opportunistic;
+    setup.verify_required = tls_required;
+    // RFC 8314 §3.3: port 465 (submissions) is TLS from the first byte.
+    if (target && at.port == 465) setup.client.tls_active = true;
+    if (via_smarthost) setup.client.credentials = options_.smarthost_credentials;
+    setup.connect_timeout = options_.connect_timeout;
+    setup.max_downgrade_size = options_.max_downgrade_size;
+    setup.log_tag = j.domain;
+    ConnectionResult r = co_await run_connection(setup, *tls_, workers_, j.messages, todo);
+    for (auto& [i, tr] : r.done) {
+      record(i, tr, at.host);
+      held.erase(i);
+    }
+    for (auto& [i, tr] : r.held_back) held[i] = {std::move(tr), at.host};
+    if (!r.connected) {
+      last_failure = local_reply(false, 451, "4.4.1", r.connect_error, at.host);
+    } else if (r.close && r.close->reason != CloseReason::quit) {
+      last_failure = close_reply(*r.close, at);
+    }
+    if (r.reverse_dns_refusal && at.address.is_v6()) {
+      skip_v6 = true;
+      log::info("relay", "{}: {} refuses IPv6 for reverse DNS; going on over IPv4", j.domain,
+                describe_attempt(at));
+    }
+    if (last_failure && !todo.empty()) log::info("relay", "{}: {}", j.domain, last_failure->text);
+  }
+  release(key);
+
+  for (std::size_t i : todo) {
+    if (auto h = held.find(i); h != held.end()) {
+      record(i, h->second.first, h->second.second);
+      continue;
+    }
+    queue::RemoteReply reply =
+        last_failure ? *last_failure
+                     : local_reply(false, 451, "4.4.1", "no server for " + j.domain + " tried");
+    for (auto& r : j.replies[i]) r = reply;
+    for (const auto& rc : j.messages[i]->recipients)
+      log::info("relay", "{}: to=<{}> status={} ({} {} {})", j.messages[i]->id, rc.address,
+                kind_name(reply.kind), reply.code, reply.enhanced, reply.text);
+  }
+  finish(j);
+  (void)self;
+}
+
+}  // namespace estafeta::smtp
