@@ -22,11 +22,6 @@ struct OutboundTransport::Job {
   std::vector<std::vector<queue::RemoteReply>> replies;
   bool finished = false;
 
-  std::vector<std::size_t> counts() const {
-    std::vector<std::size_t> c;
-    for (const auto& m : messages) c.push_back(m->recipients.size());
-    return c;
-  }
   void fill(const std::vector<std::size_t>& which, const queue::RemoteReply& reply) {
     for (std::size_t i : which)
       for (auto& r : replies[i]) r = reply;
