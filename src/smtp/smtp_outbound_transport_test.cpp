@@ -228,7 +228,8 @@ class Outbound : public ::testing::Test {
  protected:
   OutboundOptions options(const std::string& routes) {
     OutboundOptions o;
-    o.ehlo_name = "client.example";
+    o.ehlo_name = "client-with-a-long-name.example";  // heap strings: lifetimes under ASan
+    o.route.local_names = {"client-with-a-long-name.example", "another-long-local-name.example"};
     o.resolver.dnssec = false;
     o.resolver.forwarders = {"127.0.0.1@9"};  // never asked: the routes are address literals
     std::string error;
