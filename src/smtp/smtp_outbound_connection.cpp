@@ -335,6 +335,8 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
           blames_reverse_dns(close->reply.code, close->reply.text()))
         out.reverse_dns_refusal = true;
       out.close = std::move(*close);
+      if (!content_error.empty() && out.close->reason == CloseReason::connection_lost)
+        out.close->text = "connection given up after a spool read error";
       break;
     }
   }

@@ -163,7 +163,12 @@ class FakeServer {
       } else if (verb == "DATA") {
         send_line(fd, "354 go ahead");
         std::string data;
-        while (read_line(fd, in, line) && line != ".") data += line + "\r\n";
+        bool dot = false;
+        while (!dot && read_line(fd, in, line)) {
+          dot = line == ".";
+          if (!dot) data += line + "\r\n";
+        }
+        if (!dot) return;  // the client went away mid-message: nothing arrived
         {
           std::lock_guard lock(mutex_);
           messages_.push_back(data);
@@ -428,6 +433,26 @@ TEST_F(Outbound, ConnectionLimitPerDestinationQueuesTheExcess) {
   EXPECT_EQ(server.connections(), 3);
   EXPECT_EQ(server.max_concurrent(), 1);
   EXPECT_EQ(t->active_connections(), 0u);
+}
+
+TEST_F(Outbound, SpoolReadErrorDefersThatMessage) {
+  FakeServer server({});
+  auto t = make(options(route_to(server.port())));
+  auto broken = std::make_shared<queue::OutboundMessage>(*message({"a@example.net"}, "x\r\n"));
+  broken->read = [](std::uint64_t, std::size_t, std::string&) {
+    return std::make_error_code(std::errc::io_error);
+  };
+  auto replies = deliver(*t, "example.net",
+                         {message({"b@example.net"}, "Subject: ok\r\n\r\nok\r\n", "Q1"), broken,
+                          message({"c@example.net"}, "y\r\n", "Q3")});
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[0][0].kind, Kind::delivered);
+  EXPECT_EQ(replies[1][0].kind, Kind::deferred);
+  EXPECT_EQ(replies[1][0].enhanced, "4.3.0");
+  EXPECT_NE(replies[1][0].text.find("cannot read the queued message"), std::string::npos);
+  EXPECT_FALSE(replies[1][0].final_reply_lost);
+  EXPECT_EQ(replies[2][0].kind, Kind::deferred);  // the connection was given up
+  EXPECT_EQ(server.messages().size(), 1u);        // the broken one never reached the end
 }
 
 TEST_F(Outbound, TlsRequiredWithoutStartTlsDefers) {
