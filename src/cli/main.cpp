@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "imap/imap_config.hpp"
 #include "pop3/pop3_config.hpp"
+#include "queue/queue_config.hpp"
 #include "smtp/smtp_config.hpp"
 #include "smtp/smtp_outbound_config.hpp"
 
@@ -25,12 +26,13 @@ using cli::PasswordInput;
 constexpr const char* kVersion = "estafeta 0.1.0";
 
 int run(int argc, char** argv) {
-  // The [smtp], [imap], [pop3], [relay], [dns] and [routing] sections, before any
+  // The [smtp], [imap], [pop3], [relay], [dns], [routing] and [queue] sections, before any
   // configuration is read.
   smtp::register_config();
   imap::register_config();
   pop3::register_config();
   smtp::register_outbound_config();
+  queue::register_config();
   CLI::App app{"Estafeta: a complete mail system in one program", "estafeta"};
   app.set_version_flag("--version", kVersion);
   app.fallthrough();  // -c/--config is also accepted after the subcommand

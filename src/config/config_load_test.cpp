@@ -1,7 +1,8 @@
 // config_load_test: config::load over every key, every kind of error (with its line and
 // key), unknown keys, listeners (protocol, role, tls, the older kind), a registered protocol
 // sections ([smtp] from smtp/smtp_config.cpp, [imap] from imap/imap_config.cpp, [pop3] from
-// pop3/pop3_config.cpp), and the example file against the defaults.
+// pop3/pop3_config.cpp, [queue] from queue/queue_config.cpp), and the example file against the
+// defaults.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "config/config_keys.hpp"
 #include "imap/imap_config.hpp"
 #include "pop3/pop3_config.hpp"
+#include "queue/queue_config.hpp"
 #include "smtp/smtp_config.hpp"
 #include "smtp/smtp_outbound_config.hpp"
 
@@ -26,6 +28,7 @@ class ConfigLoad : public ::testing::Test {
     imap::register_config();
     pop3::register_config();
     smtp::register_outbound_config();
+    queue::register_config();
     char tmpl[] = "/tmp/estafeta-config-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;

@@ -75,6 +75,10 @@ std::chrono::seconds LocalRunner::backoff(std::uint32_t attempts, std::chrono::s
   return interval * kFactor[std::min<std::uint32_t>(attempts, 5)];
 }
 
+void LocalRunner::set_remote(std::function<void(SpoolEntry)> hand_over) {
+  hand_over_ = std::move(hand_over);
+}
+
 void LocalRunner::start(std::vector<SpoolEntry> recovered) {
   {
     std::lock_guard lock(mutex_);
@@ -227,8 +231,12 @@ void LocalRunner::complete(Delivered& d) {
   fault::point("spool-after-delivery");
   for (auto& r : env.recipients)
     if (!r.local.empty() && r.state != RcptState::failed) r.state = RcptState::delivered;
+  const bool to_remote = hand_over_ && !env.finished();
   if (env.finished()) {
     spool_.release(d.entry.name);
+  } else if (to_remote && d.rcpts == 0) {
+    // Nothing local happened (no local recipients, or done before a restart): the record
+    // is already right.
   } else if (auto up = spool_.update(d.entry.name, env)) {
     log::error("queue", "{}: cannot record delivery state: {}", env.id, up.message());
   }
@@ -236,6 +244,8 @@ void LocalRunner::complete(Delivered& d) {
     log::info("queue", "{}: delivered from=<{}> recipients={} mailboxes={} size={}{}", env.id,
               env.mail_from, d.rcpts, d.mailboxes, env.data_length,
               env.auth_user.empty() ? std::string() : " user=" + env.auth_user);
+  // Last: from here on the outbound queue owns the entry.
+  if (to_remote) hand_over_(std::move(d.entry));
 }
 
 void LocalRunner::defer(SpoolEntry& entry, std::error_code ec) {

@@ -22,6 +22,10 @@
 // what the 250 promised, so this adds no risk: an entry stays in the spool until a syncfs
 // that began after its files were written returned.
 //
+// Remote recipients: once the local ones are delivered, an entry with remote recipients
+// still to do goes to the outbound queue through the set_remote() hook (recovered entries
+// whose local part is already done go there at start, through the same path).
+//
 // Thread-safe. Blocking work runs through `post` (the worker pool); one small thread sleeps
 // until the next retry is due, one more runs the group syncs. Memory: one map entry per
 // deferred message, one batch entry per delivered message waiting for its sync.
@@ -54,6 +58,11 @@ class LocalRunner {
   LocalRunner(const LocalRunner&) = delete;
   LocalRunner& operator=(const LocalRunner&) = delete;
 
+  // Hands an entry whose local recipients are all done, and which still has remote ones
+  // pending or deferred, to the outbound queue (queue::RemoteRunner::submit), which owns it
+  // from then on: this runner neither writes its record again nor releases it. Set before
+  // start(). Without it, remote recipients stay pending in the spool.
+  void set_remote(std::function<void(SpoolEntry)> hand_over);
   // Starts the retry thread and schedules what open() recovered.
   void start(std::vector<SpoolEntry> recovered);
   // A message was just committed: deliver it soon.
@@ -94,6 +103,7 @@ class LocalRunner {
   Spool& spool_;
   delivery::LocalDelivery& delivery_;
   Post post_;
+  std::function<void(SpoolEntry)> hand_over_;
   std::chrono::seconds retry_interval_;
   const bool group_sync_;
   mutable std::mutex mutex_;

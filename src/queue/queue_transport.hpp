@@ -31,6 +31,10 @@ struct RemoteReply {
   // The final dot (or BDAT LAST) went out and its reply never came: the message may have
   // been delivered; the queue retries it at most once more (RFC 5321 §6.1 duplicates).
   bool final_reply_lost = false;
+  // Delivered to a next hop that advertised DSN, NOTIFY/ORCPT passed on: that hop reports
+  // success itself; otherwise the queue sends the "relayed" notice NOTIFY=SUCCESS asks for
+  // (RFC 3461 §5.2.2).
+  bool dsn_passed_on = false;
 };
 
 // One message for one destination domain: its envelope and those of its recipients that are

@@ -153,6 +153,18 @@ std::string encode_record(const SpoolEnvelope& e) {
     for (const auto& t : r.local)
       out += fmt::format("target {} {} {} {}\n", esc(t.user), esc(t.maildir), esc(t.folder),
                          esc(t.address));
+    if (r.reply_lost || r.delay_notified || r.remote_reply || !r.remote_host.empty()) {
+      std::string flags;
+      auto add = [&](bool on, std::string_view f) {
+        if (!on) return;
+        if (!flags.empty()) flags += ',';
+        flags += f;
+      };
+      add(r.reply_lost, "lost");
+      add(r.delay_notified, "delayed");
+      add(r.remote_reply, "server");
+      out += fmt::format("remote {} {}\n", esc(flags), esc(r.remote_host));
+    }
   }
   out += "end\n";
   return out;
@@ -236,6 +248,26 @@ std::optional<SpoolEnvelope> parse_record(std::string_view text, std::string& er
     } else if (key == "target" && want(4)) {
       if (e.recipients.empty()) return fail("target before rcpt");
       e.recipients.back().local.push_back(LocalTarget{v[0], v[1], v[2], v[3]});
+    } else if (key == "remote" && want(2)) {
+      if (e.recipients.empty()) return fail("remote before rcpt");
+      SpoolRecipient& r = e.recipients.back();
+      std::string_view flags = v[0];
+      while (!flags.empty()) {
+        std::size_t comma = flags.find(',');
+        std::string_view f = flags.substr(0, comma);
+        if (f == "lost") {
+          r.reply_lost = true;
+        } else if (f == "delayed") {
+          r.delay_notified = true;
+        } else if (f == "server") {
+          r.remote_reply = true;
+        } else {
+          return fail("bad remote flag");
+        }
+        if (comma == std::string_view::npos) break;
+        flags.remove_prefix(comma + 1);
+      }
+      r.remote_host = v[1];
     } else {
       return fail(fmt::format("unknown or malformed field \"{}\"", key.substr(0, 32)));
     }

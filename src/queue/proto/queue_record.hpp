@@ -12,6 +12,10 @@
 // when the process dies, so a trailer must be something no peer can forge. The record carries
 // the CRC-32 of the data, so a file reused for a new message is never mistaken for the old.
 //
+// A remote recipient's outbound state follows its rcpt line as "remote FLAGS HOST" (FLAGS a
+// comma list of lost, delayed, server, or "~"); the line is written only when there is
+// something to say, so records without it (older ones included) read as before.
+//
 // The record is text, one "key value..." line per field, every value percent-escaped (octets
 // <= 0x20, >= 0x7f, '%' and '~' as %XX; the empty string as "~"), so a record is readable with
 // `less` and no value can break a line. Trust: records are written by us but read back after
@@ -50,6 +54,13 @@ struct SpoolRecipient {
   std::uint32_t attempts = 0;      // delivery attempts so far
   std::int64_t next_attempt = 0;   // unix seconds; 0 = now
   std::vector<LocalTarget> local;  // empty: not a local recipient (the outbound queue's)
+  // The outbound queue's state of a remote recipient ("remote" line; absent in older records
+  // and for local recipients, which leaves these at their defaults).
+  std::string remote_host;      // the host that gave the last reply, "" = none
+  bool reply_lost = false;      // an attempt lost the reply to the final dot (RFC 5321 §6.1):
+                                // a second such loss fails the recipient, never a third try
+  bool delay_notified = false;  // the sender was sent a "delayed" notice (RFC 3464)
+  bool remote_reply = false;    // `reason` is a remote server's reply (else our own failure)
 };
 
 struct SpoolEnvelope {

@@ -93,6 +93,48 @@ TEST(QueueRecord, DamagedRecordsAreRefused) {
   EXPECT_FALSE(parse_record("estafeta-spool 1\nid x\ndata-length -1\nend\n", error));
 }
 
+TEST(QueueRecord, RemoteStateRoundTrips) {
+  SpoolEnvelope e = sample();
+  e.recipients[1].remote_host = "mx1.remote.example";
+  e.recipients[1].reply_lost = true;
+  e.recipients[1].remote_reply = true;
+  std::string text = encode_record(e);
+  EXPECT_NE(text.find("\nremote lost,server mx1.remote.example\n"), std::string::npos);
+  std::string error;
+  auto back = parse_record(text, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_FALSE(back->recipients[0].reply_lost);
+  EXPECT_TRUE(back->recipients[0].remote_host.empty());
+  EXPECT_EQ(back->recipients[1].remote_host, "mx1.remote.example");
+  EXPECT_TRUE(back->recipients[1].reply_lost);
+  EXPECT_TRUE(back->recipients[1].remote_reply);
+  EXPECT_FALSE(back->recipients[1].delay_notified);
+  e.recipients[1] = SpoolRecipient{};
+  e.recipients[1].address = "x@y";
+  e.recipients[1].delay_notified = true;
+  back = parse_record(encode_record(e), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_TRUE(back->recipients[1].delay_notified);
+  EXPECT_TRUE(back->recipients[1].remote_host.empty());
+}
+
+TEST(QueueRecord, RecordsWithoutRemoteStateStayReadable) {
+  // As written before the outbound queue existed: no "remote" lines.
+  std::string old =
+      "estafeta-spool 1\nid x\nrcpt deferred 2 1790000600 a@b.example ~ ~ 451%20busy\nend\n";
+  std::string error;
+  auto back = parse_record(old, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->recipients[0].attempts, 2u);
+  EXPECT_FALSE(back->recipients[0].reply_lost);
+  EXPECT_FALSE(back->recipients[0].remote_reply);
+  // A record without remote state is written as before.
+  EXPECT_EQ(encode_record(*back).find("remote"), std::string::npos);
+  EXPECT_FALSE(parse_record("estafeta-spool 1\nid x\nremote lost h\nend\n", error));
+  EXPECT_FALSE(
+      parse_record("estafeta-spool 1\nid x\nrcpt pending 0 0 a ~ ~ ~\nremote odd h\nend\n", error));
+}
+
 TEST(QueueRecord, OversizedRecordsAreRefused) {
   std::string error;
   std::string big = "estafeta-spool 1\nid x\nhelo " + std::string(kMaxRecord, 'a') + "\nend\n";
