@@ -5,8 +5,10 @@
 // no UPDATE, so nothing is deleted), let each DATA in progress finish and get its 250 (bounded
 // by kDrainTimeout; a second signal cuts it short), exit 0. A message is
 // acknowledged only after it is durable in the spool (queue/); local delivery runs from there
-// (queue::LocalRunner), and what it has not finished at exit, or after a crash, is finished
-// at the next start, so stopping never loses one that got 250.
+// (queue::LocalRunner), mail for other domains from the outbound queue (queue::RemoteRunner
+// over smtp::OutboundTransport), local submissions from the maildrop (queue::Pickup), and what
+// they have not finished at exit, or after a crash, is finished at the next start, so
+// stopping never loses one that got 250.
 // SIGHUP reloads the TLS certificate and key for new sessions.
 // Privileges: when started as root, run_as_user must exist (no fallback), data_dir and its
 // top-level entries are handed to it (never tls/, whose keys stay root's), and a small
@@ -51,10 +53,14 @@
 #include "net/tls_local_ca.hpp"
 #include "pop3/pop3_config.hpp"
 #include "pop3/pop3_server.hpp"
+#include "queue/queue_config.hpp"
 #include "queue/queue_local_runner.hpp"
 #include "queue/queue_pickup.hpp"
+#include "queue/queue_remote_runner.hpp"
 #include "queue/queue_spool.hpp"
 #include "smtp/smtp_config.hpp"
+#include "smtp/smtp_outbound_config.hpp"
+#include "smtp/smtp_outbound_transport.hpp"
 #include "smtp/smtp_server.hpp"
 #include "store/store_maildir.hpp"
 
@@ -442,17 +448,40 @@ int run_serve(const config::Config& config) {
       spool, delivery,
       [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
       config.delivery.retry_interval, /*group_sync=*/config.delivery.fsync);
-  runner.start(std::move(recovered));
+  // The outbound queue: mail for other domains leaves through the SMTP client (smarthost,
+  // static routes or MX). Without it (a resolver or TLS context that cannot be made), such
+  // mail is refused at RCPT as before, and the server runs on.
+  std::string outbound_error;
+  std::shared_ptr<smtp::OutboundTransport> transport;
+  if (auto outbound = smtp::outbound_options_from(config, outbound_error))
+    transport = smtp::OutboundTransport::create(io.context(0).get_executor(), workers,
+                                                std::move(*outbound), outbound_error);
+  if (!transport)
+    log::warn("serve", "no outbound queue: {}; mail for other domains is refused", outbound_error);
   // Local submission (`sendmail`): files in <data_dir>/maildrop become spool entries.
   queue::PickupOptions pickup_options;
   pickup_options.dir = config.data_dir / "maildrop";
   pickup_options.hostname = config.hostname;
   pickup_options.max_message_size = smtp::settings_from(config).limits.max_message_size;
+  pickup_options.remote = transport != nullptr;
   queue::Pickup pickup(pickup_options, spool, directory,
                        [&runner](queue::SpoolEntry e) { runner.submit(std::move(e)); });
   if (auto ec = pickup.prepare())
     log::warn("serve", "cannot prepare the maildrop directory {}: {}; `sendmail` will not work",
               pickup_options.dir.string(), ec.message());
+  std::unique_ptr<queue::RemoteRunner> remote;
+  if (transport) {
+    remote = std::make_unique<queue::RemoteRunner>(
+        spool, *transport,
+        [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
+        [&pickup](const std::string& from, const std::string& rcpt, std::string message) {
+          return pickup.inject(from, rcpt, message);
+        },
+        queue::RemoteOptions{queue::settings_from(config), config.hostname});
+    runner.set_remote([r = remote.get()](queue::SpoolEntry e) { r->submit(std::move(e)); });
+    remote->start();
+  }
+  runner.start(std::move(recovered));
   pickup.start();
 
   smtp::ServerOptions options;
@@ -462,6 +491,7 @@ int run_serve(const config::Config& config) {
   options.trace = config.trace;
   options.allow_plain_auth_on_loopback = smtp_settings.allow_plain_auth_on_loopback;
   options.auth_on_mx = smtp_settings.auth_on_mx;
+  options.relay_for_authenticated = transport != nullptr;
   options.accounts_db = config.data_dir / "accounts.db";
   // RFC 9208 quota at RCPT: full = not even a one-octet message fits (STORAGE or MESSAGE).
   options.mailbox_full = [store = mail_store](const std::string& account) {
@@ -552,11 +582,14 @@ int run_serve(const config::Config& config) {
   // reply, so nothing more is acknowledged), then let deliveries already running finish
   // rather than abandon half-written files in tmp/; what is not started stays in the spool
   // for the next start.
-  io.stop();
   pickup.stop();
+  if (remote) remote->stop();
+  if (transport) transport->shutdown();
+  io.stop();
   runner.stop();
   workers.join();
   runner.finish();
+  remote.reset();
   hashers.join();
   serving = nullptr;
   serving_imap = nullptr;

@@ -59,6 +59,11 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
 // cmd_queue.cpp: `estafeta queue list`: the messages in the spool with each recipient's
 // state; `json` prints a JSON array instead.
 int run_queue_list(const config::Config& config, bool json);
+// `queue show ID`: one message with its envelope (ID: the queue id or the spool file name).
+int run_queue_show(const config::Config& config, const std::string& which, bool json);
+// `queue hold|release|retry|delete ID` ("retry" with an empty ID: every message).
+int run_queue_action(const config::Config& config, const std::string& action,
+                     const std::string& which);
 
 // cmd_mailbox.cpp: `estafeta mailbox list|create|delete|rename USER ...` on the account's
 // mailboxes in the store (special_use: "" or all, archive, drafts, flagged, junk, sent, trash).

@@ -25,14 +25,18 @@ using cli::PasswordInput;
 
 constexpr const char* kVersion = "estafeta 0.1.0";
 
-int run(int argc, char** argv) {
-  // The [smtp], [imap], [pop3], [relay], [dns], [routing] and [queue] sections, before any
-  // configuration is read.
+// The [smtp], [imap], [pop3], [relay], [dns], [routing] and [queue] sections, before any
+// configuration is read.
+void register_sections() {
   smtp::register_config();
   imap::register_config();
   pop3::register_config();
   smtp::register_outbound_config();
   queue::register_config();
+}
+
+int run(int argc, char** argv) {
+  register_sections();
   CLI::App app{"Estafeta: a complete mail system in one program", "estafeta"};
   app.set_version_flag("--version", kVersion);
   app.fallthrough();  // -c/--config is also accepted after the subcommand
@@ -142,7 +146,7 @@ int run(int argc, char** argv) {
       [&] { action = [](const config::Config& c) { return cli::run_domain_list(c); }; });
 
   // queue
-  auto* queue = app.add_subcommand("queue", "inspect the spool of received messages");
+  auto* queue = app.add_subcommand("queue", "the spool and the outbound queue");
   queue->require_subcommand(1);
   bool queue_json = false;
   auto* queue_list = queue->add_subcommand("list", "list the messages in the spool");
@@ -150,6 +154,28 @@ int run(int argc, char** argv) {
   queue_list->callback([&] {
     action = [&](const config::Config& c) { return cli::run_queue_list(c, queue_json); };
   });
+  std::string queue_id;
+  auto* queue_show = queue->add_subcommand("show", "one message: envelope and recipients");
+  queue_show->add_option("ID", queue_id, "queue id or spool file name")->required();
+  queue_show->add_flag("--json", queue_json, "print JSON");
+  queue_show->callback([&] {
+    action = [&](const config::Config& c) { return cli::run_queue_show(c, queue_id, queue_json); };
+  });
+  for (const char* name : {"retry", "hold", "release", "delete"}) {
+    const std::string verb = name;
+    auto* sub = queue->add_subcommand(
+        name, verb == "retry"     ? "try the deferred recipients now (every message without ID)"
+              : verb == "hold"    ? "keep a message from being tried until released"
+              : verb == "release" ? "let a held message be tried again"
+                                  : "remove a message from the queue (no bounce)");
+    auto* opt = sub->add_option("ID", queue_id, "queue id or spool file name");
+    if (verb != "retry") opt->required();
+    sub->callback([&, verb] {
+      action = [&, verb](const config::Config& c) {
+        return cli::run_queue_action(c, verb, queue_id);
+      };
+    });
+  }
 
   // mailbox (cmd_mailbox.cpp) and index (cmd_index.cpp): one account's mailbox store.
   auto* mailbox = app.add_subcommand("mailbox", "manage an account's mailboxes");
@@ -304,9 +330,7 @@ int main(int argc, char** argv) {
     if (auto slash = self.rfind('/'); slash != std::string_view::npos)
       self.remove_prefix(slash + 1);
     if (self == "sendmail") {
-      estafeta::smtp::register_config();
-      estafeta::imap::register_config();
-      estafeta::pop3::register_config();
+      register_sections();
       return estafeta::cli::run_sendmail(std::vector<std::string>(argv + 1, argv + argc), "");
     }
     int i = 1;
@@ -317,9 +341,7 @@ int main(int argc, char** argv) {
       i = 3;
     }
     if (argc > i && std::string_view(argv[i]) == "sendmail") {
-      estafeta::smtp::register_config();
-      estafeta::imap::register_config();
-      estafeta::pop3::register_config();
+      register_sections();
       return estafeta::cli::run_sendmail(std::vector<std::string>(argv + i + 1, argv + argc),
                                          config_option);
     }
