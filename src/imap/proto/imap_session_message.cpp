@@ -378,6 +378,15 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
   indexes.clear();
   if (relevancy) relevancy->clear();
   SelectedMailbox& s = *selected_;
+  // ALL (SORT and THREAD of a whole mailbox, a plain SEARCH ALL): every message not expunged,
+  // nothing to evaluate or read.
+  if (key.kind == SearchKey::Kind::all) {
+    indexes.reserve(s.messages.size());
+    for (std::size_t i = 0; i < s.messages.size(); ++i)
+      if (!s.messages[i].expunged) indexes.push_back(static_cast<std::uint32_t>(i));
+    if (relevancy) relevancy->assign(indexes.size(), 100);
+    return;
+  }
   const store::MailboxId box = s.info.id;
   SearchContext ctx;
   ctx.max_seq = static_cast<std::uint32_t>(s.messages.size());

@@ -3,8 +3,9 @@
 // for SEARCH (Session::search_indexes); the keys of every message come from the store in one
 // read (store::Account::sort_table, computed at delivery: no message file is opened; the
 // backend may keep the table for the next SORT of an unchanged mailbox), and the
-// ordering is imap_sort / imap_thread. Memory: one row per match, the mailbox's keys for the
-// duration of the command.
+// ordering is imap_sort / imap_thread (SORT by one string key: a counting sort of the matches
+// by the table's ranks, no row per match). Memory: one row per match, the mailbox's keys for
+// the duration of the command.
 #include <algorithm>
 
 #include "imap/proto/imap_search_eval.hpp"
@@ -38,27 +39,35 @@ std::shared_ptr<const store::SortTable> no_sort_keys() {
   return empty;
 }
 
-// The store's keys for the entries at `indexes` of `messages` (both ascending UID): keys[i]
-// for indexes[i], kNoKeys for a message the store no longer has.
-// `rows`, when given, gets each one's position in `all` (kNoSortRow when absent).
-std::vector<const store::SortKeys*> keys_for(
-    const std::vector<store::MessageSortKeys>& all,
-    const std::vector<Session::SelectedMailbox::Entry>& messages,
-    const std::vector<std::uint32_t>& indexes, std::vector<std::int64_t>* sent,
-    std::vector<std::uint32_t>* rows = nullptr) {
-  std::vector<const store::SortKeys*> out(indexes.size(), &kNoKeys);
-  if (sent) sent->assign(indexes.size(), 0);
-  if (rows) rows->assign(indexes.size(), kNoSortRow);
+// The row of `table` of each entry at `indexes` of `messages` (both ascending UID), kNoSortRow
+// for a message the store no longer has; matched by the table's packed UIDs, no row read.
+std::vector<std::uint32_t> rows_for(const store::SortTable& table,
+                                    const std::vector<Session::SelectedMailbox::Entry>& messages,
+                                    const std::vector<std::uint32_t>& indexes) {
+  const std::vector<store::Uid>& uids = table.uids();
+  std::vector<std::uint32_t> rows(indexes.size(), kNoSortRow);
   std::size_t j = 0;
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     const store::Uid uid = messages[indexes[i]].uid;
-    while (j < all.size() && all[j].uid < uid) ++j;
-    if (j < all.size() && all[j].uid == uid) {
-      out[i] = &all[j].keys;
-      if (sent) (*sent)[i] = all[j].sent_date;
-      if (rows) (*rows)[i] = static_cast<std::uint32_t>(j);
-    }
+    while (j < uids.size() && uids[j] < uid) ++j;
+    if (j < uids.size() && uids[j] == uid) rows[i] = static_cast<std::uint32_t>(j);
   }
+  return rows;
+}
+
+// The keys of the messages at table rows `rows` (as rows_for gives them): keys[i] of rows[i],
+// kNoKeys outside the table; `sent` gets their sent dates (0 outside the table).
+std::vector<const store::SortKeys*> keys_for(const store::SortTable& table,
+                                             const std::vector<std::uint32_t>& rows,
+                                             std::vector<std::int64_t>& sent) {
+  const std::vector<store::MessageSortKeys>& all = table.rows();
+  std::vector<const store::SortKeys*> out(rows.size(), &kNoKeys);
+  sent.assign(rows.size(), 0);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (rows[i] < all.size()) {
+      out[i] = &all[rows[i]].keys;
+      sent[i] = all[rows[i]].sent_date;
+    }
   return out;
 }
 
@@ -81,39 +90,21 @@ void Session::cmd_sort(const Command& c, const Sort& so) {
   if (search_uses_modseq(so.key)) enable_condstore_in_selected();
   std::vector<std::uint32_t> indexes;
   search_indexes(so.key, indexes);
-  std::shared_ptr<const store::SortTable> all = no_sort_keys();
-  std::vector<const store::SortKeys*> keys;
-  std::vector<std::int64_t> sent;
-  if (sort_needs_store(so.criteria) && !indexes.empty()) {
-    if (auto ec = s.account->sort_table(s.info.id, all)) {
-      tagged_no(c.tag, store_error_text(ec));
-      return;
-    }
+  std::vector<std::uint32_t> sorted;  // the matches' indexes into s.messages in sort order
+  if (auto ec = sorted_indexes(so.criteria, indexes, sorted)) {
+    tagged_no(c.tag, store_error_text(ec));
+    return;
   }
-  std::vector<std::uint32_t> table_rows;
-  keys = keys_for(all->rows(), s.messages, indexes, &sent, &table_rows);
-  std::vector<SortRow> rows(indexes.size());
-  for (std::size_t i = 0; i < indexes.size(); ++i) {
-    const auto& e = s.messages[indexes[i]];
-    SortRow& r = rows[i];
-    r.seq = indexes[i] + 1;
-    r.number = so.uid ? e.uid : r.seq;
-    r.arrival = e.internal_date;
-    r.date = sent[i] != 0 ? sent[i] : e.internal_date;  // RFC 5256 §3 DATE
-    r.size = e.size;
-    r.keys = keys[i];
-    r.table_row = table_rows[i];
-  }
-  sort_rows(so.criteria, rows, all.get());
-  std::vector<std::uint32_t> ordered(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) ordered[i] = rows[i].number;
+  std::vector<std::uint32_t> ordered(sorted.size());
+  for (std::size_t i = 0; i < sorted.size(); ++i)
+    ordered[i] = so.uid ? s.messages[sorted[i]].uid : sorted[i] + 1;
   if (so.ret.specified)
     send(format_esort(c.tag, so.uid, so.ret, ordered));
   else
     send(format_sort(ordered));
   if (so.ret.update) {  // CONTEXT=SORT (RFC 5267 §4.3)
     std::vector<store::Uid> result, order;
-    for (const auto& r : rows) order.push_back(s.messages[r.seq - 1].uid);
+    for (std::uint32_t i : sorted) order.push_back(s.messages[i].uid);
     result = order;
     std::sort(result.begin(), result.end());
     add_sort_context(c.tag, so, std::move(result), std::move(order));
@@ -137,9 +128,7 @@ void Session::cmd_thread(const Command& c, const Thread& th) {
     }
   }
   std::vector<std::int64_t> sent;
-  std::vector<std::uint32_t> table_rows;
-  std::vector<const store::SortKeys*> keys =
-      keys_for(all->rows(), s.messages, indexes, &sent, &table_rows);
+  const std::vector<std::uint32_t> table_rows = rows_for(*all, s.messages, indexes);
   // Every message of the mailbox, numbered as the table's rows: the answer is a function of
   // the table alone, which keeps it for the next THREAD of the unchanged mailbox.
   bool whole = !table_rows.empty() && table_rows.size() == all->rows().size();
@@ -154,6 +143,7 @@ void Session::cmd_thread(const Command& c, const Thread& th) {
     tagged_ok(c.tag, th.uid ? "UID THREAD completed." : "Thread completed.");
     return;
   }
+  const std::vector<const store::SortKeys*> keys = keys_for(*all, table_rows, sent);
   std::vector<ThreadRow> rows(indexes.size());
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     const auto& e = s.messages[indexes[i]];
@@ -180,10 +170,16 @@ std::error_code Session::sorted_indexes(const std::vector<SortCriterion>& criter
   std::shared_ptr<const store::SortTable> all = no_sort_keys();
   if (sort_needs_store(criteria) && !indexes.empty())
     if (auto ec = s.account->sort_table(s.info.id, all)) return ec;
+  const std::vector<std::uint32_t> table_rows = rows_for(*all, s.messages, indexes);
+  if (sort_by_one_rank(criteria)) {
+    // One string key (SORT (SUBJECT), (REVERSE FROM), ...): positions ordered by the table's
+    // ranks, no row per message.
+    ordered = sort_positions_ranked(criteria[0], *all, table_rows);
+    for (std::uint32_t& n : ordered) n = indexes[n];
+    return {};
+  }
   std::vector<std::int64_t> sent;
-  std::vector<std::uint32_t> table_rows;
-  std::vector<const store::SortKeys*> keys =
-      keys_for(all->rows(), s.messages, indexes, &sent, &table_rows);
+  const std::vector<const store::SortKeys*> keys = keys_for(*all, table_rows, sent);
   std::vector<SortRow> rows(indexes.size());
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     const auto& e = s.messages[indexes[i]];
@@ -191,7 +187,7 @@ std::error_code Session::sorted_indexes(const std::vector<SortCriterion>& criter
     r.seq = indexes[i] + 1;
     r.number = indexes[i];
     r.arrival = e.internal_date;
-    r.date = sent[i] != 0 ? sent[i] : e.internal_date;
+    r.date = sent[i] != 0 ? sent[i] : e.internal_date;  // RFC 5256 §3 DATE
     r.size = e.size;
     r.keys = keys[i];
     r.table_row = table_rows[i];

@@ -114,6 +114,21 @@ const std::vector<std::uint32_t>* ranks_for(Key k, const store::SortTable& table
   }
 }
 
+// Positions 0..n-1 of `keys` ordered by (keys[i], i), keys descending when `reverse` (ties
+// still by ascending position): a stable counting sort, linear in n plus the highest key
+// (a rank, so at most the table's size).
+std::vector<std::uint32_t> order_by_keys(const std::vector<std::uint32_t>& keys, bool reverse) {
+  std::uint32_t hi = 0;
+  for (std::uint32_t k : keys) hi = std::max(hi, k);
+  std::vector<std::uint32_t> start(static_cast<std::size_t>(hi) + 2, 0);
+  for (std::uint32_t k : keys) ++start[(reverse ? hi - k : k) + 1];
+  for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::vector<std::uint32_t> out(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    out[start[reverse ? hi - keys[i] : keys[i]]++] = static_cast<std::uint32_t>(i);
+  return out;
+}
+
 // sort_rows with string keys replaced by their ranks in `table`: a row outside the table has
 // the empty key, rank 0 (the empty key's rank, below every other).
 void sort_rows_ranked(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows,
@@ -127,21 +142,16 @@ void sort_rows_ranked(const std::vector<SortCriterion>& criteria, std::vector<So
   // each row first, so the sort compares within the rows it moves.
   if (criteria.size() == 1 && ranks[0]) {
     const bool rev = criteria[0].reverse;
-    // Rows in sequence order (as SORT builds them): sort 64-bit (rank, position) numbers,
-    // then move each row once.
+    // Rows in sequence order (as SORT builds them): order the positions by rank (counting
+    // sort, stable), then move each row once.
     const bool by_seq = std::is_sorted(
         rows.begin(), rows.end(), [](const SortRow& a, const SortRow& b) { return a.seq < b.seq; });
     if (by_seq && rows.size() < 0xffffffffu) {
-      std::vector<std::uint64_t> order(rows.size());
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        std::uint32_t r = rank(*ranks[0], rows[i]);
-        if (rev) r = 0xffffffffu - r;
-        order[i] = static_cast<std::uint64_t>(r) << 32 | i;
-      }
-      std::sort(order.begin(), order.end());
+      std::vector<std::uint32_t> keys(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) keys[i] = rank(*ranks[0], rows[i]);
       std::vector<SortRow> sorted;
       sorted.reserve(rows.size());
-      for (std::uint64_t o : order) sorted.push_back(rows[o & 0xffffffffu]);
+      for (std::uint32_t i : order_by_keys(keys, rev)) sorted.push_back(rows[i]);
       rows = std::move(sorted);
       return;
     }
@@ -163,6 +173,21 @@ void sort_rows_ranked(const std::vector<SortCriterion>& criteria, std::vector<So
 }
 
 }  // namespace
+
+bool sort_by_one_rank(const std::vector<SortCriterion>& criteria) {
+  return criteria.size() == 1 && sort_key_fields(criteria) != 0;
+}
+
+std::vector<std::uint32_t> sort_positions_ranked(const SortCriterion& criterion,
+                                                 const store::SortTable& table,
+                                                 const std::vector<std::uint32_t>& table_rows) {
+  const std::vector<std::uint32_t>* r = ranks_for(criterion.key, table);
+  std::vector<std::uint32_t> keys(table_rows.size(), 0);
+  if (r)
+    for (std::size_t i = 0; i < table_rows.size(); ++i)
+      if (table_rows[i] < r->size()) keys[i] = (*r)[table_rows[i]];
+  return order_by_keys(keys, criterion.reverse);
+}
 
 void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows,
                const store::SortTable* table) {
@@ -198,14 +223,24 @@ void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>&
 }
 
 std::string format_sort(const std::vector<std::uint32_t>& ordered) {
-  std::string out;
-  out.reserve(8 + ordered.size() * 7);
-  out = "* SORT";
+  // Written in place into room for the longest numbers (" 4294967295"), then cut to size.
+  constexpr std::string_view kHead = "* SORT";
+  std::string out(kHead.size() + ordered.size() * 11 + 2, '\0');
+  char* p = out.data();
+  p = std::copy(kHead.begin(), kHead.end(), p);
   for (std::uint32_t n : ordered) {
-    out.push_back(' ');
-    append_number(out, n);
+    *p++ = ' ';
+    char buf[10];
+    char* d = buf + sizeof buf;
+    do {
+      *--d = static_cast<char>('0' + n % 10);
+      n /= 10;
+    } while (n);
+    p = std::copy(d, buf + sizeof buf, p);
   }
-  out.append("\r\n");
+  *p++ = '\r';
+  *p++ = '\n';
+  out.resize(static_cast<std::size_t>(p - out.data()));
   return out;
 }
 

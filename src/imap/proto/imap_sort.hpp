@@ -45,6 +45,16 @@ bool sort_needs_store(const std::vector<SortCriterion>& criteria);
 void sort_rows(const std::vector<SortCriterion>& criteria, std::vector<SortRow>& rows,
                const store::SortTable* table = nullptr);
 
+// True when `criteria` is one string key (SUBJECT, FROM, ... or its REVERSE): the case
+// sort_positions_ranked answers.
+bool sort_by_one_rank(const std::vector<SortCriterion>& criteria);
+// SORT by that one string `criterion` of messages given in sequence order, the i-th being row
+// table_rows[i] of `table` (kNoSortRow: not in it, the empty key): their positions (0-based)
+// in sort order, the order sort_rows gives, from the table's ranks by a counting sort.
+std::vector<std::uint32_t> sort_positions_ranked(const SortCriterion& criterion,
+                                                 const store::SortTable& table,
+                                                 const std::vector<std::uint32_t>& table_rows);
+
 // "* SORT 3 1 2\r\n" ("* SORT\r\n" when nothing matched).
 std::string format_sort(const std::vector<std::uint32_t>& ordered);
 

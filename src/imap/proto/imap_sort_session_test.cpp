@@ -90,6 +90,11 @@ TEST(ImapSort, EveryCriterion) {
             "* SORT\r\nn OK Sort completed.\r\n");
   EXPECT_EQ(d.send("o SORT (REVERSE DATE) UTF-8 2:3\r\n"),
             "* SORT 3 2\r\no OK Sort completed.\r\n");
+  // One string key over some of the messages: zed (1) > bob (3), leaving out alv (2).
+  EXPECT_EQ(d.send("p SORT (REVERSE FROM) UTF-8 1,3\r\n"),
+            "* SORT 1 3\r\np OK Sort completed.\r\n");
+  EXPECT_EQ(d.send("q UID SORT (SUBJECT) UTF-8 NOT FROM alv\r\n"),
+            "* SORT 1 3\r\nq OK UID SORT completed.\r\n");
 }
 
 TEST(ImapSort, ErrorsAndState) {

@@ -253,6 +253,32 @@ TEST(SortOrder, TableRanksOrderAsTheKeys) {
     for (const auto& r : by_ranks) b.push_back(r.number);
     EXPECT_EQ(a, b);
   }
+  // sort_positions_ranked (SORT by one string key, a counting sort of the ranks) gives the
+  // order sort_rows gives, over every row and over a subset, the row outside the table too.
+  const std::vector<SortCriterion> single = {
+      {K::subject, false}, {K::from, true}, {K::cc, false}, {K::display_to, true}};
+  for (const SortCriterion& criterion : single) {
+    EXPECT_TRUE(sort_by_one_rank({criterion}));
+    for (std::size_t step : {std::size_t{1}, std::size_t{3}}) {
+      std::vector<SortRow> subset;
+      std::vector<std::uint32_t> table_of;
+      for (std::size_t i = 0; i < rows.size(); i += step) {
+        subset.push_back(rows[i]);
+        table_of.push_back(rows[i].table_row);
+      }
+      std::vector<SortRow> by_keys = subset;
+      sort_rows({criterion}, by_keys);
+      std::vector<std::uint32_t> a, b;
+      for (const auto& r : by_keys) a.push_back(r.number);
+      for (std::uint32_t p : sort_positions_ranked(criterion, table, table_of))
+        b.push_back(subset[p].number);
+      EXPECT_EQ(a, b);
+    }
+  }
+  EXPECT_FALSE(sort_by_one_rank({{K::date, false}}));
+  EXPECT_FALSE(sort_by_one_rank({{K::subject, false}, {K::arrival, false}}));
+  EXPECT_EQ(table.uids().size(), table_rows.size());
+  EXPECT_EQ(table.uids().back(), table_rows.back().uid);
   EXPECT_EQ(table.ranks(store::kSortThreadIds).size(), 0u);
   std::string memo;
   EXPECT_FALSE(table.recall("x", memo));

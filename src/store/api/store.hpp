@@ -161,15 +161,18 @@ enum SortKeyField : unsigned {
 // compares 32-bit numbers instead of strings. Equal keys have equal ranks and rank order is
 // the keys' byte order (i;unicode-casemap keys, RFC 5051), so ordering by rank is ordering by
 // key. Thread-safe: rows never change; each rank vector is filled once under the mutex.
-// Memory: the rows, plus 4 octets per message for each field sorted by.
+// Memory: the rows and their UIDs, plus 4 octets per message for each field sorted by.
 class SortTable {
  public:
   SortTable() = default;
-  explicit SortTable(std::vector<MessageSortKeys> rows) : rows_(std::move(rows)) {}
+  explicit SortTable(std::vector<MessageSortKeys> rows);
   SortTable(const SortTable&) = delete;
   SortTable& operator=(const SortTable&) = delete;
 
   const std::vector<MessageSortKeys>& rows() const { return rows_; }
+  // uids()[i] == rows()[i].uid: the rows' UIDs packed, for matching messages to rows without
+  // reading the rows themselves.
+  const std::vector<Uid>& uids() const { return uids_; }
   // ranks(f)[i]: the rank of rows()[i]'s key `f` (one string field: kSortSubject, kSortFrom,
   // kSortTo, kSortCc, kSortDisplayFrom, kSortDisplayTo): 0 for the empty key, then 1, 2, ...
   // in ascending byte order, equal keys equal. Any other `f`: an empty vector.
@@ -183,6 +186,7 @@ class SortTable {
 
  private:
   std::vector<MessageSortKeys> rows_;
+  std::vector<Uid> uids_;
   mutable std::mutex mu_;
   mutable std::vector<std::pair<std::string, std::string>> memos_;
   mutable std::array<std::vector<std::uint32_t>, 6> ranks_;

@@ -48,6 +48,11 @@ const std::string& key_of(const SortKeys& k, int slot) {
 
 }  // namespace
 
+SortTable::SortTable(std::vector<MessageSortKeys> rows) : rows_(std::move(rows)) {
+  uids_.reserve(rows_.size());
+  for (const auto& r : rows_) uids_.push_back(r.uid);
+}
+
 const std::vector<std::uint32_t>& SortTable::ranks(unsigned field) const {
   static const std::vector<std::uint32_t> kNone;
   const int slot = slot_of(field);
