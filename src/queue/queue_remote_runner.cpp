@@ -410,6 +410,7 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
     msg->ret = env.ret;
     msg->envid = env.envid;
     msg->smtputf8 = env.smtputf8;
+    msg->requiretls = env.requiretls;
     msg->eight_bit = env.body == "8BITMIME" || env.body == "8bitmime";
     msg->size = env.received.size() + env.data_length;
     msg->read = reader(std::make_shared<OpenFile>(fd), env.received, env.data_length);

@@ -62,6 +62,7 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
     rec.envid = env.envid;
     rec.body = env.body;
     rec.smtputf8 = env.smtputf8;
+    rec.requiretls = env.requiretls;
     rec.received = store.received;
     rec.received_at = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())

@@ -142,6 +142,9 @@ std::string encode_record(const SpoolEnvelope& e) {
   out += fmt::format("dsn {} {}\n", esc(e.ret), esc(e.envid));
   out += fmt::format("body {}\n", esc(e.body));
   out += fmt::format("smtputf8 {}\n", e.smtputf8 ? 1 : 0);
+  // Written only when set, so records without it stay byte-identical to older ones and an
+  // older reader never meets an unknown key for ordinary mail.
+  if (e.requiretls) out += "requiretls 1\n";
   out += fmt::format("received-at {}\n", e.received_at);
   out += fmt::format("received {}\n", esc(e.received));
   out += fmt::format("maildir-name {}\n", esc(e.maildir_name));
@@ -222,6 +225,8 @@ std::optional<SpoolEnvelope> parse_record(std::string_view text, std::string& er
       e.body = v[0];
     } else if (key == "smtputf8" && want(1) && (v[0] == "0" || v[0] == "1")) {
       e.smtputf8 = v[0] == "1";
+    } else if (key == "requiretls" && want(1) && (v[0] == "0" || v[0] == "1")) {
+      e.requiretls = v[0] == "1";
     } else if (key == "received-at" && want(1)) {
       if (!parse_number(v[0], e.received_at)) return fail("bad received-at");
     } else if (key == "received" && want(1)) {

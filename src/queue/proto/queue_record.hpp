@@ -69,6 +69,7 @@ struct SpoolEnvelope {
   std::string helo, peer_ip, auth_user;
   std::string ret, envid, body;  // RFC 3461 RET/ENVID, BODY= as given
   bool smtputf8 = false;
+  bool requiretls = false;       // RFC 8689 REQUIRETLS at MAIL ("requiretls" line, only when set)
   std::int64_t received_at = 0;  // unix seconds
   std::string received;          // the Received field we add, CRLF-terminated
   std::string maildir_name;  // unique Maildir base name chosen at commit (idempotent redelivery)

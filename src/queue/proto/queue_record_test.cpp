@@ -135,6 +135,20 @@ TEST(QueueRecord, RecordsWithoutRemoteStateStayReadable) {
       parse_record("estafeta-spool 1\nid x\nrcpt pending 0 0 a ~ ~ ~\nremote odd h\nend\n", error));
 }
 
+TEST(QueueRecord, RequireTlsRoundTripsAndOldRecordsReadWithoutIt) {  // RFC 8689
+  SpoolEnvelope e = sample();
+  EXPECT_EQ(encode_record(e).find("requiretls"), std::string::npos);  // as before when unset
+  e.requiretls = true;
+  std::string error;
+  auto back = parse_record(encode_record(e), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_TRUE(back->requiretls);
+  back = parse_record("estafeta-spool 1\nid x\nsmtputf8 0\nend\n", error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_FALSE(back->requiretls);
+  EXPECT_FALSE(parse_record("estafeta-spool 1\nid x\nrequiretls 2\nend\n", error));
+}
+
 TEST(QueueRecord, OversizedRecordsAreRefused) {
   std::string error;
   std::string big = "estafeta-spool 1\nid x\nhelo " + std::string(kMaxRecord, 'a') + "\nend\n";

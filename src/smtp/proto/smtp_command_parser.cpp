@@ -502,6 +502,10 @@ Result<MailFrom> parse_mail_from(std::string_view argument) {
       seen_utf8 = true;
       if (p.value) return syntax("5.5.4", "SMTPUTF8 takes no value");
       mf.params.smtputf8 = true;
+    } else if (iequals(p.keyword, "REQUIRETLS")) {  // RFC 8689 §3: no value
+      if (mf.params.requiretls) return dup("REQUIRETLS");
+      if (p.value) return syntax("5.5.4", "REQUIRETLS takes no value");
+      mf.params.requiretls = true;
     } else if (iequals(p.keyword, "RET")) {  // RFC 3461 §4.3
       if (!mf.params.ret.empty()) return dup("RET");
       if (!p.value || !(iequals(*p.value, "FULL") || iequals(*p.value, "HDRS")))

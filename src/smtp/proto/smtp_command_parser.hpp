@@ -66,11 +66,12 @@ Result<Address> parse_path(std::string_view text, bool allow_null, bool allow_po
                            std::string_view hostname, std::string_view bad_code,
                            std::string_view& rest);
 
-// RFC 1870 / 6152 / 6531 / 3461 / 4954 parameters of MAIL FROM.
+// RFC 1870 / 6152 / 6531 / 3461 / 4954 / 8689 parameters of MAIL FROM.
 struct MailParams {
   std::optional<std::uint64_t> size;  // SIZE=
   std::string body;                   // "7BIT" / "8BITMIME" (upper-cased), "" if absent
   bool smtputf8 = false;
+  bool requiretls = false;          // RFC 8689 §3 REQUIRETLS (no value)
   std::string ret;                  // "FULL" / "HDRS" (upper-cased), "" if absent
   std::string envid;                // xtext as given
   std::optional<std::string> auth;  // AUTH= value as given (xtext or "<>")

@@ -176,6 +176,9 @@ TEST(MailFrom, BodyParameter) {
 
 TEST(MailFrom, SmtpUtf8Parameter) {
   EXPECT_TRUE(parse_mail_from("FROM:<a@b.example> SMTPUTF8")->params.smtputf8);
+  EXPECT_TRUE(parse_mail_from("FROM:<a@b.example> requiretls")->params.requiretls);
+  EXPECT_FALSE(parse_mail_from("FROM:<a@b.example>")->params.requiretls);
+  EXPECT_EQ(err(parse_mail_from("FROM:<> REQUIRETLS REQUIRETLS")), "501 5.5.4");
   EXPECT_EQ(err(parse_mail_from("FROM:<> SMTPUTF8=yes")), "501 5.5.4");
   EXPECT_EQ(err(parse_mail_from("FROM:<> SMTPUTF8 SMTPUTF8")), "501 5.5.4");
 }

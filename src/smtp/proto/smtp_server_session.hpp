@@ -69,6 +69,7 @@ struct Envelope {
   std::string ret, envid;  // RFC 3461 RET / ENVID as given (validated)
   std::string body;        // "7BIT" / "8BITMIME" / "BINARYMIME" or ""
   bool smtputf8 = false;
+  bool requiretls = false;            // RFC 8689: MAIL FROM carried REQUIRETLS (over TLS)
   std::string auth_user;              // authenticated account, "" if none
   std::vector<Recipient> recipients;  // accepted ones, in order
   std::string id;                     // unique message id used in Received and logs

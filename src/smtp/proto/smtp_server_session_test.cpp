@@ -232,6 +232,36 @@ TEST(Session, Utf8Addresses) {
   EXPECT_NE(h.stored[0].message.find("for <δοκιμή@example.org>"), std::string::npos);
 }
 
+TEST(Session, RequireTlsOnlyOverTls) {  // RFC 8689 §3
+  {
+    Harness h;
+    h.verdict = [](const std::string&) { return RecipientVerdict::local; };
+    started(h);
+    EXPECT_EQ(send(h, "EHLO c.example").find("REQUIRETLS"), std::string::npos);
+    EXPECT_EQ(send(h, "MAIL FROM:<a@remote.example> REQUIRETLS"),
+              "530 5.7.10 REQUIRETLS needs a TLS connection: issue STARTTLS first\r\n");
+  }
+  Harness h(tls_info());
+  h.verdict = [](const std::string&) { return RecipientVerdict::local; };
+  started(h);
+  EXPECT_NE(send(h, "EHLO c.example").find("250-REQUIRETLS\r\n"), std::string::npos);
+  EXPECT_EQ(send(h, "MAIL FROM:<a@remote.example> REQUIRETLS=yes"),
+            "501 5.5.4 REQUIRETLS takes no value\r\n");
+  EXPECT_EQ(send(h, "MAIL FROM:<a@remote.example> REQUIRETLS"), "250 2.1.0 Ok\r\n");
+  EXPECT_EQ(send(h, "RCPT TO:<alice@example.org>"), "250 2.1.5 Ok\r\n");
+  send(h, "DATA");
+  h.feed("x\r\n.\r\n");
+  h.take();
+  ASSERT_EQ(h.stored.size(), 1u);
+  EXPECT_TRUE(h.stored[0].envelope.requiretls);
+  EXPECT_EQ(send(h, "MAIL FROM:<a@remote.example>"), "250 2.1.0 Ok\r\n");
+  EXPECT_EQ(send(h, "RCPT TO:<alice@example.org>"), "250 2.1.5 Ok\r\n");
+  send(h, "DATA");
+  h.feed("y\r\n.\r\n");
+  ASSERT_EQ(h.stored.size(), 2u);
+  EXPECT_FALSE(h.stored[1].envelope.requiretls);
+}
+
 TEST(Session, QuotedRecipientAndPostmaster) {
   Harness h;
   started(h);

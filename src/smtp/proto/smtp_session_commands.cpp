@@ -154,6 +154,7 @@ void ServerSession::Impl::do_ehlo(const CommandLine& cmd) {
   r.lines.push_back("ENHANCEDSTATUSCODES");                            // RFC 2034
   if (starttls_offered()) r.lines.push_back("STARTTLS");               // RFC 3207
   if (auth_offered()) r.lines.push_back("AUTH PLAIN LOGIN");           // RFC 4954
+  if (tls_active) r.lines.push_back("REQUIRETLS");                     // RFC 8689 §3: over TLS
   r.lines.push_back("CHUNKING");                                       // RFC 3030
   r.lines.push_back("DSN");                                            // RFC 3461
   r.lines.push_back("HELP");
@@ -164,6 +165,12 @@ void ServerSession::Impl::do_mail(const CommandLine& cmd) {
   auto mf = parse_mail_from(cmd.argument);
   if (!mf) {
     fail(mf.error());
+    return;
+  }
+  // RFC 8689 §3: REQUIRETLS is offered only over TLS; on a plain connection it is refused
+  // like any request that needs encryption (RFC 3207 §4, RFC 5248 5.7.10).
+  if (mf->params.requiretls && !tls_active) {
+    fail({530, "5.7.10", "REQUIRETLS needs a TLS connection: issue STARTTLS first"});
     return;
   }
   // RFC 1870 §6.1: a declared size over the limit is refused before any data.
@@ -191,6 +198,7 @@ void ServerSession::Impl::accept_mail(MailFrom mf) {
   envelope.envid = std::move(mf.params.envid);
   envelope.body = std::move(mf.params.body);
   envelope.smtputf8 = mf.params.smtputf8;
+  envelope.requiretls = mf.params.requiretls;
   envelope.auth_user = auth_user;
   envelope.id = hooks.new_id();
   reply(250, "2.1.0", "Ok");
