@@ -216,7 +216,12 @@ class BasicSmtp(ServerTestCase):
             self.assertNotIn("STARTTLS", kw, kind)
             self.assertIn("AUTH", kw, kind)
             self.assertTrue({"PLAIN", "LOGIN"} <= set(kw["AUTH"]), kw["AUTH"])
-            self.assertEqual(set(kw) - REQUIRED - OPTIONAL - {"AUTH", "SIZE"}, set())
+            self.assertIn("REQUIRETLS", kw, kind)  # RFC 8689 §3: offered only under TLS
+            self.assertEqual(set(kw) - REQUIRED - OPTIONAL - {"AUTH", "SIZE", "REQUIRETLS"}, set())
+            if kind == "mx":
+                code, lines = c.cmd("MAIL FROM:<sender@remote.example> REQUIRETLS")
+                self.assertEqual(code, 250, lines)
+                c.cmd("RSET")
             c.close()
 
     def test_helo_then_transaction(self):
