@@ -216,13 +216,20 @@ void Stream::start_compression() {
 }
 
 asio::awaitable<void> Stream::start_tls(asio::ssl::context& context, std::error_code& ec) {
-  co_await handshake(context, nullptr, ec);
+  co_await handshake(context, nullptr, nullptr, ec);
 }
 
 asio::awaitable<void> Stream::start_tls_client(asio::ssl::context& context,
                                                const std::string& server_name,
                                                std::error_code& ec) {
-  co_await handshake(context, &server_name, ec);
+  co_await handshake(context, &server_name, nullptr, ec);
+}
+
+asio::awaitable<void> Stream::start_tls_client(asio::ssl::context& context,
+                                               const std::string& server_name,
+                                               const std::vector<DaneRecord>& tlsa,
+                                               std::error_code& ec) {
+  co_await handshake(context, &server_name, tlsa.empty() ? nullptr : &tlsa, ec);
 }
 
 bool Stream::tls_peer_verified() const {
@@ -239,7 +246,7 @@ std::string Stream::tls_verify_error() const {
 }
 
 asio::awaitable<void> Stream::handshake(asio::ssl::context& context, const std::string* server_name,
-                                        std::error_code& ec) {
+                                        const std::vector<DaneRecord>* tlsa, std::error_code& ec) {
   ec = {};
   auto tls = std::make_unique<Tls>();
   tls->ssl = SSL_new(context.native_handle());
@@ -262,7 +269,27 @@ asio::awaitable<void> Stream::handshake(asio::ssl::context& context, const std::
     SSL_set_connect_state(tls->ssl);
     asio::error_code bad;
     asio::ip::make_address(*server_name, bad);
-    if (!server_name->empty() && bad) {  // a name: SNI and the host name check
+    if (tlsa) {
+      // RFC 7672 §3: DANE. SNI is the MX host name (§8.1); SSL_dane_enable makes it the
+      // reference name for DANE-TA(2) and the verifier consult the TLSA records, not the
+      // trust store. DANE-EE(3) matches need no name (§3.1.1).
+      if (!server_name->empty()) SSL_set_tlsext_host_name(tls->ssl, server_name->c_str());
+      int usable = 0;
+      if (SSL_dane_enable(tls->ssl, server_name->empty() ? nullptr : server_name->c_str()) > 0) {
+        SSL_dane_set_flags(tls->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+        for (const DaneRecord& r : *tlsa) {
+          const auto* data = reinterpret_cast<const unsigned char*>(r.data.data());
+          if (SSL_dane_tlsa_add(tls->ssl, r.usage, r.selector, r.matching_type, data,
+                                r.data.size()) > 0)
+            ++usable;
+        }
+      }
+      if (usable == 0) {  // nothing to authenticate with: never fall back to the store
+        ERR_clear_error();
+        ec = std::make_error_code(std::errc::invalid_argument);
+        co_return;
+      }
+    } else if (!server_name->empty() && bad) {  // a name: SNI and the host name check
       SSL_set_tlsext_host_name(tls->ssl, server_name->c_str());
       SSL_set1_host(tls->ssl, server_name->c_str());
     } else if (!server_name->empty()) {

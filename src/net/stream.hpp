@@ -16,10 +16,20 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "net/deflate_codec.hpp"
 
 namespace estafeta::net {
+
+// One TLSA record to authenticate a TLS server with (RFC 6698 §2.1; DANE for SMTP, RFC 7672):
+// certificate usage, selector, matching type and the association data (binary).
+struct DaneRecord {
+  std::uint8_t usage = 0;
+  std::uint8_t selector = 0;
+  std::uint8_t matching_type = 0;
+  std::string data;
+};
 
 class Stream {
  public:
@@ -39,6 +49,14 @@ class Stream {
   // RFC 6125), none for an IP address. Whether the peer verified is tls_peer_verified().
   asio::awaitable<void> start_tls_client(asio::ssl::context& context,
                                          const std::string& server_name, std::error_code& ec);
+  // The same with DANE (RFC 7672 §3): the peer is authenticated by `tlsa` (OpenSSL's DANE
+  // verifier: SSL_dane_enable with `server_name` as the reference name, one
+  // SSL_dane_tlsa_add per record) instead of the trust store; DANE-EE(3) matches skip the
+  // name check (RFC 7672 §3.1.1). tls_peer_verified() then says whether a record matched.
+  // An empty `tlsa` is the plain call. The context must come from make_client_tls_context.
+  asio::awaitable<void> start_tls_client(asio::ssl::context& context,
+                                         const std::string& server_name,
+                                         const std::vector<DaneRecord>& tlsa, std::error_code& ec);
   // After start_tls_client: the certificate chain verified against the context's trust store
   // and matched `server_name`; else tls_verify_error() says why.
   bool tls_peer_verified() const;
@@ -62,7 +80,7 @@ class Stream {
 
  private:
   asio::awaitable<void> handshake(asio::ssl::context& context, const std::string* server_name,
-                                  std::error_code& ec);
+                                  const std::vector<DaneRecord>* tlsa, std::error_code& ec);
   asio::awaitable<std::size_t> read_raw(asio::mutable_buffer buffer, std::error_code& ec);
   asio::awaitable<void> write_raw(asio::const_buffer buffer, std::error_code& ec);
   asio::awaitable<std::size_t> read_inflated(asio::mutable_buffer buffer, std::error_code& ec);

@@ -174,6 +174,9 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& c
   // Verification is recorded (SSL_get_verify_result), never enforced in the handshake.
   SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
   SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  // DANE (RFC 7672) is switched on per connection (Stream::start_tls_client with TLSA
+  // records); the context only makes the digests ready. Connections without it are unchanged.
+  if (SSL_CTX_dane_enable(native) <= 0) ERR_clear_error();
   return ctx;
 }
 

@@ -73,6 +73,12 @@ const std::array kRelayRows = {
                return set_string(s.tls_required_domains, v, 65536);
              },
              [](const RelaySettings& s) -> Value { return s.tls_required_domains; }},
+    RelayRow{{"dane", KeyType::boolean,
+              "DANE (RFC 7672) for MX delivery: a host with DNSSEC-secure TLSA records gets "
+              "STARTTLS required and its certificate checked against them; a failed TLSA lookup "
+              "defers that host. Needs [dns] dnssec."},
+             [](RelaySettings& s, const Value& v) { return set_bool(s.dane, v); },
+             [](const RelaySettings& s) -> Value { return s.dane; }},
     RelayRow{
         {"max_connections", KeyType::integer, "Outgoing SMTP connections at once, in all."},
         [](RelaySettings& s, const Value& v) { return set_int(s.max_connections, v, 1, 10000); },
@@ -295,6 +301,7 @@ std::optional<OutboundOptions> outbound_options_from(const config::Config& confi
     o.smarthost_credentials = ClientCredentials{relay.smarthost_user, std::move(line)};
   }
   o.smarthost_ca_file = relay.smarthost_ca_file;
+  o.dane = relay.dane;
   for (auto& d : split_list(relay.tls_required_domains, true))
     o.tls_required_domains.insert(std::move(d));
   if (!parse_routes(routing.routes, o.routes, error)) {

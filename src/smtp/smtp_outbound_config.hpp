@@ -35,6 +35,7 @@ struct RelaySettings {
   std::string smarthost_password_file;  // the password's file (first line), read at start
   std::string smarthost_ca_file;        // extra CA (PEM) to verify the smarthost with
   std::string tls_required_domains;     // "a.example, .b.example": STARTTLS + a valid cert
+  bool dane = true;                     // RFC 7672 for MX hosts with secure TLSA records
   std::size_t max_connections = 100;    // Postfix default_process_limit
   std::size_t max_connections_per_destination = 20;  // default_destination_concurrency_limit
   std::chrono::seconds connect_timeout{30};          // Postfix smtp_connect_timeout
@@ -73,6 +74,10 @@ struct OutboundOptions {
   // required and a verified certificate matching the MX name; others are opportunistic
   // (RFC 7435: any certificate, cleartext when STARTTLS is absent).
   std::set<std::string, std::less<>> tls_required_domains;
+  // DANE (RFC 7672): for MX delivery, an MX host whose MX and address answers were
+  // DNSSEC-secure has its TLSA records looked up; secure usable ones make STARTTLS mandatory
+  // and authenticate the certificate; a bogus or failed TLSA lookup defers that host.
+  bool dane = true;
   dns::ResolverConfig resolver;
   dns::RouteOptions route;  // families, MX limits, our own names; the seed is set per plan
   std::size_t max_connections = 100;

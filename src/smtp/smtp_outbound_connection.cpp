@@ -168,13 +168,16 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
   auto handshake = [&]() -> asio::awaitable<std::string> {  // "" or why it failed
     std::error_code ec;
     deadline.arm(command_timeout);
-    co_await stream.start_tls_client(tls_context, tls_name, ec);
+    co_await stream.start_tls_client(tls_context, tls_name, setup.dane, ec);
     const bool expired = deadline.expired();
     deadline.disarm();
     if (expired) co_return "TLS handshake with " + where + " timed out";
     if (ec) co_return "TLS handshake with " + where + " failed: " + ec.message();
     if (setup.verify_required && !stream.tls_peer_verified())
-      co_return "certificate of " + where + " not verified: " + stream.tls_verify_error();
+      co_return setup.dane.empty()
+          ? "certificate of " + where + " not verified: " + stream.tls_verify_error()
+          : "DANE: no TLSA record matches the certificate of " + where + ": " +
+                stream.tls_verify_error();
     co_return std::string();
   };
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "dns/proto/dns_route_plan.hpp"
+#include "net/stream.hpp"
 #include "queue/queue_transport.hpp"
 #include "smtp/proto/smtp_client_session.hpp"
 
@@ -38,6 +39,9 @@ struct ConnectionSetup {
   std::string tls_name;          // SNI and the name the certificate must match ("" = the host)
   ClientConfig client;           // tls_active set here means implicit TLS at connect (port 465)
   bool verify_required = false;  // a certificate that does not verify fails the TLS step
+  // DANE (RFC 7672): the certificate is verified against these TLSA records instead of the
+  // trust store (the transport also sets STARTTLS required and verify_required).
+  std::vector<net::DaneRecord> dane;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   std::size_t max_downgrade_size = std::size_t{64} << 20;
   std::string log_tag;  // "q1234" etc., for log lines

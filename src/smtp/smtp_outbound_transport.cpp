@@ -9,7 +9,9 @@
 #include <utility>
 
 #include "base/log.hpp"
+#include "dns/proto/dns_answer.hpp"
 #include "net/tls_context.hpp"
+#include "smtp/smtp_outbound_dane.hpp"
 #include "smtp/smtp_outbound_reply.hpp"
 
 namespace estafeta::smtp {
@@ -198,6 +200,7 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
   std::map<std::size_t, std::pair<TransactionResult, std::string>> held;  // PTR refusals
   std::optional<queue::RemoteReply> last_failure;
   bool skip_v6 = false;
+  std::map<std::string, DanePolicy> dane;  // per MX host, for this delivery
 
   auto record = [&](std::size_t i, const TransactionResult& tr, const std::string& host) {
     const auto& m = *j.messages[i];
@@ -222,6 +225,29 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     setup.client.reply_limits = options_.reply_limits;
     setup.client.starttls = tls_required ? StartTlsPolicy::required : StartTlsPolicy::opportunistic;
     setup.verify_required = tls_required;
+    // RFC 7672: DANE for MX delivery only (not static routes or the smarthost), and only when
+    // the MX and address answers were DNSSEC-secure (§2.2.1-2.2.2).
+    if (!target && options_.dane && dane_applies(at.mx_secure, at.address_secure)) {
+      auto it = dane.find(at.host);
+      if (it == dane.end()) {
+        dns::Answer answer = co_await resolver_->async_lookup(
+            dns::tlsa_name(at.host, at.port), dns::RecordType::tlsa, asio::use_awaitable);
+        it = dane.emplace(at.host, dane_policy(at.host, dns::to_tlsa(answer), at.port)).first;
+        if (it->second.mode != DanePolicy::Mode::none)
+          log::info("relay", "{}: DANE {}: {}", j.domain, at.host, it->second.reason);
+      }
+      const DanePolicy& policy = it->second;
+      if (policy.mode == DanePolicy::Mode::defer) {  // §2.1: this host is not used now
+        last_failure = local_reply(false, 451, "4.7.5", at.host + ": " + policy.reason, at.host);
+        continue;
+      }
+      if (policy.mode != DanePolicy::Mode::none) setup.client.starttls = StartTlsPolicy::required;
+      if (policy.mode == DanePolicy::Mode::authenticate) {
+        setup.dane = policy.records;
+        setup.verify_required = true;
+        setup.tls_name = at.host;  // SNI and DANE-TA reference name: the MX host (§3.2.2)
+      }
+    }
     // RFC 8314 §3.3: port 465 (submissions) is TLS from the first byte.
     if (target && at.port == 465) setup.client.tls_active = true;
     if (via_smarthost) setup.client.credentials = options_.smarthost_credentials;

@@ -1,0 +1,419 @@
+// smtp_outbound_dane_dns_test: DANE (RFC 7672) end to end in the sending MTA. A zone
+// signed.example is signed at run time with ldnsutils (ldns-keygen/ldns-signzone) and served
+// by Debian's `unbound` on 127.0.0.1 (free port, the root a static local zone, nothing asked
+// outside); the resolver validates with the zone's DS as its only trust anchor. A TLS SMTP
+// receiver (a thread, blocking OpenSSL, a certificate made by the test) listens on 127.0.0.1;
+// the zone gives its MX hosts TLSA records at _PORT._tcp (the receiver's port). Checks: a
+// TLSA 3 1 1 record matching the receiver's key delivers (verified); one that does not match
+// defers without sending; a host without TLSA gets opportunistic TLS and delivers. Skips
+// when unbound or ldnsutils is absent. Bounded: 10 s socket timeouts, 30 s per delivery.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "base/test_temp_dir.hpp"
+#include "smtp/smtp_outbound_transport.hpp"
+
+namespace estafeta::smtp {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = queue::RemoteReply::Kind;
+
+std::string find_program(const char* name) {
+  for (const char* dir :
+       {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/usr/local/sbin/", "/usr/local/bin/"}) {
+    std::string p = std::string(dir) + name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::uint16_t free_port() {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    int u = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bool ok = ::bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+              ::getsockname(u, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    int t = ::socket(AF_INET, SOCK_STREAM, 0);
+    ok = ok && ::bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(t);
+    ::close(u);
+    if (ok) return ntohs(a.sin_port);
+  }
+  return 0;
+}
+
+// A self-signed EC certificate for `name`; the PEM files go to `dir`; returns the hex
+// SHA-256 of its SubjectPublicKeyInfo (TLSA selector 1, matching type 1), "" on failure.
+std::string make_certificate(const std::filesystem::path& dir, const std::string& name) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  std::string hex;
+  if (key && cert) {
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+    X509_set_pubkey(cert, key);
+    X509_NAME* n = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
+    X509_set_issuer_name(cert, n);
+    if (X509_sign(cert, key, EVP_sha256()) > 0) {
+      FILE* c = std::fopen((dir / "cert.pem").c_str(), "w");
+      FILE* k = std::fopen((dir / "key.pem").c_str(), "w");
+      bool ok = c && k && PEM_write_X509(c, cert) == 1 &&
+                PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+      if (c) std::fclose(c);
+      if (k) std::fclose(k);
+      unsigned char* der = nullptr;
+      int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+      unsigned char md[32];
+      unsigned int mdlen = 0;
+      if (ok && len > 0 &&
+          EVP_Digest(der, static_cast<std::size_t>(len), md, &mdlen, EVP_sha256(), nullptr) == 1) {
+        static const char* digits = "0123456789abcdef";
+        for (unsigned i = 0; i < mdlen; ++i) {
+          hex += digits[md[i] >> 4];
+          hex += digits[md[i] & 15];
+        }
+      }
+      OPENSSL_free(der);
+    }
+  }
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return hex;
+}
+
+// An SMTP receiver on 127.0.0.1 offering STARTTLS with the test's certificate, taking every
+// message (one connection at a time, 10 s socket timeouts).
+class TlsSink {
+ public:
+  bool start(const std::filesystem::path& dir) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    if (!ctx_ ||
+        SSL_CTX_use_certificate_file(ctx_, (dir / "cert.pem").c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx_, (dir / "key.pem").c_str(), SSL_FILETYPE_PEM) != 1)
+      return false;
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 8);
+    thread_ = std::thread([this] { run(); });
+    return true;
+  }
+  ~TlsSink() {
+    if (fd_ >= 0) {
+      ::shutdown(fd_, SHUT_RDWR);
+      if (thread_.joinable()) thread_.join();
+      ::close(fd_);
+    }
+    SSL_CTX_free(ctx_);
+  }
+  std::uint16_t port() const { return port_; }
+  int messages() const { return messages_; }
+  int connections() const { return connections_; }
+
+ private:
+  void run() {
+    for (;;) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      ++connections_;
+      timeval tv{10, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      serve(c);
+      ::close(c);
+    }
+  }
+  void serve(int c) {
+    SSL* ssl = nullptr;
+    auto say = [&](const std::string& s) {
+      std::string out = s + "\r\n";
+      if (ssl)
+        (void)SSL_write(ssl, out.data(), static_cast<int>(out.size()));
+      else
+        (void)!::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+    };
+    say("220 sink.signed.example ESMTP");
+    std::string in;
+    bool data = false;
+    for (bool open = true; open;) {
+      char buf[4096];
+      const int n =
+          ssl ? SSL_read(ssl, buf, sizeof buf) : static_cast<int>(::recv(c, buf, sizeof buf, 0));
+      if (n <= 0) break;
+      in.append(buf, static_cast<std::size_t>(n));
+      for (auto nl = in.find("\r\n"); open && nl != std::string::npos; nl = in.find("\r\n")) {
+        std::string line = in.substr(0, nl);
+        in.erase(0, nl + 2);
+        if (data) {
+          if (line == ".") {
+            data = false;
+            ++messages_;
+            say("250 2.0.0 ok");
+          }
+        } else if (line.rfind("EHLO", 0) == 0) {
+          say(ssl ? "250 sink.signed.example" : "250-sink.signed.example\r\n250 STARTTLS");
+        } else if (line == "STARTTLS" && !ssl) {
+          say("220 2.0.0 go ahead");
+          in.clear();
+          ssl = SSL_new(ctx_);
+          SSL_set_fd(ssl, c);
+          if (SSL_accept(ssl) != 1) open = false;
+        } else if (line.rfind("DATA", 0) == 0) {
+          data = true;
+          say("354 go");
+        } else if (line.rfind("QUIT", 0) == 0) {
+          say("221 2.0.0 bye");
+          open = false;
+        } else {
+          say("250 2.0.0 ok");
+        }
+      }
+    }
+    if (ssl) {
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+    }
+  }
+  SSL_CTX* ctx_ = nullptr;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<int> messages_{0}, connections_{0};
+};
+
+// The signed zone and the unbound serving it; "" when ready, else why not.
+class SignedDns {
+ public:
+  std::string start(const std::filesystem::path& dir, std::uint16_t smtp_port,
+                    const std::string& spki_hex) {
+    const std::string unbound = find_program("unbound");
+    const std::string keygen = find_program("ldns-keygen"),
+                      signzone = find_program("ldns-signzone");
+    if (unbound.empty() || keygen.empty() || signzone.empty()) return "skip";
+    const std::string tlsa = "_" + std::to_string(smtp_port) + "._tcp.";
+    {
+      std::ofstream z(dir / "signed.example.zone");
+      z << "$ORIGIN signed.example.\n$TTL 300\n"
+           "@ IN SOA ns.signed.example. h.signed.example. 1 3600 600 86400 300\n"
+           "@ IN NS ns.signed.example.\n"
+           "ns IN A 127.0.0.1\n"
+           "good IN MX 10 mxgood.signed.example.\n"
+           "bad IN MX 10 mxbad.signed.example.\n"
+           "plain IN MX 10 mxplain.signed.example.\n"
+           "mxgood IN A 127.0.0.1\n"
+           "mxbad IN A 127.0.0.1\n"
+           "mxplain IN A 127.0.0.1\n"
+        << tlsa << "mxgood IN TLSA 3 1 1 " << spki_hex << "\n"
+        << tlsa << "mxbad IN TLSA 3 1 1 " << std::string(64, '0') << "\n";
+    }
+    const std::string d = dir.string();
+    if (std::system(("cd '" + d + "' && '" + keygen +
+                     "' -a ECDSAP256SHA256 -k signed.example > key 2>/dev/null")
+                        .c_str()) != 0)
+      return "ldns-keygen failed";
+    std::string k = read_text(dir / "key");
+    while (!k.empty() && (k.back() == '\n' || k.back() == '\r')) k.pop_back();
+    if (k.empty() || std::system(("cd '" + d + "' && '" + signzone + "' signed.example.zone '" + k +
+                                  "' > /dev/null 2>&1")
+                                     .c_str()) != 0)
+      return "ldns-signzone failed";
+    ds_ = read_text(dir / (k + ".ds"));
+    if (auto semi = ds_.find(';'); semi != std::string::npos) ds_.resize(semi);
+    while (!ds_.empty() && (ds_.back() == '\n' || ds_.back() == ' ' || ds_.back() == '\t'))
+      ds_.pop_back();
+    port_ = free_port();
+    if (port_ == 0 || ds_.empty()) return "no free port or no DS";
+    auto conf = dir / "unbound.conf";
+    {
+      std::ofstream f(conf);
+      f << "server:\n  interface: 127.0.0.1\n  port: " << port_ << "\n  directory: \"" << d
+        << "\"\n  chroot: \"\"\n  username: \"\"\n  pidfile: \"\"\n  do-daemonize: no\n"
+           "  use-syslog: no\n  logfile: \"\"\n  verbosity: 1\n  num-threads: 1\n  do-ip6: no\n"
+           "  so-reuseport: no\n  access-control: 127.0.0.0/8 allow\n"
+           "  module-config: \"iterator\"\n  local-zone: \".\" static\n"
+           "  local-zone: \"signed.example.\" transparent\n"
+           "auth-zone:\n  name: \"signed.example.\"\n  zonefile: \""
+        << (dir / "signed.example.zone.signed").string()
+        << "\"\n  for-downstream: yes\n  for-upstream: yes\n  fallback-enabled: no\n"
+           "remote-control:\n  control-enable: no\n";
+    }
+    const std::string log = (dir / "unbound.log").string();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      ::execl(unbound.c_str(), "unbound", "-d", "-c", conf.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    if (pid_ <= 0) return "fork failed";
+    std::string error;
+    auto r = dns::Resolver::create(resolver_config(), error);
+    if (!r) return error;
+    for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(100ms)) {
+      auto a = r->lookup("mxgood.signed.example", dns::RecordType::a);
+      if (a.status == dns::AnswerStatus::data && a.secure) return "";
+    }
+    return "unbound gave no secure answer within 10 s: " + read_text(log).substr(0, 2000);
+  }
+  ~SignedDns() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 50; ++i, std::this_thread::sleep_for(100ms))
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  dns::ResolverConfig resolver_config() const {
+    dns::ResolverConfig c;
+    c.forwarders = {"127.0.0.1@" + std::to_string(port_)};
+    c.dnssec = true;
+    c.trust_anchor_file = "";
+    c.trust_anchors = {ds_};
+    c.timeout = 5s;
+    return c;
+  }
+
+ private:
+  std::string ds_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+class OutboundDaneDns : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // The receiver writes with OpenSSL (write(2), not send with MSG_NOSIGNAL) to a client that
+    // may have hung up after refusing its certificate.
+    ::signal(SIGPIPE, SIG_IGN);
+    dir_ = new testing::TempDir("estafeta-outbound-dane");
+    sink_ = new TlsSink;
+    dns_ = new SignedDns;
+    const std::string spki = make_certificate(dir_->path(), "mxgood.signed.example");
+    if (spki.empty() || !sink_->start(dir_->path())) {
+      why_ = "cannot make the certificate or start the receiver";
+      return;
+    }
+    why_ = dns_->start(dir_->path(), sink_->port(), spki);
+  }
+  static void TearDownTestSuite() {
+    delete dns_;
+    delete sink_;
+    delete dir_;
+  }
+  void SetUp() override {
+    if (why_ == "skip") GTEST_SKIP() << "unbound or ldnsutils not installed";
+    ASSERT_EQ(why_, "");
+  }
+  queue::RemoteReply deliver(const std::string& domain) {
+    OutboundOptions o;
+    o.ehlo_name = "client.example";
+    o.resolver = dns_->resolver_config();
+    o.route.port = sink_->port();
+    o.route.families = dns::AddressFamilies::ipv4_only;
+    o.connect_timeout = 5s;
+    std::string error;
+    auto t = OutboundTransport::create(io_.get_executor(), workers_, o, error);
+    EXPECT_TRUE(t) << error;
+    if (!t) return {};
+    auto m = std::make_shared<queue::OutboundMessage>();
+    m->id = m->spool_name = "D1";
+    m->mail_from = "sender@client.example";
+    m->recipients.push_back({"someone@" + domain, "", ""});
+    m->size = 12;
+    m->read = [](std::uint64_t offset, std::size_t, std::string& out) {
+      out = offset == 0 ? "Subject: x\r\n" : "";
+      return std::error_code();
+    };
+    std::vector<std::vector<queue::RemoteReply>> out;
+    bool done = false;
+    t->deliver(domain, {m}, [&](auto r) {
+      out = std::move(r);
+      done = true;
+    });
+    for (auto end = std::chrono::steady_clock::now() + 30s;
+         !done && std::chrono::steady_clock::now() < end;) {
+      io_.restart();
+      io_.run_for(20ms);
+    }
+    EXPECT_TRUE(done);
+    t->shutdown();
+    io_.restart();
+    io_.run_for(20ms);
+    if (out.size() != 1 || out[0].size() != 1) return {};
+    return out[0][0];
+  }
+
+  static inline testing::TempDir* dir_ = nullptr;
+  static inline TlsSink* sink_ = nullptr;
+  static inline SignedDns* dns_ = nullptr;
+  static inline std::string why_;
+  asio::io_context io_;
+  asio::thread_pool workers_{1};
+};
+
+TEST_F(OutboundDaneDns, MatchingTlsaDelivers) {
+  const int before = sink_->messages();
+  auto r = deliver("good.signed.example");
+  EXPECT_EQ(r.kind, Kind::delivered) << r.code << " " << r.text;
+  EXPECT_EQ(r.remote_host, "mxgood.signed.example");
+  EXPECT_EQ(sink_->messages(), before + 1);
+}
+
+TEST_F(OutboundDaneDns, NonMatchingTlsaDefers) {
+  const int before = sink_->messages();
+  auto r = deliver("bad.signed.example");
+  EXPECT_EQ(r.kind, Kind::deferred) << r.text;
+  EXPECT_NE(r.text.find("DANE"), std::string::npos) << r.text;
+  EXPECT_EQ(sink_->messages(), before);
+}
+
+TEST_F(OutboundDaneDns, NoTlsaIsOpportunistic) {
+  const int before = sink_->messages();
+  auto r = deliver("plain.signed.example");
+  EXPECT_EQ(r.kind, Kind::delivered) << r.code << " " << r.text;
+  EXPECT_EQ(sink_->messages(), before + 1);
+}
+
+}  // namespace
+}  // namespace estafeta::smtp
