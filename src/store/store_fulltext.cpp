@@ -307,6 +307,10 @@ std::error_code FulltextIndex::index_mailbox(const MailboxInfo& b) {
     std::vector<Uid> skipped;
     std::string bytes;
     for (std::size_t i = 0; i < batch.size(); ++i) {
+      {
+        std::lock_guard lock(thread_mu_);
+        if (stop_) return {};  // the account closes: what is done so far is not committed
+      }
       Blob* blob = blobs.size() > i ? blobs[i].get() : nullptr;
       if (!blob) continue;  // expunged meanwhile
       bool ok = blob->size() <= kMaxMessage;
@@ -325,7 +329,14 @@ std::error_code FulltextIndex::index_mailbox(const MailboxInfo& b) {
         skipped.push_back(batch[i]);
         continue;
       }
-      docs.emplace_back(batch[i], fulltext_document(mime::parse(bytes)));
+      FulltextDocument doc = fulltext_document(mime::parse(bytes));
+      std::uint64_t text = 0;
+      for (const auto& column : doc) text += column.size();
+      if (text > kMaxText) {
+        skipped.push_back(batch[i]);
+        continue;
+      }
+      docs.emplace_back(batch[i], std::move(doc));
     }
     const bool final_batch = at + kBatch >= todo.size();
     Transaction tx(writer_);

@@ -34,7 +34,8 @@
 //   indexed again; the rows and indexed_uid commit together).
 // Trust: message bytes are untrusted (parsed with mime::parse's limits); search strings
 // come from clients, are bound as values and quoted as one FTS5 phrase. Memory: one batch
-// of messages while indexing (messages above kMaxMessage are skipped); a search's matching
+// of messages while indexing (messages above kMaxMessage, or with more than kMaxText of text,
+// are skipped: searches scan them); a search's matching
 // rowids.
 #pragma once
 
@@ -78,6 +79,10 @@ class FulltextIndex {
 
   static constexpr std::size_t kBatch = 200;
   static constexpr std::uint64_t kMaxMessage = 32u << 20;
+  // Text of one message (every column together) indexed at most; a message with more (a
+  // multi-megabyte log pasted inline) is skipped, i.e. searched by scanning, so results stay
+  // exact and one message never holds the indexer (and a shutdown waiting for it) for long.
+  static constexpr std::uint64_t kMaxText = 4u << 20;
   static constexpr std::uint64_t kGarbageFloor = 20000;
 
  private:
