@@ -55,6 +55,12 @@ const std::array kRows = {
          "connections)."},
         [](Settings& s, const Value& v) { return set_int(s.batch_size, v, 1, 10000); },
         [](const Settings& s) -> Value { return int_value(s.batch_size); }},
+    Row{{"destination_concurrency", KeyType::integer,
+         "Batches for one destination handed to the transport at once, each over its own "
+         "connection (max_connections_per_destination in [relay] still caps them; Postfix "
+         "default_destination_concurrency_limit)."},
+        [](Settings& s, const Value& v) { return set_int(s.destination_concurrency, v, 1, 1000); },
+        [](const Settings& s) -> Value { return int_value(s.destination_concurrency); }},
 };
 
 const config::TableSection<Settings>& section() {

@@ -106,6 +106,7 @@ RemoteRunner::RemoteRunner(Spool& spool, Transport& transport, Post post, Inject
       options_(std::move(options)) {
   if (options_.settings.max_destinations == 0) options_.settings.max_destinations = 1;
   if (options_.settings.batch_size == 0) options_.settings.batch_size = 1;
+  if (options_.settings.destination_concurrency == 0) options_.settings.destination_concurrency = 1;
 }
 
 RemoteRunner::~RemoteRunner() {
@@ -258,13 +259,21 @@ void RemoteRunner::scheduler_loop() {
   }
 }
 
+bool RemoteRunner::backlog(const Destination& d, std::int64_t t) const {
+  const std::size_t want = std::min<std::size_t>(options_.settings.batch_size, kMinExtraBatch);
+  std::size_t n = 0;
+  for (auto w = d.waiting.begin(); w != d.waiting.end() && w->first <= t && n < want; ++w) ++n;
+  return n >= want;
+}
+
 std::vector<std::shared_ptr<RemoteRunner::Attempt>> RemoteRunner::take_due(std::int64_t t,
                                                                            std::int64_t& next_due) {
   std::vector<std::shared_ptr<Attempt>> out;
+  std::size_t newly_busy = 0;  // destinations that had no call in flight
   for (auto it = destinations_.begin(); it != destinations_.end();) {
     const std::string& domain = it->first;
     Destination& d = it->second;
-    if (!d.busy && d.waiting.empty()) {
+    if (d.busy == 0 && d.waiting.empty()) {
       // Nothing queued: forget it, unless it is backed off (a dead destination stays so
       // for messages that come meanwhile).
       if (d.retry_at <= t) {
@@ -274,7 +283,7 @@ std::vector<std::shared_ptr<RemoteRunner::Attempt>> RemoteRunner::take_due(std::
       }
       continue;
     }
-    if (d.busy || d.waiting.empty()) {
+    if (d.busy >= options_.settings.destination_concurrency || d.waiting.empty()) {
       ++it;
       continue;
     }
@@ -284,8 +293,12 @@ std::vector<std::shared_ptr<RemoteRunner::Attempt>> RemoteRunner::take_due(std::
       ++it;
       continue;
     }
-    if (busy_ + out.size() >= options_.settings.max_destinations) {
+    if (d.busy == 0 && busy_ + newly_busy >= options_.settings.max_destinations) {
       ++it;  // woken again when an attempt ends
+      continue;
+    }
+    if (d.busy > 0 && !backlog(d, t)) {
+      ++it;  // a few messages wait for the call in flight rather than open a connection each
       continue;
     }
     auto a = std::make_shared<Attempt>();
@@ -312,12 +325,12 @@ std::vector<std::shared_ptr<RemoteRunner::Attempt>> RemoteRunner::take_due(std::
     }
     if (!d.waiting.empty() && d.waiting.begin()->first <= t) dirty_ = true;  // the next batch
     if (!a->items.empty()) {
-      d.busy = true;
+      if (d.busy++ == 0) ++newly_busy;
       out.push_back(std::move(a));
     }
     ++it;
   }
-  busy_ += out.size();
+  busy_ += newly_busy;
   return out;
 }
 
@@ -552,14 +565,13 @@ void RemoteRunner::attempt_done(const std::string& domain, bool whole_failure, b
     auto it = destinations_.find(domain);
     if (it != destinations_.end()) {
       Destination& d = it->second;
-      if (d.busy) {
-        d.busy = false;
-        --busy_;
-      }
+      if (d.busy > 0 && --d.busy == 0) --busy_;
       if (any_delivered) {
         d.failures = 0;
         d.retry_at = 0;
-      } else if (whole_failure) {
+      } else if (whole_failure && d.retry_at <= now()) {
+        // (A concurrent attempt that failed as well, after a sibling already backed the
+        // destination off, does not count again.)
         ++d.failures;
         d.retry_at = now() + backoff_seconds(d.failures, options_.settings.retry);
         log::warn("queue", "destination {} failed as a whole ({} in a row): backed off {} s",

@@ -1,15 +1,15 @@
 // queue_remote_runner: the outbound queue. Holds the spool entries with remote recipients
 // (those whose SpoolRecipient::local is empty), groups their due recipients by destination
 // domain and hands each due domain's messages to the Transport in one deliver() call (at
-// most Settings::batch_size messages; at most Settings::max_destinations calls in flight; one
-// call per domain at a time). Each reply is applied per recipient (queue_retry_schedule.hpp:
-// delivered, deferred with Postfix's backoff, failed on 5xx or after max_lifetime) and the
-// message's record is rewritten with Spool::update once per message and attempt, so a
-// restart resumes where the record says (entries are rescheduled by their next_attempt). A
-// destination whose attempt failed as a whole (every reply deferred by the transport itself,
-// from_server = false: no route, nothing reachable) is backed off as a whole: none of its
-// messages is tried before its next retry time; a delivery there clears it (Postfix's dead
-// destination). The sender gets one notice per message and attempt for the recipients that
+// most Settings::batch_size messages; at most Settings::max_destinations domains with calls
+// in flight, at most Settings::destination_concurrency calls per domain). Each reply is applied per
+// recipient (queue_retry_schedule.hpp: delivered, deferred with Postfix's backoff, failed on 5xx or
+// after max_lifetime) and the message's record is rewritten with Spool::update once per message and
+// attempt, so a restart resumes where the record says (entries are rescheduled by their
+// next_attempt). A destination whose attempt failed as a whole (every reply deferred by the
+// transport itself, from_server = false: no route, nothing reachable) is backed off as a whole:
+// none of its messages is tried before its next retry time; a delivery there clears it (Postfix's
+// dead destination). The sender gets one notice per message and attempt for the recipients that
 // failed, were delayed past Settings.retry.delay_warning or were relayed with NOTIFY=SUCCESS
 // (queue_bounce.hpp), through the `inject` hook, which spools it like a received message;
 // never for a null sender.
@@ -107,11 +107,17 @@ class RemoteRunner {
   };
   struct Destination {
     std::set<std::pair<std::int64_t, std::string>> waiting;  // (due, entry name)
-    bool busy = false;
+    std::size_t busy = 0;        // deliver() calls in flight (destination_concurrency)
     std::int64_t retry_at = 0;   // backed off as a whole until then
     std::uint32_t failures = 0;  // attempts in a row that failed as a whole
   };
   struct Attempt;  // one deliver() call (defined in the .cpp)
+
+  // A destination with a call in flight gets another (up to destination_concurrency) only
+  // when at least this many of its messages (or batch_size, if smaller) are due: a trickle
+  // waits for the current call instead of costing a connection per message.
+  static constexpr std::size_t kMinExtraBatch = 10;
+  bool backlog(const Destination& d, std::int64_t t) const;
 
   std::int64_t now() const;
   // Queues `name`'s due remote recipients at their destinations (lock held).

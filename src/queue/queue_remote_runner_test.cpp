@@ -641,5 +641,24 @@ TEST_F(RemoteRunnerTest, WithoutTheHookRemoteRecipientsStayPending) {
   EXPECT_EQ(rec->recipients[0].state, RcptState::pending);
 }
 
+TEST_F(RemoteRunnerTest, DestinationConcurrencyAllowsParallelBatches) {
+  settings_.batch_size = 1;
+  settings_.destination_concurrency = 2;
+  start();
+  for (int i = 0; i < 3; ++i) runner_->submit(commit(envelope({"x@one.example"})));
+  ASSERT_TRUE(eventually([&] { return transport_.pending() == 2; }));
+  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(transport_.pending(), 2u);  // two batches to one destination, not three
+  std::size_t total = 0;
+  for (int calls = 0; calls < 3; ++calls) {
+    auto c = answer({kOk}, &kOk, false);
+    EXPECT_EQ(c.messages.size(), 1u);
+    total += c.messages.size();
+  }
+  EXPECT_EQ(total, 3u);
+  EXPECT_TRUE(runner_->wait_idle(5s));
+  EXPECT_TRUE(eventually([&] { return entries() == 0; }));
+}
+
 }  // namespace
 }  // namespace estafeta::queue
