@@ -2,6 +2,7 @@
 #include "mime/mime_search_fuzzy.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace estafeta::mime {
 
@@ -48,9 +49,13 @@ std::size_t utf8_length(std::string_view s) {
 }
 
 std::vector<std::string> fuzzy_words(std::string_view folded) {
+  // A hash set of the words seen (views into `folded`): linear in the text. A search of
+  // `out` for each word was quadratic, minutes for a large message of distinct words, in the
+  // indexer thread that shutdown waits for.
   std::vector<std::string> out;
+  std::unordered_set<std::string_view> seen;
   each_word(folded, [&](std::string_view w) {
-    if (std::find(out.begin(), out.end(), w) == out.end()) out.emplace_back(w);
+    if (seen.insert(w).second) out.emplace_back(w);
   });
   return out;
 }

@@ -3,8 +3,28 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace estafeta::mime {
 namespace {
+
+// 200,000 distinct words (a large message of random tokens) split in linear time: a
+// quadratic duplicate check took minutes here, and held up the indexer and shutdown.
+TEST(MimeSearchFuzzy, ManyDistinctWordsAreLinear) {
+  std::string text;
+  for (int i = 0; i < 200000; ++i) {
+    std::string w;
+    for (int n = i + 1; n > 0; n /= 26) w += static_cast<char>('a' + n % 26);
+    text += w + " ";
+  }
+  text += "a b a";
+  auto start = std::chrono::steady_clock::now();
+  auto words = fuzzy_words(text);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(words.size(), 200001u);  // of "a b a" only the first "a" is new
+  EXPECT_EQ(words.front(), "b");
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
 
 TEST(MimeSearchFuzzy, Words) {
   EXPECT_EQ(fuzzy_words("we recieve, the re-ceipts!"),

@@ -129,7 +129,7 @@ void FulltextIndex::run() {
     lock.unlock();
     {
       std::lock_guard w(write_mu_);
-      if (auto ec = catch_up_locked(false))
+      if (auto ec = catch_up_locked(false); ec && ec != std::errc::operation_canceled)
         log::warn("store", "{}: full-text index: {}", account_.name(), ec.message());
     }
     lock.lock();
@@ -389,9 +389,17 @@ std::error_code FulltextIndex::add_vocabulary(const FulltextDocument& doc) {
     if (auto ec = st.ec()) return ec;
     words_loaded_ = true;
   }
+  std::size_t added = 0;
   for (const std::string& col : doc) {
     for (std::string& w : mime::fuzzy_words(col)) {
       if (!mime::fuzzy_vocabulary_word(w) || known_words_.count(w)) continue;
+      // A large message brings tens of thousands of new words, each with its deletion
+      // variants: look for shutdown now and then (the caller's transaction is rolled back,
+      // the message indexed at the next start).
+      if (++added % 256 == 0) {
+        std::lock_guard lock(thread_mu_);
+        if (stop_) return std::make_error_code(std::errc::operation_canceled);
+      }
       Stmt ins = writer_.prepare("INSERT OR IGNORE INTO vocab (word) VALUES (?1)");
       ins.bind(1, w);
       if (auto ec = ins.run()) return ec;

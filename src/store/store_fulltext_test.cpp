@@ -182,5 +182,24 @@ TEST_F(FulltextMaildir, FuzzyFindsVocabularyVariants) {
   EXPECT_EQ(r.covered_through, 0u);
 }
 
+// Closing an account while its indexer adds a large message's vocabulary (here 150,000 new
+// words, each with its deletion variants) does not wait for the whole of it: the indexer
+// looks for shutdown between words, and its transaction is rolled back.
+TEST_F(FulltextMaildir, ClosingDoesNotWaitForALargeVocabulary) {
+  std::string body;
+  for (int i = 0; i < 150000; ++i) {
+    std::string w;
+    for (int n = i + 26 * 26 * 26 * 26 * 26; n > 0; n /= 26) w += static_cast<char>('a' + n % 26);
+    body += w + (i % 10 == 9 ? "\r\n" : " ");
+  }
+  deliver("Subject: many words\r\n\r\n" + body + "\r\n");
+  // The indexer starts after its settling delay (300 ms) and parses the message first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto start = std::chrono::steady_clock::now();
+  account_.reset();
+  store_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace estafeta::store
