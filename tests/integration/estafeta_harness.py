@@ -206,8 +206,13 @@ class Server:
                 with open(self.log_path, "ab") as f:
                     f.write(b"--- harness: port taken, retrying with new ports ---\n")
 
+    # Logged once everything behind the listeners is ready (spool, maildrop, queue): the
+    # kernel accepts connections as soon as the sockets listen, which is earlier.
+    READY_LINE = "estafeta serving as"
+
     def _start_once(self):
         self.log_file = open(self.log_path, "ab")
+        log_offset = self.log_file.tell()
         self.proc = subprocess.Popen([binary(), "-c", self.config_path, "serve", *self.serve_args],
                                      stdin=subprocess.DEVNULL, stdout=self.log_file,
                                      stderr=subprocess.STDOUT, env={**os.environ, **self.env})
@@ -225,6 +230,14 @@ class Server:
                     pending.pop(0)
             except OSError:
                 time.sleep(0.1)
+        while self.READY_LINE.encode() not in self._log_since(log_offset):
+            if self.proc.poll() is not None:
+                self._close_log()
+                raise AssertionError(f"estafeta serve exited {self.proc.returncode} at start\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"no {self.READY_LINE!r} after {START_TIMEOUT}s\n{self.log_tail()}")
+            time.sleep(0.02)
         return self
 
     def running(self):
@@ -294,6 +307,14 @@ class Server:
                 return f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+
+    def _log_since(self, offset):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(offset)
+                return f.read()
+        except OSError:
+            return b""
 
     def log_tail(self, n=60):
         return "--- server log tail ---\n" + "\n".join(self.log_text().splitlines()[-n:])
