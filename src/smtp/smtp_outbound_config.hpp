@@ -78,6 +78,9 @@ struct OutboundOptions {
   // DNSSEC-secure has its TLSA records looked up; secure usable ones make STARTTLS mandatory
   // and authenticate the certificate; a bogus or failed TLSA lookup defers that host.
   bool dane = true;
+  // TLS-RPT (RFC 8460) data: when set, one JSON line per MX connection attempt goes to a day
+  // file here (smtp_tls_report_writer.hpp); "" = not recorded. Serve sets <data_dir>/tls-rpt.
+  std::string tls_report_dir;
   dns::ResolverConfig resolver;
   dns::RouteOptions route;  // families, MX limits, our own names; the seed is set per plan
   std::size_t max_connections = 100;

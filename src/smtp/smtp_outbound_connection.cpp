@@ -192,6 +192,8 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
       co_return out;
     }
     setup.client.tls_verified = stream.tls_peer_verified();
+    out.tls = true;
+    out.tls_verified = setup.client.tls_verified;
   }
 
   ClientSession session(setup.client);
@@ -232,9 +234,11 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
         session.connection_lost();
     } else if (std::holds_alternative<ClientStartTls>(*ev)) {
       std::string why = co_await handshake();
-      if (why.empty())
-        session.tls_started(stream.tls_peer_verified());
-      else
+      if (why.empty()) {
+        out.tls = true;
+        out.tls_verified = stream.tls_peer_verified();
+        session.tls_started(out.tls_verified);
+      } else
         session.tls_failed(why);
     } else if (std::holds_alternative<ClientNeedBody>(*ev)) {
       Piece piece;

@@ -56,6 +56,8 @@ struct ConnectionResult {
   // the connection, with the result kept here in case no IPv4 attempt is left.
   std::map<std::size_t, TransactionResult> held_back;
   bool reverse_dns_refusal = false;  // the greeting or a MAIL blamed reverse DNS
+  bool tls = false;                  // a TLS handshake succeeded (TLS-RPT)
+  bool tls_verified = false;         // ... and the peer was verified (PKIX or DANE)
   std::optional<ClientClose> close;  // how the session ended (when it began)
 };
 

@@ -5,7 +5,9 @@
 // receiver (a thread, blocking OpenSSL, a certificate made by the test) listens on 127.0.0.1;
 // the zone gives its MX hosts TLSA records at _PORT._tcp (the receiver's port). Checks: a
 // TLSA 3 1 1 record matching the receiver's key delivers (verified); one that does not match
-// defers without sending; a host without TLSA gets opportunistic TLS and delivers. Skips
+// defers without sending; a host without TLSA gets opportunistic TLS and delivers; each
+// attempt leaves its TLS-RPT line (policy type tlsa / no-policy-found, success or
+// tlsa-invalid) in the day file. Skips
 // when unbound or ldnsutils is absent. Bounded: 10 s socket timeouts, 30 s per delivery.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -352,6 +354,7 @@ class OutboundDaneDns : public ::testing::Test {
     o.route.port = sink_->port();
     o.route.families = dns::AddressFamilies::ipv4_only;
     o.connect_timeout = 5s;
+    o.tls_report_dir = (dir_->path() / "tls-rpt").string();
     std::string error;
     auto t = OutboundTransport::create(io_.get_executor(), workers_, o, error);
     EXPECT_TRUE(t) << error;
@@ -380,10 +383,25 @@ class OutboundDaneDns : public ::testing::Test {
     t->shutdown();
     io_.restart();
     io_.run_for(20ms);
+    workers_.wait();  // the TLS-RPT line is written there
     if (out.size() != 1 || out[0].size() != 1) return {};
     return out[0][0];
   }
 
+  // Today's TLS-RPT lines without their times (the day could turn during the run: both days).
+  static std::string report() {
+    std::string all;
+    for (const auto& f : std::filesystem::directory_iterator(dir_->path() / "tls-rpt"))
+      all += read_text(f.path());
+    std::string out;
+    for (std::size_t p = 0; p < all.size();) {
+      std::size_t comma = all.find(',', p), nl = all.find('\n', p);
+      if (comma == std::string::npos || nl == std::string::npos) break;
+      out += "{" + all.substr(comma + 1, nl - comma);
+      p = nl + 1;
+    }
+    return out;
+  }
   static inline testing::TempDir* dir_ = nullptr;
   static inline TlsSink* sink_ = nullptr;
   static inline SignedDns* dns_ = nullptr;
@@ -398,6 +416,10 @@ TEST_F(OutboundDaneDns, MatchingTlsaDelivers) {
   EXPECT_EQ(r.kind, Kind::delivered) << r.code << " " << r.text;
   EXPECT_EQ(r.remote_host, "mxgood.signed.example");
   EXPECT_EQ(sink_->messages(), before + 1);
+  EXPECT_NE(report().find("{\"policy-domain\":\"good.signed.example\",\"policy-type\":\"tlsa\","
+                          "\"success\":true"),
+            std::string::npos)
+      << report();
 }
 
 TEST_F(OutboundDaneDns, NonMatchingTlsaDefers) {
@@ -406,6 +428,10 @@ TEST_F(OutboundDaneDns, NonMatchingTlsaDefers) {
   EXPECT_EQ(r.kind, Kind::deferred) << r.text;
   EXPECT_NE(r.text.find("DANE"), std::string::npos) << r.text;
   EXPECT_EQ(sink_->messages(), before);
+  EXPECT_NE(report().find("{\"policy-domain\":\"bad.signed.example\",\"policy-type\":\"tlsa\","
+                          "\"success\":false,\"result-type\":\"tlsa-invalid\""),
+            std::string::npos)
+      << report();
 }
 
 TEST_F(OutboundDaneDns, NoTlsaIsOpportunistic) {
@@ -413,6 +439,10 @@ TEST_F(OutboundDaneDns, NoTlsaIsOpportunistic) {
   auto r = deliver("plain.signed.example");
   EXPECT_EQ(r.kind, Kind::delivered) << r.code << " " << r.text;
   EXPECT_EQ(sink_->messages(), before + 1);
+  EXPECT_NE(report().find("{\"policy-domain\":\"plain.signed.example\",\"policy-type\":"
+                          "\"no-policy-found\",\"success\":true"),
+            std::string::npos)
+      << report();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
+#include <ctime>
 #include <map>
 #include <utility>
 
@@ -69,7 +70,16 @@ OutboundTransport::OutboundTransport(asio::any_io_executor executor, asio::threa
       workers_(workers),
       options_(std::move(options)),
       tls_(std::move(tls)),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  if (!options_.tls_report_dir.empty())
+    tls_report_ = std::make_shared<TlsReportWriter>(options_.tls_report_dir);
+}
+
+void OutboundTransport::report_tls(TlsReportEvent event) {
+  if (!tls_report_) return;
+  event.time = static_cast<std::int64_t>(std::time(nullptr));
+  asio::post(workers_, [w = tls_report_, e = std::move(event)] { w->append(e); });
+}
 
 OutboundTransport::~OutboundTransport() {
   if (resolver_) resolver_->shutdown();
@@ -227,6 +237,7 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     setup.verify_required = tls_required;
     // RFC 7672: DANE for MX delivery only (not static routes or the smarthost), and only when
     // the MX and address answers were DNSSEC-secure (§2.2.1-2.2.2).
+    bool tlsa_policy = false;  // DANE applies to this attempt (TLS-RPT policy type "tlsa")
     if (!target && options_.dane && dane_applies(at.mx_secure, at.address_secure)) {
       auto it = dane.find(at.host);
       if (it == dane.end()) {
@@ -238,10 +249,15 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
       }
       const DanePolicy& policy = it->second;
       if (policy.mode == DanePolicy::Mode::defer) {  // §2.1: this host is not used now
+        report_tls({0, j.domain, "tlsa", false, "dnssec-invalid", at.host, at.address.to_string(),
+                    policy.reason});
         last_failure = local_reply(false, 451, "4.7.5", at.host + ": " + policy.reason, at.host);
         continue;
       }
-      if (policy.mode != DanePolicy::Mode::none) setup.client.starttls = StartTlsPolicy::required;
+      if (policy.mode != DanePolicy::Mode::none) {
+        setup.client.starttls = StartTlsPolicy::required;
+        tlsa_policy = true;
+      }
       if (policy.mode == DanePolicy::Mode::authenticate) {
         setup.dane = policy.records;
         setup.verify_required = true;
@@ -255,6 +271,23 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     setup.max_downgrade_size = options_.max_downgrade_size;
     setup.log_tag = j.domain;
     ConnectionResult r = co_await run_connection(setup, *tls_, workers_, j.messages, todo);
+    if (!target && r.connected) {  // TLS-RPT (RFC 8460 §4.3): MX delivery sessions only
+      TlsReportEvent ev;
+      ev.policy_domain = j.domain;
+      ev.policy_type = tlsa_policy ? "tlsa" : "no-policy-found";
+      ev.mx_host = at.host;
+      ev.ip = at.address.to_string();
+      const CloseReason why = r.close ? r.close->reason : CloseReason::connection_lost;
+      if (r.tls && (setup.dane.empty() || r.tls_verified)) {
+        ev.success = true;
+      } else if (why == CloseReason::tls_failed) {
+        ev.result_type = setup.dane.empty() ? "validation-failure" : "tlsa-invalid";
+        ev.detail = r.close->text;
+      } else if (why == CloseReason::tls_unavailable || (!r.tls && why == CloseReason::quit)) {
+        ev.result_type = "starttls-not-supported";
+      }
+      if (ev.success || !ev.result_type.empty()) report_tls(std::move(ev));
+    }
     for (auto& [i, tr] : r.done) {
       record(i, tr, at.host);
       held.erase(i);

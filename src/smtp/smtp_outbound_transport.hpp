@@ -36,6 +36,7 @@
 #include "queue/queue_transport.hpp"
 #include "smtp/smtp_outbound_config.hpp"
 #include "smtp/smtp_outbound_connection.hpp"
+#include "smtp/smtp_tls_report_writer.hpp"
 
 namespace estafeta::smtp {
 
@@ -78,12 +79,15 @@ class OutboundTransport final : public queue::Transport,
   bool can_take(const std::string& key) const;
   void take(const std::string& key);
   static void finish(Job& job);
+  // Hands a TLS-RPT event to the writer on the worker pool (nothing when not recording).
+  void report_tls(TlsReportEvent event);
 
   asio::strand<asio::any_io_executor> strand_;
   asio::thread_pool& workers_;
   OutboundOptions options_;
   std::shared_ptr<asio::ssl::context> tls_;
   std::shared_ptr<dns::AsyncResolver> resolver_;
+  std::shared_ptr<TlsReportWriter> tls_report_;  // null: TLS-RPT data not recorded
   std::mt19937_64 random_;
   std::size_t active_total_ = 0;
   std::unordered_map<std::string, std::size_t> active_per_key_;
