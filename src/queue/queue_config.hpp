@@ -18,7 +18,7 @@ struct Settings {
   RetryPolicy retry;                  // retry_interval, max_backoff, max_lifetime, delay_warning
   std::size_t max_destinations = 20;  // destinations (domains) being delivered to at once
   std::size_t batch_size = 100;       // messages handed to the transport in one go per domain
-  std::size_t destination_concurrency = 1;  // deliver() calls in flight per destination
+  std::size_t destination_concurrency = 10;  // deliver() calls in flight per destination
 };
 
 // Registers the [queue] section with config/ (once; later calls do nothing).

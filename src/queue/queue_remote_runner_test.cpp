@@ -562,6 +562,7 @@ TEST_F(RemoteRunnerTest, AHoldIsKeptAcrossARestart) {
 TEST_F(RemoteRunnerTest, BatchesAndDestinationsAreBounded) {
   settings_.batch_size = 2;
   settings_.max_destinations = 1;
+  settings_.destination_concurrency = 1;  // one call per destination: the batches come in turn
   start();
   for (int i = 0; i < 3; ++i) runner_->submit(commit(envelope({"x@one.example"})));
   runner_->submit(commit(envelope({"y@two.example"})));
