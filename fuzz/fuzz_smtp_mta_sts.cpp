@@ -2,7 +2,9 @@
 // server or zone could hand them over: the policy file, the TXT record (the input and its
 // lines as several records), and MX matching of every parsed pattern against the input's
 // first line. Checks: a parsed policy keeps its bounds (patterns, max_age, non-empty mx
-// unless mode none), a parsed id is 1-32 alphanumerics, matching never reads out of bounds.
+// unless mode none), a parsed id is 1-32 alphanumerics, matching never reads out of bounds;
+// then the fetch's HTTP response (a body never larger than 64 KiB or the input) and the
+// cache file parsers.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "smtp/proto/smtp_mta_sts.hpp"
+#include "smtp/proto/smtp_mta_sts_fetch.hpp"
 
 using namespace estafeta::smtp;
 
@@ -39,5 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)select_sts_record(records);
   (void)sts_mx_matches(in, in);
+  // The policy fetch's HTTP response and the cache file, from the same octets.
+  if (auto body = sts_http_body(in, error)) {
+    if (body->size() > kMaxStsPolicy || body->size() > in.size()) std::abort();
+  }
+  if (auto cached = parse_sts_cache(in)) {
+    if (cached->domain.empty() || cached->id.empty()) std::abort();
+    (void)sts_needs_fetch(cached, parse_sts_record(in), static_cast<std::int64_t>(size));
+  }
   return 0;
 }
