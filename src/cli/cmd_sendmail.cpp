@@ -101,7 +101,8 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     const int err = errno;
-    return complain(err == EACCES || err == ENOENT ? kExCantCreat : kExTempFail,
+    // Missing: the server has not started yet (or is starting): try later, as a queue would.
+    return complain(err == EACCES ? kExCantCreat : kExTempFail,
                     fmt::format("cannot write into {}: {} (the server creates it when it starts; "
                                 "is `estafeta serve` running?)",
                                 dir.string(), std::strerror(err)));
