@@ -168,6 +168,7 @@ std::string encode_record(const SpoolEnvelope& e) {
       add(r.remote_reply, "server");
       out += fmt::format("remote {} {}\n", esc(flags), esc(r.remote_host));
     }
+    if (!r.sender.empty()) out += fmt::format("sender {}\n", esc(r.sender));
   }
   out += "end\n";
   return out;
@@ -273,6 +274,9 @@ std::optional<SpoolEnvelope> parse_record(std::string_view text, std::string& er
         flags.remove_prefix(comma + 1);
       }
       r.remote_host = v[1];
+    } else if (key == "sender" && want(1)) {
+      if (e.recipients.empty()) return fail("sender before rcpt");
+      e.recipients.back().sender = v[0];
     } else {
       return fail(fmt::format("unknown or malformed field \"{}\"", key.substr(0, 32)));
     }

@@ -14,7 +14,9 @@
 //
 // A remote recipient's outbound state follows its rcpt line as "remote FLAGS HOST" (FLAGS a
 // comma list of lost, delayed, server, or "~"); the line is written only when there is
-// something to say, so records without it (older ones included) read as before.
+// something to say, so records without it (older ones included) read as before. Likewise
+// "sender ADDRESS" after a rcpt line gives that recipient its own envelope sender (a copy
+// forwarded by an alias leaves with an SRS address, queue_srs.hpp); absent = the message's.
 //
 // The record is text, one "key value..." line per field, every value percent-escaped (octets
 // <= 0x20, >= 0x7f, '%' and '~' as %XX; the empty string as "~"), so a record is readable with
@@ -61,6 +63,9 @@ struct SpoolRecipient {
                                 // a second such loss fails the recipient, never a third try
   bool delay_notified = false;  // the sender was sent a "delayed" notice (RFC 3464)
   bool remote_reply = false;    // `reason` is a remote server's reply (else our own failure)
+  // The envelope sender this recipient's copy leaves with when it is not the message's (a
+  // forwarded copy: the SRS address); "" = the message's `mail_from` ("sender" line).
+  std::string sender;
 };
 
 struct SpoolEnvelope {

@@ -149,6 +149,26 @@ TEST(QueueRecord, RequireTlsRoundTripsAndOldRecordsReadWithoutIt) {  // RFC 8689
   EXPECT_FALSE(parse_record("estafeta-spool 1\nid x\nrequiretls 2\nend\n", error));
 }
 
+TEST(QueueRecord, PerRecipientSenderRoundTrips) {
+  SpoolEnvelope e = sample();
+  e.recipients[1].sender = "SRS0=ABCDE=AA=example.org=john doe@fwd.example";
+  std::string error;
+  auto back = parse_record(encode_record(e), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_TRUE(back->recipients[0].sender.empty());
+  EXPECT_EQ(back->recipients[1].sender, e.recipients[1].sender);
+  // Records without a "sender" line (all older ones) read as "the message's sender", and
+  // such recipients are written without one.
+  std::string old = "estafeta-spool 1\nid x\nrcpt pending 0 0 a@b.example ~ ~ ~\nend\n";
+  back = parse_record(old, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_TRUE(back->recipients[0].sender.empty());
+  EXPECT_EQ(encode_record(*back).find("sender"), std::string::npos);
+  EXPECT_FALSE(parse_record("estafeta-spool 1\nid x\nsender a@b\nend\n", error));
+  EXPECT_FALSE(
+      parse_record("estafeta-spool 1\nid x\nrcpt pending 0 0 a ~ ~ ~\nsender a b\nend\n", error));
+}
+
 TEST(QueueRecord, OversizedRecordsAreRefused) {
   std::string error;
   std::string big = "estafeta-spool 1\nid x\nhelo " + std::string(kMaxRecord, 'a') + "\nend\n";
