@@ -4,13 +4,16 @@
 //  - An alias listing itself among its targets ("alice -> alice, bob") keeps a copy in the
 //    user alice (Postfix virtual semantics); any other revisit of an address on the current
 //    expansion path is a loop and that branch is dropped with a warning.
-//  - Alias targets outside our domains cannot be delivered locally (no forwarding yet): they
-//    are dropped with a warning; if nothing remains the address is unknown_user.
+//  - Alias targets outside our domains are forward targets when forwarding is on (an alias
+//    leading only there is still a known address); when it is off they are dropped with a
+//    warning, and if nothing remains the address is unknown_user. A forward target is a
+//    leaf: whether it loops back to us is seen by the Received count when it returns.
 #include "auth/auth_sqlite_directory.hpp"
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 #include <unordered_set>
 
@@ -18,6 +21,7 @@
 #include "auth/auth_password.hpp"
 #include "auth/auth_sqlite.hpp"
 #include "base/log.hpp"
+#include "queue/proto/queue_srs.hpp"
 
 namespace estafeta::auth {
 
@@ -35,11 +39,14 @@ struct Expansion {
   const DirectoryOptions& options;
   bool allow_catch_all = true;
   bool allow_postmaster_fallback = true;
+  bool forward = false;           // keep alias targets outside our domains as forwards
   std::vector<std::string> path;  // addresses and "@domain" being expanded (loop detection)
   std::vector<MailboxTarget> targets;
   std::unordered_set<std::string> seen;  // maildir + NUL + folder of each target
-  bool failed = false;                   // a database error happened somewhere
-  std::size_t visits = 0;                // expand() calls so far (bounded by kMaxVisits)
+  std::vector<ForwardTarget> forwards;
+  std::unordered_set<std::string> forwarded;  // addresses in `forwards`
+  bool failed = false;                        // a database error happened somewhere
+  std::size_t visits = 0;                     // expand() calls so far (bounded by kMaxVisits)
 
   bool on_path(const std::string& a) const {
     return std::find(path.begin(), path.end(), a) != path.end();
@@ -49,9 +56,16 @@ struct Expansion {
     return options.data_dir / "mail" / domain / local;
   }
 
+  std::size_t count() const { return targets.size() + forwards.size(); }
+
+  void add_forward(std::string address, std::string via_domain) {
+    if (count() >= kMaxTargets || !forwarded.insert(address).second) return;
+    forwards.push_back(ForwardTarget{std::move(address), std::move(via_domain)});
+  }
+
   void add_target(const std::string& user, const std::string& local, const std::string& domain,
                   std::string folder, std::string address) {
-    if (targets.size() >= kMaxTargets) return;
+    if (count() >= kMaxTargets) return;
     MailboxTarget t{user, maildir_of(local, domain), std::move(folder), std::move(address)};
     if (!seen.insert(t.maildir.string() + '\0' + t.folder).second) return;
     targets.push_back(std::move(t));
@@ -120,6 +134,17 @@ struct Expansion {
         log::warn("auth", "alias {} has an invalid target {}; skipped", name, t);
         continue;
       }
+      if (forward) {
+        Found here = domain_is_local(a->domain);
+        if (here == Found::error) {
+          failed = true;
+          continue;
+        }
+        if (here == Found::no) {
+          add_forward(a->full(), name.substr(name.rfind('@') + 1));
+          continue;
+        }
+      }
       Found f = expand(*a, depth + 1);
       if (f == Found::error) failed = true;
       if (f == Found::no) log::debug("auth", "alias {} target {} is not deliverable here", name, t);
@@ -129,7 +154,7 @@ struct Expansion {
   // The rules of auth_sqlite_directory.hpp for one address. `yes` when the address exists
   // (even if expanding it yielded no mailbox), `no` when unknown or not local.
   Found expand(const Address& a, int depth) {
-    if (++visits > kMaxVisits || targets.size() >= kMaxTargets) {
+    if (++visits > kMaxVisits || count() >= kMaxTargets) {
       if (visits == kMaxVisits + 1)
         log::warn("auth", "alias expansion of {} stopped after {} addresses",
                   path.empty() ? a.full() : path.front(), kMaxVisits);
@@ -281,6 +306,46 @@ void SqliteDirectory::release(Pooled c) {
   if (c.generation == generation_ && idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
 }
 
+namespace {
+
+enum class SrsOutcome { not_ours, answered, reversed };
+
+// An SRS0/SRS1 address at one of our domains: `reversed` into `back` (the address it stands
+// for) when its hash and age check out, else `answered` (r: unknown_user, or a temporary
+// failure). not_ours: not an SRS address at one of our domains.
+SrsOutcome reverse_srs(Expansion& ex, const queue::SrsKey& key, const std::string& address,
+                       Resolution& r, std::string& back_to) {
+  // Split by hand: an SRS local part may be longer than parse_address's 64 octets.
+  const std::size_t at = address.rfind('@');
+  if (at == std::string::npos || address.size() > queue::kMaxSrsLocal + 256)
+    return SrsOutcome::not_ours;
+  const std::string_view local = std::string_view(address).substr(0, at);
+  if (!queue::is_srs(local)) return SrsOutcome::not_ours;
+  const std::string domain = ascii_lower(std::string_view(address).substr(at + 1));
+  Found here = ex.domain_is_local(domain);
+  if (here == Found::error) {
+    r.status = Resolution::Status::temporary_failure;
+    return SrsOutcome::answered;
+  }
+  if (here == Found::no) return SrsOutcome::not_ours;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  queue::SrsReversal back = queue::srs_reverse(key, local, now);
+  if (back.status != queue::SrsReversal::Status::ok) {
+    log::info("auth", "SRS address {} refused ({})", address,
+              back.status == queue::SrsReversal::Status::expired    ? "expired"
+              : back.status == queue::SrsReversal::Status::bad_hash ? "bad hash"
+                                                                    : "malformed");
+    r.status = Resolution::Status::unknown_user;
+    return SrsOutcome::answered;
+  }
+  back_to = std::move(back.address);
+  return SrsOutcome::reversed;
+}
+
+}  // namespace
+
 Resolution SqliteDirectory::resolve(std::string_view address) {
   Resolution r;
   std::string given(address);
@@ -317,6 +382,39 @@ Resolution SqliteDirectory::resolve(std::string_view address) {
     }
     given = "postmaster@" + domain;
   }
+  // SRS: a bounce to one of our SRS addresses goes where the address points. That may be one
+  // of our SRS addresses again (SRS1 of ours naming our own SRS0, after a loop between two
+  // forwarders): reversed again, a few times at most; then a local address resolves as any
+  // other, and one elsewhere is forwarded as it is.
+  bool reversed = false;
+  for (int hop = 0; srs_key_ && hop < 4; ++hop) {
+    std::string back;
+    SrsOutcome o = reverse_srs(ex, *srs_key_, given, r, back);
+    if (o == SrsOutcome::not_ours) break;
+    if (o == SrsOutcome::answered) {
+      release(std::move(conn));
+      return r;
+    }
+    reversed = true;
+    given = std::move(back);
+  }
+  if (reversed) {
+    const std::size_t at = given.rfind('@');
+    Found here =
+        at == std::string::npos ? Found::no : ex.domain_is_local(ascii_lower(given.substr(at + 1)));
+    if (here == Found::error) {
+      release(std::move(conn));
+      r.status = Resolution::Status::temporary_failure;
+      return r;
+    }
+    if (here == Found::no) {
+      release(std::move(conn));
+      r.status = Resolution::Status::local;
+      r.forwards.push_back(ForwardTarget{std::move(given), ""});
+      return r;
+    }
+  }
+  ex.forward = srs_key_.has_value();
   auto a = parse_address(given);
   Found f = a ? ex.expand(*a, 0) : Found::no;
   if (f == Found::error || ex.failed) {
@@ -328,14 +426,35 @@ Resolution SqliteDirectory::resolve(std::string_view address) {
     r.status = d == Found::yes     ? Resolution::Status::unknown_user
                : d == Found::error ? Resolution::Status::temporary_failure
                                    : Resolution::Status::not_local_domain;
-  } else if (ex.targets.empty()) {
+  } else if (ex.targets.empty() && ex.forwards.empty()) {
     r.status = Resolution::Status::unknown_user;  // exists but leads nowhere (loops, remote)
   } else {
     r.status = Resolution::Status::local;
     r.targets = std::move(ex.targets);
+    r.forwards = std::move(ex.forwards);
   }
   release(std::move(conn));
   return r;
+}
+
+std::string SqliteDirectory::forward_sender(std::string_view mail_from,
+                                            std::string_view via_domain) {
+  const std::size_t at = mail_from.rfind('@');
+  if (!srs_key_ || mail_from.empty() || via_domain.empty() || at == std::string_view::npos)
+    return std::string(mail_from);
+  const std::string domain = ascii_lower(mail_from.substr(at + 1));
+  auto conn = acquire();
+  if (conn) {
+    Expansion ex{*conn, options_};
+    Found here = ex.domain_is_local(domain);
+    release(std::move(conn));
+    if (here == Found::yes) return std::string(mail_from);  // our own: SPF passes as it is
+  }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  auto srs = queue::srs_forward(*srs_key_, mail_from, via_domain, now);
+  return srs ? std::move(*srs) : std::string(mail_from);
 }
 
 std::optional<std::string> SqliteDirectory::authenticate(std::string_view login,

@@ -15,15 +15,22 @@
 // it on a worker. When accounts.db is replaced (a restored backup) or removed, the pooled
 // connections to the old file are dropped at the next call (one stat() per call), so the
 // server reads the file now at that path or, if none can be opened, reports it unavailable.
+// Forwarding (enable_forwarding, when the server has an outbound queue): alias targets in
+// other domains become Resolution::forwards (counted in the same 1000-target bound, loops cut
+// as for local ones) instead of being dropped with a warning, and SRS0/SRS1 addresses at our
+// domains (queue_srs.hpp) resolve to the address they stand for when their hash and age check
+// out, else to unknown_user; forward_sender() rewrites a sender outside our domains with SRS.
 #pragma once
 
 #include <sys/types.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +70,14 @@ class SqliteDirectory final : public Directory {
   // unavailable when the database cannot be opened or read (locked past busy_timeout).
   LoginCheck check_login(std::string_view login, std::string_view password) override;
   bool may_send_as(std::string_view user, std::string_view address) override;
+  // SRS: "" or null sender kept, a sender in one of our domains kept (SPF passes for it
+  // already), any other rewritten into `via_domain` (SRS0, or SRS1 for an SRS address).
+  std::string forward_sender(std::string_view mail_from, std::string_view via_domain) override;
+
+  // Turns forwarding on with the SRS secret (16 octets, queue::load_srs_key). Call once before
+  // the directory is used from other threads.
+  void enable_forwarding(const std::array<std::uint8_t, 16>& srs_key) { srs_key_ = srs_key; }
+  bool forwarding() const { return srs_key_.has_value(); }
 
   const DirectoryOptions& options() const { return options_; }
 
@@ -80,6 +95,7 @@ class SqliteDirectory final : public Directory {
 
   DirectoryOptions options_;
   LoginCache login_cache_;
+  std::optional<std::array<std::uint8_t, 16>> srs_key_;  // set: forwarding on
   std::mutex mutex_;
   std::vector<Pooled> idle_;  // at most kMaxIdle kept
   // The identity of accounts.db the pool was opened on; a new one bumps generation_.

@@ -12,6 +12,7 @@
 #include "auth/auth_account_store.hpp"
 #include "auth/auth_password.hpp"
 #include "auth/auth_sqlite_directory.hpp"
+#include "queue/proto/queue_srs.hpp"
 
 namespace estafeta::auth {
 namespace {
@@ -182,6 +183,129 @@ TEST_F(DirectoryTest, UnknownTargetsAreDropped) {
   ASSERT_EQ(r.status, Status::local);
   EXPECT_EQ(users(r), std::vector<std::string>{"alice@example.org"});
   EXPECT_EQ(d.resolve("gone@example.org").status, Status::unknown_user);
+}
+
+const std::array<std::uint8_t, 16> kSrsKey{7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+
+std::vector<std::string> forwards(const Resolution& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.forwards) out.push_back(f.address + " via " + f.via_domain);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST_F(DirectoryTest, ForwardTargetsWhenForwarding) {
+  user("alice@example.org");
+  ASSERT_EQ(store_->add_domain("example.net"), "");
+  alias("fwd@example.org", {"Someone@Elsewhere.example", "alice@example.org"});
+  alias("only@example.org", {"someone@elsewhere.example"});
+  alias("chain@example.net", {"fwd@example.org", "other@far.example", "only@example.org"});
+  alias("@example.net", {"catch@far.example"});
+  auto& d = dir();
+  d.enable_forwarding(kSrsKey);
+  Resolution r = d.resolve("fwd@example.org");
+  ASSERT_EQ(r.status, Status::local);
+  EXPECT_EQ(users(r), std::vector<std::string>{"alice@example.org"});
+  EXPECT_EQ(forwards(r), std::vector<std::string>{"someone@elsewhere.example via example.org"});
+  // Only a forward: accepted, no mailbox.
+  r = d.resolve("only@example.org");
+  ASSERT_EQ(r.status, Status::local);
+  EXPECT_TRUE(r.targets.empty());
+  ASSERT_EQ(r.forwards.size(), 1u);
+  // Through a chain: each forward named once, via the domain of the alias that named it.
+  r = d.resolve("chain@example.net");
+  EXPECT_EQ(forwards(r), (std::vector<std::string>{"other@far.example via example.net",
+                                                   "someone@elsewhere.example via example.org"}));
+  EXPECT_EQ(users(r), std::vector<std::string>{"alice@example.org"});
+  EXPECT_EQ(forwards(d.resolve("x@example.net")),
+            std::vector<std::string>{"catch@far.example via example.net"});
+  // A recipient outside our domains is still not ours.
+  EXPECT_EQ(d.resolve("someone@elsewhere.example").status, Status::not_local_domain);
+  // may_send_as does not change.
+  EXPECT_FALSE(d.may_send_as("alice@example.org", "only@example.org"));
+}
+
+TEST_F(DirectoryTest, ForwardLoopsAreStillCut) {
+  ASSERT_EQ(store_->add_domain("example.org"), "");
+  alias("a@example.org", {"b@example.org", "x@far.example"});
+  alias("b@example.org", {"a@example.org", "x@far.example"});
+  auto& d = dir();
+  d.enable_forwarding(kSrsKey);
+  Resolution r = d.resolve("a@example.org");
+  ASSERT_EQ(r.status, Status::local);
+  EXPECT_EQ(forwards(r), std::vector<std::string>{"x@far.example via example.org"});
+}
+
+TEST_F(DirectoryTest, ForwardsAreBounded) {
+  ASSERT_EQ(store_->add_domain("example.org"), "");
+  std::vector<std::string> many;
+  for (int i = 0; i < 1200; ++i) many.push_back("r" + std::to_string(i) + "@far.example");
+  alias("big@example.org", many);
+  auto& d = dir();
+  d.enable_forwarding(kSrsKey);
+  Resolution r = d.resolve("big@example.org");
+  ASSERT_EQ(r.status, Status::local);
+  EXPECT_LE(r.forwards.size(), 1000u);
+}
+
+TEST_F(DirectoryTest, NoForwardsWithoutForwarding) {
+  ASSERT_EQ(store_->add_domain("example.org"), "");
+  alias("only@example.org", {"someone@elsewhere.example"});
+  auto& d = dir();
+  EXPECT_EQ(d.resolve("only@example.org").status, Status::unknown_user);
+  EXPECT_EQ(d.forward_sender("bob@sender.example", "example.org"), "bob@sender.example");
+}
+
+TEST_F(DirectoryTest, SrsSendersAndBounces) {
+  user("alice@example.org");
+  auto& d = dir();
+  d.enable_forwarding(kSrsKey);
+  // Null sender and our own senders are kept; others get SRS0 in the alias's domain.
+  EXPECT_EQ(d.forward_sender("", "example.org"), "");
+  EXPECT_EQ(d.forward_sender("alice@EXAMPLE.org", "example.org"), "alice@EXAMPLE.org");
+  const std::string srs = d.forward_sender("bob@sender.example", "example.org");
+  ASSERT_EQ(srs.rfind("SRS0=", 0), 0u) << srs;
+  ASSERT_NE(srs.find("@example.org"), std::string::npos);
+  // A bounce to it goes back to the sender, in any case.
+  Resolution r = d.resolve(srs);
+  ASSERT_EQ(r.status, Status::local);
+  EXPECT_TRUE(r.targets.empty());
+  EXPECT_EQ(forwards(r), std::vector<std::string>{"bob@sender.example via "});
+  std::string upper = srs;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(d.resolve(upper).forwards.at(0).address, "BOB@SENDER.EXAMPLE");
+  // Tampered, expired, foreign: unknown user.
+  std::string tampered = srs;
+  tampered.replace(tampered.find("bob@"), 3, "eve");
+  EXPECT_EQ(d.resolve(tampered).status, Status::unknown_user);
+  auto old =
+      queue::srs_forward(kSrsKey, "bob@sender.example", "example.org", unix_now() - 30 * 86400);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(d.resolve(*old).status, Status::unknown_user);
+  EXPECT_EQ(d.resolve("SRS0=garbage@example.org").status, Status::unknown_user);
+  // At a domain that is not ours: not ours to reverse.
+  EXPECT_EQ(d.resolve(srs.substr(0, srs.find('@')) + "@far.example").status,
+            Status::not_local_domain);
+  // SRS1 of ours naming our own SRS0 (a loop between two forwarders): reversed twice.
+  auto s1 = queue::srs_forward(kSrsKey, srs, "example.org", unix_now());
+  ASSERT_TRUE(s1);
+  EXPECT_EQ(forwards(d.resolve(*s1)), std::vector<std::string>{"bob@sender.example via "});
+  // Pointing at one of our users: delivered to the mailbox.
+  auto own = queue::srs_forward(kSrsKey, "alice@example.org", "example.org", unix_now());
+  ASSERT_TRUE(own);
+  r = d.resolve(*own);
+  ASSERT_EQ(r.status, Status::local);
+  EXPECT_EQ(users(r), std::vector<std::string>{"alice@example.org"});
+  EXPECT_TRUE(r.forwards.empty());
+  // Without forwarding an SRS address is an ordinary (unknown) local part.
+  auto& plain = dir();
+  EXPECT_EQ(plain.resolve(srs).status, Status::unknown_user);
 }
 
 TEST_F(DirectoryTest, CatchAll) {

@@ -21,15 +21,27 @@ struct MailboxTarget {
   std::string address;            // the address as resolved, for Delivered-To
 };
 
+// One address in another domain a message must be forwarded to (through the outbound queue).
+struct ForwardTarget {
+  std::string address;  // where the copy goes, e.g. "someone@far.example"
+  // The domain whose alias named it: the forwarded copy's envelope sender is rewritten into
+  // it with SRS (queue_srs.hpp). "" = keep the sender as it is (a bounce to one of our SRS
+  // addresses, going back to the original sender).
+  std::string via_domain;
+};
+
 struct Resolution {
   enum class Status {
-    local,              // targets holds one or more mailboxes
+    local,              // targets and/or forwards hold one or more destinations
     unknown_user,       // the domain is ours, the user is not: 550 5.1.1
     not_local_domain,   // not one of our domains: relay, refused unless authenticated
     temporary_failure,  // the account database could not be read: 451 4.3.0, try later
   };
   Status status = Status::not_local_domain;
   std::vector<MailboxTarget> targets;
+  // Only from a directory that forwards (SqliteDirectory::enable_forwarding): alias targets
+  // outside our domains, and the sender an SRS address at our domains stands for.
+  std::vector<ForwardTarget> forwards;
 };
 
 // The outcome of a password check: distinguishes a wrong password from a database that could
@@ -61,6 +73,12 @@ class Directory {
   // True when `user` owns `address` (its own address, a +detail of it, or an alias that
   // resolves to it). The null sender "" is never allowed for submission.
   virtual bool may_send_as(std::string_view user, std::string_view address) = 0;
+  // The envelope sender for a copy of a message from `mail_from` forwarded through an alias
+  // of `via_domain` (ForwardTarget::via_domain). The default keeps it.
+  virtual std::string forward_sender(std::string_view mail_from, std::string_view via_domain) {
+    (void)via_domain;
+    return std::string(mail_from);
+  }
 };
 
 }  // namespace estafeta::auth

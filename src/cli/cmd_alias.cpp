@@ -21,7 +21,13 @@ int run_alias_add(const config::Config& config, const std::string& source,
                                                          config.delivery.detail_to_folder});
   for (const auto& t : targets) {
     auto r = directory.resolve(t);
-    if (r.status != auth::Resolution::Status::local) {
+    if (r.status == auth::Resolution::Status::not_local_domain) {
+      std::fprintf(stderr,
+                   "estafeta: note: target %s is in another domain: mail for it is forwarded "
+                   "(envelope sender rewritten with SRS) when the server has an outbound queue, "
+                   "else dropped from this alias\n",
+                   t.c_str());
+    } else if (r.status != auth::Resolution::Status::local) {
       std::fprintf(stderr,
                    "estafeta: warning: target %s does not lead to a local mailbox (yet); "
                    "mail for it will be dropped from this alias\n",

@@ -58,6 +58,7 @@
 #include "queue/queue_pickup.hpp"
 #include "queue/queue_remote_runner.hpp"
 #include "queue/queue_spool.hpp"
+#include "queue/queue_srs_key.hpp"
 #include "smtp/smtp_config.hpp"
 #include "smtp/smtp_outbound_config.hpp"
 #include "smtp/smtp_outbound_transport.hpp"
@@ -458,12 +459,25 @@ int run_serve(const config::Config& config) {
                                                 std::move(*outbound), outbound_error);
   if (!transport)
     log::warn("serve", "no outbound queue: {}; mail for other domains is refused", outbound_error);
+  // Forwarding (alias targets in other domains, bounces to our SRS addresses) needs the
+  // outbound queue and the SRS secret; without them such targets are dropped as before.
+  if (transport) {
+    queue::SrsKey srs_key{};
+    if (auto ec = queue::load_srs_key(config.data_dir / "srs.key", srs_key))
+      log::warn("serve",
+                "cannot read or make the SRS key {}: {}; alias targets in other "
+                "domains are dropped",
+                (config.data_dir / "srs.key").string(), ec.message());
+    else
+      directory.enable_forwarding(srs_key);
+  }
   // Local submission (`sendmail`): files in <data_dir>/maildrop become spool entries.
   queue::PickupOptions pickup_options;
   pickup_options.dir = config.data_dir / "maildrop";
   pickup_options.hostname = config.hostname;
   pickup_options.max_message_size = smtp::settings_from(config).limits.max_message_size;
   pickup_options.remote = transport != nullptr;
+  pickup_options.max_received = smtp::settings_from(config).limits.max_received_headers;
   queue::Pickup pickup(pickup_options, spool, directory,
                        [&runner](queue::SpoolEntry e) { runner.submit(std::move(e)); });
   if (auto ec = pickup.prepare())

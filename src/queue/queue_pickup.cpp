@@ -20,6 +20,7 @@
 #include "mime/mime_compose.hpp"
 #include "mime/mime_dsn.hpp"
 #include "queue/proto/queue_maildrop.hpp"
+#include "queue/queue_forward.hpp"
 
 namespace estafeta::queue {
 namespace {
@@ -51,9 +52,9 @@ std::string to_crlf(std::string_view in) {
   return out;
 }
 
-// True when the header block has a field `name` (case-insensitive).
-bool has_field(std::string_view header, std::string_view name) {
-  std::size_t pos = 0;
+// How many fields `name` (case-insensitive) the header block has.
+std::size_t count_fields(std::string_view header, std::string_view name) {
+  std::size_t pos = 0, count = 0;
   while (pos < header.size()) {
     const std::size_t end = header.find("\r\n", pos);
     const std::string_view line =
@@ -63,12 +64,16 @@ bool has_field(std::string_view header, std::string_view name) {
       for (std::size_t i = 0; i < name.size() && same; ++i)
         same = std::tolower(static_cast<unsigned char>(line[i])) ==
                std::tolower(static_cast<unsigned char>(name[i]));
-      if (same) return true;
+      if (same) ++count;
     }
     if (end == std::string_view::npos) break;
     pos = end + 2;
   }
-  return false;
+  return count;
+}
+
+bool has_field(std::string_view header, std::string_view name) {
+  return count_fields(header, name) > 0;
 }
 
 // The owner's login name; "uid<n>" when the account has none.
@@ -222,6 +227,7 @@ bool Pickup::take(const std::string& name) {
   // Missing fields, as a local submission needs them (RFC 5322 §3.6: Date and From).
   std::string message = to_crlf(*body);
   const std::string_view head = mime::message_header_block(message);
+  const std::size_t hops = count_fields(head, "Received");  // before `message` changes
   std::string added;
   if (!has_field(head, "From")) {
     const std::string addr = mail_from.empty() ? "MAILER-DAEMON@" + options_.hostname : mail_from;
@@ -237,6 +243,19 @@ bool Pickup::take(const std::string& name) {
       fmt::format("Received: by {} (Estafeta) with local (uid {} {}) id {};\r\n\t{}\r\n",
                   options_.hostname, st.st_uid, login, id, mime::format_date(now));
   std::vector<std::pair<std::string, std::string>> refused;
+  // The SMTP server's mail loop limit (RFC 5321 §6.3) holds here too: a message that has
+  // been around too often is bounced, not relayed again.
+  if (hops > options_.max_received) {
+    ::unlink(path.c_str());
+    log::warn("pickup", "{}: from=<{}> uid={} ({}): {} Received fields (limit {}): mail loop", id,
+              mail_from, st.st_uid, login, hops, options_.max_received);
+    for (const std::string& r : header.recipients)
+      refused.emplace_back(r, fmt::format("5.4.6 too many Received header fields (more than "
+                                          "{}): mail loop",
+                                          options_.max_received));
+    bounce(id, mail_from, received + message, refused);
+    return true;
+  }
   std::error_code ec;
   auto entry =
       spool_message(id, mail_from, login, header.recipients, received, message, refused, ec);
@@ -275,8 +294,17 @@ std::optional<SpoolEntry> Pickup::spool_message(
       case auth::Resolution::Status::local:
         for (const auth::MailboxTarget& t : res.targets)
           sr.local.push_back(LocalTarget{t.user, t.maildir.string(), t.folder, t.address});
+        if (!res.forwards.empty() && !options_.remote) {
+          log::warn("pickup",
+                    "{}: <{}>: alias targets in other domains dropped (no outbound "
+                    "queue)",
+                    id, address);
+        } else {
+          add_forwards(directory_, res, mail_from, address, "", "", rec.recipients);
+        }
         if (sr.local.empty()) {
-          refused.emplace_back(address, "4.3.0 the recipient resolves to no mailbox");
+          if (res.forwards.empty() || !options_.remote)
+            refused.emplace_back(address, "4.3.0 the recipient resolves to no mailbox");
           continue;
         }
         break;

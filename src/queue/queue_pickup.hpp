@@ -39,6 +39,7 @@ struct PickupOptions {
   std::string hostname;                       // for the sender of users without -f, Received, ids
   std::uint64_t max_message_size = 50 << 20;  // smtp.max_message_size
   bool remote = false;                        // other domains go to the outbound queue
+  std::size_t max_received = 100;  // smtp.max_received_headers: more is a mail loop (5.4.6)
 };
 
 class Pickup {

@@ -23,7 +23,11 @@ struct RemoteRunner::Attempt {
     std::string name;
     SpoolEnvelope env;               // as when the attempt began
     std::vector<std::size_t> rcpts;  // indices into env.recipients
-    std::shared_ptr<OutboundMessage> msg;
+    // One OutboundMessage per distinct envelope sender among those recipients (forwarded
+    // copies leave with their own, SpoolRecipient::sender); groups[k] are the positions in
+    // `rcpts` that msgs[k] carries, in order.
+    std::vector<std::shared_ptr<OutboundMessage>> msgs;
+    std::vector<std::vector<std::size_t>> groups;
   };
   std::string domain;
   std::vector<Item> items;
@@ -416,23 +420,33 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
       gone.push_back(item.name);
       continue;
     }
-    auto msg = std::make_shared<OutboundMessage>();
-    msg->spool_name = item.name;
-    msg->id = env.id;
-    msg->mail_from = env.mail_from;
-    msg->ret = env.ret;
-    msg->envid = env.envid;
-    msg->smtputf8 = env.smtputf8;
-    msg->requiretls = env.requiretls;
-    msg->eight_bit = env.body == "8BITMIME" || env.body == "8bitmime";
-    msg->size = env.received.size() + env.data_length;
-    msg->read = reader(std::make_shared<OpenFile>(fd), env.received, env.data_length);
-    for (std::size_t i : item.rcpts) {
-      const auto& r = env.recipients[i];
-      msg->recipients.push_back({r.address, r.notify, r.orcpt});
+    auto file = std::make_shared<OpenFile>(fd);
+    item.msgs.clear();
+    item.groups.clear();
+    for (std::size_t pos = 0; pos < item.rcpts.size(); ++pos) {
+      const auto& r = env.recipients[item.rcpts[pos]];
+      const std::string& sender = r.sender.empty() ? env.mail_from : r.sender;
+      std::size_t k = 0;
+      while (k < item.msgs.size() && item.msgs[k]->mail_from != sender) ++k;
+      if (k == item.msgs.size()) {
+        auto msg = std::make_shared<OutboundMessage>();
+        msg->spool_name = item.name;
+        msg->id = env.id;
+        msg->mail_from = sender;
+        msg->ret = env.ret;
+        msg->envid = env.envid;
+        msg->smtputf8 = env.smtputf8;
+        msg->requiretls = env.requiretls;
+        msg->eight_bit = env.body == "8BITMIME" || env.body == "8bitmime";
+        msg->size = env.received.size() + env.data_length;
+        msg->read = reader(file, env.received, env.data_length);
+        item.msgs.push_back(std::move(msg));
+        item.groups.emplace_back();
+      }
+      item.msgs[k]->recipients.push_back({r.address, r.notify, r.orcpt});
+      item.groups[k].push_back(pos);
     }
-    item.msg = msg;
-    messages.push_back(msg);
+    for (const auto& m : item.msgs) messages.push_back(m);
     kept.push_back(std::move(item));
   }
   a->items = std::move(kept);
@@ -491,15 +505,19 @@ void RemoteRunner::record(std::shared_ptr<Attempt> a,
                           std::vector<std::vector<RemoteReply>> replies) {
   const std::int64_t t = now();
   bool whole_failure = true, any_delivered = false, any_reply = false;
+  RemoteReply missing;
+  missing.enhanced = "4.3.0";
+  missing.text = "the transport gave no reply for this recipient";
+  std::size_t next = 0;  // replies[next]: the next message's (items have one or more)
   for (std::size_t i = 0; i < a->items.size(); ++i) {
     Attempt::Item& item = a->items[i];
-    std::vector<RemoteReply> rs =
-        i < replies.size() ? std::move(replies[i]) : std::vector<RemoteReply>{};
-    if (rs.size() != item.rcpts.size()) {
-      RemoteReply missing;
-      missing.enhanced = "4.3.0";
-      missing.text = "the transport gave no reply for this recipient";
-      rs.resize(item.rcpts.size(), missing);
+    std::vector<RemoteReply> rs(item.rcpts.size(), missing);
+    for (const auto& group : item.groups) {
+      std::vector<RemoteReply> got =
+          next < replies.size() ? std::move(replies[next]) : std::vector<RemoteReply>{};
+      ++next;
+      for (std::size_t j = 0; j < group.size() && j < got.size(); ++j)
+        rs[group[j]] = std::move(got[j]);
     }
     for (const auto& r : rs) {
       any_reply = true;
@@ -532,7 +550,7 @@ void RemoteRunner::record(std::shared_ptr<Attempt> a,
       }
       copy = env;
     }
-    if (!notices.empty()) send_notice(copy, *item.msg, std::move(notices));
+    if (!notices.empty()) send_notice(copy, *item.msgs.front(), std::move(notices));
     const bool finished = copy.finished();
     std::error_code ec;
     if (finished) {

@@ -316,6 +316,41 @@ TEST_F(RemoteRunnerTest, EachRecipientGetsItsOwnOutcome) {
   EXPECT_EQ(runner_->queued(), 1u);
 }
 
+TEST_F(RemoteRunnerTest, ForwardedCopiesLeaveWithTheirOwnSender) {
+  start();
+  SpoolEnvelope env = envelope({"a@remote.example", "b@remote.example", "c@remote.example"});
+  env.recipients[1].sender = "SRS0=ABCDE=AA=example.net=sender@fwd.example";
+  env.recipients[1].orcpt = "rfc822;fwd@fwd.example";
+  SpoolEntry e = commit(env);
+  runner_->submit(e);
+  ASSERT_TRUE(eventually([&] { return transport_.pending() > 0; }));
+  FakeTransport::Call c = transport_.take();
+  // Two messages for one destination: the message's sender for a and c, the SRS one for b.
+  ASSERT_EQ(c.messages.size(), 2u);
+  EXPECT_EQ(c.messages[0]->mail_from, "sender@example.net");
+  ASSERT_EQ(c.messages[0]->recipients.size(), 2u);
+  EXPECT_EQ(c.messages[0]->recipients[0].address, "a@remote.example");
+  EXPECT_EQ(c.messages[0]->recipients[1].address, "c@remote.example");
+  EXPECT_EQ(c.messages[1]->mail_from, env.recipients[1].sender);
+  ASSERT_EQ(c.messages[1]->recipients.size(), 1u);
+  EXPECT_EQ(c.messages[1]->recipients[0].address, "b@remote.example");
+  EXPECT_EQ(c.messages[1]->recipients[0].orcpt, "rfc822;fwd@fwd.example");
+  // Replies go back to the right recipients.
+  c.done({{kOk, kBusy}, {kNoUser}});
+  ASSERT_TRUE(runner_->wait_idle(5s));
+  auto rec = record(e.name);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->recipients[0].state, RcptState::delivered);
+  EXPECT_EQ(rec->recipients[1].state, RcptState::failed);
+  EXPECT_EQ(rec->recipients[1].sender, env.recipients[1].sender);
+  EXPECT_EQ(rec->recipients[2].state, RcptState::deferred);
+  // Our own bounce goes to the original sender, naming the alias.
+  ASSERT_EQ(notice_count(), 1u);
+  EXPECT_EQ(notice(0).rcpt, "sender@example.net");
+  EXPECT_NE(notice(0).message.find("Original-Recipient: rfc822; fwd@fwd.example"),
+            std::string::npos);
+}
+
 TEST_F(RemoteRunnerTest, ADeferredRecipientIsRetriedAfterTheBackoff) {
   start();
   SpoolEntry e = commit(envelope({"a@remote.example", "b@remote.example"}));

@@ -19,10 +19,11 @@ RecipientVerdict check_recipient(auth::Directory& directory, std::string_view ad
     auth::Resolution r = directory.resolve(address);
     switch (r.status) {
       case auth::Resolution::Status::local: {
-        if (r.targets.empty()) return RecipientVerdict::temporary_failure;
+        if (r.targets.empty() && r.forwards.empty()) return RecipientVerdict::temporary_failure;
         // Refused only when no mailbox could take it: one full member of an alias defers
-        // only its own copy after DATA (the spool keeps it and retries).
-        bool all_full = static_cast<bool>(full);
+        // only its own copy after DATA (the spool keeps it and retries); a forwarded copy
+        // is never refused for a full mailbox.
+        bool all_full = static_cast<bool>(full) && r.forwards.empty();
         for (std::size_t i = 0; all_full && i < r.targets.size(); ++i)
           all_full = full(r.targets[i].user);
         return all_full ? RecipientVerdict::mailbox_full : RecipientVerdict::local;

@@ -8,6 +8,7 @@
 #include "base/fault_injection.hpp"
 #include "base/log.hpp"
 #include "delivery/delivery_maildir.hpp"
+#include "queue/queue_forward.hpp"
 
 namespace estafeta::smtp {
 namespace {
@@ -80,7 +81,8 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
         rec.recipients.push_back(std::move(sr));
         continue;
       }
-      if (res.status != auth::Resolution::Status::local || res.targets.empty()) {
+      if (res.status != auth::Resolution::Status::local ||
+          (res.targets.empty() && res.forwards.empty())) {
         log::warn("smtp",
                   "{}: recipient <{}> no longer resolves to a local mailbox; "
                   "message refused with a temporary error",
@@ -94,7 +96,11 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
       sr.orcpt = r.dsn.orcpt;
       for (const auth::MailboxTarget& t : res.targets)
         sr.local.push_back(queue::LocalTarget{t.user, t.maildir.string(), t.folder, t.address});
-      rec.recipients.push_back(std::move(sr));
+      if (!sr.local.empty()) rec.recipients.push_back(std::move(sr));
+      // Alias targets in other domains (only from a forwarding directory, which the server
+      // sets up only with an outbound queue): copies for the outbound queue.
+      queue::add_forwards(directory, res, env.mail_from, r.address, r.dsn.notify, r.dsn.orcpt,
+                          rec.recipients);
     }
     spool_append(spool, background, slot, store.tail);
     if (slot.failed) {
