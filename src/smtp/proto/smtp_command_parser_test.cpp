@@ -225,6 +225,14 @@ TEST(RcptTo, Plain) {
   EXPECT_EQ(r->to.address, "bob@example.org");
   EXPECT_FALSE(r->postmaster);
   EXPECT_TRUE(parse_rcpt_to("to: <bob@example.org>", false, "h").ok());
+  // RFC 5321 §4.5.3.1.1: 64 octets of local part; an SRS address (a bounce to forwarded mail)
+  // may be longer, up to 256.
+  const std::string long_local(65, 'a');
+  EXPECT_FALSE(parse_rcpt_to("TO:<" + long_local + "@example.org>", false, "h").ok());
+  const std::string srs = "SRS0=abcde=x2=" + std::string(60, 'd') + ".example=" + long_local;
+  EXPECT_TRUE(parse_rcpt_to("TO:<" + srs + "@example.org>", false, "h").ok());
+  EXPECT_FALSE(
+      parse_rcpt_to("TO:<SRS0=" + std::string(260, 'a') + "@example.org>", false, "h").ok());
 }
 
 TEST(RcptTo, Postmaster) {
