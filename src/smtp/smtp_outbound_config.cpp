@@ -79,6 +79,17 @@ const std::array kRelayRows = {
               "defers that host. Needs [dns] dnssec."},
              [](RelaySettings& s, const Value& v) { return set_bool(s.dane, v); },
              [](const RelaySettings& s) -> Value { return s.dane; }},
+    RelayRow{{"mta_sts", KeyType::boolean,
+              "MTA-STS (RFC 8461) for MX delivery: a destination publishing a policy in "
+              "enforce mode gets mail only through its listed MX hosts with a verified "
+              "certificate; the policy is fetched over HTTPS and cached."},
+             [](RelaySettings& s, const Value& v) { return set_bool(s.mta_sts, v); },
+             [](const RelaySettings& s) -> Value { return s.mta_sts; }},
+    RelayRow{{"mta_sts_ca_file", KeyType::string,
+              "Extra CA certificates (PEM) trusted for MTA-STS policy servers (tests, private "
+              "CAs), besides the system's."},
+             [](RelaySettings& s, const Value& v) { return set_string(s.mta_sts_ca_file, v); },
+             [](const RelaySettings& s) -> Value { return s.mta_sts_ca_file; }},
     RelayRow{
         {"max_connections", KeyType::integer, "Outgoing SMTP connections at once, in all."},
         [](RelaySettings& s, const Value& v) { return set_int(s.max_connections, v, 1, 10000); },
@@ -302,6 +313,8 @@ std::optional<OutboundOptions> outbound_options_from(const config::Config& confi
   }
   o.smarthost_ca_file = relay.smarthost_ca_file;
   o.dane = relay.dane;
+  o.mta_sts = relay.mta_sts;
+  o.mta_sts_ca_file = relay.mta_sts_ca_file;
   for (auto& d : split_list(relay.tls_required_domains, true))
     o.tls_required_domains.insert(std::move(d));
   if (!parse_routes(routing.routes, o.routes, error)) {

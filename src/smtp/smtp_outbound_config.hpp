@@ -36,6 +36,8 @@ struct RelaySettings {
   std::string smarthost_ca_file;        // extra CA (PEM) to verify the smarthost with
   std::string tls_required_domains;     // "a.example, .b.example": STARTTLS + a valid cert
   bool dane = true;                     // RFC 7672 for MX hosts with secure TLSA records
+  bool mta_sts = true;                  // RFC 8461 for MX delivery without DANE
+  std::string mta_sts_ca_file;          // extra CA (PEM) for the policy's HTTPS server
   std::size_t max_connections = 100;    // Postfix default_process_limit
   std::size_t max_connections_per_destination = 20;  // default_destination_concurrency_limit
   std::chrono::seconds connect_timeout{30};          // Postfix smtp_connect_timeout
@@ -81,6 +83,15 @@ struct OutboundOptions {
   // TLS-RPT (RFC 8460) data: when set, one JSON line per MX connection attempt goes to a day
   // file here (smtp_tls_report_writer.hpp); "" = not recorded. Serve sets <data_dir>/tls-rpt.
   std::string tls_report_dir;
+  // MTA-STS (RFC 8461): for MX delivery, the _mta-sts TXT record is looked up and the policy
+  // fetched over HTTPS (system store + mta_sts_ca_file), cached in memory and, when
+  // mta_sts_cache_dir is set (serve: <data_dir>/mta-sts), in one file per domain; enforce
+  // mode allows only matching MX hosts with a PKIX-verified certificate (others deferred).
+  bool mta_sts = true;
+  std::string mta_sts_ca_file;
+  std::string mta_sts_cache_dir;
+  std::uint16_t mta_sts_port = 443;  // the policy server's port (tests)
+  std::chrono::milliseconds mta_sts_timeout{std::chrono::seconds(10)};
   dns::ResolverConfig resolver;
   dns::RouteOptions route;  // families, MX limits, our own names; the seed is set per plan
   std::size_t max_connections = 100;

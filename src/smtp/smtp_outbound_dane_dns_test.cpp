@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -114,6 +115,120 @@ std::string make_certificate(const std::filesystem::path& dir, const std::string
   EVP_PKEY_free(key);
   return hex;
 }
+
+// The MTA-STS policy server: a certificate for mta-sts.{sts,stst}.signed.example that is its
+// own CA (given to the transport as relay.mta_sts_ca_file), and an HTTPS server answering
+// each request with the policy of the Host it names.
+bool make_sts_certificate(const std::filesystem::path& dir) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  bool ok = key && cert;
+  if (ok) {
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 9);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+    X509_set_pubkey(cert, key);
+    X509_NAME* n = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("sts test"), -1, -1, 0);
+    X509_set_issuer_name(cert, n);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    for (auto [nid, value] :
+         {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
+          std::pair{NID_subject_alt_name,
+                    "DNS:mta-sts.sts.signed.example,DNS:mta-sts.stst.signed.example"},
+          std::pair{NID_key_usage, "critical,keyCertSign,digitalSignature"}}) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+      ok = ok && ext && X509_add_ext(cert, ext, -1) == 1;
+      X509_EXTENSION_free(ext);
+    }
+    ok = ok && X509_sign(cert, key, EVP_sha256()) > 0;
+    FILE* c = std::fopen((dir / "sts-cert.pem").c_str(), "w");
+    FILE* k = std::fopen((dir / "sts-key.pem").c_str(), "w");
+    ok = ok && c && k && PEM_write_X509(c, cert) == 1 &&
+         PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    if (c) std::fclose(c);
+    if (k) std::fclose(k);
+  }
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
+class PolicyServer {
+ public:
+  bool start(const std::filesystem::path& dir) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    if (!ctx_ ||
+        SSL_CTX_use_certificate_file(ctx_, (dir / "sts-cert.pem").c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx_, (dir / "sts-key.pem").c_str(), SSL_FILETYPE_PEM) != 1)
+      return false;
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 8);
+    thread_ = std::thread([this] { run(); });
+    return true;
+  }
+  ~PolicyServer() {
+    if (fd_ >= 0) {
+      ::shutdown(fd_, SHUT_RDWR);
+      if (thread_.joinable()) thread_.join();
+      ::close(fd_);
+    }
+    SSL_CTX_free(ctx_);
+  }
+  std::uint16_t port() const { return port_; }
+  int requests() const { return requests_; }
+
+ private:
+  void run() {
+    for (;;) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{10, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1) {
+        std::string in;
+        char b[4096];
+        while (in.find("\r\n\r\n") == std::string::npos) {
+          const int n = SSL_read(ssl, b, sizeof b);
+          if (n <= 0) break;
+          in.append(b, static_cast<std::size_t>(n));
+        }
+        ++requests_;
+        const bool testing = in.find("Host: mta-sts.stst.signed.example") != std::string::npos;
+        const std::string policy = std::string("version: STSv1\r\nmode: ") +
+                                   (testing ? "testing" : "enforce") +
+                                   "\r\nmx: mxother.signed.example\r\nmax_age: 86400\r\n";
+        const std::string response =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+            "Content-Length: " +
+            std::to_string(policy.size()) + "\r\n\r\n" + policy;
+        SSL_write(ssl, response.data(), static_cast<int>(response.size()));
+        SSL_shutdown(ssl);
+      }
+      SSL_free(ssl);
+      ::close(c);
+    }
+  }
+  SSL_CTX* ctx_ = nullptr;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<int> requests_{0};
+};
 
 // An SMTP receiver on 127.0.0.1 offering STARTTLS with the test's certificate, taking every
 // message (one connection at a time, 10 s socket timeouts).
@@ -242,6 +357,13 @@ class SignedDns {
            "mxgood IN A 127.0.0.1\n"
            "mxbad IN A 127.0.0.1\n"
            "mxplain IN A 127.0.0.1\n"
+           // MTA-STS: sts (enforce) and stst (testing) list only mxother as their MX.
+           "sts IN MX 10 mxplain.signed.example.\n"
+           "_mta-sts.sts IN TXT \"v=STSv1; id=1\"\n"
+           "mta-sts.sts IN A 127.0.0.1\n"
+           "stst IN MX 10 mxplain.signed.example.\n"
+           "_mta-sts.stst IN TXT \"v=STSv1; id=2\"\n"
+           "mta-sts.stst IN A 127.0.0.1\n"
         << tlsa << "mxgood IN TLSA 3 1 1 " << spki_hex << "\n"
         << tlsa << "mxbad IN TLSA 3 1 1 " << std::string(64, '0') << "\n";
     }
@@ -331,6 +453,11 @@ class OutboundDaneDns : public ::testing::Test {
     dir_ = new testing::TempDir("estafeta-outbound-dane");
     sink_ = new TlsSink;
     dns_ = new SignedDns;
+    policy_ = new PolicyServer;
+    if (!make_sts_certificate(dir_->path()) || !policy_->start(dir_->path())) {
+      why_ = "cannot start the MTA-STS policy server";
+      return;
+    }
     const std::string spki = make_certificate(dir_->path(), "mxgood.signed.example");
     if (spki.empty() || !sink_->start(dir_->path())) {
       why_ = "cannot make the certificate or start the receiver";
@@ -340,6 +467,7 @@ class OutboundDaneDns : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete dns_;
+    delete policy_;
     delete sink_;
     delete dir_;
   }
@@ -348,6 +476,7 @@ class OutboundDaneDns : public ::testing::Test {
     ASSERT_EQ(why_, "");
   }
   queue::RemoteReply deliver(const std::string& domain) {
+    asio::thread_pool workers(1);  // per delivery: waited for at the end (TLS-RPT lines)
     OutboundOptions o;
     o.ehlo_name = "client.example";
     o.resolver = dns_->resolver_config();
@@ -355,8 +484,11 @@ class OutboundDaneDns : public ::testing::Test {
     o.route.families = dns::AddressFamilies::ipv4_only;
     o.connect_timeout = 5s;
     o.tls_report_dir = (dir_->path() / "tls-rpt").string();
+    o.mta_sts_ca_file = (dir_->path() / "sts-cert.pem").string();
+    o.mta_sts_cache_dir = (dir_->path() / "mta-sts").string();
+    o.mta_sts_port = policy_->port();
     std::string error;
-    auto t = OutboundTransport::create(io_.get_executor(), workers_, o, error);
+    auto t = OutboundTransport::create(io_.get_executor(), workers, o, error);
     EXPECT_TRUE(t) << error;
     if (!t) return {};
     auto m = std::make_shared<queue::OutboundMessage>();
@@ -383,7 +515,7 @@ class OutboundDaneDns : public ::testing::Test {
     t->shutdown();
     io_.restart();
     io_.run_for(20ms);
-    workers_.wait();  // the TLS-RPT line is written there
+    workers.wait();  // the TLS-RPT line is written there
     if (out.size() != 1 || out[0].size() != 1) return {};
     return out[0][0];
   }
@@ -405,9 +537,9 @@ class OutboundDaneDns : public ::testing::Test {
   static inline testing::TempDir* dir_ = nullptr;
   static inline TlsSink* sink_ = nullptr;
   static inline SignedDns* dns_ = nullptr;
+  static inline PolicyServer* policy_ = nullptr;
   static inline std::string why_;
   asio::io_context io_;
-  asio::thread_pool workers_{1};
 };
 
 TEST_F(OutboundDaneDns, MatchingTlsaDelivers) {
@@ -441,6 +573,37 @@ TEST_F(OutboundDaneDns, NoTlsaIsOpportunistic) {
   EXPECT_EQ(sink_->messages(), before + 1);
   EXPECT_NE(report().find("{\"policy-domain\":\"plain.signed.example\",\"policy-type\":"
                           "\"no-policy-found\",\"success\":true"),
+            std::string::npos)
+      << report();
+}
+
+TEST_F(OutboundDaneDns, MtaStsEnforceRefusesAnUnlistedMx) {  // RFC 8461 §4.2
+  const int before = sink_->messages();
+  auto r = deliver("sts.signed.example");
+  EXPECT_EQ(r.kind, Kind::deferred) << r.text;
+  EXPECT_NE(r.text.find("MTA-STS"), std::string::npos) << r.text;
+  EXPECT_EQ(sink_->messages(), before);
+  // The policy is cached in memory and in its file; a new transport reads the file.
+  const std::string cache = read_text(dir_->path() / "mta-sts" / "sts.signed.example");
+  EXPECT_NE(cache.find("id 1\n"), std::string::npos) << cache;
+  EXPECT_NE(cache.find("mode: enforce"), std::string::npos) << cache;
+  const int fetched = policy_->requests();
+  r = deliver("sts.signed.example");
+  EXPECT_EQ(r.kind, Kind::deferred) << r.text;
+  EXPECT_EQ(policy_->requests(), fetched);
+  EXPECT_NE(report().find("{\"policy-domain\":\"sts.signed.example\",\"policy-type\":\"sts\","
+                          "\"success\":false,\"result-type\":\"validation-failure\""),
+            std::string::npos)
+      << report();
+}
+
+TEST_F(OutboundDaneDns, MtaStsTestingOnlyReports) {
+  const int before = sink_->messages();
+  auto r = deliver("stst.signed.example");
+  EXPECT_EQ(r.kind, Kind::delivered) << r.code << " " << r.text;
+  EXPECT_EQ(sink_->messages(), before + 1);
+  EXPECT_NE(report().find("{\"policy-domain\":\"stst.signed.example\",\"policy-type\":\"sts\","
+                          "\"success\":false,\"result-type\":\"certificate-not-trusted\""),
             std::string::npos)
       << report();
 }

@@ -1,17 +1,24 @@
 // smtp_outbound_transport: routing, limits and attempts of the sending MTA (see the header).
 #include "smtp/smtp_outbound_transport.hpp"
 
+#include <sys/stat.h>
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <utility>
 
 #include "base/log.hpp"
 #include "dns/proto/dns_answer.hpp"
+#include "net/blocking.hpp"
 #include "net/tls_context.hpp"
+#include "smtp/smtp_mta_sts_client.hpp"
 #include "smtp/smtp_outbound_dane.hpp"
 #include "smtp/smtp_outbound_reply.hpp"
 
@@ -55,6 +62,10 @@ std::shared_ptr<OutboundTransport> OutboundTransport::create(asio::any_io_execut
   if (!tls) return nullptr;
   std::shared_ptr<OutboundTransport> t(
       new OutboundTransport(executor, workers, std::move(options), std::move(tls)));
+  if (t->options_.mta_sts) {
+    t->sts_tls_ = net::make_client_tls_context(t->options_.mta_sts_ca_file, error);
+    if (!t->sts_tls_) return nullptr;
+  }
   t->resolver_ = dns::AsyncResolver::create(executor, t->options_.resolver, error);
   if (!t->resolver_) {
     error = "dns: " + error;
@@ -159,6 +170,75 @@ asio::awaitable<bool> OutboundTransport::acquire(const std::string& key) {
   co_return w->granted;
 }
 
+asio::awaitable<std::optional<StsPolicy>> OutboundTransport::sts_policy(std::string domain) {
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  // Named operands and pointer captures only in co_await expressions: GCC 12 destroys a
+  // co_await operand's owning temporaries twice (PR 99576; see smtp_outbound_connection).
+  const std::string txt_name = "_mta-sts." + domain;
+  dns::Answer txt_answer =
+      co_await resolver_->async_lookup(txt_name, dns::RecordType::txt, asio::use_awaitable);
+  dns::TxtAnswer txt = dns::to_txt(txt_answer);
+  std::optional<StsRecord> record;
+  if (txt.status == dns::AnswerStatus::data) record = select_sts_record(txt.records);
+  std::optional<StsCacheEntry> cached;
+  if (auto it = sts_cache_.find(domain); it != sts_cache_.end()) cached = it->second;
+  const std::string file =
+      options_.mta_sts_cache_dir.empty() ? "" : options_.mta_sts_cache_dir + "/" + domain;
+  if (!cached && !file.empty() && (record || txt.status != dns::AnswerStatus::nxdomain)) {
+    const std::string* path = &file;
+    cached = co_await net::run_blocking(workers_, [path] {
+      std::ifstream in(*path, std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      return parse_sts_cache(text);
+    });
+    if (cached && cached->domain != domain) cached.reset();
+  }
+  if (sts_needs_fetch(cached, record, now) && record) {
+    // §3.3: https://mta-sts.<domain>/.well-known/mta-sts.txt
+    const std::string host = "mta-sts." + domain;
+    dns::Answer a_answer =
+        co_await resolver_->async_lookup(host, dns::RecordType::a, asio::use_awaitable);
+    dns::AddressAnswer a = dns::to_addresses(a_answer, dns::RecordType::a);
+    StsFetchResult r;
+    if (a.records.empty()) {
+      r.error = "no address for mta-sts." + domain;
+    } else {
+      std::error_code ec;
+      const auto addr = asio::ip::make_address(a.records.front().to_string(), ec);
+      r = co_await fetch_sts_policy(domain, addr, options_.mta_sts_port, *sts_tls_,
+                                    options_.mta_sts_timeout);
+    }
+    if (r.policy) {
+      StsCacheEntry e{domain, record->id, now, r.text, *r.policy};
+      log::info("relay", "{}: MTA-STS policy {} (mode {}, max_age {})", domain, e.id,
+                sts_mode_name(e.policy.mode), e.policy.max_age);
+      if (!file.empty()) {
+        const std::string dir = options_.mta_sts_cache_dir, text = encode_sts_cache(e);
+        const std::string *dp = &dir, *fp = &file, *tp = &text;
+        co_await net::run_blocking(workers_, [dp, fp, tp] {
+          ::mkdir(dp->c_str(), 0700);
+          const std::string tmp = *fp + ".tmp";
+          {
+            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+            out << *tp;
+          }
+          return std::rename(tmp.c_str(), fp->c_str()) == 0;
+        });
+      }
+      cached = std::move(e);
+    } else {
+      log::info("relay", "{}: MTA-STS policy fetch failed: {}", domain, r.error);
+      report_tls({0, domain, "sts", false, "sts-policy-fetch-error", "", "", r.error});
+    }
+  }
+  if (!cached || !sts_cache_valid(*cached, now)) {
+    sts_cache_.erase(domain);
+    co_return std::nullopt;
+  }
+  sts_cache_[domain] = *cached;
+  co_return cached->policy;
+}
+
 asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> self,
                                              std::shared_ptr<Job> job) {
   Job& j = *job;
@@ -198,6 +278,11 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     co_return;
   }
 
+  std::optional<StsPolicy> sts;
+  // MX delivery to a domain name (not an address literal): its MTA-STS policy, if any.
+  if (!target && options_.mta_sts && !j.domain.empty() && j.domain.front() != '[' &&
+      j.domain.find('/') == std::string::npos)
+    sts = co_await sts_policy(j.domain);
   const std::string key = target ? target->to_string() : j.domain;
   if (!co_await acquire(key)) {
     j.fill(all, local_reply(false, 451, "4.3.2", "the mail system is shutting down"));
@@ -238,6 +323,7 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     // RFC 7672: DANE for MX delivery only (not static routes or the smarthost), and only when
     // the MX and address answers were DNSSEC-secure (§2.2.1-2.2.2).
     bool tlsa_policy = false;  // DANE applies to this attempt (TLS-RPT policy type "tlsa")
+    bool sts_applied = false;  // an MTA-STS policy applies (TLS-RPT policy type "sts")
     if (!target && options_.dane && dane_applies(at.mx_secure, at.address_secure)) {
       auto it = dane.find(at.host);
       if (it == dane.end()) {
@@ -264,6 +350,24 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
         setup.tls_name = at.host;  // SNI and DANE-TA reference name: the MX host (§3.2.2)
       }
     }
+    // RFC 8461 §4.2 (DANE takes precedence, §2): enforce allows only listed MX hosts, over
+    // TLS with a PKIX-verified certificate for the MX name; testing only reports.
+    if (!tlsa_policy && sts && sts->mode != StsPolicy::Mode::none) {
+      sts_applied = true;
+      if (sts_check_host(*sts, at.host) == StsVerdict::refuse) {
+        const std::string why = "MTA-STS: " + at.host + " is not an MX host of the policy of " +
+                                j.domain + " (enforce)";
+        report_tls({0, j.domain, "sts", false, "validation-failure", at.host,
+                    at.address.to_string(), why});
+        last_failure = local_reply(false, 451, "4.7.5", why, at.host);
+        continue;
+      }
+      if (sts->mode == StsPolicy::Mode::enforce) {
+        setup.client.starttls = StartTlsPolicy::required;
+        setup.verify_required = true;
+        setup.tls_name = at.host;
+      }
+    }
     // RFC 8314 §3.3: port 465 (submissions) is TLS from the first byte.
     if (target && at.port == 465) setup.client.tls_active = true;
     if (via_smarthost) setup.client.credentials = options_.smarthost_credentials;
@@ -274,12 +378,15 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     if (!target && r.connected) {  // TLS-RPT (RFC 8460 §4.3): MX delivery sessions only
       TlsReportEvent ev;
       ev.policy_domain = j.domain;
-      ev.policy_type = tlsa_policy ? "tlsa" : "no-policy-found";
+      ev.policy_type = tlsa_policy ? "tlsa" : sts_applied ? "sts" : "no-policy-found";
       ev.mx_host = at.host;
       ev.ip = at.address.to_string();
       const CloseReason why = r.close ? r.close->reason : CloseReason::connection_lost;
-      if (r.tls && (setup.dane.empty() || r.tls_verified)) {
+      const bool must_verify = !setup.dane.empty() || sts_applied;
+      if (r.tls && (!must_verify || r.tls_verified)) {
         ev.success = true;
+      } else if (r.tls && sts_applied) {  // testing mode went on without a verified peer
+        ev.result_type = "certificate-not-trusted";
       } else if (why == CloseReason::tls_failed) {
         ev.result_type = setup.dane.empty() ? "validation-failure" : "tlsa-invalid";
         ev.detail = r.close->text;

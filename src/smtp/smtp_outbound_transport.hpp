@@ -34,6 +34,7 @@
 
 #include "dns/dns_async_resolver.hpp"
 #include "queue/queue_transport.hpp"
+#include "smtp/proto/smtp_mta_sts_fetch.hpp"
 #include "smtp/smtp_outbound_config.hpp"
 #include "smtp/smtp_outbound_connection.hpp"
 #include "smtp/smtp_tls_report_writer.hpp"
@@ -81,6 +82,9 @@ class OutboundTransport final : public queue::Transport,
   static void finish(Job& job);
   // Hands a TLS-RPT event to the writer on the worker pool (nothing when not recording).
   void report_tls(TlsReportEvent event);
+  // The MTA-STS policy in force for `domain` now (RFC 8461 §5): TXT record, cache (memory,
+  // then file), fetch when needed; nullopt when none applies.
+  asio::awaitable<std::optional<StsPolicy>> sts_policy(std::string domain);
 
   asio::strand<asio::any_io_executor> strand_;
   asio::thread_pool& workers_;
@@ -88,6 +92,8 @@ class OutboundTransport final : public queue::Transport,
   std::shared_ptr<asio::ssl::context> tls_;
   std::shared_ptr<dns::AsyncResolver> resolver_;
   std::shared_ptr<TlsReportWriter> tls_report_;  // null: TLS-RPT data not recorded
+  std::shared_ptr<asio::ssl::context> sts_tls_;  // for policy fetches (mta_sts_ca_file)
+  std::unordered_map<std::string, StsCacheEntry> sts_cache_;  // on the strand
   std::mt19937_64 random_;
   std::size_t active_total_ = 0;
   std::unordered_map<std::string, std::size_t> active_per_key_;
