@@ -454,9 +454,12 @@ int run_serve(const config::Config& config) {
   // mail is refused at RCPT as before, and the server runs on.
   std::string outbound_error;
   std::shared_ptr<smtp::OutboundTransport> transport;
-  if (auto outbound = smtp::outbound_options_from(config, outbound_error))
+  if (auto outbound = smtp::outbound_options_from(config, outbound_error)) {
+    outbound->tls_report_dir = config.data_dir / "tls-rpt";     // RFC 8460 data, per day
+    outbound->mta_sts_cache_dir = config.data_dir / "mta-sts";  // RFC 8461 policies kept
     transport = smtp::OutboundTransport::create(io.context(0).get_executor(), workers,
                                                 std::move(*outbound), outbound_error);
+  }
   if (!transport)
     log::warn("serve", "no outbound queue: {}; mail for other domains is refused", outbound_error);
   // Forwarding (alias targets in other domains, bounces to our SRS addresses) needs the
