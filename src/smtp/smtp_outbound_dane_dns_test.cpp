@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "base/test_temp_dir.hpp"
+#include "smtp/smtp_outbound_test_support.hpp"
 #include "smtp/smtp_outbound_transport.hpp"
 
 namespace estafeta::smtp {
@@ -487,34 +488,7 @@ class OutboundDaneDns : public ::testing::Test {
     o.mta_sts_ca_file = (dir_->path() / "sts-cert.pem").string();
     o.mta_sts_cache_dir = (dir_->path() / "mta-sts").string();
     o.mta_sts_port = policy_->port();
-    std::string error;
-    auto t = OutboundTransport::create(io_.get_executor(), workers, o, error);
-    EXPECT_TRUE(t) << error;
-    if (!t) return {};
-    auto m = std::make_shared<queue::OutboundMessage>();
-    m->id = m->spool_name = "D1";
-    m->mail_from = "sender@client.example";
-    m->recipients.push_back({"someone@" + domain, "", ""});
-    m->size = 12;
-    m->read = [](std::uint64_t offset, std::size_t, std::string& out) {
-      out = offset == 0 ? "Subject: x\r\n" : "";
-      return std::error_code();
-    };
-    std::vector<std::vector<queue::RemoteReply>> out;
-    bool done = false;
-    t->deliver(domain, {m}, [&](auto r) {
-      out = std::move(r);
-      done = true;
-    });
-    for (auto end = std::chrono::steady_clock::now() + 30s;
-         !done && std::chrono::steady_clock::now() < end;) {
-      io_.restart();
-      io_.run_for(20ms);
-    }
-    EXPECT_TRUE(done);
-    t->shutdown();
-    io_.restart();
-    io_.run_for(20ms);
+    auto out = outbound_test::deliver_one(io_, workers, o, domain, "sender@client.example");
     workers.wait();  // the TLS-RPT line is written there
     if (out.size() != 1 || out[0].size() != 1) return {};
     return out[0][0];

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "base/test_temp_dir.hpp"
+#include "smtp/smtp_outbound_test_support.hpp"
 #include "smtp/smtp_outbound_transport.hpp"
 
 namespace estafeta::smtp {
@@ -231,34 +232,8 @@ class OutboundDns : public ::testing::Test {
     o.route.port = smtp_port;
     o.route.families = dns::AddressFamilies::ipv4_only;
     o.connect_timeout = 5s;
-    std::string error;
-    auto t = OutboundTransport::create(io_.get_executor(), workers_, o, error);
-    EXPECT_TRUE(t) << error;
-    if (!t) return {};
-    auto m = std::make_shared<queue::OutboundMessage>();
-    m->id = m->spool_name = "D1";
-    m->mail_from = "sender@client.outbound.example";
-    m->recipients.push_back({"someone@" + domain, "", ""});
-    m->size = 12;
-    m->read = [](std::uint64_t offset, std::size_t, std::string& out) {
-      out = offset == 0 ? "Subject: x\r\n" : "";
-      return std::error_code();
-    };
-    std::vector<std::vector<queue::RemoteReply>> out;
-    bool done = false;
-    t->deliver(domain, {m}, [&](auto r) {
-      out = std::move(r);
-      done = true;
-    });
-    for (auto end = std::chrono::steady_clock::now() + 30s;
-         !done && std::chrono::steady_clock::now() < end;) {
-      io_.restart();
-      io_.run_for(20ms);
-    }
-    EXPECT_TRUE(done);
-    t->shutdown();
-    io_.restart();
-    io_.run_for(20ms);
+    auto out =
+        outbound_test::deliver_one(io_, workers_, o, domain, "sender@client.outbound.example");
     return out;
   }
 
