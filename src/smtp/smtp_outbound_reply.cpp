@@ -32,6 +32,9 @@ queue::RemoteReply to_remote_reply(const RecipientResult& result, bool final_rep
   r.remote_host = std::string(remote_host);
   r.from_server = result.remote;
   r.final_reply_lost = final_reply_lost && r.kind == queue::RemoteReply::Kind::deferred;
+  // RFC 3461 §5.2.2: the next hop took NOTIFY (it offered DSN), so it reports success itself
+  // and no "relayed" notice is due from us.
+  r.dsn_passed_on = r.kind == queue::RemoteReply::Kind::delivered && !result.dsn_not_passed;
   return r;
 }
 

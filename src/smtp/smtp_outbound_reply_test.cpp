@@ -33,6 +33,10 @@ TEST(OutboundReply, OutcomesMapToKinds) {
   EXPECT_EQ(d.code, 250);
   EXPECT_EQ(d.remote_host, "mx");
   EXPECT_TRUE(d.from_server);
+  EXPECT_TRUE(d.dsn_passed_on);  // RFC 3461 §5.2.2: the next hop reports success itself
+  RecipientResult undsn = result(RecipientOutcome::delivered, 250, "2.0.0", "ok");
+  undsn.dsn_not_passed = true;  // NOTIFY given, the peer lacks DSN: we owe a "relayed" notice
+  EXPECT_FALSE(to_remote_reply(undsn, false, "mx").dsn_passed_on);
   auto b = to_remote_reply(result(RecipientOutcome::bounced, 550, "5.1.1", "no user"), false, "mx");
   EXPECT_EQ(b.kind, Kind::bounced);
   EXPECT_EQ(b.enhanced, "5.1.1");
