@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh: installs every Debian package Estafeta needs to build, run and test, on a minimal
 # Debian 12 that has only apt. Idempotent: does nothing when all are present. Needs root (or
-# sudo). Benchmarks install their extra peers (Postfix, Dovecot, GMime) themselves.
+# sudo). Benchmarks install their extra peers (Postfix, Dovecot, GMime) themselves; `--test`
+# adds the test-only ones.
 set -euo pipefail
 
 packages=(
@@ -15,6 +16,13 @@ packages=(
   python3 swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates procps curl msmtp
   strace isync fetchmail getmail6 neomutt
 )
+# `deps.sh --test` (scripts/test.sh) adds the peers only the tests start: Postfix's binaries
+# for tests/integration/test_outbound_postfix.py, preseeded to "No configuration" so that the
+# package configures and starts nothing (the test runs a private instance). Never for run.sh:
+# a user's machine gets no second MTA.
+if [ "${1:-}" = "--test" ]; then
+  packages+=(postfix)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,5 +36,9 @@ if [ "$(id -u)" -ne 0 ]; then
   as_root=(sudo)
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  echo "postfix postfix/main_mailer_type select No configuration" |
+    "${as_root[@]}" debconf-set-selections
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -5,7 +5,7 @@
 # (ESTAFETA_FUZZ_SECONDS, default 20; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
+bash scripts/deps.sh --test
 
 jobs=$(nproc)
 cmake --preset asan >/dev/null
