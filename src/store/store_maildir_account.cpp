@@ -1825,33 +1825,40 @@ std::error_code MaildirAccount::rebuild_index(IndexReport& out) {
 
 // ---- full-text index (store_fulltext.hpp) -------------------------------------------------
 
-std::error_code MaildirAccount::fulltext_search(MailboxId mailbox, TextField field,
-                                                std::string_view folded, FulltextResult& out) {
+namespace {
+
+// One full-text query (search or fuzzy) of `mailbox` at its current UIDVALIDITY; an index
+// behind the mailbox (messages from before it existed, a delivery moments ago) is poked to
+// catch up.
+template <class Query>
+std::error_code query_fulltext(std::mutex& mu, Index& index, FulltextIndex* fulltext,
+                               MailboxId mailbox, FulltextResult& out, Query query) {
   out = {};
-  if (!fulltext_) return {};
+  if (!fulltext) return {};
   MailboxRow row;
   {
-    std::lock_guard lock(mu_);
-    if (auto ec = index_.mailbox(mailbox, row)) return ec;
+    std::lock_guard lock(mu);
+    if (auto ec = index.mailbox(mailbox, row)) return ec;
   }
-  if (auto ec = fulltext_->search(mailbox, row.uid_validity, field, folded, out)) return ec;
-  // Behind (messages from before the index existed, or a delivery moments ago): catch up.
-  if (out.covered_through + 1 < row.uid_next) fulltext_->poke();
+  if (auto ec = query(row.uid_validity)) return ec;
+  if (out.covered_through + 1 < row.uid_next) fulltext->poke();
   return {};
+}
+
+}  // namespace
+
+std::error_code MaildirAccount::fulltext_search(MailboxId mailbox, TextField field,
+                                                std::string_view folded, FulltextResult& out) {
+  return query_fulltext(mu_, index_, fulltext_.get(), mailbox, out, [&](std::uint32_t validity) {
+    return fulltext_->search(mailbox, validity, field, folded, out);
+  });
 }
 
 std::error_code MaildirAccount::fulltext_fuzzy(MailboxId mailbox, TextField field,
                                                std::string_view folded, FulltextResult& out) {
-  out = {};
-  if (!fulltext_) return {};
-  MailboxRow row;
-  {
-    std::lock_guard lock(mu_);
-    if (auto ec = index_.mailbox(mailbox, row)) return ec;
-  }
-  if (auto ec = fulltext_->fuzzy(mailbox, row.uid_validity, field, folded, out)) return ec;
-  if (out.covered_through + 1 < row.uid_next) fulltext_->poke();
-  return {};
+  return query_fulltext(mu_, index_, fulltext_.get(), mailbox, out, [&](std::uint32_t validity) {
+    return fulltext_->fuzzy(mailbox, validity, field, folded, out);
+  });
 }
 
 std::error_code MaildirAccount::fulltext_catch_up(bool rebuild, FulltextStatus& out) {
