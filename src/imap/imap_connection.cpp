@@ -301,6 +301,15 @@ asio::awaitable<void> Connection::on_core(const CoreCall& call, bool may_login) 
   collect_output();
 }
 
+void Connection::take_announced_changes() {
+  // The store announces a change (another session's STORE, a delivery) before that session's
+  // command is answered, but the wake-up reaches this io thread as a posted notice, which the
+  // next command's bytes may overtake: the mailbox is marked to be read again now, so a NOOP
+  // answered without the store still reports what another client was already told is done.
+  if (core_->idling()) return;
+  if (const store::ModSeq up_to = announced_->exchange(0); up_to != 0) core_->changed(up_to);
+}
+
 asio::awaitable<void> Connection::handle(const CommandReader::Step& step) {
   switch (step.kind) {
     case CommandReader::Step::Kind::need_line:
@@ -330,6 +339,7 @@ asio::awaitable<void> Connection::handle(const CommandReader::Step& step) {
       const bool login = std::holds_alternative<Login>(parsed.command->body) ||
                          std::holds_alternative<Authenticate>(parsed.command->body);
       Command command = std::move(*parsed.command);
+      take_announced_changes();
       if (!login && core_->runs_without_store(command)) {
         // Session state only (FETCH FLAGS, SEARCH UNSEEN, NOOP, IDLE): no hop to a worker.
         core_->receive(std::move(command));

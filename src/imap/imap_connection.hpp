@@ -60,6 +60,8 @@ class Connection : public net::SessionAdapter {
   void follow_notify();
   // Consumes buffered input up to one event for the core; false when more bytes are needed.
   asio::awaitable<bool> step_input();
+  // Marks the mailbox to be read again when the store announced a change not yet noticed.
+  void take_announced_changes();
   asio::awaitable<void> handle(const CommandReader::Step& step);
   // The core's output as driver actions, queued in actions_.
   void collect_output();
