@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "cli/cli_mail.hpp"
 #include "cli/commands.hpp"
 #include "imap/imap_config.hpp"
 #include "pop3/pop3_config.hpp"
@@ -340,6 +341,9 @@ int main(int argc, char** argv) {
       config_option = argv[2];
       i = 3;
     }
+    // The mail client needs no server configuration: its own command line (cmd_mail.cpp).
+    if (argc > 1 && std::string_view(argv[1]) == "mail")
+      return estafeta::cli::run_mail(std::vector<std::string>(argv + 2, argv + argc));
     if (argc > i && std::string_view(argv[i]) == "sendmail") {
       register_sections();
       return estafeta::cli::run_sendmail(std::vector<std::string>(argv + i + 1, argv + argc),
