@@ -25,8 +25,8 @@ struct ConnectOptions {
   std::uint16_t port = 0;
   bool implicit_tls = false;  // TLS from the first byte (465, 993, 995)
   std::string ca_file;        // trusted besides the system store; "" = system store only
-  std::chrono::seconds connect_timeout{30};
-  std::chrono::seconds io_timeout{120};  // each read or write
+  std::chrono::seconds connect_timeout{30};  // per address tried, and for the TLS handshake
+  std::chrono::seconds io_timeout{120};      // each read or write
 };
 
 class Connection {
@@ -39,13 +39,18 @@ class Connection {
   // STARTTLS/STLS: handshake and verify now (the protocol client has had the server's yes).
   virtual Result<bool> start_tls() = 0;
   virtual bool secure() const = 0;
+  // The address connected to lies on this machine (127.0.0.0/8, ::1): the only place a
+  // password may go in cleartext (Security::none).
+  virtual bool peer_is_loopback() const = 0;
+  // The numeric address connected to ("192.0.2.1", "2001:db8::1"), for messages.
+  virtual const std::string& peer() const = 0;
 
   // Writes everything or fails (timeout, reset).
   virtual Result<bool> write(std::string_view bytes) = 0;
   // Up to `max` bytes, waiting at most io_timeout; "" = the server closed the connection.
   virtual Result<std::string> read_some(std::size_t max = 64 * 1024) = 0;
-  // Like read_some but waiting at most `wait` (IMAP IDLE); nullopt-like empty Result value
-  // with timed_out() true when nothing came.
+  // Like read_some but waiting at most `wait` (IMAP IDLE): "" with timed_out() true when
+  // nothing came in time (not an error), "" with timed_out() false when the server closed.
   virtual Result<std::string> read_for(std::chrono::milliseconds wait,
                                        std::size_t max = 64 * 1024) = 0;
   virtual bool timed_out() const = 0;  // the last read_for ended by its wait
