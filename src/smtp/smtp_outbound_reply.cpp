@@ -84,9 +84,15 @@ queue::RemoteReply close_reply(const ClientClose& close, const dns::RouteAttempt
     r.from_server = true;
     return r;
   }
-  return local_reply(
-      close.permanent, close.permanent ? 550 : 451, close.permanent ? "5.0.0" : "4.4.2",
-      where + ": " + (close.text.empty() ? "connection ended" : close.text), attempt.host);
+  // A TLS step that failed (a certificate DANE or MTA-STS refused, a handshake error) is a
+  // cryptographic failure (RFC 3463 X.7.5), retried: RFC 7672 §2.1 never falls back to
+  // cleartext.
+  const char* enhanced = close.permanent                           ? "5.0.0"
+                         : close.reason == CloseReason::tls_failed ? "4.7.5"
+                                                                   : "4.4.2";
+  return local_reply(close.permanent, close.permanent ? 550 : 451, enhanced,
+                     where + ": " + (close.text.empty() ? "connection ended" : close.text),
+                     attempt.host);
 }
 
 bool blames_reverse_dns(int code, std::string_view text) {

@@ -108,6 +108,14 @@ TEST(OutboundReply, AttemptAndCloseTexts) {
   auto tr = close_reply(t, at);
   EXPECT_EQ(tr.kind, Kind::deferred);
   EXPECT_EQ(tr.text, "mx.example.org[192.0.2.1]:25: STARTTLS required but not offered");
+  EXPECT_EQ(tr.enhanced, "4.4.2");
+  ClientClose f;  // a certificate DANE refused: a cryptographic failure, retried
+  f.reason = CloseReason::tls_failed;
+  f.text = "DANE: no TLSA record matches the certificate of mx.example.org[192.0.2.1]:25";
+  auto fr = close_reply(f, at);
+  EXPECT_EQ(fr.kind, Kind::deferred);
+  EXPECT_EQ(fr.code, 451);
+  EXPECT_EQ(fr.enhanced, "4.7.5");
 }
 
 TEST(OutboundReply, ReverseDnsRefusals) {

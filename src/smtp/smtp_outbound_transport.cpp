@@ -375,6 +375,8 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     setup.max_downgrade_size = options_.max_downgrade_size;
     setup.log_tag = j.domain;
     ConnectionResult r = co_await run_connection(setup, *tls_, workers_, j.messages, todo);
+    if (r.tls && r.tls_verified && !setup.dane.empty())
+      log::info("relay", "{}: dane: verified {}", j.domain, describe_attempt(at));
     if (!target && r.connected) {  // TLS-RPT (RFC 8460 §4.3): MX delivery sessions only
       TlsReportEvent ev;
       ev.policy_domain = j.domain;

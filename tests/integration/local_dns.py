@@ -5,6 +5,14 @@
 # itself as an RFC 6761 local zone. Estafeta instances reach it through
 # `[dns] forwarders = "127.0.0.1@PORT"` (see `forwarders()`). Ended by PID; every wait is
 # bounded (10 s to answer, 5 s to exit after SIGTERM).
+# DNSSEC: `SignedZone` signs a zone at run time with ldnsutils (ldns-keygen, ldns-signzone;
+# the same tools as src/smtp/smtp_outbound_dane_dns_test.cpp) and writes its DS as a trust
+# anchor file for `[dns] trust_anchor_file`; LocalDns serves signed zones as auth-zones
+# (`signed=`). `SignedZone.corrupt()` changes one record's data after signing, so that its
+# signature no longer matches (a bogus answer, RFC 4035 §5.5).
+# `certificate()` makes a self-signed key and certificate with openssl(1) and returns the
+# hex SHA-256 of its SubjectPublicKeyInfo, the data of a TLSA 3 1 1 record (RFC 7671).
+import hashlib
 import os
 import random
 import shutil
@@ -62,7 +70,7 @@ class LocalDns:
     """unbound serving `records` (zone-file lines, e.g. "a.example. 300 IN A 127.0.0.2") in
     the static local `zones`. `ready_name` must have an A record: start() waits for it."""
 
-    def __init__(self, directory, zones, records, ready_name):
+    def __init__(self, directory, zones, records, ready_name, signed=()):
         self.binary = unbound_binary()
         if not self.binary:
             raise unittest.SkipTest("the unbound binary is not installed (scripts/deps.sh installs it)")
@@ -70,6 +78,7 @@ class LocalDns:
         self.zones = zones
         self.records = records
         self.ready_name = ready_name
+        self.signed = list(signed)  # SignedZone objects, served as auth-zones
         self.port = None
         self.proc = None
         self.log_path = os.path.join(directory, "unbound.log")
@@ -90,6 +99,11 @@ class LocalDns:
             lines.append(f'  local-data: "{z} 300 IN SOA ns.{z} hostmaster.{z} 1 3600 600 86400 300"')
         for r in self.records:
             lines.append(f'  local-data: "{r}"')
+        for z in self.signed:  # "." is static: the signed zones pass through to their auth-zone
+            lines.append(f'  local-zone: "{z.origin}." transparent')
+        for z in self.signed:
+            lines += ["auth-zone:", f'  name: "{z.origin}."', f'  zonefile: "{z.signed_path}"',
+                      "  for-downstream: yes", "  for-upstream: yes", "  fallback-enabled: no"]
         lines += ["remote-control:", "  control-enable: no"]
         return "\n".join(lines) + "\n"
 
@@ -132,3 +146,86 @@ class LocalDns:
                 return f.read()[-3000:]
         except OSError:
             return ""
+
+
+def _program(name):
+    for d in ("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"):
+        p = os.path.join(d, name)
+        if os.access(p, os.X_OK):
+            return p
+    return shutil.which(name) or ""
+
+
+class SignedZone:
+    """The zone `origin` with `records` (zone-file lines relative to nothing: full names with
+    a final dot), signed with a fresh ECDSA P-256 key in `directory`. After sign():
+    `signed_path` is the signed zone file, `ds` its DS record and `anchor_path` a file holding
+    it (a trust anchor for libunbound, `[dns] trust_anchor_file`)."""
+
+    def __init__(self, directory, origin, records):
+        self.keygen, self.signzone = _program("ldns-keygen"), _program("ldns-signzone")
+        if not self.keygen or not self.signzone:
+            raise unittest.SkipTest("ldnsutils is not installed (scripts/deps.sh installs it)")
+        self.dir = directory
+        self.origin = origin.rstrip(".")
+        self.records = records
+        self.zone_path = os.path.join(directory, f"{self.origin}.zone")
+        self.signed_path = self.zone_path + ".signed"
+        self.anchor_path = os.path.join(directory, f"{self.origin}.anchor")
+        self.ds = ""
+
+    def sign(self):
+        o = self.origin + "."
+        lines = [f"$ORIGIN {o}", "$TTL 300", f"@ IN SOA ns.{o} hostmaster.{o} 1 3600 600 86400 300",
+                 f"@ IN NS ns.{o}", f"ns.{o} IN A 127.0.0.1"] + list(self.records)
+        with open(self.zone_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        r = subprocess.run([self.keygen, "-a", "ECDSAP256SHA256", "-k", self.origin], cwd=self.dir,
+                           capture_output=True, text=True, timeout=30)
+        key = r.stdout.strip()
+        if r.returncode != 0 or not key:
+            raise AssertionError(f"ldns-keygen failed: {r.stderr}")
+        r = subprocess.run([self.signzone, self.zone_path, key], cwd=self.dir, capture_output=True,
+                           text=True, timeout=30)
+        if r.returncode != 0:
+            raise AssertionError(f"ldns-signzone failed: {r.stderr}")
+        with open(os.path.join(self.dir, key + ".ds")) as f:
+            self.ds = f.read().split(";")[0].strip()
+        with open(self.anchor_path, "w") as f:
+            f.write(self.ds + "\n")
+        return self
+
+    def corrupt(self, owner, rtype):
+        """Changes the last character of the data of `owner`'s `rtype` record in the signed file
+        (hex data stays hex): its RRSIG no longer matches and a validator finds it bogus."""
+        owner = owner.rstrip(".") + "."
+        with open(self.signed_path) as f:
+            lines = f.read().split("\n")
+        for i, line in enumerate(lines):
+            fields = line.split()
+            if len(fields) > 4 and fields[0].lower() == owner.lower() and fields[3] == rtype:
+                last = lines[i].rstrip()
+                lines[i] = last[:-1] + ("0" if last[-1] != "0" else "1")
+                break
+        else:
+            raise AssertionError(f"no {rtype} record of {owner} in {self.signed_path}")
+        with open(self.signed_path, "w") as f:
+            f.write("\n".join(lines))
+
+
+def certificate(directory, name):
+    """A self-signed P-256 certificate for `name` (directory/name.pem, directory/name.key);
+    returns (certificate path, key path, hex SHA-256 of its SubjectPublicKeyInfo)."""
+    openssl = _program("openssl")
+    if not openssl:
+        raise unittest.SkipTest("openssl is not installed")
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}"],
+                   check=True, capture_output=True, timeout=30)
+    pub = subprocess.run([openssl, "x509", "-in", cert, "-noout", "-pubkey"], check=True,
+                         capture_output=True, timeout=30).stdout
+    der = subprocess.run([openssl, "pkey", "-pubin", "-outform", "DER"], input=pub, check=True,
+                         capture_output=True, timeout=30).stdout
+    return cert, key, hashlib.sha256(der).hexdigest()

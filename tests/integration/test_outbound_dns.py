@@ -13,16 +13,15 @@
 # - a user unknown at b's MX comes back to the sender as a DSN naming the MX;
 # - a null-MX domain bounces at once with 556 5.1.10 in the DSN.
 # Port 25 needs root (CI runs as root); the test is skipped with a message when it cannot be
-# bound. DANE is not tested here. Loopback only; every wait is bounded.
-import os
-import socket
+# bound. DANE: test_outbound_dane.py. Loopback only; every wait is bounded.
 import tempfile
 import shutil
-import time
 import unittest
 
-from estafeta_harness import Server, binary, unique
+from estafeta_harness import binary, unique
 from local_dns import LocalDns
+from outbound_support import (make_instance, port_25_free, stop_all, submit, wait_for_log,
+                              wait_for_message)
 
 ZONE = "interop.example"
 ONE, TWO, THREE, FOUR, NULL = (f"{d}.{ZONE}" for d in ("one", "two", "three", "four", "null"))
@@ -43,17 +42,6 @@ RECORDS = [
     f"mx.dead.{ZONE}. 300 IN A 127.0.0.4",
     f"{NULL}. 300 IN MX 0 .",
 ]
-
-
-def port_25_free(address):
-    """None when port 25 of `address` can be bound now, else why not."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((address, 25))
-        except OSError as e:
-            return f"cannot bind {address}:25 ({e.strerror}); run as root with port 25 free"
-    return None
 
 
 def message(sender, to, marker):
@@ -84,24 +72,12 @@ class OutboundDns(unittest.TestCase):
 
     @classmethod
     def instance(cls, address, domains, users, sections):
-        s = Server(listeners={"smtp": ("mx", 25, address), "submission": ("submission", None)},
-                   sections=sections)
-        cls.servers.append(s)
-        for d in domains:
-            s.cli("domain", "add", d)
-        for u in users:
-            s.cli("user", "add", u, "--password-stdin", input=SECRETS.get(u, "x-Secret-9") + "\n")
-        s.start()
-        return s
+        return make_instance(address, domains, users, SECRETS, sections, cls.servers)
 
     @classmethod
     def tearDownClass(cls):
         try:
-            for s in getattr(cls, "servers", []):
-                try:
-                    s.stop()
-                finally:
-                    s.cleanup()
+            stop_all(getattr(cls, "servers", []))
         finally:
             if getattr(cls, "dns", None):
                 cls.dns.stop()
@@ -114,27 +90,15 @@ class OutboundDns(unittest.TestCase):
             print("--- unbound ---\n" + self.dns.log_text(), flush=True)
 
     def submit(self, server, sender, to, marker):
-        with server.smtp_tls("submission") as s:
-            s.login(sender, SECRETS[sender])
-            self.assertEqual(s.sendmail(sender, [to], message(sender, to, marker)), {})
+        submit(self, server, sender, SECRETS[sender], to, message(sender, to, marker))
 
     def wait_for(self, server, address, marker, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = server.find(address, marker, wait=False)
-            if found:
-                with open(found[0], "rb") as f:
-                    return f.read()
-            time.sleep(0.1)
-        self.fail(f"{marker} did not reach {address}")
+        return wait_for_message(self, server, address, marker, timeout)
 
     def assertRelay(self, server, rcpt, host):
-        """The sender's log names the host it delivered `rcpt` to (found through DNS)."""
-        line = f"to=<{rcpt}> relay={host} status=sent"
-        deadline = time.monotonic() + 10  # logged once the 250 is recorded, maybe after delivery
-        while line not in server.log_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        self.assertIn(line, server.log_text())
+        """The sender's log names the host it delivered `rcpt` to (found through DNS); logged
+        once the 250 is recorded, maybe after delivery."""
+        wait_for_log(self, server, f"to=<{rcpt}> relay={host} status=sent")
 
     def test_a_to_b_by_mx_with_starttls(self):
         marker = unique("mx")
