@@ -17,10 +17,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "cli/cli_sendmail.hpp"
 #include "cli/commands.hpp"
 #include "queue/proto/queue_maildrop.hpp"
 #include "queue/proto/queue_sendmail_args.hpp"
@@ -29,13 +31,6 @@
 
 namespace estafeta::cli {
 namespace {
-
-constexpr int kExUsage = 64, kExDataErr = 65, kExCantCreat = 73, kExTempFail = 75;
-
-int complain(int code, const std::string& message) {
-  std::fprintf(stderr, "estafeta sendmail: %s\n", message.c_str());
-  return code;
-}
 
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -49,47 +44,9 @@ bool write_all(int fd, std::string_view data) {
 
 }  // namespace
 
-int run_sendmail(const std::vector<std::string>& args, const std::string& config_option) {
-  std::string error;
-  auto parsed = queue::parse_sendmail_args(args, error);
-  if (!parsed) return complain(kExUsage, error);
-  queue::SendmailArgs& a = *parsed;
-  if (a.smtp_on_stdin)
-    return complain(kExUsage,
-                    "-bs (SMTP on standard input) is not supported; submit over "
-                    "SMTP to port 587, or give the message on standard input");
-  auto file = choose_config_file(a.config_file.empty() ? config_option : a.config_file);
-  auto config = load_config(file);
-  if (!config) return kExTempFail;
-  const std::size_t max_size = smtp::settings_from(*config).limits.max_message_size;
-
-  // The message, bounded: more than max_message_size is refused before anything is written.
-  std::string input;
-  char buf[65536];
-  for (;;) {
-    const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
-    if (n == 0) break;
-    input.append(buf, n);
-    if (input.size() > max_size + 16)
-      return complain(kExDataErr, fmt::format("the message is larger than smtp.max_message_size "
-                                              "({} octets)",
-                                              max_size));
-  }
-  std::string message(a.dot_ends_input ? queue::up_to_lone_dot(input) : std::string_view(input));
-  queue::MaildropHeader header;
-  header.from = a.from;
-  header.fullname = a.fullname;
-  header.recipients = a.recipients;
-  if (a.extract_recipients)
-    for (auto& r : queue::extract_recipients(message)) header.recipients.push_back(std::move(r));
-  if (header.recipients.empty())
-    return complain(kExUsage, "no recipients: name them, or use -t to read To/Cc/Bcc");
-  if (header.recipients.size() > queue::kMaxMaildropRecipients)
-    return complain(kExUsage,
-                    fmt::format("more than {} recipients", queue::kMaxMaildropRecipients));
-
+int write_maildrop(const std::filesystem::path& dir, const queue::MaildropHeader& header,
+                   std::string_view message) {
   // <time>.<pid>.<random>: sorted by age; written as .tmp, renamed to .msg when complete.
-  const auto dir = config->data_dir / "maildrop";
   std::random_device rd;
   const std::string base = fmt::format("{}.{}.{:08x}",
                                        std::chrono::duration_cast<std::chrono::microseconds>(
@@ -117,6 +74,60 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
                     fmt::format("cannot write {}: {}", final_path.string(), std::strerror(err)));
   }
   return 0;
+}
+
+int run_sendmail(const std::vector<std::string>& args, const std::string& config_option) {
+  std::string error;
+  auto parsed = queue::parse_sendmail_args(args, error);
+  if (!parsed) return complain(kExUsage, error);
+  queue::SendmailArgs& a = *parsed;
+  auto file = choose_config_file(a.config_file.empty() ? config_option : a.config_file);
+  auto config = load_config(file);
+  if (!config) return kExTempFail;
+  if (a.smtp_on_stdin) return run_sendmail_smtp(*config, a);
+  const std::size_t max_size = smtp::settings_from(*config).limits.max_message_size;
+
+  // The message, bounded: more than max_message_size is refused before anything is written.
+  std::string input;
+  char buf[65536];
+  for (;;) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
+    if (n == 0) break;
+    input.append(buf, n);
+    if (input.size() > max_size + 16)
+      return complain(kExDataErr, fmt::format("the message is larger than smtp.max_message_size "
+                                              "({} octets)",
+                                              max_size));
+  }
+  std::string message(a.dot_ends_input ? queue::up_to_lone_dot(input) : std::string_view(input));
+  queue::MaildropHeader header;
+  header.from = a.from;
+  header.fullname = a.fullname;
+  header.recipients = a.recipients;
+  if (a.extract_recipients)
+    for (auto& r : queue::extract_recipients(message)) header.recipients.push_back(std::move(r));
+  // -N, -R and -V (RFC 3461) for the queue: checked here, where the user can be told.
+  if (!a.notify.empty()) {
+    auto notify = queue::normalize_notify(a.notify);
+    if (!notify) return complain(kExUsage, "-N wants NEVER or a list of SUCCESS,FAILURE,DELAY");
+    header.notify.assign(header.recipients.size(), *notify);
+  }
+  if (!a.ret.empty()) {
+    auto ret = queue::normalize_ret(a.ret);
+    if (!ret) return complain(kExUsage, "-R wants FULL or HDRS");
+    header.ret = *ret;
+  }
+  if (!a.envid.empty() && !queue::valid_xtext(a.envid))
+    return complain(kExUsage,
+                    "-V wants an envelope id in RFC 3461 xtext (printable ASCII, no '=')");
+  header.envid = a.envid;
+  if (header.recipients.empty())
+    return complain(kExUsage, "no recipients: name them, or use -t to read To/Cc/Bcc");
+  if (header.recipients.size() > queue::kMaxMaildropRecipients)
+    return complain(kExUsage,
+                    fmt::format("more than {} recipients", queue::kMaxMaildropRecipients));
+
+  return write_maildrop(config->data_dir / "maildrop", header, message);
 }
 
 }  // namespace estafeta::cli

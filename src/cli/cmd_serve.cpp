@@ -483,6 +483,9 @@ int run_serve(const config::Config& config) {
   pickup_options.max_received = smtp::settings_from(config).limits.max_received_headers;
   queue::Pickup pickup(pickup_options, spool, directory,
                        [&runner](queue::SpoolEntry e) { runner.submit(std::move(e)); });
+  runner.set_notices([&pickup](const std::string& from, const std::string& rcpt,
+                               std::string message) { return pickup.inject(from, rcpt, message); },
+                     config.hostname);
   if (auto ec = pickup.prepare())
     log::warn("serve", "cannot prepare the maildrop directory {}: {}; `sendmail` will not work",
               pickup_options.dir.string(), ec.message());

@@ -9,6 +9,8 @@
 
 #include "base/fault_injection.hpp"
 #include "base/log.hpp"
+#include "queue/queue_bounce.hpp"
+#include "queue/queue_retry_schedule.hpp"
 
 namespace estafeta::queue {
 namespace {
@@ -229,8 +231,15 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
 void LocalRunner::complete(Delivered& d) {
   SpoolEnvelope& env = d.entry.envelope;
   fault::point("spool-after-delivery");
-  for (auto& r : env.recipients)
-    if (!r.local.empty() && r.state != RcptState::failed) r.state = RcptState::delivered;
+  std::vector<std::size_t> now_delivered;
+  for (std::size_t i = 0; i < env.recipients.size(); ++i) {
+    SpoolRecipient& r = env.recipients[i];
+    if (r.local.empty() || r.state == RcptState::failed) continue;
+    if (r.state != RcptState::delivered && notify_wants(r.notify, NotifyOn::success))
+      now_delivered.push_back(i);
+    r.state = RcptState::delivered;
+  }
+  if (!now_delivered.empty()) notify_delivered(d.entry, now_delivered);  // before the release
   const bool to_remote = hand_over_ && !env.finished();
   if (env.finished()) {
     spool_.release(d.entry.name);
@@ -246,6 +255,46 @@ void LocalRunner::complete(Delivered& d) {
               env.auth_user.empty() ? std::string() : " user=" + env.auth_user);
   // Last: from here on the outbound queue owns the entry.
   if (to_remote) hand_over_(std::move(d.entry));
+}
+
+void LocalRunner::set_notices(Inject inject, std::string hostname) {
+  inject_ = std::move(inject);
+  hostname_ = std::move(hostname);
+}
+
+void LocalRunner::notify_delivered(const SpoolEntry& entry,
+                                   const std::vector<std::size_t>& delivered) {
+  const SpoolEnvelope& env = entry.envelope;
+  if (env.mail_from.empty() || !inject_) return;  // never a notice about a notice
+  const bool full = wants_full_return(env) && env.data_length <= kMaxReturned;
+  const std::uint64_t limit =
+      full ? env.data_length : std::min<std::uint64_t>(env.data_length, kMaxReturnedHeader);
+  std::string original = env.received;
+  const std::size_t head = original.size();
+  original.resize(head + limit);
+  int fd = ::open((spool_.dir() / entry.name).c_str(), O_RDONLY | O_CLOEXEC);
+  const ssize_t got = fd < 0 ? -1 : ::pread(fd, original.data() + head, limit, 0);
+  if (fd >= 0) ::close(fd);
+  original.resize(head + static_cast<std::size_t>(std::max<ssize_t>(got, 0)));
+  std::vector<mime::DsnRecipient> recipients;
+  for (std::size_t i : delivered) {
+    mime::DsnRecipient d;
+    d.final_recipient = env.recipients[i].address;
+    d.original_recipient = env.recipients[i].orcpt;
+    d.action = mime::DsnAction::delivered;
+    d.status = "2.0.0";
+    d.last_attempt = std::chrono::system_clock::now();
+    recipients.push_back(std::move(d));
+  }
+  std::string notice =
+      build_notice(env, std::move(recipients), std::move(original), hostname_, unix_now());
+  // Spooling the notice is blocking work of its own: on the pool, not this (sync) thread.
+  post_([this, id = env.id, to = env.mail_from, notice = std::move(notice)]() mutable {
+    if (auto ec = inject_("", to, std::move(notice)))
+      log::error("queue", "{}: cannot queue the delivery notice to <{}>: {}", id, to, ec.message());
+    else
+      log::info("queue", "{}: delivery notice sent to <{}>", id, to);
+  });
 }
 
 void LocalRunner::defer(SpoolEntry& entry, std::error_code ec) {

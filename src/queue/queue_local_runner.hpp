@@ -22,6 +22,11 @@
 // what the 250 promised, so this adds no risk: an entry stays in the spool until a syncfs
 // that began after its files were written returned.
 //
+// SUCCESS notices (RFC 3461 §5.2.2): a local recipient whose NOTIFY asks for SUCCESS gets its
+// sender a "delivered" report once the message is durably in its mailboxes, through the
+// set_notices() hook (queue_bounce.hpp builds it; RET decides how much of the message goes
+// back). The original is read from the spool before its slot is released.
+//
 // Remote recipients: once the local ones are delivered, an entry with remote recipients
 // still to do goes to the outbound queue through the set_remote() hook (recovered entries
 // whose local part is already done go there at start, through the same path).
@@ -63,6 +68,11 @@ class LocalRunner {
   // from then on: this runner neither writes its record again nor releases it. Set before
   // start(). Without it, remote recipients stay pending in the spool.
   void set_remote(std::function<void(SpoolEntry)> hand_over);
+  // Spools a notice (mail_from "", rcpt the original sender, the message): see the file
+  // comment. `hostname` names the reporting MTA. Set before start().
+  using Inject = std::function<std::error_code(const std::string& mail_from,
+                                               const std::string& rcpt, std::string message)>;
+  void set_notices(Inject inject, std::string hostname);
   // Starts the retry thread and schedules what open() recovered.
   void start(std::vector<SpoolEntry> recovered);
   // A message was just committed: deliver it soon.
@@ -97,6 +107,8 @@ class LocalRunner {
   void finished_one();
   // The message is in every mailbox, durably: release its slot (or record its state), log.
   void complete(Delivered& d);
+  // The SUCCESS notice for the recipients of `env` just delivered, when they asked for one.
+  void notify_delivered(const SpoolEntry& entry, const std::vector<std::size_t>& delivered);
   // Delivery failed with `ec`: record the deferral, schedule the retry.
   void defer(SpoolEntry& entry, std::error_code ec);
 
@@ -104,6 +116,8 @@ class LocalRunner {
   delivery::LocalDelivery& delivery_;
   Post post_;
   std::function<void(SpoolEntry)> hand_over_;
+  Inject inject_;
+  std::string hostname_;
   std::chrono::seconds retry_interval_;
   const bool group_sync_;
   mutable std::mutex mutex_;

@@ -257,8 +257,7 @@ bool Pickup::take(const std::string& name) {
     return true;
   }
   std::error_code ec;
-  auto entry =
-      spool_message(id, mail_from, login, header.recipients, received, message, refused, ec);
+  auto entry = spool_message(id, mail_from, login, header, received, message, refused, ec);
   if (ec) {
     log::warn("pickup", "{}: cannot spool {}: {}; trying again later", id, name, ec.message());
     return false;
@@ -273,7 +272,7 @@ bool Pickup::take(const std::string& name) {
 
 std::optional<SpoolEntry> Pickup::spool_message(
     const std::string& id, const std::string& mail_from, const std::string& auth_user,
-    const std::vector<std::string>& rcpts, const std::string& received, const std::string& message,
+    const MaildropHeader& envelope, const std::string& received, const std::string& message,
     std::vector<std::pair<std::string, std::string>>& refused, std::error_code& ec) {
   SpoolEnvelope rec;
   rec.id = id;
@@ -283,13 +282,20 @@ std::optional<SpoolEntry> Pickup::spool_message(
   rec.received = received;
   rec.received_at = unix_now();
   rec.maildir_name = delivery::maildir_base_name(options_.hostname);
-  for (const std::string& raw : rcpts) {
+  rec.ret = envelope.ret;
+  rec.envid = envelope.envid;
+  for (std::size_t i = 0; i < envelope.recipients.size(); ++i) {
+    const std::string& raw = envelope.recipients[i];
+    const std::string notify = i < envelope.notify.size() ? envelope.notify[i] : "";
+    const std::string orcpt = i < envelope.orcpt.size() ? envelope.orcpt[i] : "";
     // A bare user name is one of ours: "root" is root@<hostname>.
     const std::string address =
         raw.find('@') == std::string::npos ? raw + "@" + options_.hostname : raw;
     auth::Resolution res = directory_.resolve(address);
     SpoolRecipient sr;
     sr.address = address;
+    sr.notify = notify;
+    sr.orcpt = orcpt;
     switch (res.status) {
       case auth::Resolution::Status::local:
         for (const auth::MailboxTarget& t : res.targets)
@@ -300,7 +306,7 @@ std::optional<SpoolEntry> Pickup::spool_message(
                     "queue)",
                     id, address);
         } else {
-          add_forwards(directory_, res, mail_from, address, "", "", rec.recipients);
+          add_forwards(directory_, res, mail_from, address, notify, orcpt, rec.recipients);
         }
         if (sr.local.empty()) {
           if (res.forwards.empty() || !options_.remote)
@@ -361,7 +367,9 @@ std::error_code Pickup::inject(const std::string& mail_from, const std::string& 
                   mime::format_date(std::chrono::system_clock::now()));
   std::vector<std::pair<std::string, std::string>> refused;
   std::error_code ec;
-  auto entry = spool_message(id, mail_from, "", {rcpt}, received, message, refused, ec);
+  MaildropHeader envelope;
+  envelope.recipients = {rcpt};
+  auto entry = spool_message(id, mail_from, "", envelope, received, message, refused, ec);
   if (ec) return ec;
   for (const auto& [address, why] : refused)
     log::warn("pickup", "{}: notification for <{}> dropped: {}", id, address, why);

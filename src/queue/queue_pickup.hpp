@@ -27,7 +27,9 @@
 #include <optional>
 #include <string>
 #include <thread>
+
 #include <vector>
+#include "queue/proto/queue_maildrop.hpp"
 
 #include "auth/directory.hpp"
 #include "queue/queue_spool.hpp"
@@ -71,7 +73,7 @@ class Pickup {
   // cannot be delivered come back in `refused` with the reason.
   std::optional<SpoolEntry> spool_message(const std::string& id, const std::string& mail_from,
                                           const std::string& auth_user,
-                                          const std::vector<std::string>& rcpts,
+                                          const MaildropHeader& envelope,
                                           const std::string& received, const std::string& message,
                                           std::vector<std::pair<std::string, std::string>>& refused,
                                           std::error_code& ec);

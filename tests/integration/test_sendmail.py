@@ -80,6 +80,66 @@ class Sendmail(ServerTestCase):
         self.assertEqual(r.returncode, 64)
         self.assertIn(b"unknown option -q", r.stderr)
 
+    def test_bs_speaks_smtp_on_stdin_and_stdout(self):
+        m1, m2 = unique("sbs"), unique("sbs")
+        dialogue = (
+            "EHLO client.example\r\n"
+            "MAIL FROM:<cron@example.test>\r\n"
+            f"RCPT TO:<{ALICE}>\r\n"
+            f"RCPT TO:<{BOB}>\r\n"
+            "DATA\r\n"
+            f"Subject: {m1}\r\n\r\n..dot-stuffed line\r\nbody\r\n.\r\n"
+            "RCPT TO:<nobody-first@example.test>\r\n"  # no MAIL yet: 503, nothing lost
+            "MAIL FROM:<>\r\n"
+            f"RCPT TO:<{ALICE}>\r\n"
+            "DATA\r\n"
+            f"Subject: {m2}\r\n\r\nsecond\r\n.\r\n"
+            "QUIT\r\n")
+        r = self.sendmail(["-bs"], dialogue.encode())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        replies = [line[:3] for line in r.stdout.decode().split("\r\n") if line[3:4] == " "]
+        self.assertEqual(replies, ["220", "250", "250", "250", "250", "354", "250", "503",
+                                   "250", "250", "354", "250", "221"], r.stdout)
+        for who in (ALICE, BOB):
+            got = self.wait_for(who, m1)
+            self.assertIn(b"\r\n.dot-stuffed line\r\nbody\r\n", got)
+            self.assertIn(b"Return-Path: <cron@example.test>", got)
+        got = self.wait_for(ALICE, m2)
+        self.assertIn(b"Return-Path: <>", got)
+
+    def test_dsn_options_reach_the_queue(self):
+        # -N SUCCESS: the sender hears of the local delivery (RFC 3461 §5.2.2); -V is the
+        # report's Original-Envelope-Id; -R HDRS returns the header only.
+        marker = unique("smn")
+        r = self.sendmail(["-f", BOB, "-N", "success,failure", "-R", "hdrs", "-V", "QQ314159",
+                           ALICE], f"Subject: {marker}\n\nsecret body text\n".encode())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_for(ALICE, marker)
+        got = self.wait_for(BOB, "Action: delivered")
+        self.assertIn(b"multipart/report", got)
+        self.assertIn(b"Original-Envelope-Id: QQ314159", got)
+        self.assertIn(f"Final-Recipient: rfc822; {ALICE}".encode(), got)
+        self.assertIn(marker.encode(), got)
+        self.assertNotIn(b"secret body text", got)
+        # Bad values are refused before anything is queued, naming the option.
+        for bad, why in ((["-N", "sometimes"], b"-N wants"), (["-R", "all"], b"-R wants"),
+                         (["-V", "a=b"], b"-V wants")):
+            r = self.sendmail([*bad, ALICE], b"Subject: x\n\nx\n")
+            self.assertEqual(r.returncode, 64)
+            self.assertIn(why, r.stderr)
+
+    def test_bs_input_ending_mid_data_loses_only_the_unanswered_message(self):
+        m1, m2 = unique("sbe"), unique("sbe")
+        dialogue = (f"HELO c\r\nMAIL FROM:<{BOB}>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\n"
+                    f"Subject: {m1}\r\n\r\nkept\r\n.\r\n"
+                    f"MAIL FROM:<{BOB}>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\n"
+                    f"Subject: {m2}\r\n\r\ncut off")
+        r = self.sendmail(["-bs"], dialogue.encode())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_for(ALICE, m1)
+        time.sleep(0.5)
+        self.assertFalse(self.server.find(ALICE, m2, wait=False))
+
     @unittest.skipUnless(os.geteuid() == 0 and shutil.which("runuser"), "needs root and runuser")
     def test_another_local_user(self):
         os.chmod(self.server.tmp, 0o711)  # the test's temporary directory, not data_dir

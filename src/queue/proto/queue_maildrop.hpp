@@ -6,6 +6,10 @@
 //   from <percent-escaped envelope sender; "~" = null sender; absent = the submitting user>
 //   fullname <percent-escaped -F name>      (optional)
 //   rcpt <percent-escaped address>          (one per recipient, at least one)
+//   notify <NEVER | SUCCESS,FAILURE,DELAY>  (optional, for the rcpt line before it; RFC 3461)
+//   orcpt <addr-type;xtext>                 (optional, likewise)
+//   ret <FULL | HDRS>                       (optional; RFC 3461 RET)
+//   envid <xtext>                           (optional; RFC 3461 ENVID)
 //   <blank line>
 //   <message>
 //
@@ -32,7 +36,19 @@ struct MaildropHeader {
   std::optional<std::string> from;  // nullopt: the submitting user's address; "" = null sender
   std::string fullname;             // -F, "" when absent
   std::vector<std::string> recipients;
+  // RFC 3461 per recipient, parallel to `recipients` after parsing ("" = not given); the
+  // encoder takes shorter vectors. Values are the submitter's: the pickup checks them.
+  std::vector<std::string> notify, orcpt;
+  std::string ret, envid;  // "" when not given
 };
+
+// RFC 3461 values as the maildrop takes them (the SMTP server's grammar): NOTIFY is NEVER or a
+// comma list of SUCCESS, FAILURE, DELAY without repeats (any case; returned upper-cased);
+// RET is FULL or HDRS; ENVID and ORCPT's address are xtext (ORCPT "type;xtext").
+std::optional<std::string> normalize_notify(std::string_view value);
+std::optional<std::string> normalize_ret(std::string_view value);
+bool valid_xtext(std::string_view value);
+bool valid_orcpt(std::string_view value);
 
 // The header block, ending with the blank line; the message follows it in the file.
 std::string encode_maildrop_header(const MaildropHeader& header);

@@ -21,6 +21,25 @@ TEST(QueueMaildrop, RoundTrip) {
   EXPECT_EQ(got.from, h.from);
   EXPECT_EQ(got.fullname, h.fullname);
   EXPECT_EQ(got.recipients, h.recipients);
+  EXPECT_EQ(got.notify, std::vector<std::string>(2));
+}
+
+TEST(QueueMaildrop, DsnParametersRoundTrip) {
+  MaildropHeader h;
+  h.recipients = {"a@example.org", "b@example.net", "c@example.com"};
+  h.notify = {"SUCCESS,FAILURE", "", "NEVER"};
+  h.orcpt = {"", "rfc822;b+2Bx@example.net"};
+  h.ret = "HDRS";
+  h.envid = "QQ314159";
+  MaildropHeader got;
+  std::string error;
+  ASSERT_TRUE(parse_maildrop(encode_maildrop_header(h) + "x\n", got, error)) << error;
+  EXPECT_EQ(got.notify, h.notify);
+  EXPECT_EQ(got.orcpt, (std::vector<std::string>{"", "rfc822;b+2Bx@example.net", ""}));
+  EXPECT_EQ(got.ret, "HDRS");
+  EXPECT_EQ(got.envid, "QQ314159");
+  EXPECT_FALSE(parse_maildrop("ESTAFETA-MAILDROP 1\nnotify NEVER\nrcpt a@b\n\nx", got, error));
+  EXPECT_NE(error.find("before any rcpt"), std::string::npos);
 }
 
 TEST(QueueMaildrop, NullAndAbsentSender) {

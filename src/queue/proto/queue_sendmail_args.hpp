@@ -4,7 +4,7 @@
 // from the To, Cc and Bcc header fields, added to those named), -f ADDR / -r ADDR (envelope
 // sender; "<>" or "" is the null sender), -F NAME (full name for a From field we add), -i and
 // -oi (a line "." does not end the message), -bm (deliver: the default), -bs (SMTP on standard
-// input, answered with an error for now), -N DSN (NOTIFY), -R RET, -V ENVID, -C FILE (our
+// input and output), -N DSN (NOTIFY), -R RET, -V ENVID, -C FILE (our
 // configuration file). Accepted and ignored, as Postfix does: -oem -oee -oep -oeq -oew, -od*,
 // other -o options, -v, -B TYPE, -L LABEL, -X FILE. Option letters may be joined to their
 // value (-fme@x) or not (-f me@x); "--" ends the options. No I/O. Memory: the arguments.
