@@ -309,8 +309,14 @@ std::optional<SpoolEntry> Pickup::spool_message(
           add_forwards(directory_, res, mail_from, address, notify, orcpt, rec.recipients);
         }
         if (sr.local.empty()) {
-          if (res.forwards.empty() || !options_.remote)
-            refused.emplace_back(address, "4.3.0 the recipient resolves to no mailbox");
+          if (!res.forwards.empty() && !options_.remote) {
+            refused.emplace_back(address, "5.7.1 delivery to other domains is not available");
+          } else if (res.forwards.empty()) {
+            // The directory never answers so (leading nowhere is unknown_user); were it to,
+            // this waits and is tried again, as SMTP answers such a RCPT with 451.
+            ec = std::make_error_code(std::errc::resource_unavailable_try_again);
+            return std::nullopt;
+          }
           continue;
         }
         break;

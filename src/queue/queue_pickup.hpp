@@ -27,11 +27,10 @@
 #include <optional>
 #include <string>
 #include <thread>
-
 #include <vector>
-#include "queue/proto/queue_maildrop.hpp"
 
 #include "auth/directory.hpp"
+#include "queue/proto/queue_maildrop.hpp"
 #include "queue/queue_spool.hpp"
 
 namespace estafeta::queue {
