@@ -70,10 +70,12 @@ std::string entry_json(const std::filesystem::path& spool_dir, const queue::Spoo
     const auto& r = e.recipients[k];
     out += fmt::format(
         "{}{{\"address\":{},\"local\":{},\"state\":\"{}\",\"attempts\":{},"
-        "\"next_attempt\":{},\"reason\":{},\"remote_host\":{},\"notify\":{},\"orcpt\":{}}}",
+        "\"next_attempt\":{},\"reason\":{},\"remote_host\":{},\"notify\":{},\"orcpt\":{},"
+        "\"sender\":{}}}",
         k ? "," : "", json_string(r.address), r.local.empty() ? "false" : "true",
         queue::state_name(r.state), r.attempts, r.next_attempt, json_string(r.reason),
-        json_string(r.remote_host), json_string(r.notify), json_string(r.orcpt));
+        json_string(r.remote_host), json_string(r.notify), json_string(r.orcpt),
+        json_string(r.sender.empty() ? e.mail_from : r.sender));
   }
   return out + "]}";
 }
@@ -93,6 +95,8 @@ void print_entry(const std::filesystem::path& spool_dir, const queue::SpoolEntry
   for (const auto& r : e.recipients) {
     std::string line = fmt::format("    <{}> {}{}", shown(r.address),
                                    r.local.empty() ? "remote " : "", queue::state_name(r.state));
+    // A forwarded copy leaves with its own (SRS) envelope sender.
+    if (!r.sender.empty()) line += " from <" + shown(r.sender) + ">";
     if (r.attempts) line += fmt::format(" after {} attempt(s)", r.attempts);
     if (r.next_attempt > now) line += fmt::format(", next in {} s", r.next_attempt - now);
     if (!r.reason.empty()) line += ": " + shown(r.reason);
