@@ -10,8 +10,11 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "mua/mua_account.hpp"
 
 namespace CLI {
 class App;
@@ -30,6 +33,11 @@ using MailAction = std::function<int(const MailGlobals&)>;
 
 void register_mail_read_commands(CLI::App& mail, MailAction& action);  // cmd_mail_read.cpp
 void register_mail_send_commands(CLI::App& mail, MailAction& action);  // cmd_mail_send.cpp
+
+// The account the shared options choose (--account FILE or the default client.toml, --name
+// or the default account), or nullopt after printing an "estafeta: ..." line that names the
+// file (and line and key for a bad file) or the unknown account (cmd_mail.cpp).
+std::optional<mua::Account> mail_account(const MailGlobals& globals);
 
 // `estafeta mail ARGS...` (cmd_mail.cpp): the exit code.
 int run_mail(const std::vector<std::string>& args);

@@ -8,6 +8,26 @@
 
 namespace estafeta::cli {
 
+std::optional<mua::Account> mail_account(const MailGlobals& globals) {
+  std::filesystem::path file = globals.account_file.empty()
+                                   ? mua::default_config_path()
+                                   : std::filesystem::path(globals.account_file);
+  auto config = mua::load_client_config(file);
+  if (!config) {
+    fail(config.error().text);
+    return std::nullopt;
+  }
+  const mua::Account* account = config->find(globals.account_name);
+  if (!account) {
+    std::string names;
+    for (const auto& a : config->accounts) names += (names.empty() ? "" : ", ") + a.name;
+    fail(file.string() + ": no account called \"" + globals.account_name +
+         "\" (there are: " + names + ")");
+    return std::nullopt;
+  }
+  return *account;
+}
+
 int run_mail(const std::vector<std::string>& args) {
   CLI::App app{"the mail client: send, read and manage mail on any IMAP/POP3/SMTP server",
                "estafeta mail"};

@@ -8,10 +8,12 @@
 // A missing or wrong key is an error naming the file, the line and the key.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -21,6 +23,18 @@ namespace estafeta::mua {
 // How a connection is secured: implicit TLS (465, 993, 995), STARTTLS/STLS (587, 143, 110),
 // or none (only allowed to a loopback address: tests, a local relay).
 enum class Security { tls, starttls, none };
+
+// "tls", "starttls", "none" (the config file's spelling); parse_security: false if unknown.
+const char* security_name(Security s);
+bool parse_security(std::string_view text, Security& out);
+
+// The servers an account names, and their usual ports: submission 465 (tls) / 587,
+// IMAP 993 / 143, POP3 995 / 110.
+enum class Service { submission, imap, pop3 };
+std::uint16_t default_port(Service service, Security security);
+
+// True for "localhost", 127.0.0.0/8 and ::1: the only hosts `security = "none"` may name.
+bool is_loopback_host(std::string_view host);
 
 struct Endpoint {
   std::string host;  // "" = this account has no such server
@@ -65,6 +79,14 @@ struct ClientConfig {
 
 // ~/.config/estafeta/client.toml (or $XDG_CONFIG_HOME/estafeta/client.toml).
 std::filesystem::path default_config_path();
+// ~/.local/share/estafeta (or $XDG_DATA_HOME/estafeta): the outbox and the certificate store
+// default to folders under it (outbox/NAME, smime/NAME), and `mail fetch` keeps the UIDLs it
+// has seen there (pop3/NAME.uidl).
+std::filesystem::path data_home();
+std::filesystem::path default_outbox(const std::string& account_name);
+
+// An account name as [account.NAME] allows: 1-64 of letters, digits, '-', '_'.
+bool valid_account_name(std::string_view name);
 
 // Reads and checks the file. Error text names file, line and key.
 Result<ClientConfig> load_client_config(const std::filesystem::path& file);
@@ -76,5 +98,11 @@ Result<bool> save_client_config(const ClientConfig& config);
 // value, or a prompt on /dev/tty without echo ("Password for alice@example.org: "). Error
 // text says which source failed and why.
 Result<std::string> read_password(const Account& account);
+
+// The password command's first output line: run with /bin/sh -c, standard input and error
+// the user's (a pinentry may ask), killed after `timeout`. At most 64 KiB of output is read.
+// An exit status other than 0, no output or an empty first line is an error.
+Result<std::string> run_password_command(const std::string& command,
+                                         std::chrono::milliseconds timeout);
 
 }  // namespace estafeta::mua
