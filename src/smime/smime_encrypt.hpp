@@ -1,0 +1,51 @@
+// smime_encrypt: makes an encrypted message (RFC 8551 §3.3): application/pkcs7-mime with
+// smime-type=authEnveloped-data (RFC 5083, AES-256-GCM per RFC 5084; the default) or
+// enveloped-data (RFC 5652 §6, AES-256-CBC), one RecipientInfo per certificate
+// (key transport with RSA, key agreement with EC keys, as OpenSSL chooses by key type).
+// As with signing, Content-* fields and the body are enveloped; every other header field
+// stays outside. Sign-then-encrypt (§3.6) is sign_and_encrypt(): the signed message is the
+// enveloped entity, so the signature is checked after decryption.
+// Default AES-256-GCM: RFC 8551 §2.7 makes AES-GCM a MUST for receivers and senders, and an
+// authenticated cipher means a changed ciphertext fails to decrypt instead of decrypting to
+// attacker-shaped plaintext (the CBC malleability EFAIL used). Choose CBC for old readers.
+// Every recipient must have a certificate: the call fails, naming each address without one
+// (or with an unusable/expired one), before anything is produced. The sender's own
+// certificate belongs in `recipients` too, so the sender's copy stays readable.
+// Trust: message and certificates are the user's. Memory: about 2.4 times the message.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "smime/smime_cert.hpp"
+#include "smime/smime_sign.hpp"
+
+namespace estafeta::smime {
+
+enum class Cipher {
+  aes256_gcm,  // authEnveloped-data (RFC 5083/5084)
+  aes256_cbc,  // enveloped-data (RFC 3565)
+};
+
+struct Recipient {
+  std::string address;   // addr-spec, for error texts
+  std::string cert_pem;  // "" = none known: encrypt() fails naming `address`
+};
+
+struct EncryptOptions {
+  Cipher cipher = Cipher::aes256_gcm;
+};
+
+Result<std::string> encrypt(std::string_view message, const std::vector<Recipient>& recipients,
+                            const EncryptOptions& options = {}, const Limits& limits = {});
+
+// sign() then encrypt() (RFC 8551 §3.6); the recipients are checked before signing.
+Result<std::string> sign_and_encrypt(std::string_view message, const Identity& signer,
+                                     const std::vector<Recipient>& recipients,
+                                     const SignOptions& sign_options = {},
+                                     const EncryptOptions& encrypt_options = {},
+                                     const Limits& limits = {});
+
+}  // namespace estafeta::smime
