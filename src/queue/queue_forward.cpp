@@ -28,6 +28,7 @@ void add_forwards(auth::Directory& directory, const auth::Resolution& resolution
     if (present) continue;
     SpoolRecipient sr;
     sr.address = f.address;
+    sr.via = rcpt;
     sr.notify = notify;
     sr.orcpt = orcpt.empty() ? "rfc822;" + xtext_encode(rcpt) : std::string(orcpt);
     if (!f.via_domain.empty()) {

@@ -23,11 +23,14 @@ struct RemoteRunner::Attempt {
     std::string name;
     SpoolEnvelope env;               // as when the attempt began
     std::vector<std::size_t> rcpts;  // indices into env.recipients
-    // One OutboundMessage per distinct envelope sender among those recipients (forwarded
-    // copies leave with their own, SpoolRecipient::sender); groups[k] are the positions in
-    // `rcpts` that msgs[k] carries, in order.
+    // One OutboundMessage per distinct envelope sender and alias among those recipients
+    // (forwarded copies leave with their own, SpoolRecipient::sender, and "Delivered-To:
+    // <via>" on top); groups[k] are the positions in `rcpts` that msgs[k] carries, in order.
     std::vector<std::shared_ptr<OutboundMessage>> msgs;
     std::vector<std::vector<std::size_t>> groups;
+    // Per msgs[k]: the alias it would be forwarded for a second time ("" = none): that copy
+    // is not sent but bounced as a forwarding loop.
+    std::vector<std::string> loops;
   };
   std::string domain;
   std::vector<Item> items;
@@ -52,6 +55,38 @@ struct OpenFile {
   OpenFile(const OpenFile&) = delete;
   OpenFile& operator=(const OpenFile&) = delete;
 };
+
+// Whether the header of the message in `fd` (data from offset 0) already has a Delivered-To
+// field naming `address` (case-insensitive, angle brackets allowed): the copy forwarded for
+// that alias came back (Postfix's local(8) "mail forwarding loop").
+bool delivered_to(int fd, std::string_view address, std::uint64_t data_length) {
+  std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(data_length, 64 * 1024)), '\0');
+  const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+  head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (auto end = head.find("\r\n\r\n"); end != std::string::npos) head.resize(end + 2);
+  auto lower = [](std::string_view v) {
+    std::string out(v);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  };
+  const std::string want = lower(address);
+  std::size_t pos = 0;
+  while (pos < head.size()) {
+    std::size_t eol = head.find("\r\n", pos);
+    if (eol == std::string::npos) eol = head.size();
+    const std::string line = lower(std::string_view(head).substr(pos, eol - pos));
+    pos = eol + 2;
+    if (!line.starts_with("delivered-to:")) continue;
+    std::string_view v = std::string_view(line).substr(13);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '<'))
+      v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '>'))
+      v.remove_suffix(1);
+    if (v == want) return true;
+  }
+  return false;
+}
 
 // The content the transport sends: our Received field, then the data as received.
 std::function<std::error_code(std::uint64_t, std::size_t, std::string&)> reader(
@@ -423,12 +458,16 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
     auto file = std::make_shared<OpenFile>(fd);
     item.msgs.clear();
     item.groups.clear();
+    item.loops.clear();
+    std::vector<std::string> vias;  // per msgs[k]
     for (std::size_t pos = 0; pos < item.rcpts.size(); ++pos) {
       const auto& r = env.recipients[item.rcpts[pos]];
       const std::string& sender = r.sender.empty() ? env.mail_from : r.sender;
       std::size_t k = 0;
-      while (k < item.msgs.size() && item.msgs[k]->mail_from != sender) ++k;
+      while (k < item.msgs.size() && (item.msgs[k]->mail_from != sender || vias[k] != r.via)) ++k;
       if (k == item.msgs.size()) {
+        const std::string top =
+            r.via.empty() ? env.received : env.received + "Delivered-To: " + r.via + "\r\n";
         auto msg = std::make_shared<OutboundMessage>();
         msg->spool_name = item.name;
         msg->id = env.id;
@@ -438,10 +477,13 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
         msg->smtputf8 = env.smtputf8;
         msg->requiretls = env.requiretls;
         msg->eight_bit = env.body == "8BITMIME" || env.body == "8bitmime";
-        msg->size = env.received.size() + env.data_length;
-        msg->read = reader(file, env.received, env.data_length);
+        msg->size = top.size() + env.data_length;
+        msg->read = reader(file, top, env.data_length);
         item.msgs.push_back(std::move(msg));
         item.groups.emplace_back();
+        item.loops.push_back(
+            !r.via.empty() && delivered_to(fd, r.via, env.data_length) ? r.via : std::string());
+        vias.push_back(r.via);
       }
       item.msgs[k]->recipients.push_back({r.address, r.notify, r.orcpt});
       item.groups[k].push_back(pos);
@@ -498,7 +540,39 @@ void RemoteRunner::deliver(RemoteRunner* self, Transport* transport, std::shared
     done(std::move(replies));
     return;
   }
-  transport->deliver(a->domain, std::move(messages), std::move(done));
+  // Copies that would go round an alias chain again are bounced here, never sent; the
+  // transport gets the others and its replies are put back in their places.
+  std::vector<std::string> loops;
+  for (const auto& item : a->items) loops.insert(loops.end(), item.loops.begin(), item.loops.end());
+  if (std::all_of(loops.begin(), loops.end(), [](const std::string& l) { return l.empty(); })) {
+    transport->deliver(a->domain, std::move(messages), std::move(done));
+    return;
+  }
+  std::vector<std::shared_ptr<const OutboundMessage>> sent;
+  std::vector<std::vector<RemoteReply>> replies(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (i < loops.size() && !loops[i].empty()) {
+      RemoteReply r;
+      r.kind = RemoteReply::Kind::bounced;
+      r.enhanced = "5.4.6";
+      r.text = "mail forwarding loop for " + loops[i];
+      replies[i].assign(messages[i]->recipients.size(), r);
+    } else {
+      sent.push_back(messages[i]);
+    }
+  }
+  if (sent.empty()) {
+    done(std::move(replies));
+    return;
+  }
+  transport->deliver(a->domain, std::move(sent),
+                     [done = std::move(done), replies = std::move(replies)](
+                         std::vector<std::vector<RemoteReply>> got) mutable {
+                       std::size_t next = 0;
+                       for (auto& r : replies)
+                         if (r.empty() && next < got.size()) r = std::move(got[next++]);
+                       done(std::move(replies));
+                     });
 }
 
 void RemoteRunner::record(std::shared_ptr<Attempt> a,

@@ -316,6 +316,40 @@ TEST_F(RemoteRunnerTest, EachRecipientGetsItsOwnOutcome) {
   EXPECT_EQ(runner_->queued(), 1u);
 }
 
+TEST_F(RemoteRunnerTest, ForwardedCopiesCarryDeliveredToAndLoopsAreBounced) {
+  start();
+  // b is forwarded for fwd@fwd.example (first time: sent with Delivered-To on top); c for
+  // loop@fwd.example, whose Delivered-To the message already has: it came back, a loop.
+  SpoolEnvelope env = envelope({"a@remote.example", "b@remote.example", "c@remote.example"});
+  for (std::size_t i : {1u, 2u})
+    env.recipients[i].sender = "SRS0=ABCDE=AA=example.net=s@fwd.example";
+  env.recipients[1].via = "fwd@fwd.example";
+  env.recipients[2].via = "Loop@Fwd.Example";
+  const std::string data = "Delivered-To: <loop@fwd.example>\r\n" + std::string(kMessage);
+  SpoolEntry e = commit(env, data);
+  runner_->submit(e);
+  ASSERT_TRUE(eventually([&] { return transport_.pending() > 0; }));
+  FakeTransport::Call c = transport_.take();
+  ASSERT_EQ(c.messages.size(), 2u);  // the looped copy never reaches the transport
+  EXPECT_EQ(c.messages[0]->recipients[0].address, "a@remote.example");
+  ASSERT_EQ(c.messages[1]->recipients.size(), 1u);
+  EXPECT_EQ(c.messages[1]->recipients[0].address, "b@remote.example");
+  std::string content;
+  ASSERT_FALSE(c.messages[1]->read(0, 1 << 20, content));
+  EXPECT_EQ(content.size(), c.messages[1]->size);
+  EXPECT_TRUE(content.starts_with(env.received + "Delivered-To: fwd@fwd.example\r\n")) << content;
+  ASSERT_FALSE(c.messages[0]->read(0, 1 << 20, content));
+  EXPECT_EQ(content.find("Delivered-To: fwd"), std::string::npos);
+  c.done({{kOk}, {kOk}});
+  ASSERT_TRUE(runner_->wait_idle(5s));
+  auto rec = record(e.name);
+  ASSERT_TRUE(!rec || rec->recipients[2].state == RcptState::failed);
+  ASSERT_EQ(notice_count(), 1u);
+  EXPECT_NE(notice(0).message.find("5.4.6 mail forwarding loop for Loop@Fwd.Example"),
+            std::string::npos)
+      << notice(0).message;
+}
+
 TEST_F(RemoteRunnerTest, ForwardedCopiesLeaveWithTheirOwnSender) {
   start();
   SpoolEnvelope env = envelope({"a@remote.example", "b@remote.example", "c@remote.example"});

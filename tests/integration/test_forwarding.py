@@ -7,8 +7,10 @@
 #   rewritten into SRS0=...@example.test (SPF at b would check a, the forwarder);
 # - a bounce (null sender) sent from b to that SRS address reaches the original sender; a
 #   tampered SRS address is refused with 550 5.1.1;
-# - the alias loop between the two is stopped by the Received limit (smtp.max_received_headers,
-#   8 here) with a 5.4.6 bounce that finds its way back to the sender through the SRS chain;
+# - the alias loop between the two is stopped when the message first comes back: each forwarded
+#   copy leaves with "Delivered-To: <alias>", and a copy that already has it for the alias it
+#   would be forwarded for again gets a 5.4.6 "mail forwarding loop" bounce, which finds its way
+#   back to the sender through the SRS chain;
 # - `estafeta sendmail` applies the same limit (a 5.4.6 bounce, nothing relayed).
 # Every wait is bounded.
 import re
@@ -110,6 +112,10 @@ class Forwarding(unittest.TestCase):
         self.assertIn(b"multipart/report", got)
         self.assertIn(b"5.4.6", got)
         self.assertIn(b"Original-Recipient: rfc822; loop@", got)
+        self.assertIn(b"mail forwarding loop for loop@example.test", got)
+        # Stopped at its first return, well before the Received limit: the returned header has
+        # the two forwards' Delivered-To fields and the refused copy's own.
+        self.assertEqual(got.count(b"\r\nDelivered-To: loop@"), 3, got)
 
     def test_sendmail_applies_the_received_limit(self):
         marker = unique("hop")

@@ -169,6 +169,7 @@ std::string encode_record(const SpoolEnvelope& e) {
       out += fmt::format("remote {} {}\n", esc(flags), esc(r.remote_host));
     }
     if (!r.sender.empty()) out += fmt::format("sender {}\n", esc(r.sender));
+    if (!r.via.empty()) out += fmt::format("via {}\n", esc(r.via));
   }
   out += "end\n";
   return out;
@@ -277,6 +278,9 @@ std::optional<SpoolEnvelope> parse_record(std::string_view text, std::string& er
     } else if (key == "sender" && want(1)) {
       if (e.recipients.empty()) return fail("sender before rcpt");
       e.recipients.back().sender = v[0];
+    } else if (key == "via" && want(1)) {
+      if (e.recipients.empty()) return fail("via before rcpt");
+      e.recipients.back().via = v[0];
     } else {
       return fail(fmt::format("unknown or malformed field \"{}\"", key.substr(0, 32)));
     }

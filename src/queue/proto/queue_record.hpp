@@ -16,7 +16,8 @@
 // comma list of lost, delayed, server, or "~"); the line is written only when there is
 // something to say, so records without it (older ones included) read as before. Likewise
 // "sender ADDRESS" after a rcpt line gives that recipient its own envelope sender (a copy
-// forwarded by an alias leaves with an SRS address, queue_srs.hpp); absent = the message's.
+// forwarded by an alias leaves with an SRS address, queue_srs.hpp); absent = the message's;
+// "via ADDRESS" names the alias it was forwarded for.
 //
 // The record is text, one "key value..." line per field, every value percent-escaped (octets
 // <= 0x20, >= 0x7f, '%' and '~' as %XX; the empty string as "~"), so a record is readable with
@@ -66,6 +67,10 @@ struct SpoolRecipient {
   // The envelope sender this recipient's copy leaves with when it is not the message's (a
   // forwarded copy: the SRS address); "" = the message's `mail_from` ("sender" line).
   std::string sender;
+  // A copy forwarded by one of our aliases: that alias's address ("via" line). The copy leaves
+  // with "Delivered-To: <via>" on top, and a message that already carries that field has
+  // come back through the alias chain: a forwarding loop (Postfix's local(8) rule).
+  std::string via;
 };
 
 struct SpoolEnvelope {

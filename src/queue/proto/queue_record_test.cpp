@@ -152,11 +152,15 @@ TEST(QueueRecord, RequireTlsRoundTripsAndOldRecordsReadWithoutIt) {  // RFC 8689
 TEST(QueueRecord, PerRecipientSenderRoundTrips) {
   SpoolEnvelope e = sample();
   e.recipients[1].sender = "SRS0=ABCDE=AA=example.org=john doe@fwd.example";
+  e.recipients[1].via = "alias list@example.org";
   std::string error;
   auto back = parse_record(encode_record(e), error);
   ASSERT_TRUE(back) << error;
   EXPECT_TRUE(back->recipients[0].sender.empty());
+  EXPECT_TRUE(back->recipients[0].via.empty());
   EXPECT_EQ(back->recipients[1].sender, e.recipients[1].sender);
+  EXPECT_EQ(back->recipients[1].via, e.recipients[1].via);
+  EXPECT_FALSE(parse_record("estafeta-spool 1\nid x\nvia a@b\nend\n", error));
   // Records without a "sender" line (all older ones) read as "the message's sender", and
   // such recipients are written without one.
   std::string old = "estafeta-spool 1\nid x\nrcpt pending 0 0 a@b.example ~ ~ ~\nend\n";
