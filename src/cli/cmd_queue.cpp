@@ -19,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "queue/queue_control.hpp"
 #include "queue/queue_spool.hpp"
+#include "smtp/smtp_tls_rpt_sender.hpp"
 
 namespace estafeta::cli {
 namespace {
@@ -173,6 +174,13 @@ int run_queue_action(const config::Config& config, const std::string& action,
               : action == "release" ? "released"
                                     : "retry requested for",
               what.c_str());
+  return 0;
+}
+
+int run_queue_tls_report(const config::Config& config) {
+  const std::string error = smtp::request_tls_reports(config.data_dir / "tls-rpt");
+  if (!error.empty()) return fail(error);
+  std::printf("TLS reports requested: a running server sends them within 5 seconds\n");
   return 0;
 }
 

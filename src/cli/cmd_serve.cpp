@@ -63,6 +63,7 @@
 #include "smtp/smtp_outbound_config.hpp"
 #include "smtp/smtp_outbound_transport.hpp"
 #include "smtp/smtp_server.hpp"
+#include "smtp/smtp_tls_rpt_sender.hpp"
 #include "store/store_maildir.hpp"
 
 namespace estafeta::cli {
@@ -454,7 +455,9 @@ int run_serve(const config::Config& config) {
   // mail is refused at RCPT as before, and the server runs on.
   std::string outbound_error;
   std::shared_ptr<smtp::OutboundTransport> transport;
+  dns::ResolverConfig report_resolver;  // TLS reports look up _smtp._tls with the same DNS
   if (auto outbound = smtp::outbound_options_from(config, outbound_error)) {
+    report_resolver = outbound->resolver;
     outbound->tls_report_dir = config.data_dir / "tls-rpt";     // RFC 8460 data, per day
     outbound->mta_sts_cache_dir = config.data_dir / "mta-sts";  // RFC 8461 policies kept
     transport = smtp::OutboundTransport::create(io.context(0).get_executor(), workers,
@@ -500,6 +503,19 @@ int run_serve(const config::Config& config) {
         queue::RemoteOptions{queue::settings_from(config), config.hostname});
     runner.set_remote([r = remote.get()](queue::SpoolEntry e) { r->submit(std::move(e)); });
     remote->start();
+  }
+  // TLS reports (RFC 8460) from the data the transport records, queued like notices.
+  std::unique_ptr<smtp::TlsRptSender> tls_reports;
+  if (transport) {
+    const smtp::RelaySettings relay = smtp::relay_settings_from(config);
+    tls_reports = std::make_unique<smtp::TlsRptSender>(
+        smtp::TlsRptSenderOptions{config.data_dir / "tls-rpt", config.hostname,
+                                  relay.tls_rpt_organization, relay.tls_rpt_contact,
+                                  relay.tls_rpt_interval, report_resolver},
+        [&pickup](const std::string& from, const std::string& rcpt, const std::string& message) {
+          return pickup.inject(from, rcpt, message);
+        });
+    tls_reports->start();
   }
   runner.start(std::move(recovered));
   pickup.start();
@@ -602,6 +618,7 @@ int run_serve(const config::Config& config) {
   // reply, so nothing more is acknowledged), then let deliveries already running finish
   // rather than abandon half-written files in tmp/; what is not started stays in the spool
   // for the next start.
+  if (tls_reports) tls_reports->stop();
   pickup.stop();
   if (remote) remote->stop();
   if (transport) transport->shutdown();

@@ -64,6 +64,9 @@ int run_queue_show(const config::Config& config, const std::string& which, bool 
 // `queue hold|release|retry|delete ID` ("retry" with an empty ID: every message).
 int run_queue_action(const config::Config& config, const std::string& action,
                      const std::string& which);
+// `queue tls-report`: asks the server to send the TLS reports (RFC 8460) of everything
+// recorded so far (smtp_tls_rpt_sender.hpp); the server acts within 5 seconds.
+int run_queue_tls_report(const config::Config& config);
 
 // cmd_mailbox.cpp: `estafeta mailbox list|create|delete|rename USER ...` on the account's
 // mailboxes in the store (special_use: "" or all, archive, drafts, flagged, junk, sent, trash).

@@ -178,6 +178,10 @@ int run(int argc, char** argv) {
     });
   }
 
+  queue->add_subcommand("tls-report", "send the TLS reports (RFC 8460) recorded so far now")
+      ->callback(
+          [&] { action = [](const config::Config& c) { return cli::run_queue_tls_report(c); }; });
+
   // mailbox (cmd_mailbox.cpp) and index (cmd_index.cpp): one account's mailbox store.
   auto* mailbox = app.add_subcommand("mailbox", "manage an account's mailboxes");
   mailbox->require_subcommand(1);

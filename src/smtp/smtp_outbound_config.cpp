@@ -120,6 +120,27 @@ const std::array kRelayRows = {
          "Seconds to wait for the reply to the end of a message (RFC 5321 4.5.3.2.6: 600)."},
         [](RelaySettings& s, const Value& v) { return set_seconds(s.data_timeout, v, 10, 3600); },
         [](const RelaySettings& s) -> Value { return int_value(s.data_timeout.count()); }},
+    RelayRow{{"tls_rpt_interval", KeyType::integer,
+              "Seconds between runs sending TLS reports (RFC 8460) to the domains that ask for "
+              "them (_smtp._tls TXT, mailto: rua); each run reports the complete UTC days not "
+              "yet reported. 0: only `estafeta queue tls-report`."},
+             [](RelaySettings& s, const Value& v) {
+               const int64_t n = std::get<int64_t>(v);
+               if (n != 0 && (n < 3600 || n > 7 * 86400))
+                 return std::string("expected 0 or a number of seconds 3600-604800");
+               s.tls_rpt_interval = std::chrono::seconds(n);
+               return std::string();
+             },
+             [](const RelaySettings& s) -> Value { return int_value(s.tls_rpt_interval.count()); }},
+    RelayRow{
+        {"tls_rpt_organization", KeyType::string,
+         "\"organization-name\" of our TLS reports; empty: the hostname."},
+        [](RelaySettings& s, const Value& v) { return set_string(s.tls_rpt_organization, v, 256); },
+        [](const RelaySettings& s) -> Value { return s.tls_rpt_organization; }},
+    RelayRow{{"tls_rpt_contact", KeyType::string,
+              "\"contact-info\" of our TLS reports; empty: mailto:postmaster@<hostname>."},
+             [](RelaySettings& s, const Value& v) { return set_string(s.tls_rpt_contact, v, 256); },
+             [](const RelaySettings& s) -> Value { return s.tls_rpt_contact; }},
 };
 
 // ---- [dns]

@@ -43,6 +43,9 @@ struct RelaySettings {
   std::chrono::seconds connect_timeout{30};          // Postfix smtp_connect_timeout
   std::chrono::seconds command_timeout{300};         // RFC 5321 §4.5.3.2 (5 min)
   std::chrono::seconds data_timeout{600};            // reply to the final dot (10 min)
+  std::chrono::seconds tls_rpt_interval{86400};      // TLS reports (RFC 8460); 0 = on request
+  std::string tls_rpt_organization;                  // "" = the hostname
+  std::string tls_rpt_contact;                       // "" = mailto:postmaster@<hostname>
 };
 
 // [dns] as written.

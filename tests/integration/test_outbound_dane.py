@@ -12,10 +12,18 @@
 #   with 4.7.5, never delivered (no cleartext fallback), `estafeta queue show` gives the reason
 #   and TLS-RPT records tlsa-invalid;
 # - bogus.dane.example (b): its first MX's TLSA record was changed after signing (bogus,
-#   RFC 4035 §5.5): that MX is skipped and the message goes to the second MX (mx.beta).
+#   RFC 4035 §5.5): that MX is skipped and the message goes to the second MX (mx.beta);
+# - TLS reports (RFC 8460): beta.dane.example publishes _smtp._tls "v=TLSRPTv1;
+#   rua=mailto:tlsrpt@beta..."; after a delivery, `estafeta queue tls-report` on a makes a
+#   send its report, which arrives in that mailbox at b (multipart/report, the gzipped JSON
+#   counting the DANE session); asked again, a reports only what came after (the session that
+#   carried the first report), never the first data again.
 # Port 25 needs root (CI runs as root); skipped with a message when it cannot be bound or when
 # unbound or ldnsutils is missing. Loopback only; every wait is bounded.
+import email
+import email.policy
 import glob
+import gzip
 import json
 import os
 import shutil
@@ -23,7 +31,7 @@ import tempfile
 import time
 import unittest
 
-from estafeta_harness import binary, unique
+from estafeta_harness import HOSTNAME, binary, unique
 from local_dns import LocalDns, SignedZone, certificate
 from outbound_support import (make_instance, port_25_free, stop_all, submit, wait_for_log,
                               wait_for_message)
@@ -32,6 +40,7 @@ ZONE = "dane.example"
 ALPHA, BETA, WRONG, BOGUS = (f"{d}.{ZONE}" for d in ("alpha", "beta", "wrong", "bogus"))
 ADDR_A, ADDR_B = "127.0.0.2", "127.0.0.3"
 ANN, BEN, WES, BO = f"ann@{ALPHA}", f"ben@{BETA}", f"wes@{WRONG}", f"bo@{BOGUS}"
+RUA = f"tlsrpt@{BETA}"
 SECRETS = {ANN: "ann-Alpha-Secret-1", BEN: "ben-Beta-Secret-2"}
 
 
@@ -48,6 +57,7 @@ def records(spki_a, spki_b):
         f"{BETA}. IN MX 10 mx.{BETA}.",
         f"mx.{BETA}. IN A {ADDR_B}",
         f"_25._tcp.mx.{BETA}. IN TLSA 3 1 1 {spki_b}",
+        f'_smtp._tls.{BETA}. IN TXT "v=TLSRPTv1; rua=mailto:{RUA}"',
         f"{WRONG}. IN MX 10 mx.{WRONG}.",
         f"mx.{WRONG}. IN A {ADDR_B}",
         f"_25._tcp.mx.{WRONG}. IN TLSA 3 1 1 {spki_a}",  # a's key: b's certificate never matches
@@ -92,7 +102,7 @@ class OutboundDane(unittest.TestCase):
                         "queue": {"retry_interval": 60}}
 
             cls.a = make_instance(ADDR_A, [ALPHA], [ANN], SECRETS, sections(cert_a, key_a), cls.servers)
-            cls.b = make_instance(ADDR_B, [BETA, WRONG, BOGUS], [BEN, WES, BO], SECRETS,
+            cls.b = make_instance(ADDR_B, [BETA, WRONG, BOGUS], [BEN, WES, BO, RUA], SECRETS,
                                   sections(cert_b, key_b), cls.servers)
             cls.a.certificate, cls.b.certificate = cert_a, cert_b
         except BaseException:
@@ -185,6 +195,76 @@ class OutboundDane(unittest.TestCase):
         rpt = [e for e in tls_report_lines(self.a) if e["policy-domain"] == BOGUS]
         self.assertTrue(any(e["result-type"] == "dnssec-invalid" and
                             e["receiving-mx-hostname"] == f"mx.{BOGUS}" for e in rpt), rpt)
+
+    def report(self, number, timeout=20.0):
+        """The JSON of the `number`th TLS report (1-based) in RUA's mailbox at b, and its mail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.b.find(RUA, "TLS-Report-Domain", wait=False)
+            if len(found) >= number:
+                break
+            time.sleep(0.2)
+        else:
+            self.fail(f"TLS report {number} did not reach {RUA}")
+        mails = []
+        for path in found:
+            with open(path, "rb") as f:
+                mails.append(email.message_from_bytes(f.read(), policy=email.policy.default))
+        mails.sort(key=lambda m: str(m["Date"]) + str(m["Message-ID"]))
+        reports = []
+        for m in mails:
+            self.assertEqual(m.get_content_type(), "multipart/report")
+            self.assertEqual(m.get_param("report-type"), "tlsrpt")
+            self.assertEqual(str(m["TLS-Report-Domain"]), BETA)
+            self.assertEqual(str(m["TLS-Report-Submitter"]), self.a_hostname())
+            parts = [p for p in m.iter_parts() if p.get_content_type() == "application/tlsrpt+gzip"]
+            self.assertEqual(len(parts), 1)
+            name = parts[0].get_filename()
+            self.assertTrue(name.startswith(f"{self.a_hostname()}!{BETA}!") and name.endswith(".json.gz"), name)
+            reports.append(json.loads(gzip.decompress(parts[0].get_payload(decode=True))))
+        return reports
+
+    def a_hostname(self):
+        return HOSTNAME  # both instances have the harness's host name
+
+    def beta_lines(self):
+        return [e for e in tls_report_lines(self.a) if e["policy-domain"] == BETA]
+
+    def test_tls_report_reaches_the_other_instance(self):
+        marker = unique("rpt")
+        self.send(self.a, ANN, BEN, marker)
+        wait_for_message(self, self.b, BEN, marker)
+        wait_for_log(self, self.a, f"to=<{BEN}> relay=mx.{BETA} status=sent")
+        deadline = time.monotonic() + 10
+        while not self.beta_lines() and time.monotonic() < deadline:
+            time.sleep(0.1)  # the line is written after the session ends
+        recorded = sum(1 for e in self.beta_lines() if e["success"] and e["policy-type"] == "tlsa")
+        self.assertGreaterEqual(recorded, 1)
+        self.a.cli("queue", "tls-report")
+        first = self.report(1)[0]
+        self.assertEqual(first["organization-name"], HOSTNAME)
+        self.assertEqual(first["contact-info"], f"mailto:postmaster@{HOSTNAME}")
+        self.assertTrue(first["date-range"]["start-datetime"].endswith("T00:00:00Z"))
+        self.assertIn(BETA, first["report-id"])
+        tlsa = [p for p in first["policies"] if p["policy"]["policy-type"] == "tlsa"]
+        self.assertEqual(len(tlsa), 1, first)
+        self.assertEqual(tlsa[0]["policy"]["policy-domain"], BETA)
+        self.assertEqual(tlsa[0]["summary"]["total-successful-session-count"], recorded)
+        self.assertEqual(tlsa[0]["summary"]["total-failure-session-count"], 0)
+        # The data went out: a has it as reported, and only newer lines are left to report.
+        self.assertTrue(glob.glob(os.path.join(self.a.data_dir, "tls-rpt", "*.reported")))
+        wait_for_log(self, self.a, f"to=<{RUA}> relay=mx.{BETA} status=sent")
+        deadline = time.monotonic() + 10
+        while not self.beta_lines() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(len(self.beta_lines()), 1)  # the session that carried report 1
+        self.a.cli("queue", "tls-report")
+        reports = self.report(2)
+        second = next(r for r in reports if r["report-id"] != first["report-id"])
+        tlsa = [p for p in second["policies"] if p["policy"]["policy-type"] == "tlsa"]
+        self.assertEqual(tlsa[0]["summary"]["total-successful-session-count"], 1, second)
+        # It covers the time after the first one.
+        self.assertGreater(second["date-range"]["start-datetime"], first["date-range"]["end-datetime"])
 
 
 if __name__ == "__main__":
