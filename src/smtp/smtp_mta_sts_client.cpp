@@ -56,7 +56,8 @@ asio::awaitable<StsFetchResult> fetch_sts_policy(std::string domain, asio::ip::a
   std::error_code ec;
   co_await socket.async_connect({address, port}, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    out.error = "connect to " + host + ": " + (guard->expired ? "timed out" : ec.message());
+    out.error = "connect to " + host + "[" + address.to_string() +
+                "]: " + (guard->expired ? "timed out" : ec.message());
     co_return out;
   }
   net::Stream stream(std::move(socket));
@@ -70,6 +71,7 @@ asio::awaitable<StsFetchResult> fetch_sts_policy(std::string domain, asio::ip::a
     out.error = "certificate of " + host + " not verified: " + stream.tls_verify_error();
     co_return out;
   }
+  out.reached = true;
   const std::string request = sts_http_request(domain);
   co_await stream.write(asio::buffer(request), ec);
   std::string response;

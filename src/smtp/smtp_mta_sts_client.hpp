@@ -3,9 +3,10 @@
 // TLS with SNI mta-sts.<domain> and the certificate verified (PKIX: the context's trust
 // store, i.e. the system's plus a configured CA file, name = mta-sts.<domain>), one GET of
 // /.well-known/mta-sts.txt, the response read until the server closes, then checked and
-// parsed sans-I/O (smtp_mta_sts_fetch.hpp, smtp_mta_sts.hpp). Not yet used by the transport
-// (see docs/SMTP.md). Trust: the response is untrusted: at most kMaxStsPolicy + 16 KiB is
-// read, everything within one deadline. Memory: that buffer.
+// parsed sans-I/O (smtp_mta_sts_fetch.hpp, smtp_mta_sts.hpp). The transport resolves the
+// host's AAAA and A and calls this per address in turn (docs/SMTP.md). Trust: the response is
+// untrusted: at most kMaxStsPolicy + 16 KiB is read, everything within one deadline. Memory: that
+// buffer.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -23,6 +24,9 @@ struct StsFetchResult {
   std::optional<StsPolicy> policy;  // set on success
   std::string text;                 // the policy as fetched (for the cache)
   std::string error;                // why not, on failure
+  // The server was reached with a verified certificate: its answer stands, and another
+  // address of mta-sts.<domain> would not be tried (a connect or TLS failure leaves it false).
+  bool reached = false;
 };
 
 // Fetches the policy of `domain` from `address`:`port` (443 outside tests) within `timeout`.

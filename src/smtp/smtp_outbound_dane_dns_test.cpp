@@ -7,7 +7,8 @@
 // TLSA 3 1 1 record matching the receiver's key delivers (verified); one that does not match
 // defers without sending; a host without TLSA gets opportunistic TLS and delivers; each
 // attempt leaves its TLS-RPT line (policy type tlsa / no-policy-found, success or
-// tlsa-invalid) in the day file. Skips
+// tlsa-invalid) in the day file; MTA-STS policies are fetched over IPv6 ([::1], a second
+// policy server on the same port) and from the next address when one refuses. Skips
 // when unbound or ldnsutils is absent. Bounded: 10 s socket timeouts, 30 s per delivery.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -140,7 +141,8 @@ bool make_sts_certificate(const std::filesystem::path& dir) {
     for (auto [nid, value] :
          {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
           std::pair{NID_subject_alt_name,
-                    "DNS:mta-sts.sts.signed.example,DNS:mta-sts.stst.signed.example"},
+                    "DNS:mta-sts.sts.signed.example,DNS:mta-sts.stst.signed.example,"
+                    "DNS:mta-sts.sts6.signed.example,DNS:mta-sts.sts46.signed.example"},
           std::pair{NID_key_usage, "critical,keyCertSign,digitalSignature"}}) {
       X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
       ok = ok && ext && X509_add_ext(cert, ext, -1) == 1;
@@ -161,12 +163,26 @@ bool make_sts_certificate(const std::filesystem::path& dir) {
 
 class PolicyServer {
  public:
-  bool start(const std::filesystem::path& dir) {
+  // On 127.0.0.1 with a free port, or (ipv6) on [::1] with `port` (the same as the IPv4
+  // one's: the transport has one policy port).
+  bool start(const std::filesystem::path& dir, bool ipv6 = false, std::uint16_t port = 0) {
     ctx_ = SSL_CTX_new(TLS_server_method());
     if (!ctx_ ||
         SSL_CTX_use_certificate_file(ctx_, (dir / "sts-cert.pem").c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx_, (dir / "sts-key.pem").c_str(), SSL_FILETYPE_PEM) != 1)
       return false;
+    if (ipv6) {
+      fd_ = ::socket(AF_INET6, SOCK_STREAM, 0);
+      sockaddr_in6 a6{};
+      a6.sin6_family = AF_INET6;
+      a6.sin6_addr = in6addr_loopback;
+      a6.sin6_port = htons(port);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&a6), sizeof a6) != 0) return false;
+      port_ = port;
+      ::listen(fd_, 8);
+      thread_ = std::thread([this] { run(); });
+      return true;
+    }
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -365,6 +381,15 @@ class SignedDns {
            "stst IN MX 10 mxplain.signed.example.\n"
            "_mta-sts.stst IN TXT \"v=STSv1; id=2\"\n"
            "mta-sts.stst IN A 127.0.0.1\n"
+           // sts6: the policy host has only an IPv6 address; sts46: its IPv4 address
+           // (127.0.0.2) refuses connections, its IPv6 one (::1) serves the policy.
+           "sts6 IN MX 10 mxplain.signed.example.\n"
+           "_mta-sts.sts6 IN TXT \"v=STSv1; id=6\"\n"
+           "mta-sts.sts6 IN AAAA ::1\n"
+           "sts46 IN MX 10 mxplain.signed.example.\n"
+           "_mta-sts.sts46 IN TXT \"v=STSv1; id=7\"\n"
+           "mta-sts.sts46 IN A 127.0.0.2\n"
+           "mta-sts.sts46 IN AAAA ::1\n"
         << tlsa << "mxgood IN TLSA 3 1 1 " << spki_hex << "\n"
         << tlsa << "mxbad IN TLSA 3 1 1 " << std::string(64, '0') << "\n";
     }
@@ -459,6 +484,9 @@ class OutboundDaneDns : public ::testing::Test {
       why_ = "cannot start the MTA-STS policy server";
       return;
     }
+    policy6_ = new PolicyServer;
+    if (!policy6_->start(dir_->path(), true, policy_->port()))
+      why6_ = "cannot listen on [::1]:" + std::to_string(policy_->port()) + " (no IPv6 loopback?)";
     const std::string spki = make_certificate(dir_->path(), "mxgood.signed.example");
     if (spki.empty() || !sink_->start(dir_->path())) {
       why_ = "cannot make the certificate or start the receiver";
@@ -469,6 +497,7 @@ class OutboundDaneDns : public ::testing::Test {
   static void TearDownTestSuite() {
     delete dns_;
     delete policy_;
+    delete policy6_;
     delete sink_;
     delete dir_;
   }
@@ -476,13 +505,14 @@ class OutboundDaneDns : public ::testing::Test {
     if (why_ == "skip") GTEST_SKIP() << "unbound or ldnsutils not installed";
     ASSERT_EQ(why_, "");
   }
-  queue::RemoteReply deliver(const std::string& domain) {
+  queue::RemoteReply deliver(const std::string& domain,
+                             dns::AddressFamilies families = dns::AddressFamilies::ipv4_only) {
     asio::thread_pool workers(1);  // per delivery: waited for at the end (TLS-RPT lines)
     OutboundOptions o;
     o.ehlo_name = "client.example";
     o.resolver = dns_->resolver_config();
     o.route.port = sink_->port();
-    o.route.families = dns::AddressFamilies::ipv4_only;
+    o.route.families = families;  // the MX hosts have A records only
     o.connect_timeout = 5s;
     o.tls_report_dir = (dir_->path() / "tls-rpt").string();
     o.mta_sts_ca_file = (dir_->path() / "sts-cert.pem").string();
@@ -512,7 +542,8 @@ class OutboundDaneDns : public ::testing::Test {
   static inline TlsSink* sink_ = nullptr;
   static inline SignedDns* dns_ = nullptr;
   static inline PolicyServer* policy_ = nullptr;
-  static inline std::string why_;
+  static inline PolicyServer* policy6_ = nullptr;
+  static inline std::string why_, why6_;
   asio::io_context io_;
 };
 
@@ -569,6 +600,26 @@ TEST_F(OutboundDaneDns, MtaStsEnforceRefusesAnUnlistedMx) {  // RFC 8461 §4.2
                           "\"success\":false,\"result-type\":\"validation-failure\""),
             std::string::npos)
       << report();
+}
+
+// The policy host's addresses are tried as SMTP connections are: IPv6 too, and the next
+// address when one cannot be reached.
+TEST_F(OutboundDaneDns, MtaStsPolicyFetchedOverIpv6) {
+  if (!why6_.empty()) GTEST_SKIP() << why6_;
+  const int before = sink_->messages(), v4 = policy_->requests(), v6 = policy6_->requests();
+  auto r = deliver("sts6.signed.example", dns::AddressFamilies::both_ipv6_first);
+  EXPECT_EQ(r.kind, Kind::deferred) << r.text;
+  EXPECT_NE(r.text.find("MTA-STS"), std::string::npos) << r.text;  // the enforce policy applied
+  EXPECT_EQ(policy6_->requests(), v6 + 1);
+  // IPv4 first: 127.0.0.2 refuses, then [::1] serves the policy.
+  r = deliver("sts46.signed.example", dns::AddressFamilies::both_ipv4_first);
+  EXPECT_EQ(r.kind, Kind::deferred) << r.text;
+  EXPECT_NE(r.text.find("MTA-STS"), std::string::npos) << r.text;
+  EXPECT_EQ(policy6_->requests(), v6 + 2);
+  EXPECT_EQ(policy_->requests(), v4);
+  EXPECT_EQ(sink_->messages(), before);
+  const std::string cache = read_text(dir_->path() / "mta-sts" / "sts46.signed.example");
+  EXPECT_NE(cache.find("id 7\n"), std::string::npos) << cache;
 }
 
 TEST_F(OutboundDaneDns, MtaStsTestingOnlyReports) {

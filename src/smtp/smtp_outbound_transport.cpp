@@ -194,19 +194,32 @@ asio::awaitable<std::optional<StsPolicy>> OutboundTransport::sts_policy(std::str
     if (cached && cached->domain != domain) cached.reset();
   }
   if (sts_needs_fetch(cached, record, now) && record) {
-    // §3.3: https://mta-sts.<domain>/.well-known/mta-sts.txt
-    const std::string host = "mta-sts." + domain;
-    dns::Answer a_answer =
-        co_await resolver_->async_lookup(host, dns::RecordType::a, asio::use_awaitable);
-    dns::AddressAnswer a = dns::to_addresses(a_answer, dns::RecordType::a);
+    // §3.3: https://mta-sts.<domain>/.well-known/mta-sts.txt, over IPv6 and IPv4 as SMTP
+    // connections go (the route planner's order for "[mta-sts.<domain>]:port": AAAA and A
+    // alternating, [routing] address_families); the next address only when one could not
+    // be reached.
+    std::string route_error;
+    const std::optional<dns::RouteTarget> sts_target = dns::parse_route_target(
+        "[mta-sts." + domain + "]:" + std::to_string(options_.mta_sts_port), route_error);
+    dns::RouteOptions sts_route = options_.route;
+    sts_route.seed = random_();
+    sts_route.local_names.clear();  // a policy host of ours is no mail loop
+    const std::string sts_host = "mta-sts." + domain;
+    dns::RoutePlan sts_plan;
+    if (sts_target)
+      sts_plan = co_await resolver_->async_plan_route(sts_host, sts_route, sts_target,
+                                                      asio::use_awaitable);
     StsFetchResult r;
-    if (a.records.empty()) {
-      r.error = "no address for mta-sts." + domain;
-    } else {
+    r.error = sts_plan.outcome == dns::RouteOutcome::deliver || sts_plan.error.text.empty()
+                  ? "no address for " + sts_host
+                  : sts_plan.error.text;
+    for (const auto& at : sts_plan.attempts) {
       std::error_code ec;
-      const auto addr = asio::ip::make_address(a.records.front().to_string(), ec);
-      r = co_await fetch_sts_policy(domain, addr, options_.mta_sts_port, *sts_tls_,
-                                    options_.mta_sts_timeout);
+      const auto addr = asio::ip::make_address(at.address.to_string(), ec);
+      if (ec) continue;
+      r = co_await fetch_sts_policy(domain, addr, at.port, *sts_tls_, options_.mta_sts_timeout);
+      if (r.policy || r.reached) break;
+      log::info("relay", "{}: MTA-STS policy fetch: {}", domain, r.error);
     }
     if (r.policy) {
       StsCacheEntry e{domain, record->id, now, r.text, *r.policy};
