@@ -15,6 +15,8 @@ packages=(
   libunbound-dev libevent-dev dns-root-data unbound ldnsutils
   python3 swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates procps curl msmtp
   strace isync fetchmail getmail6 neomutt
+  # tmux: the mail client's terminal tests (compose in $EDITOR, the password prompt)
+  tmux
 )
 # `deps.sh --test` (scripts/test.sh) adds the peers only the tests start: Postfix's binaries
 # for tests/integration/test_outbound_postfix.py, preseeded to "No configuration" so that the
