@@ -17,6 +17,9 @@ packages=(
   strace isync fetchmail getmail6 neomutt
   # tmux: the mail client's terminal tests (compose in $EDITOR, the password prompt)
   tmux
+  # gpgsm: the S/MIME interoperability tests (src/smime/smime_interop_gpgsm_test.cpp) and
+  # tests/data/smime/regenerate.sh
+  gpgsm
 )
 # `deps.sh --test` (scripts/test.sh) adds the peers only the tests start: Postfix's binaries
 # for tests/integration/test_outbound_postfix.py, preseeded to "No configuration" so that the

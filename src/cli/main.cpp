@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "cli/cli_cert.hpp"
 #include "cli/cli_mail.hpp"
 #include "cli/commands.hpp"
 #include "imap/imap_config.hpp"
@@ -348,6 +349,9 @@ int main(int argc, char** argv) {
     // The mail client needs no server configuration: its own command line (cmd_mail.cpp).
     if (argc > 1 && std::string_view(argv[1]) == "mail")
       return estafeta::cli::run_mail(std::vector<std::string>(argv + 2, argv + argc));
+    // S/MIME certificates need none either (cmd_cert.cpp).
+    if (argc > 1 && std::string_view(argv[1]) == "cert")
+      return estafeta::cli::run_cert(std::vector<std::string>(argv + 2, argv + argc));
     if (argc > i && std::string_view(argv[i]) == "sendmail") {
       register_sections();
       return estafeta::cli::run_sendmail(std::vector<std::string>(argv + i + 1, argv + argc),

@@ -28,6 +28,15 @@ Result<std::vector<CertInfo>> read_certificates(std::string_view pem, std::size_
   return out;
 }
 
+Result<std::string> encrypt_key_pem(std::string_view key_pem, std::string_view passphrase) {
+  if (passphrase.empty()) return PeerError{501, "5.5.4", "an empty passphrase encrypts nothing"};
+  auto key = ossl::read_key(key_pem);
+  if (!key) return key.error();
+  auto out = ossl::key_pem(key->get(), passphrase);
+  if (out.empty()) return ossl::error("cannot encrypt the private key");
+  return out;
+}
+
 Status check_identity(const Identity& id) {
   auto key = ossl::read_key(id.key_pem);
   if (!key) return key.error();
@@ -75,7 +84,7 @@ Result<Identity> identity_from_pkcs12(std::string_view der, std::string_view pas
 }
 
 Result<std::string> identity_to_pkcs12(const Identity& id, std::string_view passphrase,
-                                       std::string_view friendly_name) {
+                                       std::string_view friendly_name, bool legacy) {
   auto key = ossl::read_key(id.key_pem);
   if (!key) return key.error();
   auto cert = ossl::read_cert(id.cert_pem);
@@ -89,10 +98,14 @@ Result<std::string> identity_to_pkcs12(const Identity& id, std::string_view pass
   std::string pass(passphrase);
   std::string name(friendly_name);
   // OpenSSL 3 defaults: PBES2 with PBKDF2 and AES-256-CBC, SHA-256 MAC.
+  int nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : 0;
   std::unique_ptr<PKCS12, decltype(&PKCS12_free)> p12(
-      PKCS12_create(pass.c_str(), name.c_str(), key->get(), cert->get(), chain.get(), 0, 0, 0, 0,
-                    0),
+      PKCS12_create(pass.c_str(), name.c_str(), key->get(), cert->get(), chain.get(), nid, nid, 0,
+                    legacy ? -1 : 0, 0),
       PKCS12_free);
+  if (p12 && legacy &&
+      PKCS12_set_mac(p12.get(), pass.c_str(), -1, nullptr, 0, PKCS12_DEFAULT_ITER, EVP_sha1()) != 1)
+    return ossl::error("cannot add the PKCS#12 MAC");
   if (!p12) return ossl::error("cannot make the PKCS#12 file");
   unsigned char* out = nullptr;
   int n = i2d_PKCS12(p12.get(), &out);

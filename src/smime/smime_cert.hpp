@@ -55,6 +55,9 @@ Result<CertInfo> read_certificate(std::string_view pem);
 // Every certificate in `pem`, at most `max`.
 Result<std::vector<CertInfo>> read_certificates(std::string_view pem, std::size_t max = 64);
 
+// A private key (PEM) as PKCS#8 PEM encrypted with `passphrase` (PBES2, AES-256-CBC).
+Result<std::string> encrypt_key_pem(std::string_view key_pem, std::string_view passphrase);
+
 // Checks that key and certificate belong together and that the chain parses.
 Status check_identity(const Identity& id);
 
@@ -66,9 +69,11 @@ using PassphraseCallback = std::function<bool(const std::string& prompt, std::st
 // other certificates as chain. `passphrase` may be empty.
 Result<Identity> identity_from_pkcs12(std::string_view der, std::string_view passphrase,
                                       const Limits& limits = {});
-// An Identity as PKCS#12 (AES-256-CBC, PBKDF2, SHA-256 MAC) protected by `passphrase`, with
-// `friendly_name` (e.g. the address) as its label.
+// An Identity as PKCS#12 protected by `passphrase`, with `friendly_name` (e.g. the address)
+// as its label: PBES2 (PBKDF2, AES-256-CBC) with a SHA-256 MAC; with `legacy`,
+// pbeWithSHAAnd3-KeyTripleDES-CBC with a SHA-1 MAC, the only form older importers read
+// (gpgsm 2.2, older macOS and Windows).
 Result<std::string> identity_to_pkcs12(const Identity& id, std::string_view passphrase,
-                                       std::string_view friendly_name);
+                                       std::string_view friendly_name, bool legacy = false);
 
 }  // namespace estafeta::smime
