@@ -3,6 +3,9 @@
 // examples/estafeta.toml (the config unit test says how) and add a line to docs/CONFIG.md.
 #include "smtp/smtp_outbound_config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <array>
 #include <cctype>
 #include <fstream>
@@ -30,6 +33,18 @@ std::string set_string(std::string& dst, const Value& v, std::size_t max = 4096)
 }
 
 // ---- [relay]
+
+// An address literal of `family` (AF_INET, AF_INET6) or "".
+std::string set_bind_address(std::string& dst, const Value& v, int family) {
+  std::string text;
+  if (auto e = set_string(text, v, 64); !e.empty()) return e;
+  unsigned char buf[sizeof(in6_addr)];
+  if (!text.empty() && ::inet_pton(family, text.c_str(), buf) != 1)
+    return family == AF_INET ? "expected an IPv4 address such as 192.0.2.25, or \"\""
+                             : "expected an IPv6 address such as 2001:db8::25, or \"\"";
+  dst = text;
+  return "";
+}
 
 using RelayRow = config::TableRow<RelaySettings>;
 
@@ -132,6 +147,20 @@ const std::array kRelayRows = {
                return std::string();
              },
              [](const RelaySettings& s) -> Value { return int_value(s.tls_rpt_interval.count()); }},
+    RelayRow{{"bind_address", KeyType::string,
+              "IPv4 address outgoing SMTP connections are made from (Postfix "
+              "smtp_bind_address); empty: the system's choice."},
+             [](RelaySettings& s, const Value& v) {
+               return set_bind_address(s.bind_address, v, AF_INET);
+             },
+             [](const RelaySettings& s) -> Value { return s.bind_address; }},
+    RelayRow{{"bind_address6", KeyType::string,
+              "IPv6 address outgoing SMTP connections are made from (Postfix "
+              "smtp_bind_address6); empty: the system's choice."},
+             [](RelaySettings& s, const Value& v) {
+               return set_bind_address(s.bind_address6, v, AF_INET6);
+             },
+             [](const RelaySettings& s) -> Value { return s.bind_address6; }},
     RelayRow{
         {"tls_rpt_organization", KeyType::string,
          "\"organization-name\" of our TLS reports; empty: the hostname."},
@@ -363,6 +392,8 @@ std::optional<OutboundOptions> outbound_options_from(const config::Config& confi
   o.max_connections = relay.max_connections;
   o.max_connections_per_destination = relay.max_connections_per_destination;
   o.connect_timeout = relay.connect_timeout;
+  o.bind_address = relay.bind_address;
+  o.bind_address6 = relay.bind_address6;
   o.timeouts.greeting = o.timeouts.command = o.timeouts.mail = o.timeouts.rcpt =
       o.timeouts.data_block = relay.command_timeout;
   o.timeouts.data_init = std::min(relay.command_timeout, std::chrono::seconds(120));

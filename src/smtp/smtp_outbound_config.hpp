@@ -46,6 +46,8 @@ struct RelaySettings {
   std::chrono::seconds tls_rpt_interval{86400};      // TLS reports (RFC 8460); 0 = on request
   std::string tls_rpt_organization;                  // "" = the hostname
   std::string tls_rpt_contact;                       // "" = mailto:postmaster@<hostname>
+  std::string bind_address;   // IPv4 source address of outgoing SMTP connections, "" = any
+  std::string bind_address6;  // IPv6 source address of outgoing SMTP connections, "" = any
 };
 
 // [dns] as written.
@@ -100,6 +102,10 @@ struct OutboundOptions {
   std::size_t max_connections = 100;
   std::size_t max_connections_per_destination = 20;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
+  // Source addresses of outgoing SMTP connections (Postfix smtp_bind_address and
+  // smtp_bind_address6): each connection binds to the one of its family; "" = the kernel's
+  // choice. Checked at load time (an IPv4 and an IPv6 literal).
+  std::string bind_address, bind_address6;
   ClientTimeouts timeouts;
   ClientReplyLimits reply_limits;
   // Octets of a message held whole for an 8-bit to 7-bit downgrade; larger ones are deferred.

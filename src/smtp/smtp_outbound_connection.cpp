@@ -144,6 +144,16 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
   {
     std::error_code ec;
     const asio::ip::address addr = asio::ip::make_address(at.address.to_string(), ec);
+    if (!ec && !setup.bind_address.empty()) {  // [relay] bind_address(6)
+      const asio::ip::address local = asio::ip::make_address(setup.bind_address, ec);
+      if (!ec) socket.open(local.is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), ec);
+      if (!ec) socket.bind(asio::ip::tcp::endpoint(local, 0), ec);
+      if (ec) {
+        out.connect_error =
+            "connect to " + where + ": cannot bind to " + setup.bind_address + ": " + ec.message();
+        co_return out;
+      }
+    }
     if (!ec) {
       Deadline deadline(ex, [&socket] {
         std::error_code ignored;

@@ -43,6 +43,7 @@ struct ConnectionSetup {
   // trust store (the transport also sets STARTTLS required and verify_required).
   std::vector<net::DaneRecord> dane;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
+  std::string bind_address;  // the local address to connect from ("" = any; the attempt's family)
   std::size_t max_downgrade_size = std::size_t{64} << 20;
   std::string log_tag;  // "q1234" etc., for log lines
 };

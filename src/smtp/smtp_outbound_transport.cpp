@@ -385,6 +385,7 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     if (target && at.port == 465) setup.client.tls_active = true;
     if (via_smarthost) setup.client.credentials = options_.smarthost_credentials;
     setup.connect_timeout = options_.connect_timeout;
+    setup.bind_address = at.address.is_v6() ? options_.bind_address6 : options_.bind_address;
     setup.max_downgrade_size = options_.max_downgrade_size;
     setup.log_tag = j.domain;
     ConnectionResult r = co_await run_connection(setup, *tls_, workers_, j.messages, todo);
