@@ -25,6 +25,7 @@
 #include "mua/mua_imap_client.hpp"
 #include "mua/mua_send.hpp"
 #include "mua/proto/mua_draft_input.hpp"
+#include "mua/proto/mua_reply.hpp"
 
 namespace estafeta::cli {
 
@@ -218,18 +219,18 @@ bool apply_options(const ComposeOptions& o, mime::Draft& draft, std::string& err
 }
 
 // The body: --body FILE, else the editor when standard input is a terminal (or --edit),
-// else standard input.
+// else standard input. What is given goes before the draft's text (a reply's quote).
 bool fill_body(const ComposeOptions& o, mime::Draft& draft, std::string& error) {
   if (!o.body_file.empty()) {
     auto body = read_input(o.body_file, error);
     if (!body) return false;
-    draft.text = std::move(*body);
+    draft.text = std::move(*body) + draft.text;
     if (!o.edit) return true;
   }
   if (o.edit || ::isatty(STDIN_FILENO)) return edit_draft(draft, error);
   auto body = read_input("-", error);
   if (!body) return false;
-  draft.text = std::move(*body);
+  draft.text = std::move(*body) + draft.text;
   return true;
 }
 
@@ -248,10 +249,15 @@ mua::SentCopyFn sent_copy_function(const mua::PasswordFn& password) {
   };
 }
 
-// Composes, then sends (or keeps in the outbox). The exit code.
-int send_draft(const mua::Account& account, mime::Draft draft, bool sent_copy) {
-  if (draft.to.empty() && draft.cc.empty() && draft.bcc.empty())
-    return fail("no recipient: give --to, --cc or --bcc (or fill in To: in the editor)");
+// Composes, then sends (or keeps in the outbox).
+mua::SendSummary send_draft(const mua::Account& account, mime::Draft draft, bool sent_copy,
+                            const mua::PasswordFn& password) {
+  if (draft.to.empty() && draft.cc.empty() && draft.bcc.empty()) {
+    fail("no recipient: give --to, --cc or --bcc (or fill in To: in the editor)");
+    mua::SendSummary none;
+    none.failed = true;
+    return none;
+  }
   mime::ComposeOptions co;
   co.hostname = domain_of(account.address);
   co.utc_offset_minutes = local_utc_offset_minutes();
@@ -273,10 +279,64 @@ int send_draft(const mua::Account& account, mime::Draft draft, bool sent_copy) {
   out.record.bcc = mime::format_address_list(draft.bcc);
   std::vector<mua::Outgoing> batch;
   batch.push_back(std::move(out));
-  mua::PasswordFn password = cached_password(account);
   mua::SendSummary sum =
       mua::send_messages(account, std::move(batch), password, sent_copy_function(password), stdout);
   std::fflush(stdout);
+  return sum;
+}
+
+struct ReplyOptions {
+  ComposeOptions compose;
+  std::uint32_t uid = 0;
+  std::string mailbox = "INBOX";
+  bool attach_original = false;
+};
+
+enum class ReplyKind { reply, reply_all, forward };
+
+// reply, reply-all, forward: the original fetched over IMAP (read-only, \Seen untouched), the
+// draft built (mua_reply.hpp), completed like `send`, sent, then the original flagged
+// \Answered (RFC 9051 §2.3.2) or $Forwarded.
+int run_reply(const mua::Account& account, const ReplyOptions& o, ReplyKind kind) {
+  if (!account.imap.configured())
+    return fail("account \"" + account.name + "\" has no [account." + account.name +
+                ".imap] server to fetch the message from");
+  mua::PasswordFn password = cached_password(account);
+  auto pw = password();
+  if (!pw) return fail(pw.error().text);
+  std::string original;
+  {
+    auto imap = mua::ImapClient::connect(account, *pw);
+    if (!imap) return fail(imap.error().text);
+    auto sel = (*imap)->select(o.mailbox, true);
+    if (!sel) return fail(sel.error().text);
+    auto msg = (*imap)->fetch_message(o.uid);
+    (*imap)->logout();
+    if (!msg) return fail(msg.error().text);
+    original = std::move(msg->bytes);
+  }
+  mime::DraftAddress me{account.display_name, account.address};
+  mime::Draft draft =
+      kind == ReplyKind::forward
+          ? mua::build_forward(original, me, o.attach_original)
+          : mua::build_reply(original, me, {kind == ReplyKind::reply_all, account.address, {}});
+  std::string error;
+  if (!apply_options(o.compose, draft, error)) return fail(error);
+  if (!fill_body(o.compose, draft, error)) return fail(error);
+  mua::SendSummary sum = send_draft(account, std::move(draft), !o.compose.no_sent_copy, password);
+  if (sum.sent > 0) {
+    auto imap = mua::ImapClient::connect(account, *pw);
+    Result<bool> flagged = imap ? Result<bool>(true) : Result<bool>(imap.error());
+    if (imap) {
+      auto sel = (*imap)->select(o.mailbox, false);
+      flagged = sel ? (*imap)->uid_store(std::to_string(o.uid), true,
+                                         {kind == ReplyKind::forward ? "$Forwarded" : "\\Answered"})
+                    : Result<bool>(sel.error());
+      (*imap)->logout();
+    }
+    if (!flagged)
+      std::printf("warning: the original was not flagged: %s\n", flagged.error().text.c_str());
+  }
   return sum.exit_code();
 }
 
@@ -330,9 +390,42 @@ void register_mail_send_commands(CLI::App& mail, MailAction& action) {
       std::string error;
       if (!apply_options(*send_opts, draft, error)) return fail(error);
       if (!fill_body(*send_opts, draft, error)) return fail(error);
-      return send_draft(*account, std::move(draft), !send_opts->no_sent_copy);
+      return send_draft(*account, std::move(draft), !send_opts->no_sent_copy,
+                        cached_password(*account))
+          .exit_code();
     };
   });
+
+  // reply, reply-all, forward
+  struct ReplyCommand {
+    const char* name;
+    const char* help;
+    ReplyKind kind;
+  };
+  for (const ReplyCommand& rc :
+       {ReplyCommand{"reply", "reply to the sender of message UID (Reply-To, else From)",
+                     ReplyKind::reply},
+        ReplyCommand{"reply-all", "reply to the sender and every recipient of message UID",
+                     ReplyKind::reply_all},
+        ReplyCommand{"forward", "forward message UID (inline, or --attach-original)",
+                     ReplyKind::forward}}) {
+    auto o = std::make_shared<ReplyOptions>();
+    auto* cmd = mail.add_subcommand(rc.name, rc.help);
+    cmd->add_option("UID", o->uid, "the message's UID (see estafeta mail list)")->required();
+    cmd->add_option("--mailbox", o->mailbox, "the mailbox it is in (default INBOX)");
+    add_compose_options(cmd, o->compose);
+    if (rc.kind == ReplyKind::forward)
+      cmd->add_flag("--attach-original", o->attach_original,
+                    "attach the original as message/rfc822 instead of quoting it inline");
+    ReplyKind kind = rc.kind;
+    cmd->callback([&action, o, kind] {
+      action = [o, kind](const MailGlobals& g) {
+        auto account = mail_account(g);
+        if (!account) return 1;
+        return run_reply(*account, *o, kind);
+      };
+    });
+  }
 
   // flush
   auto* flush = mail.add_subcommand("flush", "send the messages waiting in the outbox");
