@@ -201,6 +201,12 @@ MessageView view_message(const mime::Message& m) {
   if (v.text_part != mime::kNoPart) {
     const std::string body = mime::text_body_utf8(m, m.parts[v.text_part]);
     v.text = printable(v.text_source == "text/html" ? mime::html_to_text(body) : body);
+    if (v.text_source == "text/html") {  // block tags leave blank lines at the edges
+      const std::size_t b = v.text.find_first_not_of("\n ");
+      v.text = b == std::string::npos ? std::string() : v.text.substr(b);
+      while (v.text.size() > 1 && v.text.back() == '\n' && v.text[v.text.size() - 2] == '\n')
+        v.text.pop_back();
+    }
   }
   for (std::uint32_t i : leaves) {
     if (i == v.text_part) continue;

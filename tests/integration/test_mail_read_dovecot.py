@@ -1,0 +1,261 @@
+# test_mail_read_dovecot: the reading commands of the mail client against a private Dovecot
+# (another implementation than ours: LIST with SPECIAL-USE, ESEARCH-free SEARCH answers,
+# IDLE, MOVE) started by this test on loopback with its own configuration, users and
+# Maildirs. The TLS certificate is the one a throw-away Estafeta data dir makes (the client
+# trusts its CA file). Skipped, saying why, when Dovecot is not installed (scripts/deps.sh
+# does not install it; the MIME differential tests use it the same way) or when not root
+# (Dovecot's login processes need their own users).
+import imaplib
+import json
+import os
+import pwd
+import shutil
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+
+from estafeta_harness import binary, free_port, unique
+
+DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot")
+                                      else None)
+USER = "dora@example.test"
+PASSWORD = "dora-Secret-9"
+MAIL_USER = "mail"
+TIMEOUT = 40
+
+MESSAGE = ("From: =?utf-8?q?J=C3=BCrgen?= <juergen@remote.test>\r\nTo: dora@example.test\r\n"
+           "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= MARK\r\nDate: Wed, 02 Dec 2026 09:00:00 +0000\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+           "--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hallo &amp; tschüss MARK</p>\r\n"
+           "--B\r\nContent-Type: application/octet-stream\r\n"
+           "Content-Disposition: attachment; filename=\"data.bin\"\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\nAAECAw==\r\n--B--\r\n")
+
+
+@unittest.skipUnless(DOVECOT, "Dovecot is not installed (scripts/deps.sh does not install it)")
+@unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0,
+                     "a private Dovecot needs root for its login users")
+class MailReadAgainstDovecot(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        binary()  # skip early without the binary
+        cls.tmp = tempfile.mkdtemp(prefix="estafeta-dovecot-mua-")
+        os.chmod(cls.tmp, 0o755)
+        cls.master = None
+        try:
+            cls._start()
+        except BaseException:
+            cls._stop()
+            raise
+
+    @classmethod
+    def _start(cls):
+        # A test CA and a certificate for 127.0.0.1 and localhost, made with openssl.
+        pki = os.path.join(cls.tmp, "pki")
+        os.makedirs(pki)
+        cls.ca = os.path.join(pki, "ca.pem")
+        cert = os.path.join(pki, "server.pem")
+        key = os.path.join(pki, "server.key")
+        ext = os.path.join(pki, "ext.cnf")
+        with open(ext, "w") as f:
+            f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                    "extendedKeyUsage = serverAuth\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        for cmd in (["openssl", "req", "-x509", *ec, "-keyout", os.path.join(pki, "ca.key"),
+                     "-out", cls.ca, "-days", "2", "-subj", "/CN=Estafeta Dovecot Test CA",
+                     "-addext", "basicConstraints=critical,CA:TRUE",
+                     "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+                    ["openssl", "req", *ec, "-keyout", key, "-out", os.path.join(pki, "server.csr"),
+                     "-subj", "/CN=localhost"],
+                    ["openssl", "x509", "-req", "-in", os.path.join(pki, "server.csr"), "-CA", cls.ca,
+                     "-CAkey", os.path.join(pki, "ca.key"), "-CAcreateserial", "-out", cert,
+                     "-days", "2", "-extfile", ext]):
+            subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+        cls.port = free_port()
+        pw = pwd.getpwnam(MAIL_USER)
+        mail_dir = os.path.join(cls.tmp, "mail")
+        os.makedirs(mail_dir)
+        os.chown(mail_dir, pw.pw_uid, pw.pw_gid)
+        run_dir = os.path.join(cls.tmp, "run")
+        os.makedirs(run_dir)
+        os.makedirs(os.path.join(cls.tmp, "state"))
+        passwd = os.path.join(cls.tmp, "passwd")
+        with open(passwd, "w") as f:
+            f.write(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        cls.conf = os.path.join(cls.tmp, "dovecot.conf")
+        dh = "ssl_dh = </usr/share/dovecot/dh.pem\n" if os.path.exists("/usr/share/dovecot/dh.pem") else ""
+        with open(cls.conf, "w") as f:
+            f.write(f"""# Private Dovecot for tests/integration/test_mail_read_dovecot.py
+base_dir = {run_dir}
+state_dir = {cls.tmp}/state
+instance_name = estafeta-mua-test-{os.getpid()}
+log_path = {cls.tmp}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <{cert}
+ssl_key = <{key}
+{dh}first_valid_uid = {pw.pw_uid}
+last_valid_uid = {pw.pw_uid}
+first_valid_gid = {pw.pw_gid}
+mail_location = maildir:~/Maildir
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {passwd}
+}}
+userdb {{
+  driver = static
+  args = uid={pw.pw_uid} gid={pw.pw_gid} home={mail_dir}/%n
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = create
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {cls.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+""")
+        start_log = os.path.join(cls.tmp, "start.log")
+        with open(start_log, "w") as out:  # the daemon keeps its output open: not a pipe
+            rc = subprocess.run([DOVECOT, "-c", cls.conf], stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, timeout=30).returncode
+        if rc != 0:
+            with open(start_log, errors="replace") as f:
+                raise AssertionError("dovecot did not start: " + f.read()[-500:])
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                with open(os.path.join(run_dir, "master.pid")) as f:
+                    cls.master = int(f.read().strip())
+                c = imaplib.IMAP4("127.0.0.1", cls.port, timeout=5)
+                c.logout()
+                break
+            except (OSError, ValueError):
+                time.sleep(0.1)
+        else:
+            raise AssertionError("Dovecot did not answer on port %d" % cls.port)
+        cls.marker = unique("dove")
+        ctx = ssl.create_default_context(cafile=cls.ca)
+        c = imaplib.IMAP4("127.0.0.1", cls.port, timeout=10)
+        c.starttls(ctx)
+        c.login(USER, PASSWORD)
+        c.create("Archive")
+        for i in range(3):
+            body = MESSAGE.replace("MARK", f"{cls.marker} {i}").encode("utf-8")
+            typ, _ = c.append("INBOX", None, None, body)
+            assert typ == "OK"
+        c.logout()
+        cls.config = os.path.join(cls.tmp, "client.toml")
+        with open(cls.config, "w") as f:
+            f.write(f'[account.dora]\naddress = "{USER}"\npassword_env = "T_DORA_PW"\n'
+                    f'ca_file = "{cls.ca}"\n\n[account.dora.imap]\nhost = "127.0.0.1"\n'
+                    f'port = {cls.port}\nsecurity = "starttls"\n')
+        os.chmod(cls.config, 0o600)
+
+    @classmethod
+    def _stop(cls):
+        if getattr(cls, "conf", None) and os.path.exists(cls.conf):
+            subprocess.run([DOVECOT, "-c", cls.conf, "stop"], capture_output=True, timeout=30)
+            if cls.master:
+                deadline = time.time() + 15
+                while time.time() < deadline:
+                    try:
+                        os.kill(cls.master, 0)
+                    except OSError:
+                        break
+                    time.sleep(0.1)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._stop()
+
+    def mail(self, *args, ok=True):
+        env = dict(os.environ)
+        env["T_DORA_PW"] = PASSWORD
+        r = subprocess.run([binary(), "mail", "--account", self.config, *args], capture_output=True,
+                           text=True, timeout=TIMEOUT, env=env)
+        for mark in ("ERROR: AddressSanitizer", "runtime error:"):
+            self.assertNotIn(mark, r.stderr)
+        if ok:
+            self.assertEqual(r.returncode, 0, f"mail {' '.join(args)}: {r.stderr}")
+        return r
+
+    def mail_json(self, *args):
+        return json.loads(self.mail(*args, "--json").stdout)
+
+    def test_commands(self):
+        boxes = {m["name"]: m for m in self.mail_json("mailboxes")["mailboxes"]}
+        self.assertEqual(boxes["Trash"]["role"], "trash")
+        self.assertEqual(boxes["INBOX"]["messages"], 3)
+        self.assertEqual(boxes["INBOX"]["role"], "inbox")
+        page = self.mail_json("list", "--page-size", "2")
+        self.assertEqual(page["total"], 3)
+        self.assertEqual(page["pages"], 2)
+        self.assertEqual(page["messages"][0]["subject"], f"Grüße {self.marker} 2")
+        self.assertEqual(page["messages"][0]["from_name"], "Jürgen")
+        uid = page["messages"][0]["uid"]
+        r = self.mail("read", str(uid))
+        self.assertIn("From: Jürgen <juergen@remote.test>", r.stdout)
+        self.assertIn(f"Hallo & tschüss {self.marker} 2", r.stdout)
+        self.assertIn("1. data.bin (application/octet-stream, 4)", r.stdout)
+        self.assertTrue(self.mail_json("search", "subject:Grüße", "seen")["total"] >= 1)
+        out = os.path.join(self.tmp, "saved")
+        self.mail("save-attachments", str(uid), out)
+        with open(os.path.join(out, "data.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"\x00\x01\x02\x03")
+        data = self.mail_json("flag", str(uid), "--flagged")
+        self.assertIn("\\Flagged", data["flags"])
+        found = self.mail_json("search", self.marker, "flagged")
+        self.assertEqual([m["uid"] for m in found["messages"]], [uid])
+        self.assertIn(f"moved {uid} from INBOX to Archive", self.mail("move", str(uid), "Archive").stdout)
+        self.assertEqual(self.mail_json("list", "Archive")["total"], 1)
+        second = page["messages"][1]["uid"]
+        self.assertIn("to Trash", self.mail("delete", str(second)).stdout)
+        self.assertEqual(self.mail_json("list", "Trash")["total"], 1)
+        r = self.mail("read", str(second), ok=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f'there is no message with UID {second} in "INBOX"', r.stderr)
+
+    def test_watch_sees_an_append(self):
+        p = subprocess.Popen([binary(), "mail", "--account", self.config, "watch", "--timeout", "12",
+                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "T_DORA_PW": PASSWORD})
+        try:
+            time.sleep(2)
+            subject = unique("watched")
+            ctx = ssl.create_default_context(cafile=self.ca)
+            c = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+            c.starttls(ctx)
+            c.login(USER, PASSWORD)
+            c.append("INBOX", None, None, f"Subject: {subject}\r\nFrom: x@y\r\n\r\nhi\r\n".encode())
+            c.logout()
+            out, err = p.communicate(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, err)
+        events = [json.loads(l) for l in out.splitlines() if l.strip()]
+        self.assertEqual([e["message"]["subject"] for e in events], [subject])
+
+
+if __name__ == "__main__":
+    unittest.main()
