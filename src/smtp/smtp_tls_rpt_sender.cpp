@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -216,20 +217,28 @@ std::size_t TlsRptSender::run_once(bool everything, std::int64_t now) {
   std::sort(take.begin(), take.end());
   take.erase(std::unique(take.begin(), take.end()), take.end());
   if (take.empty()) return 0;
-  std::string error;
-  auto resolver = dns::Resolver::create(options_.resolver, error);
-  if (!resolver) {
-    // Without DNS there is no rua to send to: keep the files (.sending) for the next run.
-    log::warn("tls-rpt", "no DNS resolver for the report addresses: {}", error);
-    return 0;
+  std::function<dns::TxtAnswer(const std::string&)> lookup = options_.lookup_txt;
+  std::unique_ptr<dns::Resolver> resolver;
+  if (!lookup) {
+    std::string error;
+    resolver = dns::Resolver::create(options_.resolver, error);
+    if (!resolver) {
+      // Without DNS there is no rua to send to: keep the files (.sending) for the next run.
+      log::warn("tls-rpt", "no DNS resolver for the report addresses: {}", error);
+      return 0;
+    }
+    lookup = [r = resolver.get()](const std::string& name) {
+      return dns::to_txt(r->lookup(name, dns::RecordType::txt));
+    };
   }
   std::size_t sent = 0;
-  for (const auto& file : take) sent += report_file(file, resolver.get(), now);
+  for (const auto& file : take) sent += report_file(file, lookup, now);
   return sent;
 }
 
-std::size_t TlsRptSender::report_file(const fs::path& file, dns::Resolver* resolver,
-                                      std::int64_t now) {
+std::size_t TlsRptSender::report_file(
+    const fs::path& file, const std::function<dns::TxtAnswer(const std::string&)>& lookup,
+    std::int64_t now) {
   const std::string name = file.filename().string();
   const std::int64_t day = day_start(name);
   // The cut time is in the name (YYYY-MM-DD.<unix>.sending): the data ends there.
@@ -277,8 +286,7 @@ std::size_t TlsRptSender::report_file(const fs::path& file, dns::Resolver* resol
       std::lock_guard lock(mutex_);
       if (stopping_) return sent;  // the file stays .sending: reported at the next start
     }
-    const dns::TxtAnswer txt =
-        dns::to_txt(resolver->lookup(tls_rpt_record_name(domain), dns::RecordType::txt));
+    const dns::TxtAnswer txt = lookup(tls_rpt_record_name(domain));
     std::optional<TlsRptRecord> record;
     if (txt.status == dns::AnswerStatus::data) record = select_tls_rpt_record(txt.records);
     if (!record) {

@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "dns/dns_resolver.hpp"
+#include "dns/proto/dns_answer.hpp"
 
 namespace estafeta::smtp {
 
@@ -38,6 +39,9 @@ struct TlsRptSenderOptions {
   std::string contact;                   // "contact-info"; "" = mailto:postmaster@<hostname>
   std::chrono::seconds interval{86400};  // automatic runs; 0 = only when asked
   dns::ResolverConfig resolver;
+  // The TXT lookup of _smtp._tls names; empty (serve): a dns::Resolver made from `resolver`
+  // per run. Tests answer from a table.
+  std::function<dns::TxtAnswer(const std::string&)> lookup_txt;
 };
 
 class TlsRptSender {
@@ -59,7 +63,8 @@ class TlsRptSender {
 
  private:
   void loop();
-  std::size_t report_file(const std::filesystem::path& file, dns::Resolver* resolver,
+  std::size_t report_file(const std::filesystem::path& file,
+                          const std::function<dns::TxtAnswer(const std::string&)>& lookup,
                           std::int64_t now);
 
   TlsRptSenderOptions options_;
