@@ -23,6 +23,7 @@
 #include "cli/commands.hpp"
 #include "mime/mime_compose.hpp"
 #include "mua/mua_imap_client.hpp"
+#include "mua/mua_pop3_fetch.hpp"
 #include "mua/mua_send.hpp"
 #include "mua/proto/mua_draft_input.hpp"
 #include "mua/proto/mua_reply.hpp"
@@ -426,6 +427,38 @@ void register_mail_send_commands(CLI::App& mail, MailAction& action) {
       };
     });
   }
+
+  // fetch
+  auto fetch_delete = std::make_shared<bool>(false);
+  auto* fetch = mail.add_subcommand(
+      "fetch", "download new messages over POP3 into the account's local Maildir");
+  fetch->add_flag("--delete", *fetch_delete,
+                  "delete each message on the server once it is stored here");
+  auto fetch_keep = std::make_shared<bool>(false);
+  fetch->add_flag("--keep", *fetch_keep, "leave the messages on the server (the default)")
+      ->excludes("--delete");
+  fetch->callback([&action, fetch_delete, fetch_keep] {
+    action = [fetch_delete](const MailGlobals& g) {
+      auto account = mail_account(g);
+      if (!account) return 1;
+      if (!account->pop3.configured())
+        return fail("account \"" + account->name + "\" has no [account." + account->name +
+                    ".pop3] server");
+      auto pw = mua::read_password(*account);
+      if (!pw) return fail(pw.error().text);
+      mua::FetchOptions fo;
+      fo.delete_after = *fetch_delete;
+      mua::Pop3Done d = mua::fetch_pop3(*account, *pw, fo, stdout);
+      for (const auto& s : d.skipped) std::printf("skipped %s\n", s.c_str());
+      std::printf("%zu new message(s) stored in %s (%zu on the server", d.downloaded,
+                  account->maildir.c_str(), d.listed);
+      if (*fetch_delete) std::printf(", %zu deleted there", d.deleted);
+      std::printf(")\n");
+      std::fflush(stdout);
+      if (!d.ok) return fail(d.error);
+      return 0;
+    };
+  });
 
   // flush
   auto* flush = mail.add_subcommand("flush", "send the messages waiting in the outbox");
