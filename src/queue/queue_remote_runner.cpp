@@ -40,6 +40,13 @@ struct RemoteRunner::Attempt {
 namespace {
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+// Small messages are read whole while the attempt is prepared (on a worker, where the spool
+// file is opened anyway), so that the transport sends them from memory instead of asking the
+// worker pool for each piece (two thread hops per message): at most kPreloadMessage octets
+// per message and kPreloadAttempt per attempt (attempts in flight are bounded by
+// max_destinations x destination_concurrency).
+constexpr std::uint64_t kPreloadMessage = 64 * 1024;
+constexpr std::uint64_t kPreloadAttempt = 256 * 1024;
 
 bool remote_due_state(const SpoolRecipient& r) {
   return r.local.empty() && (r.state == RcptState::pending || r.state == RcptState::deferred);
@@ -437,6 +444,7 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
                            std::vector<std::shared_ptr<const OutboundMessage>>& messages) {
   std::vector<std::string> held, gone;
   std::vector<Attempt::Item> kept;
+  std::uint64_t preload_left = kPreloadAttempt;
   for (auto& item : a->items) {
     const SpoolEnvelope& env = item.env;
     if (hold_requested(spool_.dir(), item.name, env.id)) {
@@ -488,7 +496,16 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
       item.msgs[k]->recipients.push_back({r.address, r.notify, r.orcpt});
       item.groups[k].push_back(pos);
     }
-    for (const auto& m : item.msgs) messages.push_back(m);
+    for (const auto& m : item.msgs) {
+      if (m->size <= kPreloadMessage && m->size <= preload_left) {
+        std::string whole;
+        if (!m->read(0, static_cast<std::size_t>(m->size), whole) && whole.size() == m->size) {
+          m->preloaded = std::move(whole);
+          preload_left -= m->size;
+        }  // else: the transport reads it again and reports what goes wrong
+      }
+      messages.push_back(m);
+    }
     kept.push_back(std::move(item));
   }
   a->items = std::move(kept);

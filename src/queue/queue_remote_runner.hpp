@@ -29,7 +29,9 @@
 // through `post` (the worker pool); one small scheduler thread wakes at the next due time,
 // every control_poll, or when poked; Transport::done may come on any thread and is posted
 // to the pool. Thread-safe. Memory: one envelope (the record: addresses and state, no message
-// data) per queued message, one set entry per (destination, message) waiting; a notice holds
+// data) per queued message, one set entry per (destination, message) waiting; per attempt in
+// flight the content of its small messages, read with the envelope (at most 64 KiB a message,
+// 256 KiB an attempt; see OutboundMessage::preloaded); a notice holds
 // the original message (RET=FULL, up to kMaxReturned) or its header while it is built.
 #pragma once
 

@@ -350,6 +350,39 @@ TEST_F(RemoteRunnerTest, ForwardedCopiesCarryDeliveredToAndLoopsAreBounced) {
       << notice(0).message;
 }
 
+// Small messages come with their content preloaded (no worker hop to send them); one larger
+// than 64 KiB is left to read().
+TEST_F(RemoteRunnerTest, SmallMessagesArePreloaded) {
+  start();
+  SpoolEntry small = commit(envelope({"a@remote.example"}));
+  const std::string big_body = "Subject: big\r\n\r\n" + std::string(70 * 1024, 'x') + "\r\n";
+  SpoolEntry big = commit(envelope({"b@remote.example"}), big_body);
+  runner_->submit(small);
+  runner_->submit(big);
+  std::size_t seen = 0;
+  for (int i = 0; i < 2 && seen < 2; ++i) {
+    ASSERT_TRUE(eventually([&] { return transport_.pending() > 0; }));
+    FakeTransport::Call c = transport_.take();
+    std::vector<std::vector<RemoteReply>> replies;
+    for (const auto& m : c.messages) {  // read before the reply releases the spool slot
+      ++seen;
+      std::string content, chunk;
+      while (!m->read(content.size(), 64 * 1024, chunk) && !chunk.empty()) content += chunk;
+      EXPECT_EQ(content.size(), m->size);
+      if (m->id == small.envelope.id) {
+        EXPECT_EQ(m->preloaded, content);
+      } else {
+        EXPECT_EQ(m->id, big.envelope.id);
+        EXPECT_TRUE(m->preloaded.empty());
+      }
+      replies.emplace_back(m->recipients.size(), kOk);
+    }
+    c.done(std::move(replies));
+  }
+  EXPECT_EQ(seen, 2u);
+  EXPECT_TRUE(runner_->wait_idle(5s));
+}
+
 TEST_F(RemoteRunnerTest, ForwardedCopiesLeaveWithTheirOwnSender) {
   start();
   SpoolEnvelope env = envelope({"a@remote.example", "b@remote.example", "c@remote.example"});

@@ -6,7 +6,8 @@
 // transport answers with one RemoteReply per recipient. Nothing here does I/O.
 // Trust: replies carry text chosen by remote servers; the transport has made it one line of
 // printable UTF-8 (smtp::sanitize_text) before it gets here. Memory: a message's content is
-// never held here: OutboundMessage::read streams it from the spool.
+// streamed from the spool by OutboundMessage::read, except that small messages may come
+// preloaded (OutboundMessage::preloaded, bounded by the queue: see queue_remote_runner).
 #pragma once
 
 #include <cstdint>
@@ -51,6 +52,9 @@ struct OutboundMessage {
   // The content from `offset` on, at most `max` octets into `out` (empty at the end): our
   // Received field, then the message as received. Blocking (spool file reads).
   std::function<std::error_code(std::uint64_t offset, std::size_t max, std::string& out)> read;
+  // The whole content (exactly `size` octets), read by the queue with the envelope when the
+  // message is small, so that sending it needs no trip to a blocking pool; empty = use read().
+  std::string preloaded;
   struct Recipient {
     std::string address;  // as given in RCPT TO
     std::string notify;   // RFC 3461 NOTIFY as received, "" when absent

@@ -119,6 +119,15 @@ const std::array kRelayRows = {
                return int_value(s.max_connections_per_destination);
              }},
     RelayRow{
+        {"connection_cache_time", KeyType::integer,
+         "Seconds a connection left idle by a delivery stays open for the next delivery "
+         "to the same server (reused after an RSET; Postfix "
+         "smtp_connection_cache_time_limit); 0 closes it at once."},
+        [](RelaySettings& s, const Value& v) {
+          return set_seconds(s.connection_cache_time, v, 0, 300);
+        },
+        [](const RelaySettings& s) -> Value { return int_value(s.connection_cache_time.count()); }},
+    RelayRow{
         {"connect_timeout", KeyType::integer,
          "Seconds to wait for a TCP connection to a server before trying the next one."},
         [](RelaySettings& s, const Value& v) { return set_seconds(s.connect_timeout, v, 1, 600); },
@@ -391,6 +400,7 @@ std::optional<OutboundOptions> outbound_options_from(const config::Config& confi
     o.route.local_names.push_back(lower(config.hostname));
   o.max_connections = relay.max_connections;
   o.max_connections_per_destination = relay.max_connections_per_destination;
+  o.connection_cache_time = relay.connection_cache_time;
   o.connect_timeout = relay.connect_timeout;
   o.bind_address = relay.bind_address;
   o.bind_address6 = relay.bind_address6;

@@ -40,12 +40,15 @@ struct RelaySettings {
   std::string mta_sts_ca_file;          // extra CA (PEM) for the policy's HTTPS server
   std::size_t max_connections = 100;    // Postfix default_process_limit
   std::size_t max_connections_per_destination = 20;  // default_destination_concurrency_limit
-  std::chrono::seconds connect_timeout{30};          // Postfix smtp_connect_timeout
-  std::chrono::seconds command_timeout{300};         // RFC 5321 §4.5.3.2 (5 min)
-  std::chrono::seconds data_timeout{600};            // reply to the final dot (10 min)
-  std::chrono::seconds tls_rpt_interval{86400};      // TLS reports (RFC 8460); 0 = on request
-  std::string tls_rpt_organization;                  // "" = the hostname
-  std::string tls_rpt_contact;                       // "" = mailto:postmaster@<hostname>
+  // An idle connection is kept this long for the next delivery to the same next hop
+  // (Postfix smtp_connection_cache_time_limit); 0 = QUIT at once.
+  std::chrono::seconds connection_cache_time{2};
+  std::chrono::seconds connect_timeout{30};      // Postfix smtp_connect_timeout
+  std::chrono::seconds command_timeout{300};     // RFC 5321 §4.5.3.2 (5 min)
+  std::chrono::seconds data_timeout{600};        // reply to the final dot (10 min)
+  std::chrono::seconds tls_rpt_interval{86400};  // TLS reports (RFC 8460); 0 = on request
+  std::string tls_rpt_organization;              // "" = the hostname
+  std::string tls_rpt_contact;                   // "" = mailto:postmaster@<hostname>
   std::string bind_address;   // IPv4 source address of outgoing SMTP connections, "" = any
   std::string bind_address6;  // IPv6 source address of outgoing SMTP connections, "" = any
 };
@@ -101,6 +104,10 @@ struct OutboundOptions {
   dns::RouteOptions route;  // families, MX limits, our own names; the seed is set per plan
   std::size_t max_connections = 100;
   std::size_t max_connections_per_destination = 20;
+  // The connection cache: a connection left idle by a delivery is kept this long (then
+  // QUIT) and reused, after an RSET probe, by the next delivery to the same next hop with
+  // the same security setup; at most max_connections idle ones in all. 0 = none kept.
+  std::chrono::milliseconds connection_cache_time{std::chrono::seconds(2)};
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   // Source addresses of outgoing SMTP connections (Postfix smtp_bind_address and
   // smtp_bind_address6): each connection binds to the one of its family; "" = the kernel's

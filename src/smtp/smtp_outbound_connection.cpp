@@ -4,6 +4,7 @@
 // Writing content while not reading is fine in SMTP: the server answers only at the end.
 #include "smtp/smtp_outbound_connection.hpp"
 
+#include <algorithm>
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
@@ -24,6 +25,9 @@ namespace {
 
 constexpr std::size_t kPiece = 64 * 1024;  // content read from the spool at a time
 constexpr std::size_t kReadBuffer = 16 * 1024;
+// The wait for the reply to the RSET that probes a reused connection (Postfix's
+// smtp_rset_timeout): a peer that silently went away must not hold the delivery 5 minutes.
+constexpr std::chrono::seconds kProbeTimeout{20};
 
 // A deadline for the operation in progress: when it expires, `cancel` runs (cancelling the
 // socket, so the pending read/write/connect ends with operation_aborted) and expired() is
@@ -128,20 +132,35 @@ ClientTransaction transaction_of(const queue::OutboundMessage& message) {
   return tx;
 }
 
-asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
-                                                 asio::ssl::context& tls_context,
-                                                 asio::thread_pool& workers,
-                                                 const MessageList& messages,
-                                                 std::deque<std::size_t>& todo) {
+asio::awaitable<ConnectionResult> run_connection(
+    ConnectionSetup setup, asio::ssl::context& tls_context, asio::thread_pool& workers,
+    const MessageList& messages, std::deque<std::size_t>& todo,
+    std::unique_ptr<IdleConnection>* reuse, std::unique_ptr<IdleConnection>* keep) {
   ConnectionResult out;
   auto ex = co_await asio::this_coro::executor;
   const dns::RouteAttempt& at = setup.attempt;
   const std::string where = describe_attempt(at);
   const std::string tls_name = setup.tls_name.empty() ? at.host : setup.tls_name;
+  std::unique_ptr<net::Stream> stream;
+  std::unique_ptr<ClientSession> session;
 
-  // ---- connect
-  asio::ip::tcp::socket socket(ex);
-  {
+  if (reuse && *reuse) {
+    // ---- an idle connection from the cache: probe it with RSET (see ClientSession::reset)
+    IdleConnection& idle = **reuse;
+    stream = std::move(idle.stream);
+    session = std::move(idle.session);
+    out.tls = idle.tls;
+    out.tls_verified = idle.tls_verified;
+    reuse->reset();
+    out.connected = true;
+    out.reused = true;
+    if (!stream || !session || !session->reset()) {
+      out.stale = true;
+      co_return out;
+    }
+  } else {
+    // ---- connect
+    asio::ip::tcp::socket socket(ex);
     std::error_code ec;
     const asio::ip::address addr = asio::ip::make_address(at.address.to_string(), ec);
     if (!ec && !setup.bind_address.empty()) {  // [relay] bind_address(6)
@@ -169,91 +188,101 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
       out.connect_error = "connect to " + where + ": " + ec.message();
       co_return out;
     }
+    out.connected = true;
+    stream = std::make_unique<net::Stream>(std::move(socket));
   }
-  out.connected = true;
-  net::Stream stream(std::move(socket));
-  Deadline deadline(ex, [&stream] { stream.cancel(); });
+  net::Stream* const sp = stream.get();
+  Deadline deadline(ex, [sp] { sp->cancel(); });
   const std::chrono::milliseconds command_timeout = setup.client.timeouts.command;
 
   auto handshake = [&]() -> asio::awaitable<std::string> {  // "" or why it failed
     std::error_code ec;
     deadline.arm(command_timeout);
-    co_await stream.start_tls_client(tls_context, tls_name, setup.dane, ec);
+    co_await sp->start_tls_client(tls_context, tls_name, setup.dane, ec);
     const bool expired = deadline.expired();
     deadline.disarm();
     if (expired) co_return "TLS handshake with " + where + " timed out";
     if (ec) co_return "TLS handshake with " + where + " failed: " + ec.message();
-    if (setup.verify_required && !stream.tls_peer_verified())
+    if (setup.verify_required && !sp->tls_peer_verified())
       co_return setup.dane.empty()
-          ? "certificate of " + where + " not verified: " + stream.tls_verify_error()
+          ? "certificate of " + where + " not verified: " + sp->tls_verify_error()
           : "DANE: no TLSA record matches the certificate of " + where + ": " +
-                stream.tls_verify_error();
+                sp->tls_verify_error();
     co_return std::string();
   };
 
-  if (setup.client.tls_active) {  // implicit TLS (RFC 8314)
+  if (!out.reused && setup.client.tls_active) {  // implicit TLS (RFC 8314)
     std::string why = co_await handshake();
     if (!why.empty()) {
       ClientClose c;
       c.reason = CloseReason::tls_failed;
       c.text = why;
       out.close = c;
-      stream.close();
+      sp->close();
       co_return out;
     }
-    setup.client.tls_verified = stream.tls_peer_verified();
+    setup.client.tls_verified = sp->tls_peer_verified();
     out.tls = true;
     out.tls_verified = setup.client.tls_verified;
   }
 
-  ClientSession session(setup.client);
+  if (!session) session = std::make_unique<ClientSession>(setup.client);
+  ClientSession& ses = *session;
   std::string buffer(kReadBuffer, '\0');
   std::optional<std::size_t> current;  // the message in its transaction
   std::string converted;               // a downgraded message being sent
   bool use_converted = false;
   std::uint64_t offset = 0;
   std::string content_error;  // reading the spool failed for the current message
+  bool handed_over = false;   // a message of `todo` went to this connection
+  bool kept = false;          // idle with nothing left: handed back through `keep`
 
   for (;;) {
-    std::optional<ClientEvent> ev = session.next_event();
+    std::optional<ClientEvent> ev = ses.next_event();
     if (!ev) {
-      if (session.state() == ClientState::closed) break;  // cannot happen without a Close
-      const auto wait = session.timeout().value_or(setup.client.timeouts.command);
+      if (ses.state() == ClientState::closed) break;  // cannot happen without a Close
+      auto wait = ses.timeout().value_or(setup.client.timeouts.command);
+      if (out.reused && !handed_over) wait = std::min<decltype(wait)>(wait, kProbeTimeout);
       std::error_code ec;
       deadline.arm(wait);
-      const std::size_t n = co_await stream.read_some(asio::buffer(buffer), ec);
+      const std::size_t n = co_await sp->read_some(asio::buffer(buffer), ec);
       const bool expired = deadline.expired();
       deadline.disarm();
       if (expired)
-        session.timed_out();
+        ses.timed_out();
       else if (ec || n == 0)
-        session.connection_lost();
+        ses.connection_lost();
       else
-        session.receive(std::string_view(buffer.data(), n));
+        ses.receive(std::string_view(buffer.data(), n));
       continue;
     }
     if (auto* send = std::get_if<ClientSend>(&*ev)) {
       std::error_code ec;
       deadline.arm(setup.client.timeouts.data_block);
-      co_await stream.write(asio::buffer(send->bytes), ec);
+      co_await sp->write(asio::buffer(send->bytes), ec);
       const bool expired = deadline.expired();
       deadline.disarm();
       if (expired)
-        session.timed_out();
+        ses.timed_out();
       else if (ec)
-        session.connection_lost();
+        ses.connection_lost();
     } else if (std::holds_alternative<ClientStartTls>(*ev)) {
       std::string why = co_await handshake();
       if (why.empty()) {
         out.tls = true;
-        out.tls_verified = stream.tls_peer_verified();
-        session.tls_started(out.tls_verified);
+        out.tls_verified = sp->tls_peer_verified();
+        ses.tls_started(out.tls_verified);
       } else
-        session.tls_failed(why);
+        ses.tls_failed(why);
     } else if (std::holds_alternative<ClientNeedBody>(*ev)) {
       Piece piece;
+      const queue::OutboundMessage& cur = *messages[*current];
       if (use_converted) {
         piece.data = converted.substr(static_cast<std::size_t>(offset), kPiece);
+      } else if (!cur.preloaded.empty() && cur.preloaded.size() == cur.size) {
+        // Preloaded by the queue: no trip to the worker pool.
+        if (offset < cur.size)
+          piece.data = cur.preloaded.substr(static_cast<std::size_t>(offset), kPiece);
       } else {
         // Plain pointers in the lambda: GCC 12 destroys a co_await operand's temporaries
         // twice when they own something (PR 99576); the job keeps the message alive.
@@ -267,35 +296,44 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
       }
       if (piece.ec) {
         content_error = "cannot read the queued message: " + piece.ec.message();
-        session.connection_lost();  // nothing to send: the transaction cannot finish
+        ses.connection_lost();  // nothing to send: the transaction cannot finish
         continue;
       }
       offset += piece.data.size();
       const std::uint64_t total = use_converted ? converted.size() : messages[*current]->size;
       const bool last = piece.data.empty() || offset >= total;
-      session.body(piece.data, last);
+      ses.body(piece.data, last);
     } else if (std::holds_alternative<ClientReady>(*ev)) {
       // Start the next message; one that cannot go out as it is gets a local result and
       // the session stays idle (no new ClientReady comes), so the loop takes the next one.
       for (;;) {
+        if (todo.empty() && keep && !out.reverse_dns_refusal) {
+          kept = true;
+          break;
+        }
         if (todo.empty() || out.reverse_dns_refusal) {
-          session.quit();
+          ses.quit();
           break;
         }
         const std::size_t index = todo.front();
         todo.pop_front();
+        handed_over = true;
         ClientTransaction tx = transaction_of(*messages[index]);
         current = index;
         offset = 0;
         use_converted = false;
         converted.clear();
         content_error.clear();
-        StartResult r = session.start_transaction(tx);
+        StartResult r = ses.start_transaction(tx);
         if (r == StartResult::needs_downgrade) {
           const queue::OutboundMessage* msg = messages[index].get();  // see above
           const std::size_t limit = setup.max_downgrade_size;
-          Piece whole =
-              co_await net::run_blocking(workers, [msg, limit] { return read_whole(*msg, limit); });
+          Piece whole;
+          if (!msg->preloaded.empty() && msg->preloaded.size() == msg->size && msg->size <= limit)
+            whole.data = msg->preloaded;
+          else
+            whole = co_await net::run_blocking(workers,
+                                               [msg, limit] { return read_whole(*msg, limit); });
           std::optional<TransactionResult> local;
           if (whole.ec == std::errc::file_too_large) {
             local = local_result(tx, RecipientOutcome::bounced, 554, "5.6.3",
@@ -317,7 +355,7 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
               use_converted = true;
               tx.eight_bit = false;
               tx.size = converted.size();
-              r = session.start_transaction(tx);
+              r = ses.start_transaction(tx);
             }
           }
           if (local) {
@@ -329,10 +367,11 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
         if (r == StartResult::not_ready) {  // a driver bug: give the message back
           todo.push_front(index);
           current.reset();
-          session.quit();
+          ses.quit();
         }
         break;
       }
+      if (kept) break;
     } else if (auto* done = std::get_if<ClientTransactionDone>(&*ev)) {
       if (!current) continue;
       TransactionResult result = std::move(done->result);
@@ -354,17 +393,80 @@ asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
       out.close = std::move(*close);
       if (!content_error.empty() && out.close->reason == CloseReason::connection_lost)
         out.close->text = "connection given up after a spool read error";
+      // A reused connection that failed its probe: nothing went over it.
+      if (out.reused && !handed_over) out.stale = true;
       break;
     }
   }
-  if (stream.tls_active() && out.close && out.close->reason == CloseReason::quit) {
+  if (kept) {
+    auto idle = std::make_unique<IdleConnection>();
+    idle->stream = std::move(stream);
+    idle->session = std::move(session);
+    idle->tls = out.tls;
+    idle->tls_verified = out.tls_verified;
+    idle->where = where;
+    *keep = std::move(idle);
+    co_return out;
+  }
+  if (sp->tls_active() && out.close && out.close->reason == CloseReason::quit) {
     std::error_code ec;
     deadline.arm(std::chrono::seconds(2));
-    co_await stream.shutdown_tls(ec);
+    co_await sp->shutdown_tls(ec);
     deadline.disarm();
   }
-  stream.close();
+  sp->close();
   co_return out;
+}
+
+asio::awaitable<void> close_idle(std::unique_ptr<IdleConnection> conn,
+                                 std::chrono::milliseconds limit) {
+  if (!conn || !conn->stream) co_return;
+  auto ex = co_await asio::this_coro::executor;
+  net::Stream* const sp = conn->stream.get();
+  Deadline deadline(ex, [sp] { sp->cancel(); });
+  if (conn->session) {
+    ClientSession& ses = *conn->session;
+    ses.quit();
+    std::string buffer(512, '\0');
+    for (;;) {
+      std::optional<ClientEvent> ev = ses.next_event();
+      if (!ev) {
+        if (ses.state() == ClientState::closed) break;
+        std::error_code ec;
+        deadline.arm(limit);
+        const std::size_t n = co_await sp->read_some(asio::buffer(buffer), ec);
+        const bool expired = deadline.expired();
+        deadline.disarm();
+        if (expired)
+          ses.timed_out();
+        else if (ec || n == 0)
+          ses.connection_lost();
+        else
+          ses.receive(std::string_view(buffer.data(), n));
+        continue;
+      }
+      if (auto* send = std::get_if<ClientSend>(&*ev)) {
+        std::error_code ec;
+        deadline.arm(limit);
+        co_await sp->write(asio::buffer(send->bytes), ec);
+        const bool expired = deadline.expired();
+        deadline.disarm();
+        if (expired)
+          ses.timed_out();
+        else if (ec)
+          ses.connection_lost();
+      } else if (std::holds_alternative<ClientClose>(*ev)) {
+        break;
+      }
+    }
+  }
+  if (sp->tls_active()) {
+    std::error_code ec;
+    deadline.arm(limit);
+    co_await sp->shutdown_tls(ec);
+    deadline.disarm();
+  }
+  sp->close();
 }
 
 }  // namespace estafeta::smtp

@@ -2,7 +2,10 @@
 // coroutines over the sans-I/O ClientSession (smtp_client_session.hpp): TCP connect with a
 // deadline, implicit TLS (port 465) or STARTTLS (RFC 3207) with SNI = the server's name,
 // certificate verification recorded and enforced where asked, then the queued messages one
-// transaction after another over the same connection, then QUIT. Content is read from the
+// transaction after another over the same connection, then QUIT, or, when the caller keeps
+// connections (the transport's connection cache), the connection left idle between
+// transactions and handed back (IdleConnection), to be reused after an RSET probe or ended
+// with close_idle(). Content is read from the
 // spool on the worker pool (OutboundMessage::read is blocking) in 64 KiB pieces; a message
 // with 8-bit content for a peer without 8BITMIME is read whole (bounded by
 // max_downgrade_size) and converted with mime::downgrade_to_7bit. Every wait for the peer has
@@ -10,7 +13,8 @@
 // Used by OutboundTransport (smtp_outbound_transport.hpp), which picks the attempts, keeps the
 // limits and maps results; everything runs on the caller's executor (a strand).
 // Trust: the peer's bytes go only to the client core (bounded there). Memory: a 16 KiB read
-// buffer, one content piece (or one downgraded message), the results of the messages sent.
+// buffer, one content piece (or one downgraded message), the results of the messages sent;
+// an idle connection holds its socket (and TLS state) and the client core, no buffer.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -59,16 +63,42 @@ struct ConnectionResult {
   bool reverse_dns_refusal = false;  // the greeting or a MAIL blamed reverse DNS
   bool tls = false;                  // a TLS handshake succeeded (TLS-RPT)
   bool tls_verified = false;         // ... and the peer was verified (PKIX or DANE)
-  std::optional<ClientClose> close;  // how the session ended (when it began)
+  std::optional<ClientClose> close;  // how the session ended (when it began; not when kept)
+  bool reused = false;  // an idle connection was given: no connect, no TLS handshake here
+  // A reused connection ended before any message was handed to it (the RSET probe was
+  // refused or answered 421, or the peer had closed it): nothing was sent, `todo` is as it
+  // was; the caller opens a fresh connection and counts no failure.
+  bool stale = false;
+};
+
+// A connection between transactions, for reuse: the stream (TLS state included) and the
+// client core, idle (ClientState::ready, its ClientReady taken), as run_connection left it.
+struct IdleConnection {
+  std::unique_ptr<net::Stream> stream;
+  std::unique_ptr<ClientSession> session;
+  bool tls = false, tls_verified = false;
+  std::string where;  // describe_attempt(), for logs
 };
 
 // Connects to setup.attempt and sends the messages whose indices are at the front of
 // `todo`, taking each one off when its transaction starts; what is left was not tried.
+// `reuse` (may be null, or point to null): an idle connection made with the same setup, used
+// instead of connecting (RSET first; see ConnectionResult::stale); it is moved from.
+// `keep` (may be null): when the connection is idle and `todo` empty at the end, it is not
+// ended but moved to *keep (no QUIT); otherwise QUIT as usual.
 asio::awaitable<ConnectionResult> run_connection(ConnectionSetup setup,
                                                  asio::ssl::context& tls_context,
                                                  asio::thread_pool& workers,
                                                  const MessageList& messages,
-                                                 std::deque<std::size_t>& todo);
+                                                 std::deque<std::size_t>& todo,
+                                                 std::unique_ptr<IdleConnection>* reuse = nullptr,
+                                                 std::unique_ptr<IdleConnection>* keep = nullptr);
+
+// Ends an idle connection: QUIT and its reply (each wait at most `limit`), TLS close_notify,
+// close. Start it with co_spawn from ordinary code (not as a co_await operand: GCC 12,
+// PR 99576).
+asio::awaitable<void> close_idle(std::unique_ptr<IdleConnection> conn,
+                                 std::chrono::milliseconds limit);
 
 // The client core's transaction for `message` (its envelope and recipients as received).
 ClientTransaction transaction_of(const queue::OutboundMessage& message);

@@ -3,10 +3,12 @@
 
 #include <sys/stat.h>
 #include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -50,6 +52,24 @@ std::string_view kind_name(queue::RemoteReply::Kind k) {
       break;
   }
   return "deferred";
+}
+
+// What makes a connection fit for another delivery: the server (address, port, the name we
+// log and verify against), our source address and everything that decided how the session was set
+// up (TLS policy, verification, DANE records, implicit TLS, credentials). Deliveries for different
+// domains share a connection when these agree, as Postfix's connection cache does by address.
+std::string cache_key(const ConnectionSetup& s) {
+  const auto& at = s.attempt;
+  std::string k =
+      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", at.address.to_string(), at.port, at.host,
+                  s.bind_address, s.tls_name, static_cast<int>(s.client.starttls),
+                  s.verify_required ? 1 : 0, s.client.tls_active ? 1 : 0,
+                  s.client.credentials ? s.client.credentials->user : std::string());
+  for (const auto& r : s.dane) {
+    fmt::format_to(std::back_inserter(k), "|{}.{}.{}.", r.usage, r.selector, r.matching_type);
+    for (unsigned char c : r.data) fmt::format_to(std::back_inserter(k), "{:02x}", c);
+  }
+  return k;
 }
 
 }  // namespace
@@ -118,7 +138,63 @@ void OutboundTransport::shutdown() {
     for (auto& w : self->waiting_) w->timer->cancel();  // granted stays false
     self->waiting_.clear();
     if (self->resolver_) self->resolver_->shutdown();
+    while (!self->idle_.empty()) {
+      self->idle_.front().timer->cancel();
+      auto conn = std::move(self->idle_.front().conn);
+      self->idle_.pop_front();
+      self->end_idle(std::move(conn));
+    }
   });
+}
+
+std::unique_ptr<IdleConnection> OutboundTransport::take_idle(const std::string& key) {
+  for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+    if (it->key != key) continue;
+    it->timer->cancel();
+    std::unique_ptr<IdleConnection> conn = std::move(it->conn);
+    idle_.erase(std::next(it).base());
+    return conn;
+  }
+  return nullptr;
+}
+
+void OutboundTransport::keep_idle(std::string key, std::unique_ptr<IdleConnection> conn) {
+  if (!conn) return;
+  if (stopping_ || options_.connection_cache_time.count() <= 0 || options_.max_connections == 0) {
+    end_idle(std::move(conn));
+    return;
+  }
+  while (idle_.size() >= options_.max_connections) {  // full: the oldest goes
+    idle_.front().timer->cancel();
+    auto old = std::move(idle_.front().conn);
+    idle_.pop_front();
+    end_idle(std::move(old));
+  }
+  Idle entry;
+  entry.id = next_idle_++;
+  entry.key = std::move(key);
+  entry.conn = std::move(conn);
+  entry.timer = std::make_unique<asio::steady_timer>(strand_, options_.connection_cache_time);
+  entry.timer->async_wait([weak = weak_from_this(), id = entry.id](const std::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    for (auto it = self->idle_.begin(); it != self->idle_.end(); ++it) {
+      if (it->id != id) continue;
+      auto c = std::move(it->conn);
+      self->idle_.erase(it);
+      log::debug("relay", "{}: idle connection expired", c->where);
+      self->end_idle(std::move(c));
+      return;
+    }
+  });
+  idle_.push_back(std::move(entry));
+}
+
+void OutboundTransport::end_idle(std::unique_ptr<IdleConnection> conn) {
+  if (!conn) return;
+  const auto limit =
+      std::min<std::chrono::milliseconds>(options_.timeouts.command, std::chrono::seconds(10));
+  asio::co_spawn(strand_, close_idle(std::move(conn), limit), asio::detached);
 }
 
 void OutboundTransport::finish(Job& job) {
@@ -388,10 +464,31 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
     setup.bind_address = at.address.is_v6() ? options_.bind_address6 : options_.bind_address;
     setup.max_downgrade_size = options_.max_downgrade_size;
     setup.log_tag = j.domain;
-    ConnectionResult r = co_await run_connection(setup, *tls_, workers_, j.messages, todo);
+    // An idle connection with the same setup first (each one that turns out stale is
+    // dropped and the next tried; the cache is finite), then a fresh one.
+    const std::string ckey = cache_key(setup);
+    const bool caching = options_.connection_cache_time.count() > 0;
+    std::unique_ptr<IdleConnection> idle, kept;
+    ConnectionResult r;
+    for (;;) {
+      idle = caching ? take_idle(ckey) : nullptr;
+      const bool reusing = idle != nullptr;
+      std::unique_ptr<IdleConnection>* reuse_ptr = &idle;
+      std::unique_ptr<IdleConnection>* keep_ptr = caching ? &kept : nullptr;
+      r = co_await run_connection(setup, *tls_, workers_, j.messages, todo, reuse_ptr, keep_ptr);
+      if (reusing && r.stale) {
+        log::debug("relay", "{}: cached connection to {} no longer usable ({}); reconnecting",
+                   j.domain, describe_attempt(at), r.close ? r.close->text : "");
+        continue;
+      }
+      break;
+    }
+    if (kept) keep_idle(ckey, std::move(kept));
     if (r.tls && r.tls_verified && !setup.dane.empty())
       log::info("relay", "{}: dane: verified {}", j.domain, describe_attempt(at));
-    if (!target && r.connected) {  // TLS-RPT (RFC 8460 §4.3): MX delivery sessions only
+    // TLS-RPT (RFC 8460 §4.3): MX delivery sessions only, once per session (a reused one
+    // was counted when it began).
+    if (!target && r.connected && !r.reused) {
       TlsReportEvent ev;
       ev.policy_domain = j.domain;
       ev.policy_type = tlsa_policy ? "tlsa" : sts_applied ? "sts" : "no-policy-found";

@@ -11,12 +11,18 @@
 // certificate verified against the MX name); the smarthost always requires TLS and a verified
 // certificate (system store plus smarthost_ca_file), AUTH when credentials are set; port 465
 // is implicit TLS. Replies: queue::RemoteReply per recipient (smtp_outbound_reply.hpp).
+// Connection cache (Postfix's smtp_connection_cache_*): a connection a delivery leaves idle is
+// kept for connection_cache_time under its next hop and security setup (address, port, host,
+// TLS policy and name, DANE records, credentials: cache_key()) and the next delivery with the
+// same key, whatever its domain, reuses it after an RSET probe; a probe that fails (421, the
+// peer closed it meanwhile) costs nothing but a fresh connection; expiry or eviction (more
+// than max_connections idle) sends QUIT.
 // Threading: everything runs on one strand over the executor given; deliver() may be called
 // from any thread and `done` runs on that strand. Blocking spool reads run on `workers`.
 // Trust: remote replies go through the client core; the configuration is trusted. Memory:
 // per delivery its message list and replies, per connection smtp_outbound_connection's bounds;
-// connections are bounded by max_connections, deliveries waiting for a slot are not (the
-// queue runner bounds what it hands over).
+// connections in use are bounded by max_connections, idle cached ones by max_connections too;
+// deliveries waiting for a slot are not (the queue runner bounds what it hands over).
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -62,6 +68,8 @@ class OutboundTransport final : public queue::Transport,
 
   // For tests and status: connections open now (read on the strand, or after the work).
   std::size_t active_connections() const { return active_total_; }
+  // ... and idle ones kept in the connection cache.
+  std::size_t idle_connections() const { return idle_.size(); }
 
  private:
   struct Job;
@@ -76,6 +84,11 @@ class OutboundTransport final : public queue::Transport,
   asio::awaitable<void> run(std::shared_ptr<OutboundTransport> self, std::shared_ptr<Job> job);
   // Waits for a connection slot for `key`; false when shutting down.
   asio::awaitable<bool> acquire(const std::string& key);
+  // The connection cache (on the strand): the most recently kept idle connection for
+  // `key`, or null; keeping one (its expiry timer armed; the oldest ends when full).
+  std::unique_ptr<IdleConnection> take_idle(const std::string& key);
+  void keep_idle(std::string key, std::unique_ptr<IdleConnection> conn);
+  void end_idle(std::unique_ptr<IdleConnection> conn);
   void release(const std::string& key);
   bool can_take(const std::string& key) const;
   void take(const std::string& key);
@@ -98,6 +111,14 @@ class OutboundTransport final : public queue::Transport,
   std::size_t active_total_ = 0;
   std::unordered_map<std::string, std::size_t> active_per_key_;
   std::deque<std::shared_ptr<Waiter>> waiting_;
+  struct Idle {
+    std::uint64_t id = 0;
+    std::string key;
+    std::unique_ptr<IdleConnection> conn;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  std::deque<Idle> idle_;  // oldest first, at most max_connections
+  std::uint64_t next_idle_ = 1;
   bool stopping_ = false;
   std::uint64_t next_job_ = 1;
 };

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
@@ -44,6 +45,8 @@ struct Behaviour {
   int drop_at_dot = -1;  // the Nth final dot gets no reply: the connection is closed
   int hold_ms = 0;       // wait this long before the greeting (to see concurrency)
   std::string mail_reply = "250 2.1.0 ok";
+  std::string rset_reply = "250 2.0.0 ok";  // a 421 here is sent, then the connection closed
+  int close_after_messages = -1;  // close each connection after this many messages (no QUIT)
 };
 
 class FakeServer {
@@ -141,6 +144,7 @@ class FakeServer {
     send_line(fd, b_.greeting);
     if (b_.greeting[0] != '2') return;
     std::string in, line;
+    int messages_here = 0;
     while (read_line(fd, in, line)) {
       {
         std::lock_guard lock(mutex_);
@@ -175,7 +179,11 @@ class FakeServer {
         }
         if (++dots_ == b_.drop_at_dot) return;
         send_line(fd, "250 2.0.0 queued");
-      } else if (verb == "RSET" || verb == "NOOP") {
+        if (++messages_here == b_.close_after_messages) return;
+      } else if (verb == "RSET") {
+        send_line(fd, b_.rset_reply);
+        if (b_.rset_reply.rfind("421", 0) == 0) return;
+      } else if (verb == "NOOP") {
         send_line(fd, "250 2.0.0 ok");
       } else if (verb == "QUIT") {
         send_line(fd, "221 2.0.0 bye");
@@ -243,6 +251,7 @@ class Outbound : public ::testing::Test {
     o.timeouts.greeting = o.timeouts.command = o.timeouts.mail = o.timeouts.rcpt =
         std::chrono::seconds(10);
     o.timeouts.data_block = o.timeouts.data_done = std::chrono::seconds(10);
+    o.connection_cache_time = std::chrono::milliseconds(0);  // the cache's own tests set it
     return o;
   }
   std::shared_ptr<OutboundTransport> make(OutboundOptions o) {
@@ -455,6 +464,23 @@ TEST_F(Outbound, SpoolReadErrorDefersThatMessage) {
   EXPECT_EQ(server.messages().size(), 1u);        // the broken one never reached the end
 }
 
+// Content the queue preloaded goes out from memory: read() is never called.
+TEST_F(Outbound, PreloadedContentIsSentWithoutReading) {
+  FakeServer server({});
+  auto t = make(options(route_to(server.port())));
+  auto m = std::make_shared<queue::OutboundMessage>(
+      *message({"a@example.net"}, "Subject: pre\r\n\r\nloaded\r\n"));
+  m->preloaded = "Subject: pre\r\n\r\nloaded\r\n";
+  m->read = [](std::uint64_t, std::size_t, std::string&) {
+    return std::make_error_code(std::errc::io_error);
+  };
+  auto replies = deliver(*t, "example.net", {m});
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0][0].kind, Kind::delivered) << replies[0][0].text;
+  ASSERT_EQ(server.messages().size(), 1u);
+  EXPECT_EQ(server.messages()[0], "Subject: pre\r\n\r\nloaded\r\n");
+}
+
 TEST_F(Outbound, TlsRequiredWithoutStartTlsDefers) {
   FakeServer server({});
   auto o = options(route_to(server.port()));
@@ -464,6 +490,97 @@ TEST_F(Outbound, TlsRequiredWithoutStartTlsDefers) {
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0][0].kind, Kind::deferred);
   EXPECT_TRUE(server.messages().empty());
+}
+
+// The connection cache: deliveries one after another to the same next hop go over one
+// connection (RSET before each reuse), also for different domains routed there; the idle
+// connection ends with QUIT after connection_cache_time.
+TEST_F(Outbound, ConnectionCacheReusesAndExpires) {
+  FakeServer server({});
+  auto o = options(route_to(server.port()) +
+                   ", example.org = [127.0.0.1]:" + std::to_string(server.port()));
+  o.connection_cache_time = std::chrono::milliseconds(300);
+  auto t = make(std::move(o));
+  auto r1 = deliver(*t, "example.net", {message({"a@example.net"}, "Subject: 1\r\n\r\n1\r\n")});
+  EXPECT_EQ(t->idle_connections(), 1u);
+  auto r2 = deliver(*t, "example.net", {message({"b@example.net"}, "Subject: 2\r\n\r\n2\r\n")});
+  auto r3 = deliver(*t, "example.org", {message({"c@example.org"}, "Subject: 3\r\n\r\n3\r\n")});
+  for (const auto* r : {&r1, &r2, &r3}) {
+    ASSERT_EQ(r->size(), 1u);
+    EXPECT_EQ((*r)[0][0].kind, Kind::delivered) << (*r)[0][0].text;
+  }
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(server.messages().size(), 3u);
+  auto cmds = server.commands();
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "RSET"), 2);
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "QUIT"), 0);
+  EXPECT_EQ(t->idle_connections(), 1u);
+  // Expiry: QUIT, and the next delivery opens a new connection.
+  run_until([&] {
+    auto c = server.commands();
+    return !c.empty() && c.back() == "QUIT";
+  });
+  EXPECT_EQ(server.commands().back(), "QUIT");
+  EXPECT_EQ(t->idle_connections(), 0u);
+  auto r4 = deliver(*t, "example.net", {message({"d@example.net"}, "Subject: 4\r\n\r\n4\r\n")});
+  EXPECT_EQ(r4[0][0].kind, Kind::delivered);
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.messages().size(), 4u);
+}
+
+// A cached connection the peer closed meanwhile (RSET meets the closed socket), or answers
+// RSET with 421: the delivery goes over a fresh connection, each message exactly once.
+TEST_F(Outbound, ConnectionCacheStaleConnectionGetsAFreshOne) {
+  for (int variant = 0; variant < 2; ++variant) {
+    Behaviour b;
+    if (variant == 0)
+      b.close_after_messages = 1;
+    else
+      b.rset_reply = "421 4.4.2 fake.example idle too long";
+    FakeServer server(b);
+    auto o = options(route_to(server.port()));
+    o.connection_cache_time = std::chrono::seconds(10);
+    auto t = make(std::move(o));
+    for (int i = 0; i < 3; ++i) {
+      auto r =
+          deliver(*t, "example.net",
+                  {message({"a@example.net"}, "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n",
+                           "Q" + std::to_string(i))});
+      ASSERT_EQ(r.size(), 1u);
+      EXPECT_EQ(r[0][0].kind, Kind::delivered) << variant << ": " << r[0][0].text;
+      EXPECT_FALSE(r[0][0].final_reply_lost);
+    }
+    auto msgs = server.messages();
+    ASSERT_EQ(msgs.size(), 3u) << variant;  // none lost, none twice
+    for (int i = 0; i < 3; ++i)
+      EXPECT_EQ(msgs[i], "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n");
+    EXPECT_EQ(server.connections(), 3) << variant;
+    if (variant == 1) {
+      auto cmds = server.commands();
+      EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "RSET"), 2);
+    }
+    t->shutdown();
+    run_until([&] { return t->idle_connections() == 0; });
+    EXPECT_EQ(t->idle_connections(), 0u);
+  }
+}
+
+// A connection set up with other security requirements is not reused for a destination
+// that requires more (here: TLS required for example.org): the cache key differs.
+TEST_F(Outbound, ConnectionCacheKeepsSecuritySetupsApart) {
+  FakeServer server({});
+  auto o = options(route_to(server.port()) +
+                   ", example.org = [127.0.0.1]:" + std::to_string(server.port()));
+  o.connection_cache_time = std::chrono::seconds(10);
+  o.tls_required_domains.insert("example.org");
+  auto t = make(std::move(o));
+  auto r1 = deliver(*t, "example.net", {message({"a@example.net"}, "x\r\n")});
+  EXPECT_EQ(r1[0][0].kind, Kind::delivered);
+  auto r2 = deliver(*t, "example.org", {message({"b@example.org"}, "y\r\n")});
+  EXPECT_EQ(r2[0][0].kind, Kind::deferred);  // no STARTTLS at the fake server
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.messages().size(), 1u);
+  EXPECT_EQ(t->idle_connections(), 1u);  // the example.net one, still idle
 }
 
 // "[localhost]" resolves through libunbound's built-in localhost zone (::1 and 127.0.0.1, no

@@ -99,7 +99,11 @@ class OutboundDane(unittest.TestCase):
                 return {"dns": {"forwarders": cls.dns.forwarders(), "dnssec": True,
                                 "trust_anchor_file": zone.anchor_path, "timeout": 5},
                         "tls": {"certificate": cert, "private_key": key},
-                        "queue": {"retry_interval": 60}}
+                        "queue": {"retry_interval": 60},
+                        # One TLS session per delivery, so that the TLS-RPT session counts
+                        # below are per message (a cached connection would carry the next
+                        # message over the same session, which counts once).
+                        "relay": {"connection_cache_time": 0}}
 
             cls.a = make_instance(ADDR_A, [ALPHA], [ANN], SECRETS, sections(cert_a, key_a), cls.servers)
             cls.b = make_instance(ADDR_B, [BETA, WRONG, BOGUS], [BEN, WES, BO, RUA], SECRETS,

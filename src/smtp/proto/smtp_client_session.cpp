@@ -351,6 +351,14 @@ void ClientSession::quit() {
   enter(ClientState::quit);
 }
 
+bool ClientSession::reset() {
+  if (state_ != ClientState::ready || tx_) return false;
+  send("RSET\r\n");
+  awaiting_.push_back({Await::rset});
+  enter(ClientState::rset);
+  return true;
+}
+
 // --- Transactions ---
 
 StartResult ClientSession::start_transaction(ClientTransaction tx) {

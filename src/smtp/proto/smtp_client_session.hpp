@@ -203,6 +203,12 @@ class ClientSession {
   bool body(std::string_view chunk, bool last);
   // After ClientReady: QUIT, then ClientClose{quit}.
   void quit();
+  // After ClientReady: RSET, to see that a connection that sat idle (the sending MTA's
+  // connection cache) is still usable before a transaction goes over it, as Postfix's smtp(8)
+  // does (RFC 5321 §4.1.1.5). A 2xx gives a new ClientReady; a 421 (§3.8) ends the session
+  // (peer_closing), another reply ends it with QUIT (protocol_error), a lost connection as
+  // usual. False (and nothing sent) when not idle.
+  bool reset();
 
   // The I/O layer's findings: every recipient not final is deferred (4.4.2), then ClientClose.
   void connection_lost();

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -647,6 +648,91 @@ TEST(SmtpClientSession, UnsolicitedCloseWhileIdle) {
     if (auto* x = std::get_if<ClientClose>(&*e)) c = *x;
   ASSERT_TRUE(c);
   EXPECT_EQ(c->reason, CloseReason::peer_closing);
+}
+
+// The connection cache's probe before reusing an idle connection: RSET, then either a new
+// ClientReady (and a transaction goes over the same session), 421 (the peer is going away:
+// peer_closing, no QUIT) or another refusal (QUIT, protocol_error); never while busy.
+TEST(SmtpClientSession, ResetProbesAnIdleConnection) {
+  Script sc;
+  auto idle = [&](ClientSession& s) {
+    s.receive("220 x\r\n250 x\r\n");
+    while (s.next_event()) {
+    }
+    ASSERT_EQ(s.state(), ClientState::ready);
+  };
+  auto drain = [](ClientSession& s, std::string& sent, std::optional<ClientClose>& close,
+                  int& ready) {
+    while (auto e = s.next_event()) {
+      if (auto* x = std::get_if<ClientSend>(&*e)) sent += x->bytes;
+      if (auto* x = std::get_if<ClientClose>(&*e)) close = *x;
+      if (std::holds_alternative<ClientReady>(*e)) ++ready;
+    }
+  };
+  {
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    EXPECT_FALSE(s.reset());  // already waiting for the reply
+    EXPECT_EQ(s.state(), ClientState::rset);
+    EXPECT_EQ(s.timeout(), std::chrono::seconds(300));
+    EXPECT_EQ(s.start_transaction(tx({"a@example.org"})), StartResult::not_ready);
+    std::string sent;
+    std::optional<ClientClose> close;
+    int ready = 0;
+    drain(s, sent, close, ready);
+    EXPECT_EQ(sent, "RSET\r\n");
+    s.receive("250 2.0.0 ok\r\n");
+    drain(s, sent, close, ready);
+    EXPECT_EQ(ready, 1);
+    EXPECT_FALSE(close);
+    EXPECT_EQ(s.start_transaction(tx({"a@example.org"})), StartResult::started);
+    EXPECT_FALSE(s.reset());  // in a transaction
+  }
+  {
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    s.receive("421 4.4.2 idle too long\r\n");
+    std::string sent;
+    std::optional<ClientClose> close;
+    int ready = 0;
+    drain(s, sent, close, ready);
+    EXPECT_EQ(sent, "RSET\r\n");  // no QUIT after a 421
+    EXPECT_EQ(ready, 0);
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->reason, CloseReason::peer_closing);
+    EXPECT_EQ(s.state(), ClientState::closed);
+  }
+  {
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    s.receive("500 5.5.1 what\r\n");
+    std::string sent;
+    std::optional<ClientClose> close;
+    int ready = 0;
+    drain(s, sent, close, ready);
+    EXPECT_EQ(sent, "RSET\r\nQUIT\r\n");
+    EXPECT_EQ(ready, 0);
+    s.receive("221 bye\r\n");
+    drain(s, sent, close, ready);
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->reason, CloseReason::protocol_error);
+  }
+  {
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    s.connection_lost();  // the peer had closed the idle connection
+    std::string sent;
+    std::optional<ClientClose> close;
+    int ready = 0;
+    drain(s, sent, close, ready);
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->reason, CloseReason::connection_lost);
+    EXPECT_EQ(ready, 0);
+  }
 }
 
 TEST(SmtpClientSession, TimeoutsFollowRfc5321) {
