@@ -43,6 +43,7 @@
 #include "base/log.hpp"
 #include "cli/commands.hpp"
 #include "config/config_keys.hpp"
+#include "delivery/delivery_encryption.hpp"
 #include "delivery/local_delivery.hpp"
 #include "imap/imap_config.hpp"
 #include "imap/imap_server.hpp"
@@ -450,6 +451,9 @@ int run_serve(const config::Config& config) {
       spool, delivery,
       [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
       config.delivery.retry_interval, /*group_sync=*/config.delivery.fsync);
+  // Encryption at rest for users who published an S/MIME certificate (`estafeta user cert`).
+  delivery::AtRestEncryption at_rest(config.data_dir / "smime-certs");
+  if (config.delivery.encrypt) runner.set_encryption(&at_rest);
   // The outbound queue: mail for other domains leaves through the SMTP client (smarthost,
   // static routes or MX). Without it (a resolver or TLS context that cannot be made), such
   // mail is refused at RCPT as before, and the server runs on.

@@ -39,6 +39,11 @@ struct QuotaOptions {
 int run_user_quota(const config::Config& config, const std::string& address,
                    const QuotaOptions& options);
 
+// cmd_user_cert.cpp: `user cert ADDRESS [FILE] [--remove]`: publish, show or withdraw the
+// S/MIME certificate mail for the account is stored encrypted to (encryption at rest).
+int run_user_cert(const config::Config& config, const std::string& address, const std::string& file,
+                  bool remove);
+
 // cmd_domain.cpp
 int run_domain_add(const config::Config& config, const std::string& domain);
 int run_domain_del(const config::Config& config, const std::string& domain);

@@ -125,6 +125,19 @@ int run(int argc, char** argv) {
       return cli::run_user_quota(c, address, quota_options);
     };
   });
+  std::string cert_file;
+  bool cert_remove = false;
+  auto* user_cert = user->add_subcommand(
+      "cert",
+      "publish (FILE), show or --remove the S/MIME certificate mail is stored encrypted to");
+  user_cert->add_option("ADDRESS", address, "account address")->required();
+  user_cert->add_option("FILE", cert_file, "the user's certificate (PEM; no private key)");
+  user_cert->add_flag("--remove", cert_remove, "withdraw it: new mail is stored unencrypted");
+  user_cert->callback([&] {
+    action = [&](const config::Config& c) {
+      return cli::run_user_cert(c, address, cert_file, cert_remove);
+    };
+  });
   auto* user_list = user->add_subcommand("list", "list accounts");
   user_list->callback(
       [&] { action = [](const config::Config& c) { return cli::run_user_list(c); }; });

@@ -61,6 +61,9 @@ struct Delivery {
   // delivery.retry_interval: the first delay before a failed local delivery is tried again
   // from the spool; then 5, 15, 30 and 60 times that (1, 5, 15, 30, 60 minutes by default).
   std::chrono::seconds retry_interval{60};
+  // delivery.encrypt: mail for a local user who has published an S/MIME certificate
+  // (`estafeta user cert`) is stored encrypted to it (docs/SMIME.md, "At rest").
+  bool encrypt = true;
 };
 
 // [quota]: RFC 9208 limits for accounts without their own (`estafeta user quota` sets those,

@@ -238,6 +238,13 @@ const std::array kKeys = {
             [](const Config& c) {
               return num(static_cast<std::size_t>(c.delivery.retry_interval.count()));
             }},
+    KeySpec{
+        "delivery.encrypt", KeyType::boolean,
+        "Store mail for a local user who has published an S/MIME certificate (estafeta user "
+        "cert) encrypted to that certificate: header fields stay readable, the content is "
+        "enveloped; only the user's key opens it.",
+        [](Config& c, const Value& v, const fs::path&) { return set_bool(c.delivery.encrypt, v); },
+        [](const Config& c) { return yes_no(c.delivery.encrypt); }},
 
     KeySpec{"quota.storage", KeyType::string,
             "Storage limit (RFC 9208 STORAGE) of accounts without their own (estafeta user "

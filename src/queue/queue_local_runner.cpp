@@ -188,12 +188,25 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
       targets.push_back(auth::MailboxTarget{t.user, t.maildir, t.folder, t.address});
   }
   done.mailboxes = targets.size();
+  // Users who published a certificate get their own, encrypted, copy.
+  std::vector<std::pair<auth::MailboxTarget, std::string>> sealed;
+  if (encryption_) {
+    std::vector<auth::MailboxTarget> plain;
+    for (auto& t : targets) {
+      std::string cert = encryption_->certificate(t.user);
+      if (cert.empty())
+        plain.push_back(std::move(t));
+      else
+        sealed.emplace_back(std::move(t), std::move(cert));
+    }
+    targets = std::move(plain);
+  }
   // Group sync needs the sync thread; without it (tests, a runner never started) each
   // delivery syncs itself.
   const bool deferred_sync = group_sync_ && syncer_.joinable();
   std::error_code ec;
   fault::point("delivery-before-write");
-  if (!targets.empty()) {
+  if (!targets.empty() || !sealed.empty()) {
     int fd = ::open((spool_.dir() / entry.name).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       ec = std::error_code(errno, std::generic_category());
@@ -205,8 +218,11 @@ void LocalRunner::deliver(SpoolEntry entry, bool recovering) {
       src.length = env.data_length;
       bool again = recovering;
       for (const auto& r : env.recipients) again = again || r.attempts > 0;
-      ec = delivery_.deliver(env.mail_from, targets, src, env.maildir_name, again, deferred_sync,
-                             &done.dirs);
+      if (!targets.empty())
+        ec = delivery_.deliver(env.mail_from, targets, src, env.maildir_name, again, deferred_sync,
+                               &done.dirs);
+      if (!ec && !sealed.empty())
+        ec = deliver_sealed(entry, fd, sealed, again, deferred_sync, &done.dirs);
       ::close(fd);
     }
   }
@@ -255,6 +271,48 @@ void LocalRunner::complete(Delivered& d) {
               env.auth_user.empty() ? std::string() : " user=" + env.auth_user);
   // Last: from here on the outbound queue owns the entry.
   if (to_remote) hand_over_(std::move(d.entry));
+}
+
+void LocalRunner::set_encryption(const delivery::AtRestEncryption* encryption) {
+  encryption_ = encryption;
+}
+
+std::error_code LocalRunner::deliver_sealed(
+    const SpoolEntry& entry, int fd,
+    const std::vector<std::pair<auth::MailboxTarget, std::string>>& sealed, bool again,
+    bool defer_sync, std::vector<std::filesystem::path>* dirs) {
+  const SpoolEnvelope& env = entry.envelope;
+  // The whole message, as the plain copies get it: our Received field, then the data.
+  std::string message = env.received;
+  const std::size_t head = message.size();
+  message.resize(head + env.data_length);
+  std::size_t got = 0;
+  while (got < env.data_length) {
+    const ssize_t n =
+        ::pread(fd, message.data() + head + got, env.data_length - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return n < 0 ? std::error_code(errno, std::generic_category())
+                   : std::make_error_code(std::errc::io_error);
+    got += static_cast<std::size_t>(n);
+  }
+  for (const auto& [target, cert] : sealed) {
+    auto enc = delivery::AtRestEncryption::seal(message, target.user, cert);
+    delivery::MessageSource src;
+    if (enc) {
+      src.bytes = *enc;
+    } else {
+      log::warn("queue", "{}: stored unencrypted for {}: {}", env.id, target.user,
+                enc.error().text);
+      src.bytes = message;
+    }
+    src.length = src.bytes.size();
+    const auto one = std::span<const auth::MailboxTarget>(&target, 1);
+    if (auto ec =
+            delivery_.deliver(env.mail_from, one, src, env.maildir_name, again, defer_sync, dirs))
+      return ec;
+  }
+  return {};
 }
 
 void LocalRunner::set_notices(Inject inject, std::string hostname) {

@@ -27,6 +27,12 @@
 // set_notices() hook (queue_bounce.hpp builds it; RET decides how much of the message goes
 // back). The original is read from the spool before its slot is released.
 //
+// Encryption at rest (set_encryption(), delivery_encryption.hpp): a mailbox whose user has
+// published an S/MIME certificate gets its own copy, encrypted to it; the others share the
+// plain one. A copy that cannot be encrypted (a certificate expired since it was published,
+// a message over the S/MIME size bound) is delivered as it is, with a warning in the log:
+// mail is never held back or lost for it.
+//
 // Remote recipients: once the local ones are delivered, an entry with remote recipients
 // still to do goes to the outbound queue through the set_remote() hook (recovered entries
 // whose local part is already done go there at start, through the same path).
@@ -46,6 +52,7 @@
 #include <thread>
 #include <vector>
 
+#include "delivery/delivery_encryption.hpp"
 #include "delivery/local_delivery.hpp"
 #include "queue/queue_spool.hpp"
 
@@ -73,6 +80,8 @@ class LocalRunner {
   using Inject = std::function<std::error_code(const std::string& mail_from,
                                                const std::string& rcpt, std::string message)>;
   void set_notices(Inject inject, std::string hostname);
+  // Encrypts the copies of users who published a certificate (nullptr: never). Before start().
+  void set_encryption(const delivery::AtRestEncryption* encryption);
   // Starts the retry thread and schedules what open() recovered.
   void start(std::vector<SpoolEntry> recovered);
   // A message was just committed: deliver it soon.
@@ -109,6 +118,12 @@ class LocalRunner {
   void complete(Delivered& d);
   // The SUCCESS notice for the recipients of `env` just delivered, when they asked for one.
   void notify_delivered(const SpoolEntry& entry, const std::vector<std::size_t>& delivered);
+  // Delivers the encrypted copies for `sealed` (targets whose users published a certificate,
+  // with those certificates); the first error, if any.
+  std::error_code deliver_sealed(
+      const SpoolEntry& entry, int fd,
+      const std::vector<std::pair<auth::MailboxTarget, std::string>>& sealed, bool again,
+      bool defer_sync, std::vector<std::filesystem::path>* dirs);
   // Delivery failed with `ec`: record the deferral, schedule the retry.
   void defer(SpoolEntry& entry, std::error_code ec);
 
@@ -117,6 +132,7 @@ class LocalRunner {
   Post post_;
   std::function<void(SpoolEntry)> hand_over_;
   Inject inject_;
+  const delivery::AtRestEncryption* encryption_ = nullptr;
   std::string hostname_;
   std::chrono::seconds retry_interval_;
   const bool group_sync_;
