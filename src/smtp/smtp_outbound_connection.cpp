@@ -192,6 +192,10 @@ asio::awaitable<ConnectionResult> run_connection(
     stream = std::make_unique<net::Stream>(std::move(socket));
   }
   net::Stream* const sp = stream.get();
+  {
+    std::error_code ignored;  // our end, for TLS-RPT's sending-mta-ip
+    out.local_ip = sp->socket().local_endpoint(ignored).address().to_string();
+  }
   Deadline deadline(ex, [sp] { sp->cancel(); });
   const std::chrono::milliseconds command_timeout = setup.client.timeouts.command;
 

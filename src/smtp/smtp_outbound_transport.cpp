@@ -494,6 +494,7 @@ asio::awaitable<void> OutboundTransport::run(std::shared_ptr<OutboundTransport> 
       ev.policy_type = tlsa_policy ? "tlsa" : sts_applied ? "sts" : "no-policy-found";
       ev.mx_host = at.host;
       ev.ip = at.address.to_string();
+      ev.sending_ip = r.local_ip;
       const CloseReason why = r.close ? r.close->reason : CloseReason::connection_lost;
       const bool must_verify = !setup.dane.empty() || sts_applied;
       if (r.tls && (!must_verify || r.tls_verified)) {

@@ -13,6 +13,8 @@
 #   and TLS-RPT records tlsa-invalid;
 # - bogus.dane.example (b): its first MX's TLSA record was changed after signing (bogus,
 #   RFC 4035 §5.5): that MX is skipped and the message goes to the second MX (mx.beta);
+# - each instance sends from its own MX address ([relay] bind_address): the receiver's
+#   Received field and the TLS-RPT data (sending-mta-ip) name it;
 # - TLS reports (RFC 8460): beta.dane.example publishes _smtp._tls "v=TLSRPTv1;
 #   rua=mailto:tlsrpt@beta..."; after a delivery, `estafeta queue tls-report` on a makes a
 #   send its report, which arrives in that mailbox at b (multipart/report, the gzipped JSON
@@ -95,19 +97,21 @@ class OutboundDane(unittest.TestCase):
             cls.dns = LocalDns(cls.tmp, [], [], f"mx.{ALPHA}", signed=[zone])
             cls.dns.start()
 
-            def sections(cert, key):
+            def sections(cert, key, address):
                 return {"dns": {"forwarders": cls.dns.forwarders(), "dnssec": True,
                                 "trust_anchor_file": zone.anchor_path, "timeout": 5},
                         "tls": {"certificate": cert, "private_key": key},
                         "queue": {"retry_interval": 60},
                         # One TLS session per delivery, so that the TLS-RPT session counts
                         # below are per message (a cached connection would carry the next
-                        # message over the same session, which counts once).
-                        "relay": {"connection_cache_time": 0}}
+                        # message over the same session, which counts once). Mail leaves
+                        # from the instance's MX address (bind_address).
+                        "relay": {"connection_cache_time": 0, "bind_address": address}}
 
-            cls.a = make_instance(ADDR_A, [ALPHA], [ANN], SECRETS, sections(cert_a, key_a), cls.servers)
+            cls.a = make_instance(ADDR_A, [ALPHA], [ANN], SECRETS, sections(cert_a, key_a, ADDR_A),
+                                  cls.servers)
             cls.b = make_instance(ADDR_B, [BETA, WRONG, BOGUS], [BEN, WES, BO, RUA], SECRETS,
-                                  sections(cert_b, key_b), cls.servers)
+                                  sections(cert_b, key_b, ADDR_B), cls.servers)
             cls.a.certificate, cls.b.certificate = cert_a, cert_b
         except BaseException:
             cls.tearDownClass()
@@ -144,11 +148,12 @@ class OutboundDane(unittest.TestCase):
             time.sleep(0.2)
         self.fail(f"no attempt for {rcpt} recorded in the queue")
 
-    def assertDane(self, sender, domain, host, address):
+    def assertDane(self, sender, domain, host, address, source):
         wait_for_log(self, sender, f"relay: {domain}: dane: verified {host}[{address}]:25")
         rpt = [e for e in tls_report_lines(sender) if e["policy-domain"] == domain]
         self.assertTrue(any(e["policy-type"] == "tlsa" and e["success"] and
-                            e["receiving-mx-hostname"] == host for e in rpt), rpt)
+                            e["receiving-mx-hostname"] == host and
+                            e.get("sending-mta-ip") == source for e in rpt), rpt)
 
     def test_a_to_b_with_dane(self):
         marker = unique("dane")
@@ -157,7 +162,8 @@ class OutboundDane(unittest.TestCase):
         self.assertIn(f"Return-Path: <{ANN}>".encode(), got)
         self.assertIn(b"with ESMTPS", got)
         wait_for_log(self, self.a, f"to=<{BEN}> relay=mx.{BETA} status=sent")
-        self.assertDane(self.a, BETA, f"mx.{BETA}", ADDR_B)
+        self.assertIn(f"([{ADDR_A}])".encode(), got)  # [relay] bind_address: from a's MX address
+        self.assertDane(self.a, BETA, f"mx.{BETA}", ADDR_B, ADDR_A)
 
     def test_b_to_a_with_dane(self):
         marker = unique("back")
@@ -166,7 +172,8 @@ class OutboundDane(unittest.TestCase):
         self.assertIn(f"Return-Path: <{BEN}>".encode(), got)
         self.assertIn(b"with ESMTPS", got)
         wait_for_log(self, self.b, f"to=<{ANN}> relay=mx.{ALPHA} status=sent")
-        self.assertDane(self.b, ALPHA, f"mx.{ALPHA}", ADDR_A)
+        self.assertIn(f"([{ADDR_B}])".encode(), got)
+        self.assertDane(self.b, ALPHA, f"mx.{ALPHA}", ADDR_A, ADDR_B)
 
     def test_tlsa_mismatch_defers(self):
         marker = unique("tlsa")

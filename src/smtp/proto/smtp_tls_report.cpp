@@ -49,7 +49,9 @@ std::string tls_report_line(const TlsReportEvent& e) {
   out += ",\"result-type\":\"" + json_escape(e.result_type) + "\"";
   out += ",\"receiving-mx-hostname\":\"" + json_escape(e.mx_host) + "\"";
   out += ",\"receiving-ip\":\"" + json_escape(e.ip) + "\"";
-  out += ",\"detail\":\"" + json_escape(detail) + "\"}\n";
+  out += ",\"detail\":\"" + json_escape(detail) + "\"";
+  if (!e.sending_ip.empty()) out += ",\"sending-mta-ip\":\"" + json_escape(e.sending_ip) + "\"";
+  out += "}\n";
   return out;
 }
 

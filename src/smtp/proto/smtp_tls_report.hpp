@@ -29,14 +29,15 @@ struct TlsReportEvent {
   // "tlsa-invalid", "dnssec-invalid", "dane-required", "sts-policy-fetch-error",
   // "sts-policy-invalid", "sts-webpki-invalid"; "" on success.
   std::string result_type;
-  std::string mx_host;  // "receiving-mx-hostname"
-  std::string ip;       // "receiving-ip"
-  std::string detail;   // "additional-information" (cut to kMaxTlsReportDetail)
+  std::string mx_host;     // "receiving-mx-hostname"
+  std::string ip;          // "receiving-ip"
+  std::string sending_ip;  // "sending-mta-ip": our end of the connection ("" = not known)
+  std::string detail;      // "additional-information" (cut to kMaxTlsReportDetail)
 };
 
 // One line (with its final '\n'): {"time":...,"policy-domain":"...","policy-type":"...",
 // "success":true|false,"result-type":"...","receiving-mx-hostname":"...","receiving-ip":"...",
-// "detail":"..."}.
+// "detail":"..."[,"sending-mta-ip":"..."]} (the last one when known; older lines lack it).
 std::string tls_report_line(const TlsReportEvent& e);
 
 // The day file of an event: "YYYY-MM-DD.jsonl" (UTC; RFC 8460 reports cover UTC days).

@@ -163,6 +163,8 @@ std::optional<TlsReportEvent> parse_tls_report_line(std::string_view line) {
           e.ip = std::move(value);
         } else if (key == "detail") {
           e.detail = std::move(value);
+        } else if (key == "sending-mta-ip") {
+          e.sending_ip = std::move(value);
         }  // unknown keys: ignored (later versions may add some)
       }
     } while (r.eat(','));
@@ -203,14 +205,15 @@ void TlsRptAggregate::add(const TlsReportEvent& e) {
   }
   ++p->failures;
   for (auto& f : p->details) {
-    if (f.result_type == e.result_type && f.mx_host == e.mx_host && f.ip == e.ip) {
+    if (f.result_type == e.result_type && f.mx_host == e.mx_host && f.ip == e.ip &&
+        f.sending_ip == e.sending_ip) {
       ++f.count;
       return;
     }
   }
   if (p->details.size() < max_details_)
-    p->details.push_back(
-        TlsRptFailure{e.result_type, e.mx_host, e.ip, e.detail.substr(0, kMaxTlsReportDetail), 1});
+    p->details.push_back(TlsRptFailure{e.result_type, e.mx_host, e.ip, e.sending_ip,
+                                       e.detail.substr(0, kMaxTlsReportDetail), 1});
 }
 
 std::string tls_rpt_datetime(std::int64_t t) {
@@ -245,6 +248,7 @@ std::string build_tls_rpt_json(const TlsRptDomain& d, const TlsRptInfo& info) {
         const TlsRptFailure& f = p.details[k];
         if (k) out += ',';
         out += "{\"result-type\":" + quoted(f.result_type);
+        if (!f.sending_ip.empty()) out += ",\"sending-mta-ip\":" + quoted(f.sending_ip);
         if (!f.mx_host.empty()) out += ",\"receiving-mx-hostname\":" + quoted(f.mx_host);
         if (!f.ip.empty()) out += ",\"receiving-ip\":" + quoted(f.ip);
         out += ",\"failed-session-count\":" + std::to_string(f.count);

@@ -7,7 +7,7 @@
 // TLS-Report-Submitter fields, the gzipped JSON as an application/tlsrpt+gzip attachment
 // named per §5.1). gzip and DNS are the caller's (smtp_tls_rpt_sender.hpp).
 // Not recorded, so not reported: the policy strings and mx-host lists of a policy (§4.4
-// "policy-string", "mx-host"), and the sending MTA's IP.
+// "policy-string", "mx-host"); "sending-mta-ip" only where the line has it.
 // Trust: day-file lines are our own but read from disk: parsed strictly, bounded, a bad line
 // is skipped; names and texts from DNS and peers are JSON-escaped and header values are kept
 // to one line. Memory: an aggregate holds at most max_domains domains, 3 policy types each,
@@ -33,7 +33,7 @@ inline constexpr std::size_t kMaxTlsReportLine = 8192;  // longer day-file lines
 std::optional<TlsReportEvent> parse_tls_report_line(std::string_view line);
 
 struct TlsRptFailure {
-  std::string result_type, mx_host, ip;
+  std::string result_type, mx_host, ip, sending_ip;
   std::string detail;  // the first one seen (RFC 8460 "additional-information")
   std::uint64_t count = 0;
 };

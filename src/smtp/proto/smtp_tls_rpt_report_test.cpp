@@ -38,6 +38,10 @@ TEST(TlsRptReport, LinesReadBack) {
   EXPECT_EQ(back->mx_host, e.mx_host);
   EXPECT_EQ(back->ip, e.ip);
   EXPECT_EQ(back->detail, e.detail);
+  EXPECT_EQ(back->sending_ip, "");
+  auto with_ip = e;
+  with_ip.sending_ip = "192.0.2.25";
+  EXPECT_EQ(parse_tls_report_line(tls_report_line(with_ip))->sending_ip, "192.0.2.25");
   auto ok = parse_tls_report_line(tls_report_line(event(5, "a.example", "sts", true)));
   ASSERT_TRUE(ok);
   EXPECT_TRUE(ok->success);
@@ -99,8 +103,10 @@ TEST(TlsRptReport, CountsAndBounds) {
 TEST(TlsRptReport, Json) {
   TlsRptAggregate agg;
   agg.add(event(1790000000, "example.org", "tlsa", true));
-  agg.add(event(1790000001, "example.org", "tlsa", false, "tlsa-invalid", "mx.example.org",
-                "192.0.2.1", "DANE: \"no\" match"));
+  auto failed = event(1790000001, "example.org", "tlsa", false, "tlsa-invalid", "mx.example.org",
+                      "192.0.2.1", "DANE: \"no\" match");
+  failed.sending_ip = "192.0.2.25";
+  agg.add(failed);
   agg.add(event(1790000002, "example.org", "no-policy-found", true, "", "mx2.example.org"));
   TlsRptInfo info{"Example Org",       "mailto:postmaster@mx.example.net",
                   "r1+example.org@mx", "mx.example.net",
@@ -112,7 +118,8 @@ TEST(TlsRptReport, Json) {
             "\"r1+example.org@mx\",\"policies\":[{\"policy\":{\"policy-type\":\"tlsa\","
             "\"policy-domain\":\"example.org\"},\"summary\":{\"total-successful-session-count\""
             ":1,\"total-failure-session-count\":1},\"failure-details\":[{\"result-type\":"
-            "\"tlsa-invalid\",\"receiving-mx-hostname\":\"mx.example.org\",\"receiving-ip\":"
+            "\"tlsa-invalid\",\"sending-mta-ip\":\"192.0.2.25\",\"receiving-mx-hostname\":\"mx."
+            "example.org\",\"receiving-ip\":"
             "\"192.0.2.1\",\"failed-session-count\":1,\"failure-reason-code\":\"DANE: \\\"no\\\""
             " match\"}]},{\"policy\":{\"policy-type\":\"no-policy-found\",\"policy-domain\":"
             "\"example.org\"},\"summary\":{\"total-successful-session-count\":1,"
