@@ -19,9 +19,13 @@
 #include "cli/commands.hpp"
 #include "mime/mime_parser.hpp"
 #include "mua/mua_imap_client.hpp"
+#include "mua/mua_smime_verdict.hpp"
+#include "mua/mua_tty.hpp"
 #include "mua/proto/mua_message_view.hpp"
 #include "mua/proto/mua_render.hpp"
 #include "mua/proto/mua_search_query.hpp"
+#include "smime/smime_inspect.hpp"
+#include "smime/smime_store.hpp"
 
 namespace estafeta::cli {
 namespace {
@@ -42,9 +46,11 @@ void print(const std::string& s) {
 }
 
 // The account's IMAP client, logged in; nullptr after printing the error.
-std::unique_ptr<mua::ImapClient> open_imap(const MailGlobals& g) {
+std::unique_ptr<mua::ImapClient> open_imap(const MailGlobals& g,
+                                           mua::Account* account_out = nullptr) {
   auto account = mail_account(g);
   if (!account) return nullptr;
+  if (account_out) *account_out = *account;
   if (!account->imap.configured()) {
     mail_fail("the account " + account->name + " has no [account." + account->name +
               ".imap] server");
@@ -215,7 +221,66 @@ struct ReadState {
        unanswered = false;
   std::vector<std::string> query;
   int timeout = 0;
+  std::vector<std::string> smime_ca, crl;  // read: S/MIME trust besides the system store
+  std::string passphrase_env;              // read: the S/MIME key's passphrase variable
 };
+
+// The S/MIME verdict of `bytes` (smime::inspect) with trust in the system store, the
+// account's CA file and --smime-ca; own keys from the account's store, unlocked only for an
+// encrypted message. Fills the lines and JSON to show; returns the content to display (the
+// layers unwrapped) or the bytes unchanged when nothing is S/MIME.
+std::string check_smime(const mua::Account& account, const ReadState& s, const std::string& bytes,
+                        mua::ReadInfo& info) {
+  smime::TrustSettings trust;
+  if (!account.ca_file.empty()) trust.ca_files.push_back(account.ca_file);
+  trust.ca_files.insert(trust.ca_files.end(), s.smime_ca.begin(), s.smime_ca.end());
+  trust.crl_files = s.crl;
+  smime::Store store(account.smime_store.empty() ? smime::Store::default_dir()
+                                                 : account.smime_store);
+  std::vector<smime::Identity> keys;
+  std::string lower = bytes;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Every S/MIME media type names pkcs7 (RFC 8551 §3.2): without it there is nothing to
+  // check, and the store is left alone.
+  if (lower.find("pkcs7") == std::string::npos) return bytes;
+  const bool encrypted = lower.find("application/pkcs7-mime") != std::string::npos ||
+                         lower.find("application/x-pkcs7-mime") != std::string::npos;
+  const bool store_ok = store.open().ok();
+  if (encrypted && store_ok) {
+    keys = store.own_identities([&](const std::string& prompt, std::string& out) {
+      if (!s.passphrase_env.empty()) {
+        const char* v = std::getenv(s.passphrase_env.c_str());
+        if (!v) return false;
+        out = v;
+        return true;
+      }
+      if (!mua::have_tty()) return false;
+      auto answer = mua::ask_tty(prompt.empty() ? "S/MIME key passphrase: " : prompt + ": ", false);
+      if (!answer) return false;
+      out = *answer;
+      return true;
+    });
+  }
+  auto v = smime::inspect(bytes, trust, keys);
+  if (!v) {
+    info.security_lines.push_back("S/MIME: not checked: " + v.error().text);
+    info.security_json = "{\"error\":" + mua::json_string(v.error().text) + "}";
+    return bytes;
+  }
+  if (!v->is_smime()) return bytes;
+  std::string lines = smime::format_verdict(*v);
+  std::size_t start = 0;
+  while (start <= lines.size()) {
+    const std::size_t nl = lines.find('\n', start);
+    info.security_lines.push_back(lines.substr(start, nl == std::string::npos ? nl : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  if (v->decrypted()) info.security_lines.push_back("S/MIME: the text below was decrypted");
+  info.security_json = mua::smime_verdict_json(*v);
+  if (store_ok && v->is_signed()) store.collect(*v);  // keeps only verified signers
+  return v->content;
+}
 
 int run_mailboxes(const MailGlobals& g) {
   auto c = open_imap(g);
@@ -290,18 +355,20 @@ int run_search(const MailGlobals& g, const ReadState& s) {
 }
 
 int run_read(const MailGlobals& g, const ReadState& s) {
-  auto c = open_imap(g);
+  mua::Account account;
+  auto c = open_imap(g, &account);
   if (!c) return 1;
   if (!select_with_uid(*c, s.mailbox, s.uid, s.peek)) return 1;
   mua::FetchedMessage fetched;
   if (!fetch_parsed(*c, s.uid, fetched)) return 1;
-  const mime::Message m = mime::parse(fetched.bytes);
-  const mua::MessageView view = mua::view_message(m);
   mua::ReadInfo info;
   info.mailbox = s.mailbox;
   info.uid = s.uid;
   info.flags = fetched.flags;
   info.size = fetched.bytes.size();
+  const std::string shown = check_smime(account, s, fetched.bytes, info);
+  const mime::Message m = mime::parse(shown);
+  const mua::MessageView view = mua::view_message(m);
   const bool seen = std::any_of(info.flags.begin(), info.flags.end(), [](const std::string& f) {
     return mua::imap_iequals(f, "\\Seen");
   });
@@ -540,6 +607,11 @@ void register_mail_read_commands(CLI::App& mail, MailAction& action) {
   uid_arg(read);
   mailbox_option(read);
   read->add_flag("--peek", s->peek, "leave the message unread");
+  read->add_option("--smime-ca", s->smime_ca,
+                   "trust this CA file (PEM) for S/MIME signatures too (repeatable)");
+  read->add_option("--crl", s->crl, "check S/MIME signers against this CRL (repeatable)");
+  read->add_option("--passphrase-env", s->passphrase_env,
+                   "the environment variable holding your S/MIME key's passphrase");
   read->callback([&action, s] { action = [s](const MailGlobals& g) { return run_read(g, *s); }; });
 
   CLI::App* save = mail.add_subcommand("save-attachments", "save a message's attachments");
