@@ -119,7 +119,7 @@ std::string gzip(std::string_view data) {
 
 std::string request_tls_reports(const fs::path& dir) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  if (fs::create_directories(dir, ec)) ::chmod(dir.c_str(), 0700);  // as the writer makes it
   if (ec) return "cannot create " + dir.string() + ": " + ec.message();
   const fs::path p = dir / kRequest;
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
