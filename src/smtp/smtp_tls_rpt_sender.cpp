@@ -173,9 +173,14 @@ void TlsRptSender::loop() {
     const auto now = static_cast<std::int64_t>(std::time(nullptr));
     std::error_code ec;
     if (fs::exists(options_.dir / kRequest, ec)) {
-      fs::remove(options_.dir / kRequest, ec);
-      log::info("tls-rpt", "sending reports now, as asked");
-      run_once(true, now);
+      // A request that stays (not ours to remove) would send reports every 5 s: ignored.
+      if (!fs::remove(options_.dir / kRequest, ec) || ec) {
+        log::warn("tls-rpt", "cannot remove {}: {}; the request is ignored",
+                  (options_.dir / kRequest).string(), ec ? ec.message() : "gone");
+      } else {
+        log::info("tls-rpt", "sending reports now, as asked");
+        run_once(true, now);
+      }
     }
     if (interval > 0 && now >= next) {
       run_once(false, now);
