@@ -38,17 +38,28 @@ class EchoServer {
  public:
   EchoServer(const Pki& pki, const char* address, bool starttls, int silence_ms = 0)
       : starttls_(starttls), silence_ms_(silence_ms) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    inet_pton(AF_INET, address, &sa.sin_addr);
+    const bool v6 = std::string_view(address).find(':') != std::string_view::npos;
+    fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     const int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-    EXPECT_EQ(::listen(fd_, 4), 0);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len);
-    port_ = ntohs(sa.sin_port);
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if (v6) {
+      auto* sa6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      sa6->sin6_family = AF_INET6;
+      inet_pton(AF_INET6, address, &sa6->sin6_addr);
+      ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+      len = sizeof(sockaddr_in6);
+    } else {
+      auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
+      sa->sin_family = AF_INET;
+      inet_pton(AF_INET, address, &sa->sin_addr);
+      len = sizeof(sockaddr_in);
+    }
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) == 0 && ::listen(fd_, 4) == 0;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+    port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                     : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
     ctx_ = SSL_CTX_new(TLS_server_method());
     SSL_CTX_use_certificate_chain_file(ctx_, pki.files.certificate.c_str());
     SSL_CTX_use_PrivateKey_file(ctx_, pki.files.private_key.c_str(), SSL_FILETYPE_PEM);
@@ -61,6 +72,7 @@ class EchoServer {
     SSL_CTX_free(ctx_);
   }
   std::uint16_t port() const { return port_; }
+  bool bound() const { return bound_; }
 
  private:
   void serve() {
@@ -96,6 +108,7 @@ class EchoServer {
   }
 
   int fd_ = -1;
+  bool bound_ = false;
   std::uint16_t port_ = 0;
   SSL_CTX* ctx_ = nullptr;
   bool starttls_;
@@ -142,6 +155,38 @@ TEST(MuaConnection, ImplicitTlsVerifiesAndEchoes) {
   ASSERT_TRUE(part);
   EXPECT_LE(part->size(), 4u);
   EXPECT_FALSE(part->empty());
+}
+
+TEST(MuaConnection, EveryAddressOfTheNameIsTried) {
+  // "localhost" has ::1 and 127.0.0.1; the server listens on IPv4 only, so an IPv6 attempt
+  // (when the resolver lists it first) is refused and the next address is taken. The name is
+  // checked against the certificate (DNS:localhost) and sent as SNI.
+  TempDir dir;
+  Pki pki(dir.path() / "tls");
+  EchoServer server(pki, "127.0.0.1", false);
+  ASSERT_TRUE(server.bound());
+  auto o = options_for(server, pki.files.ca_certificate.string(), true);
+  o.host = "localhost";
+  auto c = Connection::open(o);
+  ASSERT_TRUE(c) << c.error().text;
+  EXPECT_EQ((*c)->peer(), "127.0.0.1");
+  ASSERT_TRUE((*c)->write("x\r\n"));
+  EXPECT_EQ(read_exactly(**c, 3), "x\r\n");
+}
+
+TEST(MuaConnection, Ipv6Loopback) {
+  TempDir dir;
+  Pki pki(dir.path() / "tls");
+  EchoServer server(pki, "::1", false);
+  if (!server.bound()) GTEST_SKIP() << "no IPv6 loopback here";
+  auto o = options_for(server, pki.files.ca_certificate.string(), true);
+  o.host = "::1";  // the certificate has IP:::1
+  auto c = Connection::open(o);
+  ASSERT_TRUE(c) << c.error().text;
+  EXPECT_EQ((*c)->peer(), "::1");
+  EXPECT_TRUE((*c)->peer_is_loopback());
+  ASSERT_TRUE((*c)->write("v6\r\n"));
+  EXPECT_EQ(read_exactly(**c, 4), "v6\r\n");
 }
 
 TEST(MuaConnection, StartTlsAfterCleartext) {
