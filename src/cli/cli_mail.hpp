@@ -33,6 +33,7 @@ using MailAction = std::function<int(const MailGlobals&)>;
 
 void register_mail_read_commands(CLI::App& mail, MailAction& action);  // cmd_mail_read.cpp
 void register_mail_send_commands(CLI::App& mail, MailAction& action);  // cmd_mail_send.cpp
+void register_mail_setup_command(CLI::App& mail, MailAction& action);  // cmd_mail_setup.cpp
 
 // The account the shared options choose (--account FILE or the default client.toml, --name
 // or the default account), or nullopt after printing an "estafeta: ..." line that names the

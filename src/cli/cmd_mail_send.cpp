@@ -375,6 +375,7 @@ int run_flush(const mua::Account& account) {
 }  // namespace
 
 void register_mail_send_commands(CLI::App& mail, MailAction& action) {
+  register_mail_setup_command(mail, action);
   // send
   auto send_opts = std::make_shared<ComposeOptions>();
   auto* send = mail.add_subcommand(

@@ -19,6 +19,8 @@ std::string_view record_type_name(RecordType type) {
       return "AAAA";
     case RecordType::tlsa:
       return "TLSA";
+    case RecordType::srv:
+      return "SRV";
   }
   return "?";
 }

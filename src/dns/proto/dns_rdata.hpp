@@ -21,7 +21,8 @@
 namespace estafeta::dns {
 
 // DNS RR type codes (IANA "Resource Record (RR) TYPEs").
-enum class RecordType : std::uint16_t { a = 1, mx = 15, txt = 16, aaaa = 28, tlsa = 52 };
+// SRV (RFC 2782) is for the mail client's server discovery (RFC 6186, src/mua).
+enum class RecordType : std::uint16_t { a = 1, mx = 15, txt = 16, aaaa = 28, srv = 33, tlsa = 52 };
 std::string_view record_type_name(RecordType type);
 
 // Records kept from one answer; a larger RRset is cut to this many (bounds every consumer).
