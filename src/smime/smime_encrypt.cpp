@@ -49,6 +49,16 @@ Result<ossl::CertStack> recipient_certs(const std::vector<Recipient>& recipients
 
 }  // namespace
 
+Cipher cipher_for(const std::vector<std::vector<std::string>>& capabilities) {
+  for (const auto& caps : capabilities) {
+    if (caps.empty()) continue;  // unknown: assume RFC 8551 (GCM is a MUST)
+    bool gcm = false;
+    for (const auto& c : caps) gcm = gcm || c == "aes-256-gcm" || c == "aes-128-gcm";
+    if (!gcm) return Cipher::aes256_cbc;
+  }
+  return Cipher::aes256_gcm;
+}
+
 Result<std::string> encrypt(std::string_view message, const std::vector<Recipient>& recipients,
                             const EncryptOptions& options, const Limits& limits) {
   if (message.size() > limits.max_message_size)

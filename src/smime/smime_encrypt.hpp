@@ -38,6 +38,12 @@ struct EncryptOptions {
   Cipher cipher = Cipher::aes256_gcm;
 };
 
+// RFC 8551 §2.7.1: the cipher every recipient can read, from the SMIMECapabilities each
+// announced in signed mail (Signature::capabilities, Store::capabilities; an empty list =
+// unknown). AES-256-GCM unless some recipient's known list names no AES-GCM, then
+// AES-256-CBC (gpgsm 2.2, for one, announces only CBC ciphers and cannot read GCM).
+Cipher cipher_for(const std::vector<std::vector<std::string>>& capabilities);
+
 Result<std::string> encrypt(std::string_view message, const std::vector<Recipient>& recipients,
                             const EncryptOptions& options = {}, const Limits& limits = {});
 

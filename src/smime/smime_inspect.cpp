@@ -172,6 +172,33 @@ std::string cipher_name(std::string_view der) {
   return "unknown";
 }
 
+// The SMIMECapabilities attribute's algorithms (RFC 8551 §2.5.2), by OpenSSL's long names
+// ("aes-256-gcm"); unknown OIDs are left out.
+std::vector<std::string> capabilities(CMS_SignerInfo* si) {
+  std::vector<std::string> out;
+  auto* seq = static_cast<ASN1_STRING*>(
+      CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_SMIMECapabilities), -3, V_ASN1_SEQUENCE));
+  if (!seq) return out;
+  const unsigned char* p = ASN1_STRING_get0_data(seq);
+  X509_ALGORS* algs = d2i_X509_ALGORS(nullptr, &p, ASN1_STRING_length(seq));
+  if (!algs) {
+    ERR_clear_error();
+    return out;
+  }
+  for (int i = 0; i < sk_X509_ALGOR_num(algs) && out.size() < 32; ++i) {
+    const ASN1_OBJECT* obj = nullptr;
+    X509_ALGOR_get0(&obj, nullptr, nullptr, sk_X509_ALGOR_value(algs, i));
+    int nid = OBJ_obj2nid(obj);
+    if (nid == NID_undef) continue;
+    std::string name = OBJ_nid2ln(nid);
+    for (auto& c : name)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    out.push_back(std::move(name));
+  }
+  sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
+  return out;
+}
+
 class Inspector {
  public:
   Inspector(const TrustSettings& trust, const std::vector<Identity>& keys, const Limits& limits)
@@ -461,6 +488,7 @@ Signature Inspector::check_signer(CMS_SignerInfo* si, std::string_view content,
       if (t && (t->type == V_ASN1_UTCTIME || t->type == V_ASN1_GENERALIZEDTIME))
         s.signing_time = ossl::asn1_time_iso(reinterpret_cast<ASN1_TIME*>(t->value.ptr));
     }
+    s.capabilities = capabilities(si);
     // RFC 5652 §5.4: the signature covers the DER of the signed attributes...
     ERR_clear_error();
     if (CMS_SignerInfo_verify(si) != 1) {

@@ -35,6 +35,9 @@ struct Signature {
   bool from_matches = false;    // the certificate covers `from`
   std::string signing_time;     // signingTime attribute, ISO 8601 ("" when absent)
   std::string digest;           // "sha256", ...
+  // SMIMECapabilities (RFC 8551 §2.5.2), most preferred first, as OpenSSL's long names
+  // ("aes-256-gcm", "aes-128-cbc", "des-ede3-cbc", ...); at most 32; empty when absent.
+  std::vector<std::string> capabilities;
 
   // Everything holds: unaltered, trusted, in date, not revoked, From covered.
   bool valid() const {

@@ -178,3 +178,29 @@ TEST(SmimeMore, SignerCertificateMissing) {
 
 }  // namespace
 }  // namespace estafeta::smime
+
+namespace estafeta::smime {
+namespace {
+
+TEST(SmimeCapabilities, OursAnnounceGcmFirst) {
+  const auto& pki = Pki::get();
+  auto s = sign(message_from("alice@example.org"), pki.alice);
+  ASSERT_TRUE(s.ok());
+  auto v = inspect(*s, pki.trust());
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->layers.at(0).signatures.at(0).capabilities,
+            (std::vector<std::string>{"aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc"}));
+  EXPECT_EQ(cipher_for({v->layers[0].signatures[0].capabilities}), Cipher::aes256_gcm);
+}
+
+TEST(SmimeCapabilities, CipherForRecipients) {
+  EXPECT_EQ(cipher_for({}), Cipher::aes256_gcm);
+  EXPECT_EQ(cipher_for({{}}), Cipher::aes256_gcm);  // unknown: RFC 8551 makes GCM a MUST
+  EXPECT_EQ(cipher_for({{"aes-128-gcm", "aes-128-cbc"}}), Cipher::aes256_gcm);
+  EXPECT_EQ(cipher_for({{"aes-128-cbc", "des-ede3-cbc"}}), Cipher::aes256_cbc);
+  // One recipient who cannot read GCM decides for all.
+  EXPECT_EQ(cipher_for({{"aes-256-gcm"}, {}, {"aes-256-cbc"}}), Cipher::aes256_cbc);
+}
+
+}  // namespace
+}  // namespace estafeta::smime

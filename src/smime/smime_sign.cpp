@@ -53,8 +53,18 @@ Result<std::string> sign_der(std::string_view entity, const Identity& signer, Di
   unsigned flags = CMS_BINARY | CMS_PARTIAL | (detached ? CMS_DETACHED : 0u);
   ossl::CmsPtr cms(CMS_sign(nullptr, nullptr, chain.get(), nullptr, flags));
   if (!cms) return ossl::error("cannot start the signature");
-  if (!CMS_add1_signer(cms.get(), cert->get(), key->get(), digest_md(digest), CMS_BINARY))
-    return ossl::error("cannot add the signer");
+  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert->get(), key->get(), digest_md(digest),
+                                       CMS_BINARY | CMS_NOSMIMECAP);
+  if (!si) return ossl::error("cannot add the signer");
+  // RFC 8551 §2.5.2: what we can decrypt, most preferred first (OpenSSL's default list names
+  // no AES-GCM, so a correspondent would never choose it for us).
+  STACK_OF(X509_ALGOR)* caps = nullptr;
+  bool caps_ok = true;
+  for (int nid : {NID_aes_256_gcm, NID_aes_128_gcm, NID_aes_256_cbc, NID_aes_128_cbc})
+    caps_ok = caps_ok && CMS_add_simple_smimecap(&caps, nid, -1) == 1;
+  caps_ok = caps_ok && CMS_add_smimecap(si, caps) == 1;
+  sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
+  if (!caps_ok) return ossl::error("cannot add the S/MIME capabilities");
   auto in = ossl::mem_in(entity);
   if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1)
     return ossl::error("cannot sign the message");

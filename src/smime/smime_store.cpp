@@ -266,9 +266,31 @@ std::size_t Store::collect(const Verdict& v) {
       if (!s.signer_found || !s.signature_ok || !s.chain.trusted || s.chain.expired ||
           s.chain.not_yet_valid || s.chain.revoked)
         continue;
-      if (add_certificate(s.signer.pem)) ++written;
+      if (!add_certificate(s.signer.pem)) continue;
+      ++written;
+      if (s.capabilities.empty()) continue;
+      std::string caps;
+      for (const auto& c : s.capabilities) caps += c + "\n";
+      for (const auto& e : s.signer.emails)
+        if (safe_address(e)) (void)write_file(dir_ / "people" / (e + ".caps"), caps, 0644);
     }
   return written;
+}
+
+std::vector<std::string> Store::capabilities(std::string_view address) const {
+  std::vector<std::string> out;
+  std::string a = lower(address);
+  if (!safe_address(a)) return out;
+  auto data = read_small(dir_ / "people" / (a + ".caps"));
+  if (!data) return out;
+  std::size_t pos = 0;
+  while (pos < data->size() && out.size() < 32) {
+    auto nl = data->find('\n', pos);
+    if (nl == std::string::npos) nl = data->size();
+    if (nl > pos) out.push_back(data->substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
 }
 
 }  // namespace estafeta::smime

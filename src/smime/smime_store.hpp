@@ -6,6 +6,7 @@
 //                                always mode 0600, written to a temporary file and renamed
 //   people/<address>.pem         a correspondent's certificate, one file per e-mail address
 //                                it covers (the newest valid one wins)
+//   people/<address>.caps        the ciphers they announced (SMIMECapabilities), one a line
 // import_pkcs12() adds an own identity; collect() adds the signers' certificates of a
 // verified message; find() answers "which certificate do I encrypt to this address with".
 // Trust: the directory is the user's; certificates collected come from messages, so only
@@ -63,8 +64,12 @@ class Store {
   Result<CertInfo> find(std::string_view address) const;
 
   // Keeps the signers' certificates of every signature in `v` that verified (signature and
-  // chain); returns how many files were written.
+  // chain), and the SMIMECapabilities they announced (people/<address>.caps, the latest
+  // message's); returns how many certificates were kept.
   std::size_t collect(const Verdict& v);
+  // The capabilities `address` last announced in verified signed mail; empty = unknown. Feed
+  // them to smime::cipher_for() to choose the cipher of a message to them.
+  std::vector<std::string> capabilities(std::string_view address) const;
 
  private:
   std::filesystem::path dir_;

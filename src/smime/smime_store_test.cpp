@@ -123,6 +123,8 @@ TEST(SmimeStore, CollectsOnlyVerifiedSigners) {
   auto bob = store.find("BOB@example.org");
   ASSERT_TRUE(bob.ok());
   EXPECT_TRUE(bob->covers("bob@example.org"));
+  EXPECT_EQ(store.capabilities("bob@example.org").front(), "aes-256-gcm");
+  EXPECT_TRUE(store.capabilities("nobody@example.org").empty());
   // A signer from an untrusted CA is not kept.
   auto untrusted = sign(message_from("alice@example.org"), pki.other_alice);
   auto v2 = inspect(*untrusted, pki.trust());

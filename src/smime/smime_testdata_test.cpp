@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "smime/smime_cert.hpp"
+#include "smime/smime_encrypt.hpp"
 #include "smime/smime_inspect.hpp"
 
 namespace estafeta::smime {
@@ -104,6 +105,17 @@ TEST(TheirMessagesAltered, NotTrustedWithoutTheTestCa) {
   EXPECT_FALSE(v->layers.at(0).signatures.at(0).chain.trusted);
   EXPECT_TRUE(v->layers.at(0).signatures.at(0).signature_ok);
   EXPECT_FALSE(v->signed_and_valid());
+}
+
+// gpgsm 2.2 announces AES-128-CBC and 3DES only (it cannot read AES-GCM): mail to its user
+// is encrypted with AES-256-CBC.
+TEST(TheirMessagesAltered, GpgsmCapabilitiesChooseCbc) {
+  auto v = inspect(read("gpgsm_signed.eml"), trust());
+  ASSERT_TRUE(v.ok());
+  const auto& caps = v->layers.at(0).signatures.at(0).capabilities;
+  ASSERT_FALSE(caps.empty());
+  EXPECT_EQ(caps.front(), "aes-128-cbc");
+  EXPECT_EQ(cipher_for({caps}), Cipher::aes256_cbc);
 }
 
 TEST(TheirMessagesAltered, Pkcs12FilesOpen) {
