@@ -36,8 +36,9 @@ constexpr std::size_t kMaxPageSize = 1000;
 const char kSummaryItems[] =
     "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM SUBJECT DATE)])";
 
+// Errors may quote the server or the message: printed without terminal controls.
 int mail_fail(const std::string& text) {
-  return fail("mail: " + text);
+  return fail("mail: " + mua::terminal_line(text));
 }
 
 void print(const std::string& s) {
@@ -272,7 +273,9 @@ std::string check_smime(const mua::Account& account, const ReadState& s, const s
   std::size_t start = 0;
   while (start <= lines.size()) {
     const std::size_t nl = lines.find('\n', start);
-    info.security_lines.push_back(lines.substr(start, nl == std::string::npos ? nl : nl - start));
+    // The signer's names come from a certificate in the message: no terminal controls.
+    info.security_lines.push_back(
+        mua::terminal_line(lines.substr(start, nl == std::string::npos ? nl : nl - start)));
     if (nl == std::string::npos) break;
     start = nl + 1;
   }
@@ -450,7 +453,9 @@ int run_move(const MailGlobals& g, const ReadState& s) {
   auto moved = c->uid_move(std::to_string(s.uid), (*target)->name);
   if (!moved) return mail_fail(moved.error().text);
   c->logout();
-  print_done(g, "moved " + std::to_string(s.uid) + " from " + s.mailbox + " to " + (*target)->name,
+  print_done(g,
+             "moved " + std::to_string(s.uid) + " from " + mua::terminal_line(s.mailbox) + " to " +
+                 mua::terminal_line((*target)->name),
              "{\"uid\":" + std::to_string(s.uid) + ",\"from\":" + mua::json_string(s.mailbox) +
                  ",\"to\":" + mua::json_string((*target)->name) + ",\"action\":\"moved\"}");
   return 0;
@@ -472,7 +477,9 @@ int run_delete(const MailGlobals& g, const ReadState& s) {
     auto moved = c->uid_move(uid, trash->name);
     if (!moved) return mail_fail(moved.error().text);
     c->logout();
-    print_done(g, "moved " + uid + " from " + s.mailbox + " to " + trash->name,
+    print_done(g,
+               "moved " + uid + " from " + mua::terminal_line(s.mailbox) + " to " +
+                   mua::terminal_line(trash->name),
                "{\"uid\":" + uid + ",\"from\":" + mua::json_string(s.mailbox) +
                    ",\"to\":" + mua::json_string(trash->name) + ",\"action\":\"moved\"}");
     return 0;
@@ -482,7 +489,7 @@ int run_delete(const MailGlobals& g, const ReadState& s) {
   auto gone = c->uid_expunge(uid);
   if (!gone) return mail_fail(gone.error().text);
   c->logout();
-  print_done(g, "deleted " + uid + " from " + s.mailbox,
+  print_done(g, "deleted " + uid + " from " + mua::terminal_line(s.mailbox),
              "{\"uid\":" + uid + ",\"from\":" + mua::json_string(s.mailbox) +
                  ",\"to\":null,\"action\":\"deleted\"}");
   return 0;
@@ -517,7 +524,7 @@ int run_flag(const MailGlobals& g, const ReadState& s) {
     if (x.uid == s.uid && x.flags) flags = *x.flags;
   c->logout();
   std::string text;
-  for (const auto& fl : flags) text += (text.empty() ? "" : " ") + fl;
+  for (const auto& fl : flags) text += (text.empty() ? "" : " ") + mua::terminal_line(fl);
   print_done(g, uid + ": " + (text.empty() ? "(no flags)" : text),
              "{\"uid\":" + uid + ",\"mailbox\":" + mua::json_string(s.mailbox) +
                  ",\"flags\":" + mua::json_strings(flags) + "}");

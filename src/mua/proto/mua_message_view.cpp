@@ -35,34 +35,6 @@ std::string unfold(std::string_view v) {
   return out.substr(b, e - b + 1);
 }
 
-std::vector<ViewAddress> addresses(const mime::Message& m, const mime::Part& p,
-                                   std::string_view field) {
-  std::vector<ViewAddress> out;
-  const mime::HeaderField* f = m.find_field(p, field);
-  if (!f) return out;
-  for (const auto& a : mime::mailboxes(mime::parse_address_list(f->value, 1000))) {
-    ViewAddress v;
-    v.name = mime::decoded_name(a);
-    v.address = a.addr_spec();
-    std::string sanitized;
-    mime::append_utf8_sanitized(v.address, sanitized);
-    v.address = std::move(sanitized);
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
-std::string media_type(const mime::Part& p) {
-  if (p.type.empty()) return "text/plain";  // RFC 2045 §5.2
-  return lower(p.type) + "/" + lower(p.subtype);
-}
-
-std::string disposition(const mime::Message& m, const mime::Part& p) {
-  const mime::HeaderField* f = m.find_field(p, "Content-Disposition");
-  if (!f) return "";
-  return lower(mime::parse_disposition(f->value).type);
-}
-
 // Strips anything a terminal would act on (ESC sequences, other C0/C1 controls but tab and
 // newline): the text comes from a stranger and is printed to a terminal.
 std::string printable(std::string_view utf8) {
@@ -89,6 +61,33 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
+std::vector<ViewAddress> addresses(const mime::Message& m, const mime::Part& p,
+                                   std::string_view field) {
+  std::vector<ViewAddress> out;
+  const mime::HeaderField* f = m.find_field(p, field);
+  if (!f) return out;
+  for (const auto& a : mime::mailboxes(mime::parse_address_list(f->value, 1000))) {
+    ViewAddress v;
+    v.name = one_line(mime::decoded_name(a));  // decoded_name gives valid UTF-8
+    std::string sanitized;
+    mime::append_utf8_sanitized(a.addr_spec(), sanitized);
+    v.address = one_line(sanitized);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::string media_type(const mime::Part& p) {
+  if (p.type.empty()) return "text/plain";  // RFC 2045 §5.2
+  return lower(p.type) + "/" + lower(p.subtype);
+}
+
+std::string disposition(const mime::Message& m, const mime::Part& p) {
+  const mime::HeaderField* f = m.find_field(p, "Content-Disposition");
+  if (!f) return "";
+  return lower(mime::parse_disposition(f->value).type);
+}
+
 std::string two_digits(int n) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%02d", n);
@@ -96,6 +95,12 @@ std::string two_digits(int n) {
 }
 
 }  // namespace
+
+std::string terminal_line(std::string_view text) {
+  std::string valid;
+  mime::append_utf8_sanitized(text, valid);
+  return one_line(valid);
+}
 
 std::string ViewAddress::display() const {
   if (name.empty()) return address;

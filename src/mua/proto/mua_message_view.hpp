@@ -72,6 +72,11 @@ struct HeaderSummary {
 };
 HeaderSummary summarize_header(std::string_view header);
 
+// `text` on one line for a terminal: invalid UTF-8 replaced (U+FFFD), C0 and C1 controls
+// (ESC sequences included), DEL and CR dropped, LF and TAB turned into spaces. Anything a
+// server or a sender wrote goes through this before it is printed as text.
+std::string terminal_line(std::string_view text);
+
 // RFC 3339 / ISO 8601 "2026-12-02T09:40:00+01:00" for a time at a zone offset.
 std::string iso_date(std::int64_t unix_seconds, int zone_minutes);
 

@@ -107,9 +107,12 @@ std::size_t page_count(std::size_t total, std::size_t page_size) {
 
 std::string render_mailboxes_text(const std::vector<MailboxRow>& rows) {
   std::size_t width = 7;
-  for (const auto& r : rows) width = std::max(width, std::min<std::size_t>(r.name.size(), 40));
+  for (const auto& r : rows)
+    width = std::max(width, std::min<std::size_t>(terminal_line(r.name).size(), 40));
   std::string out = fit_columns("MAILBOX", width) + "  ROLE      MESSAGES  UNSEEN\n";
-  for (const auto& r : rows) {
+  for (const auto& row : rows) {
+    MailboxRow r = row;
+    r.name = terminal_line(r.name);  // the server's words
     char counts[64];
     std::snprintf(counts, sizeof counts, "%8s  %6s",
                   r.messages ? std::to_string(*r.messages).c_str() : "-",
@@ -139,7 +142,7 @@ std::string render_mailboxes_json(const std::vector<MailboxRow>& rows) {
 
 std::string render_row_text(const MessageRow& r) {
   std::string date = r.header.date;
-  if (date.empty()) date = r.internal_date.substr(0, 17);
+  if (date.empty()) date = terminal_line(r.internal_date.substr(0, 17));
   std::string from = r.header.from.name.empty() ? r.header.from.address : r.header.from.name;
   char uid[16];
   std::snprintf(uid, sizeof uid, "%6u", r.uid);

@@ -80,5 +80,16 @@ TEST(MuaRender, MailboxesAndMessage) {
   EXPECT_NE(j.find(",\"smime\":{\"signed\":true}}"), std::string::npos) << j;
 }
 
+TEST(MuaRender, ServerTextCannotDriveTheTerminal) {
+  MailboxRow evil{"Evil\x1b]0;owned\x07\r\nBox", "", {}, '/', true, 1, 0};
+  const std::string text = render_mailboxes_text({evil});
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x07'), std::string::npos);
+  EXPECT_NE(text.find("Evil]0;owned Box"), std::string::npos) << text;
+  EXPECT_EQ(terminal_line("a\xc2\x9b"
+                          "31mb\tc\xff"),
+            "a31mb c\xef\xbf\xbd");
+}
+
 }  // namespace
 }  // namespace estafeta::mua
