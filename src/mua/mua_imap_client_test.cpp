@@ -22,7 +22,9 @@ class FakeConnection final : public Connection {
  public:
   using Handler = std::function<std::string(const std::string& tag, const std::string& rest)>;
   FakeConnection(std::string greeting, Handler handler, bool secure, bool loopback)
-      : out_(std::move(greeting)), handler_(std::move(handler)), secure_(secure),
+      : out_(std::move(greeting)),
+        handler_(std::move(handler)),
+        secure_(secure),
         loopback_(loopback) {}
 
   Result<bool> start_tls() override {
@@ -119,7 +121,7 @@ class FakeConnection final : public Connection {
 
 // A tiny IMAP server: responses keyed by the command text after the tag.
 struct Script {
-  std::map<std::string, std::string> answers;  // command -> untagged lines (without tag line)
+  std::map<std::string, std::string> answers;   // command -> untagged lines (without tag line)
   std::map<std::string, std::string> refusals;  // command -> "NO [CODE] text"
   std::vector<std::string> seen;
   std::string operator()(const std::string& tag, const std::string& rest) {
@@ -142,10 +144,9 @@ const std::string kCaps = "IMAP4rev1 AUTH=PLAIN SASL-IR LITERAL+ MOVE UIDPLUS ID
 std::unique_ptr<ImapClient> started(Script& script, std::string greeting, bool secure,
                                     bool loopback, bool starttls, FakeConnection** raw = nullptr) {
   auto conn = std::make_unique<FakeConnection>(
-      std::move(greeting), [&script](const std::string& t, const std::string& r) {
-        return script(t, r);
-      },
-      secure, loopback);
+      std::move(greeting),
+      [&script](const std::string& t, const std::string& r) { return script(t, r); }, secure,
+      loopback);
   if (raw) *raw = conn.get();
   auto c = ImapClient::start(std::move(conn), starttls);
   EXPECT_TRUE(c) << c.error().text;
@@ -159,8 +160,8 @@ TEST(MuaImapClient, StartTlsForgetsCleartextCapabilities) {
       [&raw](const std::string& tag, const std::string& rest) -> std::string {
         if (rest == "CAPABILITY")
           return std::string("* CAPABILITY IMAP4rev1 ") +
-                 (raw->secure() ? "AUTH=PLAIN SASL-IR" : "STARTTLS LOGINDISABLED") + "\r\n" +
-                 tag + " OK\r\n";
+                 (raw->secure() ? "AUTH=PLAIN SASL-IR" : "STARTTLS LOGINDISABLED") + "\r\n" + tag +
+                 " OK\r\n";
         if (rest == "STARTTLS") return tag + " OK begin TLS\r\n";
         if (rest.rfind("AUTHENTICATE PLAIN ", 0) == 0) return tag + " OK welcome\r\n";
         return tag + " BAD\r\n";
@@ -251,6 +252,36 @@ TEST(MuaImapClient, StartTlsMissingIsAnError) {
   EXPECT_NE(c.error().text.find("does not offer STARTTLS"), std::string::npos);
 }
 
+TEST(MuaImapClient, NotAnImapServerOrGoneIsAClearError) {
+  Script s;
+  auto http = std::make_unique<FakeConnection>(
+      "HTTP/1.1 400 Bad Request\r\n",
+      [&s](const std::string& t, const std::string& r) { return s(t, r); }, true, false);
+  auto c = ImapClient::start(std::move(http), false);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().text.find("bad response"), std::string::npos) << c.error().text;
+
+  auto smtp = std::make_unique<FakeConnection>(
+      "* BYE too many connections\r\n",
+      [&s](const std::string& t, const std::string& r) { return s(t, r); }, true, false);
+  c = ImapClient::start(std::move(smtp), false);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().text, "the IMAP server refused the connection: too many connections");
+
+  // The server says BYE and goes away in the middle of a command.
+  auto bye = std::make_unique<FakeConnection>(
+      "* OK [CAPABILITY IMAP4rev1] hi\r\n",
+      [](const std::string&, const std::string&) -> std::string {
+        return "* BYE shutting down\r\n";
+      },
+      true, false);
+  auto c2 = ImapClient::start(std::move(bye), false);
+  ASSERT_TRUE(c2);
+  auto r = (*c2)->select("INBOX");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().text.find("BYE shutting down"), std::string::npos) << r.error().text;
+}
+
 TEST(MuaImapClient, WrongPasswordCarriesTheCode) {
   Script s;
   s.refusals["LOGIN alice wrong"] = "NO [AUTHENTICATIONFAILED] Invalid credentials";
@@ -269,8 +300,7 @@ TEST(MuaImapClient, ListSelectSearchFetch) {
       "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
       "* LIST (\\HasNoChildren \\Trash) \"/\" \"Deleted Items\"\r\n"
       "* LIST (\\Noselect) \"/\" \"Entw&APw-rfe\"\r\n";
-  s.answers["SELECT INBOX"] =
-      "* 3 EXISTS\r\n* OK [UIDVALIDITY 77] v\r\n* OK [UIDNEXT 9] n\r\n";
+  s.answers["SELECT INBOX"] = "* 3 EXISTS\r\n* OK [UIDVALIDITY 77] v\r\n* OK [UIDNEXT 9] n\r\n";
   s.refusals["SELECT Nope"] = "NO [NONEXISTENT] Mailbox does not exist";
   s.answers["UID SEARCH RETURN (ALL) UNSEEN"] = "* ESEARCH (TAG \"e5\") UID ALL 3:4,8\r\n";
   s.answers["UID SEARCH RETURN (ALL) FROM \"bob\""] = "* SEARCH 8 3\r\n";
