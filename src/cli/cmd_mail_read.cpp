@@ -82,6 +82,10 @@ std::string role_of(const mua::ImapMailbox& m) {
 // Selects `mailbox` and checks that `uid` is in it; false after printing the error.
 bool select_with_uid(mua::ImapClient& c, const std::string& mailbox, std::uint32_t uid,
                      bool read_only) {
+  if (uid == 0) {
+    mail_fail("0 is not a message ID: IDs are UIDs, 1 or more (see estafeta mail list)");
+    return false;
+  }
   auto sel = c.select(mailbox, read_only);
   if (!sel) {
     mail_fail(sel.error().text);

@@ -107,6 +107,10 @@ class MailManageCommands(MailClientCase):
     # -- bad input -------------------------------------------------------------------------------
     def test_unknown_uid(self):
         self.fails('there is no message with UID 999999 in "INBOX"', "read", "999999")
+        self.fails("0 is not a message ID", "read", "0")
+        r = self.mail("read", "seven", ok=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("ID", r.stderr)
 
     def test_unknown_mailbox(self):
         self.fails('there is no mailbox "Nowhere"', "read", "1", "--mailbox", "Nowhere")
