@@ -83,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& l : v->layers) {
       check(l.problem.empty());
       for (const auto& s : l.signatures)
-        check(s.signature_ok && s.chain.trusted && s.from_matches && !s.chain.expired);
+        check(s.signature_ok && s.chain.trusted && s.from_matches && !s.chain.expired &&
+              !s.chain.revoked && !s.chain.wrong_purpose);
       whole = whole || l.whole_message;
     }
     check(whole);

@@ -39,10 +39,11 @@ struct Signature {
   // ("aes-256-gcm", "aes-128-cbc", "des-ede3-cbc", ...); at most 32; empty when absent.
   std::vector<std::string> capabilities;
 
-  // Everything holds: unaltered, trusted, in date, not revoked, From covered.
+  // Everything holds: unaltered, trusted, in date, not revoked, meant for e-mail (RFC 8550
+  // §4.4: keyUsage and extendedKeyUsage allow it), From covered.
   bool valid() const {
     return signer_found && signature_ok && chain.trusted && !chain.expired &&
-           !chain.not_yet_valid && !chain.revoked && from_matches;
+           !chain.not_yet_valid && !chain.revoked && !chain.wrong_purpose && from_matches;
   }
 };
 

@@ -204,3 +204,52 @@ TEST(SmimeCapabilities, CipherForRecipients) {
 
 }  // namespace
 }  // namespace estafeta::smime
+
+namespace estafeta::smime {
+namespace {
+
+// A certificate for alice@example.org from the test CA whose extendedKeyUsage is serverAuth
+// only (a TLS certificate): RFC 8550 §4.4.4 rules it out for S/MIME.
+Identity tls_only_identity() {
+  const auto& pki = Pki::get();
+  auto ca_key = ossl::read_key(pki.ca.key_pem);
+  auto ca_cert = ossl::read_cert(pki.ca.cert_pem);
+  auto key = ossl::read_key(pki.alice.key_pem);
+  ossl::X509Ptr x(X509_new());
+  X509_set_version(x.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 4242);
+  X509_gmtime_adj(X509_getm_notBefore(x.get()), -300);
+  X509_gmtime_adj(X509_getm_notAfter(x.get()), 86400);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x.get()), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("tls"), -1, -1, 0);
+  X509_set_issuer_name(x.get(), X509_get_subject_name(ca_cert->get()));
+  X509_set_pubkey(x.get(), key->get());
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, ca_cert->get(), x.get(), nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_ext_key_usage, "serverAuth"},
+                            std::pair{NID_subject_alt_name, "email:alice@example.org"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(x.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(x.get(), ca_key->get(), EVP_sha256());
+  return {pki.alice.key_pem, ossl::cert_pem(x.get()), pki.ca.cert_pem};
+}
+
+TEST(SmimePurpose, TlsOnlyCertificateIsNotValidForMail) {
+  const auto& pki = Pki::get();
+  auto s = sign(message_from("alice@example.org"), tls_only_identity());
+  ASSERT_TRUE(s.ok()) << s.error().text;
+  auto v = inspect(*s, pki.trust());
+  ASSERT_TRUE(v.ok());
+  const auto& sig = v->layers.at(0).signatures.at(0);
+  EXPECT_TRUE(sig.signature_ok);
+  EXPECT_TRUE(sig.from_matches);
+  EXPECT_TRUE(sig.chain.wrong_purpose);
+  EXPECT_FALSE(sig.valid());
+  EXPECT_FALSE(v->signed_and_valid());
+  EXPECT_NE(format_verdict(*v).find("not for e-mail protection"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace estafeta::smime

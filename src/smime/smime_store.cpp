@@ -264,7 +264,7 @@ std::size_t Store::collect(const Verdict& v) {
   for (const auto& l : v.layers)
     for (const auto& s : l.signatures) {
       if (!s.signer_found || !s.signature_ok || !s.chain.trusted || s.chain.expired ||
-          s.chain.not_yet_valid || s.chain.revoked)
+          s.chain.not_yet_valid || s.chain.revoked || s.chain.wrong_purpose)
         continue;
       if (!add_certificate(s.signer.pem)) continue;
       ++written;
