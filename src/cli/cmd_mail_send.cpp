@@ -25,6 +25,8 @@
 #include "mua/mua_imap_client.hpp"
 #include "mua/mua_pop3_fetch.hpp"
 #include "mua/mua_send.hpp"
+#include "mua/mua_smime_send.hpp"
+#include "mua/mua_tty.hpp"
 #include "mua/proto/mua_draft_input.hpp"
 #include "mua/proto/mua_reply.hpp"
 
@@ -160,6 +162,8 @@ struct ComposeOptions {
   bool subject_given = false;
   bool no_sent_copy = false;
   bool edit = false;  // --edit: always open the editor
+  mua::SecureOptions smime;
+  std::string passphrase_env;  // the S/MIME key's passphrase (else asked on the terminal)
 };
 
 void add_compose_options(CLI::App* cmd, ComposeOptions& o) {
@@ -175,6 +179,11 @@ void add_compose_options(CLI::App* cmd, ComposeOptions& o) {
   cmd->add_option("--attach", o.attach, "attach FILE (repeatable; media type detected)");
   cmd->add_flag("--no-sent-copy", o.no_sent_copy, "keep no copy in the Sent mailbox");
   cmd->add_flag("--edit", o.edit, "open $EDITOR on the message even when a body is given");
+  cmd->add_flag("--sign", o.smime.sign, "sign with your S/MIME certificate (multipart/signed)");
+  cmd->add_flag("--encrypt", o.smime.encrypt,
+                "encrypt (S/MIME) for every recipient's certificate and your own");
+  cmd->add_option("--passphrase-env", o.passphrase_env,
+                  "the S/MIME key's passphrase from this environment variable");
 }
 
 // Fills the draft's recipients, subject, HTML and attachments from the options. The text
@@ -251,8 +260,9 @@ mua::SentCopyFn sent_copy_function(const mua::PasswordFn& password) {
 }
 
 // Composes, then sends (or keeps in the outbox).
-mua::SendSummary send_draft(const mua::Account& account, mime::Draft draft, bool sent_copy,
+mua::SendSummary send_draft(const mua::Account& account, mime::Draft draft, const ComposeOptions& o,
                             const mua::PasswordFn& password) {
+  const bool sent_copy = !o.no_sent_copy;
   if (draft.to.empty() && draft.cc.empty() && draft.bcc.empty()) {
     fail("no recipient: give --to, --cc or --bcc (or fill in To: in the editor)");
     mua::SendSummary none;
@@ -267,6 +277,34 @@ mua::SendSummary send_draft(const mua::Account& account, mime::Draft draft, bool
     draft.date = std::chrono::system_clock::now();
   draft.headers.emplace_back("User-Agent", "Estafeta");
   std::string message = mime::compose(draft, co);  // never a Bcc header (include_bcc off)
+  if (o.smime.sign || o.smime.encrypt) {
+    std::vector<std::string> visible;
+    for (const auto* list : {&draft.to, &draft.cc})
+      for (const auto& a : *list) visible.push_back(a.address);
+    auto secured = mua::secure_message(
+        account, message, visible, !draft.bcc.empty(), o.smime,
+        [&o](const std::string& prompt, std::string& out) {
+          if (!o.passphrase_env.empty()) {
+            const char* v = std::getenv(o.passphrase_env.c_str());
+            if (!v) return false;
+            out = v;
+            return true;
+          }
+          if (!mua::have_tty()) return false;
+          auto answer =
+              mua::ask_tty(prompt.empty() ? "S/MIME key passphrase: " : prompt + ": ", false);
+          if (!answer) return false;
+          out = *answer;
+          return true;
+        });
+    if (!secured) {
+      fail(secured.error().text);
+      mua::SendSummary none;
+      none.failed = true;
+      return none;
+    }
+    message = std::move(*secured);
+  }
 
   mua::Outgoing out;
   out.record.sender = account.address;
@@ -324,7 +362,7 @@ int run_reply(const mua::Account& account, const ReplyOptions& o, ReplyKind kind
   std::string error;
   if (!apply_options(o.compose, draft, error)) return fail(error);
   if (!fill_body(o.compose, draft, error)) return fail(error);
-  mua::SendSummary sum = send_draft(account, std::move(draft), !o.compose.no_sent_copy, password);
+  mua::SendSummary sum = send_draft(account, std::move(draft), o.compose, password);
   if (sum.sent > 0) {
     auto imap = mua::ImapClient::connect(account, *pw);
     Result<bool> flagged = imap ? Result<bool>(true) : Result<bool>(imap.error());
@@ -392,8 +430,7 @@ void register_mail_send_commands(CLI::App& mail, MailAction& action) {
       std::string error;
       if (!apply_options(*send_opts, draft, error)) return fail(error);
       if (!fill_body(*send_opts, draft, error)) return fail(error);
-      return send_draft(*account, std::move(draft), !send_opts->no_sent_copy,
-                        cached_password(*account))
+      return send_draft(*account, std::move(draft), *send_opts, cached_password(*account))
           .exit_code();
     };
   });

@@ -228,7 +228,7 @@ class Loader {
     if (!have_address) fail(node, prefix + ".address", "missing (the account's From address)");
     if (!have_outbox) a.outbox = default_outbox(name);
     if (!have_maildir) a.maildir = home_dir() / "Maildir";
-    if (!have_store) a.smime_store = data_home() / "smime" / name;
+    if (!have_store) a.smime_store = data_home() / "smime";  // `estafeta cert`'s store
     order_.emplace_back(line(node), out_.accounts.size());
     out_.accounts.push_back(std::move(a));
   }

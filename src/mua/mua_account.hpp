@@ -80,8 +80,8 @@ struct ClientConfig {
 // ~/.config/estafeta/client.toml (or $XDG_CONFIG_HOME/estafeta/client.toml).
 std::filesystem::path default_config_path();
 // ~/.local/share/estafeta (or $XDG_DATA_HOME/estafeta): the outbox and the certificate store
-// default to folders under it (outbox/NAME, smime/NAME), and `mail fetch` keeps the UIDLs it
-// has seen there (pop3/NAME.uidl).
+// default to folders under it (outbox/NAME; smime, the store `estafeta cert` uses), and
+// `mail fetch` keeps the UIDLs it has seen there (pop3/NAME.uidl).
 std::filesystem::path data_home();
 std::filesystem::path default_outbox(const std::string& account_name);
 

@@ -89,7 +89,7 @@ std::string render(const ClientConfig& config) {
       out += "outbox = " + quote(a.outbox.string()) + "\n";
     if (!a.maildir.empty() && a.maildir != home_maildir)
       out += "maildir = " + quote(a.maildir.string()) + "\n";
-    if (!a.smime_store.empty() && a.smime_store != data_home() / "smime" / a.name)
+    if (!a.smime_store.empty() && a.smime_store != data_home() / "smime")
       out += "smime_store = " + quote(a.smime_store.string()) + "\n";
     endpoint(out, t + ".submission", a.submission);
     endpoint(out, t + ".imap", a.imap);
