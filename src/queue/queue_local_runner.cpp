@@ -68,7 +68,7 @@ void LocalRunner::sync_loop() {
     }
     lock.lock();
     in_flight_ -= batch.size();
-    cv_.notify_all();
+    idle_cv_.notify_all();
   }
 }
 
@@ -128,7 +128,7 @@ std::size_t LocalRunner::in_flight() const {
 
 bool LocalRunner::wait_idle(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  return cv_.wait_for(lock, timeout, [&] { return in_flight_ == 0; });
+  return idle_cv_.wait_for(lock, timeout, [&] { return in_flight_ == 0; });
 }
 
 void LocalRunner::finished_one() {
@@ -136,7 +136,7 @@ void LocalRunner::finished_one() {
     std::lock_guard lock(mutex_);
     --in_flight_;
   }
-  cv_.notify_all();
+  idle_cv_.notify_all();  // wait_idle() only: the retry and sync threads need not wake
 }
 
 void LocalRunner::schedule(const std::string& name, std::chrono::system_clock::time_point when) {

@@ -137,7 +137,8 @@ class LocalRunner {
   std::chrono::seconds retry_interval_;
   const bool group_sync_;
   mutable std::mutex mutex_;
-  mutable std::condition_variable cv_;
+  mutable std::condition_variable cv_;       // the retry and sync threads'
+  mutable std::condition_variable idle_cv_;  // wait_idle()'s: in_flight_ changed
   std::multimap<std::chrono::system_clock::time_point, std::string> retries_;
   std::size_t in_flight_ = 0;
   bool stopping_ = false;

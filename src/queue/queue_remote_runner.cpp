@@ -170,9 +170,59 @@ std::int64_t RemoteRunner::now() const {
 
 void RemoteRunner::start() {
   std::lock_guard lock(mutex_);
-  if (thread_.joinable() || stopping_) return;
+  if (started_ || stopping_) return;
+  started_ = true;
   poked_ = true;  // read the control directory first
   thread_ = std::thread([this] { scheduler_loop(); });
+}
+
+void RemoteRunner::launch(const std::shared_ptr<Attempt>& a) {
+  post_([life = life_, this, a] {
+    std::vector<std::shared_ptr<const OutboundMessage>> messages;
+    Transport* transport = nullptr;
+    {
+      std::shared_lock alive(life->mutex);
+      if (!life->alive) return;
+      if (!prepare(a, messages)) return;
+      transport = &transport_;
+      a->life = life;
+    }
+    // Outside the shared lock: a transport may answer at once, on this thread.
+    deliver(this, transport, a, std::move(messages));
+  });
+}
+
+void RemoteRunner::start_due(std::unique_lock<std::mutex>& lock) {
+  // Before start() (or while the scheduler has control requests to read first, or stopping)
+  // the scheduler thread decides.
+  if (!started_ || stopping_ || poked_) {
+    lock.unlock();
+    cv_.notify_all();
+    lock.lock();
+    return;
+  }
+  bool wake = false;
+  // A few rounds: take_due hands out at most batch_size messages per destination and says
+  // (dirty_) when more are due at once; what is left after that goes to the scheduler.
+  for (int round = 0; round < 4; ++round) {
+    dirty_ = false;
+    std::int64_t next_due = kNever;
+    auto attempts = take_due(now(), next_due);
+    // Something becomes due before the time the scheduler sleeps until: wake it to re-plan.
+    if (scheduler_waiting_ && next_due < planned_due_) wake = true;
+    in_flight_ += attempts.size();
+    if (attempts.empty()) break;
+    lock.unlock();
+    for (auto& a : attempts) launch(a);
+    lock.lock();
+    if (!dirty_) break;
+  }
+  if (dirty_) wake = true;
+  if (wake) {
+    lock.unlock();
+    cv_.notify_all();
+    lock.lock();
+  }
 }
 
 void RemoteRunner::stop() {
@@ -204,12 +254,12 @@ std::size_t RemoteRunner::queued() const {
 
 bool RemoteRunner::wait_idle(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  return cv_.wait_for(lock, timeout, [&] { return in_flight_ == 0; });
+  return idle_cv_.wait_for(lock, timeout, [&] { return in_flight_ == 0; });
 }
 
 void RemoteRunner::submit(SpoolEntry entry) {
+  std::unique_lock lock(mutex_);
   {
-    std::lock_guard lock(mutex_);
     // Stopping: the entry stays in the spool and is queued again at the next start.
     if (stopping_ || entries_.count(entry.name)) return;
     const auto& rs = entry.envelope.recipients;
@@ -219,7 +269,7 @@ void RemoteRunner::submit(SpoolEntry entry) {
     it->second.env = std::move(entry.envelope);
     enqueue(name, it->second);
   }
-  cv_.notify_all();
+  start_due(lock);
 }
 
 void RemoteRunner::enqueue(const std::string& name, Entry& entry) {
@@ -278,21 +328,7 @@ void RemoteRunner::scheduler_loop() {
     if (!attempts.empty()) {
       in_flight_ += attempts.size();
       lock.unlock();
-      for (auto& a : attempts) {
-        post_([life = life_, this, a] {
-          std::vector<std::shared_ptr<const OutboundMessage>> messages;
-          Transport* transport = nullptr;
-          {
-            std::shared_lock alive(life->mutex);
-            if (!life->alive) return;
-            if (!prepare(a, messages)) return;
-            transport = &transport_;
-            a->life = life;
-          }
-          // Outside the shared lock: a transport may answer at once, on this thread.
-          deliver(this, transport, a, std::move(messages));
-        });
-      }
+      for (auto& a : attempts) launch(a);
       lock.lock();
       continue;
     }
@@ -301,7 +337,10 @@ void RemoteRunner::scheduler_loop() {
       std::int64_t secs = std::max<std::int64_t>(0, next_due - t);
       wake = std::min(wake, Steady::now() + std::chrono::seconds(secs));
     }
+    scheduler_waiting_ = true;
+    planned_due_ = next_due;
     cv_.wait_until(lock, wake, [&] { return stopping_ || poked_ || dirty_; });
+    scheduler_waiting_ = false;
   }
 }
 
@@ -669,8 +708,8 @@ void RemoteRunner::record(std::shared_ptr<Attempt> a,
 }
 
 void RemoteRunner::attempt_done(const std::string& domain, bool whole_failure, bool any_delivered) {
+  std::unique_lock lock(mutex_);
   {
-    std::lock_guard lock(mutex_);
     auto it = destinations_.find(domain);
     if (it != destinations_.end()) {
       Destination& d = it->second;
@@ -690,7 +729,10 @@ void RemoteRunner::attempt_done(const std::string& domain, bool whole_failure, b
     --in_flight_;
     dirty_ = true;
   }
-  cv_.notify_all();
+  if (in_flight_ == 0) idle_cv_.notify_all();
+  // What this attempt held back (the destination's next batch, another destination waiting
+  // for max_destinations) starts from here, without waking the scheduler thread.
+  start_due(lock);
 }
 
 void RemoteRunner::send_notice(const SpoolEnvelope& env, const OutboundMessage& msg,

@@ -27,12 +27,14 @@
 //
 // Threads: blocking work (reading entries and control files, record updates, notices) runs
 // through `post` (the worker pool); one small scheduler thread wakes at the next due time,
-// every control_poll, or when poked; Transport::done may come on any thread and is posted
-// to the pool. Thread-safe. Memory: one envelope (the record: addresses and state, no message
-// data) per queued message, one set entry per (destination, message) waiting; per attempt in
-// flight the content of its small messages, read with the envelope (at most 64 KiB a message,
-// 256 KiB an attempt; see OutboundMessage::preloaded); a notice holds
-// the original message (RET=FULL, up to kMaxReturned) or its header while it is built.
+// every control_poll, or when poked; work that is due at once when a message is submitted
+// or an attempt ends is started by that caller (start_due), sparing a thread wake-up per
+// message; Transport::done may come on any thread and is posted to the pool. Thread-safe. Memory:
+// one envelope (the record: addresses and state, no message data) per queued message, one set entry
+// per (destination, message) waiting; per attempt in flight the content of its small messages, read
+// with the envelope (at most 64 KiB a message, 256 KiB an attempt; see OutboundMessage::preloaded);
+// a notice holds the original message (RET=FULL, up to kMaxReturned) or its header while it is
+// built.
 #pragma once
 
 #include <chrono>
@@ -126,6 +128,12 @@ class RemoteRunner {
   void enqueue(const std::string& name, Entry& entry);
   void dequeue(const std::string& name, Entry& entry);
   void scheduler_loop();
+  // Starts what is due now from the calling thread (lock held on entry and exit; released
+  // while posting), and wakes the scheduler only when it must re-plan (something due before
+  // the time it sleeps until, more batches left, control requests to read, not started).
+  void start_due(std::unique_lock<std::mutex>& lock);
+  // Posts the attempt: prepare() on a worker, then deliver().
+  void launch(const std::shared_ptr<Attempt>& attempt);
   // Takes what is due (lock held); returns the attempts to start and the next wake time.
   std::vector<std::shared_ptr<Attempt>> take_due(std::int64_t now, std::int64_t& next_due);
   // Reads hold and retry requests (queue_control.hpp) and applies them.
@@ -152,7 +160,8 @@ class RemoteRunner {
   Inject inject_;
   RemoteOptions options_;
   mutable std::mutex mutex_;
-  mutable std::condition_variable cv_;
+  mutable std::condition_variable cv_;       // the scheduler thread's
+  mutable std::condition_variable idle_cv_;  // wait_idle()'s: in_flight_ reached 0
   std::map<std::string, Entry> entries_;
   std::map<std::string, Destination> destinations_;
   std::size_t busy_ = 0;       // destinations with a deliver() call in flight
@@ -160,6 +169,9 @@ class RemoteRunner {
   bool stopping_ = false;
   bool poked_ = false;  // read the control directory
   bool dirty_ = false;  // the queue changed: look for due work
+  bool started_ = false;
+  bool scheduler_waiting_ = false;  // the scheduler thread sleeps ...
+  std::int64_t planned_due_ = 0;    // ... until this due time (or control_poll)
   std::thread thread_;
   // Completions hold it shared while they touch the runner; the destructor takes it
   // exclusively and clears `alive`, so a reply arriving after destruction does nothing.

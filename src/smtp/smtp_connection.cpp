@@ -145,8 +145,15 @@ asio::awaitable<void> Connection::check_recipient_request(const CheckRecipient& 
 
 asio::awaitable<void> Connection::check_sender_request(const CheckSender& request) {
   Server::Impl& s = *server_;
+  auto now = RecipientCache::Clock::now();
+  auto stamp = RecipientCache::stamp_of(s.options.accounts_db);
+  if (s.recipients.sender_allowed(request.user, request.address, stamp, now)) {
+    core_->sender_checked(true);  // accounts unchanged since: no hop, no lookup
+    co_return;
+  }
   bool allowed = co_await net::run_blocking(
       s.workers, [&] { return check_sender(s.directory, request.user, request.address); });
+  s.recipients.remember_sender(request.user, request.address, allowed, stamp, now);
   core_->sender_checked(allowed);
 }
 

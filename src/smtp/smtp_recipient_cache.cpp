@@ -52,4 +52,36 @@ void RecipientCache::remember(std::string_view address, RecipientVerdict verdict
   entries_[std::string(address)] = Entry{verdict, stamp, now + ttl_};
 }
 
+namespace {
+
+std::string sender_key(std::string_view user, std::string_view address) {
+  std::string k;
+  k.reserve(user.size() + 1 + address.size());
+  k.append(user).append(1, '\n').append(address);  // neither holds a line break
+  return k;
+}
+
+}  // namespace
+
+bool RecipientCache::sender_allowed(std::string_view user, std::string_view address,
+                                    const Stamp& stamp, Clock::time_point now) {
+  if (!stamp.valid) return false;
+  std::lock_guard lock(mutex_);
+  auto it = senders_.find(sender_key(user, address));
+  if (it == senders_.end()) return false;
+  if (it->second.expires <= now || !(it->second.stamp == stamp)) {
+    senders_.erase(it);
+    return false;
+  }
+  return true;
+}
+
+void RecipientCache::remember_sender(std::string_view user, std::string_view address, bool allowed,
+                                     const Stamp& stamp, Clock::time_point now) {
+  if (!allowed || !stamp.valid) return;
+  std::lock_guard lock(mutex_);
+  if (senders_.size() >= kMaxEntries) senders_.clear();
+  senders_[sender_key(user, address)] = SenderEntry{stamp, now + ttl_};
+}
+
 }  // namespace estafeta::smtp

@@ -5,10 +5,14 @@
 // modification time as when the verdict was found (`estafeta user del`, `alias del` and every
 // other change write one of them), and no more than the TTL has passed. Only the RCPT answer
 // comes from here: the spool commit at the end of DATA resolves every recipient afresh.
-// Refusals and temporary failures are never kept. The two stat() calls per check read inodes
+// Refusals and temporary failures are never kept. The same goes for MAIL FROM on submission:
+// "this authenticated user may send as this address" (Directory::may_send_as) is kept under
+// the same rule, so that every message of a logged-in sender does not cost a worker hop; the
+// spool commit does not re-check the sender, so only a yes is kept and only while the
+// database is unchanged. The two stat() calls per check read inodes
 // the kernel has cached (the server opened these files); they do not wait on the disk.
-// Thread-safe (one mutex; a hash probe). Memory: at most kMaxEntries entries, all dropped
-// when full.
+// Thread-safe (one mutex; a hash probe). Memory: at most kMaxEntries entries per table, a
+// table dropped whole when full.
 #pragma once
 
 #include <chrono>
@@ -46,6 +50,12 @@ class RecipientCache {
   // `stamp` is the one taken before the lookup that gave `verdict`.
   void remember(std::string_view address, RecipientVerdict verdict, const Stamp& stamp,
                 Clock::time_point now);
+  // MAIL FROM as `address` by the authenticated `user`: true when a yes was found under
+  // `stamp` within the TTL; remember_sender keeps only a yes.
+  bool sender_allowed(std::string_view user, std::string_view address, const Stamp& stamp,
+                      Clock::time_point now);
+  void remember_sender(std::string_view user, std::string_view address, bool allowed,
+                       const Stamp& stamp, Clock::time_point now);
 
  private:
   struct Entry {
@@ -56,6 +66,11 @@ class RecipientCache {
   const Clock::duration ttl_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
+  struct SenderEntry {
+    Stamp stamp;
+    Clock::time_point expires;
+  };
+  std::unordered_map<std::string, SenderEntry> senders_;  // "user\naddress"
 };
 
 }  // namespace estafeta::smtp

@@ -1,6 +1,7 @@
 // smtp_recipient_cache_test: "local" verdicts are kept while the stamp of the account
 // database is unchanged and the TTL has not passed; a write to the database (or its log)
-// drops them; refusals and temporary failures are never kept; the table is bounded.
+// drops them; refusals and temporary failures are never kept; the table is bounded. The same
+// for the senders an authenticated user may use.
 #include "smtp/smtp_recipient_cache.hpp"
 
 #include <gtest/gtest.h>
@@ -49,6 +50,24 @@ TEST(RecipientCache, KeepsOnlyLocalVerdicts) {
   EXPECT_FALSE(cache.find("r@y", stamp(1), t0));
   cache.remember("l@x", RecipientVerdict::local, Stamp{}, t0);  // no stamp: nothing kept
   EXPECT_FALSE(cache.find("l@x", Stamp{}, t0));
+}
+
+TEST(RecipientCache, KeepsAllowedSendersWhileNothingChanged) {
+  RecipientCache cache(1s);
+  RecipientCache::Clock::time_point t0{};
+  EXPECT_FALSE(cache.sender_allowed("u@x", "u@x", stamp(1), t0));
+  cache.remember_sender("u@x", "u@x", true, stamp(1), t0);
+  cache.remember_sender("u@x", "boss@x", false, stamp(1), t0);  // a no is never kept
+  cache.remember_sender("v@x", "v@x", true, Stamp{}, t0);       // no stamp: nothing kept
+  EXPECT_TRUE(cache.sender_allowed("u@x", "u@x", stamp(1), t0 + 500ms));
+  EXPECT_FALSE(cache.sender_allowed("u@x", "boss@x", stamp(1), t0));
+  EXPECT_FALSE(cache.sender_allowed("w@x", "u@x", stamp(1), t0));  // another user
+  EXPECT_FALSE(cache.sender_allowed("v@x", "v@x", Stamp{}, t0));
+  EXPECT_FALSE(cache.find("u@x", stamp(1), t0));                   // apart from the recipients
+  EXPECT_FALSE(cache.sender_allowed("u@x", "u@x", stamp(2), t0));  // the database changed
+  EXPECT_FALSE(cache.sender_allowed("u@x", "u@x", stamp(1), t0));  // and the entry is gone
+  cache.remember_sender("u@x", "u@x", true, stamp(1), t0);
+  EXPECT_FALSE(cache.sender_allowed("u@x", "u@x", stamp(1), t0 + 1s));  // expired
 }
 
 TEST(RecipientCache, IsBounded) {
