@@ -46,6 +46,13 @@ void print(const std::string& s) {
   std::fflush(stdout);
 }
 
+// RFC 9051 §7.1: [ALERT] texts must reach the user; on standard error, so that output stays
+// clean for programs.
+void show_alerts(mua::ImapClient& c) {
+  for (const auto& a : c.take_alerts())
+    std::fprintf(stderr, "estafeta: mail: the server says: %s\n", mua::terminal_line(a).c_str());
+}
+
 // The account's IMAP client, logged in; nullptr after printing the error.
 std::unique_ptr<mua::ImapClient> open_imap(const MailGlobals& g,
                                            mua::Account* account_out = nullptr) {
@@ -67,6 +74,7 @@ std::unique_ptr<mua::ImapClient> open_imap(const MailGlobals& g,
     mail_fail(client.error().text);
     return nullptr;
   }
+  show_alerts(**client);
   return std::move(*client);
 }
 
@@ -143,6 +151,7 @@ int print_page(mua::ImapClient& c, const MailGlobals& g, mua::PageInfo info,
   auto rows = fetch_rows(c, slice);
   if (!rows) return mail_fail(rows.error().text);
   print(g.json ? mua::render_page_json(info, *rows) : mua::render_page_text(info, *rows));
+  show_alerts(c);
   c.logout();
   return 0;
 }
@@ -315,6 +324,7 @@ int run_mailboxes(const MailGlobals& g) {
     return (a.name == "INBOX") > (b.name == "INBOX");
   });
   print(g.json ? mua::render_mailboxes_json(rows) : mua::render_mailboxes_text(rows));
+  show_alerts(*c);
   c->logout();
   return 0;
 }
@@ -385,6 +395,7 @@ int run_read(const MailGlobals& g, const ReadState& s) {
     info.flags.push_back("\\Seen");
   }
   print(g.json ? mua::render_message_json(info, view) : mua::render_message_text(info, view));
+  show_alerts(*c);
   c->logout();
   return 0;
 }
@@ -399,6 +410,7 @@ int run_save(const MailGlobals& g, const ReadState& s) {
   if (!select_with_uid(*c, s.mailbox, s.uid, true)) return 1;
   mua::FetchedMessage fetched;
   if (!fetch_parsed(*c, s.uid, fetched)) return 1;
+  show_alerts(*c);
   c->logout();
   const mime::Message m = mime::parse(fetched.bytes);
   const mua::MessageView view = mua::view_message(m);
@@ -456,6 +468,7 @@ int run_move(const MailGlobals& g, const ReadState& s) {
   if (!select_with_uid(*c, s.mailbox, s.uid, false)) return 1;
   auto moved = c->uid_move(std::to_string(s.uid), (*target)->name);
   if (!moved) return mail_fail(moved.error().text);
+  show_alerts(*c);
   c->logout();
   print_done(g,
              "moved " + std::to_string(s.uid) + " from " + mua::terminal_line(s.mailbox) + " to " +
@@ -480,6 +493,7 @@ int run_delete(const MailGlobals& g, const ReadState& s) {
   if (trash) {
     auto moved = c->uid_move(uid, trash->name);
     if (!moved) return mail_fail(moved.error().text);
+    show_alerts(*c);
     c->logout();
     print_done(g,
                "moved " + uid + " from " + mua::terminal_line(s.mailbox) + " to " +
@@ -492,6 +506,7 @@ int run_delete(const MailGlobals& g, const ReadState& s) {
   if (!stored) return mail_fail(stored.error().text);
   auto gone = c->uid_expunge(uid);
   if (!gone) return mail_fail(gone.error().text);
+  show_alerts(*c);
   c->logout();
   print_done(g, "deleted " + uid + " from " + mua::terminal_line(s.mailbox),
              "{\"uid\":" + uid + ",\"from\":" + mua::json_string(s.mailbox) +
@@ -526,6 +541,7 @@ int run_flag(const MailGlobals& g, const ReadState& s) {
   std::vector<std::string> flags;
   for (const auto& x : *f)
     if (x.uid == s.uid && x.flags) flags = *x.flags;
+  show_alerts(*c);
   c->logout();
   std::string text;
   for (const auto& fl : flags) text += (text.empty() ? "" : " ") + mua::terminal_line(fl);
@@ -590,6 +606,7 @@ int run_watch(const MailGlobals& g, const ReadState& s) {
       last = std::max(last, row.uid);
     }
   }
+  show_alerts(*c);
   c->logout();
   return 0;
 }

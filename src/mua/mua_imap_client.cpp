@@ -89,6 +89,7 @@ Result<ImapResponse> ImapClient::read_response_for(std::chrono::milliseconds wai
 }
 
 void ImapClient::note_untagged(const ImapResponse& r) {
+  if (r.code == "ALERT" && alerts_.size() < 16) alerts_.push_back(r.text.substr(0, 500));
   if (r.type != ImapResponse::Type::untagged) return;
   if (r.name == "CAPABILITY") capabilities_ = parse_capabilities(r.values);
   if (r.code == "CAPABILITY") capabilities_ = parse_capabilities(r.code_values);
@@ -132,6 +133,7 @@ Result<std::vector<ImapResponse>> ImapClient::run(const ImapCommand& cmd, std::s
     if (r->type == ImapResponse::Type::tagged && r->tag == cmd.tag()) {
       last_tagged_ = *r;
       if (!r->ok()) return error(std::string(what) + " failed: " + server_said(*r), r->code);
+      note_untagged(*r);  // an [ALERT] on a completion
       return untagged;
     }
     if (r->type == ImapResponse::Type::continuation) {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -129,6 +130,9 @@ class ImapClient {
   // LOGOUT, then closes; errors are ignored (we are leaving).
   void logout();
 
+  // The texts of [ALERT] responses seen so far (RFC 9051 §7.1: shown to the user), emptied.
+  std::vector<std::string> take_alerts() { return std::exchange(alerts_, {}); }
+
   bool has_capability(std::string_view cap) const;
   const std::vector<std::string>& capabilities() const { return capabilities_; }
   bool utf8_enabled() const { return utf8_; }
@@ -157,6 +161,7 @@ class ImapClient {
   SelectedMailbox selected_;
   std::vector<ImapResponse> pending_;  // untagged responses not yet consumed (IDLE)
   ImapResponse last_tagged_;
+  std::vector<std::string> alerts_;
 };
 
 }  // namespace estafeta::mua

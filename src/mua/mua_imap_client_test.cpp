@@ -282,6 +282,16 @@ TEST(MuaImapClient, NotAnImapServerOrGoneIsAClearError) {
   EXPECT_NE(r.error().text.find("BYE shutting down"), std::string::npos) << r.error().text;
 }
 
+TEST(MuaImapClient, AlertsAreKeptForTheUser) {
+  Script s;
+  s.answers["NOOP"] = "* OK [ALERT] System shutdown in 10 minutes\r\n";
+  auto c = started(s, "* OK [CAPABILITY IMAP4rev1] hi\r\n", true, false, false);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->noop());
+  EXPECT_EQ(c->take_alerts(), std::vector<std::string>{"System shutdown in 10 minutes"});
+  EXPECT_TRUE(c->take_alerts().empty());
+}
+
 TEST(MuaImapClient, WrongPasswordCarriesTheCode) {
   Script s;
   s.refusals["LOGIN alice wrong"] = "NO [AUTHENTICATIONFAILED] Invalid credentials";
