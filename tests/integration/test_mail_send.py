@@ -54,6 +54,7 @@ class MailSendTest(ServerTestCase):
             f.write(f"<p>Hello <b>{marker}</b></p>")
         r = self.client.run("send", "--to", "Bob <bob@example.test>", "--cc", "info@example.test",
                             "--bcc", "carol@example.test", "--subject", f"Grüße {marker}",
+                            "--reply-to", "Team <info@example.test>",
                             "--attach", pdf, "--attach", blob, "--html", html,
                             input=f"Text body {marker}\nsecond line\n")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -67,6 +68,7 @@ class MailSendTest(ServerTestCase):
             self.assertEqual(m["Subject"], f"Grüße {marker}")
             self.assertEqual(m["From"], "Alice Example <alice@example.test>")
             self.assertEqual(m["To"], "Bob <bob@example.test>")
+            self.assertEqual(m["Reply-To"], "Team <info@example.test>")
             self.assertIsNone(m["Bcc"])
             self.assertNotIn(b"carol@example.test>", raw.split(b"\r\n\r\n")[0].replace(
                 b"Delivered-To: carol@example.test", b""))
@@ -122,6 +124,7 @@ class MailSendTest(ServerTestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("sending 1 waiting message(s)", r.stdout)
         self.assertIn("bob@example.test: sent", r.stdout)
+        self.assertIn("copy kept in Sent", r.stdout)  # the Sent copy waited with it
         self.assertEqual(self.client.outbox_entries(), [])
         raw = self.server.read_one(self, "bob@example.test", marker)
         self.assertNotIn(b"Bcc", raw)
@@ -129,6 +132,11 @@ class MailSendTest(ServerTestCase):
         r = self.client.run("flush")
         self.assertEqual(r.returncode, 0)
         self.assertIn("the outbox is empty", r.stdout)
+        imap = self.server.imap("alice@example.test")
+        imap.select("Sent")
+        typ, data = imap.search(None, "SUBJECT", marker)
+        self.assertEqual(len(data[0].split()), 1)
+        imap.logout()
 
     def test_refused_recipient_is_reported_not_queued(self):
         marker = unique()
