@@ -566,8 +566,9 @@ int run_watch(const MailGlobals& g, const ReadState& s) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
   g_stop = false;
-  if (!g.json)
-    std::fprintf(stderr, "watching %s for new mail (Ctrl-C to stop)\n", s.mailbox.c_str());
+  // On standard error also with --json: a script may wait for it before it expects lines.
+  std::fprintf(stderr, "watching %s for new mail (Ctrl-C to stop)\n",
+               mua::terminal_line(s.mailbox).c_str());
   using Clock = std::chrono::steady_clock;
   const auto end =
       s.timeout > 0 ? Clock::now() + std::chrono::seconds(s.timeout) : Clock::time_point::max();

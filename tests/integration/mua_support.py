@@ -6,6 +6,7 @@
 # helpers that run `estafeta mail` and check its output and exit code.
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -158,3 +159,17 @@ class MailClientCase(ServerTestCase):
         while not self.server.find(to, subject.encode()) and time.time() < deadline:
             time.sleep(0.1)
 
+
+def wait_watching(test, p, timeout=20):
+    """Waits until `mail watch` (Popen with text pipes) says on standard error that it
+    watches: it has selected the mailbox and noted its last UID."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([p.stderr], [], [], 1)
+        if ready:
+            line = p.stderr.readline()
+            if not line:
+                break
+            if line.startswith("watching "):
+                return
+    test.fail("mail watch did not start: " + (p.stderr.read() if p.poll() is not None else ""))

@@ -10,7 +10,7 @@ import time
 import unittest
 
 from estafeta_harness import binary, unique
-from mua_support import BOB, CAROL, MailClientCase, run_mail
+from mua_support import BOB, CAROL, MailClientCase, run_mail, wait_watching
 
 
 class MailManageCommands(MailClientCase):
@@ -70,7 +70,7 @@ class MailManageCommands(MailClientCase):
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  env={**os.environ, **self.env})
             try:
-                time.sleep(2)  # connected and idling
+                wait_watching(self, p)
                 subject = unique("watched")
                 self.deliver(BOB, subject)
                 line = ""

@@ -17,6 +17,7 @@ import time
 import unittest
 
 from estafeta_harness import binary, free_port, unique
+from mua_support import wait_watching
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot")
                                       else None)
@@ -239,7 +240,7 @@ service imap-login {{
                               "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "T_DORA_PW": PASSWORD})
         try:
-            time.sleep(2)
+            wait_watching(self, p)
             subject = unique("watched")
             ctx = ssl.create_default_context(cafile=self.ca)
             c = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
