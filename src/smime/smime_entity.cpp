@@ -2,6 +2,7 @@
 #include "smime/smime_entity.hpp"
 
 #include "base/base64.hpp"
+#include "base/quoted_printable.hpp"
 #include "mime/mime_downgrade.hpp"
 #include "mime/mime_parser.hpp"
 
@@ -58,6 +59,49 @@ Result<SplitMessage> split_message(std::string_view message, bool make_7bit) {
   out.entity += "\r\n";
   out.entity += to_crlf(m.body_bytes(root));
   return out;
+}
+
+namespace {
+
+// A line a transport may change: "From " at its start, white space at its end, or just ".".
+bool fragile(std::string_view body) {
+  std::size_t pos = 0;
+  while (pos <= body.size()) {
+    std::size_t nl = body.find('\n', pos);
+    std::string_view line = body.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.substr(0, 5) == "From " || line == ".") return true;
+    if (!line.empty() && (line.back() == ' ' || line.back() == '\t')) return true;
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string protect_for_signing(std::string_view entity) {
+  // Parsed with a MIME-Version in front, so that the entity's Content-* fields count.
+  static constexpr std::string_view kPrefix = "MIME-Version: 1.0\r\n";
+  std::string data(kPrefix);
+  data += entity;
+  auto m = mime::parse(data);
+  std::string out = data;
+  // Back to front, so the offsets of the parts still to do stay right.
+  for (std::size_t k = m.parts.size(); k-- > 0;) {
+    const auto& p = m.parts[k];
+    if (p.kind != mime::PartKind::leaf || p.encoding != mime::TransferEncoding::seven_bit) continue;
+    std::string_view body = m.body_bytes(p);
+    if (!fragile(body)) continue;
+    std::string header;
+    for (const auto& f : m.fields_of(p))
+      if (!mime::iequals(f.name, "Content-Transfer-Encoding")) header += f.raw;
+    if (!header.empty() && header.back() != '\n') header += "\r\n";
+    header += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+    std::string encoded = qp::encode(body, qp::LineBreaks::text);
+    out.replace(p.header.offset, p.body.end() - p.header.offset, header + encoded);
+  }
+  return out.substr(kPrefix.size());
 }
 
 std::string pkcs7_mime_message(std::string_view outer, std::string_view smime_type,

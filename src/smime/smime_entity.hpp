@@ -23,6 +23,12 @@ struct SplitMessage {
 // A message without Content-Type gets "text/plain; charset=us-ascii" in its entity.
 Result<SplitMessage> split_message(std::string_view message, bool make_7bit);
 
+// The entity (split_message().entity) with every 7-bit leaf body that holds a line some
+// transport changes — "From " at a line start (mbox), white space before a line break
+// (stripped by gateways), a lone "." — re-encoded as quoted-printable, so a signature over it
+// survives them (RFC 8551 §3.1.2, RFC 3156 §3). Other parts are left byte for byte.
+std::string protect_for_signing(std::string_view entity);
+
 // Bare LF line ends as CRLF (RFC 8551 §3.1.1); CRLF kept.
 std::string to_crlf(std::string_view s);
 

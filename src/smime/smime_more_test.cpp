@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/base64.hpp"
+#include "mime/mime_body.hpp"
 #include "mime/mime_parser.hpp"
 #include "smime/smime_encrypt.hpp"
 #include "smime/smime_inspect.hpp"
@@ -249,6 +250,48 @@ TEST(SmimePurpose, TlsOnlyCertificateIsNotValidForMail) {
   EXPECT_FALSE(sig.valid());
   EXPECT_FALSE(v->signed_and_valid());
   EXPECT_NE(format_verdict(*v).find("not for e-mail protection"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace estafeta::smime
+
+namespace estafeta::smime {
+namespace {
+
+// A line starting "From " (which an mbox rewrites as ">From "), trailing white space (which
+// gateways strip) and a lone "." are quoted-printable encoded before signing: the signature
+// survives those changes, and the text reads the same after decoding.
+TEST(SmimeFragileLines, SignatureSurvivesMboxAndStrippedSpaces) {
+  const auto& pki = Pki::get();
+  auto msg = message_from("alice@example.org",
+                          "From the desk of Alice\nA line with a trailing space \n.\nend\n");
+  auto s = sign(msg, pki.alice);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->find("\r\nFrom the desk"), std::string::npos) << *s;
+  EXPECT_EQ(s->find("space \r\n"), std::string::npos);
+  EXPECT_NE(s->find("Content-Transfer-Encoding: quoted-printable"), std::string::npos);
+  // What an mbox and a space-stripping gateway would do to the whole message.
+  std::string mangled;
+  std::size_t pos = 0;
+  while (pos < s->size()) {
+    auto nl = s->find("\r\n", pos);
+    std::string line = s->substr(pos, nl == std::string::npos ? nl : nl - pos);
+    if (line.rfind("From ", 0) == 0) line = ">" + line;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    mangled += line;
+    if (nl == std::string::npos) break;
+    mangled += "\r\n";
+    pos = nl + 2;
+  }
+  auto v = inspect(mangled, pki.trust());
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->signed_and_valid()) << format_verdict(*v);
+  auto m = mime::parse(v->content);
+  EXPECT_NE(mime::text_body_utf8(m, m.root()).find("From the desk of Alice"), std::string::npos);
+  // A plain body is left as it was (7bit).
+  auto plain = sign(message_from("alice@example.org", "Nothing fragile here.\n"), pki.alice);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->find("quoted-printable"), std::string::npos);
 }
 
 }  // namespace

@@ -81,6 +81,7 @@ Result<std::string> sign(std::string_view message, const Identity& signer,
     return PeerError{552, "5.3.4", "the message is too large to sign"};
   auto split = split_message(message, true);
   if (!split) return split.error();
+  split->entity = protect_for_signing(split->entity);
   auto der = sign_der(split->entity, signer, options.digest, !options.opaque);
   if (!der) return der.error();
   if (options.opaque) return pkcs7_mime_message(split->outer, "signed-data", *der);

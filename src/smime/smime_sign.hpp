@@ -5,11 +5,13 @@
 // Content-* fields go with the signed entity, every other field (From, To, Subject, Date,
 // Message-ID, ...) stays on the outside. The entity is first made 7-bit (8-bit leaves
 // transfer-encoded by mime::downgrade_to_7bit, RFC 8551 §3.1.2) and CRLF (§3.1.1), so no
-// transport changes it. The signature carries the signer's certificate and chain and the
-// usual signed attributes (contentType, signingTime, messageDigest) and SMIMECapabilities
-// listing AES-256-GCM, AES-128-GCM, AES-256-CBC, AES-128-CBC (what we decrypt, RFC 8551 §2.5.2).
-// Trust: message and identity are the user's own. Memory: the message, its 7-bit form and
-// the output (about 4/3 of the input plus the signature). Returns a CRLF message.
+// transport changes it; 7-bit bodies with "From " line starts, trailing white space or a lone
+// "." are quoted-printable encoded for the same reason. The signature carries the signer's
+// certificate and chain and the usual signed attributes (contentType, signingTime, messageDigest)
+// and SMIMECapabilities listing AES-256-GCM, AES-128-GCM, AES-256-CBC, AES-128-CBC (what we
+// decrypt, RFC 8551 §2.5.2). Trust: message and identity are the user's own. Memory: the message,
+// its 7-bit form and the output (about 4/3 of the input plus the signature). Returns a CRLF
+// message.
 #pragma once
 
 #include <string>
