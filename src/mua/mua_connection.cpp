@@ -93,6 +93,37 @@ std::string ssl_errors() {
   return out;
 }
 
+// OpenSSL's socket BIO writes with write(2): a server gone mid-write would raise SIGPIPE and
+// end the whole command. This BIO sends with MSG_NOSIGNAL (an EPIPE error instead) and
+// leaves everything else to the socket BIO.
+int nosignal_write(BIO* b, const char* data, int n) {
+  BIO_clear_retry_flags(b);
+  const ssize_t r = ::send(static_cast<int>(BIO_get_fd(b, nullptr)), data,
+                           static_cast<std::size_t>(n), MSG_NOSIGNAL);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(b);
+  return static_cast<int>(r);
+}
+
+int nosignal_puts(BIO* b, const char* s) {
+  return nosignal_write(b, s, static_cast<int>(std::strlen(s)));
+}
+
+const BIO_METHOD* nosignal_socket() {
+  static BIO_METHOD* method = [] {
+    const BIO_METHOD* plain = BIO_s_socket();
+    BIO_METHOD* m = BIO_meth_new(BIO_TYPE_SOCKET | BIO_get_new_index(), "mua socket");
+    if (!m) return m;
+    BIO_meth_set_write(m, nosignal_write);
+    BIO_meth_set_puts(m, nosignal_puts);
+    BIO_meth_set_read(m, BIO_meth_get_read(const_cast<BIO_METHOD*>(plain)));
+    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(const_cast<BIO_METHOD*>(plain)));
+    BIO_meth_set_create(m, BIO_meth_get_create(plain));
+    BIO_meth_set_destroy(m, BIO_meth_get_destroy(plain));
+    return m;
+  }();
+  return method;
+}
+
 struct SslCtxFree {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
 };
@@ -175,7 +206,13 @@ Result<bool> SocketConnection::handshake(Clock::time_point deadline) {
     if (SSL_set1_host(ssl.get(), host.c_str()) != 1) return io_error("TLS: bad host name " + host);
     SSL_set_tlsext_host_name(ssl.get(), host.c_str());  // SNI only for names (RFC 6066 §3)
   }
-  SSL_set_fd(ssl.get(), fd_);
+  BIO* bio = nosignal_socket() ? BIO_new(nosignal_socket()) : nullptr;
+  if (bio) {
+    BIO_set_fd(bio, fd_, BIO_NOCLOSE);
+    SSL_set_bio(ssl.get(), bio, bio);  // the SSL owns the BIO now
+  } else {
+    SSL_set_fd(ssl.get(), fd_);
+  }
   for (;;) {
     ERR_clear_error();
     const int r = SSL_connect(ssl.get());

@@ -94,7 +94,10 @@ class EchoServer {
     }
     SSL* ssl = SSL_new(ctx_);
     SSL_set_fd(ssl, c);
-    if (SSL_accept(ssl) == 1) {
+    const bool accepted = SSL_accept(ssl) == 1;
+    if (accepted && silence_ms_ < 0) {
+      // Hang up at once, without close_notify: the client's next writes meet a reset.
+    } else if (accepted) {
       if (silence_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(silence_ms_));
       for (;;) {
         const int n = SSL_read(ssl, buf, sizeof buf);
@@ -286,6 +289,18 @@ TEST(MuaConnection, ReadDeadlineAndSoftWait) {
   auto hard = (*c)->read_some();
   ASSERT_FALSE(hard);
   EXPECT_NE(hard.error().text.find("timed out"), std::string::npos) << hard.error().text;
+}
+
+TEST(MuaConnection, WritingToAServerThatHungUpIsAnErrorNotSigpipe) {
+  TempDir dir;
+  Pki pki(dir.path() / "tls");
+  EchoServer server(pki, "127.0.0.1", false, -1);
+  auto c = Connection::open(options_for(server, pki.files.ca_certificate.string(), true));
+  ASSERT_TRUE(c) << c.error().text;
+  const std::string chunk(256 * 1024, 'x');
+  bool failed = false;
+  for (int i = 0; i < 200 && !failed; ++i) failed = !(*c)->write(chunk).ok();
+  EXPECT_TRUE(failed);  // and the test process is still alive: no SIGPIPE
 }
 
 TEST(MuaConnection, ServerCloseReadsEmpty) {
