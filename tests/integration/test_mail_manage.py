@@ -44,6 +44,23 @@ class MailManageCommands(MailClientCase):
         self.fails(f"there is no message with UID {uid} in \"INBOX\"", "move", str(uid), "Archive",
                    name="bob")
 
+    def test_non_ascii_mailbox_name(self):
+        # Created in modified UTF-7 by imaplib; the client shows and takes it in UTF-8.
+        c = self.server.imaps(BOB)
+        typ, _ = c.create('"Entw&APw-rfe"')
+        self.assertEqual(typ, "OK")
+        c.logout()
+        names = [m["name"] for m in self.mail_json("mailboxes", name="bob")["mailboxes"]]
+        self.assertIn("Entwürfe", names)
+        r = self.mail("list", "Entwürfe", name="bob")
+        self.assertEqual(r.stdout, "no messages in Entwürfe\n")
+        self.deliver(BOB, "umlautbox")
+        uid = self.uid_of("umlautbox", name="bob")
+        self.assertIn("to Entwürfe", self.mail("move", str(uid), "Entwürfe", name="bob").stdout)
+        page = self.mail_json("list", "Entwürfe", name="bob")
+        self.assertEqual(page["mailbox"], "Entwürfe")
+        self.assertEqual([m["subject"] for m in page["messages"]], ["umlautbox"])
+
     def test_delete_to_trash_and_expunge(self):
         self.deliver(CAROL, "deleteme")
         uid = self.uid_of("deleteme", name="carol")
