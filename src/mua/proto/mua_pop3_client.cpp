@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "base/base64.hpp"
 
@@ -229,10 +230,26 @@ void Pop3ClientSession::on_multiline_end() {
       return after_capa();
     case State::capa_after_tls:
       return login();
-    case State::uidl:
+    case State::uidl: {
       result_.listed = entries_.size();
+      // RFC 1939 §7: a unique-id is unique in the maildrop. A server that lists one twice
+      // cannot be trusted with it: those messages are neither fetched nor deleted.
+      std::map<std::string, std::size_t> count;
+      for (const auto& e : entries_) ++count[e.uidl];
+      std::vector<Entry> unique;
+      for (auto& e : entries_) {
+        if (count[e.uidl] > 1) {
+          result_.skipped.push_back(e.uidl +
+                                    ": the server lists this UIDL for more than one "
+                                    "message; left there");
+          continue;
+        }
+        unique.push_back(std::move(e));
+      }
+      entries_ = std::move(unique);
       next_ = 0;
       return next_message();
+    }
     case State::retr: {
       const Entry& e = entries_[next_ - 1];
       if (oversize_) {

@@ -7,7 +7,8 @@
 // without downloading them again); QUIT commits (RFC 1939 §6).
 // Trust: the server is untrusted: status lines at most 512 octets (RFC 2449 §4), message
 // lines at most Pop3Limits::max_line, a message at most max_message octets (a bigger one is
-// drained and reported, the session goes on), at most max_messages in the listing. Never
+// drained and reported, the session goes on), at most max_messages in the listing (a UIDL
+// listed twice marks both messages as untouchable: neither fetched nor deleted). Never
 // throws, never touches sockets or files. Passwords are sent only once TLS is active (or when
 // the driver allows cleartext: a loopback server); such sends are marked secret.
 #pragma once

@@ -245,6 +245,25 @@ TEST(Pop3Client, Bounds) {
   }
 }
 
+TEST(Pop3Client, DuplicateUidlsAreNeitherFetchedNorDeleted) {
+  Pop3ClientConfig c = tls_config();
+  c.delete_after = true;
+  Pop3ClientSession s(c);
+  Driver r;
+  for (const char* reply :
+       {"+OK\r\n", kCapa, "+OK\r\n", "+OK\r\n1 same\r\n2 same\r\n3 ccc\r\n.\r\n", kMsg2, "+OK\r\n",
+        "+OK bye\r\n"}) {
+    s.receive(reply);
+    r.drain(s);
+  }
+  ASSERT_TRUE(r.done);
+  EXPECT_TRUE(r.done->ok) << r.done->error;
+  EXPECT_EQ(r.sent, (std::vector<std::string>{"CAPA\r\n", "AUTH PLAIN AGFsaWNlAHB3\r\n", "UIDL\r\n",
+                                              "RETR 3\r\n", "DELE 3\r\n", "QUIT\r\n"}));
+  ASSERT_EQ(r.done->skipped.size(), 2u);
+  EXPECT_NE(r.done->skipped[0].find("more than one message"), std::string::npos);
+}
+
 TEST(Pop3Client, ConnectionLost) {
   Pop3ClientSession s(tls_config());
   Driver r;
