@@ -156,19 +156,24 @@ std::string render_row_text(const MessageRow& r) {
 }
 
 std::string render_page_text(const PageInfo& page, const std::vector<MessageRow>& rows) {
+  const std::string name = terminal_line(page.mailbox);
   if (page.total == 0)
-    return page.query.empty() ? "no messages in " + page.mailbox + "\n"
-                              : "no messages in " + page.mailbox + " match " + page.query + "\n";
+    return page.query.empty()
+               ? "no messages in " + name + "\n"
+               : "no messages in " + name + " match " + terminal_line(page.query) + "\n";
+  const std::size_t pages = page_count(page.total, page.page_size);
+  if (rows.empty())
+    return name + ": page " + std::to_string(page.page) + " is past the last page (" +
+           std::to_string(pages) + ", " + std::to_string(page.total) + " messages" +
+           (page.query.empty() ? "" : " matching") + ")\n";
   std::string out = "   UID  " + fit_columns("DATE", 16) + "  " + fit_columns("FROM", 22) + "  " +
                     fit_columns("SUBJECT", 40) + "  FLAGS   SIZE\n";
   for (const auto& r : rows) out += render_row_text(r) + "\n";
-  const std::size_t pages = page_count(page.total, page.page_size);
   const std::size_t first = (page.page - 1) * page.page_size + 1;
   const std::size_t last = first + rows.size() - 1;
-  out += page.mailbox + ": page " + std::to_string(page.page) + " of " + std::to_string(pages) +
+  out += name + ": page " + std::to_string(page.page) + " of " + std::to_string(pages) +
          ", messages " + std::to_string(first) + "-" + std::to_string(last) + " of " +
          std::to_string(page.total) + (page.query.empty() ? "" : " matching") + " (newest first)\n";
-  if (rows.empty()) out += "(this page is past the last one)\n";
   return out;
 }
 

@@ -44,6 +44,8 @@ TEST(MuaRender, PageTextAndJson) {
   EXPECT_NE(json.find("\"date\":\"2026-12-02T09:00:00+00:00\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"seen\":false,\"flagged\":true"), std::string::npos) << json;
   EXPECT_NE(json.find("\"pages\":2"), std::string::npos);
+  p.page = 5;
+  EXPECT_EQ(render_page_text(p, {}), "INBOX: page 5 is past the last page (2, 3 messages)\n");
   p.total = 0;
   EXPECT_EQ(render_page_text(p, {}), "no messages in INBOX\n");
   p.query = "x";
