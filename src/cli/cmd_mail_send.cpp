@@ -1,7 +1,8 @@
-// cmd_mail_send: the composing and sending commands of `estafeta mail` (cli_mail.hpp): setup,
-// send, flush, reply, reply-all, forward, and fetch (POP3 into a local Maildir). Composing is
-// the MIME library's (mime_compose.hpp); submitting, the outbox and the Sent copy are
-// mua_send.hpp's. Exit codes: 0 sent, 75 kept in the outbox (server unreachable or 4xx:
+// cmd_mail_send: the composing and sending commands of `estafeta mail` (cli_mail.hpp): send,
+// flush, reply, reply-all, forward (with --sign/--encrypt, mua_smime_send.hpp), and fetch
+// (POP3 into a local Maildir); setup is registered from here but lives in cmd_mail_setup.cpp.
+// Composing is the MIME library's (mime_compose.hpp); submitting, the outbox and the Sent
+// copy are mua_send.hpp's. Exit codes: 0 sent, 75 kept in the outbox (server unreachable or 4xx:
 // `mail flush` retries), 1 an error or a recipient refused (with an "estafeta: ..." line or
 // the recipient's line).
 #include <fcntl.h>
