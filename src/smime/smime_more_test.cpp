@@ -296,3 +296,39 @@ TEST(SmimeFragileLines, SignatureSurvivesMboxAndStrippedSpaces) {
 
 }  // namespace
 }  // namespace estafeta::smime
+
+namespace estafeta::smime {
+namespace {
+
+TEST(SmimeWeakDigest, Sha1SignatureIsNotValid) {
+  const auto& pki = Pki::get();
+  auto s = sign(message_from("alice@example.org"), pki.alice);
+  ASSERT_TRUE(s.ok());
+  auto m = mime::parse(*s);
+  const auto& content = m.parts[m.child(0, 1)];
+  const auto& sig = m.parts[m.child(0, 2)];
+  std::string signed_bytes(
+      s->substr(content.header.offset, content.body.end() - content.header.offset));
+  auto key = ossl::read_key(pki.alice.key_pem);
+  auto cert = ossl::read_cert(pki.alice.cert_pem);
+  unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
+  ossl::CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
+  ASSERT_TRUE(cms);
+  ASSERT_TRUE(CMS_add1_signer(cms.get(), cert->get(), key->get(), EVP_sha1(), CMS_BINARY));
+  auto in = ossl::mem_in(signed_bytes);
+  ASSERT_EQ(CMS_final(cms.get(), in.get(), nullptr, flags), 1);
+  ossl::Bio out(BIO_new(BIO_s_mem()));
+  i2d_CMS_bio(out.get(), cms.get());
+  std::string msg = s->substr(0, sig.body.offset) +
+                    base64::encode(ossl::mem_contents(out.get()), 76) + s->substr(sig.body.end());
+  auto v = inspect(msg, pki.trust());
+  ASSERT_TRUE(v.ok());
+  const auto& sg = v->layers.at(0).signatures.at(0);
+  EXPECT_FALSE(sg.signature_ok);
+  EXPECT_NE(sg.signature_error.find("weak digest algorithm"), std::string::npos)
+      << sg.signature_error;
+  EXPECT_FALSE(v->signed_and_valid());
+}
+
+}  // namespace
+}  // namespace estafeta::smime
