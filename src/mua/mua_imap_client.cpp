@@ -406,14 +406,15 @@ Result<FetchedMessage> ImapClient::fetch_message(std::uint32_t uid) {
   if (!fs) return fs.error();
   for (auto& f : *fs) {
     if (f.uid != uid) continue;
-    const std::string* body = f.section("BODY[]");
-    if (!body) continue;
-    FetchedMessage m;
-    m.uid = uid;
-    m.flags = f.flags.value_or(std::vector<std::string>{});
-    m.internal_date = f.internal_date;
-    m.bytes = *body;
-    return m;
+    for (auto& [name, bytes] : f.sections) {
+      if (name != "BODY[]") continue;
+      FetchedMessage m;
+      m.uid = uid;
+      m.flags = f.flags.value_or(std::vector<std::string>{});
+      m.internal_date = f.internal_date;
+      m.bytes = std::move(bytes);  // the message may be large: no further copy
+      return m;
+    }
   }
   return error(
       "there is no message with UID " + std::to_string(uid) + " in " + in_quotes(selected_.name),
