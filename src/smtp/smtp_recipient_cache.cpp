@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
+
 namespace estafeta::smtp {
 namespace {
 
@@ -35,21 +37,43 @@ std::optional<RecipientVerdict> RecipientCache::find(std::string_view address, c
                                                      Clock::time_point now) {
   if (!stamp.valid) return std::nullopt;
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(std::string(address));
-  if (it == entries_.end()) return std::nullopt;
-  if (it->second.expires <= now || !(it->second.stamp == stamp)) {
-    entries_.erase(it);
-    return std::nullopt;
+  for (const std::string& key : {std::string(address), domain_key(address)}) {
+    if (key.empty()) continue;
+    auto it = entries_.find(key);
+    if (it == entries_.end()) continue;
+    if (it->second.expires <= now || !(it->second.stamp == stamp)) {
+      entries_.erase(it);
+      continue;
+    }
+    return it->second.verdict;
   }
-  return it->second.verdict;
+  return std::nullopt;
 }
 
 void RecipientCache::remember(std::string_view address, RecipientVerdict verdict,
                               const Stamp& stamp, Clock::time_point now) {
-  if (verdict != RecipientVerdict::local || !stamp.valid) return;
+  if (!stamp.valid) return;
+  std::string key;
+  if (verdict == RecipientVerdict::local)
+    key = address;
+  else if (verdict == RecipientVerdict::not_local_domain)
+    key = domain_key(address);
+  if (key.empty()) return;
   std::lock_guard lock(mutex_);
   if (entries_.size() >= kMaxEntries) entries_.clear();
-  entries_[std::string(address)] = Entry{verdict, stamp, now + ttl_};
+  entries_[std::move(key)] = Entry{verdict, stamp, now + ttl_};
+}
+
+std::string RecipientCache::domain_key(std::string_view address) {
+  const std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) return {};
+  std::string local(address.substr(0, at));
+  for (char& c : local) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (local == "postmaster") return {};  // postmaster@<our host name> is ours (RFC 5321 §4.5.1)
+  std::string key = "@";                 // never an address: the core refuses an empty local part
+  for (char c : address.substr(at + 1))
+    key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
 }
 
 namespace {

@@ -5,7 +5,11 @@
 // modification time as when the verdict was found (`estafeta user del`, `alias del` and every
 // other change write one of them), and no more than the TTL has passed. Only the RCPT answer
 // comes from here: the spool commit at the end of DATA resolves every recipient afresh.
-// Refusals and temporary failures are never kept. The same goes for MAIL FROM on submission:
+// "Not one of our domains" is kept per domain (the relay decision a submission server makes
+// for every outgoing message): the directory answers it from the domain alone, except for
+// postmaster (postmaster@<our host name> is ours) and SRS addresses (only in our domains), so
+// postmaster is never answered from a domain entry. Other refusals and temporary failures
+// are never kept. The same goes for MAIL FROM on submission:
 // "this authenticated user may send as this address" (Directory::may_send_as) is kept under
 // the same rule, so that every message of a logged-in sender does not cost a worker hop; the
 // spool commit does not re-check the sender, so only a yes is kept and only while the
@@ -63,6 +67,10 @@ class RecipientCache {
     Stamp stamp;
     Clock::time_point expires;
   };
+  // "@domain" (lower case) for an address whose not_local_domain verdict holds for its whole
+  // domain; "" when none (no domain, postmaster).
+  static std::string domain_key(std::string_view address);
+
   const Clock::duration ttl_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;

@@ -1,6 +1,7 @@
 // smtp_recipient_cache_test: "local" verdicts are kept while the stamp of the account
 // database is unchanged and the TTL has not passed; a write to the database (or its log)
-// drops them; refusals and temporary failures are never kept; the table is bounded. The same
+// drops them; "not our domain" is kept per domain (not for postmaster); other refusals and
+// temporary failures are never kept; the table is bounded. The same
 // for the senders an authenticated user may use.
 #include "smtp/smtp_recipient_cache.hpp"
 
@@ -39,15 +40,26 @@ TEST(RecipientCache, KeepsLocalVerdictsWhileNothingChanged) {
   EXPECT_FALSE(cache.find("B@x", stamp(1), t0));       // another spelling, another entry
 }
 
-TEST(RecipientCache, KeepsOnlyLocalVerdicts) {
+TEST(RecipientCache, KeepsOnlyLocalVerdictsAndOtherDomains) {
   RecipientCache cache(1s);
   RecipientCache::Clock::time_point t0{};
   cache.remember("t@x", RecipientVerdict::temporary_failure, stamp(1), t0);
   cache.remember("u@x", RecipientVerdict::unknown_user, stamp(1), t0);
-  cache.remember("r@y", RecipientVerdict::not_local_domain, stamp(1), t0);
+  cache.remember("f@x", RecipientVerdict::mailbox_full, stamp(1), t0);
   EXPECT_FALSE(cache.find("t@x", stamp(1), t0));
   EXPECT_FALSE(cache.find("u@x", stamp(1), t0));
-  EXPECT_FALSE(cache.find("r@y", stamp(1), t0));
+  EXPECT_FALSE(cache.find("f@x", stamp(1), t0));
+  // Not our domain: kept for the whole domain (any spelling of it), never for postmaster.
+  cache.remember("r@Y.example", RecipientVerdict::not_local_domain, stamp(1), t0);
+  EXPECT_EQ(cache.find("r@y.example", stamp(1), t0), RecipientVerdict::not_local_domain);
+  EXPECT_EQ(cache.find("other@Y.EXAMPLE", stamp(1), t0), RecipientVerdict::not_local_domain);
+  EXPECT_FALSE(cache.find("PostMaster@y.example", stamp(1), t0));
+  EXPECT_FALSE(cache.find("r@z.example", stamp(1), t0));
+  EXPECT_FALSE(cache.find("r@y.example", stamp(2), t0));  // the database changed
+  cache.remember("postmaster@host.example", RecipientVerdict::not_local_domain, stamp(1), t0);
+  EXPECT_FALSE(cache.find("a@host.example", stamp(1), t0));
+  cache.remember("postmaster", RecipientVerdict::not_local_domain, stamp(1), t0);
+  EXPECT_FALSE(cache.find("postmaster", stamp(1), t0));
   cache.remember("l@x", RecipientVerdict::local, Stamp{}, t0);  // no stamp: nothing kept
   EXPECT_FALSE(cache.find("l@x", Stamp{}, t0));
 }
