@@ -301,22 +301,19 @@ std::string check_smime(const mua::Account& account, const ReadState& s, const s
 int run_mailboxes(const MailGlobals& g) {
   auto c = open_imap(g);
   if (!c) return 1;
-  auto boxes = c->list();
+  auto boxes = c->list_with_counts();
   if (!boxes) return mail_fail(boxes.error().text);
   std::vector<mua::MailboxRow> rows;
-  for (const auto& m : *boxes) {
+  for (const auto& [m, st] : *boxes) {
     mua::MailboxRow r;
     r.name = m.name;
     r.role = role_of(m);
     r.attributes = m.attributes;
     r.delimiter = m.delimiter;
     r.selectable = m.selectable();
-    if (r.selectable) {
-      auto st = c->status(m.name);
-      if (st) {
-        r.messages = st->messages;
-        r.unseen = st->unseen;
-      }
+    if (r.selectable && st) {
+      r.messages = st->messages;
+      r.unseen = st->unseen;
     }
     rows.push_back(std::move(r));
   }

@@ -305,6 +305,46 @@ Result<std::vector<ImapMailbox>> ImapClient::list() {
   return out;
 }
 
+Result<std::vector<ImapClient::MailboxCounts>> ImapClient::list_with_counts() {
+  std::vector<MailboxCounts> out;
+  if (!has_capability("LIST-STATUS") || !has_capability("LIST-EXTENDED")) {
+    auto all = list();
+    if (!all) return all.error();
+    for (auto& m : *all) {
+      MailboxCounts e{std::move(m), std::nullopt};
+      if (e.mailbox.selectable()) {
+        auto st = status(e.mailbox.name);
+        if (st) e.status = std::move(*st);  // a mailbox that vanished meanwhile has none
+      }
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+  ImapCommand cmd = command("LIST");
+  cmd.string("").string("*");
+  cmd.raw(has_capability("SPECIAL-USE") ? " RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))"
+                                        : " RETURN (STATUS (MESSAGES UNSEEN))");
+  auto rs = run(cmd, "listing the mailboxes");
+  if (!rs) return rs.error();
+  for (const auto& r : *rs) {
+    if (r.name == "LIST") {
+      if (auto m = parse_list(r, utf8_)) out.push_back({std::move(*m), std::nullopt});
+    } else if (r.name == "STATUS") {
+      // RFC 5819 §2: the STATUS follows its LIST; match by the name as sent.
+      auto st = parse_status(r);
+      if (!st) continue;
+      for (auto it = out.rbegin(); it != out.rend(); ++it) {
+        if (it->mailbox.raw_name == st->raw_name ||
+            (imap_iequals(st->raw_name, "INBOX") && it->mailbox.name == "INBOX")) {
+          it->status = std::move(*st);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 Result<std::optional<ImapMailbox>> ImapClient::find_special(std::string_view use) {
   auto all = list();
   if (!all) return all.error();

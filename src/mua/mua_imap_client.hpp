@@ -84,6 +84,13 @@ class ImapClient {
 
   // Mailboxes in the server's order, with special-use attributes.
   Result<std::vector<ImapMailbox>> list();
+  // Mailboxes with their message and unseen counts: one LIST ... RETURN (STATUS ...) where
+  // the server has LIST-STATUS (RFC 5819), else LIST then STATUS per selectable mailbox.
+  struct MailboxCounts {
+    ImapMailbox mailbox;
+    std::optional<ImapStatus> status;  // nullopt: not selectable, or the server gave none
+  };
+  Result<std::vector<MailboxCounts>> list_with_counts();
   // The mailbox with this special-use attribute ("\\Trash", "\\Sent"), if any.
   Result<std::optional<ImapMailbox>> find_special(std::string_view use);
 

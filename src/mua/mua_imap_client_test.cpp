@@ -354,6 +354,38 @@ TEST(MuaImapClient, ListSelectSearchFetch) {
   EXPECT_EQ(missing.error().text, "there is no message with UID 5 in \"inbox\"");
 }
 
+TEST(MuaImapClient, ListWithCountsInOneCommandOrOnePerMailbox) {
+  Script s;
+  s.answers["LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))"] =
+      "* LIST () \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 3 UNSEEN 1)\r\n"
+      "* LIST (\\Noselect) \"/\" Lists\r\n"
+      "* LIST (\\Sent) \"/\" \"Sent Items\"\r\n* STATUS \"Sent Items\" (MESSAGES 7 UNSEEN 0)\r\n";
+  auto c = started(s, "* OK [CAPABILITY IMAP4rev1 LIST-EXTENDED LIST-STATUS SPECIAL-USE] hi\r\n",
+                   true, false, false);
+  ASSERT_TRUE(c);
+  auto boxes = c->list_with_counts();
+  ASSERT_TRUE(boxes) << boxes.error().text;
+  ASSERT_EQ(boxes->size(), 3u);
+  EXPECT_EQ((*boxes)[0].status->messages, 3u);
+  EXPECT_FALSE((*boxes)[1].status);
+  EXPECT_EQ((*boxes)[2].mailbox.name, "Sent Items");
+  EXPECT_EQ((*boxes)[2].status->messages, 7u);
+  EXPECT_EQ(s.seen.size(), 1u);  // one round trip
+
+  Script p;
+  p.answers["LIST \"\" \"*\""] = "* LIST () \"/\" INBOX\r\n* LIST (\\Noselect) \"/\" Lists\r\n";
+  p.answers["STATUS INBOX (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)"] =
+      "* STATUS INBOX (MESSAGES 2 UNSEEN 2 UIDNEXT 3 UIDVALIDITY 1)\r\n";
+  auto c2 = started(p, "* OK [CAPABILITY IMAP4rev1] hi\r\n", true, false, false);
+  ASSERT_TRUE(c2);
+  boxes = c2->list_with_counts();
+  ASSERT_TRUE(boxes) << boxes.error().text;
+  ASSERT_EQ(boxes->size(), 2u);
+  EXPECT_EQ((*boxes)[0].status->unseen, 2u);
+  EXPECT_FALSE((*boxes)[1].status);  // \Noselect: not asked
+  EXPECT_EQ(p.seen.size(), 2u);
+}
+
 TEST(MuaImapClient, MoveAndItsFallbacks) {
   Script s;
   s.answers["UID MOVE 4 Archive"] = "";
