@@ -452,7 +452,7 @@ int run_serve(const config::Config& config) {
       [&workers](std::function<void()> job) { asio::post(workers, std::move(job)); },
       config.delivery.retry_interval, /*group_sync=*/config.delivery.fsync);
   // Encryption at rest for users who published an S/MIME certificate (`estafeta user cert`).
-  delivery::AtRestEncryption at_rest(config.data_dir / "smime-certs");
+  delivery::AtRestEncryption at_rest(config.data_dir / "smime-certs", config.delivery.encrypt_cbc);
   if (config.delivery.encrypt) runner.set_encryption(&at_rest);
   // The outbound queue: mail for other domains leaves through the SMTP client (smarthost,
   // static routes or MX). Without it (a resolver or TLS context that cannot be made), such

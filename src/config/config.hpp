@@ -64,6 +64,9 @@ struct Delivery {
   // delivery.encrypt: mail for a local user who has published an S/MIME certificate
   // (`estafeta user cert`) is stored encrypted to it (docs/SMIME.md, "At rest").
   bool encrypt = true;
+  // delivery.encrypt_cipher: "aes-256-gcm" (authEnveloped-data, RFC 8551's MUST) or
+  // "aes-256-cbc" (enveloped-data, for mail clients that cannot read the former).
+  bool encrypt_cbc = false;
 };
 
 // [quota]: RFC 9208 limits for accounts without their own (`estafeta user quota` sets those,

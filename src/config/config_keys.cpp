@@ -245,6 +245,19 @@ const std::array kKeys = {
         "enveloped; only the user's key opens it.",
         [](Config& c, const Value& v, const fs::path&) { return set_bool(c.delivery.encrypt, v); },
         [](const Config& c) { return yes_no(c.delivery.encrypt); }},
+    KeySpec{"delivery.encrypt_cipher", KeyType::string,
+            "Cipher of encryption at rest: \"aes-256-gcm\" (authEnveloped-data, RFC 8551) or "
+            "\"aes-256-cbc\" (enveloped-data, for mail clients that cannot read the former).",
+            [](Config& c, const Value& v, const fs::path&) -> std::string {
+              const auto& s = std::get<std::string>(v);
+              if (s != "aes-256-gcm" && s != "aes-256-cbc")
+                return "expected \"aes-256-gcm\" or \"aes-256-cbc\"";
+              c.delivery.encrypt_cbc = s == "aes-256-cbc";
+              return "";
+            },
+            [](const Config& c) {
+              return toml_quote(c.delivery.encrypt_cbc ? "aes-256-cbc" : "aes-256-gcm");
+            }},
 
     KeySpec{"quota.storage", KeyType::string,
             "Storage limit (RFC 9208 STORAGE) of accounts without their own (estafeta user "

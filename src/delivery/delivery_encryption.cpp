@@ -26,7 +26,8 @@ std::string lower(std::string_view v) {
 
 }  // namespace
 
-AtRestEncryption::AtRestEncryption(std::filesystem::path dir) : dir_(std::move(dir)) {}
+AtRestEncryption::AtRestEncryption(std::filesystem::path dir, bool cbc)
+    : dir_(std::move(dir)), cbc_(cbc) {}
 
 std::filesystem::path AtRestEncryption::certificate_path(const std::filesystem::path& dir,
                                                          std::string_view address) {
@@ -67,9 +68,12 @@ bool AtRestEncryption::already_encrypted(std::string_view message) {
 }
 
 Result<std::string> AtRestEncryption::seal(std::string_view message, std::string_view address,
-                                           const std::string& cert_pem) {
+                                           const std::string& cert_pem) const {
   if (already_encrypted(message)) return std::string(message);
-  return smime::encrypt(message, {smime::Recipient{std::string(address), cert_pem}});
+  smime::EncryptOptions options;
+  options.cipher = cbc_ ? smime::Cipher::aes256_cbc : smime::Cipher::aes256_gcm;
+  options.allow_expired = true;
+  return smime::encrypt(message, {smime::Recipient{std::string(address), cert_pem}}, options);
 }
 
 }  // namespace estafeta::delivery

@@ -21,7 +21,10 @@ namespace estafeta::delivery {
 
 class AtRestEncryption {
  public:
-  explicit AtRestEncryption(std::filesystem::path dir);  // <data_dir>/smime-certs
+  // `dir` is <data_dir>/smime-certs; `cbc`: enveloped-data with AES-256-CBC instead of
+  // authEnveloped-data with AES-256-GCM, for mail clients that cannot read the latter
+  // (delivery.encrypt_cipher).
+  explicit AtRestEncryption(std::filesystem::path dir, bool cbc = false);
 
   // Where `address`'s certificate is kept: <dir>/<lower-case address>.pem; empty for an
   // address that cannot name a file (a '/', a leading '.', control characters, too long).
@@ -32,10 +35,11 @@ class AtRestEncryption {
   std::string certificate(std::string_view address) const;
 
   // `message` (our header fields first, CRLF) enveloped for `cert_pem`; a message whose
-  // top-level content is already S/MIME-encrypted comes back unchanged. The error names
-  // `address` and the reason (an expired certificate, say).
-  static Result<std::string> seal(std::string_view message, std::string_view address,
-                                  const std::string& cert_pem);
+  // top-level content is already S/MIME-encrypted comes back unchanged. The certificate's
+  // dates are not checked: its owner's key opens the mail whatever they say. The error names
+  // `address` and the reason (a certificate that does not load, a message over 64 MiB).
+  Result<std::string> seal(std::string_view message, std::string_view address,
+                           const std::string& cert_pem) const;
 
   // True when `message`'s top-level Content-Type is application/pkcs7-mime (or
   // x-pkcs7-mime) with smime-type enveloped-data or authEnveloped-data.
@@ -45,6 +49,7 @@ class AtRestEncryption {
 
  private:
   std::filesystem::path dir_;
+  bool cbc_ = false;
 };
 
 }  // namespace estafeta::delivery

@@ -59,17 +59,28 @@ TEST(AtRestEncryption, SealKeepsTheHeaderOutsideAndLeavesEncryptedMailAlone) {
   const std::string message =
       "Received: by mx.example.org; Wed, 2 Dec 2026 10:00:00 +0000\r\nFrom: b@example.net\r\n"
       "Subject: plans\r\n\r\nthe secret\r\n";
-  auto sealed = AtRestEncryption::seal(message, "alice@example.org", alice->cert_pem);
+  const AtRestEncryption enc("/nonexistent");
+  auto sealed = enc.seal(message, "alice@example.org", alice->cert_pem);
   ASSERT_TRUE(sealed) << sealed.error().text;
   EXPECT_EQ(sealed->find("the secret"), std::string::npos);
   EXPECT_NE(sealed->find("Subject: plans\r\n"), std::string::npos);
   EXPECT_NE(sealed->find("Received: by mx.example.org"), std::string::npos);
   EXPECT_TRUE(AtRestEncryption::already_encrypted(*sealed));
-  auto again = AtRestEncryption::seal(*sealed, "alice@example.org", alice->cert_pem);
+  auto again = enc.seal(*sealed, "alice@example.org", alice->cert_pem);
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, *sealed);
-  auto wrong = AtRestEncryption::seal(message, "alice@example.org", "not a certificate");
+  auto wrong = enc.seal(message, "alice@example.org", "not a certificate");
   EXPECT_FALSE(wrong);
+  // An expired certificate still seals (its owner's key opens the mail); CBC on request.
+  o.not_before_offset = -3 * 86400;
+  o.days = 1;
+  auto expired = smime::issue_certificate(*ca, o);
+  ASSERT_TRUE(expired) << expired.error().text;
+  const AtRestEncryption cbc("/nonexistent", true);
+  auto old = cbc.seal(message, "alice@example.org", expired->cert_pem);
+  ASSERT_TRUE(old) << old.error().text;
+  EXPECT_NE(old->find("smime-type=enveloped-data"), std::string::npos);
+  EXPECT_NE(sealed->find("authEnveloped-data"), std::string::npos);
 }
 
 }  // namespace

@@ -297,7 +297,7 @@ std::error_code LocalRunner::deliver_sealed(
     got += static_cast<std::size_t>(n);
   }
   for (const auto& [target, cert] : sealed) {
-    auto enc = delivery::AtRestEncryption::seal(message, target.user, cert);
+    auto enc = encryption_->seal(message, target.user, cert);
     delivery::MessageSource src;
     if (enc) {
       src.bytes = *enc;

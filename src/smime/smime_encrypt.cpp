@@ -12,7 +12,7 @@ namespace {
 
 // Every recipient's certificate, or an error naming each address without a usable one.
 Result<ossl::CertStack> recipient_certs(const std::vector<Recipient>& recipients,
-                                        const Limits& limits) {
+                                        const Limits& limits, bool allow_expired = false) {
   if (recipients.empty()) return PeerError{554, "5.7.5", "no recipients to encrypt to"};
   if (recipients.size() > limits.max_recipients)
     return PeerError{554, "5.7.5", "too many recipients to encrypt to"};
@@ -29,7 +29,7 @@ Result<ossl::CertStack> recipient_certs(const std::vector<Recipient>& recipients
       unusable += (unusable.empty() ? "" : "; ") + r.address + ": " + c.error().text;
       continue;
     }
-    if (X509_cmp_time(X509_get0_notAfter(c->get()), &now) < 0) {
+    if (!allow_expired && X509_cmp_time(X509_get0_notAfter(c->get()), &now) < 0) {
       unusable += (unusable.empty() ? "" : "; ") + r.address + ": certificate expired on " +
                   ossl::asn1_time_iso(X509_get0_notAfter(c->get()));
       continue;
@@ -63,7 +63,7 @@ Result<std::string> encrypt(std::string_view message, const std::vector<Recipien
                             const EncryptOptions& options, const Limits& limits) {
   if (message.size() > limits.max_message_size)
     return PeerError{552, "5.3.4", "the message is too large to encrypt"};
-  auto certs = recipient_certs(recipients, limits);
+  auto certs = recipient_certs(recipients, limits, options.allow_expired);
   if (!certs) return certs.error();
   // Enveloped content is binary inside CMS: no need to make it 7-bit (RFC 8551 §3.3).
   auto split = split_message(message, false);

@@ -36,6 +36,9 @@ struct Recipient {
 
 struct EncryptOptions {
   Cipher cipher = Cipher::aes256_gcm;
+  // The certificates' validity dates are not checked (encryption at rest: the key holder is
+  // the mailbox's owner, whose key still opens mail encrypted to an expired certificate).
+  bool allow_expired = false;
 };
 
 // RFC 8551 §2.7.1: the cipher every recipient can read, from the SMIMECapabilities each
