@@ -37,6 +37,9 @@ Result<std::string> secure_message(const Account& account, const std::string& me
   if (auto o = store.open(); !o)
     return error("S/MIME store " + store.dir().string() + ": " + o.error().text);
   std::vector<smime::Recipient> to;
+  // AES-256-GCM unless a recipient's last verified signature announced no GCM (gpgsm 2.2 and
+  // other older readers announce only CBC ciphers): then AES-256-CBC, which all of them read.
+  std::vector<std::vector<std::string>> capabilities;
   if (options.encrypt) {
     // Every recipient and the sender (RFC 8551 §3.3: the sender's copy stays readable).
     std::vector<std::string> addresses = recipients;
@@ -53,6 +56,7 @@ Result<std::string> secure_message(const Account& account, const std::string& me
         continue;
       }
       to.push_back(smime::Recipient{a, cert->pem});
+      capabilities.push_back(store.capabilities(a));
     }
     if (!missing.empty()) {
       std::string list;
@@ -62,8 +66,10 @@ Result<std::string> secure_message(const Account& account, const std::string& me
                    "message with `estafeta cert inspect --collect`); nothing was sent");
     }
   }
+  smime::EncryptOptions encrypt_options;
+  encrypt_options.cipher = smime::cipher_for(capabilities);
   if (!options.sign) {
-    auto enc = smime::encrypt(message, to);
+    auto enc = smime::encrypt(message, to, encrypt_options);
     if (!enc) return error("encrypting: " + enc.error().text);
     return *enc;
   }
@@ -72,8 +78,8 @@ Result<std::string> secure_message(const Account& account, const std::string& me
     return error("no S/MIME identity of " + account.address + " to sign with in " +
                  store.dir().string() + ": " + id.error().text +
                  " (import yours with `estafeta cert import FILE.p12`)");
-  auto out =
-      options.encrypt ? smime::sign_and_encrypt(message, *id, to) : smime::sign(message, *id);
+  auto out = options.encrypt ? smime::sign_and_encrypt(message, *id, to, {}, encrypt_options)
+                             : smime::sign(message, *id);
   if (!out)
     return error(std::string(options.encrypt ? "signing and encrypting: " : "signing: ") +
                  out.error().text);
