@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "config/config_keys.hpp"
 #include "mua/mua_account.hpp"
 
 namespace estafeta::mua {
@@ -24,38 +25,9 @@ PeerError error(std::string text) {
   return PeerError{0, "", std::move(text)};
 }
 
-// A TOML basic string (TOML 1.0 §String): quotes, backslashes and control characters escaped.
+// A TOML basic string: the server's configuration writer's, so both files quote alike.
 std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04X", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  return out + "\"";
+  return config::toml_quote(s);
 }
 
 void endpoint(std::string& out, const std::string& table, const Endpoint& e) {
