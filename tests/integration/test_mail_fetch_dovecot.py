@@ -8,34 +8,28 @@
 import imaplib
 import os
 import poplib
-import pwd
 import shutil
 import ssl
 import subprocess
 import tempfile
-import time
 import unittest
 
-from estafeta_harness import binary, free_ports, unique
+from estafeta_harness import binary, unique
 from mail_client_support import SANITIZER_MARKS
+from private_dovecot import AVAILABLE, WHY_NOT, PrivateDovecot
 
-DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot")
-                                      else None)
 USER = "fern@example.test"
 PASSWORD = "fern-Secret-7"
 
 
-@unittest.skipUnless(DOVECOT, "Dovecot is not installed")
-@unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0,
-                     "a private Dovecot needs root for its login users")
+@unittest.skipUnless(AVAILABLE, WHY_NOT)
 class MailFetchFromDovecot(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         binary()
         cls.tmp = tempfile.mkdtemp(prefix="estafeta-mua-dovecot-pop3-")
         os.chmod(cls.tmp, 0o755)
-        cls.conf = None
-        cls.master = None
+        cls.dovecot = None
         try:
             cls._start()
         except BaseException:
@@ -44,98 +38,10 @@ class MailFetchFromDovecot(unittest.TestCase):
 
     @classmethod
     def _start(cls):
-        pki = os.path.join(cls.tmp, "pki")
-        os.makedirs(pki)
-        cls.ca = os.path.join(pki, "ca.pem")
-        cert, key = os.path.join(pki, "server.pem"), os.path.join(pki, "server.key")
-        with open(os.path.join(pki, "ext.cnf"), "w") as f:
-            f.write("subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n")
-        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        for cmd in (["openssl", "req", "-x509", *ec, "-keyout", f"{pki}/ca.key", "-out", cls.ca,
-                     "-days", "2", "-subj", "/CN=POP3 Test CA",
-                     "-addext", "basicConstraints=critical,CA:TRUE",
-                     "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-                    ["openssl", "req", *ec, "-keyout", key, "-out", f"{pki}/server.csr",
-                     "-subj", "/CN=127.0.0.1"],
-                    ["openssl", "x509", "-req", "-in", f"{pki}/server.csr", "-CA", cls.ca,
-                     "-CAkey", f"{pki}/ca.key", "-CAcreateserial", "-out", cert, "-days", "2",
-                     "-extfile", f"{pki}/ext.cnf"]):
-            subprocess.run(cmd, check=True, capture_output=True, timeout=30)
-        ports = free_ports(["imap", "pop3"], [])
-        cls.imap_port, cls.pop3_port = ports["imap"], ports["pop3"]
-        pw = pwd.getpwnam("mail")
-        mail_dir = os.path.join(cls.tmp, "mail")
-        os.makedirs(mail_dir)
-        os.chown(mail_dir, pw.pw_uid, pw.pw_gid)
-        run_dir = os.path.join(cls.tmp, "run")
-        os.makedirs(run_dir)
-        os.makedirs(os.path.join(cls.tmp, "state"))
-        passwd = os.path.join(cls.tmp, "passwd")
-        with open(passwd, "w") as f:
-            f.write(f"{USER}:{{PLAIN}}{PASSWORD}\n")
-        cls.conf = os.path.join(cls.tmp, "dovecot.conf")
-        dh = "ssl_dh = </usr/share/dovecot/dh.pem\n" if os.path.exists("/usr/share/dovecot/dh.pem") else ""
-        with open(cls.conf, "w") as f:
-            f.write(f"""# Private Dovecot for tests/integration/test_mail_fetch_dovecot.py
-base_dir = {run_dir}
-state_dir = {cls.tmp}/state
-instance_name = estafeta-mua-pop3-test-{os.getpid()}
-log_path = {cls.tmp}/dovecot.log
-protocols = imap pop3
-listen = 127.0.0.1
-ssl = required
-ssl_cert = <{cert}
-ssl_key = <{key}
-{dh}first_valid_uid = {pw.pw_uid}
-last_valid_uid = {pw.pw_uid}
-first_valid_gid = {pw.pw_gid}
-mail_location = maildir:~/Maildir
-auth_mechanisms = plain login
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {passwd}
-}}
-userdb {{
-  driver = static
-  args = uid={pw.pw_uid} gid={pw.pw_gid} home={mail_dir}/%n
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {cls.imap_port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    address = 127.0.0.1
-    port = {cls.pop3_port}
-  }}
-  inet_listener pop3s {{
-    port = 0
-  }}
-}}
-""")
-        start_log = os.path.join(cls.tmp, "start.log")
-        with open(start_log, "w") as out:  # the daemon keeps its output open: not a pipe
-            rc = subprocess.run([DOVECOT, "-c", cls.conf], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, timeout=30).returncode
-        if rc != 0:
-            with open(start_log, errors="replace") as f:
-                raise AssertionError("dovecot did not start: " + f.read()[-500:])
-        deadline = time.time() + 20
-        while True:
-            try:
-                with open(os.path.join(run_dir, "master.pid")) as f:
-                    cls.master = int(f.read().strip())
-                poplib.POP3("127.0.0.1", cls.pop3_port, timeout=5).quit()
-                break
-            except (OSError, ValueError, poplib.error_proto):
-                if time.time() > deadline:
-                    raise AssertionError("Dovecot did not answer on port %d" % cls.pop3_port)
-                time.sleep(0.1)
+        cls.dovecot = PrivateDovecot(cls.tmp, USER, PASSWORD, ("imap", "pop3"))
+        cls.dovecot.start()
+        cls.ca = cls.dovecot.ca
+        cls.imap_port, cls.pop3_port = cls.dovecot.imap_port, cls.dovecot.pop3_port
         cls.home = os.path.join(cls.tmp, "home")
         os.makedirs(cls.home)
         cls.maildir = os.path.join(cls.home, "Maildir")
@@ -149,16 +55,8 @@ service pop3-login {{
 
     @classmethod
     def _stop(cls):
-        if cls.conf and os.path.exists(cls.conf):
-            subprocess.run([DOVECOT, "-c", cls.conf, "stop"], capture_output=True, timeout=30)
-            if cls.master:
-                deadline = time.time() + 15
-                while time.time() < deadline:
-                    try:
-                        os.kill(cls.master, 0)
-                    except OSError:
-                        break
-                    time.sleep(0.1)
+        if getattr(cls, "dovecot", None):
+            cls.dovecot.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod

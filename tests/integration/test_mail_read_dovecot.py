@@ -8,22 +8,18 @@
 import imaplib
 import json
 import os
-import pwd
 import shutil
 import ssl
 import subprocess
 import tempfile
-import time
 import unittest
 
-from estafeta_harness import binary, free_port, unique
+from estafeta_harness import binary, unique
 from mua_support import wait_watching
+from private_dovecot import AVAILABLE, SPECIAL_USE, WHY_NOT, PrivateDovecot
 
-DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot")
-                                      else None)
 USER = "dora@example.test"
 PASSWORD = "dora-Secret-9"
-MAIL_USER = "mail"
 TIMEOUT = 40
 
 MESSAGE = ("From: =?utf-8?q?J=C3=BCrgen?= <juergen@remote.test>\r\nTo: dora@example.test\r\n"
@@ -35,16 +31,14 @@ MESSAGE = ("From: =?utf-8?q?J=C3=BCrgen?= <juergen@remote.test>\r\nTo: dora@exam
            "Content-Transfer-Encoding: base64\r\n\r\nAAECAw==\r\n--B--\r\n")
 
 
-@unittest.skipUnless(DOVECOT, "Dovecot is not installed (scripts/deps.sh does not install it)")
-@unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0,
-                     "a private Dovecot needs root for its login users")
+@unittest.skipUnless(AVAILABLE, WHY_NOT)
 class MailReadAgainstDovecot(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         binary()  # skip early without the binary
         cls.tmp = tempfile.mkdtemp(prefix="estafeta-dovecot-mua-")
         os.chmod(cls.tmp, 0o755)
-        cls.master = None
+        cls.dovecot = None
         try:
             cls._start()
         except BaseException:
@@ -53,105 +47,9 @@ class MailReadAgainstDovecot(unittest.TestCase):
 
     @classmethod
     def _start(cls):
-        # A test CA and a certificate for 127.0.0.1 and localhost, made with openssl.
-        pki = os.path.join(cls.tmp, "pki")
-        os.makedirs(pki)
-        cls.ca = os.path.join(pki, "ca.pem")
-        cert = os.path.join(pki, "server.pem")
-        key = os.path.join(pki, "server.key")
-        ext = os.path.join(pki, "ext.cnf")
-        with open(ext, "w") as f:
-            f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
-                    "extendedKeyUsage = serverAuth\n")
-        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        for cmd in (["openssl", "req", "-x509", *ec, "-keyout", os.path.join(pki, "ca.key"),
-                     "-out", cls.ca, "-days", "2", "-subj", "/CN=Estafeta Dovecot Test CA",
-                     "-addext", "basicConstraints=critical,CA:TRUE",
-                     "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-                    ["openssl", "req", *ec, "-keyout", key, "-out", os.path.join(pki, "server.csr"),
-                     "-subj", "/CN=localhost"],
-                    ["openssl", "x509", "-req", "-in", os.path.join(pki, "server.csr"), "-CA", cls.ca,
-                     "-CAkey", os.path.join(pki, "ca.key"), "-CAcreateserial", "-out", cert,
-                     "-days", "2", "-extfile", ext]):
-            subprocess.run(cmd, check=True, capture_output=True, timeout=30)
-        cls.port = free_port()
-        pw = pwd.getpwnam(MAIL_USER)
-        mail_dir = os.path.join(cls.tmp, "mail")
-        os.makedirs(mail_dir)
-        os.chown(mail_dir, pw.pw_uid, pw.pw_gid)
-        run_dir = os.path.join(cls.tmp, "run")
-        os.makedirs(run_dir)
-        os.makedirs(os.path.join(cls.tmp, "state"))
-        passwd = os.path.join(cls.tmp, "passwd")
-        with open(passwd, "w") as f:
-            f.write(f"{USER}:{{PLAIN}}{PASSWORD}\n")
-        cls.conf = os.path.join(cls.tmp, "dovecot.conf")
-        dh = "ssl_dh = </usr/share/dovecot/dh.pem\n" if os.path.exists("/usr/share/dovecot/dh.pem") else ""
-        with open(cls.conf, "w") as f:
-            f.write(f"""# Private Dovecot for tests/integration/test_mail_read_dovecot.py
-base_dir = {run_dir}
-state_dir = {cls.tmp}/state
-instance_name = estafeta-mua-test-{os.getpid()}
-log_path = {cls.tmp}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = required
-ssl_cert = <{cert}
-ssl_key = <{key}
-{dh}first_valid_uid = {pw.pw_uid}
-last_valid_uid = {pw.pw_uid}
-first_valid_gid = {pw.pw_gid}
-mail_location = maildir:~/Maildir
-auth_mechanisms = plain login
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {passwd}
-}}
-userdb {{
-  driver = static
-  args = uid={pw.pw_uid} gid={pw.pw_gid} home={mail_dir}/%n
-}}
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox Trash {{
-    special_use = \\Trash
-    auto = create
-  }}
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {cls.port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-""")
-        start_log = os.path.join(cls.tmp, "start.log")
-        with open(start_log, "w") as out:  # the daemon keeps its output open: not a pipe
-            rc = subprocess.run([DOVECOT, "-c", cls.conf], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, timeout=30).returncode
-        if rc != 0:
-            with open(start_log, errors="replace") as f:
-                raise AssertionError("dovecot did not start: " + f.read()[-500:])
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                with open(os.path.join(run_dir, "master.pid")) as f:
-                    cls.master = int(f.read().strip())
-                c = imaplib.IMAP4("127.0.0.1", cls.port, timeout=5)
-                c.logout()
-                break
-            except (OSError, ValueError):
-                time.sleep(0.1)
-        else:
-            raise AssertionError("Dovecot did not answer on port %d" % cls.port)
+        cls.dovecot = PrivateDovecot(cls.tmp, USER, PASSWORD, ("imap",), SPECIAL_USE)
+        cls.dovecot.start()
+        cls.ca, cls.port = cls.dovecot.ca, cls.dovecot.imap_port
         cls.marker = unique("dove")
         ctx = ssl.create_default_context(cafile=cls.ca)
         c = imaplib.IMAP4("127.0.0.1", cls.port, timeout=10)
@@ -172,16 +70,8 @@ service imap-login {{
 
     @classmethod
     def _stop(cls):
-        if getattr(cls, "conf", None) and os.path.exists(cls.conf):
-            subprocess.run([DOVECOT, "-c", cls.conf, "stop"], capture_output=True, timeout=30)
-            if cls.master:
-                deadline = time.time() + 15
-                while time.time() < deadline:
-                    try:
-                        os.kill(cls.master, 0)
-                    except OSError:
-                        break
-                    time.sleep(0.1)
+        if getattr(cls, "dovecot", None):
+            cls.dovecot.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
