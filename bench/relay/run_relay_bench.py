@@ -218,7 +218,7 @@ smtpd_client_message_rate_limit = 0
 class EstafetaRelay:
     name = "Estafeta"
 
-    def __init__(self, top, exe, n_domains, extra_config="", queue_config=""):
+    def __init__(self, top, exe, n_domains, extra_config="", queue_config="", relay_config=""):
         self.dir = os.path.join(top, "estafeta")
         self.data = os.path.join(self.dir, "data")
         self.conf = os.path.join(self.dir, "estafeta.toml")
@@ -226,6 +226,7 @@ class EstafetaRelay:
         self.n_domains = n_domains
         self.extra_config = extra_config
         self.queue_config = queue_config
+        self.relay_config = relay_config
         self.sink = Sink(top, "estafeta")
         self.port = None
         self.proc = None
@@ -278,6 +279,9 @@ fsync = true
 
 [queue]
 {self.queue_config}
+
+[relay]
+{self.relay_config}
 """
         with open(self.conf, "w") as f:
             f.write(conf)
@@ -475,6 +479,9 @@ def parse_args():
     p.add_argument("--queue-set", action="append", default=[], metavar="KEY=VALUE",
                    help="extra line for Estafeta's [queue] section, e.g. "
                         "destination_concurrency=10")
+    p.add_argument("--relay-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra line for Estafeta's [relay] section, e.g. "
+                        "connection_cache_time=0")
     p.add_argument("--no-build", action="store_true", help="use build/bench-release as it is")
     p.add_argument("--jobs", type=int, default=2, help="ninja -j when building")
     p.add_argument("--warmup", type=int, default=200, help="warm-up messages per server")
@@ -503,7 +510,7 @@ def main():
     servers = []
     if "estafeta" in wanted:
         servers.append(EstafetaRelay(top, exe, max(doms), "\n".join(args.estafeta_set),
-                                     "\n".join(args.queue_set)))
+                                     "\n".join(args.queue_set), "\n".join(args.relay_set)))
     if "postfix" in wanted:
         servers.append(PostfixRelay(top, max(doms)))
     names = ("Estafeta", "Postfix")
@@ -548,6 +555,7 @@ def main():
 
     text = table(cells, names)
     queue_set = "".join(f", [queue] {q}" for q in args.queue_set)
+    queue_set += "".join(f", [relay] {r}" for r in args.relay_set)
     header = (f"{describe_setup(exe)}{queue_set}; {args.count} messages of {fmt_size(args.size)} per run, "
               f"{args.per_connection} per injecting session; {len(cells)} cells × {args.repeat} "
               f"runs, median of each figure; load average {load_before:.1f} before and "
