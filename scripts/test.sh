@@ -20,16 +20,32 @@ if [ "$seconds" -gt 0 ]; then
   targets=$(cd fuzz && ls fuzz_*.cpp 2>/dev/null | sed 's/\.cpp$//')
   if [ -n "$targets" ]; then
     cmake --build build/fuzz -j "$jobs" --target $targets
-    for t in $targets; do
-      corpus=build/fuzz/corpus/$t
+    # One target per core at a time (each is single-threaded): the whole set in about
+    # targets x seconds / cores.
+    fuzz_one() {
+      local t=$1 corpus=build/fuzz/corpus/$1 seeds=() dict=()
       mkdir -p "$corpus"
-      seeds=(); [ -d fuzz/seeds/$t ] && seeds=(fuzz/seeds/$t)
-      dict=(); [ -f fuzz/$t.dict ] && dict=(-dict=fuzz/$t.dict)
+      [ -d fuzz/seeds/$t ] && seeds=(fuzz/seeds/$t)
+      [ -f fuzz/$t.dict ] && dict=(-dict=fuzz/$t.dict)
       echo "fuzz: $t for ${seconds}s"
       build/fuzz/fuzz/$t "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 \
         -print_final_stats=0 "$corpus" "${seeds[@]}" >build/fuzz/$t.log 2>&1 \
-        || { tail -50 build/fuzz/$t.log; echo "fuzz: $t FAILED"; exit 1; }
+        || { tail -50 build/fuzz/$t.log; echo "fuzz: $t FAILED"; return 1; }
+    }
+    failed=0 running=0
+    for t in $targets; do
+      fuzz_one "$t" &
+      running=$((running + 1))
+      if [ "$running" -ge "$jobs" ]; then
+        wait -n || failed=1
+        running=$((running - 1))
+      fi
     done
+    while [ "$running" -gt 0 ]; do
+      wait -n || failed=1
+      running=$((running - 1))
+    done
+    [ "$failed" -eq 0 ] || exit 1
   fi
 fi
 echo "all tests passed"
