@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& a : v.attachments) {
     check(no_controls(a.filename));
     check(!a.safe_name.empty() && a.safe_name.size() <= 200);
-    check(a.safe_name.find('/') == std::string::npos && a.safe_name.find('\\') == std::string::npos);
+    check(a.safe_name.find('/') == std::string::npos &&
+          a.safe_name.find('\\') == std::string::npos);
     check(a.safe_name[0] != '.' && a.safe_name[0] != ' ');
     check(mime::is_valid_utf8(a.safe_name) && no_controls(a.safe_name));
     check(mua::attachment_bytes(m, a).size() == a.size);

@@ -3,10 +3,10 @@
 // asks two files to add their subcommands: cmd_mail_read.cpp (mailboxes, list, read,
 // save-attachments, move, delete, flag, search, watch: reading over IMAP) and
 // cmd_mail_send.cpp (send, flush, reply, reply-all, forward, fetch: composing, submitting,
-// the outbox, POP3; it also registers setup, which is cmd_mail_setup.cpp). The mail client needs no server configuration: `estafeta
-// mail` is dispatched before the server's config is read. Subcommand state bound by CLI11
-// must outlive the parse: the registering functions keep it in storage they own (static or
-// captured shared_ptr).
+// the outbox, POP3; it also registers setup, which is cmd_mail_setup.cpp). The mail client needs no
+// server configuration: `estafeta mail` is dispatched before the server's config is read.
+// Subcommand state bound by CLI11 must outlive the parse: the registering functions keep it in
+// storage they own (static or captured shared_ptr).
 #pragma once
 
 #include <functional>
