@@ -116,6 +116,37 @@ bool refused_for_ptr(const TransactionResult& r) {
   return true;
 }
 
+// One read for the client core within `wait`: the bytes it got, or a timeout or a lost
+// connection told to it.
+asio::awaitable<void> feed_read(ClientSession& ses, net::Stream* sp, Deadline& deadline,
+                                std::string& buffer, std::chrono::milliseconds wait) {
+  std::error_code ec;
+  deadline.arm(wait);
+  const std::size_t n = co_await sp->read_some(asio::buffer(buffer), ec);
+  const bool expired = deadline.expired();
+  deadline.disarm();
+  if (expired)
+    ses.timed_out();
+  else if (ec || n == 0)
+    ses.connection_lost();
+  else
+    ses.receive(std::string_view(buffer.data(), n));
+}
+
+// One write of the core's bytes within `wait`; a timeout or a lost connection told to it.
+asio::awaitable<void> feed_write(ClientSession& ses, net::Stream* sp, Deadline& deadline,
+                                 const std::string& bytes, std::chrono::milliseconds wait) {
+  std::error_code ec;
+  deadline.arm(wait);
+  co_await sp->write(asio::buffer(bytes), ec);
+  const bool expired = deadline.expired();
+  deadline.disarm();
+  if (expired)
+    ses.timed_out();
+  else if (ec)
+    ses.connection_lost();
+}
+
 }  // namespace
 
 ClientTransaction transaction_of(const queue::OutboundMessage& message) {
@@ -247,29 +278,11 @@ asio::awaitable<ConnectionResult> run_connection(
       if (ses.state() == ClientState::closed) break;  // cannot happen without a Close
       auto wait = ses.timeout().value_or(setup.client.timeouts.command);
       if (out.reused && !handed_over) wait = std::min<decltype(wait)>(wait, kProbeTimeout);
-      std::error_code ec;
-      deadline.arm(wait);
-      const std::size_t n = co_await sp->read_some(asio::buffer(buffer), ec);
-      const bool expired = deadline.expired();
-      deadline.disarm();
-      if (expired)
-        ses.timed_out();
-      else if (ec || n == 0)
-        ses.connection_lost();
-      else
-        ses.receive(std::string_view(buffer.data(), n));
+      co_await feed_read(ses, sp, deadline, buffer, wait);
       continue;
     }
     if (auto* send = std::get_if<ClientSend>(&*ev)) {
-      std::error_code ec;
-      deadline.arm(setup.client.timeouts.data_block);
-      co_await sp->write(asio::buffer(send->bytes), ec);
-      const bool expired = deadline.expired();
-      deadline.disarm();
-      if (expired)
-        ses.timed_out();
-      else if (ec)
-        ses.connection_lost();
+      co_await feed_write(ses, sp, deadline, send->bytes, setup.client.timeouts.data_block);
     } else if (std::holds_alternative<ClientStartTls>(*ev)) {
       std::string why = co_await handshake();
       if (why.empty()) {
@@ -436,29 +449,11 @@ asio::awaitable<void> close_idle(std::unique_ptr<IdleConnection> conn,
       std::optional<ClientEvent> ev = ses.next_event();
       if (!ev) {
         if (ses.state() == ClientState::closed) break;
-        std::error_code ec;
-        deadline.arm(limit);
-        const std::size_t n = co_await sp->read_some(asio::buffer(buffer), ec);
-        const bool expired = deadline.expired();
-        deadline.disarm();
-        if (expired)
-          ses.timed_out();
-        else if (ec || n == 0)
-          ses.connection_lost();
-        else
-          ses.receive(std::string_view(buffer.data(), n));
+        co_await feed_read(ses, sp, deadline, buffer, limit);
         continue;
       }
       if (auto* send = std::get_if<ClientSend>(&*ev)) {
-        std::error_code ec;
-        deadline.arm(limit);
-        co_await sp->write(asio::buffer(send->bytes), ec);
-        const bool expired = deadline.expired();
-        deadline.disarm();
-        if (expired)
-          ses.timed_out();
-        else if (ec)
-          ses.connection_lost();
+        co_await feed_write(ses, sp, deadline, send->bytes, limit);
       } else if (std::holds_alternative<ClientClose>(*ev)) {
         break;
       }
