@@ -21,6 +21,7 @@
 
 #include "cli/cli_cert.hpp"
 #include "cli/commands.hpp"
+#include "mime/mime_json.hpp"
 #include "mua/mua_tty.hpp"
 #include "smime/smime_ca.hpp"
 #include "smime/smime_inspect.hpp"
@@ -136,20 +137,9 @@ struct PassphraseOptions {
 };
 
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  std::string out;  // valid JSON whatever the bytes (not UTF-8: one \u00XX per byte)
+  mime::append_json_string(out, s, false);
+  return out;
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep) {

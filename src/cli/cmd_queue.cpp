@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "mime/mime_json.hpp"
 #include "queue/queue_control.hpp"
 #include "queue/queue_spool.hpp"
 #include "smtp/smtp_tls_rpt_sender.hpp"
@@ -25,18 +26,9 @@ namespace estafeta::cli {
 namespace {
 
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  std::string out;  // valid JSON whatever the bytes (not UTF-8: one \u00XX per byte)
+  mime::append_json_string(out, s, false);
+  return out;
 }
 
 std::string shown(std::string_view s) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "mime/mime_downgrade.hpp"
+#include "mime/mime_json.hpp"
 #include "smtp/smtp_outbound_transport.hpp"
 
 namespace {
@@ -26,20 +27,9 @@ namespace {
 using namespace estafeta;
 
 std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  std::string out;  // valid JSON whatever the bytes (not UTF-8: one \u00XX per byte)
+  mime::append_json_string(out, s, false);
+  return out;
 }
 
 const char* kind_name(queue::RemoteReply::Kind k) {
