@@ -37,7 +37,11 @@ std::string unfold(std::string_view v) {
 
 // Strips anything a terminal would act on (ESC sequences, other C0/C1 controls but tab and
 // newline): the text comes from a stranger and is printed to a terminal.
-std::string printable(std::string_view utf8) {
+std::string printable(std::string_view text) {
+  // Valid UTF-8 first: taking a control out of invalid input could join a stray 0xC2 to the
+  // byte after it into a new C1 control (found by fuzz_mua_message_view).
+  std::string utf8;
+  mime::append_utf8_sanitized(text, utf8);
   std::string out;
   out.reserve(utf8.size());
   for (std::size_t i = 0; i < utf8.size(); ++i) {
