@@ -532,6 +532,11 @@ int run_serve(const config::Config& config) {
   options.allow_plain_auth_on_loopback = smtp_settings.allow_plain_auth_on_loopback;
   options.auth_on_mx = smtp_settings.auth_on_mx;
   options.relay_for_authenticated = transport != nullptr;
+  options.relay_networks = smtp_settings.relay_networks;
+  if (!transport && !options.relay_networks.empty())
+    log::warn("smtp",
+              "smtp.relay_networks is set but there is no outbound queue: its clients "
+              "may not relay");
   options.accounts_db = config.data_dir / "accounts.db";
   // RFC 9208 quota at RCPT: full = not even a one-octet message fits (STORAGE or MESSAGE).
   options.mailbox_full = [store = mail_store](const std::string& account) {

@@ -36,6 +36,21 @@ const std::array kRows = {
          "Offer AUTH on the MX listener (port 25) too; submission is the place for it."},
         [](Settings& cfg, const Value& v) { return set_bool(cfg.auth_on_mx, v); },
         [](const Settings& cfg) -> Value { return Value(cfg.auth_on_mx); }},
+    Row{{"relay_networks", KeyType::string,
+         "Clients that may relay through the MX listener without AUTH (Postfix's mynetworks): "
+         "\"127.0.0.0/8, ::1, 192.168.1.0/24\". Empty: nobody."},
+        [](Settings& cfg, const Value& v) -> std::string {
+          std::string error;
+          auto list = net::NetworkList::parse(std::get<std::string>(v), error);
+          if (!list) return error;
+          if (list->contains("0.0.0.0") && list->contains("255.255.255.255"))
+            return "that is every IPv4 address: an open relay";
+          if (list->contains("::") && list->contains("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))
+            return "that is every IPv6 address: an open relay";
+          cfg.relay_networks = std::move(*list);
+          return "";
+        },
+        [](const Settings& cfg) -> Value { return cfg.relay_networks.to_string(); }},
     Row{{"max_command_line", KeyType::integer,
          "Octets in one command line incl. CRLF (RFC 5321 4.5.3.1.4: at least 512)."},
         [](Settings& cfg, const Value& v) {

@@ -39,6 +39,8 @@ void Connection::start(const net::TlsState& tls) {
   info.allow_plain_auth_on_loopback = server_->options.allow_plain_auth_on_loopback;
   info.offer_auth = mode_ != ListenerMode::mx || server_->options.auth_on_mx;
   info.relay_for_authenticated = server_->options.relay_for_authenticated;
+  info.relay_client =
+      mode_ == ListenerMode::mx && server_->options.relay_networks.contains(context_.peer_ip);
   info.tls_active = tls.active;
   info.tls_version = tls.version;
   info.tls_cipher = tls.cipher;

@@ -19,6 +19,7 @@
 #include "auth/directory.hpp"
 #include "auth/proto/auth_login_throttle.hpp"
 #include "net/io_pool.hpp"
+#include "net/net_network_list.hpp"
 #include "queue/queue_local_runner.hpp"
 #include "queue/queue_spool.hpp"
 #include "smtp/proto/smtp_limits.hpp"
@@ -34,6 +35,9 @@ struct ServerOptions {
   bool auth_on_mx = false;                    // smtp.auth_on_mx: offer AUTH on the MX listener
   // Recipients in other domains accepted from authenticated clients, for the outbound queue.
   bool relay_for_authenticated = false;
+  // Clients that may relay through the MX listener without AUTH (smtp.relay_networks); only
+  // with relay_for_authenticated.
+  net::NetworkList relay_networks;
   // The account database file, watched (by stat) so that RCPT verdicts can be remembered while
   // it is unchanged (smtp_recipient_cache.hpp); empty: every RCPT is looked up.
   std::filesystem::path accounts_db;

@@ -44,6 +44,9 @@ struct SessionInfo {            // given by the driver at construction
   // outbound queue (the server has one); otherwise they get 550 5.7.1 (or 554 "Relay access
   // denied" without AUTH).
   bool relay_for_authenticated = false;
+  // The client's address is in smtp.relay_networks (checked by the driver, MX listener only):
+  // with relay_for_authenticated it may relay without AUTH, as Postfix's mynetworks.
+  bool relay_client = false;
   std::string tls_version, tls_cipher;  // when tls_active from the start
 };
 

@@ -349,6 +349,43 @@ TEST(Session, AuthenticatedRemoteRecipientIsQueuedWhenRelayIsOn) {
   EXPECT_FALSE(env.recipients[1].remote);
 }
 
+// smtp.relay_networks: a client the driver found in them relays on the MX listener without
+// AUTH (Postfix's mynetworks), but only when there is an outbound queue.
+TEST(Session, RelayClientRelaysWithoutAuth) {
+  SessionInfo info = mx_info();
+  info.relay_client = true;
+  info.relay_for_authenticated = true;
+  Harness h(info);
+  started(h);
+  ehlo_and_mail(h);
+  EXPECT_EQ(send(h, "RCPT TO:<x@elsewhere.example>"), "250 2.1.5 Ok\r\n");
+  send(h, "DATA");
+  h.feed("Subject: out\r\n\r\nHello\r\n.\r\n");
+  ASSERT_EQ(h.stored.size(), 1u);
+  ASSERT_EQ(h.stored[0].envelope.recipients.size(), 1u);
+  EXPECT_TRUE(h.stored[0].envelope.recipients[0].remote);
+}
+
+TEST(Session, RelayClientWithoutOutboundQueueIsDenied) {
+  SessionInfo info = mx_info();
+  info.relay_client = true;
+  Harness h(info);
+  started(h);
+  ehlo_and_mail(h);
+  EXPECT_EQ(send(h, "RCPT TO:<x@elsewhere.example>"),
+            "554 5.7.1 <x@elsewhere.example>: Relay access denied\r\n");
+}
+
+TEST(Session, OtherClientsStillNeedAuthToRelay) {
+  SessionInfo info = mx_info();
+  info.relay_for_authenticated = true;
+  Harness h(info);
+  started(h);
+  ehlo_and_mail(h);
+  EXPECT_EQ(send(h, "RCPT TO:<x@elsewhere.example>"),
+            "554 5.7.1 <x@elsewhere.example>: Relay access denied\r\n");
+}
+
 TEST(Session, TooManyRecipients) {
   Limits limits;
   limits.max_recipients = 2;

@@ -274,7 +274,7 @@ void ServerSession::Impl::recipient_checked(RecipientVerdict verdict) {
       fail({550, "5.1.1", fmt::format("<{}>: Recipient address rejected: User unknown", addr)});
       break;
     case RecipientVerdict::not_local_domain:
-      if (!auth_user.empty() && info.relay_for_authenticated) {
+      if ((!auth_user.empty() || info.relay_client) && info.relay_for_authenticated) {
         envelope.recipients.push_back(
             Recipient{pending_rcpt.to.address,
                       DsnRcpt{pending_rcpt.params.notify, pending_rcpt.params.orcpt}, true});

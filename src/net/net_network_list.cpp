@@ -1,0 +1,80 @@
+// net_network_list: see the header.
+#include "net/net_network_list.hpp"
+
+#include <system_error>
+
+namespace estafeta::net {
+
+std::optional<NetworkList> NetworkList::parse(std::string_view text, std::string& error) {
+  NetworkList list;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = text.find_first_of(", \t", pos);
+    const std::string item(text.substr(pos, end == std::string_view::npos ? end : end - pos));
+    pos = end == std::string_view::npos ? text.size() : end + 1;
+    if (item.empty()) continue;
+    std::error_code ec;
+    const bool has_bits = item.find('/') != std::string::npos;
+    if (item.find(':') == std::string::npos) {
+      auto net = has_bits ? asio::ip::make_network_v4(item, ec)
+                          : asio::ip::network_v4(asio::ip::make_address_v4(item, ec), 32);
+      if (!ec && net.network() != net.address()) {
+        error = "'" + item + "' has host bits set (write " + net.canonical().to_string() + ")";
+        return std::nullopt;
+      }
+      if (!ec) {
+        list.v4_.push_back(net);
+        continue;
+      }
+    } else {
+      auto net = has_bits ? asio::ip::make_network_v6(item, ec)
+                          : asio::ip::network_v6(asio::ip::make_address_v6(item, ec), 128);
+      if (!ec && net.network() != net.address()) {
+        error = "'" + item + "' has host bits set (write " + net.canonical().to_string() + ")";
+        return std::nullopt;
+      }
+      if (!ec) {
+        list.v6_.push_back(net);
+        continue;
+      }
+    }
+    error = "'" + item + "' is not an IP address or network (like 192.168.1.0/24 or 2001:db8::/32)";
+    return std::nullopt;
+  }
+  return list;
+}
+
+bool NetworkList::contains(const asio::ip::address& address) const {
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return contains(
+        asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6())));
+  if (address.is_v4()) {
+    const asio::ip::network_v4 host(address.to_v4(), 32);
+    for (const auto& net : v4_)
+      if (host == net || host.is_subnet_of(net)) return true;
+    return false;
+  }
+  const asio::ip::network_v6 host(address.to_v6(), 128);
+  for (const auto& net : v6_)
+    if (host == net || host.is_subnet_of(net)) return true;
+  return false;
+}
+
+bool NetworkList::contains(std::string_view address) const {
+  std::error_code ec;
+  const auto parsed = asio::ip::make_address(std::string(address), ec);
+  return !ec && contains(parsed);
+}
+
+std::string NetworkList::to_string() const {
+  std::string out;
+  auto add = [&](const std::string& s) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  };
+  for (const auto& net : v4_) add(net.to_string());
+  for (const auto& net : v6_) add(net.to_string());
+  return out;
+}
+
+}  // namespace estafeta::net
