@@ -3,8 +3,10 @@
 // thread, without a hop to a worker and an SQLite lookup (about a tenth of the time of a small
 // message). Unchanged means: accounts.db and its write-ahead log have the same inode, size and
 // modification time as when the verdict was found (`estafeta user del`, `alias del` and every
-// other change write one of them), and no more than the TTL has passed. Only the RCPT answer
-// comes from here: the spool commit at the end of DATA resolves every recipient afresh.
+// other change write one of them), and no more than the TTL has passed. The RCPT answer comes
+// from here, and the spool commit at the end of DATA takes a relayed recipient whose "not our
+// domain" verdict still holds under the same stamp as it is; it resolves every other
+// recipient afresh.
 // "Not one of our domains" is kept per domain (the relay decision a submission server makes
 // for every outgoing message): the directory answers it from the domain alone, except for
 // postmaster (postmaster@<our host name> is ours) and SRS addresses (only in our domains), so

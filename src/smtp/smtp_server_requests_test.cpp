@@ -99,5 +99,36 @@ TEST(ServerRequests, VanishedRecipientIsATemporaryFailure) {
   EXPECT_TRUE(spool.list(errors).empty());
 }
 
+// A relayed recipient the RCPT verdict cache vouches for (the account database unchanged since
+// it found the domain is not ours) is committed without a second directory lookup; one it does
+// not vouch for is resolved again.
+TEST(ServerRequests, KnownRemoteRecipientIsNotResolvedAgain) {
+  TempDir dir;
+  FakeDirectory d(dir.path() / "mail");
+  queue::Spool spool({dir.path() / "spool", true, 2});
+  std::vector<queue::SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  Background now = [](std::function<void()> f) { f(); };
+  Envelope e = envelope_for({});
+  e.recipients.push_back(Recipient{"x@example.net", {}, true});
+  for (bool vouched : {true, false}) {
+    SpoolSlot slot;
+    StoreMessage m{e, "Received: test\r\n", "Subject: hi\r\n\r\nhello\r\n"};
+    std::vector<std::string> asked;
+    KnownRemote known = [&](std::string_view a) {
+      asked.emplace_back(a);
+      return vouched;
+    };
+    const int before = d.resolves;
+    auto entry = commit_message(d, spool, now, slot, m, "192.0.2.1", "test.host", known);
+    ASSERT_TRUE(entry);
+    EXPECT_EQ(asked, std::vector<std::string>{"x@example.net"});
+    EXPECT_EQ(d.resolves - before, vouched ? 0 : 1);
+    ASSERT_EQ(entry->envelope.recipients.size(), 1u);
+    EXPECT_EQ(entry->envelope.recipients[0].address, "x@example.net");
+    EXPECT_TRUE(entry->envelope.recipients[0].local.empty());
+  }
+}
+
 }  // namespace
 }  // namespace estafeta::smtp

@@ -50,7 +50,8 @@ void spool_discard(SpoolSlot& slot) {
 std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queue::Spool& spool,
                                                 const Background& background, SpoolSlot& slot,
                                                 const StoreMessage& store, std::string_view peer_ip,
-                                                std::string_view escaped_host) {
+                                                std::string_view escaped_host,
+                                                const KnownRemote& known_remote) {
   try {
     const Envelope& env = store.envelope;
     queue::SpoolEnvelope rec;
@@ -70,6 +71,15 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
                           .count();
     rec.maildir_name = delivery::maildir_base_name(escaped_host);
     for (const Recipient& r : env.recipients) {
+      if (r.remote && known_remote && known_remote(r.address)) {
+        // The database is unchanged since RCPT found the domain is not ours: no second lookup.
+        queue::SpoolRecipient sr;
+        sr.address = r.address;
+        sr.notify = r.dsn.notify;
+        sr.orcpt = r.dsn.orcpt;
+        rec.recipients.push_back(std::move(sr));
+        continue;
+      }
       // Resolved again: an account may have changed since RCPT TO.
       auth::Resolution res = directory.resolve(r.address);
       if (r.remote && res.status == auth::Resolution::Status::not_local_domain) {

@@ -38,10 +38,17 @@ void spool_append(queue::Spool& spool, const Background& background, SpoolSlot& 
 // Drops the message being received (refused, abandoned, or the session ended).
 void spool_discard(SpoolSlot& slot);
 
-// Resolves the recipients, writes the tail and the envelope record, commits. nullopt: 451.
+// True when `address` is known to be in none of our domains under the account database as it
+// is now (the RCPT verdict cache, smtp_recipient_cache.hpp): a relayed recipient then needs no
+// second lookup at commit.
+using KnownRemote = std::function<bool(std::string_view address)>;
+
+// Resolves the recipients (a relayed one that `known_remote` vouches for is taken as it is),
+// writes the tail and the envelope record, commits. nullopt: 451.
 std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queue::Spool& spool,
                                                 const Background& background, SpoolSlot& slot,
                                                 const StoreMessage& store, std::string_view peer_ip,
-                                                std::string_view escaped_host);
+                                                std::string_view escaped_host,
+                                                const KnownRemote& known_remote = nullptr);
 
 }  // namespace estafeta::smtp
