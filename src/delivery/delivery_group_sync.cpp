@@ -77,6 +77,29 @@ std::error_code GroupSync::sync(const std::filesystem::path& dir, Mode mode,
   return result;
 }
 
+std::error_code GroupSync::sync_file(const std::filesystem::path& dir, int fd) {
+  const std::string key = "f:" + dir.string();
+  std::shared_ptr<Entry> e;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) e = it->second;
+  }
+  bool alone = false;
+  if (!e) {
+    alone = true;  // nobody syncs this file system or waits for it
+  } else {
+    std::lock_guard lock(e->m);
+    alone = !e->running && e->requested == e->done;
+  }
+  if (!alone) return sync(dir, Mode::file_system);
+  std::error_code ec;
+  if (::fdatasync(fd) != 0) ec = {errno, std::generic_category()};
+  std::lock_guard lock(mutex_);
+  ++fsyncs_;
+  return ec;
+}
+
 uint64_t GroupSync::fsyncs() const {
   std::lock_guard lock(mutex_);
   return fsyncs_;

@@ -37,6 +37,13 @@ class GroupSync {
   // first waits up to that long for another caller's sync to start and cover this one.
   std::error_code sync(const std::filesystem::path& dir, Mode mode = Mode::directory,
                        std::chrono::milliseconds linger = std::chrono::milliseconds(0));
+  // For a caller that needs only its own open file `fd` (in `dir`'s file system) durable, as
+  // a spool commit: when nobody else is syncing `dir` or waiting for it, fdatasync(fd) alone
+  // (that file's pages only: no file-system-wide writeback, whose hand-off to the flusher
+  // thread and whose unrelated dirty data a lone commit would wait for); otherwise it joins
+  // the group as sync(dir, Mode::file_system) does, so that concurrent commits still share
+  // one flush. A caller arriving during a lone fdatasync starts a group sync of its own.
+  std::error_code sync_file(const std::filesystem::path& dir, int fd);
   // fsync system calls made so far (for tests and statistics).
   uint64_t fsyncs() const;
 

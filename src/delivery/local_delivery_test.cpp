@@ -1,6 +1,7 @@
 // local_delivery_test: files land in new/ with Return-Path/Delivered-To and the exact bytes,
 // hard links per target, dedupe, folders, missing directories, unique names under
 // concurrency, and the Maildir name format.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "base/test_temp_dir.hpp"
 #include "delivery/delivery_group_sync.hpp"
 #include "delivery/delivery_headers.hpp"
 #include "delivery/delivery_maildir.hpp"
@@ -211,6 +213,44 @@ TEST(GroupSync, LingeringCallerSyncsItselfWhenNobodyElseDoes) {
   EXPECT_FALSE(s.sync("/tmp", GroupSync::Mode::directory, std::chrono::milliseconds(50)));
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
   EXPECT_EQ(s.fsyncs(), 1u);
+}
+
+// sync_file: alone, one fdatasync of the file; with a caller waiting for a file-system sync,
+// it joins (runs) the group's syncfs, which covers that caller too.
+TEST(GroupSync, FileAloneIsItsOwnFdatasync) {
+  estafeta::testing::TempDir dir;
+  const auto path = dir.path() / "f";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "x", 1), 1);
+  GroupSync s;
+  EXPECT_FALSE(s.sync_file(dir.path(), fd));
+  EXPECT_EQ(s.fsyncs(), 1u);
+  ::close(fd);
+  EXPECT_TRUE(s.sync_file(dir.path(), -1));  // a failing fdatasync is reported
+}
+
+TEST(GroupSync, FileJoinsAWaitingGroup) {
+  estafeta::testing::TempDir dir;
+  int fd = ::open((dir.path() / "f").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  GroupSync s;
+  std::error_code lingered = std::make_error_code(std::errc::io_error);
+  std::atomic<bool> done{false};
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread background([&] {
+    lingered = s.sync(dir.path(), GroupSync::Mode::file_system, std::chrono::seconds(30));
+    done = true;
+  });
+  // Once the lingering caller waits, a file sync runs the group's syncfs and so covers it.
+  for (int i = 0; i < 250 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(s.sync_file(dir.path(), fd));
+  }
+  background.join();
+  ::close(fd);
+  EXPECT_FALSE(lingered);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));  // not its 30 s
 }
 
 TEST_F(DeliveryTest, HostnameEscaping) {

@@ -170,12 +170,13 @@ std::error_code SpoolWriter::commit(SpoolEnvelope& envelope) {
     failed_ = true;
     return ec;
   }
-  // Durable: one syncfs shared by every commit that wrote before it began (group commit
-  // across sessions: on a file system without a journal each fdatasync is a cache flush of
-  // its own, so 50 concurrent commits would cost 50 flushes), and by the Maildir files local
-  // delivery wrote meanwhile (see sync_file_system), so that a message costs one flush.
+  // Durable: a commit alone fdatasyncs its own file; concurrent ones share one syncfs, begun
+  // after they wrote (group commit across sessions: on a file system without a journal each
+  // fdatasync is a cache flush of its own, so 50 concurrent commits would cost 50 flushes),
+  // which also covers the Maildir files local delivery wrote meanwhile (see
+  // sync_file_system), so that a message costs one flush.
   if (spool_.options_.fsync) {
-    if (auto ec = spool_.sync_->sync(spool_.options_.dir, delivery::GroupSync::Mode::file_system)) {
+    if (auto ec = spool_.sync_->sync_file(spool_.options_.dir, fd_)) {
       failed_ = true;
       return ec;
     }

@@ -8,16 +8,17 @@
 // created once, filled with kSlotSize zero octets and made durable (file and directory) off
 // the critical path; a message overwrites a free slot in place, so committing it needs one
 // sync that writes data blocks only (no allocation, no size change, no directory entry: on
-// ext4 without a journal that is a third of the time of a fresh file). Commits share one
-// syncfs() of the spool's file system, which covers every commit written before it began
-// (group commit, as GroupSync does for directories) and the Maildir files delivered since
-// the last one: local delivery waits for the next commit's flush instead of paying its own
-// (sync_file_system), so a message costs one flush, not two. After delivery the slot's trailer is
-// zeroed and the slot goes back to the reserve. When the reserve is empty a slot is created on the
-// spot and the directory fsynced (shared with concurrent callers). Recovery: open() sorts what it
-// finds: committed entries (a trailer whose MAC verifies under the spool key and data matching the
-// record's CRC) are returned for delivery, everything else (free slots, messages never
-// acknowledged) joins the reserve.
+// ext4 without a journal that is a third of the time of a fresh file). A commit that is alone
+// fdatasyncs its own file (no file-system-wide writeback to wait for); concurrent commits
+// share one syncfs() of the spool's file system, which covers every commit written before it
+// began (group commit, as GroupSync does for directories) and the Maildir files delivered
+// since the last one: local delivery lingers for the next such flush instead of paying its
+// own at once (sync_file_system), so under load a message costs one flush, not two. After delivery
+// the slot's trailer is zeroed and the slot goes back to the reserve. When the reserve is empty a
+// slot is created on the spot and the directory fsynced (shared with concurrent callers). Recovery:
+// open() sorts what it finds: committed entries (a trailer whose MAC verifies under the spool key
+// and data matching the record's CRC) are returned for delivery, everything else (free slots,
+// messages never acknowledged) joins the reserve.
 //
 // Blocking (file I/O, fsync): call from worker threads. Thread-safe. Trust: the spool
 // directory is ours (mode 0700); files read back are still parsed defensively. Memory: the
@@ -77,7 +78,8 @@ class SpoolWriter {
   // Appends message data (page cache only; no fsync).
   std::error_code append(std::string_view data);
   std::uint32_t data_crc() const { return crc_; }
-  // Writes the record (data_length is filled in here) and trailer, then syncs (shared syncfs).
+  // Writes the record (data_length is filled in here) and trailer, then syncs (its own
+  // fdatasync when alone, else a shared syncfs: GroupSync::sync_file).
   // After success the entry is durable and named name().
   std::error_code commit(SpoolEnvelope& envelope);
   // Gives the slot back (a message that was refused or abandoned); a slot whose writes failed
@@ -139,7 +141,8 @@ class Spool {
   const std::filesystem::path& dir() const { return options_.dir; }
   // Makes every write to the spool's file system made before this call durable: joins the
   // syncfs of a commit, waiting up to `linger` for one to start before running its own (local
-  // delivery's Maildir files thus ride on the next commit's flush). Blocks.
+  // delivery's Maildir files thus ride on the next concurrent commits' flush; a commit alone
+  // joins this sync when one is waiting). Blocks.
   std::error_code sync_file_system(std::chrono::milliseconds linger);
   // True when `dir` lives on the spool's file system (so sync_file_system() covers it).
   bool same_file_system(const std::filesystem::path& dir) const;
