@@ -5,6 +5,26 @@
 
 namespace estafeta::net {
 
+namespace {
+
+// Appends the network `parse` makes of `item` to `to`: false when it is none (`error` says why
+// when it is one with host bits set).
+template <typename Network, typename Parse>
+bool add_network(std::vector<Network>& to, const std::string& item, Parse parse,
+                 std::string& error) {
+  std::error_code ec;
+  const Network net = parse(ec);
+  if (ec) return false;
+  if (net.network() != net.address()) {
+    error = "'" + item + "' has host bits set (write " + net.canonical().to_string() + ")";
+    return false;
+  }
+  to.push_back(net);
+  return true;
+}
+
+}  // namespace
+
 std::optional<NetworkList> NetworkList::parse(std::string_view text, std::string& error) {
   NetworkList list;
   std::size_t pos = 0;
@@ -13,32 +33,27 @@ std::optional<NetworkList> NetworkList::parse(std::string_view text, std::string
     const std::string item(text.substr(pos, end == std::string_view::npos ? end : end - pos));
     pos = end == std::string_view::npos ? text.size() : end + 1;
     if (item.empty()) continue;
-    std::error_code ec;
-    const bool has_bits = item.find('/') != std::string::npos;
-    if (item.find(':') == std::string::npos) {
-      auto net = has_bits ? asio::ip::make_network_v4(item, ec)
-                          : asio::ip::network_v4(asio::ip::make_address_v4(item, ec), 32);
-      if (!ec && net.network() != net.address()) {
-        error = "'" + item + "' has host bits set (write " + net.canonical().to_string() + ")";
-        return std::nullopt;
-      }
-      if (!ec) {
-        list.v4_.push_back(net);
-        continue;
-      }
-    } else {
-      auto net = has_bits ? asio::ip::make_network_v6(item, ec)
-                          : asio::ip::network_v6(asio::ip::make_address_v6(item, ec), 128);
-      if (!ec && net.network() != net.address()) {
-        error = "'" + item + "' has host bits set (write " + net.canonical().to_string() + ")";
-        return std::nullopt;
-      }
-      if (!ec) {
-        list.v6_.push_back(net);
-        continue;
-      }
-    }
-    error = "'" + item + "' is not an IP address or network (like 192.168.1.0/24 or 2001:db8::/32)";
+    const bool bits = item.find('/') != std::string::npos;
+    const bool added =
+        item.find(':') == std::string::npos
+            ? add_network(
+                  list.v4_, item,
+                  [&](std::error_code& ec) {
+                    return bits ? asio::ip::make_network_v4(item, ec)
+                                : asio::ip::network_v4(asio::ip::make_address_v4(item, ec), 32);
+                  },
+                  error)
+            : add_network(
+                  list.v6_, item,
+                  [&](std::error_code& ec) {
+                    return bits ? asio::ip::make_network_v6(item, ec)
+                                : asio::ip::network_v6(asio::ip::make_address_v6(item, ec), 128);
+                  },
+                  error);
+    if (added) continue;
+    if (error.empty())
+      error =
+          "'" + item + "' is not an IP address or network (like 192.168.1.0/24 or 2001:db8::/32)";
     return std::nullopt;
   }
   return list;

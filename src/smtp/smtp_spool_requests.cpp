@@ -71,23 +71,19 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
                           .count();
     rec.maildir_name = delivery::maildir_base_name(escaped_host);
     for (const Recipient& r : env.recipients) {
+      queue::SpoolRecipient sr;
+      sr.address = r.address;
+      sr.notify = r.dsn.notify;
+      sr.orcpt = r.dsn.orcpt;
+      // The database is unchanged since RCPT found the domain is not ours: no second lookup.
+      // For the outbound queue: a recipient without local targets.
       if (r.remote && known_remote && known_remote(r.address)) {
-        // The database is unchanged since RCPT found the domain is not ours: no second lookup.
-        queue::SpoolRecipient sr;
-        sr.address = r.address;
-        sr.notify = r.dsn.notify;
-        sr.orcpt = r.dsn.orcpt;
         rec.recipients.push_back(std::move(sr));
         continue;
       }
       // Resolved again: an account may have changed since RCPT TO.
       auth::Resolution res = directory.resolve(r.address);
       if (r.remote && res.status == auth::Resolution::Status::not_local_domain) {
-        // For the outbound queue: a recipient without local targets.
-        queue::SpoolRecipient sr;
-        sr.address = r.address;
-        sr.notify = r.dsn.notify;
-        sr.orcpt = r.dsn.orcpt;
         rec.recipients.push_back(std::move(sr));
         continue;
       }
@@ -100,10 +96,6 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
         spool_discard(slot);
         return std::nullopt;
       }
-      queue::SpoolRecipient sr;
-      sr.address = r.address;
-      sr.notify = r.dsn.notify;
-      sr.orcpt = r.dsn.orcpt;
       for (const auth::MailboxTarget& t : res.targets)
         sr.local.push_back(queue::LocalTarget{t.user, t.maildir.string(), t.folder, t.address});
       if (!sr.local.empty()) rec.recipients.push_back(std::move(sr));
