@@ -27,6 +27,7 @@ bool add_network(std::vector<Network>& to, const std::string& item, Parse parse,
 
 std::optional<NetworkList> NetworkList::parse(std::string_view text, std::string& error) {
   NetworkList list;
+  error.clear();
   std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t end = text.find_first_of(", \t", pos);
