@@ -101,6 +101,7 @@ std::optional<std::string> Lexer::quoted() {
 
 std::optional<std::string> Lexer::literal(bool allow8, bool* literal8) {
   std::size_t start = pos_;
+  literal_had_nul_ = false;
   bool is8 = consume('~');
   if (is8 && !allow8) {
     pos_ = start;
@@ -119,6 +120,7 @@ std::optional<std::string> Lexer::literal(bool allow8, bool* literal8) {
   std::string out(in_.substr(pos_, static_cast<std::size_t>(*n)));
   if (!is8 && out.find('\0') != std::string::npos) {  // literal = *CHAR8, no NUL (RFC 9051 §9)
     pos_ = start;
+    literal_had_nul_ = true;
     return std::nullopt;
   }
   pos_ += static_cast<std::size_t>(*n);

@@ -45,6 +45,9 @@ class Lexer {
   std::optional<std::string> quoted();
   // A literal. *literal8 tells whether it was "~{N}"; literal8 is refused unless allow8.
   std::optional<std::string> literal(bool allow8 = false, bool* literal8 = nullptr);
+  // True when the last literal() was refused only for a NUL octet in a "{N}" literal (the
+  // parser then says so instead of a generic syntax error).
+  bool literal_had_nul() const { return literal_had_nul_; }
   // quoted / literal.
   std::optional<std::string> string();
   // astring = 1*ASTRING-CHAR / string.
@@ -64,6 +67,7 @@ class Lexer {
  private:
   std::string_view in_;
   std::size_t pos_ = 0;
+  bool literal_had_nul_ = false;
 };
 
 }  // namespace estafeta::imap

@@ -642,6 +642,9 @@ class CommandParser {
         if (!data || !literal8 || !lx_.consume(')')) return fail("Invalid UTF8 message");
       } else {
         data = lx_.literal(true, &literal8);
+        // RFC 9051 §4.3: a literal holds no NUL; RFC 3516's literal8 ("~{N}") may.
+        if (!data && lx_.literal_had_nul())
+          return fail("NUL octets in the message: send it as a literal8 ~{N} (BINARY)");
         if (!data) return fail("Missing message literal");
         m.binary = literal8;
       }

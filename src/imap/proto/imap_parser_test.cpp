@@ -300,6 +300,12 @@ TEST(ImapParser, Append) {
             "a BAD Invalid date-time");
   EXPECT_EQ(bad("a APPEND INBOX hello"), "a BAD Missing message literal");
   EXPECT_EQ(bad("a APPEND INBOX {1}\r\nx "), "a BAD Missing message literal");
+  // A NUL in a "{N}" literal gets its own answer, not the generic one; the same octets as a
+  // literal8 are taken.
+  EXPECT_EQ(bad(std::string_view("a APPEND INBOX {3+}\r\nx\0y", 24)),
+            "a BAD NUL octets in the message: send it as a literal8 ~{N} (BINARY)");
+  EXPECT_EQ(body<Append>(std::string_view("a APPEND INBOX ~{3}\r\nx\0y", 24)).messages[0].data,
+            std::string_view("x\0y", 3));
   EXPECT_EQ(bad("a APPEND INBOX UTF8 ({1}\r\nx)"), "a BAD Invalid UTF8 message");
   EXPECT_EQ(bad("a APPEND INBOX (\\Seen {1}\r\nx"), "a BAD Invalid flag");
   Limits l;
