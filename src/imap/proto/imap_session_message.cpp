@@ -268,6 +268,7 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   fo.uid_only = enabled_uidonly_;
   bool failed = false;
   bool unknown_cte = false;
+  bool skipped_expunged = false;  // a message of the set expunged by another session
   const bool needs_bytes = fetch_needs_message(f.items);
   const bool needs_cached = needs_bytes || items_need_cache(f.items);
   const bool wants_ids = std::any_of(f.items.begin(), f.items.end(), [](const FetchItem& it) {
@@ -281,7 +282,10 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
   for (std::size_t k = 0; k < indexes.size(); ++k) {
     const std::uint32_t i = indexes[k];
     auto& e = s.messages[i];
-    if (e.expunged) continue;  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
+    if (e.expunged) {  // RFC 9051 §7.5.1: may be skipped until its EXPUNGE
+      skipped_expunged = true;
+      continue;
+    }
     if (f.changed_since && e.modseq <= *f.changed_since) continue;
     if (needs_cached && indexes.size() > 1 && (!batch_loaded || k - batch_from >= kBatch)) {
       batch_loaded = true;
@@ -353,10 +357,12 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
       continue;
     }
     if (r.status != FetchResult::Status::ok) {
-      if (r.error == store::Errc::no_such_message)
+      if (r.error == store::Errc::no_such_message) {
         s.dirty = true;  // expunged meanwhile, as above
-      else
+        skipped_expunged = true;
+      } else {
         failed = true;
+      }
       continue;
     }
     send(std::move(r.text));
@@ -366,6 +372,9 @@ void Session::cmd_fetch(const Command& c, const Fetch& f) {
     tagged_no(c.tag, "[UNKNOWN-CTE] Unknown Content-Transfer-Encoding.");
   else if (failed)
     tagged_no(c.tag, "[UNAVAILABLE] Some messages could not be read.");
+  // RFC 5530 §3: why some are missing, when their EXPUNGE must wait (UID FETCH sends it).
+  else if (skipped_expunged && !f.uid)
+    tagged_ok(c.tag, "[EXPUNGEISSUED] Some of the requested messages no longer exist.");
   else
     tagged_ok(c.tag, f.uid ? "UID FETCH completed." : "Fetch completed.");
 }
@@ -530,6 +539,10 @@ void Session::cmd_search(const Command& c, const Search& se) {
   std::vector<std::uint32_t> indexes;
   std::vector<std::uint8_t> relevancy;  // of each match, when RELEVANCY was asked
   search_indexes(se.key, indexes, se.ret.relevancy ? &relevancy : nullptr);
+  // RFC 5530 §3, RFC 2180 §4.1: messages the client still counts but another session expunged
+  // are never matched; when their EXPUNGE must wait (SEARCH by number), EXPUNGEISSUED tells it
+  // why the result may lack one it expects.
+  const bool skipped_expunged = !se.uid && s.pending_expunges > 0;
   // RFC 9738: a result that lists the messages is bounded (COUNT, MIN, MAX and PARTIAL are not).
   const bool lists_all = !se.ret.specified || se.ret.all || se.ret.save;
   if (lists_all && indexes.size() > options_.message_limit) {
@@ -578,7 +591,10 @@ void Session::cmd_search(const Command& c, const Search& se) {
   }
   if (se.ret.update) add_update_context(c.tag, se, std::move(uids));
   sync(se.uid);
-  tagged_ok(c.tag, se.uid ? "UID SEARCH completed." : "Search completed.");
+  if (skipped_expunged)
+    tagged_ok(c.tag, "[EXPUNGEISSUED] Search completed.");
+  else
+    tagged_ok(c.tag, se.uid ? "UID SEARCH completed." : "Search completed.");
 }
 
 void Session::cmd_store(const Command& c, const Store& st) {

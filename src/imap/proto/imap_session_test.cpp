@@ -464,11 +464,21 @@ TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
             "* 3 FETCH (FLAGS (\\Seen \\Recent))\r\nc OK Store completed.\r\n");
   // Nothing is invented for the expunged one; it is left out silently (RFC 2180 §4.2.1).
   EXPECT_EQ(a.send("d STORE 2 +FLAGS (\\Seen)\r\n"), "d OK Store completed.\r\n");
-  EXPECT_EQ(a.send("e SEARCH SEEN\r\n"), "* SEARCH 3\r\ne OK Search completed.\r\n");
+  // RFC 5530 §3: a SEARCH that cannot match a message the client still counts says why.
+  EXPECT_EQ(a.send("e SEARCH SEEN\r\n"),
+            "* SEARCH 3\r\ne OK [EXPUNGEISSUED] Search completed.\r\n");
+  EXPECT_EQ(a.send("e2 SEARCH 1:3\r\n"),
+            "* SEARCH 1 3\r\ne2 OK [EXPUNGEISSUED] Search completed.\r\n");
+  // The same for a FETCH that names it (as Dovecot answers).
+  EXPECT_EQ(a.send("e3 FETCH 2:3 UID\r\n"),
+            "* 3 FETCH (UID 3)\r\ne3 OK [EXPUNGEISSUED] Some of the requested messages no longer "
+            "exist.\r\n");
   EXPECT_EQ(a.send("f UID STORE 3 +FLAGS (\\Flagged)\r\n"),
             "* 3 FETCH (FLAGS (\\Seen \\Flagged \\Recent) UID 3)\r\n* 2 EXPUNGE\r\n* 2 "
             "RECENT\r\nf OK Store completed.\r\n");
   EXPECT_EQ(a.send("g FETCH 2 UID\r\n"), "* 2 FETCH (UID 3)\r\ng OK Fetch completed.\r\n");
+  // Once the EXPUNGE is sent, nothing is missing any more.
+  EXPECT_EQ(a.send("h SEARCH ALL\r\n"), "* SEARCH 1 2\r\nh OK Search completed.\r\n");
 }
 
 TEST(ImapSession, RecentGoesToOneSessionOnly) {
