@@ -6,8 +6,10 @@
 // maildrop directory (<data_dir>/maildrop, queue_maildrop.hpp) as a temporary file, synced,
 // and renamed into place; the running server picks it up (queue_pickup.hpp). No network hop,
 // no password: the server knows the submitting user from the file's owner.
-// Exit codes as sendmail's (sysexits.h): 0 done, 64 usage, 65 bad input, 73 cannot create the
-// file, 75 try later. Errors are one "estafeta sendmail: ..." line on stderr.
+// Recipients on the command line are address lists ("Name <a@b>, c@d"), as Postfix reads
+// them; a first "From " line (mbox) is dropped. Exit codes as sendmail's (sysexits.h): 0
+// done, 64 usage, 65 bad input (too large, a NUL octet), 73 cannot create the file, 75 try
+// later. Errors are one "estafeta sendmail: ..." line on stderr.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -99,11 +101,20 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
                                               "({} octets)",
                                               max_size));
   }
-  std::string message(a.dot_ends_input ? queue::up_to_lone_dot(input) : std::string_view(input));
+  const std::string_view text = queue::without_mbox_from(input);
+  std::string message(a.dot_ends_input ? queue::up_to_lone_dot(text) : text);
+  // As the SMTP server answers it (554 5.6.0): mail has no NUL octets (RFC 5322 §2.3), and
+  // the next hop would refuse the message later, far from the user.
+  if (message.find('\0') != std::string::npos)
+    return complain(kExDataErr, "the message has a NUL octet, which mail cannot carry");
   queue::MaildropHeader header;
   header.from = a.from;
   header.fullname = a.fullname;
-  header.recipients = a.recipients;
+  for (const std::string& r : a.recipients) {
+    auto found = queue::addresses_in(r);
+    if (found.empty()) return complain(kExUsage, "not a mail address: " + r);
+    for (auto& address : found) header.recipients.push_back(std::move(address));
+  }
   if (a.extract_recipients)
     for (auto& r : queue::extract_recipients(message)) header.recipients.push_back(std::move(r));
   // -N, -R and -V (RFC 3461) for the queue: checked here, where the user can be told.

@@ -122,7 +122,8 @@ std::string status_body(const DsnReport& r) {
                             : rc.status);
     if (!rc.remote_mta.empty()) field(out, "Remote-MTA", "dns; " + rc.remote_mta);
     if (!rc.diagnostic_code.empty())
-      field(out, "Diagnostic-Code", "smtp; " + diagnostic_text(rc.diagnostic_code));
+      field(out, "Diagnostic-Code",
+            diagnostic_text(rc.diagnostic_type) + "; " + diagnostic_text(rc.diagnostic_code));
     if (!is_zero(rc.last_attempt))
       field(out, "Last-Attempt-Date", format_date(rc.last_attempt, r.utc_offset_minutes));
     if (rc.action == DsnAction::delayed && !is_zero(rc.will_retry_until))

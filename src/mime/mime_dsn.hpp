@@ -27,6 +27,10 @@ struct DsnRecipient {
   std::string status;           // RFC 3463 "5.1.1"
   std::string remote_mta;       // host name, "" = none ("dns; <host>")
   std::string diagnostic_code;  // remote reply, "" = none ("smtp; 550 5.1.1 ...")
+  // RFC 3464 §2.3.6 diagnostic-type: "smtp" for an SMTP reply; an "X-" name for a failure
+  // of our own that no server replied (no route, connection refused), as Postfix writes
+  // "X-Postfix".
+  std::string diagnostic_type = "smtp";
   std::chrono::system_clock::time_point last_attempt{};      // zero = none
   std::chrono::system_clock::time_point will_retry_until{};  // for delayed; zero = none
 };

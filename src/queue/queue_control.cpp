@@ -54,7 +54,7 @@ std::string write_request(const fs::path& spool_dir, std::string_view kind, cons
 std::optional<SpoolEntry> find_entry(const Spool& spool, std::string_view which,
                                      std::string& error) {
   if (which.empty()) {
-    error = "no message named";
+    error = "an empty ID names no message (estafeta queue list shows the IDs)";
     return std::nullopt;
   }
   std::string name(which);

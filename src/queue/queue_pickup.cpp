@@ -18,9 +18,12 @@
 #include "base/log.hpp"
 #include "delivery/delivery_maildir.hpp"
 #include "mime/mime_compose.hpp"
+#include "mime/mime_downgrade.hpp"
 #include "mime/mime_dsn.hpp"
 #include "queue/proto/queue_maildrop.hpp"
+#include "queue/queue_bounce.hpp"
 #include "queue/queue_forward.hpp"
+#include "queue/queue_sendmail_headers.hpp"
 
 namespace estafeta::queue {
 namespace {
@@ -226,6 +229,10 @@ bool Pickup::take(const std::string& name) {
   const auto now = std::chrono::system_clock::now();
   // Missing fields, as a local submission needs them (RFC 5322 §3.6: Date and From).
   std::string message = to_crlf(*body);
+  // Bare text, or a header without its empty line: the body starts at the first line that is
+  // not a header field (as Postfix's cleanup has it), after the empty line it lacked.
+  if (const HeaderEnd end = find_header_end(message); !end.empty_line)
+    message.insert(end.offset, "\r\n");
   const std::string_view head = mime::message_header_block(message);
   const std::size_t hops = count_fields(head, "Received");  // before `message` changes
   std::string added;
@@ -253,7 +260,7 @@ bool Pickup::take(const std::string& name) {
       refused.emplace_back(r, fmt::format("5.4.6 too many Received header fields (more than "
                                           "{}): mail loop",
                                           options_.max_received));
-    bounce(id, mail_from, received + message, refused);
+    bounce(id, mail_from, header, received + message, refused);
     return true;
   }
   std::error_code ec;
@@ -266,7 +273,7 @@ bool Pickup::take(const std::string& name) {
   log::info("pickup", "{}: from=<{}> uid={} ({}) recipients={} refused={}", id, mail_from,
             st.st_uid, login, header.recipients.size() - refused.size(), refused.size());
   if (entry) submit_(std::move(*entry));
-  if (!refused.empty()) bounce(id, mail_from, received + message, refused);
+  if (!refused.empty()) bounce(id, mail_from, header, received + message, refused);
   return true;
 }
 
@@ -336,6 +343,11 @@ std::optional<SpoolEntry> Pickup::spool_message(
     rec.recipients.push_back(std::move(sr));
   }
   if (rec.recipients.empty()) return std::nullopt;
+  // A UTF-8 address (RFC 6531) needs SMTPUTF8 at the next hop, as if MAIL had asked for it:
+  // the outbound queue then asks for it, or bounces with 5.6.7 where it is missing.
+  rec.smtputf8 = !mime::is_7bit(mail_from) ||
+                 std::any_of(rec.recipients.begin(), rec.recipients.end(),
+                             [](const SpoolRecipient& r) { return !mime::is_7bit(r.address); });
   auto writer = spool_.begin(ec);
   if (!writer) return std::nullopt;
   if ((ec = writer->append(message))) return std::nullopt;
@@ -344,24 +356,34 @@ std::optional<SpoolEntry> Pickup::spool_message(
   return entry;
 }
 
-void Pickup::bounce(const std::string& id, const std::string& mail_from, const std::string& message,
+void Pickup::bounce(const std::string& id, const std::string& mail_from,
+                    const MaildropHeader& envelope, const std::string& message,
                     const std::vector<std::pair<std::string, std::string>>& refused) {
   if (mail_from.empty()) return;  // never a bounce for a bounce
-  mime::DsnReport r;
-  r.reporting_mta = options_.hostname;
-  r.postmaster = "MAILER-DAEMON@" + options_.hostname;
-  r.recipient = mail_from;
-  r.arrival_date = std::chrono::system_clock::now();
-  r.original_message = message;
+  // The report the queue writes (RET, ENVID, ORCPT, In-Reply-To), each refusal given as the
+  // reply RCPT TO would have had ("550 5.1.1 user unknown"): an SMTP diagnostic (RFC 3464
+  // §2.3.6).
+  SpoolEnvelope env;
+  env.mail_from = mail_from;
+  env.ret = envelope.ret;
+  env.envid = envelope.envid;
+  env.received_at = unix_now();
+  std::vector<mime::DsnRecipient> recipients;
   for (const auto& [address, why] : refused) {
     mime::DsnRecipient d;
     d.final_recipient = address;
+    for (std::size_t i = 0; i < envelope.recipients.size() && i < envelope.orcpt.size(); ++i)
+      if (envelope.recipients[i] == address ||
+          envelope.recipients[i] + "@" + options_.hostname == address)
+        d.original_recipient = envelope.orcpt[i];
     d.action = mime::DsnAction::failed;
     d.status = why.substr(0, why.find(' '));
-    d.diagnostic_code = why.substr(why.find(' ') + 1);
-    r.recipients.push_back(std::move(d));
+    d.diagnostic_code = (why.starts_with('4') ? "450 " : "550 ") + why;
+    recipients.push_back(std::move(d));
   }
-  if (auto ec = inject("", mail_from, mime::build_dsn(r)))
+  const std::string notice =
+      build_notice(env, std::move(recipients), message, options_.hostname, unix_now());
+  if (auto ec = inject("", mail_from, notice))
     log::warn("pickup", "{}: cannot send the bounce to <{}>: {}", id, mail_from, ec.message());
 }
 

@@ -76,7 +76,8 @@ class Pickup {
                                           const std::string& received, const std::string& message,
                                           std::vector<std::pair<std::string, std::string>>& refused,
                                           std::error_code& ec);
-  void bounce(const std::string& id, const std::string& mail_from, const std::string& message,
+  void bounce(const std::string& id, const std::string& mail_from, const MaildropHeader& envelope,
+              const std::string& message,
               const std::vector<std::pair<std::string, std::string>>& refused);
   void loop();
 

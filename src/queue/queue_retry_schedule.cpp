@@ -91,9 +91,10 @@ RcptOutcome apply_reply(SpoolRecipient& r, const RemoteReply& reply, std::int64_
   out.dsn.final_recipient = r.address;
   out.dsn.original_recipient = r.orcpt;
   out.dsn.remote_mta = reply.remote_host;
-  // RFC 3464 §2.3.6 Diagnostic-Code (mime::build_dsn writes it as "smtp; <line>"): the
-  // server's reply, or the transport's own failure in the same form.
+  // RFC 3464 §2.3.6 Diagnostic-Code: the server's reply ("smtp; 550 5.1.1 ..."), or the
+  // transport's own failure, which is no SMTP reply ("X-Estafeta; 4.4.1 connection refused").
   out.dsn.diagnostic_code = reply_line(reply);
+  if (!reply.from_server) out.dsn.diagnostic_type = "X-Estafeta";
   out.dsn.last_attempt = time_of(now);
   const std::int64_t arrived = received_at > 0 ? received_at : now;
   const std::int64_t expires = arrived + policy.max_lifetime.count();

@@ -96,6 +96,7 @@ TEST(RetrySchedule, OwnFailuresAreNotCalledServerReplies) {
   rr.text = "null MX";
   auto o = apply_reply(r, rr, 10, 10, p);
   EXPECT_EQ(o.dsn.diagnostic_code, "5.1.10 null MX");
+  EXPECT_EQ(o.dsn.diagnostic_type, "X-Estafeta");  // no SMTP reply (RFC 3464 §2.3.6)
   EXPECT_EQ(o.dsn.status, "5.1.10");
   EXPECT_FALSE(r.remote_reply);
   rr.enhanced.clear();

@@ -26,6 +26,40 @@ TEST(QueueSendmailHeaders, RecipientsFromHeadersAndBccRemoved) {
   EXPECT_TRUE(extract_recipients(none).empty());
 }
 
+TEST(QueueSendmailHeaders, HeaderEndsAtTheFirstLineThatIsNoField) {
+  EXPECT_EQ(find_header_end("Subject: x\r\n\r\nbody\r\n").offset, 12u);
+  EXPECT_TRUE(find_header_end("Subject: x\r\n\r\nbody\r\n").empty_line);
+  // Bare text: the header is empty and the body starts at once.
+  EXPECT_EQ(find_header_end("disk full on /var\n").offset, 0u);
+  EXPECT_FALSE(find_header_end("disk full on /var\n").empty_line);
+  // A field, a folded one, then text without the empty line.
+  const std::string_view m = "Subject: a\n b\nX-Y : z\nThe backup failed: see the log\n";
+  EXPECT_EQ(find_header_end(m).offset, m.find("The"));
+  EXPECT_FALSE(find_header_end(m).empty_line);
+  EXPECT_EQ(find_header_end(" indented\n").offset, 0u);  // no field to continue
+  EXPECT_EQ(find_header_end("Subject: only\n").offset, 14u);
+  EXPECT_EQ(find_header_end("").offset, 0u);
+  // -t reads no recipients past that line.
+  std::string t = "To: a@example.org\nnot a field\nCc: b@example.org\n";
+  EXPECT_EQ(extract_recipients(t), (std::vector<std::string>{"a@example.org"}));
+}
+
+TEST(QueueSendmailHeaders, MboxFromLineIsDropped) {
+  EXPECT_EQ(without_mbox_from("From me@example.org Wed Dec  2 10:00:00 2026\nSubject: x\n"),
+            "Subject: x\n");
+  EXPECT_EQ(without_mbox_from("From: me@example.org\n"), "From: me@example.org\n");
+  EXPECT_EQ(without_mbox_from("From nobody"), "");
+}
+
+TEST(QueueSendmailHeaders, CommandLineRecipientsAreAddressLists) {
+  EXPECT_EQ(addresses_in("root"), (std::vector<std::string>{"root"}));
+  EXPECT_EQ(addresses_in(" root\r\n"), (std::vector<std::string>{"root"}));  // "To: root"
+  EXPECT_EQ(addresses_in("Alice <a@example.org>, b@example.net"),
+            (std::vector<std::string>{"a@example.org", "b@example.net"}));
+  EXPECT_TRUE(addresses_in("").empty());
+  EXPECT_TRUE(addresses_in("<>").empty());
+}
+
 TEST(QueueSendmailHeaders, LoneDotEndsInput) {
   EXPECT_EQ(up_to_lone_dot("a\n.\nb\n"), "a\n");
   EXPECT_EQ(up_to_lone_dot("a\r\n.\r\nb"), "a\r\n");

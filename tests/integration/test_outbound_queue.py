@@ -5,7 +5,8 @@
 #   in a's (one spool record, local and remote recipients);
 # - a recipient b refuses (550 at RCPT) comes back to alice as an RFC 3464 bounce;
 # - a destination that is down is deferred (`estafeta queue list` shows it, with the reason),
-#   then delivered once it is up and `estafeta queue retry` is run;
+#   then delivered once it is up and `estafeta queue retry` is run; show/hold/release/delete
+#   work on it, and on a message that is gone or an empty ID they fail with a message;
 # - `estafeta sendmail` to a remote address leaves through the same queue;
 # - without AUTH the MX still refuses relaying.
 # Every wait is bounded.
@@ -138,6 +139,13 @@ class OutboundQueue(unittest.TestCase):
         r = self.a.cli("queue", "show", qid, check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("no message", r.stderr)
+        for action in ("hold", "release", "retry", "delete"):  # gone, or named by nothing
+            for which, why in ((qid, "no message"), ("", "empty ID")):
+                if action == "retry" and not which:
+                    continue  # `retry` without an ID is every message
+                r = self.a.cli("queue", action, which, check=False)
+                self.assertEqual(r.returncode, 1, (action, which))
+                self.assertIn(why, r.stderr)
 
     def test_sendmail_to_a_remote_address(self):
         marker = unique("sdm")

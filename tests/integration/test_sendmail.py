@@ -2,8 +2,13 @@
 # `sendmail`, the way cron, mail(1), PHP's mail() and git send-email call it: -t reads To/Cc/Bcc
 # and no recipient sees Bcc; -f sets the sender; without -i a line "." ends the message, with
 # -oi it does not; From, Date and Message-ID are added when missing (with -F's name); an
-# unknown local user is bounced to the sender; a user other than root submits as
-# <login>@<hostname>; usage errors exit 64 with a message. Every wait is bounded.
+# unknown local user is bounced to the sender with a report a mail client can read (RFC 3464:
+# SMTP diagnostic, ORCPT, ENVID, RET=FULL); bare text and a header without its empty line get
+# a body, an mbox "From " line is dropped, a recipient may be "Name <addr>"; a user other than
+# root submits as <login>@<hostname>; usage errors exit 64 and a NUL octet 65, with a message.
+# Every wait is bounded.
+import email
+import email.policy
 import os
 import shutil
 import subprocess
@@ -72,6 +77,53 @@ class Sendmail(ServerTestCase):
         self.assertIn(b"nobody-here@example.test", got)
         self.assertIn(b"5.1.1", got)
 
+    def test_unknown_user_bounce_is_a_valid_report(self):
+        # What the sender's mail client sees (RFC 3464, RFC 6522): a readable first part, the
+        # status fields with an SMTP diagnostic, ORCPT/ENVID as given, RET=FULL honoured.
+        marker = unique("smr")
+        dialogue = (f"EHLO c\r\nMAIL FROM:<{ALICE}> RET=FULL ENVID=E42\r\n"
+                    "RCPT TO:<gone@example.test> ORCPT=rfc822;Gone+40example.test\r\n"
+                    f"DATA\r\nSubject: {marker}\r\n\r\nwhole body {marker}\r\n.\r\nQUIT\r\n")
+        r = self.sendmail(["-bs"], dialogue.encode())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = self.wait_for(ALICE, "gone@example.test")
+        report = email.message_from_bytes(got, policy=email.policy.default)
+        self.assertEqual(report.get_content_type(), "multipart/report")
+        self.assertEqual(report.get_param("report-type"), "delivery-status")
+        human, status, original = report.get_payload()
+        self.assertIn("gone@example.test", human.get_content())
+        self.assertIn("could not be delivered", human.get_content())
+        self.assertEqual(status.get_content_type(), "message/delivery-status")
+        per_message, per_rcpt = status.get_payload()
+        self.assertEqual(per_message["Reporting-MTA"], f"dns; {HOSTNAME}")
+        self.assertEqual(per_message["Original-Envelope-Id"], "E42")
+        self.assertIsNotNone(per_message["Arrival-Date"])
+        self.assertEqual(per_rcpt["Final-Recipient"], "rfc822; gone@example.test")
+        self.assertEqual(per_rcpt["Original-Recipient"], "rfc822; Gone@example.test")
+        self.assertEqual(per_rcpt["Action"], "failed")
+        self.assertEqual(per_rcpt["Status"], "5.1.1")
+        self.assertRegex(per_rcpt["Diagnostic-Code"], r"^smtp; 550 5\.1\.1 ")
+        self.assertEqual(original.get_content_type(), "message/rfc822")  # RET=FULL
+        self.assertIn(f"whole body {marker}", original.get_payload()[0].get_content())
+
+    def test_bare_text_and_mbox_from_line(self):
+        # `echo text | sendmail root`: no header at all; and a header without its empty line.
+        # The body starts at the first line that is not a header field (as with Postfix).
+        m1, m2 = unique("smt"), unique("smt")
+        r = self.sendmail([f"Alice <{ALICE}>"], f"disk full on /var: {m1}\nsecond line\n".encode())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.sendmail(["-oi", ALICE], (f"From cron@example.test Wed Dec  2 10:00:00 2026\n"
+                                          f"Subject: {m2}\nThe backup: failed\n").encode())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for marker, subject, body in ((m1, None, f"disk full on /var: {m1}\nsecond line\n"),
+                                      (m2, m2, "The backup: failed\n")):
+            got = email.message_from_bytes(self.wait_for(ALICE, marker), policy=email.policy.default)
+            self.assertEqual(got.defects, [])
+            self.assertEqual(got["Subject"], subject)
+            self.assertIsNotNone(got["Date"])
+            self.assertEqual(got.get_content().replace("\r\n", "\n"), body)
+            self.assertNotIn("From cron", got.as_string())
+
     def test_usage_errors(self):
         r = self.sendmail([], b"Subject: x\n\nno recipients\n")
         self.assertEqual(r.returncode, 64)
@@ -79,6 +131,12 @@ class Sendmail(ServerTestCase):
         r = self.sendmail(["-q", ALICE], b"x\n")
         self.assertEqual(r.returncode, 64)
         self.assertIn(b"unknown option -q", r.stderr)
+        r = self.sendmail(["<>"], b"Subject: x\n\nnot an address\n")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn(b"not a mail address: <>", r.stderr)
+        r = self.sendmail([ALICE], b"Subject: x\n\nnul \0 here\n")
+        self.assertEqual(r.returncode, 65)  # EX_DATAERR, as the SMTP server's 554 5.6.0
+        self.assertIn(b"NUL", r.stderr)
 
     def test_bs_speaks_smtp_on_stdin_and_stdout(self):
         m1, m2 = unique("sbs"), unique("sbs")
