@@ -3,8 +3,12 @@
 // of RFC 1652 §4 / RFC 2045 §6). Only leaf parts whose body has octets >= 0x80 (or is
 // labelled binary) are touched: text parts (text/*, or no Content-Type) are re-encoded as
 // quoted-printable, others as base64, and their Content-Transfer-Encoding field is replaced
-// (added when absent). Header fields are left alone otherwise; a header field with 8-bit
-// octets (RFC 6532) cannot be downgraded (the message needs SMTPUTF8), and neither can 8-bit
+// (added when absent). Header fields with raw UTF-8 (RFC 6532, as PHP's mail() and mail(1)
+// write a Subject) are rewritten as RFC 6857 §3.1 does where it can: the text of Subject,
+// Comments and Content-Description, and the display names of address fields (From, To, Cc,
+// Bcc, Reply-To, Sender, Resent-*), become RFC 2047 encoded words; other fields are left
+// alone. A field that cannot be so rewritten (an 8-bit address, text that is not UTF-8, any
+// other field) cannot be downgraded (the message needs SMTPUTF8), and neither can 8-bit
 // octets outside any leaf body (a multipart preamble or epilogue) or in a body that claims
 // base64 or quoted-printable: these give Status::impossible and the caller bounces (5.6.3).
 // A message without MIME-Version and Content-Type gets "MIME-Version: 1.0", a Content-Type
@@ -39,7 +43,8 @@ struct Downgrade {
   std::string message;
   std::string reason;
   std::size_t parts_converted = 0;
-  bool dkim_signed = false;  // the top-level header has a DKIM-Signature field
+  std::size_t fields_converted = 0;  // header fields given RFC 2047 encoded words
+  bool dkim_signed = false;          // the top-level header has a DKIM-Signature field
 };
 
 // True when `data` has no octet >= 0x80.

@@ -10,6 +10,18 @@
 namespace estafeta::mime {
 namespace {
 
+TEST(MimeDowngrade, Is7BitSeesAnOctetAnywhere) {
+  for (std::size_t size = 0; size < 20; ++size) {
+    std::string s(size, 'a');
+    EXPECT_TRUE(is_7bit(s));
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string t = s;
+      t[at] = '\x80';
+      EXPECT_FALSE(is_7bit(t)) << size << " " << at;
+    }
+  }
+}
+
 TEST(MimeDowngrade, SevenBitIsUnchanged) {
   auto d = downgrade_to_7bit("Subject: x\r\n\r\nplain\r\n");
   EXPECT_EQ(d.status, Downgrade::Status::unchanged);
@@ -86,9 +98,13 @@ TEST(MimeDowngrade, NonMimeMessageGetsMimeFields) {
 }
 
 TEST(MimeDowngrade, WhatCannotBeDowngraded) {
-  auto h = downgrade_to_7bit("Subject: J\xc3\xb6rg\r\n\r\nx\r\n");
-  EXPECT_EQ(h.status, Downgrade::Status::impossible);
-  EXPECT_NE(h.reason.find("SMTPUTF8"), std::string::npos);
+  // An 8-bit address, text that is not UTF-8, a field with no encoded-word form.
+  for (const char* header : {"To: J\xc3\xb6rg <j\xc3\xb6rg@example.org>\r\n",
+                             "Subject: caf\xe9\r\n", "X-Note: J\xc3\xb6rg\r\n"}) {
+    auto h = downgrade_to_7bit(std::string(header) + "\r\nx\r\n");
+    EXPECT_EQ(h.status, Downgrade::Status::impossible) << header;
+    EXPECT_NE(h.reason.find("SMTPUTF8"), std::string::npos);
+  }
   auto b = downgrade_to_7bit(
       "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\xff\r\n");
   EXPECT_EQ(b.status, Downgrade::Status::impossible);
@@ -99,15 +115,37 @@ TEST(MimeDowngrade, WhatCannotBeDowngraded) {
   EXPECT_NE(p.reason.find("preamble"), std::string::npos);
 }
 
+// PHP's mail() and mail(1) write raw UTF-8 into Subject and display names (RFC 6532): for a
+// next hop without 8BITMIME they become RFC 2047 words (RFC 6857 §3.1).
+TEST(MimeDowngrade, UnstructuredTextAndDisplayNamesBecomeEncodedWords) {
+  auto d = downgrade_to_7bit(
+      "To: J\xc3\xb6rg <j@example.org>, plain@example.org, \"A. B\" <ab@example.org>\r\n"
+      "Subject: Gr\xc3\xbc\xc3\x9f\x65\r\n"
+      " aus K\xc3\xb6ln\r\nFrom: <me@example.org>\r\nCc: Team \xc3\x9c: x@example.org;\r\n"
+      "\r\nJ\xc3\xb6rg\r\n");
+  ASSERT_EQ(d.status, Downgrade::Status::converted) << d.reason;
+  EXPECT_EQ(d.fields_converted, 3u);
+  EXPECT_EQ(d.parts_converted, 1u);
+  EXPECT_EQ(d.message,
+            "To: =?UTF-8?Q?J=C3=B6rg?= <j@example.org>, plain@example.org, \"A. B\"\r\n"
+            " <ab@example.org>\r\n"
+            "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus =?UTF-8?Q?K=C3=B6ln?=\r\n"
+            "From: <me@example.org>\r\nCc: Team =?UTF-8?Q?=C3=9C?=: x@example.org;\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\nJ=C3=B6rg\r\n");
+}
+
 TEST(MimeDowngrade, EmbeddedMessage) {
   std::string in =
-      "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\n"
       "Subject: inner\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
       "\r\n\xc3\xa9\r\n";
   auto d = downgrade_to_7bit(in);
   ASSERT_EQ(d.status, Downgrade::Status::converted) << d.reason;
   EXPECT_EQ(d.message,
-            "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n"
+            "Content-Transfer-Encoding: 7bit\r\n\r\n"
             "Subject: inner\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n=C3=A9\r\n");
 }

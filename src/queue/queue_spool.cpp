@@ -28,6 +28,7 @@
 #include "base/log.hpp"
 #include "delivery/delivery_group_sync.hpp"
 #include "delivery/delivery_maildir.hpp"
+#include "mime/mime_downgrade.hpp"
 
 namespace estafeta::queue {
 namespace {
@@ -158,6 +159,7 @@ std::error_code SpoolWriter::append(std::string_view data) {
   }
   size_ += data.size();
   crc_ = crc32(data, crc_);
+  eight_bit_ = eight_bit_ || !mime::is_7bit(data);
   return {};
 }
 
@@ -165,6 +167,7 @@ std::error_code SpoolWriter::commit(SpoolEnvelope& envelope) {
   if (failed_ || committed_ || fd_ < 0) return std::make_error_code(std::errc::io_error);
   envelope.data_length = size_;
   envelope.data_crc = crc_;
+  if (eight_bit_ && envelope.body != "BINARYMIME") envelope.body = "8BITMIME";
   fault::point("spool-before-commit");
   if (auto ec = write_commit(fd_, envelope, size_, capacity_, spool_.key_)) {
     failed_ = true;

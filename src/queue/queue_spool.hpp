@@ -80,7 +80,10 @@ class SpoolWriter {
   std::uint32_t data_crc() const { return crc_; }
   // Writes the record (data_length is filled in here) and trailer, then syncs (its own
   // fdatasync when alone, else a shared syncfs: GroupSync::sync_file).
-  // After success the entry is durable and named name().
+  // After success the entry is durable and named name(). Data with octets >= 0x80 gets body
+  // "8BITMIME" unless the client said BINARYMIME: clients that send 8-bit text without
+  // BODY=8BITMIME (sendmail, PHP, swaks, msmtp) are common, and the outbound queue must know,
+  // to declare it or downgrade it for a next hop without 8BITMIME (RFC 6152 §3).
   std::error_code commit(SpoolEnvelope& envelope);
   // Gives the slot back (a message that was refused or abandoned); a slot whose writes failed
   // is removed instead.
@@ -99,6 +102,7 @@ class SpoolWriter {
   std::uint64_t capacity_ = 0;  // the slot's size when taken
   std::uint64_t size_ = 0;
   std::uint32_t crc_ = 0;
+  bool eight_bit_ = false;  // an appended octet >= 0x80
   bool committed_ = false;
   bool failed_ = false;
 };

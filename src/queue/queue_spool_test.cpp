@@ -103,6 +103,27 @@ TEST_F(SpoolTest, CommitThenLoad) {
   EXPECT_EQ(entries(reader), 1u);
 }
 
+// 8-bit data the client did not declare (sendmail, PHP, swaks send it without BODY=8BITMIME)
+// is recorded as 8BITMIME, so the outbound queue declares it or downgrades it.
+TEST_F(SpoolTest, EightBitDataIsRecordedAs8BitMime) {
+  Spool spool(options());
+  std::vector<SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  std::error_code ec;
+  for (const char* body : {"caf\xc3\xa9\r\n", "plain\r\n"}) {
+    auto w = spool.begin(ec);
+    ASSERT_TRUE(w) << ec.message();
+    ASSERT_FALSE(w->append("Subject: a\r\n\r\n"));
+    ASSERT_FALSE(w->append(body));
+    SpoolEnvelope e = envelope();
+    ASSERT_FALSE(w->commit(e));
+    std::string error;
+    auto back = spool.load(w->name(), error);
+    ASSERT_TRUE(back) << error;
+    EXPECT_EQ(back->envelope.body, body[0] == 'c' ? "8BITMIME" : "") << body;
+  }
+}
+
 TEST_F(SpoolTest, UpdateAppendsANewState) {
   Spool spool(options());
   open(spool);

@@ -8,10 +8,17 @@
 #   smtpd over STARTTLS, and Postfix stores it in pat's Maildir ("with ESMTPS");
 # - a message given to Postfix for alice@example.test is relayed by Postfix's smtp client to
 #   Estafeta over STARTTLS and lands in alice's Maildir;
-# - a recipient Postfix does not know comes back to alice as a DSN with Postfix's 550.
+# - a recipient Postfix does not know comes back to alice as a DSN with Postfix's 550, whose
+#   RFC 3464 fields Python's email package reads;
+# - a second smtpd of the same Postfix offers neither 8BITMIME nor SMTPUTF8 (pf7.example):
+#   8-bit text sent without BODY=8BITMIME (over submission, or by `sendmail`) arrives there
+#   as valid 7-bit quoted-printable MIME, and a UTF-8 address bounces with 5.6.7 and an
+#   RFC 6533 report.
 # Skipped with a message when the Postfix binaries are absent or the test is not root
 # (Postfix starts as root). Ended by `postfix stop` (then abort, then SIGKILL of its master by
 # PID). Loopback only; every wait is bounded.
+import email
+import email.policy
 import os
 import pwd
 import shutil
@@ -28,6 +35,8 @@ from estafeta_harness import PASSWORDS, Server, binary, free_port, unique
 POSTFIX = "/usr/sbin/postfix"
 PF = "pf.example"
 PAT = f"pat@{PF}"
+PF7 = "pf7.example"  # served by a second smtpd that offers neither 8BITMIME nor SMTPUTF8
+PAT7 = f"pat@{PF7}"
 ALICE = "alice@example.test"
 
 MASTER_CF = """{port_line}
@@ -67,6 +76,7 @@ class PrivatePostfix:
         self.log = os.path.join(self.dir, "maillog")
         self.estafeta_mx = estafeta_mx
         self.port = None
+        self.port7 = None  # the smtpd without 8BITMIME and SMTPUTF8 (for PF7)
         self.master = None
 
     def pf(self, *args, check=True):
@@ -88,10 +98,11 @@ class PrivatePostfix:
                         "-out", os.path.join(self.etc, "cert.pem")],
                        check=True, capture_output=True, timeout=30)
         with open(os.path.join(self.etc, "vmailbox"), "w") as f:
-            f.write(f"{PAT} pat/\n")
+            f.write(f"{PAT} pat/\n{PAT7} pat7/\n")
         with open(os.path.join(self.etc, "transport"), "w") as f:
             f.write(f"example.test smtp:[127.0.0.1]:{self.estafeta_mx}\n")
         self.port = free_port(taken)
+        self.port7 = free_port([*taken, self.port])
         main_cf = f"""# A private Postfix for Estafeta's integration tests.
 compatibility_level = 3.6
 queue_directory = {self.queue}
@@ -112,7 +123,7 @@ local_recipient_maps =
 biff = no
 smtpd_peername_lookup = no
 smtp_dns_support_level = disabled
-virtual_mailbox_domains = {PF}
+virtual_mailbox_domains = {PF} {PF7}
 virtual_mailbox_base = {self.mail}
 virtual_mailbox_maps = texthash:{self.etc}/vmailbox
 virtual_uid_maps = static:{pw.pw_uid}
@@ -129,6 +140,8 @@ smtp_tls_loglevel = 1
             f.write(main_cf)
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(port_line=f"127.0.0.1:{self.port} inet n - n - - smtpd"))
+            f.write(f"127.0.0.1:{self.port7} inet n - n - - smtpd"
+                    " -o smtpd_discard_ehlo_keywords=8bitmime,smtputf8\n")
         self.pf("start")
         # Up when master.pid names a live process and smtpd greets on our port (20 s at most).
         pid_file = os.path.join(self.queue, "pid", "master.pid")
@@ -209,7 +222,8 @@ class OutboundPostfix(unittest.TestCase):
             cls.a = Server(sections={"routing": {"routes": ""}})
             cls.postfix = PrivatePostfix(cls.tmp, cls.a.mx)
             cls.postfix.start(taken=[p for _, p in cls.a.listeners.values()])
-            cls.a.settings[2]["routing"]["routes"] = f"{PF} = [127.0.0.1]:{cls.postfix.port}"
+            cls.a.settings[2]["routing"]["routes"] = (f"{PF} = [127.0.0.1]:{cls.postfix.port}, "
+                                                      f"{PF7} = [127.0.0.1]:{cls.postfix.port7}")
             cls.a.write_config(*cls.a.settings)
             cls.a.start()
         except BaseException:
@@ -284,6 +298,79 @@ class OutboundPostfix(unittest.TestCase):
         self.assertIn(b"550", data)
         self.assertIn(b"5.1.1", data)
         self.assertIn(marker.encode(), data)
+        # As alice's mail client reads it (RFC 3464, RFC 6522).
+        report = email.message_from_bytes(data, policy=email.policy.default)
+        self.assertEqual(report["Return-Path"], "<>")
+        self.assertEqual(report.get_param("report-type"), "delivery-status")
+        human, status, original = report.get_payload()
+        self.assertIn(to, human.get_content())
+        self.assertIn("could not be delivered", human.get_content())
+        per_message, per_rcpt = status.get_payload()
+        self.assertEqual(per_message["Reporting-MTA"], "dns; mail.test.example")
+        self.assertIsNotNone(per_message["Arrival-Date"])
+        self.assertEqual(per_rcpt["Final-Recipient"], f"rfc822; {to}")
+        self.assertEqual(per_rcpt["Action"], "failed")
+        self.assertEqual(per_rcpt["Status"], "5.1.1")
+        self.assertTrue(per_rcpt["Remote-MTA"].startswith("dns; "), per_rcpt["Remote-MTA"])
+        self.assertRegex(per_rcpt["Diagnostic-Code"], r"^smtp; 550 5\.1\.1 ")
+        self.assertEqual(original.get_content_type(), "text/rfc822-headers")  # no RET: header
+
+    def test_utf8_address_for_a_peer_without_smtputf8_bounces_clearly(self):
+        # Over submission with SMTPUTF8, and from `sendmail` (which has no such option: a UTF-8
+        # address asks for it by itself). The next hop lacks SMTPUTF8: RFC 6531 bounce, 5.6.7.
+        to = f"p\u00e4t@{PF7}"
+        m1, m2 = unique("pf-utf8"), unique("sm-utf8")
+        with self.a.smtp_tls("submission") as s:
+            s.login(ALICE, PASSWORDS[ALICE])
+            msg = f"From: <{ALICE}>\r\nTo: <{to}>\r\nSubject: {m1}\r\n\r\nhi\r\n".encode()
+            self.assertEqual(s.sendmail(ALICE, [to], msg, mail_options=["SMTPUTF8"]), {})
+        r = subprocess.run([binary(), "-c", self.a.config_path, "sendmail", "-f", ALICE, to],
+                           input=f"Subject: {m2}\n\nhi\n".encode(), capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for marker in (m1, m2):
+            got = self.until(lambda: self.a.find(ALICE, marker, wait=False), f"the bounce of {marker}")
+            with open(got[0], "rb") as f:
+                report = email.message_from_bytes(f.read(), policy=email.policy.default)
+            human, status, original = report.get_payload()
+            self.assertIn("SMTPUTF8", human.get_content())
+            self.assertEqual(status.get_content_type(), "message/global-delivery-status")  # RFC 6533
+            fields = status.as_bytes().decode()
+            self.assertIn(f"Final-Recipient: utf-8; {to}", fields)
+            self.assertIn("Status: 5.6.7", fields)
+        self.assertIsNone(self.postfix.find("pat7", m2))
+
+    def check_downgraded(self, got, text):
+        """`got` (as stored by Postfix) is 7-bit clean, valid MIME, and decodes to `text`."""
+        self.assertTrue(all(b < 0x80 for b in got), got)
+        m = email.message_from_bytes(got, policy=email.policy.default)
+        self.assertEqual(m["Content-Transfer-Encoding"], "quoted-printable")
+        self.assertEqual(m.get_content_type(), "text/plain")
+        self.assertEqual(m.defects, [])
+        self.assertIn(text, m.get_content())
+
+    def test_undeclared_eight_bit_is_downgraded_for_a_peer_without_8bitmime(self):
+        # Like swaks, msmtp or smtplib: 8-bit text sent without BODY=8BITMIME.
+        marker = unique("pf-7bit")
+        text = f"Grüße aus Köln, {marker}: naïve café\r\n"
+        msg = (f"From: <{ALICE}>\r\nTo: <{PAT7}>\r\nSubject: {marker}\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
+               f"\r\n{text}").encode()
+        with self.a.smtp_tls("submission") as s:
+            s.login(ALICE, PASSWORDS[ALICE])
+            self.assertEqual(s.sendmail(ALICE, [PAT7], msg), {})
+        got = self.until(lambda: self.postfix.find("pat7", marker), f"{marker} in pat7's Maildir")
+        self.check_downgraded(got, text.replace("\r\n", "\n"))
+
+    def test_sendmail_eight_bit_is_downgraded_for_a_peer_without_8bitmime(self):
+        # As git send-email or mail(1) give it to `sendmail -i`: LF line ends, no MIME fields.
+        marker = unique("sm-7bit")
+        text = f"Grüße, {marker}: déjà vu\n"
+        r = subprocess.run([binary(), "-c", self.a.config_path, "sendmail", "-i", "-f", ALICE, PAT7],
+                           input=f"To: {PAT7}\nSubject: {marker}\n\n{text}".encode(),
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = self.until(lambda: self.postfix.find("pat7", marker), f"{marker} in pat7's Maildir")
+        self.check_downgraded(got, text)
 
 
 if __name__ == "__main__":
