@@ -409,8 +409,9 @@ TEST_F(Outbound, EightBitToAPeerWithout8BitMimeIsDowngraded) {
   auto t = make(options(route_to(server.port())));
   auto replies = deliver(
       *t, "example.net",
-      {message({"a@example.net"},
-               "Subject: caf\xc3\xa9\r\n\r\ncaf\xc3\xa9\r\n")});  // 8-bit header: impossible
+      {message(
+          {"a@example.net"},
+          "To: caf\xc3\xa9@example.net\r\n\r\ncaf\xc3\xa9\r\n")});  // 8-bit address: impossible
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0][0].kind, Kind::bounced);
   EXPECT_EQ(replies[0][0].enhanced, "5.6.3");
