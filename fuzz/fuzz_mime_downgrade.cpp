@@ -1,7 +1,8 @@
 // fuzz_mime_downgrade: the 8-bit to 7-bit downgrade (src/mime/mime_downgrade) on arbitrary
 // messages. Checks its promises: 7-bit input is left unchanged, a converted message is 7-bit
 // clean and has the same MIME structure, only 8-bit leaves were re-encoded (a 7-bit leaf's
-// body is byte for byte the same), and an impossible one says why. Small MIME limits make
+// body is byte for byte the same) and 8-bit header fields rewritten, and an impossible one
+// says why. Small MIME limits make
 // deep and wide trees reachable. Input is fully untrusted.
 #include <cstdint>
 #include <cstdlib>
@@ -37,8 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!d.reason.empty() && d.message.empty());
     return 0;
   }
-  check(is_7bit(d.message) && d.parts_converted > 0);
-  check(d.message.size() <= in.size() * 4 + 256 * (d.parts_converted + 1));
+  // Converted: bodies re-encoded, or (8-bit text only in header fields) fields given RFC 2047
+  // words.
+  const std::size_t edits = d.parts_converted + d.fields_converted;
+  check(is_7bit(d.message) && edits > 0);
+  check(d.message.size() <= in.size() * 4 + 256 * (edits + 1));
   Message before = parse(in, limits), after = parse(d.message, limits);
   check(before.parts.size() == after.parts.size());
   for (std::size_t i = 0; i < before.parts.size(); ++i) {
