@@ -484,7 +484,8 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
       if (slot < cached_batch.size() && cached_batch[slot]) {
         cached = std::move(*cached_batch[slot]);
       } else if (s.account->cached(box, e.uid, cached)) {
-        continue;  // gone meanwhile
+        s.dirty = true;  // gone meanwhile: the sync after the search finds its expunge
+        continue;
       }
     }
     std::string bytes;
@@ -503,8 +504,8 @@ void Session::search_indexes(const SearchKey& key, std::vector<std::uint32_t>& i
         std::unique_ptr<store::Blob> blob;
         if (slot < blobs.size() && blobs[slot])
           blob = std::move(blobs[slot]);
-        else
-          s.account->open(box, uid, blob);
+        else if (s.account->open(box, uid, blob))
+          s.dirty = true;  // gone meanwhile, as above
         if (blob && !read_all(*blob, bytes))
           parsed = std::make_unique<mime::Message>(mime::parse(bytes));
       }
@@ -539,10 +540,6 @@ void Session::cmd_search(const Command& c, const Search& se) {
   std::vector<std::uint32_t> indexes;
   std::vector<std::uint8_t> relevancy;  // of each match, when RELEVANCY was asked
   search_indexes(se.key, indexes, se.ret.relevancy ? &relevancy : nullptr);
-  // RFC 5530 §3, RFC 2180 §4.1: messages the client still counts but another session expunged
-  // are never matched; when their EXPUNGE must wait (SEARCH by number), EXPUNGEISSUED tells it
-  // why the result may lack one it expects.
-  const bool skipped_expunged = !se.uid && s.pending_expunges > 0;
   // RFC 9738: a result that lists the messages is bounded (COUNT, MIN, MAX and PARTIAL are not).
   const bool lists_all = !se.ret.specified || se.ret.all || se.ret.save;
   if (lists_all && indexes.size() > options_.message_limit) {
@@ -591,7 +588,10 @@ void Session::cmd_search(const Command& c, const Search& se) {
   }
   if (se.ret.update) add_update_context(c.tag, se, std::move(uids));
   sync(se.uid);
-  if (skipped_expunged)
+  // RFC 5530 §3, RFC 2180 §4.1: messages the client still counts but another session expunged
+  // (before the search, or while it read them) are never matched; when their EXPUNGE must wait
+  // (SEARCH by number), EXPUNGEISSUED tells it why the result may lack one it expects.
+  if (!se.uid && s.pending_expunges > 0)
     tagged_ok(c.tag, "[EXPUNGEISSUED] Search completed.");
   else
     tagged_ok(c.tag, se.uid ? "UID SEARCH completed." : "Search completed.");

@@ -481,6 +481,29 @@ TEST(ImapSession, NoExpungeDuringStoreOrSearchByNumber) {
   EXPECT_EQ(a.send("h SEARCH ALL\r\n"), "* SEARCH 1 2\r\nh OK Search completed.\r\n");
 }
 
+// A SEARCH that reads a message another session expunged before this one was told (no
+// change reported yet) cannot match it: the session catches up after the search and, as the
+// EXPUNGE must wait, says EXPUNGEISSUED (imaptest's "SEARCH result missing seq" otherwise).
+TEST(ImapSession, SearchReadingAMessageGoneMeanwhileSaysExpungeIssued) {
+  auto store = store::make_memory_store();
+  auto recent = std::make_shared<RecentClaims>();
+  Driver a(testing::tls_options(), store, {}, recent);
+  Driver b(testing::tls_options(), store, {}, recent);
+  login(a);
+  login(b);
+  deliver(a, "INBOX", "apple one");
+  deliver(a, "INBOX", "apple two");
+  deliver(a, "INBOX", "pear");
+  a.send("s SELECT INBOX\r\n");
+  a.send("n NOOP\r\n");  // caught up: no change waits
+  b.send("s SELECT INBOX\r\n");
+  b.send("x STORE 2 +FLAGS.SILENT (\\Deleted)\r\ny EXPUNGE\r\n");
+  // No a.changed(): the session does not know yet.
+  EXPECT_EQ(a.send("f SEARCH SENTBEFORE 1-Jan-2030\r\n"),
+            "* SEARCH 1 3\r\nf OK [EXPUNGEISSUED] Search completed.\r\n");
+  EXPECT_EQ(a.send("g NOOP\r\n"), "* 2 EXPUNGE\r\n* 2 RECENT\r\ng OK NOOP completed.\r\n");
+}
+
 TEST(ImapSession, RecentGoesToOneSessionOnly) {
   auto store = store::make_memory_store();
   auto recent = std::make_shared<RecentClaims>();
