@@ -265,6 +265,44 @@ class RemoteRunnerTest : public ::testing::Test {
   int ids_ = 0;
 };
 
+// A finished message's slot is reused at once by the next message committed (same file
+// name): that message must be queued, not taken for the finished one submitted again. Two
+// threads commit and submit while deliveries finish on the pool; every message must leave
+// (before the fix a few of them stayed "pending" with no attempt until a restart).
+TEST_F(RemoteRunnerTest, AMessageInAReusedSlotIsSentToo) {
+  std::atomic<int> sent{0};
+  transport_.respond = [&](const FakeTransport::Call& c) {
+    std::vector<std::vector<RemoteReply>> replies;
+    for (const auto& m : c.messages) replies.emplace_back(m->recipients.size(), kOk);
+    sent += static_cast<int>(c.messages.size());
+    return replies;
+  };
+  start();
+  constexpr int kEach = 300;
+  auto inject = [&](int thread) {
+    for (int i = 0; i < kEach; ++i) {
+      SpoolEnvelope e;
+      e.id = "T" + std::to_string(thread) + "N" + std::to_string(i);
+      e.mail_from = "sender@example.net";
+      e.received_at = clock_.load();
+      SpoolRecipient r;
+      r.address = "u" + std::to_string(i) + "@remote.example";
+      e.recipients.push_back(r);
+      std::error_code ec;
+      auto w = spool_->begin(ec);
+      ASSERT_TRUE(w) << ec.message();
+      ASSERT_FALSE(w->append(kMessage));
+      ASSERT_FALSE(w->commit(e));
+      runner_->submit(SpoolEntry{w->name(), e, 0});
+    }
+  };
+  std::thread a(inject, 1), b(inject, 2);
+  a.join();
+  b.join();
+  EXPECT_TRUE(eventually([&] { return sent == 2 * kEach && runner_->queued() == 0; }, 20s))
+      << sent << " of " << 2 * kEach << " sent, " << runner_->queued() << " still queued";
+}
+
 TEST_F(RemoteRunnerTest, EachRecipientGetsItsOwnOutcome) {
   start();
   SpoolEntry e = commit(envelope({"a@Remote.Example", "b@remote.example", "c@remote.example"}));
