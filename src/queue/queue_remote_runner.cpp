@@ -681,16 +681,22 @@ void RemoteRunner::record(std::shared_ptr<Attempt> a,
       copy = env;
     }
     if (!notices.empty()) send_notice(copy, *item.msgs.front(), std::move(notices));
-    const bool finished = copy.finished();
-    std::error_code ec;
-    if (finished) {
-      spool_.release(item.name);
+    if (copy.finished()) {
+      // Forgotten before its slot is freed: the slot's name comes back with the next message
+      // committed into it, whose submit() must not find this finished one still queued (it
+      // would be taken for a second submit of the same message and never sent). Every other
+      // attempt on this message has recorded its results (the write lock), so none is flying.
+      {
+        std::lock_guard lock(mutex_);
+        drop(item.name);
+      }
       forget_requests(spool_.dir(), item.name);
-    } else {
-      ec = spool_.update(item.name, copy);
-      if (ec && ec != std::errc::no_such_file_or_directory)
-        log::error("queue", "{}: cannot record the delivery state: {}", copy.id, ec.message());
+      spool_.release(item.name);
+      continue;
     }
+    std::error_code ec = spool_.update(item.name, copy);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      log::error("queue", "{}: cannot record the delivery state: {}", copy.id, ec.message());
     std::lock_guard lock(mutex_);
     auto it = entries_.find(item.name);
     if (it == entries_.end()) continue;
@@ -698,8 +704,6 @@ void RemoteRunner::record(std::shared_ptr<Attempt> a,
     if (ec == std::errc::no_such_file_or_directory) {
       log::info("queue", "{}: removed from the queue (deleted)", copy.id);
       drop(item.name);
-    } else if (finished) {
-      if (it->second.flying.empty()) drop(item.name);
     } else {
       enqueue(item.name, it->second);
     }
