@@ -12,6 +12,7 @@ import time
 import unittest
 
 from estafeta_harness import CLIENT_NAME, TIMEOUT, Server, unique
+from outbound_support import stop_all
 
 FAR = "far.test"
 BOB_FAR = f"bob@{FAR}"
@@ -34,12 +35,7 @@ class RelayNetworks(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for s in (getattr(cls, "a", None), cls.b):
-            if s:
-                try:
-                    s.stop()
-                finally:
-                    s.cleanup()
+        stop_all([s for s in (getattr(cls, "a", None), cls.b) if s])
 
     def client(self, source, kind="mx"):
         return smtplib.SMTP("127.0.0.1", self.a.port(kind), local_hostname=CLIENT_NAME,
