@@ -164,8 +164,13 @@ TEST(Forward, AsAttachmentSevenBit) {
   std::string composed = mime::compose(d);
   EXPECT_NE(composed.find("Content-Type: message/rfc822"), std::string::npos);
   EXPECT_EQ(composed.find("Content-Transfer-Encoding: base64"), std::string::npos) << composed;
-  // UTF-8 in the header (RFC 6532): no 7-bit form; message/global.
+  // Raw UTF-8 in the Subject has a 7-bit form (RFC 2047 words, RFC 6857 §3.1): message/rfc822.
   d = build_forward("From: b@example.org\r\nSubject: Caf\xC3\xA9\r\n\r\nx\r\n", kMe, true);
+  ASSERT_EQ(d.attachments.size(), 1u);
+  EXPECT_EQ(d.attachments[0].media_type, "message/rfc822");
+  EXPECT_NE(d.attachments[0].content.find("=?"), std::string::npos) << d.attachments[0].content;
+  // A UTF-8 address (RFC 6532) has none: message/global, the original as it is.
+  d = build_forward("From: j\xC3\xB6rg@example.org\r\nSubject: hi\r\n\r\nx\r\n", kMe, true);
   ASSERT_EQ(d.attachments.size(), 1u);
   EXPECT_EQ(d.attachments[0].media_type, "message/global");
 }
