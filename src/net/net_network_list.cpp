@@ -77,6 +77,7 @@ bool NetworkList::contains(const asio::ip::address& address) const {
 }
 
 bool NetworkList::contains(std::string_view address) const {
+  if (empty()) return false;  // the default: no parse per connection
   std::error_code ec;
   const auto parsed = asio::ip::make_address(std::string(address), ec);
   return !ec && contains(parsed);

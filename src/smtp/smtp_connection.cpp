@@ -203,10 +203,12 @@ asio::awaitable<void> Connection::store_message_request(const StoreMessage& requ
   Server::Impl& s = *server_;
   Background bg = background();
   std::optional<queue::SpoolEntry> entry = co_await net::run_blocking(s.workers, [&] {
-    const auto stamp = RecipientCache::stamp_of(s.options.accounts_db);
+    // The stamp (two stat calls) only when a relayed recipient asks: local mail needs none.
+    std::optional<RecipientCache::Stamp> stamp;
     const auto now = RecipientCache::Clock::now();
     KnownRemote known_remote = [&](std::string_view address) {
-      auto verdict = s.recipients.find(address, stamp, now);
+      if (!stamp) stamp = RecipientCache::stamp_of(s.options.accounts_db);
+      auto verdict = s.recipients.find(address, *stamp, now);
       return verdict && *verdict == RecipientVerdict::not_local_domain;
     };
     return commit_message(s.directory, s.spool, bg, spool_, request, context_.peer_ip,
