@@ -277,7 +277,7 @@ asio::awaitable<ConnectionResult> run_connection(
     if (!ev) {
       if (ses.state() == ClientState::closed) break;  // cannot happen without a Close
       auto wait = ses.timeout().value_or(setup.client.timeouts.command);
-      if (out.reused && !handed_over) wait = std::min<decltype(wait)>(wait, kProbeTimeout);
+      if (out.reused && ses.probing()) wait = std::min<decltype(wait)>(wait, kProbeTimeout);
       co_await feed_read(ses, sp, deadline, buffer, wait);
       continue;
     }
@@ -410,8 +410,15 @@ asio::awaitable<ConnectionResult> run_connection(
       out.close = std::move(*close);
       if (!content_error.empty() && out.close->reason == CloseReason::connection_lost)
         out.close->text = "connection given up after a spool read error";
-      // A reused connection that failed its probe: nothing went over it.
-      if (out.reused && !handed_over) out.stale = true;
+      // A reused connection that failed its probe: nothing went over it; a message sent
+      // in the probe's pipelined flight goes back to the list for the next connection.
+      if (out.reused && (!handed_over || close->probe_failed)) {
+        out.stale = true;
+        if (current) {
+          todo.push_front(*current);
+          current.reset();
+        }
+      }
       break;
     }
   }

@@ -280,6 +280,7 @@ class Outbound : public ::testing::Test {
       io_.run_for(std::chrono::milliseconds(20));
     }
   }
+  void cache_reuses_and_expires(bool pipelining);  // ConnectionCacheReusesAndExpires
   asio::io_context io_;
   asio::thread_pool workers_{1};
 };
@@ -497,7 +498,17 @@ TEST_F(Outbound, TlsRequiredWithoutStartTlsDefers) {
 // connection (RSET before each reuse), also for different domains routed there; the idle
 // connection ends with QUIT after connection_cache_time.
 TEST_F(Outbound, ConnectionCacheReusesAndExpires) {
-  FakeServer server({});
+  for (bool pipelining : {false, true}) {
+    SCOPED_TRACE(pipelining ? "PIPELINING" : "no PIPELINING");
+    cache_reuses_and_expires(pipelining);
+  }
+}
+
+void Outbound::cache_reuses_and_expires(bool pipelining) {
+  Behaviour b;
+  // With PIPELINING the RSET goes out with the next MAIL: same commands, one round trip less.
+  if (pipelining) b.ehlo = "250-fake.example\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES";
+  FakeServer server(b);
   auto o = options(route_to(server.port()) +
                    ", example.org = [127.0.0.1]:" + std::to_string(server.port()));
   o.connection_cache_time = std::chrono::milliseconds(300);
@@ -530,14 +541,16 @@ TEST_F(Outbound, ConnectionCacheReusesAndExpires) {
 }
 
 // A cached connection the peer closed meanwhile (RSET meets the closed socket), or answers
-// RSET with 421: the delivery goes over a fresh connection, each message exactly once.
+// RSET with 421: the delivery goes over a fresh connection, each message exactly once; with
+// PIPELINING too, where the message's MAIL went out with the RSET (variants 2 and 3).
 TEST_F(Outbound, ConnectionCacheStaleConnectionGetsAFreshOne) {
-  for (int variant = 0; variant < 2; ++variant) {
+  for (int variant = 0; variant < 4; ++variant) {
     Behaviour b;
-    if (variant == 0)
+    if (variant % 2 == 0)
       b.close_after_messages = 1;
     else
       b.rset_reply = "421 4.4.2 fake.example idle too long";
+    if (variant >= 2) b.ehlo = "250-fake.example\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES";
     FakeServer server(b);
     auto o = options(route_to(server.port()));
     o.connection_cache_time = std::chrono::seconds(10);
@@ -556,7 +569,7 @@ TEST_F(Outbound, ConnectionCacheStaleConnectionGetsAFreshOne) {
     for (int i = 0; i < 3; ++i)
       EXPECT_EQ(msgs[i], "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n");
     EXPECT_EQ(server.connections(), 3) << variant;
-    if (variant == 1) {
+    if (variant % 2 == 1) {
       auto cmds = server.commands();
       EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "RSET"), 2);
     }

@@ -190,10 +190,14 @@ void ClientSession::on_reply(const ServerReply& r) {
       on_end_of_data(r);
       break;
     case Await::rset:
-      if (r.klass() == 2)
-        become_ready();
-      else
-        fail(CloseReason::protocol_error, false, r, "RSET refused: " + r.summary(), true);
+      if (r.klass() == 2) {
+        probe_in_flight_ = false;
+        if (!tx_) become_ready();  // else a pipelined MAIL follows it
+      } else {
+        // QUIT only when no transaction follows the RSET in the same flight (its MAIL, RCPT
+        // and DATA replies would come first).
+        fail(CloseReason::protocol_error, false, r, "RSET refused: " + r.summary(), !tx_);
+      }
       break;
     case Await::quit: {
       ClientClose c = close_after_quit_ ? std::move(*close_after_quit_) : ClientClose{};
@@ -345,6 +349,7 @@ void ClientSession::become_ready() {
 
 void ClientSession::quit() {
   if (state_ != ClientState::ready) return;
+  rset_pending_ = false;  // nothing to probe for
   send("QUIT\r\n");
   awaiting_.push_back({Await::quit});
   close_after_quit_ = ClientClose{CloseReason::quit, false, {}, "QUIT"};
@@ -353,8 +358,14 @@ void ClientSession::quit() {
 
 bool ClientSession::reset() {
   if (state_ != ClientState::ready || tx_) return false;
+  if (caps_.pipelining) {  // (again, when a session kept idle since had nothing to send)
+    rset_pending_ = true;
+    events_.emplace_back(ClientReady{});
+    return true;
+  }
   send("RSET\r\n");
   awaiting_.push_back({Await::rset});
+  probe_in_flight_ = true;
   enter(ClientState::rset);
   return true;
 }
@@ -411,7 +422,14 @@ StartResult ClientSession::start_transaction(ClientTransaction tx) {
 
   tx_->chunking = caps_.chunking;
   enter(ClientState::envelope);
-  std::string out = mail_command();
+  std::string out;
+  if (rset_pending_) {  // reset()'s probe leads the group (RFC 2920 §3.1)
+    out = "RSET\r\n";
+    awaiting_.push_back({Await::rset});
+    rset_pending_ = false;
+    probe_in_flight_ = true;
+  }
+  out += mail_command();
   awaiting_.push_back({Await::mail});
   if (caps_.pipelining) {  // RFC 2920 §3.1: MAIL, every RCPT and DATA in one flight
     for (std::size_t i = 0; i < n; ++i) {
@@ -690,7 +708,12 @@ void ClientSession::fail(CloseReason reason, bool permanent, const ServerReply& 
     enter(ClientState::closed);
     return;
   }
-  if (tx_) {
+  const bool probe_failed = probe_in_flight_;
+  probe_in_flight_ = false;
+  rset_pending_ = false;
+  if (tx_ && probe_failed) {
+    tx_.reset();  // sent behind a probe that failed: it never began (ClientClose says so)
+  } else if (tx_) {
     ClientStage stage = current_stage();
     // The end of data went out and its reply did not come: the message may have arrived.
     tx_->result.final_reply_lost = tx_->data_end_sent && state_ == ClientState::end_of_data &&
@@ -711,6 +734,7 @@ void ClientSession::fail(CloseReason reason, bool permanent, const ServerReply& 
     return std::holds_alternative<ClientReady>(e) || std::holds_alternative<ClientNeedBody>(e);
   });
   ClientClose c{reason, permanent, reply, std::move(text)};
+  c.probe_failed = probe_failed;
   if (send_quit) {
     send("QUIT\r\n");
     awaiting_.push_back({Await::quit});

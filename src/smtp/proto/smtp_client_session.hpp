@@ -149,6 +149,10 @@ struct ClientClose {  // close the connection once the bytes before it are writt
   bool permanent = false;
   ServerReply reply;  // the reply that ended it (code 0 when none)
   std::string text;   // one line for logs and the queue's last reply
+  // A reused connection failed its RSET probe (no 2xx to it: closed, 421, refused, timed
+  // out): nothing after the RSET reached a transaction, so a transaction sent with it in the
+  // same pipelined flight got no ClientTransactionDone and goes over another connection.
+  bool probe_failed = false;
 };
 
 using ClientEvent = std::variant<ClientSend, ClientStartTls, ClientNeedBody, ClientReady,
@@ -205,10 +209,16 @@ class ClientSession {
   void quit();
   // After ClientReady: RSET, to see that a connection that sat idle (the sending MTA's
   // connection cache) is still usable before a transaction goes over it, as Postfix's smtp(8)
-  // does (RFC 5321 §4.1.1.5). A 2xx gives a new ClientReady; a 421 (§3.8) ends the session
-  // (peer_closing), another reply ends it with QUIT (protocol_error), a lost connection as
-  // usual. False (and nothing sent) when not idle.
+  // does (RFC 5321 §4.1.1.5). Without PIPELINING it goes out at once and a 2xx gives a new
+  // ClientReady. With PIPELINING (RFC 2920 §3.1 lets RSET lead a command group) a
+  // ClientReady comes at once and the RSET goes out in front of the next transaction's MAIL,
+  // saving a round trip per reused connection; quit() drops it. Either way a 421 (§3.8) ends
+  // the session (peer_closing), another reply ends it (protocol_error; QUIT only when nothing
+  // follows the RSET), a lost connection as usual, and the ClientClose says probe_failed.
+  // False (and nothing sent) when not idle.
   bool reset();
+  // An RSET probe is out and unanswered (the driver waits less for it).
+  bool probing() const { return probe_in_flight_ || rset_pending_; }
 
   // The I/O layer's findings: every recipient not final is deferred (4.4.2), then ClientClose.
   void connection_lost();
@@ -301,6 +311,8 @@ class ClientSession {
   bool want_body_ = false;  // a ClientNeedBody is outstanding
   std::deque<ClientEvent> events_;
   std::optional<ClientClose> close_after_quit_;
+  bool rset_pending_ = false;     // reset() with PIPELINING: RSET leads the next MAIL
+  bool probe_in_flight_ = false;  // reset()'s RSET is out, its reply not yet in
 };
 
 }  // namespace estafeta::smtp

@@ -735,6 +735,125 @@ TEST(SmtpClientSession, ResetProbesAnIdleConnection) {
   }
 }
 
+// With PIPELINING the probe costs no round trip of its own: reset() gives ClientReady at
+// once and the RSET leads the next transaction's group. Its failure (421, a refusal, a lost
+// connection) says probe_failed and reports no result for the transaction behind it, which
+// the driver sends over another connection; quit() drops an unsent RSET.
+TEST(SmtpClientSession, PipelinedResetLeadsTheNextTransaction) {
+  Script sc;
+  auto idle = [&](ClientSession& s) {
+    s.receive("220 x\r\n250-x\r\n250 PIPELINING\r\n");
+    while (s.next_event()) {
+    }
+    ASSERT_EQ(s.state(), ClientState::ready);
+  };
+  struct Drained {
+    std::string sent;
+    std::optional<ClientClose> close;
+    int ready = 0;
+    int done = 0;
+  };
+  auto drain = [](ClientSession& s, Drained& d) {
+    while (auto e = s.next_event()) {
+      if (auto* x = std::get_if<ClientSend>(&*e)) d.sent += x->bytes;
+      if (auto* x = std::get_if<ClientClose>(&*e)) d.close = *x;
+      if (std::holds_alternative<ClientReady>(*e)) ++d.ready;
+      if (std::holds_alternative<ClientTransactionDone>(*e)) ++d.done;
+    }
+  };
+  const std::string group =
+      "RSET\r\nMAIL FROM:<alice@example.net>\r\nRCPT TO:<a@example.org>\r\nDATA\r\n";
+  {  // accepted: the transaction goes on as usual
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    EXPECT_TRUE(s.probing());
+    Drained d;
+    drain(s, d);
+    EXPECT_EQ(d.sent, "");  // nothing yet
+    EXPECT_EQ(d.ready, 1);
+    ASSERT_EQ(s.start_transaction(tx({"a@example.org"}, 0)), StartResult::started);
+    drain(s, d);
+    EXPECT_EQ(d.sent, group);
+    s.receive("250 2.0.0 ok\r\n");
+    EXPECT_FALSE(s.probing());
+    s.receive("250 ok\r\n250 ok\r\n354 go\r\n");
+    drain(s, d);
+    EXPECT_EQ(s.state(), ClientState::body);
+    ASSERT_TRUE(s.body("x\r\n", true));
+    s.receive("250 2.0.0 queued\r\n");
+    drain(s, d);
+    EXPECT_EQ(d.done, 1);
+    EXPECT_EQ(d.ready, 2);
+    EXPECT_FALSE(d.close);
+  }
+  {  // 421 to the RSET: closing, no QUIT, no result for the transaction
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    ASSERT_EQ(s.start_transaction(tx({"a@example.org"}, 0)), StartResult::started);
+    s.receive("421 4.4.2 idle too long\r\n");
+    Drained d;
+    drain(s, d);
+    EXPECT_EQ(d.sent, group);
+    EXPECT_EQ(d.done, 0);
+    ASSERT_TRUE(d.close);
+    EXPECT_EQ(d.close->reason, CloseReason::peer_closing);
+    EXPECT_TRUE(d.close->probe_failed);
+  }
+  {  // RSET refused: no QUIT behind the pipelined group
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    ASSERT_EQ(s.start_transaction(tx({"a@example.org"}, 0)), StartResult::started);
+    s.receive("500 5.5.1 what\r\n");
+    Drained d;
+    drain(s, d);
+    EXPECT_EQ(d.sent, group);
+    EXPECT_EQ(d.done, 0);
+    ASSERT_TRUE(d.close);
+    EXPECT_EQ(d.close->reason, CloseReason::protocol_error);
+    EXPECT_TRUE(d.close->probe_failed);
+    EXPECT_EQ(s.state(), ClientState::closed);
+  }
+  {  // the peer had closed the idle connection
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    ASSERT_EQ(s.start_transaction(tx({"a@example.org"}, 0)), StartResult::started);
+    s.connection_lost();
+    Drained d;
+    drain(s, d);
+    EXPECT_EQ(d.done, 0);
+    ASSERT_TRUE(d.close);
+    EXPECT_EQ(d.close->reason, CloseReason::connection_lost);
+    EXPECT_TRUE(d.close->probe_failed);
+  }
+  {  // a loss after the RSET was answered is the transaction's, as always
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    ASSERT_EQ(s.start_transaction(tx({"a@example.org"}, 0)), StartResult::started);
+    s.receive("250 2.0.0 ok\r\n");
+    s.connection_lost();
+    Drained d;
+    drain(s, d);
+    EXPECT_EQ(d.done, 1);
+    ASSERT_TRUE(d.close);
+    EXPECT_FALSE(d.close->probe_failed);
+  }
+  {  // nothing to send after all: QUIT alone
+    ClientSession s(sc.config);
+    idle(s);
+    ASSERT_TRUE(s.reset());
+    s.quit();
+    Drained d;
+    drain(s, d);
+    EXPECT_EQ(d.sent, "QUIT\r\n");
+    EXPECT_FALSE(s.probing());
+  }
+}
+
 TEST(SmtpClientSession, TimeoutsFollowRfc5321) {
   Script sc;
   ClientSession s(sc.config);
