@@ -103,11 +103,21 @@ void LocalRunner::start(std::vector<SpoolEntry> recovered) {
 }
 
 void LocalRunner::submit(SpoolEntry entry) {
+  const auto& rs = entry.envelope.recipients;
+  const bool local_work = std::any_of(rs.begin(), rs.end(), [](const SpoolRecipient& r) {
+    return !r.local.empty() && r.state != RcptState::delivered && r.state != RcptState::failed;
+  });
   {
     std::lock_guard lock(mutex_);
     // Stopping: the entry stays in the spool and is delivered at the next start.
     if (stopping_) return;
-    ++in_flight_;
+    if (local_work || !hand_over_) ++in_flight_;
+  }
+  if (!local_work && hand_over_) {
+    // Nothing local to do: straight to the outbound queue, on the caller's thread (what
+    // deliver() would do for it, without the trip to the worker pool).
+    hand_over_(std::move(entry));
+    return;
   }
   post_([this, e = std::move(entry)]() mutable { deliver(std::move(e), false); });
 }

@@ -21,8 +21,9 @@ namespace estafeta::queue {
 struct RemoteRunner::Attempt {
   struct Item {
     std::string name;
-    SpoolEnvelope env;               // as when the attempt began
-    std::vector<std::size_t> rcpts;  // indices into env.recipients
+    SpoolEnvelope env;                        // as when the attempt began
+    std::vector<std::size_t> rcpts;           // indices into env.recipients
+    std::shared_ptr<const std::string> data;  // Entry::data when the attempt began
     // One OutboundMessage per distinct envelope sender and alias among those recipients
     // (forwarded copies leave with their own, SpoolRecipient::sender, and "Delivered-To:
     // <via>" on top); groups[k] are the positions in `rcpts` that msgs[k] carries, in order.
@@ -66,11 +67,9 @@ struct OpenFile {
 // Whether the header of the message in `fd` (data from offset 0) already has a Delivered-To
 // field naming `address` (case-insensitive, angle brackets allowed): the copy forwarded for
 // that alias came back (Postfix's local(8) "mail forwarding loop").
-bool delivered_to(int fd, std::string_view address, std::uint64_t data_length) {
-  std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(data_length, 64 * 1024)), '\0');
-  const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
-  head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  if (auto end = head.find("\r\n\r\n"); end != std::string::npos) head.resize(end + 2);
+bool delivered_to(std::string_view data, std::string_view address) {
+  std::string_view head = data.substr(0, 64 * 1024);
+  if (auto end = head.find("\r\n\r\n"); end != std::string::npos) head = head.substr(0, end + 2);
   auto lower = [](std::string_view v) {
     std::string out(v);
     for (char& c : out)
@@ -93,6 +92,26 @@ bool delivered_to(int fd, std::string_view address, std::uint64_t data_length) {
     if (v == want) return true;
   }
   return false;
+}
+
+bool delivered_to(int fd, std::string_view address, std::uint64_t data_length) {
+  std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(data_length, 64 * 1024)), '\0');
+  const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+  head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return delivered_to(head, address);
+}
+
+// The content from memory: `top` (our Received field, perhaps Delivered-To), then `data`.
+std::function<std::error_code(std::uint64_t, std::size_t, std::string&)> memory_reader(
+    std::shared_ptr<const std::string> whole) {
+  return [whole = std::move(whole)](std::uint64_t offset, std::size_t max,
+                                    std::string& out) -> std::error_code {
+    out.clear();
+    if (offset < whole->size())
+      out.assign(*whole, static_cast<std::size_t>(offset),
+                 static_cast<std::size_t>(std::min<std::uint64_t>(max, whole->size() - offset)));
+    return {};
+  };
 }
 
 // The content the transport sends: our Received field, then the data as received.
@@ -177,7 +196,10 @@ void RemoteRunner::start() {
 }
 
 void RemoteRunner::launch(const std::shared_ptr<Attempt>& a) {
-  post_([life = life_, this, a] {
+  const bool in_memory =
+      std::all_of(a->items.begin(), a->items.end(),
+                  [](const Attempt::Item& item) { return item.data != nullptr; });
+  auto start = [life = life_, this, a] {
     std::vector<std::shared_ptr<const OutboundMessage>> messages;
     Transport* transport = nullptr;
     {
@@ -189,7 +211,11 @@ void RemoteRunner::launch(const std::shared_ptr<Attempt>& a) {
     }
     // Outside the shared lock: a transport may answer at once, on this thread.
     deliver(this, transport, a, std::move(messages));
-  });
+  };
+  if (in_memory)
+    start();  // nothing blocking: see prepare()
+  else
+    post_(std::move(start));
 }
 
 void RemoteRunner::start_due(std::unique_lock<std::mutex>& lock) {
@@ -267,9 +293,18 @@ void RemoteRunner::submit(SpoolEntry entry) {
     std::string name = entry.name;
     auto [it, fresh] = entries_.emplace(name, Entry{});
     it->second.env = std::move(entry.envelope);
+    if (entry.data && entry.data->size() == it->second.env.data_length &&
+        memory_held_ + entry.data->size() <= kMaxMemoryHeld) {
+      memory_held_ += entry.data->size();
+      it->second.data = std::move(entry.data);
+    }
     enqueue(name, it->second);
+    start_due(lock);
+    // Sent from memory only by an attempt that starts now: one that waits (for a busy or
+    // backed-off destination) reads the spool, and sees hold and delete requests first.
+    auto e = entries_.find(name);
+    if (e != entries_.end() && e->second.flying.empty()) drop_data(e->second);
   }
-  start_due(lock);
 }
 
 void RemoteRunner::enqueue(const std::string& name, Entry& entry) {
@@ -305,7 +340,14 @@ void RemoteRunner::drop(const std::string& name) {
   auto it = entries_.find(name);
   if (it == entries_.end()) return;
   dequeue(name, it->second);
+  drop_data(it->second);
   entries_.erase(it);
+}
+
+void RemoteRunner::drop_data(Entry& entry) {
+  if (!entry.data) return;
+  memory_held_ -= entry.data->size();
+  entry.data.reset();
 }
 
 void RemoteRunner::scheduler_loop() {
@@ -405,6 +447,7 @@ std::vector<std::shared_ptr<RemoteRunner::Attempt>> RemoteRunner::take_due(std::
       if (item.rcpts.empty()) continue;
       item.name = name;
       item.env = entry.env;
+      item.data = entry.data;
       entry.flying.insert(domain);
       a->items.push_back(std::move(item));
     }
@@ -486,12 +529,15 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
   std::uint64_t preload_left = kPreloadAttempt;
   for (auto& item : a->items) {
     const SpoolEnvelope& env = item.env;
+    // Committed a moment ago, its data still in memory: nothing to read (see the header);
+    // the hold check is one stat() of a control file, as cheap as RCPT's accounts check.
+    const std::shared_ptr<const std::string> data = item.data;
     if (hold_requested(spool_.dir(), item.name, env.id)) {
       held.push_back(item.name);
       continue;
     }
-    int fd = ::open((spool_.dir() / item.name).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const int fd = data ? -1 : ::open((spool_.dir() / item.name).c_str(), O_RDONLY | O_CLOEXEC);
+    if (!data && fd < 0) {
       int err = errno;
       if (err == ENOENT) {
         log::info("queue", "{}: removed from the queue (deleted)", env.id);
@@ -502,7 +548,7 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
       gone.push_back(item.name);
       continue;
     }
-    auto file = std::make_shared<OpenFile>(fd);
+    auto file = data ? nullptr : std::make_shared<OpenFile>(fd);
     item.msgs.clear();
     item.groups.clear();
     item.loops.clear();
@@ -525,18 +571,25 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
         msg->requiretls = env.requiretls;
         msg->eight_bit = env.body == "8BITMIME" || env.body == "8bitmime";
         msg->size = top.size() + env.data_length;
-        msg->read = reader(file, top, env.data_length);
+        if (data) {
+          auto whole = std::make_shared<const std::string>(top + *data);
+          msg->preloaded = *whole;
+          msg->read = memory_reader(std::move(whole));
+        } else {
+          msg->read = reader(file, top, env.data_length);
+        }
         item.msgs.push_back(std::move(msg));
         item.groups.emplace_back();
-        item.loops.push_back(
-            !r.via.empty() && delivered_to(fd, r.via, env.data_length) ? r.via : std::string());
+        const bool loop = !r.via.empty() && (data ? delivered_to(*data, r.via)
+                                                  : delivered_to(fd, r.via, env.data_length));
+        item.loops.push_back(loop ? r.via : std::string());
         vias.push_back(r.via);
       }
       item.msgs[k]->recipients.push_back({r.address, r.notify, r.orcpt});
       item.groups[k].push_back(pos);
     }
     for (const auto& m : item.msgs) {
-      if (m->size <= kPreloadMessage && m->size <= preload_left) {
+      if (!data && m->size <= kPreloadMessage && m->size <= preload_left) {
         std::string whole;
         if (!m->read(0, static_cast<std::size_t>(m->size), whole) && whole.size() == m->size) {
           m->preloaded = std::move(whole);
@@ -679,6 +732,7 @@ void RemoteRunner::record(std::shared_ptr<Attempt> a,
         if (o.notice) notices.push_back(std::move(o.dsn));
       }
       copy = env;
+      drop_data(it->second);  // later attempts read the spool
     }
     if (!notices.empty()) send_notice(copy, *item.msgs.front(), std::move(notices));
     if (copy.finished()) {

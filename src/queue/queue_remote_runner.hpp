@@ -31,8 +31,11 @@
 // or an attempt ends is started by that caller (start_due), sparing a thread wake-up per
 // message; Transport::done may come on any thread and is posted to the pool. Thread-safe. Memory:
 // one envelope (the record: addresses and state, no message data) per queued message, one set entry
-// per (destination, message) waiting; per attempt in flight the content of its small messages, read
-// with the envelope (at most 64 KiB a message, 256 KiB an attempt; see OutboundMessage::preloaded);
+// per (destination, message) waiting; a message committed with its data in memory keeps it until
+// its first attempt is recorded (SpoolEntry::data, at most kMaxMemoryHeld in all; then that
+// attempt reads nothing from the spool and needs no worker); per attempt in flight the content of
+// its small messages, read with the envelope (at most 64 KiB a message, 256 KiB an attempt; see
+// OutboundMessage::preloaded);
 // a notice holds the original message (RET=FULL, up to kMaxReturned) or its header while it is
 // built.
 #pragma once
@@ -108,7 +111,14 @@ class RemoteRunner {
     std::map<std::string, std::int64_t> waiting;  // destination -> due, as queued there
     std::set<std::string> flying;                 // destinations attempting it now
     bool held = false;
+    // The data as committed (SpoolEntry::data), until the first attempt is recorded: that
+    // attempt needs no file I/O. Counted in memory_held_.
+    std::shared_ptr<const std::string> data;
   };
+  // In-memory data held at most, over all entries (a backlog reads the spool instead).
+  static constexpr std::size_t kMaxMemoryHeld = 16 * 1024 * 1024;
+  // Lets go of an entry's in-memory data (lock held).
+  void drop_data(Entry& entry);
   struct Destination {
     std::set<std::pair<std::int64_t, std::string>> waiting;  // (due, entry name)
     std::size_t busy = 0;        // deliver() calls in flight (destination_concurrency)
@@ -132,14 +142,16 @@ class RemoteRunner {
   // while posting), and wakes the scheduler only when it must re-plan (something due before
   // the time it sleeps until, more batches left, control requests to read, not started).
   void start_due(std::unique_lock<std::mutex>& lock);
-  // Posts the attempt: prepare() on a worker, then deliver().
+  // Starts the attempt: prepare() and deliver(), on a worker, or on the calling thread when
+  // every message of it is in memory (nothing to read from the spool).
   void launch(const std::shared_ptr<Attempt>& attempt);
   // Takes what is due (lock held); returns the attempts to start and the next wake time.
   std::vector<std::shared_ptr<Attempt>> take_due(std::int64_t now, std::int64_t& next_due);
   // Reads hold and retry requests (queue_control.hpp) and applies them.
   void apply_control();
-  // On a worker: leaves out held and deleted messages, opens the others' spool files.
-  // False when nothing is left (the attempt is then over).
+  // Leaves out held and deleted messages, opens the others' spool files (on a worker); a
+  // message still in memory (a first attempt begun as it was handed over) is only checked
+  // for a hold request (one stat()). False when nothing is left (the attempt is then over).
   bool prepare(const std::shared_ptr<Attempt>& attempt,
                std::vector<std::shared_ptr<const OutboundMessage>>& messages);
   // Hands the attempt to the transport, outside the life lock (static: the runner may be
@@ -164,8 +176,9 @@ class RemoteRunner {
   mutable std::condition_variable idle_cv_;  // wait_idle()'s: in_flight_ reached 0
   std::map<std::string, Entry> entries_;
   std::map<std::string, Destination> destinations_;
-  std::size_t busy_ = 0;       // destinations with a deliver() call in flight
-  std::size_t in_flight_ = 0;  // attempts posted and not yet recorded
+  std::size_t busy_ = 0;         // destinations with a deliver() call in flight
+  std::size_t in_flight_ = 0;    // attempts posted and not yet recorded
+  std::size_t memory_held_ = 0;  // octets of Entry::data
   bool stopping_ = false;
   bool poked_ = false;  // read the control directory
   bool dirty_ = false;  // the queue changed: look for due work

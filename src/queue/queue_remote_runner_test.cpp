@@ -421,6 +421,51 @@ TEST_F(RemoteRunnerTest, SmallMessagesArePreloaded) {
   EXPECT_TRUE(runner_->wait_idle(5s));
 }
 
+// A message handed over with its data in memory (SpoolEntry::data, from the session that
+// committed it) goes to the transport from there, on the submitting thread: deliver() has
+// been called when submit() returns, and the content is the memory's (here made to differ
+// from the spool's, same length, to tell them apart). A message that has to wait for its
+// destination reads the spool when its turn comes, and sees hold requests first.
+TEST_F(RemoteRunnerTest, AFreshMessageGoesFromMemoryAWaitingOneFromTheSpool) {
+  settings_.destination_concurrency = 1;
+  start();
+  runner_->submit(commit(envelope({"w@warm.example"})));  // the scheduler's first control read
+  answer({kOk});
+  std::string memory(kMessage);
+  memory.replace(memory.find("hello"), 5, "HELLO");
+  SpoolEntry first = commit(envelope({"a@remote.example"}));
+  first.data = std::make_shared<const std::string>(memory);
+  runner_->submit(first);
+  ASSERT_EQ(transport_.pending(), 1u);  // no trip to the pool before deliver()
+  SpoolEntry second = commit(envelope({"b@remote.example"}));
+  second.data = std::make_shared<const std::string>(memory);
+  runner_->submit(second);  // the destination is busy: it waits
+  SpoolEntry held = commit(envelope({"c@other.example"}));
+  ASSERT_EQ(hold_message(*spool_, held.envelope.id), "");
+  held.data = std::make_shared<const std::string>(memory);
+  FakeTransport::Call c = transport_.take();
+  ASSERT_EQ(c.messages.size(), 1u);
+  EXPECT_EQ(c.messages[0]->preloaded, first.envelope.received + memory);
+  std::string content;
+  ASSERT_FALSE(c.messages[0]->read(0, 1 << 20, content));
+  EXPECT_EQ(content, first.envelope.received + memory);
+  c.done({{kOk}});
+  ASSERT_TRUE(eventually([&] { return transport_.pending() > 0; }));
+  c = transport_.take();
+  ASSERT_EQ(c.messages.size(), 1u);
+  EXPECT_EQ(c.messages[0]->id, second.envelope.id);
+  EXPECT_EQ(c.messages[0]->preloaded, second.envelope.received + std::string(kMessage));
+  c.done({{kOk}});
+  EXPECT_TRUE(runner_->wait_idle(5s));
+  EXPECT_FALSE(record(first.name));  // both delivered: slots released
+  EXPECT_FALSE(record(second.name));
+  // A hold request made before the message was handed over is honoured all the same.
+  runner_->submit(held);
+  expect_quiet();
+  ASSERT_TRUE(record(held.name));
+  EXPECT_EQ(record(held.name)->recipients[0].attempts, 0u);
+}
+
 TEST_F(RemoteRunnerTest, ForwardedCopiesLeaveWithTheirOwnSender) {
   start();
   SpoolEnvelope env = envelope({"a@remote.example", "b@remote.example", "c@remote.example"});
@@ -770,6 +815,34 @@ TEST_F(RemoteRunnerTest, RecoveredEntriesReachTheRemoteRunnerThroughTheLocalRunn
   answer({kOk});
   EXPECT_EQ(entries(), 0u);
   local.stop();
+}
+
+// A message with nothing local goes to the hook on the submitting thread (no worker job);
+// one with local recipients still goes through the pool first.
+TEST_F(RemoteRunnerTest, RemoteOnlyMailIsHandedOverWithoutAWorker) {
+  delivery::LocalDelivery delivery({false, "host"});
+  int posted = 0;
+  LocalRunner local(*spool_, delivery, [&](std::function<void()> f) {
+    ++posted;
+    f();
+  });
+  std::vector<std::string> handed;
+  local.set_remote([&](SpoolEntry x) { handed.push_back(x.name); });
+  SpoolEntry remote_only = commit(envelope({"bob@remote.example"}));
+  local.submit(remote_only);
+  EXPECT_EQ(posted, 0);
+  ASSERT_EQ(handed.size(), 1u);
+  EXPECT_EQ(handed[0], remote_only.name);
+  EXPECT_EQ(local.in_flight(), 0u);
+  SpoolEnvelope env = envelope({"alice@example.org", "carol@remote.example"});
+  env.maildir_name = delivery::maildir_base_name("host");
+  env.recipients[0].local.push_back(
+      {"alice@example.org", (dir_ / "mail" / "alice").string(), "", "alice@example.org"});
+  SpoolEntry both = commit(env);
+  local.submit(both);
+  EXPECT_EQ(posted, 1);
+  ASSERT_EQ(handed.size(), 2u);
+  EXPECT_EQ(handed[1], both.name);
 }
 
 TEST_F(RemoteRunnerTest, WithoutTheHookRemoteRecipientsStayPending) {

@@ -63,7 +63,14 @@ struct SpoolEntry {
   std::string name;  // file name inside the spool directory
   SpoolEnvelope envelope;
   std::uint64_t file_size = 0;
+  // The message data exactly as committed, when the session still had all of it in memory
+  // (a small message with remote recipients; see kInMemoryData): the outbound queue's first
+  // attempt sends it from here instead of reading the spool back. Null otherwise.
+  std::shared_ptr<const std::string> data;
 };
+
+// Messages up to this size are handed to the outbound queue with their data (SpoolEntry::data).
+inline constexpr std::size_t kInMemoryData = 64 * 1024;
 
 class Spool;
 

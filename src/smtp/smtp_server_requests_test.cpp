@@ -130,5 +130,45 @@ TEST(ServerRequests, KnownRemoteRecipientIsNotResolvedAgain) {
   }
 }
 
+// A small message with a relayed recipient, wholly in the session's last piece, is handed on
+// with its data (the outbound queue sends its first attempt from memory); one streamed in
+// pieces, or with only local recipients, is not.
+TEST(ServerRequests, RelayedSmallMessageCarriesItsData) {
+  TempDir dir;
+  FakeDirectory d(dir.path() / "mail");
+  queue::Spool spool({dir.path() / "spool", true, 2});
+  std::vector<queue::SpoolEntry> found;
+  ASSERT_FALSE(spool.open(found));
+  Background now = [](std::function<void()> f) { f(); };
+  KnownRemote vouched = [](std::string_view) { return true; };
+  Envelope relayed = envelope_for({});
+  relayed.recipients.push_back(Recipient{"x@example.net", {}, true});
+  const std::string data = "Subject: hi\r\n\r\nhello\r\n";
+  {
+    SpoolSlot slot;
+    StoreMessage m{relayed, "Received: test\r\n", data};
+    auto entry = commit_message(d, spool, now, slot, m, "192.0.2.1", "test.host", vouched);
+    ASSERT_TRUE(entry);
+    ASSERT_TRUE(entry->data);
+    EXPECT_EQ(*entry->data, data);
+    EXPECT_EQ(entry->data->size(), entry->envelope.data_length);
+  }
+  {
+    SpoolSlot slot;
+    spool_append(spool, now, slot, "Subject: hi\r\n");
+    StoreMessage m{relayed, "Received: test\r\n", "\r\nhello\r\n"};
+    auto entry = commit_message(d, spool, now, slot, m, "192.0.2.1", "test.host", vouched);
+    ASSERT_TRUE(entry);
+    EXPECT_FALSE(entry->data);
+  }
+  {
+    SpoolSlot slot;
+    StoreMessage m{envelope_for({"alice@example.org"}), "Received: test\r\n", data};
+    auto entry = commit_message(d, spool, now, slot, m, "192.0.2.1", "test.host", vouched);
+    ASSERT_TRUE(entry);
+    EXPECT_FALSE(entry->data);
+  }
+}
+
 }  // namespace
 }  // namespace estafeta::smtp

@@ -2,6 +2,7 @@
 // worker threads, where an escaping exception would take the pool down; each becomes a 451.
 #include "smtp/smtp_spool_requests.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -104,6 +105,9 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
       queue::add_forwards(directory, res, env.mail_from, r.address, r.dsn.notify, r.dsn.orcpt,
                           rec.recipients);
     }
+    // Nothing streamed before the tail: the tail is the whole message, kept for the outbound
+    // queue when something goes there (SpoolEntry::data).
+    const bool whole_in_tail = !slot.writer || slot.writer->size() == 0;
     spool_append(spool, background, slot, store.tail);
     if (slot.failed) {
       spool_discard(slot);
@@ -116,7 +120,11 @@ std::optional<queue::SpoolEntry> commit_message(auth::Directory& directory, queu
       return std::nullopt;
     }
     fault::point("spool-after-commit");
-    queue::SpoolEntry entry{slot.writer->name(), std::move(rec), 0};
+    queue::SpoolEntry entry{slot.writer->name(), std::move(rec), 0, nullptr};
+    const auto& rs = entry.envelope.recipients;
+    if (whole_in_tail && store.tail.size() <= queue::kInMemoryData &&
+        std::any_of(rs.begin(), rs.end(), [](const auto& r) { return r.local.empty(); }))
+      entry.data = std::make_shared<const std::string>(store.tail);
     slot.writer.reset();
     slot.failed = false;
     return entry;
