@@ -223,8 +223,8 @@ asio::awaitable<ConnectionResult> run_connection(
     stream = std::make_unique<net::Stream>(std::move(socket));
   }
   net::Stream* const sp = stream.get();
-  {
-    std::error_code ignored;  // our end, for TLS-RPT's sending-mta-ip
+  if (!out.reused) {
+    std::error_code ignored;  // our end, for TLS-RPT's sending-mta-ip (new sessions only)
     out.local_ip = sp->socket().local_endpoint(ignored).address().to_string();
   }
   Deadline deadline(ex, [sp] { sp->cancel(); });

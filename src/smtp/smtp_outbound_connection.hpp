@@ -54,7 +54,8 @@ struct ConnectionSetup {
 
 struct ConnectionResult {
   bool connected = false;     // the TCP connection was made
-  std::string local_ip;       // our end's address once connected (TLS-RPT sending-mta-ip)
+  std::string local_ip;       // our end's address once connected (TLS-RPT sending-mta-ip;
+                              // left empty on a reused connection, which TLS-RPT skips)
   std::string connect_error;  // why not: "connect to mx.example.org[192.0.2.1]:25: ..."
   // Messages whose transaction ended on this connection (index into the message list).
   std::map<std::size_t, TransactionResult> done;
