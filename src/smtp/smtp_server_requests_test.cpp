@@ -99,21 +99,29 @@ TEST(ServerRequests, VanishedRecipientIsATemporaryFailure) {
   EXPECT_TRUE(spool.list(errors).empty());
 }
 
+// A spool in a temporary directory, committed to directly (no session), and an envelope with
+// one relayed recipient.
+class ServerCommit : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<queue::SpoolEntry> found;
+    ASSERT_FALSE(spool.open(found));
+    relayed.recipients.push_back(Recipient{"x@example.net", {}, true});
+  }
+  TempDir dir;
+  FakeDirectory d{dir.path() / "mail"};
+  queue::Spool spool{{dir.path() / "spool", true, 2}};
+  Background now = [](std::function<void()> f) { f(); };
+  Envelope relayed = envelope_for({});
+};
+
 // A relayed recipient the RCPT verdict cache vouches for (the account database unchanged since
 // it found the domain is not ours) is committed without a second directory lookup; one it does
 // not vouch for is resolved again.
-TEST(ServerRequests, KnownRemoteRecipientIsNotResolvedAgain) {
-  TempDir dir;
-  FakeDirectory d(dir.path() / "mail");
-  queue::Spool spool({dir.path() / "spool", true, 2});
-  std::vector<queue::SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
-  Background now = [](std::function<void()> f) { f(); };
-  Envelope e = envelope_for({});
-  e.recipients.push_back(Recipient{"x@example.net", {}, true});
+TEST_F(ServerCommit, KnownRemoteRecipientIsNotResolvedAgain) {
   for (bool vouched : {true, false}) {
     SpoolSlot slot;
-    StoreMessage m{e, "Received: test\r\n", "Subject: hi\r\n\r\nhello\r\n"};
+    StoreMessage m{relayed, "Received: test\r\n", "Subject: hi\r\n\r\nhello\r\n"};
     std::vector<std::string> asked;
     KnownRemote known = [&](std::string_view a) {
       asked.emplace_back(a);
@@ -133,16 +141,8 @@ TEST(ServerRequests, KnownRemoteRecipientIsNotResolvedAgain) {
 // A small message with a relayed recipient, wholly in the session's last piece, is handed on
 // with its data (the outbound queue sends its first attempt from memory); one streamed in
 // pieces, or with only local recipients, is not.
-TEST(ServerRequests, RelayedSmallMessageCarriesItsData) {
-  TempDir dir;
-  FakeDirectory d(dir.path() / "mail");
-  queue::Spool spool({dir.path() / "spool", true, 2});
-  std::vector<queue::SpoolEntry> found;
-  ASSERT_FALSE(spool.open(found));
-  Background now = [](std::function<void()> f) { f(); };
+TEST_F(ServerCommit, RelayedSmallMessageCarriesItsData) {
   KnownRemote vouched = [](std::string_view) { return true; };
-  Envelope relayed = envelope_for({});
-  relayed.recipients.push_back(Recipient{"x@example.net", {}, true});
   const std::string data = "Subject: hi\r\n\r\nhello\r\n";
   {
     SpoolSlot slot;
