@@ -1,13 +1,17 @@
 // io_pool: see the header.
 #include "net/io_pool.hpp"
 
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include "base/log.hpp"
 
 namespace estafeta::net {
 
-IoPool::IoPool(std::size_t threads) {
+IoPool::IoPool(std::size_t threads, int nice) : nice_(nice) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   for (std::size_t i = 0; i < threads; ++i) {
     contexts_.push_back(std::make_unique<asio::io_context>(1));
@@ -25,7 +29,13 @@ asio::io_context& IoPool::next() {
 
 void IoPool::start() {
   for (auto& ctx : contexts_) {
-    threads_.emplace_back([c = ctx.get()] {
+    threads_.emplace_back([c = ctx.get(), nice = nice_] {
+      if (nice != 0) {
+        errno = 0;
+        const int now = ::getpriority(PRIO_PROCESS, 0);  // this thread's (Linux)
+        if (errno != 0 || ::setpriority(PRIO_PROCESS, 0, now + nice) != 0)
+          log::warn("net", "cannot lower an io thread's priority: {}", std::strerror(errno));
+      }
       for (;;) {
         try {
           c->run();

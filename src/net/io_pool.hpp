@@ -1,6 +1,8 @@
 // io_pool: the network threads. One io_context per thread (each runs single-threaded, so a
 // connection placed on one needs no strand and no locks), connections spread round-robin.
-// Blocking work never runs here: see blocking.hpp for the hop to the worker pool.
+// Blocking work never runs here: see blocking.hpp for the hop to the worker pool. A pool can
+// run at a lower CPU priority than the rest of the process (`nice`, added to each thread's
+// nice value, which Linux keeps per thread): the sending MTA's pool does.
 // Memory: one io_context and one thread per io thread.
 #pragma once
 
@@ -16,7 +18,7 @@ namespace estafeta::net {
 
 class IoPool {
  public:
-  explicit IoPool(std::size_t threads);  // 0 = number of cores
+  explicit IoPool(std::size_t threads, int nice = 0);  // 0 threads = number of cores
   ~IoPool();
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
@@ -37,6 +39,7 @@ class IoPool {
   std::vector<Guard> guards_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_{0};
+  int nice_ = 0;
 };
 
 }  // namespace estafeta::net
