@@ -84,7 +84,8 @@ class LocalRunner {
   void set_encryption(const delivery::AtRestEncryption* encryption);
   // Starts the retry thread and schedules what open() recovered.
   void start(std::vector<SpoolEntry> recovered);
-  // A message was just committed: deliver it soon.
+  // A message was just committed: deliver it soon (on the pool). One with nothing local to
+  // do goes to the set_remote() hook at once, on the calling thread.
   void submit(SpoolEntry entry);
   // No more deliveries are started; those running finish on the pool.
   void stop();

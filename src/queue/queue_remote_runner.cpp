@@ -101,24 +101,13 @@ bool delivered_to(int fd, std::string_view address, std::uint64_t data_length) {
   return delivered_to(head, address);
 }
 
-// The content from memory: `top` (our Received field, perhaps Delivered-To), then `data`.
-std::function<std::error_code(std::uint64_t, std::size_t, std::string&)> memory_reader(
-    std::shared_ptr<const std::string> whole) {
-  return [whole = std::move(whole)](std::uint64_t offset, std::size_t max,
-                                    std::string& out) -> std::error_code {
-    out.clear();
-    if (offset < whole->size())
-      out.assign(*whole, static_cast<std::size_t>(offset),
-                 static_cast<std::size_t>(std::min<std::uint64_t>(max, whole->size() - offset)));
-    return {};
-  };
-}
-
-// The content the transport sends: our Received field, then the data as received.
+// The content the transport sends: our Received field, then the data as received, from
+// `memory` when the message is still there (its data_length octets), else from `file`.
 std::function<std::error_code(std::uint64_t, std::size_t, std::string&)> reader(
-    std::shared_ptr<OpenFile> file, std::string received, std::uint64_t data_length) {
-  return [file = std::move(file), received = std::move(received), data_length](
-             std::uint64_t offset, std::size_t max, std::string& out) -> std::error_code {
+    std::shared_ptr<OpenFile> file, std::shared_ptr<const std::string> memory, std::string received,
+    std::uint64_t data_length) {
+  return [file = std::move(file), memory = std::move(memory), received = std::move(received),
+          data_length](std::uint64_t offset, std::size_t max, std::string& out) -> std::error_code {
     out.clear();
     const std::uint64_t total = received.size() + data_length;
     if (offset >= total || max == 0) return {};
@@ -131,6 +120,10 @@ std::function<std::error_code(std::uint64_t, std::size_t, std::string&)> reader(
     }
     if (want == 0) return {};
     std::uint64_t pos = offset - received.size();
+    if (memory) {
+      out.append(*memory, static_cast<std::size_t>(pos), static_cast<std::size_t>(want));
+      return {};
+    }
     std::size_t base = out.size();
     out.resize(base + want);
     std::size_t got = 0;
@@ -293,17 +286,14 @@ void RemoteRunner::submit(SpoolEntry entry) {
     std::string name = entry.name;
     auto [it, fresh] = entries_.emplace(name, Entry{});
     it->second.env = std::move(entry.envelope);
-    if (entry.data && entry.data->size() == it->second.env.data_length &&
-        memory_held_ + entry.data->size() <= kMaxMemoryHeld) {
-      memory_held_ += entry.data->size();
+    if (entry.data && entry.data->size() == it->second.env.data_length)
       it->second.data = std::move(entry.data);
-    }
     enqueue(name, it->second);
     start_due(lock);
-    // Sent from memory only by an attempt that starts now: one that waits (for a busy or
-    // backed-off destination) reads the spool, and sees hold and delete requests first.
+    // Sent from memory only by the attempts that start now (they hold the data until they
+    // are recorded); any later one reads the spool, and sees hold and delete requests first.
     auto e = entries_.find(name);
-    if (e != entries_.end() && e->second.flying.empty()) drop_data(e->second);
+    if (e != entries_.end()) e->second.data.reset();
   }
 }
 
@@ -340,14 +330,7 @@ void RemoteRunner::drop(const std::string& name) {
   auto it = entries_.find(name);
   if (it == entries_.end()) return;
   dequeue(name, it->second);
-  drop_data(it->second);
   entries_.erase(it);
-}
-
-void RemoteRunner::drop_data(Entry& entry) {
-  if (!entry.data) return;
-  memory_held_ -= entry.data->size();
-  entry.data.reset();
 }
 
 void RemoteRunner::scheduler_loop() {
@@ -571,13 +554,7 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
         msg->requiretls = env.requiretls;
         msg->eight_bit = env.body == "8BITMIME" || env.body == "8bitmime";
         msg->size = top.size() + env.data_length;
-        if (data) {
-          auto whole = std::make_shared<const std::string>(top + *data);
-          msg->preloaded = *whole;
-          msg->read = memory_reader(std::move(whole));
-        } else {
-          msg->read = reader(file, top, env.data_length);
-        }
+        msg->read = reader(file, data, top, env.data_length);
         item.msgs.push_back(std::move(msg));
         item.groups.emplace_back();
         const bool loop = !r.via.empty() && (data ? delivered_to(*data, r.via)
@@ -589,7 +566,7 @@ bool RemoteRunner::prepare(const std::shared_ptr<Attempt>& a,
       item.groups[k].push_back(pos);
     }
     for (const auto& m : item.msgs) {
-      if (!data && m->size <= kPreloadMessage && m->size <= preload_left) {
+      if (m->size <= kPreloadMessage && m->size <= preload_left) {
         std::string whole;
         if (!m->read(0, static_cast<std::size_t>(m->size), whole) && whole.size() == m->size) {
           m->preloaded = std::move(whole);
@@ -732,7 +709,6 @@ void RemoteRunner::record(std::shared_ptr<Attempt> a,
         if (o.notice) notices.push_back(std::move(o.dsn));
       }
       copy = env;
-      drop_data(it->second);  // later attempts read the spool
     }
     if (!notices.empty()) send_notice(copy, *item.msgs.front(), std::move(notices));
     if (copy.finished()) {

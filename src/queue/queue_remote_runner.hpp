@@ -31,11 +31,11 @@
 // or an attempt ends is started by that caller (start_due), sparing a thread wake-up per
 // message; Transport::done may come on any thread and is posted to the pool. Thread-safe. Memory:
 // one envelope (the record: addresses and state, no message data) per queued message, one set entry
-// per (destination, message) waiting; a message committed with its data in memory keeps it until
-// its first attempt is recorded (SpoolEntry::data, at most kMaxMemoryHeld in all; then that
-// attempt reads nothing from the spool and needs no worker); per attempt in flight the content of
-// its small messages, read with the envelope (at most 64 KiB a message, 256 KiB an attempt; see
-// OutboundMessage::preloaded);
+// per (destination, message) waiting; per attempt in flight the content of its small messages,
+// read with the envelope (at most 64 KiB a message, 256 KiB an attempt; see
+// OutboundMessage::preloaded), and for an attempt that began as its message was submitted with
+// its data (SpoolEntry::data, at most 64 KiB) that data, which spares it the spool read and the
+// worker;
 // a notice holds the original message (RET=FULL, up to kMaxReturned) or its header while it is
 // built.
 #pragma once
@@ -111,14 +111,10 @@ class RemoteRunner {
     std::map<std::string, std::int64_t> waiting;  // destination -> due, as queued there
     std::set<std::string> flying;                 // destinations attempting it now
     bool held = false;
-    // The data as committed (SpoolEntry::data), until the first attempt is recorded: that
-    // attempt needs no file I/O. Counted in memory_held_.
+    // The data as committed (SpoolEntry::data), only while submit() starts what is due:
+    // the attempts taken then keep it (Attempt::Item::data) and need no file I/O.
     std::shared_ptr<const std::string> data;
   };
-  // In-memory data held at most, over all entries (a backlog reads the spool instead).
-  static constexpr std::size_t kMaxMemoryHeld = 16 * 1024 * 1024;
-  // Lets go of an entry's in-memory data (lock held).
-  void drop_data(Entry& entry);
   struct Destination {
     std::set<std::pair<std::int64_t, std::string>> waiting;  // (due, entry name)
     std::size_t busy = 0;        // deliver() calls in flight (destination_concurrency)
@@ -176,9 +172,8 @@ class RemoteRunner {
   mutable std::condition_variable idle_cv_;  // wait_idle()'s: in_flight_ reached 0
   std::map<std::string, Entry> entries_;
   std::map<std::string, Destination> destinations_;
-  std::size_t busy_ = 0;         // destinations with a deliver() call in flight
-  std::size_t in_flight_ = 0;    // attempts posted and not yet recorded
-  std::size_t memory_held_ = 0;  // octets of Entry::data
+  std::size_t busy_ = 0;       // destinations with a deliver() call in flight
+  std::size_t in_flight_ = 0;  // attempts posted and not yet recorded
   bool stopping_ = false;
   bool poked_ = false;  // read the control directory
   bool dirty_ = false;  // the queue changed: look for due work

@@ -653,14 +653,18 @@ TEST(SmtpClientSession, UnsolicitedCloseWhileIdle) {
 // The connection cache's probe before reusing an idle connection: RSET, then either a new
 // ClientReady (and a transaction goes over the same session), 421 (the peer is going away:
 // peer_closing, no QUIT) or another refusal (QUIT, protocol_error); never while busy.
+// Greets `s` with `greeting_and_ehlo` and drains it: an idle session, as the connection
+// cache keeps it.
+void make_idle(ClientSession& s, std::string_view greeting_and_ehlo) {
+  s.receive(greeting_and_ehlo);
+  while (s.next_event()) {
+  }
+  ASSERT_EQ(s.state(), ClientState::ready);
+}
+
 TEST(SmtpClientSession, ResetProbesAnIdleConnection) {
   Script sc;
-  auto idle = [&](ClientSession& s) {
-    s.receive("220 x\r\n250 x\r\n");
-    while (s.next_event()) {
-    }
-    ASSERT_EQ(s.state(), ClientState::ready);
-  };
+  auto idle = [](ClientSession& s) { make_idle(s, "220 x\r\n250 x\r\n"); };
   auto drain = [](ClientSession& s, std::string& sent, std::optional<ClientClose>& close,
                   int& ready) {
     while (auto e = s.next_event()) {
@@ -741,12 +745,7 @@ TEST(SmtpClientSession, ResetProbesAnIdleConnection) {
 // the driver sends over another connection; quit() drops an unsent RSET.
 TEST(SmtpClientSession, PipelinedResetLeadsTheNextTransaction) {
   Script sc;
-  auto idle = [&](ClientSession& s) {
-    s.receive("220 x\r\n250-x\r\n250 PIPELINING\r\n");
-    while (s.next_event()) {
-    }
-    ASSERT_EQ(s.state(), ClientState::ready);
-  };
+  auto idle = [](ClientSession& s) { make_idle(s, "220 x\r\n250-x\r\n250 PIPELINING\r\n"); };
   struct Drained {
     std::string sent;
     std::optional<ClientClose> close;
